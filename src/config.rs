@@ -1,0 +1,303 @@
+//! Runtime configuration: `Leptos.toml` plus `INAPP_*` environment overrides,
+//! turned into typed [`Settings`]. A bad or missing value stops start-up with an
+//! error that names the key.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub leptos: LeptosSection,
+    pub server: ServerSection,
+    pub storage: StorageSection,
+    pub ctrader: CtraderSection,
+    pub session: SessionSection,
+    pub urls: UrlsSection,
+    pub broker: BrokerSection,
+    pub simulator: SimulatorSection,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeptosSection {
+    pub output_name: String,
+    pub site_root: String,
+    pub site_pkg_dir: String,
+    pub site_addr: SocketAddr,
+    pub reload_port: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerSection {
+    pub mode: Mode,
+    pub public_url: String,
+    pub frame_ancestors: Vec<String>,
+    pub max_body_bytes: usize,
+    pub test_routes: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StorageSection {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenContract {
+    /// `GET /ctid2/inAppOneTimeToken/data` (the seed's contract).
+    Get,
+    /// `POST /ctid2/inAppToken/redeem` (Spotware's newer pages).
+    Redeem,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct CtraderSection {
+    pub base_url: String,
+    pub manager_login: u64,
+    pub manager_password: String,
+    pub token_contract: TokenContract,
+    pub timeout_ms: u64,
+}
+
+// The manager password must never reach a log line, even through `{:?}`.
+impl std::fmt::Debug for CtraderSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CtraderSection")
+            .field("base_url", &self.base_url)
+            .field("manager_login", &self.manager_login)
+            .field("manager_password", &"[redacted]")
+            .field("token_contract", &self.token_contract)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SameSite {
+    Lax,
+    None,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionSection {
+    pub idle_minutes: u64,
+    pub absolute_minutes: u64,
+    pub cookie_name: String,
+    pub same_site: SameSite,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UrlsSection {
+    pub success: String,
+    pub failure: String,
+    pub close: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BrokerSection {
+    pub name: String,
+    pub legal_entity: String,
+    pub logo_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimulatorSection {
+    pub database_url: String,
+    pub token_ttl_seconds: u64,
+}
+
+/// Why the configuration cannot be used. The message always names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Parse(String),
+    #[error("configuration key `{key}`: {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key, problem: problem.into() }
+}
+
+/// The variables cargo-leptos sets when it serves the app; they win over the file
+/// so `cargo leptos serve` and the plain binary agree.
+const CARGO_LEPTOS_VARS: [&str; 5] = [
+    "LEPTOS_OUTPUT_NAME",
+    "LEPTOS_SITE_ROOT",
+    "LEPTOS_SITE_PKG_DIR",
+    "LEPTOS_SITE_ADDR",
+    "LEPTOS_RELOAD_PORT",
+];
+
+impl Settings {
+    /// Loads `path` (usually `Leptos.toml`) and the environment.
+    pub fn load(path: &str) -> Result<Settings, ConfigError> {
+        Self::from_figment(
+            Figment::new()
+                .merge(Toml::file_exact(path))
+                .merge(Env::raw().only(&CARGO_LEPTOS_VARS).map(|k| {
+                    format!("leptos.{}", k.as_str().trim_start_matches("LEPTOS_").to_ascii_lowercase())
+                        .into()
+                }))
+                .merge(Env::prefixed("INAPP_").split("__")),
+        )
+    }
+
+    /// Builds settings from an already-assembled figment (tests start from
+    /// [`Settings::defaults`] and override what they need).
+    pub fn from_figment(figment: Figment) -> Result<Settings, ConfigError> {
+        let settings: Settings = figment.extract().map_err(|e| {
+            let mut msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+            msgs.dedup();
+            ConfigError::Parse(msgs.join("; "))
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in defaults, identical to the shipped `Leptos.toml`.
+    pub fn defaults() -> Figment {
+        Figment::new().merge(Toml::string(include_str!("../Leptos.toml")))
+    }
+
+    pub fn with(figment: Figment, key: &str, value: impl Serialize) -> Figment {
+        figment.merge(Serialized::default(key, value))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let public = url::Url::parse(&self.server.public_url)
+            .map_err(|e| invalid("server.public_url", format!("not a URL: {e}")))?;
+        if !matches!(public.scheme(), "http" | "https") {
+            return Err(invalid("server.public_url", "must start with http:// or https://"));
+        }
+        if !self.ctrader.base_url.is_empty() {
+            let u = url::Url::parse(&self.ctrader.base_url)
+                .map_err(|e| invalid("ctrader.base_url", format!("not a URL: {e}")))?;
+            if !matches!(u.scheme(), "http" | "https") {
+                return Err(invalid("ctrader.base_url", "must start with http:// or https://"));
+            }
+        }
+        if self.server.mode == Mode::Production {
+            if self.ctrader.base_url.is_empty() {
+                return Err(invalid(
+                    "ctrader.base_url",
+                    "production mode needs a real cTrader; set INAPP_CTRADER__BASE_URL (the simulator is for development)",
+                ));
+            }
+            if self.ctrader.manager_password.is_empty() || self.ctrader.manager_password == "simulator" {
+                return Err(invalid("ctrader.manager_password", "production mode needs the real manager password"));
+            }
+            if self.server.test_routes {
+                return Err(invalid("server.test_routes", "must be false in production mode"));
+            }
+        }
+        if self.ctrader.timeout_ms == 0 || self.ctrader.timeout_ms > 120_000 {
+            return Err(invalid("ctrader.timeout_ms", "must be between 1 and 120000"));
+        }
+        if self.session.idle_minutes == 0 {
+            return Err(invalid("session.idle_minutes", "must be at least 1"));
+        }
+        if self.session.absolute_minutes < self.session.idle_minutes {
+            return Err(invalid("session.absolute_minutes", "must be at least session.idle_minutes"));
+        }
+        if self.session.cookie_name.is_empty()
+            || !self.session.cookie_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(invalid("session.cookie_name", "letters, digits, '_' and '-' only"));
+        }
+        if self.session.same_site == SameSite::None && !self.is_https() {
+            return Err(invalid("session.same_site", "\"none\" needs an https server.public_url"));
+        }
+        for (key, value) in [("urls.success", &self.urls.success), ("urls.failure", &self.urls.failure), ("urls.close", &self.urls.close)] {
+            if !(value.starts_with('/') || value.starts_with("https://") || value.starts_with("http://")) {
+                return Err(invalid(key, "must be a path starting with / or an http(s) URL"));
+            }
+        }
+        if self.broker.name.trim().is_empty() {
+            return Err(invalid("broker.name", "must not be empty"));
+        }
+        if self.broker.legal_entity.trim().is_empty() {
+            return Err(invalid("broker.legal_entity", "must not be empty"));
+        }
+        if !(self.storage.database_url.starts_with("sqlite:") || self.storage.database_url.starts_with("postgres")) {
+            return Err(invalid("storage.database_url", "must start with sqlite: (postgres: is planned)"));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(invalid("server.max_body_bytes", "must be at least 1024"));
+        }
+        if self.simulator.token_ttl_seconds == 0 {
+            return Err(invalid("simulator.token_ttl_seconds", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.server.public_url.starts_with("https://")
+    }
+
+    /// True when no cTrader is configured and the built-in simulator stands in.
+    pub fn uses_simulator(&self) -> bool {
+        self.ctrader.base_url.is_empty()
+    }
+
+    pub fn leptos_options(&self) -> leptos::config::LeptosOptions {
+        leptos::config::LeptosOptions::builder()
+            .output_name(self.leptos.output_name.as_str())
+            .site_root(self.leptos.site_root.as_str())
+            .site_pkg_dir(self.leptos.site_pkg_dir.as_str())
+            .site_addr(self.leptos.site_addr)
+            .reload_port(self.leptos.reload_port)
+            .env(match self.server.mode {
+                Mode::Development => leptos::config::Env::DEV,
+                Mode::Production => leptos::config::Env::PROD,
+            })
+            .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_file_is_valid() {
+        Settings::from_figment(Settings::defaults()).expect("Leptos.toml must load");
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let f = Settings::with(Settings::defaults(), "ctrader.timeout_ms", "soon");
+        let err = Settings::from_figment(f).unwrap_err().to_string();
+        assert!(err.contains("timeout_ms"), "{err}");
+    }
+
+    #[test]
+    fn production_without_ctrader_is_refused() {
+        let f = Settings::with(Settings::defaults(), "server.mode", "production");
+        let err = Settings::from_figment(f).unwrap_err().to_string();
+        assert!(err.contains("ctrader.base_url"), "{err}");
+    }
+
+    #[test]
+    fn production_with_ctrader_starts() {
+        let f = Settings::defaults();
+        let f = Settings::with(f, "server.mode", "production");
+        let f = Settings::with(f, "ctrader.base_url", "https://ctrader.example");
+        let f = Settings::with(f, "ctrader.manager_password", "real-secret");
+        let s = Settings::from_figment(f).unwrap();
+        assert!(!s.uses_simulator());
+        assert!(!format!("{:?}", s).contains("real-secret"));
+    }
+}

@@ -1,0 +1,17 @@
+//! Types shared by the server and the browser. Each parses from the untrusted
+//! strings cTrader puts in the URL and falls back to a safe default rather than
+//! failing ("parse, don't validate").
+
+mod lang;
+mod page;
+mod query;
+mod source;
+mod theme;
+mod token_error;
+
+pub use lang::{Dir, Lang};
+pub use page::{PageContext, TraderView};
+pub use query::{decode as decode_query_component, query_values, without_param};
+pub use source::Source;
+pub use theme::Theme;
+pub use token_error::ErrorCode;

@@ -1,0 +1,32 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Lang, Source, Theme};
+
+/// The identified trader, as shown in the app shell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraderView {
+    /// Display name from cTrader; `None` when the trader read failed.
+    pub name: Option<String>,
+    pub login: i64,
+    pub user_id: i64,
+    pub trader_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub currency: Option<String>,
+}
+
+/// Everything a screen needs to render its frame. The server computes it from the
+/// session and the query, embeds it in the page, and the browser hydrates from
+/// the same value, so both sides render the same thing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageContext {
+    pub lang: Lang,
+    pub theme: Theme,
+    pub source: Source,
+    pub broker_name: String,
+    pub legal_entity: String,
+    pub logo_url: String,
+    pub close_url: String,
+    /// True when the built-in cTrader simulator stands in for the platform.
+    pub simulator: bool,
+    pub trader: Option<TraderView>,
+}

@@ -1,0 +1,55 @@
+//! broker-inapp: a broker's InApp screens for cTrader.
+//!
+//! The crate builds twice: with `ssr` as the axum server (see `main.rs` and
+//! [`startup`]) and with `hydrate` as the WASM that makes the same screens
+//! interactive in the platform's embedded browser.
+
+// Translations are compiled in from `locales/*.json` for both builds.
+rust_i18n::i18n!("locales", fallback = "en");
+
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod errors;
+pub mod i18n;
+pub mod screens;
+pub mod server;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod ctrader;
+#[cfg(feature = "ssr")]
+pub mod render;
+#[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod sim;
+#[cfg(feature = "ssr")]
+pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod telemetry;
+#[cfg(feature = "ssr")]
+pub mod time;
+
+/// The browser entry point: read the page context the server embedded, then
+/// hydrate the server-rendered screen.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    use leptos::prelude::*;
+    console_error_panic_hook::set_once();
+    let page = app::read_embedded_page_context();
+    leptos::mount::hydrate_body(move || {
+        if let Some(page) = page {
+            provide_context(page);
+        }
+        view! { <app::App/> }
+    });
+}

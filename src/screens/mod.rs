@@ -1,0 +1,18 @@
+//! One file per screen cTrader can open, plus the static pages (token errors,
+//! the success/failure/close landing pages) that render without hydration.
+
+mod action;
+mod chat;
+mod deposit;
+mod done;
+mod error_page;
+mod kyc;
+mod not_found;
+
+pub use action::ActionScreen;
+pub use chat::ChatScreen;
+pub use deposit::DepositScreen;
+pub use done::{DoneKind, DonePage};
+pub use error_page::ErrorPage;
+pub use kyc::{KycScreen, KycStatusScreen, KycUploadScreen};
+pub use not_found::NotFound;

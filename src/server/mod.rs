@@ -1,0 +1,5 @@
+//! Server functions, one file per domain. Each is thin: it finds the trader
+//! through the session (never through an argument the browser sends) and
+//! calls a plain service.
+
+pub mod account;

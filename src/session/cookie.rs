@@ -1,0 +1,47 @@
+use axum::http::{header, HeaderMap, HeaderValue};
+use base64::Engine;
+use cookie::{Cookie, SameSite};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::config::{SameSite as SameSiteSetting, Settings};
+
+/// A new session id: 256 random bits, URL-safe.
+pub fn new_session_id() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database stores instead of the id (and of one-time tokens).
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Every value of our cookie the browser sent (there can be several when a
+/// parent domain set one too); each is tried in turn.
+pub fn session_ids(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| Cookie::split_parse(v.to_string()).filter_map(Result::ok).collect::<Vec<_>>())
+        .filter(|c| c.name() == name && !c.value().is_empty() && c.value().len() <= 128)
+        .map(|c| c.value().to_string())
+        .collect()
+}
+
+pub fn set_cookie(settings: &Settings, id: &str) -> HeaderValue {
+    let same_site = match settings.session.same_site {
+        SameSiteSetting::Lax => SameSite::Lax,
+        SameSiteSetting::None => SameSite::None,
+    };
+    let c = Cookie::build((settings.session.cookie_name.clone(), id.to_string()))
+        .http_only(true)
+        .secure(settings.is_https())
+        .same_site(same_site)
+        .path("/")
+        .max_age(cookie::time::Duration::minutes(settings.session.absolute_minutes as i64))
+        .build();
+    HeaderValue::from_str(&c.to_string()).expect("cookie of base64url characters is a valid header")
+}

@@ -1,0 +1,137 @@
+//! The middleware in front of every `/inapp` screen.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::cookie::{hash, set_cookie};
+use super::model::{Prefs, TraderIdentity};
+use super::service;
+use crate::ctrader::CtraderError;
+use crate::domain::{query_values, without_param, ErrorCode};
+use crate::render;
+use crate::state::AppState;
+use crate::store::Claim;
+use crate::time::now_ms;
+
+/// With `token` in the query: redeem it (once), start a session and redirect
+/// to the same URL without it. Without: find the session or show the
+/// "reopen from the platform" page.
+pub async fn inapp_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let raw_query = req.uri().query().unwrap_or("").to_string();
+    let tokens = query_values(&raw_query, "token");
+    let existing = match service::load_from_headers(&state, req.headers()).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            return fail(&state, req.headers(), Prefs::from_query(&raw_query, Prefs::default()), ErrorCode::Internal);
+        }
+    };
+    if !tokens.is_empty() {
+        let token = tokens.iter().find(|t| !t.is_empty()).cloned().unwrap_or_default();
+        let (path, headers) = (req.uri().path().to_string(), req.headers().clone());
+        return exchange(&state, &path, &headers, &raw_query, &token).await;
+    }
+    let Some(mut session) = existing else {
+        return fail(&state, req.headers(), Prefs::from_query(&raw_query, Prefs::default()), ErrorCode::SessionExpired);
+    };
+    let prefs = Prefs::from_query(&raw_query, session.prefs);
+    if let Err(e) = service::touch(&state, &mut session, prefs).await {
+        tracing::error!(error = %e, "session touch failed");
+        return fail(&state, req.headers(), prefs, ErrorCode::Internal);
+    }
+    let page = service::page_context(&state, prefs, Some(&session));
+    req.extensions_mut().insert(page);
+    req.extensions_mut().insert(session);
+    next.run(req).await
+}
+
+/// Tokens are opaque, but nothing longer or stranger than this is worth a call.
+fn plausible(token: &str) -> bool {
+    (8..=512).contains(&token.len())
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'='))
+}
+
+async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: &str, token: &str) -> Response {
+    let prefs = Prefs::from_query(raw_query, Prefs::default());
+    if !plausible(token) {
+        return fail(state, headers, prefs, ErrorCode::InvalidOtToken);
+    }
+    let token_hash = hash(token);
+    match state.store.token_claims.claim(&token_hash, now_ms()).await {
+        Ok(Claim::Won) => {}
+        Ok(Claim::Taken) => return fail(state, headers, prefs, ErrorCode::TokenExpired),
+        Err(e) => {
+            tracing::error!(error = %e, "token claim failed");
+            return fail(state, headers, prefs, ErrorCode::Internal);
+        }
+    }
+    let identity = match state.ctrader.resolve_ot(token).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            let code = match &e {
+                CtraderError::NotFound | CtraderError::Rejected { .. } => ErrorCode::InvalidOtToken,
+                CtraderError::Gone => ErrorCode::TokenExpired,
+                CtraderError::NoUser | CtraderError::Protocol(_) => ErrorCode::UserNotFound,
+                CtraderError::Unavailable(_) | CtraderError::Unauthorized => ErrorCode::PlatformUnavailable,
+            };
+            if code == ErrorCode::PlatformUnavailable {
+                // The token was not consumed as far as we know: let a retry use it.
+                if let Err(e) = state.store.token_claims.release(&token_hash).await {
+                    tracing::error!(error = %e, "token claim release failed");
+                }
+                tracing::warn!(error = %e, "one-time token resolution failed");
+            } else {
+                tracing::info!(code = code.code(), "one-time token refused");
+            }
+            return fail(state, headers, prefs, code);
+        }
+    };
+    // The name and currency are for display; the session works without them.
+    let (name, currency) = match state.ctrader.trader(identity.login).await {
+        Ok(t) => (t.display_name(), Some(t.deposit_currency)),
+        Err(CtraderError::NotFound) => return fail(state, headers, prefs, ErrorCode::UserNotFound),
+        Err(e) => {
+            tracing::warn!(error = %e, login = identity.login, "trader read failed; continuing without a name");
+            (None, None)
+        }
+    };
+    let trader = TraderIdentity {
+        user_id: identity.user_id,
+        trader_id: identity.trader_id,
+        account_id: identity.account_id,
+        login: identity.login,
+        name,
+        currency,
+        broker_name: identity.broker_name,
+    };
+    // Never adopt a session id the browser brought along: drop it, mint a new one.
+    if let Err(e) = service::delete_all(state, headers).await {
+        tracing::warn!(error = %e, "old session delete failed");
+    }
+    let id = match service::create(state, &trader, prefs).await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, "session create failed");
+            return fail(state, headers, prefs, ErrorCode::Internal);
+        }
+    };
+    tracing::info!(login = trader.login, "session started from one-time token");
+    let rest = without_param(raw_query, "token");
+    let location = if rest.is_empty() { path.to_string() } else { format!("{path}?{rest}") };
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    let h = res.headers_mut();
+    h.insert(header::LOCATION, HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/")));
+    h.insert(header::SET_COOKIE, set_cookie(&state.settings, &id));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn fail(state: &AppState, headers: &HeaderMap, prefs: Prefs, code: ErrorCode) -> Response {
+    if render::wants_json(headers) {
+        return render::error_json(code);
+    }
+    let page = service::page_context(state, prefs, None);
+    render::error_page(&page, &state.css_href(), code)
+}

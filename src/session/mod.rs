@@ -1,0 +1,34 @@
+//! Trader identity: the one-time token → session exchange, the session cookie,
+//! and how screens and server functions find the trader. After the first
+//! request the token is gone from the URL and the session (an opaque, random,
+//! HttpOnly cookie backed by the database) identifies the trader.
+
+mod cookie;
+mod gate;
+mod model;
+mod service;
+
+pub use gate::inapp_gate;
+pub use model::{Prefs, Session, TraderIdentity};
+pub use service::{load_from_headers, page_context};
+
+use crate::errors::AppError;
+use crate::state::AppState;
+
+/// The trader behind the current server-function call, or `SessionExpired`.
+pub async fn require() -> Result<(AppState, Session), AppError> {
+    use leptos::prelude::use_context;
+    let state = use_context::<AppState>().ok_or(AppError::Internal)?;
+    let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    if let Some(session) = parts.extensions.get::<Session>() {
+        return Ok((state, session.clone()));
+    }
+    match load_from_headers(&state, &parts.headers).await {
+        Ok(Some(session)) => Ok((state, session)),
+        Ok(None) => Err(AppError::SessionExpired),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            Err(AppError::Internal)
+        }
+    }
+}

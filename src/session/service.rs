@@ -1,0 +1,120 @@
+use axum::http::HeaderMap;
+
+use super::cookie::{hash, new_session_id, session_ids};
+use super::model::{Prefs, Session, TraderIdentity};
+use crate::domain::{Lang, PageContext, Source, Theme, TraderView};
+use crate::state::AppState;
+use crate::store::{SessionRecord, StoreError};
+use crate::time::now_ms;
+
+/// How often an active session's `last_seen_at` is written (not on every request).
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Creates a session for a freshly identified trader; returns the cookie value.
+pub async fn create(state: &AppState, trader: &TraderIdentity, prefs: Prefs) -> Result<String, StoreError> {
+    let id = new_session_id();
+    let now = now_ms();
+    let record = SessionRecord {
+        id_hash: hash(&id),
+        user_id: trader.user_id,
+        trader_id: trader.trader_id,
+        account_id: trader.account_id,
+        login: trader.login,
+        broker_name: trader.broker_name.clone(),
+        trader_name: trader.name.clone(),
+        currency: trader.currency.clone(),
+        lang: prefs.lang.code().into(),
+        theme: prefs.theme.as_str().into(),
+        source: prefs.source.as_str().into(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + state.settings.session.absolute_minutes as i64 * 60_000,
+    };
+    state.store.sessions.insert(&record).await?;
+    Ok(id)
+}
+
+/// The live session named by the request's cookie, if any. Expired sessions
+/// are deleted on sight.
+pub async fn load_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, StoreError> {
+    let idle_ms = state.settings.session.idle_minutes as i64 * 60_000;
+    let now = now_ms();
+    for id in session_ids(headers, &state.settings.session.cookie_name) {
+        let id_hash = hash(&id);
+        let Some(r) = state.store.sessions.find(&id_hash).await? else { continue };
+        if r.expires_at <= now || r.last_seen_at + idle_ms <= now {
+            state.store.sessions.delete(&id_hash).await?;
+            continue;
+        }
+        return Ok(Some(from_record(r)));
+    }
+    Ok(None)
+}
+
+/// Records activity and new display choices, writing only when something changed.
+pub async fn touch(state: &AppState, session: &mut Session, prefs: Prefs) -> Result<(), StoreError> {
+    let now = now_ms();
+    if prefs != session.prefs || now - session.last_seen_at >= TOUCH_EVERY_MS {
+        state
+            .store
+            .sessions
+            .touch(&session.id_hash, now, prefs.lang.code(), prefs.theme.as_str(), prefs.source.as_str())
+            .await?;
+        session.prefs = prefs;
+        session.last_seen_at = now;
+    }
+    Ok(())
+}
+
+pub async fn delete_all(state: &AppState, headers: &HeaderMap) -> Result<(), StoreError> {
+    for id in session_ids(headers, &state.settings.session.cookie_name) {
+        state.store.sessions.delete(&hash(&id)).await?;
+    }
+    Ok(())
+}
+
+fn from_record(r: SessionRecord) -> Session {
+    Session {
+        prefs: Prefs {
+            lang: Lang::parse(&r.lang).unwrap_or_default(),
+            theme: Theme::parse(&r.theme).unwrap_or_default(),
+            source: Source::parse(&r.source).unwrap_or_default(),
+        },
+        trader: TraderIdentity {
+            user_id: r.user_id,
+            trader_id: r.trader_id,
+            account_id: r.account_id,
+            login: r.login,
+            name: r.trader_name,
+            currency: r.currency,
+            broker_name: r.broker_name,
+        },
+        id_hash: r.id_hash,
+        created_at: r.created_at,
+        last_seen_at: r.last_seen_at,
+        expires_at: r.expires_at,
+    }
+}
+
+/// What the screen's frame shows: the broker's brand, the trader, the choices.
+pub fn page_context(state: &AppState, prefs: Prefs, session: Option<&Session>) -> PageContext {
+    let s = &state.settings;
+    PageContext {
+        lang: prefs.lang,
+        theme: prefs.theme,
+        source: prefs.source,
+        broker_name: s.broker.name.clone(),
+        legal_entity: s.broker.legal_entity.clone(),
+        logo_url: s.broker.logo_url.clone(),
+        close_url: s.urls.close.clone(),
+        simulator: s.uses_simulator(),
+        trader: session.map(|sess| TraderView {
+            name: sess.trader.name.clone(),
+            login: sess.trader.login,
+            user_id: sess.trader.user_id,
+            trader_id: sess.trader.trader_id,
+            account_id: sess.trader.account_id,
+            currency: sess.trader.currency.clone(),
+        }),
+    }
+}

@@ -1,0 +1,91 @@
+//! A developer's way into the screens without cTrader: `/sim` lists them, and
+//! `/sim/launch?screen=…` mints a fresh one-time token and opens the screen
+//! with it, exactly as the platform would.
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::control::{mint, MintRequest};
+use super::json::error;
+use super::SimState;
+
+/// `(name, path)` of every screen cTrader can open.
+pub const SCREENS: [(&str, &str); 6] = [
+    ("deposit", "/inapp/deposit"),
+    ("kyc", "/inapp/kyc"),
+    ("kyc-upload", "/inapp/kyc/upload"),
+    ("kyc-status", "/inapp/kyc/status"),
+    ("chat", "/inapp/chat"),
+    ("action", "/inapp/action"),
+];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Launch {
+    screen: Option<String>,
+    login: Option<String>,
+    lang: Option<String>,
+    theme: Option<String>,
+    source: Option<String>,
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub async fn launch(State(s): State<SimState>, Query(q): Query<Launch>) -> Response {
+    let screen = q.screen.as_deref().unwrap_or("deposit");
+    let Some((_, path)) = SCREENS.iter().find(|(name, _)| *name == screen) else {
+        return error(StatusCode::BAD_REQUEST, "INVALID_SCREEN", "screen must be one of deposit, kyc, kyc-upload, kyc-status, chat, action");
+    };
+    let login = match q.login.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => match l.parse() {
+            Ok(l) => Some(l),
+            Err(_) => return error(StatusCode::BAD_REQUEST, "INVALID_LOGIN", "login must be a number"),
+        },
+    };
+    let (token, trader, _) = match mint(&s, MintRequest { login, ..Default::default() }).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let mut url = format!("{path}?token={}", enc(&token));
+    if screen == "deposit" {
+        url.push_str(&format!("&account={}", trader.login));
+    }
+    for (k, v) in [("lang", &q.lang), ("theme", &q.theme), ("source", &q.source)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            url.push_str(&format!("&{k}={}", enc(v)));
+        }
+    }
+    (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response()
+}
+
+pub async fn index() -> Response {
+    let links: String = SCREENS
+        .iter()
+        .map(|(name, path)| format!(r#"<li><a href="/sim/launch?screen={name}">{path}</a></li>"#))
+        .collect();
+    let options: String = SCREENS.iter().map(|(name, path)| format!(r#"<option value="{name}">{path}</option>"#)).collect();
+    Html(format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>cTrader simulator</title><link rel="stylesheet" href="/pkg/broker-inapp.css"></head>
+<body class="bg-bg text-text"><main class="max-w-xl mx-auto p-6 space-y-4">
+<h1 class="text-2xl font-bold">cTrader simulator</h1>
+<p>Each link mints a fresh one-time token for a new demo trader and opens the screen with it, as the platform would.</p>
+<ul class="list-disc ps-6 space-y-1">{links}</ul>
+<form action="/sim/launch" method="get" class="space-y-2 rounded-xl border border-border bg-surface p-4">
+<h2 class="font-semibold">Open a screen as a chosen trader</h2>
+<label class="block">Screen <select name="screen" class="border border-border rounded p-1">{options}</select></label>
+<label class="block">Login <input name="login" inputmode="numeric" placeholder="100001" class="border border-border rounded p-1"></label>
+<label class="block">Language <input name="lang" placeholder="en" class="border border-border rounded p-1"></label>
+<label class="block">Theme <select name="theme" class="border border-border rounded p-1"><option>light</option><option>dark</option></select></label>
+<button class="rounded bg-brand text-brand-contrast px-4 py-2">Open</button>
+</form>
+<p class="text-sm text-muted">Control API: POST /sim/tokens, GET /sim/traders/{{login}}, GET /sim/stats, POST|DELETE /sim/faults (see README).</p>
+</main></body></html>"#
+    ))
+    .into_response()
+}

@@ -1,0 +1,36 @@
+//! The cTrader simulator: the contract of SPEC.md served for real (manager
+//! tokens, one-time tokens that expire and are single-use, traders, balances
+//! and a balance history, faults on demand) plus a control API for `make run`,
+//! tests and QA suites. It keeps its state in its own SQLite file, so it
+//! survives restarts like the platform it stands in for.
+
+mod contract;
+mod control;
+mod faults;
+mod json;
+mod launcher;
+mod state;
+
+pub use state::SimState;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Every simulator route, to be nested under `/sim`.
+pub fn router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
+    Router::new()
+        // the cTrader contract
+        .route("/v2/webserv/managers/token", post(contract::manager_token))
+        .route("/ctid2/inAppOneTimeToken/data", get(contract::ot_data))
+        .route("/ctid2/inAppToken/redeem", post(contract::ot_redeem))
+        .route("/v2/webserv/traders/{login}", get(contract::trader))
+        .route("/v2/webserv/traders/{login}/changebalance", post(contract::change_balance))
+        // the control API
+        .route("/tokens", post(control::mint_token))
+        .route("/traders/{login}", get(control::trader_state))
+        .route("/stats", get(control::stats).delete(control::reset_stats))
+        .route("/faults", get(control::list_faults).post(control::set_fault).delete(control::clear_faults))
+        .route("/launch", get(launcher::launch))
+        .route("/", get(launcher::index))
+        .with_state(state)
+}

@@ -1,0 +1,234 @@
+//! Wiring: settings → storage, cTrader client (or the built-in simulator) →
+//! routes and layers → a bound listener. Tests build the same application on
+//! port 0 and talk to it over real HTTP.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{shell, App};
+use crate::config::Settings;
+use crate::ctrader::CtraderClient;
+use crate::domain::{ErrorCode, PageContext};
+use crate::screens::DoneKind;
+use crate::security::{panic_response, redact, reject_cross_site, security_headers};
+use crate::session::{inapp_gate, load_from_headers, page_context, Prefs};
+use crate::sim::SimState;
+use crate::state::AppState;
+use crate::store::{self, StoreError};
+use crate::{render, sim};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let wanted = settings.leptos.site_addr;
+        let listener = TcpListener::bind(wanted).await.map_err(|source| StartupError::Bind { addr: wanted, source })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: wanted, source })?;
+        std::fs::create_dir_all(&settings.storage.data_dir)
+            .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
+        let store = store::connect(&settings.storage.database_url).await?;
+
+        let (ctrader_base, sim) = if settings.uses_simulator() {
+            let ip = if addr.ip().is_unspecified() { [127, 0, 0, 1].into() } else { addr.ip() };
+            let sim = SimState::open(
+                &settings.simulator.database_url,
+                settings.simulator.token_ttl_seconds,
+                settings.ctrader.manager_login,
+                &settings.ctrader.manager_password,
+            )
+            .await?;
+            (format!("http://{}/sim", SocketAddr::new(ip, addr.port())), Some(sim))
+        } else {
+            (settings.ctrader.base_url.clone(), None)
+        };
+        let ctrader = CtraderClient::new(
+            &ctrader_base,
+            settings.ctrader.manager_login,
+            &settings.ctrader.manager_password,
+            settings.ctrader.token_contract,
+            Duration::from_millis(settings.ctrader.timeout_ms),
+        );
+        let mut leptos_options = settings.leptos_options();
+        leptos_options.site_addr = addr;
+        let state = AppState { settings: Arc::new(settings), store, ctrader: Arc::new(ctrader), leptos_options };
+        let router = router(state.clone(), sim);
+        Ok(Application { listener, router, addr, state })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        spawn_housekeeping(self.state.clone());
+        let listener = self.listener.tap_io(|tcp| {
+            // Streamed SSR otherwise waits on Nagle + delayed ACK (TOOLCHAIN.md).
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+fn router(state: AppState, sim: Option<SimState>) -> Router {
+    let settings = state.settings.clone();
+    let screens = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .layer(from_fn_with_state(state.clone(), inapp_gate));
+    let api = Router::new()
+        .route("/api/{*fn_name}", post(server_fn).get(server_fn))
+        .layer(from_fn_with_state(state.clone(), reject_cross_site));
+    let site = ServeDir::new(state.leptos_options.site_root.as_ref())
+        .not_found_service(axum::routing::any(not_found).with_state(state.clone()));
+
+    let mut app = Router::new()
+        .merge(screens)
+        .merge(api)
+        .route("/healthz", get(health))
+        .route("/done/{kind}", get(done))
+        .fallback_service(site);
+    if let Some(sim) = sim {
+        app = app.nest("/sim", sim::router(sim));
+    }
+    if settings.server.test_routes {
+        app = app.route("/__test/panic", get(deliberate_panic));
+    }
+
+    let panic_page = page_context(&state, Prefs::default(), None);
+    let css = state.css_href();
+    app.layer(CatchPanicLayer::custom(move |err| panic_response(&panic_page, &css, err)))
+        .layer(from_fn_with_state(state.clone(), security_headers))
+        .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                // Never the raw URI: its query may hold a one-time token.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), query = %redact::query(req.uri().query()))
+            }),
+        )
+        .with_state(state)
+}
+
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "unavailable" }))).into_response()
+        }
+    }
+}
+
+/// Language and theme for a page outside `/inapp`: the query, else the session.
+async fn prefs_for(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> PageContext {
+    let session = load_from_headers(state, headers).await.ok().flatten();
+    let base = session.as_ref().map(|s| s.prefs).unwrap_or_default();
+    page_context(state, Prefs::from_query(query.unwrap_or(""), base), None)
+}
+
+async fn done(State(state): State<AppState>, Path(kind): Path<String>, req: Request<Body>) -> Response {
+    let page = prefs_for(&state, req.headers(), req.uri().query()).await;
+    let kind = match kind.as_str() {
+        "success" => DoneKind::Success,
+        "failure" => DoneKind::Failure,
+        "close" => DoneKind::Close,
+        _ => return render::error_page(&page, &state.css_href(), ErrorCode::NotFound),
+    };
+    render::done_page(&page, &state.css_href(), kind)
+}
+
+async fn not_found(State(state): State<AppState>, req: Request<Body>) -> Response {
+    if render::wants_json(req.headers()) {
+        return render::error_json(ErrorCode::NotFound);
+    }
+    let page = prefs_for(&state, req.headers(), req.uri().query()).await;
+    render::error_page(&page, &state.css_href(), ErrorCode::NotFound)
+}
+
+/// Deletes expired sessions and old token claims every few minutes.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            let now = crate::time::now_ms();
+            let idle = state.settings.session.idle_minutes as i64 * 60_000;
+            if let Err(e) = state.store.sessions.purge(now, now - idle).await {
+                tracing::warn!(error = %e, "session purge failed");
+            }
+            if let Err(e) = state.store.token_claims.purge(now - 24 * 3_600_000).await {
+                tracing::warn!(error = %e, "token claim purge failed");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `/__test/panic` (only with `server.test_routes`): proves a panic becomes an error page.
+async fn deliberate_panic() -> &'static str {
+    panic!("deliberate panic from the test route")
+}

@@ -1,0 +1,31 @@
+//! What every handler and server function can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::config::Settings;
+use crate::ctrader::CtraderClient;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub ctrader: Arc<CtraderClient>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    /// The stylesheet cargo-leptos builds from `style/main.css`.
+    pub fn css_href(&self) -> String {
+        format!("/{}/{}.css", self.leptos_options.site_pkg_dir, self.leptos_options.output_name)
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

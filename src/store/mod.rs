@@ -1,0 +1,104 @@
+//! Persistence behind traits, one per concern, so a second database backend
+//! (PostgreSQL is next) is a new module implementing them, not a rewrite.
+//! Only `sqlite/` exists today; [`connect`] picks the backend from the URL.
+
+pub(crate) mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("unsupported database URL `{0}` (supported: sqlite:)")]
+    Unsupported(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+/// A trader's server-side session. The cookie holds a random id; only its
+/// SHA-256 is stored, so a copy of the database cannot be replayed as cookies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: i64,
+    pub trader_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub login: i64,
+    pub broker_name: Option<String>,
+    pub trader_name: Option<String>,
+    pub currency: Option<String>,
+    pub lang: String,
+    pub theme: String,
+    pub source: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert(&self, record: &SessionRecord) -> Result<(), StoreError>;
+    async fn find(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    /// Records activity and the latest language/theme/source choices.
+    async fn touch(&self, id_hash: &str, now_ms: i64, lang: &str, theme: &str, source: &str) -> Result<(), StoreError>;
+    async fn delete(&self, id_hash: &str) -> Result<(), StoreError>;
+    /// Deletes sessions past their absolute expiry or idle since `idle_cutoff_ms`.
+    async fn purge(&self, now_ms: i64, idle_cutoff_ms: i64) -> Result<u64, StoreError>;
+}
+
+/// Outcome of trying to be the one request that redeems a one-time token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This request owns the token and must resolve it.
+    Won,
+    /// Another request (here or on another instance) already took it.
+    Taken,
+}
+
+/// Single flight per one-time token across every instance: the first request
+/// to insert the token's hash resolves it; the rest see it as used.
+#[async_trait]
+pub trait TokenClaimStore: Send + Sync {
+    async fn claim(&self, token_hash: &str, now_ms: i64) -> Result<Claim, StoreError>;
+    /// Gives the token back (cTrader was unreachable, so it was not consumed).
+    async fn release(&self, token_hash: &str) -> Result<(), StoreError>;
+    async fn purge(&self, older_than_ms: i64) -> Result<u64, StoreError>;
+}
+
+/// The storage handles the rest of the server uses.
+#[derive(Clone)]
+pub struct Store {
+    pub sessions: Arc<dyn SessionStore>,
+    pub token_claims: Arc<dyn TokenClaimStore>,
+    health: Arc<dyn Health>,
+}
+
+#[async_trait]
+trait Health: Send + Sync {
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+impl Store {
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.health.ping().await
+    }
+}
+
+/// Opens (creating and migrating if needed) the database at `url`.
+pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    if url.starts_with("sqlite:") {
+        let db = Arc::new(sqlite::SqliteStore::open(url).await?);
+        Ok(Store { sessions: db.clone(), token_claims: db.clone(), health: db })
+    } else {
+        Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
+    }
+}

@@ -1,0 +1,53 @@
+//! The SQLite backend: the embedded default. WAL mode and a busy timeout let
+//! concurrent requests write without "database is locked" errors.
+
+mod sessions;
+mod token_claims;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::{Health, StoreError};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// Opens a SQLite pool with the settings every SQLite database here uses
+/// (the simulator's too), creating the file and its folder if needed.
+pub async fn open_pool(url: &str) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+    if let Some(parent) = options.get_filename().parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(format!("{}: {e}", parent.display())))?;
+        }
+    }
+    Ok(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?)
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let pool = open_pool(url).await?;
+        sqlx::migrate!("src/store/sqlite/migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+#[async_trait]
+impl Health for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
