@@ -11,11 +11,11 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -121,16 +121,15 @@ fn router(state: AppState, sim: Option<SimState>) -> Router {
                 move || shell(options.clone())
             },
         )
-        .layer(from_fn_with_state(state.clone(), inapp_gate));
-    let api = Router::new()
-        .route("/api/{*fn_name}", post(server_fn).get(server_fn))
+        // leptos_routes also mounts every server function under /api; both
+        // layers look at the path and leave the other kind alone.
+        .layer(from_fn_with_state(state.clone(), inapp_gate))
         .layer(from_fn_with_state(state.clone(), reject_cross_site));
     let site = ServeDir::new(state.leptos_options.site_root.as_ref())
         .not_found_service(axum::routing::any(not_found).with_state(state.clone()));
 
     let mut app = Router::new()
         .merge(screens)
-        .merge(api)
         .route("/healthz", get(health))
         .route("/done/{kind}", get(done))
         .fallback_service(site);
@@ -153,10 +152,6 @@ fn router(state: AppState, sim: Option<SimState>) -> Router {
             }),
         )
         .with_state(state)
-}
-
-async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
 async fn health(State(state): State<AppState>) -> Response {

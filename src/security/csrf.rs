@@ -5,11 +5,17 @@ use axum::response::{IntoResponse, Response};
 
 use crate::state::AppState;
 
+/// Where leptos_axum mounts server functions (its default prefix).
+pub const SERVER_FN_PREFIX: &str = "/api/";
+
 /// Server functions act with the trader's session cookie, so a request another
 /// site's page triggers must not reach them. Browsers say where a request came
 /// from in `Sec-Fetch-Site` and `Origin`; either one pointing elsewhere is refused.
 /// Requests with neither (curl, server-to-server) carry no ambient cookie risk.
 pub async fn reject_cross_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with(SERVER_FN_PREFIX) {
+        return next.run(req).await;
+    }
     let headers = req.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if !matches!(site, "same-origin" | "none") {

@@ -19,6 +19,11 @@ use crate::time::now_ms;
 /// to the same URL without it. Without: find the session or show the
 /// "reopen from the platform" page.
 pub async fn inapp_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // leptos_axum registers server functions on the same router; they find
+    // the session themselves (`session::require`).
+    if !req.uri().path().starts_with("/inapp/") {
+        return next.run(req).await;
+    }
     let raw_query = req.uri().query().unwrap_or("").to_string();
     let tokens = query_values(&raw_query, "token");
     let existing = match service::load_from_headers(&state, req.headers()).await {

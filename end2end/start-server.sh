@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Starts the built server for the Playwright suite: its own port, a fresh
+# temporary database and simulator, nothing shared with `make run`.
+set -euo pipefail
+PORT="${1:-3100}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DATA="$(mktemp -d)"
+export INAPP_LEPTOS__SITE_ADDR="127.0.0.1:$PORT"
+export INAPP_SERVER__PUBLIC_URL="http://127.0.0.1:$PORT"
+export INAPP_STORAGE__DATA_DIR="$DATA"
+export INAPP_STORAGE__DATABASE_URL="sqlite://$DATA/app.db"
+export INAPP_SIMULATOR__DATABASE_URL="sqlite://$DATA/sim.db"
+cd "$ROOT"
+exec target/debug/broker-inapp

@@ -1,0 +1,26 @@
+import { APIRequestContext, expect } from '@playwright/test';
+
+export type Minted = { token: string; login: number; userId: number; traderId: number; accountId: number };
+
+/** Mints a one-time token through the simulator's control API, as cTrader would issue one. */
+export async function mint(request: APIRequestContext, body: Record<string, unknown> = {}): Promise<Minted> {
+  const res = await request.post('/sim/tokens', { data: body });
+  expect(res.status()).toBe(201);
+  return res.json();
+}
+
+let next = 200000 + Math.floor(Math.random() * 100000) * 10;
+/** A login no other test uses. */
+export function freshLogin(): number {
+  next += 1;
+  return next;
+}
+
+export const SCREENS = [
+  { path: '/inapp/deposit', extra: 'account=LOGIN', title: 'Deposit' },
+  { path: '/inapp/kyc', extra: 'kycType=standard', title: 'Verify your identity' },
+  { path: '/inapp/kyc/upload', extra: 'documentType=identity', title: 'Upload a document' },
+  { path: '/inapp/kyc/status', extra: '', title: 'Verification status' },
+  { path: '/inapp/chat', extra: 'theme=dark', title: 'Support' },
+  { path: '/inapp/action', extra: 'actionType=withdraw', title: 'Your request' },
+];

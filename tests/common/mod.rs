@@ -1,0 +1,92 @@
+//! Black-box harness: builds the real application (server + built-in cTrader
+//! simulator) on a free port with its own temporary database and files, and
+//! talks to it over HTTP like a browser or cTrader would.
+#![allow(dead_code)]
+
+use broker_inapp::config::Settings;
+use broker_inapp::startup::Application;
+use figment::Figment;
+use serde_json::Value;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+/// A client that, like a test should, sees redirects and cookies itself.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|f| f).await
+}
+
+pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().display().to_string();
+    let f = Settings::defaults();
+    let f = Settings::with(f, "leptos.site_addr", "127.0.0.1:0");
+    let f = Settings::with(f, "storage.data_dir", &path);
+    let f = Settings::with(f, "storage.database_url", format!("sqlite://{path}/app.db"));
+    let f = Settings::with(f, "simulator.database_url", format!("sqlite://{path}/sim.db"));
+    let f = Settings::with(f, "server.test_routes", true);
+    let settings = Settings::from_figment(overrides(f)).expect("test settings are valid");
+    let app = Application::build(settings).await.expect("application builds");
+    let base = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { base, http: client(), dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `POST /sim/tokens`; returns the simulator's answer.
+    pub async fn mint(&self, body: Value) -> Value {
+        let res = self.http.post(self.url("/sim/tokens")).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 201, "minting a token");
+        res.json().await.unwrap()
+    }
+
+    pub async fn token(&self) -> (String, i64) {
+        let v = self.mint(serde_json::json!({})).await;
+        (v["token"].as_str().unwrap().to_string(), v["login"].as_i64().unwrap())
+    }
+
+    pub async fn resolve_calls(&self) -> i64 {
+        let v: Value = self.http.get(self.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
+        v["calls"]["resolve"].as_i64().unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).header("cookie", cookie).send().await.unwrap()
+    }
+
+    /// Opens `path` (which carries `token=`) and returns the `name=value` cookie
+    /// and the redirect target.
+    pub async fn open(&self, path: &str) -> (String, String) {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 303, "token exchange answers 303");
+        (cookie_pair(&res), res.headers()["location"].to_str().unwrap().to_string())
+    }
+
+    pub async fn session_count(&self) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", self.dir.path().display())).await.unwrap();
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions").fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n.0
+    }
+}
+
+/// The `name=value` part of the response's Set-Cookie.
+pub fn cookie_pair(res: &reqwest::Response) -> String {
+    let raw = res.headers()["set-cookie"].to_str().unwrap();
+    raw.split(';').next().unwrap().to_string()
+}

@@ -1,0 +1,53 @@
+//! Tokens never reach a log line: every line the server writes while a token
+//! is exchanged, replayed and refused is captured and searched.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn captured() -> &'static Capture {
+    static CAPTURE: OnceLock<Capture> = OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        // Everything down to trace, including the HTTP client's and server's internals.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+            .with_writer(move || writer.clone())
+            .try_init();
+        capture
+    })
+}
+
+#[tokio::test]
+async fn no_token_in_any_log_line() {
+    let logs = captured();
+    let app = common::spawn().await;
+    let (token, _) = app.token().await;
+    let (cookie, _) = app.open(&format!("/inapp/deposit?token={token}&lang=es")).await;
+    let session_id = cookie.split_once('=').unwrap().1.to_string();
+    app.get_with_cookie("/inapp/deposit", &cookie).await;
+    app.get(&format!("/inapp/deposit?token={token}")).await; // replay
+    app.get("/inapp/deposit?token=garbage-token-value-123").await;
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    assert!(text.contains("/inapp/deposit"), "requests were logged");
+    assert!(text.contains("token=[redacted]"), "queries are logged redacted");
+    assert!(!text.contains(&token), "the one-time token leaked into the logs");
+    assert!(!text.contains("garbage-token-value-123"), "a refused token leaked into the logs");
+    assert!(!text.contains(&session_id), "the session id leaked into the logs");
+    assert!(!text.contains("webservToken\":\""), "a manager token leaked into the logs");
+}

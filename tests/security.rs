@@ -1,0 +1,155 @@
+//! The security baseline: headers, CSP nonce, cross-site refusal, body limits,
+//! panics, user-not-found from a platform that answers without a user.
+
+mod common;
+
+use axum::routing::{get, post};
+use common::{spawn, spawn_with};
+use serde_json::json;
+
+async fn signed_in(app: &common::TestApp) -> String {
+    let (token, _) = app.token().await;
+    app.open(&format!("/inapp/deposit?token={token}")).await.0
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers_and_a_matching_nonce() {
+    let app = spawn().await;
+    let cookie = signed_in(&app).await;
+    let res = app.get_with_cookie("/inapp/deposit", &cookie).await;
+    let h = res.headers().clone();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain http");
+    let csp = h["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(csp.contains("object-src 'none'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    assert!(nonce.len() >= 16);
+    let html = res.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    let with_nonce = html.matches(&format!(r#"nonce="{nonce}""#)).count();
+    // Every executable script carries this response's nonce (the JSON data block needs none).
+    assert!(with_nonce >= 1, "hydration scripts carry the nonce");
+    assert_eq!(scripts - with_nonce, html.matches(r#"type="application/json""#).count(), "{html}");
+    let second = app.get_with_cookie("/inapp/deposit", &cookie).await;
+    assert!(!second.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "a new nonce per response");
+}
+
+#[tokio::test]
+async fn https_deployments_get_secure_cookies_and_hsts() {
+    let app = spawn_with(|f| {
+        let f = broker_inapp::config::Settings::with(f, "server.public_url", "https://broker.example");
+        broker_inapp::config::Settings::with(f, "server.frame_ancestors", vec!["https://app.ctrader.com"])
+    })
+    .await;
+    let (token, _) = app.token().await;
+    let res = app.get(&format!("/inapp/deposit?token={token}")).await;
+    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    assert!(res.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors https://app.ctrader.com"));
+}
+
+#[tokio::test]
+async fn server_functions_refuse_cross_site_requests() {
+    let app = spawn().await;
+    let cookie = signed_in(&app).await;
+    let call = |headers: Vec<(&'static str, String)>| {
+        let mut req = app
+            .http
+            .post(app.url("/api/account/summary"))
+            .header("cookie", cookie.clone())
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    let evil = call(vec![("origin", "https://evil.example".into())]).await.unwrap();
+    assert_eq!(evil.status(), 403);
+    let body: serde_json::Value = evil.json().await.unwrap();
+    assert_eq!(body["code"], "CROSS_SITE_REQUEST");
+    let cross = call(vec![("sec-fetch-site", "cross-site".into())]).await.unwrap();
+    assert_eq!(cross.status(), 403);
+    let same = call(vec![("origin", app.base.clone()), ("sec-fetch-site", "same-origin".into())]).await.unwrap();
+    assert_eq!(same.status(), 200);
+    let info: serde_json::Value = same.json().await.unwrap();
+    assert_eq!(info["balance"], "1000.00", "balance read from cTrader, exact");
+}
+
+#[tokio::test]
+async fn server_functions_without_a_session_say_so() {
+    let app = spawn().await;
+    let res = app
+        .http
+        .post(app.url("/api/account/summary"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error() || res.status().is_server_error());
+    let text = res.text().await.unwrap();
+    assert!(text.contains("SessionExpired"), "{text}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_and_panics_become_an_error_page() {
+    let app = spawn().await;
+    let cookie = signed_in(&app).await;
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let res = app
+        .http
+        .post(app.url("/api/account/summary"))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+
+    let panic = app.get("/__test/panic").await;
+    assert_eq!(panic.status(), 500);
+    assert!(panic.text().await.unwrap().contains("INTERNAL_ERROR"));
+    assert_eq!(app.get("/healthz").await.status(), 200, "still serving");
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_branded_404() {
+    let app = spawn().await;
+    let res = app.get("/nothing/here?lang=it").await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("Pagina non trovata"));
+    let json = app.http.get(app.url("/nothing")).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(json.status(), 404);
+    assert_eq!(json.json::<serde_json::Value>().await.unwrap()["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn done_pages_render_for_the_platform_to_see() {
+    let app = spawn().await;
+    for (kind, text) in [("success", "Hecho"), ("failure", "No completado"), ("close", "Puede cerrar esta ventana.")] {
+        let res = app.get(&format!("/done/{kind}?lang=es")).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains(text), "{kind}");
+    }
+}
+
+/// A platform that answers 200 but names nobody: the seed's USER_NOT_FOUND.
+#[tokio::test]
+async fn a_token_without_a_user_shows_user_not_found() {
+    let stub = axum::Router::new()
+        .route("/v2/webserv/managers/token", post(|| async { axum::Json(json!({ "webservToken": "m" })) }))
+        .route("/ctid2/inAppOneTimeToken/data", get(|| async { axum::Json(json!({ "brokerName": "x" })) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, stub).await.unwrap() });
+    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "ctrader.base_url", format!("http://{addr}"))).await;
+    let res = app.get("/inapp/deposit?token=abcdefghijklmnop&lang=ja").await;
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("USER_NOT_FOUND"));
+    assert!(html.contains("お客様を特定できませんでした"));
+    assert!(!html.contains("data-testid=\"simulator-badge\""), "a real platform shows no simulator badge");
+}

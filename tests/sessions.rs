@@ -1,0 +1,209 @@
+//! One-time token → session: the exchange, its failures, and what the
+//! browser sees afterwards.
+
+mod common;
+
+use common::{cookie_pair, spawn, spawn_with};
+use serde_json::json;
+
+#[tokio::test]
+async fn token_starts_a_session_and_leaves_the_url() {
+    let app = spawn().await;
+    let minted = app.mint(json!({ "login": 100777, "name": "Ada Lovelace" })).await;
+    let token = minted["token"].as_str().unwrap();
+    let res = app.get(&format!("/inapp/deposit?token={token}&account=100777&lang=es&utm_source=app&theme=dark")).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/inapp/deposit?account=100777&lang=es&utm_source=app&theme=dark");
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.starts_with("inapp_session="), "{set_cookie}");
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(set_cookie.contains("Path=/"), "{set_cookie}");
+    assert!(!set_cookie.contains("Secure"), "plain http must not mark the cookie Secure: {set_cookie}");
+    let id = cookie_pair(&res).split_once('=').unwrap().1.to_string();
+    assert!(id.len() >= 22, "at least 128 bits of base64: {id}");
+    assert!(!id.contains(token));
+
+    let cookie = cookie_pair(&res);
+    let page = app.get_with_cookie("/inapp/deposit?account=100777&lang=es&utm_source=app&theme=dark", &cookie).await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Ada Lovelace"), "trader name shown");
+    assert!(html.contains("Cuenta 100777"), "login shown, in Spanish");
+    assert!(html.contains(r#"lang="es""#));
+    assert!(html.contains(r#"class="dark""#));
+    assert!(!html.contains(token), "token never in the page");
+    assert_eq!(app.resolve_calls().await, 1);
+}
+
+#[tokio::test]
+async fn reload_and_other_screens_use_the_session_and_remember_choices() {
+    let app = spawn().await;
+    let (token, login) = app.token().await;
+    let (cookie, location) = app.open(&format!("/inapp/kyc?token={token}&lang=ar&theme=dark&source=iOS")).await;
+    assert_eq!(location, "/inapp/kyc?lang=ar&theme=dark&source=iOS");
+    for path in ["/inapp/kyc", "/inapp/chat?lang=xx", "/inapp/kyc/status", "/inapp/kyc/upload?documentType=identity", "/inapp/action?actionType=x", "/inapp/deposit"] {
+        let res = app.get_with_cookie(path, &cookie).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(r#"lang="ar""#) && html.contains(r#"dir="rtl""#), "{path}: remembered Arabic, right to left");
+        assert!(html.contains(r#"class="dark""#), "{path}: remembered dark theme");
+        assert!(html.contains(&login.to_string()), "{path}: shows the login");
+    }
+    let english = app.get_with_cookie("/inapp/chat?lang=en&theme=light", &cookie).await.text().await.unwrap();
+    assert!(english.contains(r#"lang="en""#) && english.contains(r#"class="light""#));
+    assert_eq!(app.resolve_calls().await, 1, "no further cTrader calls after the exchange");
+}
+
+#[tokio::test]
+async fn a_used_token_shows_the_expired_page() {
+    let app = spawn().await;
+    let (token, _) = app.token().await;
+    app.open(&format!("/inapp/deposit?token={token}")).await;
+    let again = app.get(&format!("/inapp/deposit?token={token}&lang=de")).await;
+    assert_eq!(again.status(), 410);
+    assert!(again.headers().get("set-cookie").is_none());
+    let html = again.text().await.unwrap();
+    assert!(html.contains("TOKEN_EXPIRED"));
+    assert!(html.contains("Dieser Link ist abgelaufen"), "translated");
+    assert!(!html.contains(&token));
+
+    let json = app.http.get(app.url(&format!("/inapp/deposit?token={token}"))).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(json.status(), 410);
+    let body: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(body, json!({"error":"Token Expired","message":"The provided token has expired","code":"TOKEN_EXPIRED"}));
+}
+
+#[tokio::test]
+async fn an_expired_token_shows_the_expired_page() {
+    let app = spawn().await;
+    let minted = app.mint(json!({ "ttlSeconds": 1 })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let res = app.get(&format!("/inapp/chat?token={}", minted["token"].as_str().unwrap())).await;
+    assert_eq!(res.status(), 410);
+    assert!(res.text().await.unwrap().contains("TOKEN_EXPIRED"));
+}
+
+#[tokio::test]
+async fn garbage_tokens_show_the_invalid_page() {
+    let app = spawn().await;
+    for token in ["%3Cscript%3Ealert(1)%3C%2Fscript%3E", "", "short", "not-a-real-token-but-well-formed-1234567890"] {
+        let res = app.get(&format!("/inapp/deposit?token={token}&lang=fr")).await;
+        assert_eq!(res.status(), 401, "token {token:?}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("INVALID_OT_TOKEN"), "token {token:?}");
+        assert!(html.contains("Ce lien n’est pas valide"), "translated");
+        assert!(!html.contains("<script>alert"), "nothing reflected");
+    }
+    assert_eq!(app.resolve_calls().await, 1, "only the well-formed token reached cTrader");
+    let json = app.http.get(app.url("/inapp/deposit?token=zzzzzzzzzzzz")).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(json.status(), 401);
+    let body: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(body, json!({"error":"Invalid Token","message":"The provided token is invalid or expired","code":"INVALID_OT_TOKEN"}));
+}
+
+#[tokio::test]
+async fn twenty_concurrent_uses_of_one_token_make_one_session() {
+    let app = spawn().await;
+    let (token, _) = app.token().await;
+    let url = app.url(&format!("/inapp/deposit?token={token}"));
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (http, url) = (common::client(), url.clone());
+            tokio::spawn(async move { http.get(url).send().await.unwrap() })
+        })
+        .collect();
+    let mut statuses = vec![];
+    for t in tasks {
+        let res = t.await.unwrap();
+        statuses.push((res.status().as_u16(), res.headers().contains_key("set-cookie")));
+    }
+    assert_eq!(statuses.iter().filter(|(s, c)| *s == 303 && *c).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|(s, c)| *s == 410 && !*c).count(), 19, "{statuses:?}");
+    assert_eq!(app.resolve_calls().await, 1);
+    assert_eq!(app.session_count().await, 1);
+}
+
+#[tokio::test]
+async fn a_session_id_from_the_browser_is_never_adopted() {
+    let app = spawn().await;
+    let (first, _) = app.token().await;
+    let (old_cookie, _) = app.open(&format!("/inapp/deposit?token={first}")).await;
+    let (second, _) = app.token().await;
+    for planted in [old_cookie.clone(), "inapp_session=attacker-chosen-value".to_string()] {
+        let (t, _) = if planted == old_cookie { (second.clone(), 0) } else { app.token().await };
+        let res = app.get_with_cookie(&format!("/inapp/chat?token={t}"), &planted).await;
+        assert_eq!(res.status(), 303);
+        assert_ne!(cookie_pair(&res), planted, "a new id is minted");
+    }
+    let old = app.get_with_cookie("/inapp/deposit", &old_cookie).await;
+    assert_eq!(old.status(), 401, "the replaced session is gone");
+}
+
+#[tokio::test]
+async fn no_token_and_no_session_shows_the_reopen_page() {
+    let app = spawn().await;
+    for cookie in ["", "inapp_session=made-up", "inapp_session="] {
+        let res = app.get_with_cookie("/inapp/deposit?lang=pl", cookie).await;
+        assert_eq!(res.status(), 401);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("SESSION_EXPIRED"));
+        assert!(html.contains("Twoja sesja wygasła"));
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_platform_gives_a_try_again_page_and_no_session() {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "ctrader.base_url", "http://127.0.0.1:9")).await;
+    let res = app.get("/inapp/deposit?token=abcdefghijklmnop").await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().get("set-cookie").is_none());
+    let html = res.text().await.unwrap();
+    assert!(html.contains("PLATFORM_UNAVAILABLE"));
+    assert!(html.contains(r#"data-testid="retry""#), "offers to try again");
+    assert!(!html.contains("abcdefghijklmnop"), "the retry link does not copy the token");
+    assert_eq!(app.session_count().await, 0);
+}
+
+#[tokio::test]
+async fn a_slow_platform_gives_a_try_again_page_then_the_token_still_works() {
+    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "ctrader.timeout_ms", 400)).await;
+    let (token, _) = app.token().await;
+    let set = app.http.post(app.url("/sim/faults")).json(&json!({"endpoint":"resolve","kind":"delay","delayMs":1500,"remaining":1})).send().await.unwrap();
+    assert_eq!(set.status(), 201);
+    // A delay fault sleeps before the simulator looks at the token, and the
+    // client gives up first: the token is not consumed.
+    let started = std::time::Instant::now();
+    let res = app.get(&format!("/inapp/deposit?token={token}")).await;
+    assert_eq!(res.status(), 503);
+    assert!(started.elapsed() < std::time::Duration::from_millis(1400), "answered within the client timeout, not after the platform");
+    assert_eq!(app.session_count().await, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let (_, location) = app.open(&format!("/inapp/deposit?token={token}")).await;
+    assert_eq!(location, "/inapp/deposit");
+}
+
+#[tokio::test]
+async fn the_redeem_contract_is_a_configuration_switch() {
+    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "ctrader.token_contract", "redeem")).await;
+    let (token, login) = app.token().await;
+    let (cookie, _) = app.open(&format!("/inapp/deposit?token={token}")).await;
+    let html = app.get_with_cookie("/inapp/deposit", &cookie).await.text().await.unwrap();
+    assert!(html.contains(&format!("Account {login}")));
+    // Under the redeem contract a used token is a 404, which reads as invalid.
+    let again = app.get(&format!("/inapp/deposit?token={token}")).await;
+    assert_eq!(again.status(), 410, "our own claim already knows it was used");
+}
+
+#[tokio::test]
+async fn a_failed_manager_sign_in_does_not_burn_the_token() {
+    let app = spawn().await;
+    let (token, _) = app.token().await;
+    let set = app.http.post(app.url("/sim/faults")).json(&json!({"endpoint":"managerToken","kind":"error","status":503,"remaining":1})).send().await.unwrap();
+    assert_eq!(set.status(), 201);
+    assert_eq!(app.get(&format!("/inapp/chat?token={token}")).await.status(), 503);
+    let (_, location) = app.open(&format!("/inapp/chat?token={token}")).await;
+    assert_eq!(location, "/inapp/chat");
+}
