@@ -42,14 +42,15 @@ pub fn Frame(#[prop(into)] title: String, children: Children) -> impl IntoView {
         <div class="min-h-screen flex flex-col bg-bg text-text">
             <header class="flex items-center gap-3 px-4 py-3 border-b border-border bg-surface">
                 <img src=page.logo_url.clone() alt="" class="h-8 w-8 shrink-0" width="32" height="32"/>
-                <span class="font-semibold truncate" data-testid="broker-name">{page.broker_name.clone()}</span>
+                <span class="font-semibold leading-tight min-w-0 break-words" data-testid="broker-name">{page.broker_name.clone()}</span>
                 {page.simulator.then(|| view! {
                     <span class="rounded-full px-2 py-0.5 text-xs font-semibold bg-warning text-warning-contrast"
                         title=t(lang, "app.simulator_hint") data-testid="simulator-badge">
                         {t(lang, "app.simulator")}
                     </span>
                 })}
-                <a href=page.close_url.clone()
+                // rel="external": a full page load, not a client-side route change.
+                <a href=page.close_url.clone() rel="external"
                     class="ms-auto inline-flex items-center justify-center rounded-lg min-h-11 min-w-11 px-3 text-sm font-medium border border-border hover:bg-bg focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
                     data-testid="close">
                     <span aria-hidden="true" class="me-1">"×"</span>

@@ -23,7 +23,7 @@ pub fn ErrorPage(code: ErrorCode) -> impl IntoView {
             </div>
             // An empty href is the current URL: retrying never writes the token into the page.
             {code.retryable().then(|| view! {
-                <a href="" data-testid="retry"
+                <a href="" rel="external" data-testid="retry"
                     class="inline-flex items-center justify-center rounded-lg min-h-11 px-4 font-semibold bg-brand text-brand-contrast focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand">
                     {t(lang, "error.try_again")}
                 </a>
