@@ -27,7 +27,9 @@ fi
 # until package-lock.json changes.
 if [ ! -f node_modules/.setup-stamp ] || [ package-lock.json -nt node_modules/.setup-stamp ]; then
   say "installing npm tools"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: npm 11 rejects this lock file's optional
+  # per-platform tailwind packages under `ci`; `install` still follows the lock.
+  npm install --no-audit --no-fund --loglevel=error
   touch node_modules/.setup-stamp
 fi
 

@@ -63,10 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang=page.lang.code() dir=page.lang.dir().as_str() class=page.theme.as_str()>
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
-                <meta name="color-scheme" content=page.theme.as_str()/>
-                <link rel="stylesheet" href=css/>
+                {crate::render::head_basics(&page, &css)}
                 <script type="application/json" id=PAGE_CONTEXT_ID inner_html=json></script>
                 <HydrationScripts options/>
                 <MetaTags/>

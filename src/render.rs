@@ -10,6 +10,17 @@ use crate::domain::{ErrorCode, PageContext};
 use crate::i18n::t;
 use crate::screens::{DoneKind, DonePage, ErrorPage};
 
+/// What every page's `<head>` starts with, hydrated screens and static pages alike.
+pub fn head_basics(page: &PageContext, css_href: &str) -> impl IntoView {
+    view! {
+        <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+        <meta name="color-scheme" content=page.theme.as_str()/>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+        <link rel="stylesheet" href=css_href.to_string()/>
+    }
+}
+
 /// A complete HTML document around `body`, rendered to a string.
 pub fn document(page: &PageContext, css_href: &str, title: String, body: impl FnOnce() -> AnyView) -> String {
     let owner = Owner::new();
@@ -19,11 +30,8 @@ pub fn document(page: &PageContext, css_href: &str, title: String, body: impl Fn
             <!DOCTYPE html>
             <html lang=page.lang.code() dir=page.lang.dir().as_str() class=page.theme.as_str()>
                 <head>
-                    <meta charset="utf-8"/>
-                    <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
-                    <meta name="color-scheme" content=page.theme.as_str()/>
+                    {head_basics(page, css_href)}
                     <title>{title}</title>
-                    <link rel="stylesheet" href=css_href.to_string()/>
                 </head>
                 <body>{body()}</body>
             </html>

@@ -8,6 +8,7 @@ mod done;
 mod error_page;
 mod kyc;
 mod not_found;
+mod skeleton;
 
 pub use action::ActionScreen;
 pub use chat::ChatScreen;

@@ -77,6 +77,27 @@ async fn authorize(s: &SimState, token: Option<&str>) -> Result<(), Response> {
     }
 }
 
+/// Counts the call, applies any injected fault, then checks the manager token.
+async fn prologue(s: &SimState, endpoint: &str, token: Option<&str>) -> Result<Option<faults::Fault>, Response> {
+    let drawn = faults::before(s, endpoint).await?;
+    authorize(s, token).await?;
+    Ok(drawn)
+}
+
+pub fn parse_login(raw: &str) -> Result<i64, Response> {
+    raw.parse::<i64>().map_err(|_| error(StatusCode::BAD_REQUEST, "INVALID_LOGIN", "login must be a number"))
+}
+
+/// The trader a path's `{login}` names: 400 when it is not a number, 404 when unknown.
+pub async fn find_trader(s: &SimState, raw_login: &str) -> Result<(i64, sqlx::sqlite::SqliteRow), Response> {
+    let login = parse_login(raw_login)?;
+    match sqlx::query("SELECT * FROM sim_traders WHERE login = ?").bind(login).fetch_optional(&s.pool).await {
+        Ok(Some(row)) => Ok((login, row)),
+        Ok(None) => Err(error(StatusCode::NOT_FOUND, "TRADER_NOT_FOUND", "no trader with this login")),
+        Err(e) => Err(internal(e)),
+    }
+}
+
 /// A one-time token's owner, or why it cannot be used. Marks it used atomically.
 enum Redeem {
     Ok { login: i64, user_id: i64, trader_id: i64, email: String },
@@ -119,13 +140,10 @@ pub struct OtDataQuery {
 
 /// `GET /ctid2/inAppOneTimeToken/data` (the seed's contract): 404 unknown, 410 expired or used.
 pub async fn ot_data(State(s): State<SimState>, Query(q): Query<OtDataQuery>) -> Response {
-    let drawn = match faults::before(&s, "resolve").await {
+    let drawn = match prologue(&s, "resolve", q.token.as_deref()).await {
         Ok(d) => d,
         Err(r) => return r,
     };
-    if let Err(r) = authorize(&s, q.token.as_deref()).await {
-        return r;
-    }
     let ot = q.in_app_one_time_token.unwrap_or_default();
     let answer = match redeem(&s, &ot).await {
         Ok(Redeem::Ok { login, user_id, trader_id, .. }) => axum::Json(serde_json::json!({
@@ -149,13 +167,10 @@ pub struct RedeemBody {
 
 /// `POST /ctid2/inAppToken/redeem` (the newer contract): 404 for unknown, expired or used.
 pub async fn ot_redeem(State(s): State<SimState>, Query(q): Query<ManagerAuth>, body: Bytes) -> Response {
-    let drawn = match faults::before(&s, "resolve").await {
+    let drawn = match prologue(&s, "resolve", q.token.as_deref()).await {
         Ok(d) => d,
         Err(r) => return r,
     };
-    if let Err(r) = authorize(&s, q.token.as_deref()).await {
-        return r;
-    }
     let req: RedeemBody = match parse(&body) {
         Ok(r) => r,
         Err(r) => return r,
@@ -171,20 +186,13 @@ pub async fn ot_redeem(State(s): State<SimState>, Query(q): Query<ManagerAuth>, 
 }
 
 pub async fn trader(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>) -> Response {
-    let drawn = match faults::before(&s, "trader").await {
+    let drawn = match prologue(&s, "trader", q.token.as_deref()).await {
         Ok(d) => d,
         Err(r) => return r,
     };
-    if let Err(r) = authorize(&s, q.token.as_deref()).await {
-        return r;
-    }
-    let Ok(login) = login.parse::<i64>() else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_LOGIN", "login must be a number");
-    };
-    let row = match sqlx::query("SELECT * FROM sim_traders WHERE login = ?").bind(login).fetch_optional(&s.pool).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return error(StatusCode::NOT_FOUND, "TRADER_NOT_FOUND", "no trader with this login"),
-        Err(e) => return internal(e),
+    let (login, row) = match find_trader(&s, &login).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let get = |c: &str| row.try_get::<String, _>(c).unwrap_or_default();
     let answer = axum::Json(serde_json::json!({
@@ -233,15 +241,13 @@ pub fn decimal_of(v: &serde_json::Value) -> Option<Decimal> {
 }
 
 pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Response {
-    let drawn = match faults::before(&s, "changeBalance").await {
+    let drawn = match prologue(&s, "changeBalance", q.token.as_deref()).await {
         Ok(d) => d,
         Err(r) => return r,
     };
-    if let Err(r) = authorize(&s, q.token.as_deref()).await {
-        return r;
-    }
-    let Ok(login) = login.parse::<i64>() else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_LOGIN", "login must be a number");
+    let login = match parse_login(&login) {
+        Ok(l) => l,
+        Err(r) => return r,
     };
     let req: ChangeBalance = match parse(&body) {
         Ok(r) => r,

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::contract::{decimal_of, random_token, to_minor};
+use super::contract::{decimal_of, find_trader, random_token, to_minor};
 use super::faults::{self, Fault, ENDPOINTS};
 use super::json::{error, internal, parse};
 use super::SimState;
@@ -153,13 +153,9 @@ pub async fn mint_token(State(s): State<SimState>, body: Bytes) -> Response {
 
 /// `GET /sim/traders/{login}`: balance and balance history, amounts as decimal strings.
 pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) -> Response {
-    let Ok(login) = login.parse::<i64>() else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_LOGIN", "login must be a number");
-    };
-    let row = match sqlx::query("SELECT * FROM sim_traders WHERE login = ?").bind(login).fetch_optional(&s.pool).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return error(StatusCode::NOT_FOUND, "TRADER_NOT_FOUND", "no trader with this login"),
-        Err(e) => return internal(e),
+    let (login, row) = match find_trader(&s, &login).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let digits = row.try_get::<i64, _>("money_digits").unwrap_or(2) as u32;
     let money = |minor: i64| Decimal::new(minor, digits).to_string();
