@@ -19,6 +19,8 @@ pub struct Settings {
     pub urls: UrlsSection,
     pub broker: BrokerSection,
     pub simulator: SimulatorSection,
+    pub deposit: DepositSection,
+    pub payments: PaymentsSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,6 +118,102 @@ pub struct BrokerSection {
 pub struct SimulatorSection {
     pub database_url: String,
     pub token_ttl_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DepositSection {
+    pub methods: Vec<String>,
+    pub currencies: std::collections::BTreeMap<String, CurrencySettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CurrencySettings {
+    pub digits: u32,
+    pub min: rust_decimal::Decimal,
+    pub max: rust_decimal::Decimal,
+    pub presets: Vec<rust_decimal::Decimal>,
+    pub fee_percent: rust_decimal::Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Sandbox,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PaymentsSection {
+    pub provider: Provider,
+    pub api_key: String,
+    pub webhook_secret: String,
+    pub webhook_tolerance_seconds: u64,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    pub worker: bool,
+    pub sandbox_database_url: String,
+    pub sandbox_async_delay_ms: u64,
+}
+
+// Keys and secrets never reach a log line, even through `{:?}`.
+impl std::fmt::Debug for PaymentsSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentsSection")
+            .field("provider", &self.provider)
+            .field("api_key", &"[redacted]")
+            .field("webhook_secret", &"[redacted]")
+            .field("webhook_tolerance_seconds", &self.webhook_tolerance_seconds)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The deposit rule for `currency`, if deposits in it are configured.
+    pub fn currency_rule(&self, currency: &str) -> Option<crate::domain::CurrencyRule> {
+        let c = self.deposit.currencies.get(currency)?;
+        Some(crate::domain::CurrencyRule {
+            code: currency.to_string(),
+            digits: c.digits,
+            min: c.min,
+            max: c.max,
+            presets: c.presets.clone(),
+            fee_percent: c.fee_percent,
+        })
+    }
+
+    fn validate_deposits(&self) -> Result<(), ConfigError> {
+        use rust_decimal::Decimal;
+        if self.deposit.methods.is_empty() {
+            return Err(invalid("deposit.methods", "list at least one payment method"));
+        }
+        for (code, c) in &self.deposit.currencies {
+            let bad = |problem: String| ConfigError::Parse(format!("configuration key `deposit.currencies.{code}`: {problem}"));
+            if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
+                return Err(bad("the currency must be a 3-letter upper-case ISO code".into()));
+            }
+            if c.digits > 8 {
+                return Err(bad("digits must be 0 to 8".into()));
+            }
+            if c.min <= Decimal::ZERO || c.max < c.min {
+                return Err(bad("need 0 < min <= max".into()));
+            }
+            if c.fee_percent < Decimal::ZERO || c.fee_percent > Decimal::ONE_HUNDRED {
+                return Err(bad("fee_percent must be 0 to 100".into()));
+            }
+            if let Some(p) = c.presets.iter().find(|p| **p < c.min || **p > c.max || p.normalize().scale() > c.digits) {
+                return Err(bad(format!("preset {p} is outside min..max or has too many decimals")));
+            }
+        }
+        if self.payments.webhook_secret.len() < 16 {
+            return Err(invalid("payments.webhook_secret", "must be at least 16 characters"));
+        }
+        if self.payments.retry_base_ms == 0 || self.payments.retry_max_ms < self.payments.retry_base_ms {
+            return Err(invalid("payments.retry_max_ms", "need 0 < retry_base_ms <= retry_max_ms"));
+        }
+        if self.server.mode == Mode::Production && self.payments.provider == Provider::Sandbox {
+            return Err(invalid("payments.provider", "the sandbox provider takes no real money; it is refused in production"));
+        }
+        Ok(())
+    }
 }
 
 /// Why the configuration cannot be used. The message always names the key.
@@ -240,7 +338,7 @@ impl Settings {
         if self.simulator.token_ttl_seconds == 0 {
             return Err(invalid("simulator.token_ttl_seconds", "must be at least 1"));
         }
-        Ok(())
+        self.validate_deposits()
     }
 
     pub fn is_https(&self) -> bool {
@@ -291,13 +389,29 @@ mod tests {
     }
 
     #[test]
-    fn production_with_ctrader_starts() {
+    fn production_refuses_the_sandbox_provider() {
         let f = Settings::defaults();
         let f = Settings::with(f, "server.mode", "production");
         let f = Settings::with(f, "ctrader.base_url", "https://ctrader.example");
         let f = Settings::with(f, "ctrader.manager_password", "real-secret");
+        let err = Settings::from_figment(f).unwrap_err().to_string();
+        assert!(err.contains("payments.provider"), "{err}");
+    }
+
+    #[test]
+    fn a_real_ctrader_is_a_configuration_change_and_secrets_stay_out_of_debug() {
+        let f = Settings::with(Settings::defaults(), "ctrader.base_url", "https://ctrader.example");
+        let f = Settings::with(f, "ctrader.manager_password", "real-secret");
         let s = Settings::from_figment(f).unwrap();
         assert!(!s.uses_simulator());
         assert!(!format!("{:?}", s).contains("real-secret"));
+        assert!(!format!("{:?}", s).contains("sandbox-webhook-secret"));
+    }
+
+    #[test]
+    fn currency_limits_are_checked() {
+        let f = Settings::with(Settings::defaults(), "deposit.currencies.USD.min", "0");
+        let err = Settings::from_figment(f).unwrap_err().to_string();
+        assert!(err.contains("deposit.currencies.USD"), "{err}");
     }
 }

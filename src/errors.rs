@@ -6,8 +6,8 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ErrorCode, Lang};
-use crate::i18n::t;
+use crate::domain::{AmountError, ErrorCode, Lang};
+use crate::i18n::{t, t_with};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -23,6 +23,23 @@ pub enum AppError {
     /// A bug or an outage on our side; details are in the server log only.
     #[error("internal error")]
     Internal,
+    /// The amount the trader typed is not acceptable.
+    #[error("invalid amount")]
+    InvalidAmount(AmountError),
+    /// The `account` in the link is not the identified trader's.
+    #[error("account belongs to someone else")]
+    AccountNotYours,
+    /// Deposits in this currency are not configured.
+    #[error("currency not supported: {0}")]
+    CurrencyNotSupported(String),
+    /// A parameter the browser sent is malformed (method, key, id).
+    #[error("invalid request")]
+    InvalidRequest,
+    /// The payment provider did not answer.
+    #[error("payment provider unavailable")]
+    PaymentUnavailable,
+    #[error("not found")]
+    NotFound,
     /// The request could not be decoded or sent (network down, bad body).
     #[error("request failed: {0}")]
     Transport(String),
@@ -34,13 +51,23 @@ impl AppError {
             AppError::SessionExpired => ErrorCode::SessionExpired,
             AppError::Forbidden => ErrorCode::Internal,
             AppError::PlatformUnavailable => ErrorCode::PlatformUnavailable,
-            AppError::Internal | AppError::Transport(_) => ErrorCode::Internal,
+            AppError::NotFound => ErrorCode::NotFound,
+            _ => ErrorCode::Internal,
         }
     }
 
     /// The translated sentence shown to the trader.
     pub fn user_message(&self, lang: Lang) -> String {
         match self {
+            AppError::InvalidAmount(e) => match e.i18n() {
+                (key, None) => t(lang, key),
+                (key, Some((name, value))) => t_with(lang, key, &[(name, &value)]),
+            },
+            AppError::AccountNotYours => t(lang, "error.account_not_yours.body"),
+            AppError::CurrencyNotSupported(c) => t_with(lang, "error.currency.body", &[("currency", c)]),
+            AppError::InvalidRequest => t(lang, "error.invalid_request.body"),
+            AppError::PaymentUnavailable => t(lang, "error.payment_unavailable.body"),
+            AppError::NotFound => t(lang, "error.deposit_not_found.body"),
             AppError::Forbidden => t(lang, "error.forbidden.body"),
             AppError::SessionExpired => format!("{} {}", t(lang, "error.session_expired.body"), t(lang, "error.reopen")),
             other => t(lang, &format!("error.{}.body", other.code().i18n_key())),

@@ -20,6 +20,8 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod ctrader;
 #[cfg(feature = "ssr")]
+pub mod payments;
+#[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]
 pub mod security;

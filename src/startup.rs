@@ -11,7 +11,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::provide_context;
@@ -23,7 +23,9 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::app::{shell, App};
-use crate::config::Settings;
+use crate::config::{Provider, Settings};
+use crate::payments::sandbox::{self, spawn_deliverer, SandboxClient, SandboxPsp};
+use crate::payments::{credit, webhook, PaymentProvider};
 use crate::ctrader::CtraderClient;
 use crate::domain::{ErrorCode, PageContext};
 use crate::screens::DoneKind;
@@ -49,6 +51,26 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     state: AppState,
+    psp: Option<SandboxPsp>,
+}
+
+/// The configured provider; the sandbox one is served by this process too.
+async fn payment_provider(settings: &Settings, addr: SocketAddr, css_href: String) -> Result<(Arc<dyn PaymentProvider>, Option<SandboxPsp>), StartupError> {
+    let p = &settings.payments;
+    match p.provider {
+        Provider::Sandbox => {
+            let own = local_base(addr);
+            let psp = SandboxPsp::open(&p.sandbox_database_url, &p.api_key, &p.webhook_secret, format!("{own}/payments/webhook/sandbox"), p.sandbox_async_delay_ms, css_href).await?;
+            let client = SandboxClient::new(&format!("{own}/psp/sandbox"), &p.api_key, &p.webhook_secret, p.webhook_tolerance_seconds, Duration::from_secs(10));
+            Ok((Arc::new(client), Some(psp)))
+        }
+    }
+}
+
+/// How this process reaches itself (the simulator and the sandbox provider).
+fn local_base(addr: SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() { [127, 0, 0, 1].into() } else { addr.ip() };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
 impl Application {
@@ -61,7 +83,6 @@ impl Application {
         let store = store::connect(&settings.storage.database_url).await?;
 
         let (ctrader_base, sim) = if settings.uses_simulator() {
-            let ip = if addr.ip().is_unspecified() { [127, 0, 0, 1].into() } else { addr.ip() };
             let sim = SimState::open(
                 &settings.simulator.database_url,
                 settings.simulator.token_ttl_seconds,
@@ -69,7 +90,7 @@ impl Application {
                 &settings.ctrader.manager_password,
             )
             .await?;
-            (format!("http://{}/sim", SocketAddr::new(ip, addr.port())), Some(sim))
+            (format!("{}/sim", local_base(addr)), Some(sim))
         } else {
             (settings.ctrader.base_url.clone(), None)
         };
@@ -82,9 +103,11 @@ impl Application {
         );
         let mut leptos_options = settings.leptos_options();
         leptos_options.site_addr = addr;
-        let state = AppState { settings: Arc::new(settings), store, ctrader: Arc::new(ctrader), leptos_options };
-        let router = router(state.clone(), sim);
-        Ok(Application { listener, router, addr, state })
+        let css_href = format!("/{}/{}.css", leptos_options.site_pkg_dir, leptos_options.output_name);
+        let (payments, psp) = payment_provider(&settings, addr, css_href).await?;
+        let state = AppState { settings: Arc::new(settings), store, ctrader: Arc::new(ctrader), payments, leptos_options };
+        let router = router(state.clone(), sim, psp.clone());
+        Ok(Application { listener, router, addr, state, psp })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -98,6 +121,12 @@ impl Application {
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         spawn_housekeeping(self.state.clone());
+        if let Some(psp) = self.psp.clone() {
+            spawn_deliverer(psp);
+        }
+        if self.state.settings.payments.worker {
+            credit::spawn_worker(self.state.clone());
+        }
         let listener = self.listener.tap_io(|tcp| {
             // Streamed SSR otherwise waits on Nagle + delayed ACK (TOOLCHAIN.md).
             let _ = tcp.set_nodelay(true);
@@ -106,7 +135,7 @@ impl Application {
     }
 }
 
-fn router(state: AppState, sim: Option<SimState>) -> Router {
+fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Router {
     let settings = state.settings.clone();
     let screens = Router::new()
         .leptos_routes_with_context(
@@ -132,9 +161,13 @@ fn router(state: AppState, sim: Option<SimState>) -> Router {
         .merge(screens)
         .route("/healthz", get(health))
         .route("/done/{kind}", get(done))
+        .route("/payments/webhook/sandbox", post(webhook::receive))
         .fallback_service(site);
     if let Some(sim) = sim {
         app = app.nest("/sim", sim::router(sim));
+    }
+    if let Some(psp) = psp {
+        app = app.nest("/psp/sandbox", sandbox::router(psp));
     }
     if settings.server.test_routes {
         app = app.route("/__test/panic", get(deliberate_panic));

@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 
 use crate::config::Settings;
 use crate::ctrader::CtraderClient;
+use crate::payments::PaymentProvider;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -14,6 +15,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub ctrader: Arc<CtraderClient>,
+    pub payments: Arc<dyn PaymentProvider>,
     pub leptos_options: LeptosOptions,
 }
 

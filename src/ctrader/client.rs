@@ -97,6 +97,32 @@ impl CtraderClient {
         Ok(answer.balance_history_id)
     }
 
+    /// The `balanceHistoryId` of the change carrying `external_id`, if cTrader has
+    /// one between `from_ms` and `to_ms`: how an unknown outcome is settled
+    /// before any retry.
+    pub async fn find_balance_change(&self, login: i64, external_id: &str, from_ms: i64, to_ms: i64) -> Result<Option<i64>, CtraderError> {
+        let (from, to) = (from_ms.to_string(), to_ms.to_string());
+        let res = self
+            .authed(|http, base, token| {
+                http.get(format!("{base}/v2/webserv/traders/{login}/balanceHistory"))
+                    .query(&[("token", token), ("from", from.as_str()), ("to", to.as_str())])
+            })
+            .await?;
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Entry {
+            balance_history_id: i64,
+            external_id: Option<String>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Answer {
+            balance_history: Vec<Entry>,
+        }
+        let answer: Answer = read_json(res).await?;
+        Ok(answer.balance_history.into_iter().find(|e| e.external_id.as_deref() == Some(external_id)).map(|e| e.balance_history_id))
+    }
+
     async fn manager_token(&self, refresh: bool) -> Result<String, CtraderError> {
         let mut cached = self.manager_token.lock().await;
         if let (false, Some(token)) = (refresh, cached.as_ref()) {

@@ -2,14 +2,18 @@
 //! strings cTrader puts in the URL and falls back to a safe default rather than
 //! failing ("parse, don't validate").
 
+mod deposit;
 mod lang;
+mod money;
 mod page;
 mod query;
 mod source;
 mod theme;
 mod token_error;
 
+pub use deposit::{DepositForm, DepositState, DepositView};
 pub use lang::{Dir, Lang};
+pub use money::{fee, format_amount, parse_amount, AmountError, CurrencyRule};
 pub use page::{PageContext, TraderView};
 pub use query::{decode as decode_query_component, query_values, without_param};
 pub use source::Source;

@@ -3,3 +3,4 @@
 //! calls a plain service.
 
 pub mod account;
+pub mod deposit;

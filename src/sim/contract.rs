@@ -322,3 +322,46 @@ mod tests {
         assert_eq!(to_minor(Decimal::from_str("7").unwrap(), 0), Some(7));
     }
 }
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    token: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+/// `GET /v2/webserv/traders/{login}/balanceHistory?from=&to=` (Unix ms).
+pub async fn balance_history(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<HistoryQuery>) -> Response {
+    let drawn = match prologue(&s, "balanceHistory", q.token.as_deref()).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let (login, trader) = match find_trader(&s, &login).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let digits = trader.try_get::<i64, _>("money_digits").unwrap_or(2) as u32;
+    let rows = sqlx::query("SELECT * FROM sim_balance_history WHERE login = ? AND created_at >= ? AND created_at <= ? ORDER BY id")
+        .bind(login)
+        .bind(q.from.unwrap_or(0))
+        .bind(q.to.unwrap_or(i64::MAX))
+        .fetch_all(&s.pool)
+        .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let entries: Vec<_> = rows
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "balanceHistoryId": h.try_get::<i64, _>("id").unwrap_or_default(),
+                "type": h.try_get::<String, _>("type").unwrap_or_default(),
+                "preciseAmount": Decimal::new(h.try_get("amount").unwrap_or_default(), digits).to_string(),
+                "externalId": h.try_get::<Option<String>, _>("external_id").unwrap_or_default(),
+                "changeTimestamp": h.try_get::<i64, _>("created_at").unwrap_or_default(),
+            })
+        })
+        .collect();
+    faults::after(drawn, axum::Json(serde_json::json!({ "balanceHistory": entries })).into_response())
+}

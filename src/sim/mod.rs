@@ -25,6 +25,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
         .route("/ctid2/inAppToken/redeem", post(contract::ot_redeem))
         .route("/v2/webserv/traders/{login}", get(contract::trader))
         .route("/v2/webserv/traders/{login}/changebalance", post(contract::change_balance))
+        .route("/v2/webserv/traders/{login}/balanceHistory", get(contract::balance_history))
         // the control API
         .route("/tokens", post(control::mint_token))
         .route("/traders/{login}", get(control::trader_state))

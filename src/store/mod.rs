@@ -2,7 +2,10 @@
 //! (PostgreSQL is next) is a new module implementing them, not a rewrite.
 //! Only `sqlite/` exists today; [`connect`] picks the backend from the URL.
 
+mod deposits;
 pub(crate) mod sqlite;
+
+pub use deposits::{CreditJob, DepositRecord, DepositStore, EventOutcome};
 
 use std::sync::Arc;
 
@@ -79,6 +82,7 @@ pub trait TokenClaimStore: Send + Sync {
 pub struct Store {
     pub sessions: Arc<dyn SessionStore>,
     pub token_claims: Arc<dyn TokenClaimStore>,
+    pub deposits: Arc<dyn DepositStore>,
     health: Arc<dyn Health>,
 }
 
@@ -97,7 +101,7 @@ impl Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store { sessions: db.clone(), token_claims: db.clone(), health: db })
+        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), health: db })
     } else {
         Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
     }

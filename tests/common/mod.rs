@@ -10,6 +10,7 @@ use serde_json::Value;
 
 pub struct TestApp {
     pub base: String,
+    pub state: broker_inapp::state::AppState,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
 }
@@ -31,12 +32,14 @@ pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
     let f = Settings::with(f, "storage.data_dir", &path);
     let f = Settings::with(f, "storage.database_url", format!("sqlite://{path}/app.db"));
     let f = Settings::with(f, "simulator.database_url", format!("sqlite://{path}/sim.db"));
+    let f = Settings::with(f, "payments.sandbox_database_url", format!("sqlite://{path}/psp.db"));
     let f = Settings::with(f, "server.test_routes", true);
     let settings = Settings::from_figment(overrides(f)).expect("test settings are valid");
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://{}", app.addr());
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, http: client(), dir }
+    TestApp { base, state, http: client(), dir }
 }
 
 impl TestApp {
@@ -89,4 +92,37 @@ impl TestApp {
 pub fn cookie_pair(res: &reqwest::Response) -> String {
     let raw = res.headers()["set-cookie"].to_str().unwrap();
     raw.split(';').next().unwrap().to_string()
+}
+
+impl TestApp {
+    /// Calls a server function as the hydrated page does (same origin, form-encoded).
+    pub async fn server_fn(&self, cookie: &str, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("cookie", cookie)
+            .header("origin", self.base.clone())
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A session for a new trader (or `login`) and its cookie.
+    pub async fn sign_in(&self, login: Option<i64>) -> (String, i64) {
+        let v = self.mint(serde_json::json!({ "login": login })).await;
+        let token = v["token"].as_str().unwrap();
+        let (cookie, _) = self.open(&format!("/inapp/deposit?token={token}")).await;
+        (cookie, v["login"].as_i64().unwrap())
+    }
+
+    pub async fn sim_trader(&self, login: i64) -> Value {
+        self.http.get(self.url(&format!("/sim/traders/{login}"))).send().await.unwrap().json().await.unwrap()
+    }
+
+    pub async fn count(&self, db: &str, sql: &str) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/{db}", self.dir.path().display())).await.unwrap();
+        let n: (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n.0
+    }
 }

@@ -1,0 +1,120 @@
+//! The crediting worker: takes confirmed deposits from the outbox and applies
+//! them to the trading account exactly once.
+//!
+//! cTrader has no idempotency key, so "exactly once" rests on three rules:
+//! the attempt is counted (and leased) before the call; a call whose outcome is
+//! unknown (timeout, 5xx, dropped connection) is settled by finding the
+//! deposit id (`externalId`) in the trader's balance history before any retry;
+//! and the lease outlasts the client timeout, so no two workers call at once.
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::ctrader::{BalanceChange, BalanceChangeType, CtraderError};
+use crate::payments::service::from_minor;
+use crate::state::AppState;
+use crate::store::CreditJob;
+use crate::time::now_ms;
+
+/// How many credits one worker works on at once.
+const BATCH: i64 = 16;
+
+/// Runs the worker until the task is aborted or the process stops.
+pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match run_once(&state).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "crediting round failed");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    })
+}
+
+/// The lease: longer than two cTrader calls (lookup + change) can take.
+fn lease_ms(state: &AppState) -> i64 {
+    state.settings.ctrader.timeout_ms as i64 * 3 + 5_000
+}
+
+/// Claims due credits and works them; returns how many it took.
+pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
+    let jobs = state.store.deposits.claim_credits(now_ms(), lease_ms(state), BATCH).await?;
+    let n = jobs.len();
+    let work = jobs.into_iter().map(|job| {
+        let state = state.clone();
+        async move { credit(&state, job).await }
+    });
+    futures::future::join_all(work).await;
+    Ok(n)
+}
+
+enum Step {
+    Credited(i64),
+    Retry(String),
+    Refused(String),
+}
+
+async fn credit(state: &AppState, job: CreditJob) {
+    let step = attempt(state, &job).await;
+    let store = &state.store.deposits;
+    let saved = match step {
+        Step::Credited(history_id) => {
+            tracing::info!(deposit = %job.deposit_id, attempt = job.attempt, "deposit credited");
+            store.mark_credited(&job.deposit_id, history_id, now_ms()).await
+        }
+        Step::Retry(why) => {
+            let at = now_ms() + backoff_ms(state, job.attempt);
+            tracing::warn!(deposit = %job.deposit_id, attempt = job.attempt, reason = %why, "credit outcome unknown; will settle and retry");
+            store.retry_credit_at(&job.deposit_id, at, &why).await
+        }
+        Step::Refused(why) => {
+            tracing::error!(deposit = %job.deposit_id, reason = %why, "cTrader refused the credit; needs review");
+            store.fail_credit(&job.deposit_id, &why, now_ms()).await
+        }
+    };
+    // If this write fails the lease runs out and the next attempt settles by lookup.
+    if let Err(e) = saved {
+        tracing::error!(error = %e, deposit = %job.deposit_id, "credit result not saved");
+    }
+}
+
+async fn attempt(state: &AppState, job: &CreditJob) -> Step {
+    let ctrader = &state.ctrader;
+    if job.attempt > 1 {
+        // An earlier attempt may have been applied with its answer lost.
+        let (from, to) = (job.created_at - 60_000, now_ms() + 60_000);
+        match ctrader.find_balance_change(job.login, &job.deposit_id, from, to).await {
+            Ok(Some(history_id)) => return Step::Credited(history_id),
+            Ok(None) => {}
+            Err(e) => return Step::Retry(format!("history lookup: {e}")),
+        }
+    }
+    let change = BalanceChange {
+        login: job.login,
+        amount: from_minor(job.amount_minor, job.digits),
+        kind: BalanceChangeType::Deposit,
+        comment: Some(format!("Deposit {}", job.deposit_id)),
+        external_note: None,
+        external_id: Some(job.deposit_id.clone()),
+        source: Some("broker-inapp".into()),
+    };
+    match ctrader.change_balance(&change).await {
+        Ok(history_id) => Step::Credited(history_id),
+        Err(CtraderError::NotFound) => Step::Refused("trader not found".into()),
+        Err(CtraderError::Rejected { status, detail }) => Step::Refused(format!("status {status}: {detail}")),
+        Err(e) => Step::Retry(e.to_string()),
+    }
+}
+
+/// Exponential back-off from `retry_base_ms`, capped at `retry_max_ms`, times a
+/// random factor in [0.5, 1.5) so retries from many deposits spread out.
+fn backoff_ms(state: &AppState, attempt: i64) -> i64 {
+    let p = &state.settings.payments;
+    let exp = p.retry_base_ms.saturating_mul(1u64 << attempt.clamp(1, 20).saturating_sub(1)).min(p.retry_max_ms);
+    (exp as f64 * rand::thread_rng().gen_range(0.5..1.5)) as i64
+}

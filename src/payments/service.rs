@@ -1,0 +1,144 @@
+//! The deposit service: start a deposit, apply a provider's event, list a
+//! trader's deposits. Server functions and the webhook handler call these.
+
+use rust_decimal::Decimal;
+
+use crate::domain::{fee, parse_amount, DepositState, DepositView};
+use crate::errors::AppError;
+use crate::payments::{PaymentEvent, PaymentRequest, ProviderError};
+use crate::session::Session;
+use crate::state::AppState;
+use crate::store::{DepositRecord, EventOutcome, StoreError};
+use crate::time::now_ms;
+
+fn internal(e: StoreError) -> AppError {
+    tracing::error!(error = %e, "deposit storage error");
+    AppError::Internal
+}
+
+/// Minor units of `amount` in a currency with `digits`; `None` if it does not fit exactly.
+pub fn to_minor(amount: Decimal, digits: u32) -> Option<i64> {
+    use rust_decimal::prelude::ToPrimitive;
+    if amount.normalize().scale() > digits {
+        return None;
+    }
+    (amount * Decimal::from(10i64.checked_pow(digits)?)).to_i64()
+}
+
+pub fn from_minor(minor: i64, digits: u32) -> Decimal {
+    Decimal::new(minor, digits)
+}
+
+/// The trader's account currency: from the session, else read from cTrader.
+pub async fn account_currency(state: &AppState, session: &Session) -> Result<String, AppError> {
+    if let Some(c) = &session.trader.currency {
+        return Ok(c.clone());
+    }
+    match state.ctrader.trader(session.trader.login).await {
+        Ok(t) => Ok(t.deposit_currency),
+        Err(_) => Err(AppError::PlatformUnavailable),
+    }
+}
+
+fn valid_key(key: &str) -> bool {
+    (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Creates the deposit for this form (once per idempotency key) and the
+/// provider's hosted payment; returns where to send the browser.
+pub async fn start(state: &AppState, session: &Session, amount: &str, method: &str, key: &str) -> Result<String, AppError> {
+    if !valid_key(key) || !state.settings.deposit.methods.iter().any(|m| m == method) {
+        return Err(AppError::InvalidRequest);
+    }
+    let currency = account_currency(state, session).await?;
+    let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.clone()))?;
+    let amount = parse_amount(amount, &rule).map_err(AppError::InvalidAmount)?;
+    let fee = fee(amount, &rule);
+    let now = now_ms();
+    let candidate = DepositRecord {
+        id: format!("dep_{}", uuid::Uuid::new_v4().simple()),
+        login: session.trader.login,
+        user_id: session.trader.user_id,
+        idempotency_key: key.to_string(),
+        currency: currency.clone(),
+        digits: rule.digits,
+        requested_minor: to_minor(amount, rule.digits).ok_or(AppError::InvalidRequest)?,
+        fee_minor: to_minor(fee, rule.digits).ok_or(AppError::InvalidRequest)?,
+        confirmed_minor: None,
+        method: method.to_string(),
+        state: DepositState::Pending.as_str().into(),
+        provider_payment_id: None,
+        balance_history_id: None,
+        failure_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let (deposit, created) = state.store.deposits.create_or_get(&candidate).await.map_err(internal)?;
+    let return_url = format!("/inapp/deposit?deposit={}", deposit.id);
+    if deposit.state != DepositState::Pending.as_str() {
+        return Ok(return_url);
+    }
+    // Every duplicate submit asks the provider again with the same idempotency
+    // key (the deposit id) and gets the same payment back.
+    let request = PaymentRequest {
+        reference: deposit.id.clone(),
+        amount: from_minor(deposit.requested_minor + deposit.fee_minor, deposit.digits),
+        currency: deposit.currency.clone(),
+        return_url,
+    };
+    let hosted = state.payments.create_payment(&request).await.map_err(|e| {
+        tracing::warn!(error = %e, deposit = %deposit.id, "payment creation failed");
+        match e {
+            ProviderError::Unavailable(_) | ProviderError::Refused(_) => AppError::PaymentUnavailable,
+        }
+    })?;
+    if created || deposit.provider_payment_id.is_none() {
+        state.store.deposits.set_provider_payment(&deposit.id, &hosted.id, now_ms()).await.map_err(internal)?;
+    }
+    Ok(hosted.redirect_url)
+}
+
+/// Applies a verified provider event. The credited amount is the provider's,
+/// less the fee recorded at creation; the browser's number plays no part.
+pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<EventOutcome, StoreError> {
+    let now = now_ms();
+    let deposits = &state.store.deposits;
+    match event {
+        PaymentEvent::Succeeded { event_id, reference, amount, currency } => {
+            let Some(d) = deposits.get(reference).await? else { return Ok(EventOutcome::UnknownDeposit) };
+            let paid = to_minor(*amount, d.digits);
+            match paid {
+                Some(paid) if *currency == d.currency && paid > d.fee_minor => {
+                    if paid != d.requested_minor + d.fee_minor {
+                        tracing::warn!(deposit = %d.id, "provider confirmed a different amount; crediting the provider's");
+                    }
+                    deposits.confirm(event_id, reference, paid - d.fee_minor, now).await
+                }
+                _ => {
+                    tracing::error!(deposit = %d.id, "provider confirmed an amount or currency that cannot be credited");
+                    deposits.close_unpaid(event_id, reference, DepositState::Failed.as_str(), "amount_or_currency_mismatch", now).await
+                }
+            }
+        }
+        PaymentEvent::Failed { event_id, reference, reason } => {
+            deposits.close_unpaid(event_id, reference, DepositState::Failed.as_str(), reason, now).await
+        }
+        PaymentEvent::Cancelled { event_id, reference } => {
+            deposits.close_unpaid(event_id, reference, DepositState::Cancelled.as_str(), "cancelled", now).await
+        }
+    }
+}
+
+pub fn view(d: &DepositRecord) -> DepositView {
+    DepositView {
+        id: d.id.clone(),
+        amount: from_minor(d.confirmed_minor.unwrap_or(d.requested_minor), d.digits),
+        currency: d.currency.clone(),
+        state: DepositState::parse(&d.state).unwrap_or(DepositState::Pending),
+        created_at_ms: d.created_at,
+    }
+}
+
+pub async fn recent(state: &AppState, login: i64) -> Result<Vec<DepositView>, AppError> {
+    Ok(state.store.deposits.recent(login, 10).await.map_err(internal)?.iter().map(view).collect())
+}

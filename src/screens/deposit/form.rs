@@ -1,0 +1,139 @@
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::components::use_page;
+use crate::domain::{fee, format_amount, parse_amount, AmountError, DepositForm};
+use crate::errors::AppError;
+use crate::i18n::{t, t_with};
+use crate::server::deposit::start_deposit;
+
+/// The amount form. The browser checks the amount with the same parser the
+/// server uses; the button disables itself on the first submit, and the form's
+/// idempotency key makes any repeat the same payment anyway.
+#[component]
+pub fn DepositFormView(form: DepositForm) -> impl IntoView {
+    let lang = use_page().lang;
+    let rule = form.rule.clone();
+    let currency = form.currency.clone();
+    let digits = rule.digits;
+    let amount = RwSignal::new(String::new());
+    let method = RwSignal::new(form.methods.first().cloned().unwrap_or_default());
+    let show_error = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<AppError>);
+    let submitting = RwSignal::new(false);
+    let parsed = {
+        let rule = rule.clone();
+        Memo::new(move |_| parse_amount(&amount.get(), &rule))
+    };
+    let error_text = move || {
+        if let Some(e) = server_error.get() {
+            return Some(e.user_message(lang));
+        }
+        match parsed.get() {
+            Err(e) if show_error.get() => Some(AppError::InvalidAmount(e).user_message(lang)),
+            _ => None,
+        }
+    };
+    let key = form.idempotency_key.clone();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        show_error.set(true);
+        if submitting.get_untracked() || parsed.get_untracked().is_err() {
+            return;
+        }
+        submitting.set(true);
+        server_error.set(None);
+        let (amount, method, key) = (amount.get_untracked(), method.get_untracked(), key.clone());
+        spawn_local(async move {
+            match start_deposit(amount, method, key).await {
+                Ok(url) => {
+                    // Stay disabled: the browser is leaving for the payment page.
+                    let _ = window().location().assign(&url);
+                }
+                Err(e) => {
+                    server_error.set(Some(e));
+                    submitting.set(false);
+                }
+            }
+        });
+    };
+    let money = move |v: Result<rust_decimal::Decimal, AmountError>| v.map(|a| format_amount(a, digits)).unwrap_or_else(|_| "—".into());
+    let fee_rule = rule.clone();
+    let fee_text = move || money(parsed.get().map(|a| fee(a, &fee_rule)));
+    let total_rule = rule.clone();
+    let total_text = move || money(parsed.get().map(|a| a + fee(a, &total_rule)));
+    let limits = t_with(lang, "deposit.limits", &[("min", &format_amount(rule.min, digits)), ("max", &format_amount(rule.max, digits))]);
+    let balance = form.balance.map(|b| format_amount(b, digits)).unwrap_or_else(|| "—".into());
+    view! {
+        <section class="rounded-xl border border-border bg-surface p-4" aria-labelledby="account-heading">
+            <h2 id="account-heading" class="text-sm text-muted">{t(lang, "deposit.account")}</h2>
+            <p class="flex justify-between gap-4 font-medium">
+                <span data-testid="deposit-login">{form.login}</span>
+                <span data-testid="deposit-balance">{format!("{balance} {currency}")}</span>
+            </p>
+        </section>
+        <form class="space-y-4" on:submit=on_submit novalidate>
+            <div class="space-y-1">
+                <label for="amount" class="block font-medium">{t(lang, "deposit.amount")}</label>
+                <div class="flex items-center gap-2 rounded-lg border border-border bg-surface px-3 focus-within:outline-2 focus-within:outline-brand">
+                    <input id="amount" name="amount" inputmode="decimal" autocomplete="off" data-testid="amount"
+                        class="w-full bg-transparent py-3 text-lg outline-none"
+                        aria-describedby="amount-limits amount-error"
+                        aria-invalid=move || error_text().is_some().to_string()
+                        prop:value=move || amount.get()
+                        on:input=move |ev| { amount.set(event_target_value(&ev)); server_error.set(None); }
+                        on:blur=move |_| if !amount.get_untracked().is_empty() { show_error.set(true) }/>
+                    <span class="text-muted" aria-hidden="true">{form.currency.clone()}</span>
+                </div>
+                <p id="amount-limits" class="text-sm text-muted">{limits}</p>
+                <p id="amount-error" role="alert" class="text-sm font-medium text-danger" data-testid="amount-error">{error_text}</p>
+            </div>
+            <fieldset class="space-y-2">
+                <legend class="text-sm text-muted">{t(lang, "deposit.presets")}</legend>
+                <div class="flex flex-wrap gap-2">
+                    {rule.presets.iter().map(|p| {
+                        let text = format_amount(*p, digits);
+                        let value = text.clone();
+                        view! {
+                            <button type="button" data-testid="preset"
+                                class="rounded-lg border border-border min-h-11 px-4 hover:bg-bg focus-visible:outline-2 focus-visible:outline-brand"
+                                on:click=move |_| { amount.set(value.clone()); show_error.set(true); server_error.set(None); }>
+                                {text}
+                            </button>
+                        }
+                    }).collect_view()}
+                </div>
+            </fieldset>
+            <fieldset class="space-y-2">
+                <legend class="font-medium">{t(lang, "deposit.method")}</legend>
+                {form.methods.iter().map(|m| {
+                    let (value, id, label_for) = (m.clone(), format!("method-{m}"), format!("method-{m}"));
+                    let label = if m == "card" { t(lang, "deposit.method_card") } else { m.clone() };
+                    let checked = { let v = value.clone(); move || method.get() == v };
+                    view! {
+                        <label for=label_for class="flex items-center gap-3 rounded-lg border border-border bg-surface p-3 min-h-11">
+                            <input type="radio" name="method" id=id value=value.clone() prop:checked=checked
+                                on:change=move |_| method.set(value.clone())/>
+                            <span>{label}</span>
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <section class="rounded-xl border border-border bg-surface p-4 text-sm" aria-labelledby="summary-heading">
+                <h2 id="summary-heading" class="font-medium mb-2">{t(lang, "deposit.summary")}</h2>
+                <dl class="space-y-1">
+                    <div class="flex justify-between"><dt class="text-muted">{t(lang, "deposit.amount")}</dt><dd data-testid="summary-amount">{move || money(parsed.get())}</dd></div>
+                    <div class="flex justify-between"><dt class="text-muted">{t(lang, "deposit.fee")}</dt><dd data-testid="summary-fee">{fee_text}</dd></div>
+                    <div class="flex justify-between font-semibold"><dt>{t(lang, "deposit.total")}</dt><dd data-testid="summary-total">{total_text}</dd></div>
+                </dl>
+            </section>
+            <button type="submit" data-testid="submit"
+                class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
+                prop:disabled=move || submitting.get()
+                aria-busy=move || submitting.get().to_string()>
+                {move || if submitting.get() { t(lang, "deposit.submitting") } else { t(lang, "deposit.submit") }}
+            </button>
+        </form>
+    }
+}

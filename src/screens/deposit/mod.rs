@@ -1,0 +1,57 @@
+//! `/inapp/deposit`: the trader's account, the amount form and recent
+//! deposits; with `?deposit=…` (the return from the payment page), the live
+//! progress of that deposit until the browser goes to the success or failure URL.
+
+mod form;
+mod progress;
+mod recent;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{use_page, Frame};
+use crate::i18n::t;
+use crate::server::deposit::load_deposit_form;
+
+#[component]
+pub fn DepositScreen() -> impl IntoView {
+    let lang = use_page().lang;
+    let title = t(lang, "screen.deposit.title");
+    let query = use_query_map();
+    let returning = move || query.read().get("deposit").filter(|d| !d.is_empty());
+    view! {
+        <Title text=title.clone()/>
+        <Frame title=title>
+            {move || match returning() {
+                Some(id) => view! { <progress::DepositProgress id/> }.into_any(),
+                None => view! { <DepositHome/> }.into_any(),
+            }}
+        </Frame>
+    }
+}
+
+#[component]
+fn DepositHome() -> impl IntoView {
+    let lang = use_page().lang;
+    let query = use_query_map();
+    let account = query.read_untracked().get("account");
+    let form = Resource::new(move || account.clone(), load_deposit_form);
+    view! {
+        <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+            {move || Suspend::new(async move {
+                match form.await {
+                    Ok(data) => view! {
+                        <form::DepositFormView form=data.clone()/>
+                        <recent::RecentDeposits initial=data.recent.clone()/>
+                    }.into_any(),
+                    Err(e) => view! {
+                        <div role="alert" data-testid="deposit-error" class="rounded-xl border border-border bg-surface p-4 text-danger">
+                            {e.user_message(lang)}
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,58 @@
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::components::use_page;
+use crate::domain::{format_amount, DepositView};
+use crate::i18n::t;
+use crate::server::deposit::recent_deposits;
+
+/// The trader's recent deposits; refreshed every two seconds while any of
+/// them is still in flight.
+#[component]
+pub fn RecentDeposits(initial: Vec<DepositView>) -> impl IntoView {
+    let lang = use_page().lang;
+    let deposits = RwSignal::new(initial);
+    Effect::new(move |_| {
+        if !deposits.get().iter().any(|d| d.state.in_flight()) {
+            return;
+        }
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                spawn_local(async move {
+                    if let Ok(list) = recent_deposits().await {
+                        deposits.set(list);
+                    }
+                })
+            },
+            Duration::from_secs(2),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <section class="space-y-2" aria-labelledby="recent-heading">
+            <h2 id="recent-heading" class="font-medium">{t(lang, "deposit.recent")}</h2>
+            {move || {
+                let list = deposits.get();
+                if list.is_empty() {
+                    return view! { <p class="text-sm text-muted">{t(lang, "deposit.none")}</p> }.into_any();
+                }
+                view! {
+                    <ul class="divide-y divide-border rounded-xl border border-border bg-surface" data-testid="recent" aria-live="polite">
+                        {list.into_iter().map(|d| {
+                            let state = d.state.as_str();
+                            view! {
+                                <li class="flex justify-between gap-4 p-3 text-sm" data-testid="recent-deposit" data-state=state>
+                                    <span class="font-medium">{format!("{} {}", format_amount(d.amount, d.amount.scale()), d.currency)}</span>
+                                    <span>{t(lang, &format!("deposit.state.{state}"))}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,72 @@
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{DepositForm, DepositView};
+use crate::errors::AppError;
+
+/// The form for the identified trader. `account` is the `account` query
+/// parameter cTrader sent; it must be the trader's own login.
+#[server(endpoint = "deposit/form")]
+pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, AppError> {
+    let (state, session) = crate::session::require().await?;
+    let login = session.trader.login;
+    if let Some(a) = account.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        if a.parse::<i64>().ok() != Some(login) {
+            return Err(AppError::AccountNotYours);
+        }
+    }
+    let trader = state.ctrader.trader(login).await.ok();
+    let currency = match &trader {
+        Some(t) => t.deposit_currency.clone(),
+        None => crate::payments::service::account_currency(&state, &session).await?,
+    };
+    let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.clone()))?;
+    Ok(DepositForm {
+        login,
+        currency,
+        balance: trader.map(|t| t.balance_decimal()),
+        rule,
+        methods: state.settings.deposit.methods.clone(),
+        idempotency_key: uuid::Uuid::new_v4().simple().to_string(),
+        recent: crate::payments::service::recent(&state, login).await?,
+    })
+}
+
+/// Starts (or, for the same key, resumes) a deposit; answers the hosted
+/// payment page to send the browser to.
+#[server(endpoint = "deposit/start")]
+pub async fn start_deposit(amount: String, method: String, key: String) -> Result<String, AppError> {
+    let (state, session) = crate::session::require().await?;
+    crate::payments::service::start(&state, &session, &amount, &method, &key).await
+}
+
+#[server(endpoint = "deposit/recent")]
+pub async fn recent_deposits() -> Result<Vec<DepositView>, AppError> {
+    let (state, session) = crate::session::require().await?;
+    crate::payments::service::recent(&state, session.trader.login).await
+}
+
+/// A deposit's state and where the browser goes when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepositStatus {
+    pub deposit: DepositView,
+    pub success_url: String,
+    pub failure_url: String,
+}
+
+#[server(endpoint = "deposit/status")]
+pub async fn get_deposit_status(id: String) -> Result<DepositStatus, AppError> {
+    let (state, session) = crate::session::require().await?;
+    if id.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    let record = state.store.deposits.get(&id).await.map_err(|_| AppError::Internal)?;
+    // Another trader's deposit is as good as absent.
+    let record = record.filter(|d| d.login == session.trader.login).ok_or(AppError::NotFound)?;
+    let with_id = |url: &str| format!("{url}{}depositId={}", if url.contains('?') { '&' } else { '?' }, record.id);
+    Ok(DepositStatus {
+        deposit: crate::payments::service::view(&record),
+        success_url: with_id(&state.settings.urls.success),
+        failure_url: with_id(&state.settings.urls.failure),
+    })
+}

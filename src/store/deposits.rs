@@ -1,0 +1,69 @@
+//! The deposit records and the crediting outbox.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepositRecord {
+    pub id: String,
+    pub login: i64,
+    pub user_id: i64,
+    pub idempotency_key: String,
+    pub currency: String,
+    pub digits: u32,
+    pub requested_minor: i64,
+    pub fee_minor: i64,
+    pub confirmed_minor: Option<i64>,
+    pub method: String,
+    pub state: String,
+    pub provider_payment_id: Option<String>,
+    pub balance_history_id: Option<i64>,
+    pub failure_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What applying a provider event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    Applied,
+    /// This event id was seen before.
+    Duplicate,
+    /// The deposit had already moved on (a late or reordered event).
+    Ignored,
+    UnknownDeposit,
+}
+
+/// A credit the worker owns until `locked_until`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreditJob {
+    pub deposit_id: String,
+    pub login: i64,
+    pub currency: String,
+    pub digits: u32,
+    pub amount_minor: i64,
+    /// Counting this one; above 1 means an earlier attempt's outcome is unknown.
+    pub attempt: i64,
+    pub created_at: i64,
+}
+
+#[async_trait]
+pub trait DepositStore: Send + Sync {
+    /// Inserts the deposit, or returns the one with the same `(login, idempotency_key)`.
+    async fn create_or_get(&self, new: &DepositRecord) -> Result<(DepositRecord, bool), StoreError>;
+    async fn set_provider_payment(&self, id: &str, provider_payment_id: &str, now: i64) -> Result<(), StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<DepositRecord>, StoreError>;
+    async fn recent(&self, login: i64, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
+    /// In one transaction: record the event, move `pending → confirmed` with the
+    /// provider's amount, and queue the credit.
+    async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError>;
+    /// In one transaction: record the event and move `pending → failed|cancelled`.
+    async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
+    /// Leases up to `limit` due credits for `lease_ms`, counting the attempt.
+    async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError>;
+    async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64) -> Result<(), StoreError>;
+    async fn retry_credit_at(&self, deposit_id: &str, next_at: i64, error: &str) -> Result<(), StoreError>;
+    /// cTrader refused the credit for good: the deposit needs a person.
+    async fn fail_credit(&self, deposit_id: &str, reason: &str, now: i64) -> Result<(), StoreError>;
+}

@@ -1,0 +1,223 @@
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::SqliteStore;
+use crate::store::{CreditJob, DepositRecord, DepositStore, EventOutcome, StoreError};
+
+fn from_row(r: &SqliteRow) -> Result<DepositRecord, sqlx::Error> {
+    Ok(DepositRecord {
+        id: r.try_get("id")?,
+        login: r.try_get("login")?,
+        user_id: r.try_get("user_id")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        currency: r.try_get("currency")?,
+        digits: r.try_get::<i64, _>("digits")? as u32,
+        requested_minor: r.try_get("requested_minor")?,
+        fee_minor: r.try_get("fee_minor")?,
+        confirmed_minor: r.try_get("confirmed_minor")?,
+        method: r.try_get("method")?,
+        state: r.try_get("state")?,
+        provider_payment_id: r.try_get("provider_payment_id")?,
+        balance_history_id: r.try_get("balance_history_id")?,
+        failure_reason: r.try_get("failure_reason")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// Records a provider event once; `false` when it was seen before.
+async fn record_event(tx: &mut Transaction<'_, Sqlite>, event_id: &str, deposit_id: &str, kind: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("INSERT INTO payment_events (event_id, deposit_id, kind, received_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING")
+        .bind(event_id)
+        .bind(deposit_id)
+        .bind(kind)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+async fn deposit_exists(tx: &mut Transaction<'_, Sqlite>, id: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("SELECT 1 FROM deposits WHERE id = ?").bind(id).fetch_optional(&mut **tx).await?.is_some())
+}
+
+#[async_trait]
+impl DepositStore for SqliteStore {
+    async fn create_or_get(&self, d: &DepositRecord) -> Result<(DepositRecord, bool), StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO deposits (id, login, user_id, idempotency_key, currency, digits, requested_minor, fee_minor, method, state, created_at, updated_at) \
+             VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (login, idempotency_key) DO NOTHING",
+        )
+        .bind(&d.id)
+        .bind(d.login)
+        .bind(d.user_id)
+        .bind(&d.idempotency_key)
+        .bind(&d.currency)
+        .bind(d.digits as i64)
+        .bind(d.requested_minor)
+        .bind(d.fee_minor)
+        .bind(&d.method)
+        .bind(&d.state)
+        .bind(d.created_at)
+        .bind(d.updated_at)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query("SELECT * FROM deposits WHERE login = ? AND idempotency_key = ?")
+            .bind(d.login)
+            .bind(&d.idempotency_key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((from_row(&row)?, done.rows_affected() == 1))
+    }
+
+    async fn set_provider_payment(&self, id: &str, provider_payment_id: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE deposits SET provider_payment_id = ?, updated_at = ? WHERE id = ? AND provider_payment_id IS NULL")
+            .bind(provider_payment_id)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<DepositRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM deposits WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    async fn recent(&self, login: i64, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM deposits WHERE login = ? ORDER BY created_at DESC, id DESC LIMIT ?")
+            .bind(login)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !deposit_exists(&mut tx, deposit_id).await? {
+            return Ok(EventOutcome::UnknownDeposit);
+        }
+        if !record_event(&mut tx, event_id, deposit_id, "succeeded", now).await? {
+            return Ok(EventOutcome::Duplicate);
+        }
+        let moved = sqlx::query("UPDATE deposits SET state = 'confirmed', confirmed_minor = ?, updated_at = ? WHERE id = ? AND state = 'pending'")
+            .bind(confirmed_minor)
+            .bind(now)
+            .bind(deposit_id)
+            .execute(&mut *tx)
+            .await?;
+        let outcome = if moved.rows_affected() == 1 {
+            sqlx::query("INSERT INTO credit_outbox (deposit_id, state, attempts, next_at) VALUES (?, 'pending', 0, ?)")
+                .bind(deposit_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            EventOutcome::Applied
+        } else {
+            EventOutcome::Ignored
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !deposit_exists(&mut tx, deposit_id).await? {
+            return Ok(EventOutcome::UnknownDeposit);
+        }
+        if !record_event(&mut tx, event_id, deposit_id, state, now).await? {
+            return Ok(EventOutcome::Duplicate);
+        }
+        let moved = sqlx::query("UPDATE deposits SET state = ?, failure_reason = ?, updated_at = ? WHERE id = ? AND state = 'pending'")
+            .bind(state)
+            .bind(reason)
+            .bind(now)
+            .bind(deposit_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(if moved.rows_affected() == 1 { EventOutcome::Applied } else { EventOutcome::Ignored })
+    }
+
+    async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "UPDATE credit_outbox SET attempts = attempts + 1, locked_until = ? WHERE deposit_id IN \
+             (SELECT deposit_id FROM credit_outbox WHERE state = 'pending' AND next_at <= ? \
+              AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_at LIMIT ?) RETURNING deposit_id",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut jobs = Vec::with_capacity(ids.len());
+        for id in ids {
+            let r = sqlx::query(
+                "SELECT d.id, d.login, d.currency, d.digits, d.confirmed_minor, d.created_at, o.attempts \
+                 FROM deposits d JOIN credit_outbox o ON o.deposit_id = d.id WHERE d.id = ?",
+            )
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
+            jobs.push(CreditJob {
+                deposit_id: r.try_get("id")?,
+                login: r.try_get("login")?,
+                currency: r.try_get("currency")?,
+                digits: r.try_get::<i64, _>("digits")? as u32,
+                amount_minor: r.try_get::<Option<i64>, _>("confirmed_minor")?.unwrap_or(0),
+                attempt: r.try_get("attempts")?,
+                created_at: r.try_get("created_at")?,
+            });
+        }
+        tx.commit().await?;
+        Ok(jobs)
+    }
+
+    async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE deposits SET state = 'credited', balance_history_id = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
+            .bind(balance_history_id)
+            .bind(now)
+            .bind(deposit_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE credit_outbox SET state = 'done', locked_until = NULL, last_error = NULL WHERE deposit_id = ?")
+            .bind(deposit_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn retry_credit_at(&self, deposit_id: &str, next_at: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE credit_outbox SET next_at = ?, locked_until = NULL, last_error = ? WHERE deposit_id = ? AND state = 'pending'")
+            .bind(next_at)
+            .bind(error)
+            .bind(deposit_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn fail_credit(&self, deposit_id: &str, reason: &str, now: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE deposits SET state = 'failed', failure_reason = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
+            .bind(reason)
+            .bind(now)
+            .bind(deposit_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE credit_outbox SET state = 'failed', locked_until = NULL, last_error = ? WHERE deposit_id = ?")
+            .bind(reason)
+            .bind(deposit_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

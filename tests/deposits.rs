@@ -1,0 +1,220 @@
+//! Deposits end to end over HTTP: the server functions, the sandbox provider's
+//! API and hosted page, signed webhooks, and the crediting worker against the
+//! simulator's balance history.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use broker_inapp::config::Settings;
+use broker_inapp::payments::signature;
+use common::{spawn, spawn_with, TestApp};
+use serde_json::{json, Value};
+
+const KEY: &str = "form-key-0123456789abcdef";
+
+async fn start(app: &TestApp, cookie: &str, amount: &str, key: &str) -> reqwest::Response {
+    app.server_fn(cookie, "deposit/start", &[("amount", amount), ("method", "card"), ("key", key)]).await
+}
+
+/// Starts a deposit and returns the hosted page path.
+async fn started(app: &TestApp, cookie: &str, amount: &str, key: &str) -> String {
+    let res = start(app, cookie, amount, key).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    res.json::<String>().await.unwrap()
+}
+
+async fn pay(app: &TestApp, page: &str, card: &str) -> String {
+    let res = app.http.post(app.url(page)).form(&[("card", card), ("action", "pay")]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn status(app: &TestApp, cookie: &str, id: &str) -> Value {
+    app.server_fn(cookie, "deposit/status", &[("id", id)]).await.json().await.unwrap()
+}
+
+async fn wait_for_state(app: &TestApp, cookie: &str, id: &str, want: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = status(app, cookie, id).await;
+        if s["deposit"]["state"] == want {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "deposit {id} stuck in {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn deposit_id(return_url: &str) -> String {
+    return_url.split("deposit=").nth(1).unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_paid_deposit_is_credited_once_and_lands_on_the_success_url() {
+    let app = spawn().await;
+    let (cookie, login) = app.sign_in(None).await;
+    let page = started(&app, &cookie, "250.00", KEY).await;
+    assert!(page.starts_with("/psp/sandbox/pay/"), "{page}");
+    let back = pay(&app, &page, "4242 4242 4242 4242").await;
+    let id = deposit_id(&back);
+    let done = wait_for_state(&app, &cookie, &id, "Credited").await;
+    assert_eq!(done["success_url"], format!("/done/success?depositId={id}"));
+    let trader = app.sim_trader(login).await;
+    assert_eq!(trader["balance"], "1250.00");
+    let history = trader["history"].as_array().unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["externalId"], id);
+    assert_eq!(history[0]["preciseAmount"], "250.00");
+    assert_eq!(history[0]["type"], "DEPOSIT");
+}
+
+#[tokio::test]
+async fn a_declined_card_goes_to_the_failure_url_and_moves_no_money() {
+    let app = spawn().await;
+    let (cookie, login) = app.sign_in(None).await;
+    let page = started(&app, &cookie, "100", KEY).await;
+    let id = deposit_id(&pay(&app, &page, "4000000000000002").await);
+    let failed = wait_for_state(&app, &cookie, &id, "Failed").await;
+    assert_eq!(failed["failure_url"], format!("/done/failure?depositId={id}"));
+    let trader = app.sim_trader(login).await;
+    assert_eq!(trader["balance"], "1000.00");
+    assert!(trader["history"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_asynchronous_card_confirms_later() {
+    let app = spawn_with(|f| Settings::with(f, "payments.sandbox_async_delay_ms", 800)).await;
+    let (cookie, login) = app.sign_in(None).await;
+    let page = started(&app, &cookie, "75.50", KEY).await;
+    let id = deposit_id(&pay(&app, &page, "4000000000003220").await);
+    assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "Pending");
+    wait_for_state(&app, &cookie, &id, "Credited").await;
+    assert_eq!(app.sim_trader(login).await["balance"], "1075.50");
+}
+
+#[tokio::test]
+async fn every_bad_amount_is_refused_by_the_server_too() {
+    let app = spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+    for (amount, reason) in [
+        ("10.005", "TooManyDecimals"),
+        ("1e3", "NotANumber"),
+        ("NaN", "NotANumber"),
+        ("-1", "NotPositive"),
+        ("0", "NotPositive"),
+        ("50000.01", "AboveMax"),
+        ("9.99", "BelowMin"),
+        ("", "Empty"),
+    ] {
+        let res = start(&app, &cookie, amount, KEY).await;
+        assert!(res.status().is_client_error() || res.status().is_server_error(), "{amount}");
+        let text = res.text().await.unwrap();
+        assert!(text.contains(reason), "{amount}: {text}");
+    }
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 0, "no half-written deposit");
+}
+
+#[tokio::test]
+async fn fifty_parallel_submits_of_one_form_make_one_payment() {
+    let app = spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (http, url, cookie, origin) = (common::client(), app.url("/api/deposit/start"), cookie.clone(), app.base.clone());
+            tokio::spawn(async move {
+                let res = http
+                    .post(url)
+                    .header("cookie", cookie)
+                    .header("origin", origin)
+                    .form(&[("amount", "100"), ("method", "card"), ("key", KEY)])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200);
+                res.json::<String>().await.unwrap()
+            })
+        })
+        .collect();
+    let mut pages = vec![];
+    for t in tasks {
+        pages.push(t.await.unwrap());
+    }
+    pages.dedup();
+    assert_eq!(pages.len(), 1, "every submit got the same payment page");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 1);
+    assert_eq!(app.count("psp.db", "SELECT COUNT(*) FROM psp_payments").await, 1);
+}
+
+#[tokio::test]
+async fn another_traders_account_or_deposit_is_refused() {
+    let app = spawn().await;
+    let (alice, _) = app.sign_in(None).await;
+    let (bob, bob_login) = app.sign_in(None).await;
+    let other = bob_login.to_string();
+    let form = app.server_fn(&alice, "deposit/form", &[("account", &other)]).await;
+    assert!(form.text().await.unwrap().contains("AccountNotYours"));
+    let page = started(&app, &bob, "100", KEY).await;
+    let id = deposit_id(&pay(&app, &page, "4242424242424242").await);
+    let peek = app.server_fn(&alice, "deposit/status", &[("id", &id)]).await.text().await.unwrap();
+    assert!(peek.contains("NotFound"), "{peek}");
+}
+
+fn event(id: &str, kind: &str, reference: &str, amount: &str) -> String {
+    json!({"id": id, "type": kind, "created": 0, "data": {"paymentId": "pay_x", "reference": reference, "amount": amount, "currency": "USD"}}).to_string()
+}
+
+async fn post_webhook(app: &TestApp, body: &str, header: Option<String>) -> reqwest::Response {
+    let mut req = app.http.post(app.url("/payments/webhook/sandbox")).header("content-type", "application/json").body(body.to_string());
+    if let Some(h) = header {
+        req = req.header(signature::HEADER, h);
+    }
+    req.send().await.unwrap()
+}
+
+fn now_s() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[tokio::test]
+async fn webhooks_must_be_signed_fresh_and_are_applied_once() {
+    let app = spawn().await;
+    let (cookie, login) = app.sign_in(None).await;
+    // A deposit whose hosted page nobody visits: only our crafted webhooks reach it.
+    started(&app, &cookie, "40", KEY).await;
+    let deposit: String = {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+        sqlx::query_scalar("SELECT id FROM deposits").fetch_one(&pool).await.unwrap()
+    };
+    let secret = "sandbox-webhook-secret";
+    let body = event("evt_test_1", "payment.succeeded", &deposit, "40.00");
+
+    assert_eq!(post_webhook(&app, &body, None).await.status(), 400, "missing signature");
+    assert_eq!(post_webhook(&app, &body, Some("t=1,v1=zz".into())).await.status(), 400, "malformed");
+    let wrong = signature::sign("not-the-secret-at-all", now_s(), body.as_bytes());
+    assert_eq!(post_webhook(&app, &body, Some(wrong)).await.status(), 401, "wrong key");
+    let stale = signature::sign(secret, now_s() - 301, body.as_bytes());
+    assert_eq!(post_webhook(&app, &body, Some(stale)).await.status(), 401, "too old");
+    let tampered = signature::sign(secret, now_s(), body.as_bytes());
+    let other_body = event("evt_test_1", "payment.succeeded", &deposit, "4000.00");
+    assert_eq!(post_webhook(&app, &other_body, Some(tampered.clone())).await.status(), 401, "body changed after signing");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM payment_events").await, 0, "nothing applied yet");
+
+    let first = post_webhook(&app, &body, Some(tampered.clone())).await;
+    assert_eq!(first.json::<Value>().await.unwrap()["outcome"], "applied");
+    let again = post_webhook(&app, &body, Some(signature::sign(secret, now_s(), body.as_bytes()))).await;
+    assert_eq!(again.json::<Value>().await.unwrap()["outcome"], "duplicate");
+    // A late "failed" for the same deposit (reordered delivery) changes nothing.
+    let late = event("evt_test_2", "payment.failed", &deposit, "40.00");
+    let res = post_webhook(&app, &late, Some(signature::sign(secret, now_s(), late.as_bytes()))).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["outcome"], "ignored");
+    wait_for_state(&app, &cookie, &deposit, "Credited").await;
+    // The sandbox's own webhook never came (nobody paid on its page), and the
+    // credit happened once, for the provider's amount.
+    let trader = app.sim_trader(login).await;
+    assert_eq!(trader["balance"], "1040.00");
+    assert_eq!(trader["history"].as_array().unwrap().len(), 1);
+    let garbage = "{not json";
+    let res = post_webhook(&app, garbage, Some(signature::sign(secret, now_s(), garbage.as_bytes()))).await;
+    assert_eq!(res.status(), 400);
+}
