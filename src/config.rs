@@ -149,6 +149,7 @@ pub struct PaymentsSection {
     pub webhook_tolerance_seconds: u64,
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
+    pub settle_ms: u64,
     pub worker: bool,
     pub sandbox_database_url: String,
     pub sandbox_async_delay_ms: u64,

@@ -4,8 +4,10 @@
 //! cTrader has no idempotency key, so "exactly once" rests on three rules:
 //! the attempt is counted (and leased) before the call; a call whose outcome is
 //! unknown (timeout, 5xx, dropped connection) is settled by finding the
-//! deposit id (`externalId`) in the trader's balance history before any retry;
-//! and the lease outlasts the client timeout, so no two workers call at once.
+//! deposit id (`externalId`) in the trader's balance history before any retry,
+//! and not before `settle_ms` has passed, so a request cTrader is still
+//! processing has landed by the time we look; and the lease outlasts the client
+//! timeout, so no two workers call at once.
 
 use std::time::Duration;
 
@@ -36,9 +38,11 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// The lease: longer than two cTrader calls (lookup + change) can take.
+/// The lease: longer than two cTrader calls (lookup + change) can take, and
+/// than the settle time, so a job taken over from a dead worker is looked up
+/// only after that worker's last call has landed.
 fn lease_ms(state: &AppState) -> i64 {
-    state.settings.ctrader.timeout_ms as i64 * 3 + 5_000
+    (state.settings.ctrader.timeout_ms as i64 * 3 + 5_000).max(state.settings.payments.settle_ms as i64 + 1_000)
 }
 
 /// Claims due credits and works them; returns how many it took.
@@ -68,7 +72,8 @@ async fn credit(state: &AppState, job: CreditJob) {
             store.mark_credited(&job.deposit_id, history_id, now_ms()).await
         }
         Step::Retry(why) => {
-            let at = now_ms() + backoff_ms(state, job.attempt);
+            let wait = backoff_ms(state, job.attempt).max(state.settings.payments.settle_ms as i64);
+            let at = now_ms() + wait;
             tracing::warn!(deposit = %job.deposit_id, attempt = job.attempt, reason = %why, "credit outcome unknown; will settle and retry");
             store.retry_credit_at(&job.deposit_id, at, &why).await
         }

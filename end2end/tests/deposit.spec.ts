@@ -1,0 +1,96 @@
+import { test, expect, Page } from '@playwright/test';
+import { mint, freshLogin } from './helpers';
+
+async function openDeposit(page: Page, request: any, login: number) {
+  const { token } = await mint(request, { login });
+  await page.goto(`/inapp/deposit?token=${token}&account=${login}`);
+  await expect(page.getByLabel('Amount')).toBeVisible();
+}
+
+test('deposit 250.00 with the success card: lands on the success URL, credited exactly once', async ({ page, request }) => {
+  const login = freshLogin();
+  await openDeposit(page, request, login);
+  await expect(page.getByTestId('deposit-balance')).toHaveText('1000.00 USD');
+  await page.getByLabel('Amount').fill('250.00');
+  await expect(page.getByTestId('summary-total')).toHaveText('250.00');
+  await page.getByTestId('submit').click();
+
+  await expect(page).toHaveURL(/\/psp\/sandbox\/pay\//);
+  await expect(page.getByTestId('psp-amount')).toHaveText('250.00 USD');
+  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await page.getByRole('button', { name: /^Pay/ }).click();
+
+  await expect(page).toHaveURL(/\/done\/success\?depositId=dep_/);
+  const depositId = new URL(page.url()).searchParams.get('depositId');
+  const trader = await (await request.get(`/sim/traders/${login}`)).json();
+  expect(trader.balance).toBe('1250.00');
+  expect(trader.history).toHaveLength(1);
+  expect(trader.history[0].externalId).toBe(depositId);
+  expect(trader.history[0].preciseAmount).toBe('250.00');
+});
+
+test('a declined card goes to the failure URL and leaves the balance alone', async ({ page, request }) => {
+  const login = freshLogin();
+  await openDeposit(page, request, login);
+  await page.getByTestId('preset').filter({ hasText: '100.00' }).click();
+  await page.getByTestId('submit').click();
+  await page.getByLabel('Card number').fill('4000 0000 0000 0002');
+  await page.getByRole('button', { name: /^Pay/ }).click();
+  await expect(page).toHaveURL(/\/done\/failure\?depositId=dep_/);
+  const trader = await (await request.get(`/sim/traders/${login}`)).json();
+  expect(trader.balance).toBe('1000.00');
+  expect(trader.history).toHaveLength(0);
+});
+
+test('every invalid amount shows its message and nothing is submitted', async ({ page, request }) => {
+  const login = freshLogin();
+  await openDeposit(page, request, login);
+  const cases: [string, string][] = [
+    ['10.005', 'Use at most 2 decimal places.'],
+    ['1e3', 'Enter the amount in digits, for example 250.00.'],
+    ['NaN', 'Enter the amount in digits, for example 250.00.'],
+    ['-1', 'The amount must be more than zero.'],
+    ['0', 'The amount must be more than zero.'],
+    ['50000.01', 'The maximum deposit is 50000.00.'],
+    ['9.99', 'The minimum deposit is 10.00.'],
+    ['', 'Enter an amount.'],
+  ];
+  for (const [amount, message] of cases) {
+    await page.getByLabel('Amount').fill(amount);
+    await page.getByTestId('submit').click();
+    await expect(page.getByTestId('amount-error')).toHaveText(message);
+    await expect(page.getByLabel('Amount')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page).toHaveURL(/\/inapp\/deposit/);
+  }
+  const trader = await (await request.get(`/sim/traders/${login}`)).json();
+  expect(trader.history).toHaveLength(0);
+});
+
+test('the amount messages are translated', async ({ page, request }) => {
+  const login = freshLogin();
+  const { token } = await mint(request, { login });
+  await page.goto(`/inapp/deposit?token=${token}&lang=de`);
+  await page.getByLabel('Betrag', { exact: true }).fill('10.005');
+  await page.getByTestId('submit').click();
+  await expect(page.getByTestId('amount-error')).toHaveText('Verwenden Sie höchstens 2 Nachkommastellen.');
+});
+
+test('another trader\'s account in the link is refused clearly', async ({ page, request }) => {
+  const { token } = await mint(request, { login: freshLogin() });
+  await page.goto(`/inapp/deposit?token=${token}&account=1`);
+  await expect(page.getByTestId('deposit-error')).toContainText('belongs to someone else');
+});
+
+test('recent deposits update live while one is in flight', async ({ page, request }) => {
+  const login = freshLogin();
+  await openDeposit(page, request, login);
+  await page.getByLabel('Amount').fill('60');
+  await page.getByTestId('submit').click();
+  await page.getByLabel('Card number').fill('4000 0000 0000 3220');
+  await page.getByRole('button', { name: /^Pay/ }).click();
+  // The asynchronous card confirms a few seconds later; the return page follows it.
+  await expect(page).toHaveURL(/\/done\/success\?depositId=dep_/, { timeout: 20_000 });
+  const { token } = await mint(request, { login });
+  await page.goto(`/inapp/deposit?token=${token}`);
+  await expect(page.getByTestId('recent-deposit').first()).toHaveAttribute('data-state', 'credited');
+});
