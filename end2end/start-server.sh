@@ -10,5 +10,8 @@ export INAPP_SERVER__PUBLIC_URL="http://127.0.0.1:$PORT"
 export INAPP_STORAGE__DATA_DIR="$DATA"
 export INAPP_STORAGE__DATABASE_URL="sqlite://$DATA/app.db"
 export INAPP_SIMULATOR__DATABASE_URL="sqlite://$DATA/sim.db"
+export INAPP_PAYMENTS__SANDBOX_DATABASE_URL="sqlite://$DATA/psp.db"
+# Long enough for the suite to see a deposit in flight.
+export INAPP_PAYMENTS__SANDBOX_ASYNC_DELAY_MS=5000
 cd "$ROOT"
 exec target/debug/broker-inapp

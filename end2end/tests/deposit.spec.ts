@@ -81,16 +81,21 @@ test('another trader\'s account in the link is refused clearly', async ({ page, 
   await expect(page.getByTestId('deposit-error')).toContainText('belongs to someone else');
 });
 
-test('recent deposits update live while one is in flight', async ({ page, request }) => {
+test('recent deposits update live while one is in flight', async ({ page, context, request }) => {
   const login = freshLogin();
   await openDeposit(page, request, login);
   await page.getByLabel('Amount').fill('60');
   await page.getByTestId('submit').click();
   await page.getByLabel('Card number').fill('4000 0000 0000 3220');
   await page.getByRole('button', { name: /^Pay/ }).click();
-  // The asynchronous card confirms a few seconds later; the return page follows it.
+  // The asynchronous card confirms seconds later. Meanwhile a second tab of the
+  // same session shows the deposit in flight, then credited, without a reload.
+  await expect(page.getByTestId('deposit-progress')).toBeVisible();
+  const other = await context.newPage();
+  await other.goto('/inapp/deposit');
+  const row = other.getByTestId('recent-deposit').first();
+  await expect(row).toHaveAttribute('data-state', /pending|confirmed/);
+  await expect(row).toContainText('60.00 USD');
+  await expect(row).toHaveAttribute('data-state', 'credited', { timeout: 20_000 });
   await expect(page).toHaveURL(/\/done\/success\?depositId=dep_/, { timeout: 20_000 });
-  const { token } = await mint(request, { login });
-  await page.goto(`/inapp/deposit?token=${token}`);
-  await expect(page.getByTestId('recent-deposit').first()).toHaveAttribute('data-state', 'credited');
 });
