@@ -218,3 +218,24 @@ async fn webhooks_must_be_signed_fresh_and_are_applied_once() {
     let res = post_webhook(&app, garbage, Some(signature::sign(secret, now_s(), garbage.as_bytes()))).await;
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn a_success_that_arrives_after_a_failure_still_credits() {
+    let app = spawn().await;
+    let (cookie, login) = app.sign_in(None).await;
+    started(&app, &cookie, "55", KEY).await;
+    let deposit: String = {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+        sqlx::query_scalar("SELECT id FROM deposits").fetch_one(&pool).await.unwrap()
+    };
+    let secret = "sandbox-webhook-secret";
+    let failed = event("evt_order_1", "payment.failed", &deposit, "55.00");
+    let res = post_webhook(&app, &failed, Some(signature::sign(secret, now_s(), failed.as_bytes()))).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["outcome"], "applied");
+    assert_eq!(status(&app, &cookie, &deposit).await["deposit"]["state"], "Failed");
+    let succeeded = event("evt_order_2", "payment.succeeded", &deposit, "55.00");
+    let res = post_webhook(&app, &succeeded, Some(signature::sign(secret, now_s(), succeeded.as_bytes()))).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["outcome"], "applied");
+    wait_for_state(&app, &cookie, &deposit, "Credited").await;
+    assert_eq!(app.sim_trader(login).await["balance"], "1055.00");
+}

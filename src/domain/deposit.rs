@@ -3,8 +3,9 @@ use serde::{Deserialize, Serialize};
 
 use super::CurrencyRule;
 
-/// Where a deposit is in its life. Only forward moves happen:
-/// `Pending → Confirmed → Credited`, or `Pending → Failed | Cancelled`.
+/// Where a deposit is in its life: `Pending → Confirmed → Credited`, or
+/// `Pending → Failed | Cancelled`. A provider's success arriving after its
+/// failure or cancel (out of order) still confirms: the money was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DepositState {
     /// Created; waiting for the payment provider.

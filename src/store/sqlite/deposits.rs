@@ -103,7 +103,12 @@ impl DepositStore for SqliteStore {
         if !record_event(&mut tx, event_id, deposit_id, "succeeded", now).await? {
             return Ok(EventOutcome::Duplicate);
         }
-        let moved = sqlx::query("UPDATE deposits SET state = 'confirmed', confirmed_minor = ?, updated_at = ? WHERE id = ? AND state = 'pending'")
+        // A success outranks an earlier failure or cancel of the same payment
+        // (events can arrive out of order): the money was taken, so it is credited.
+        let moved = sqlx::query(
+            "UPDATE deposits SET state = 'confirmed', confirmed_minor = ?, failure_reason = NULL, updated_at = ? \
+             WHERE id = ? AND state IN ('pending', 'failed', 'cancelled') AND confirmed_minor IS NULL",
+        )
             .bind(confirmed_minor)
             .bind(now)
             .bind(deposit_id)
