@@ -105,7 +105,14 @@ impl Application {
         leptos_options.site_addr = addr;
         let css_href = format!("/{}/{}.css", leptos_options.site_pkg_dir, leptos_options.output_name);
         let (payments, psp) = payment_provider(&settings, addr, css_href).await?;
-        let state = AppState { settings: Arc::new(settings), store, ctrader: Arc::new(ctrader), payments, leptos_options };
+        let state = AppState {
+            settings: Arc::new(settings),
+            store,
+            ctrader: Arc::new(ctrader),
+            payments,
+            credit_queued: Arc::new(tokio::sync::Notify::new()),
+            leptos_options,
+        };
         let router = router(state.clone(), sim, psp.clone());
         Ok(Application { listener, router, addr, state, psp })
     }

@@ -16,6 +16,10 @@ pub struct AppState {
     pub store: Store,
     pub ctrader: Arc<CtraderClient>,
     pub payments: Arc<dyn PaymentProvider>,
+    /// Wakes this process's crediting worker when a credit is queued. Other
+    /// instances find the job by polling the outbox; a shared notifier
+    /// (PostgreSQL LISTEN/NOTIFY) can replace this without touching callers.
+    pub credit_queued: Arc<tokio::sync::Notify>,
     pub leptos_options: LeptosOptions,
 }
 

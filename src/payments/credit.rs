@@ -27,7 +27,10 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match run_once(&state).await {
-                Ok(0) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Ok(0) => {
+                    // Woken at once for credits queued here; the poll finds the rest.
+                    let _ = tokio::time::timeout(Duration::from_millis(250), state.credit_queued.notified()).await;
+                }
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "crediting round failed");

@@ -112,7 +112,11 @@ pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<Event
                     if paid != d.requested_minor + d.fee_minor {
                         tracing::warn!(deposit = %d.id, "provider confirmed a different amount; crediting the provider's");
                     }
-                    deposits.confirm(event_id, reference, paid - d.fee_minor, now).await
+                    let outcome = deposits.confirm(event_id, reference, paid - d.fee_minor, now).await?;
+                    if outcome == EventOutcome::Applied {
+                        state.credit_queued.notify_one();
+                    }
+                    Ok(outcome)
                 }
                 _ => {
                     tracing::error!(deposit = %d.id, "provider confirmed an amount or currency that cannot be credited");

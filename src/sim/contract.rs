@@ -265,7 +265,7 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
         return error(StatusCode::BAD_REQUEST, "INVALID_AMOUNT", "preciseAmount must be a number");
     };
     let answer = async {
-        let mut tx = s.pool.begin().await.map_err(internal)?;
+        let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;
         let row = sqlx::query("SELECT balance, money_digits FROM sim_traders WHERE login = ?")
             .bind(login)
             .fetch_optional(&mut *tx)

@@ -72,7 +72,7 @@ pub async fn mint(s: &SimState, req: MintRequest) -> Result<(String, NewTrader, 
     let ttl_ms = req.ttl_seconds.map(|t| (t.clamp(1, 3600) * 1000) as i64).unwrap_or(s.token_ttl_ms);
     let now = now_ms();
 
-    let mut tx = s.pool.begin().await.map_err(internal)?;
+    let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;
     let login: i64 = match req.login {
         Some(l) => l,
         None => sqlx::query("SELECT COALESCE(MAX(login), 100000) + 1 FROM sim_traders")

@@ -95,7 +95,7 @@ pub async fn submit(State(psp): State<SandboxPsp>, Path(id): Path<String>, Form(
     };
     // Only the first submit moves the payment: a double click sends one webhook.
     let result: Result<(), sqlx::Error> = async {
-        let mut tx = psp.pool.begin().await?;
+        let mut tx = crate::store::sqlite::write_tx(&psp.pool).await?;
         let moved = sqlx::query("UPDATE psp_payments SET status = ? WHERE id = ? AND status = 'created'")
             .bind(status)
             .bind(&id)

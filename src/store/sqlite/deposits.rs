@@ -96,7 +96,7 @@ impl DepositStore for SqliteStore {
     }
 
     async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::write_tx(&self.pool).await?;
         if !deposit_exists(&mut tx, deposit_id).await? {
             return Ok(EventOutcome::UnknownDeposit);
         }
@@ -129,7 +129,7 @@ impl DepositStore for SqliteStore {
     }
 
     async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::write_tx(&self.pool).await?;
         if !deposit_exists(&mut tx, deposit_id).await? {
             return Ok(EventOutcome::UnknownDeposit);
         }
@@ -148,7 +148,7 @@ impl DepositStore for SqliteStore {
     }
 
     async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::write_tx(&self.pool).await?;
         let ids: Vec<String> = sqlx::query_scalar(
             "UPDATE credit_outbox SET attempts = attempts + 1, locked_until = ? WHERE deposit_id IN \
              (SELECT deposit_id FROM credit_outbox WHERE state = 'pending' AND next_at <= ? \
@@ -184,7 +184,7 @@ impl DepositStore for SqliteStore {
     }
 
     async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::write_tx(&self.pool).await?;
         sqlx::query("UPDATE deposits SET state = 'credited', balance_history_id = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
             .bind(balance_history_id)
             .bind(now)
@@ -210,7 +210,7 @@ impl DepositStore for SqliteStore {
     }
 
     async fn fail_credit(&self, deposit_id: &str, reason: &str, now: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::write_tx(&self.pool).await?;
         sqlx::query("UPDATE deposits SET state = 'failed', failure_reason = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
             .bind(reason)
             .bind(now)

@@ -34,6 +34,14 @@ pub async fn open_pool(url: &str) -> Result<SqlitePool, StoreError> {
     Ok(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?)
 }
 
+/// A write transaction. `BEGIN IMMEDIATE` takes SQLite's write lock up front,
+/// waiting out the busy timeout; a plain (deferred) `BEGIN` that reads first
+/// fails at once with "database is locked" when it later tries to write while
+/// another connection writes.
+pub async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let pool = open_pool(url).await?;
