@@ -207,3 +207,34 @@ async fn a_failed_manager_sign_in_does_not_burn_the_token() {
     let (_, location) = app.open(&format!("/inapp/chat?token={token}")).await;
     assert_eq!(location, "/inapp/chat");
 }
+
+async fn age_sessions(app: &common::TestApp, column: &str, by_ms: i64) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+    sqlx::query(&format!("UPDATE sessions SET {column} = {column} - ?")).bind(by_ms).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn an_idle_session_ends() {
+    let app = spawn().await;
+    let (token, _) = app.token().await;
+    let (cookie, _) = app.open(&format!("/inapp/deposit?token={token}")).await;
+    assert_eq!(app.get_with_cookie("/inapp/deposit", &cookie).await.status(), 200);
+    // 31 minutes without a request (idle limit 30).
+    age_sessions(&app, "last_seen_at", 31 * 60_000).await;
+    let res = app.get_with_cookie("/inapp/deposit", &cookie).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains("SESSION_EXPIRED"));
+    assert_eq!(app.session_count().await, 0, "deleted on sight");
+}
+
+#[tokio::test]
+async fn an_active_session_still_ends_at_its_absolute_expiry() {
+    let app = spawn().await;
+    let (token, _) = app.token().await;
+    let (cookie, _) = app.open(&format!("/inapp/chat?token={token}")).await;
+    // Active a minute ago, but created more than 12 hours ago.
+    age_sessions(&app, "expires_at", 12 * 3_600_000).await;
+    let res = app.get_with_cookie("/inapp/chat", &cookie).await;
+    assert_eq!(res.status(), 401);
+}

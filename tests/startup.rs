@@ -1,0 +1,50 @@
+//! The binary refuses bad configuration before serving, naming the setting.
+
+use std::process::Command;
+
+fn run(envs: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_broker-inapp"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("INAPP_LEPTOS__SITE_ADDR", "127.0.0.1:0")
+        .env("INAPP_STORAGE__DATA_DIR", dir.path())
+        .env("INAPP_STORAGE__DATABASE_URL", format!("sqlite://{}/app.db", dir.path().display()));
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_bad_value_stops_start_up_naming_the_key() {
+    let (code, err) = run(&[("INAPP_CTRADER__TIMEOUT_MS", "soon")]);
+    assert_eq!(code, 2);
+    assert!(err.to_lowercase().contains("ctrader.timeout_ms"), "{err}");
+}
+
+#[test]
+fn production_without_a_real_ctrader_is_refused() {
+    let (code, err) = run(&[("INAPP_SERVER__MODE", "production")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("ctrader.base_url"), "{err}");
+}
+
+#[test]
+fn a_missing_configuration_file_is_named() {
+    let (code, err) = run(&[("INAPP_CONFIG", "/nonexistent/broker.toml")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/broker.toml"), "{err}");
+}
+
+#[test]
+fn a_missing_setting_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml")).unwrap();
+    let without: String = text.lines().filter(|l| !l.starts_with("legal_entity")).map(|l| format!("{l}\n")).collect();
+    let path = dir.path().join("Leptos.toml");
+    std::fs::write(&path, without).unwrap();
+    let (code, err) = run(&[("INAPP_CONFIG", path.to_str().unwrap())]);
+    assert_eq!(code, 2);
+    assert!(err.contains("legal_entity"), "{err}");
+}
