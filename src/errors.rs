@@ -75,10 +75,46 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The HTTP status a server function answers with this error: 4xx for
+    /// what the request got wrong, 5xx only for what we or a partner did.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::SessionExpired => 401,
+            AppError::Forbidden | AppError::AccountNotYours => 403,
+            AppError::NotFound => 404,
+            AppError::InvalidAmount(_) | AppError::CurrencyNotSupported(_) => 422,
+            AppError::InvalidRequest | AppError::Transport(_) => 400,
+            AppError::PlatformUnavailable | AppError::PaymentUnavailable => 503,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+/// Sets the response status for a server function's error (leptos would
+/// answer 500 for every one). Server functions end with `with_status(...)`.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        set_status(e.http_status());
+    }
+    result
+}
+
+#[cfg(feature = "ssr")]
+fn set_status(code: u16) {
+    if let (Some(options), Ok(status)) = (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code)) {
+        options.set_status(status);
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server this is a request whose arguments did not decode: a 400.
+        #[cfg(feature = "ssr")]
+        set_status(400);
         AppError::Transport(value.to_string())
     }
 }

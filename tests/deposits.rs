@@ -108,7 +108,7 @@ async fn every_bad_amount_is_refused_by_the_server_too() {
         ("", "Empty"),
     ] {
         let res = start(&app, &cookie, amount, KEY).await;
-        assert!(res.status().is_client_error() || res.status().is_server_error(), "{amount}");
+        assert_eq!(res.status(), 422, "{amount}");
         let text = res.text().await.unwrap();
         assert!(text.contains(reason), "{amount}: {text}");
     }
@@ -153,11 +153,13 @@ async fn another_traders_account_or_deposit_is_refused() {
     let (bob, bob_login) = app.sign_in(None).await;
     let other = bob_login.to_string();
     let form = app.server_fn(&alice, "deposit/form", &[("account", &other)]).await;
+    assert_eq!(form.status(), 403);
     assert!(form.text().await.unwrap().contains("AccountNotYours"));
     let page = started(&app, &bob, "100", KEY).await;
     let id = deposit_id(&pay(&app, &page, "4242424242424242").await);
-    let peek = app.server_fn(&alice, "deposit/status", &[("id", &id)]).await.text().await.unwrap();
-    assert!(peek.contains("NotFound"), "{peek}");
+    let peek = app.server_fn(&alice, "deposit/status", &[("id", &id)]).await;
+    assert_eq!(peek.status(), 404);
+    assert!(peek.text().await.unwrap().contains("NotFound"));
 }
 
 fn event(id: &str, kind: &str, reference: &str, amount: &str) -> String {
@@ -238,4 +240,19 @@ async fn a_success_that_arrives_after_a_failure_still_credits() {
     assert_eq!(res.json::<Value>().await.unwrap()["outcome"], "applied");
     wait_for_state(&app, &cookie, &deposit, "Credited").await;
     assert_eq!(app.sim_trader(login).await["balance"], "1055.00");
+}
+
+#[tokio::test]
+async fn malformed_server_function_calls_get_a_4xx() {
+    let app = spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+    // Missing arguments, a wrong method name, a key that is too short.
+    let res = app.server_fn(&cookie, "deposit/start", &[("amount", "10")]).await;
+    assert_eq!(res.status(), 400);
+    let res = start(&app, &cookie, "10", "short").await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("InvalidRequest"));
+    let res = app.server_fn(&cookie, "deposit/start", &[("amount", "10"), ("method", "bitcoin"), ("key", KEY)]).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 0);
 }

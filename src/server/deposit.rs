@@ -8,6 +8,11 @@ use crate::errors::AppError;
 /// parameter cTrader sent; it must be the trader's own login.
 #[server(endpoint = "deposit/form")]
 pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, AppError> {
+    crate::errors::with_status(form_for(account).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn form_for(account: Option<String>) -> Result<DepositForm, AppError> {
     let (state, session) = crate::session::require().await?;
     let login = session.trader.login;
     if let Some(a) = account.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
@@ -36,14 +41,24 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
 /// payment page to send the browser to.
 #[server(endpoint = "deposit/start")]
 pub async fn start_deposit(amount: String, method: String, key: String) -> Result<String, AppError> {
-    let (state, session) = crate::session::require().await?;
-    crate::payments::service::start(&state, &session, &amount, &method, &key).await
+    crate::errors::with_status(
+        async {
+            let (state, session) = crate::session::require().await?;
+            crate::payments::service::start(&state, &session, &amount, &method, &key).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "deposit/recent")]
 pub async fn recent_deposits() -> Result<Vec<DepositView>, AppError> {
-    let (state, session) = crate::session::require().await?;
-    crate::payments::service::recent(&state, session.trader.login).await
+    crate::errors::with_status(
+        async {
+            let (state, session) = crate::session::require().await?;
+            crate::payments::service::recent(&state, session.trader.login).await
+        }
+        .await,
+    )
 }
 
 /// A deposit's state and where the browser goes when it ends.
@@ -56,6 +71,11 @@ pub struct DepositStatus {
 
 #[server(endpoint = "deposit/status")]
 pub async fn get_deposit_status(id: String) -> Result<DepositStatus, AppError> {
+    crate::errors::with_status(status_of(id).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn status_of(id: String) -> Result<DepositStatus, AppError> {
     let (state, session) = crate::session::require().await?;
     if id.len() > 64 {
         return Err(AppError::NotFound);
