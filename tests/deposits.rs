@@ -256,3 +256,30 @@ async fn malformed_server_function_calls_get_a_4xx() {
     assert_eq!(res.status(), 400);
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 0);
 }
+
+#[tokio::test]
+async fn cancelling_on_the_payment_page_goes_to_the_failure_url() {
+    let app = spawn().await;
+    let (cookie, login) = app.sign_in(None).await;
+    let page = started(&app, &cookie, "30", KEY).await;
+    let res = app.http.post(app.url(&page)).form(&[("card", ""), ("action", "cancel")]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let id = deposit_id(res.headers()["location"].to_str().unwrap());
+    let cancelled = wait_for_state(&app, &cookie, &id, "Cancelled").await;
+    assert_eq!(cancelled["failure_url"], format!("/done/failure?depositId={id}"));
+    assert_eq!(app.sim_trader(login).await["balance"], "1000.00");
+    // The hosted page is spent: opening it again goes straight back.
+    let again = app.get(&page).await;
+    assert_eq!(again.status(), 303);
+}
+
+#[tokio::test]
+async fn an_unknown_test_card_is_refused_on_the_payment_page() {
+    let app = spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+    let page = started(&app, &cookie, "30", KEY).await;
+    let res = app.http.post(app.url(&page)).form(&[("card", "1234 5678 9012 3456"), ("action", "pay")]).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Use one of the test cards"));
+    assert_eq!(app.count("psp.db", "SELECT COUNT(*) FROM psp_webhooks").await, 0);
+}
