@@ -157,10 +157,9 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
                 move || shell(options.clone())
             },
         )
-        // leptos_routes also mounts every server function under /api; both
-        // layers look at the path and leave the other kind alone.
-        .layer(from_fn_with_state(state.clone(), inapp_gate))
-        .layer(from_fn_with_state(state.clone(), reject_cross_site));
+        // leptos_routes also mounts every server function under /api; the
+        // gate looks at the path and leaves them to `session::require`.
+        .layer(from_fn_with_state(state.clone(), inapp_gate));
     let site = ServeDir::new(state.leptos_options.site_root.as_ref())
         .not_found_service(axum::routing::any(not_found).with_state(state.clone()));
 
@@ -169,6 +168,7 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
         .route("/healthz", get(health))
         .route("/done/{kind}", get(done))
         .route("/payments/webhook/sandbox", post(webhook::receive))
+        .merge(crate::backoffice::router())
         .fallback_service(site);
     if let Some(sim) = sim {
         app = app.nest("/sim", sim::router(sim));
@@ -183,6 +183,7 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
     let panic_page = page_context(&state, Prefs::default(), None);
     let css = state.css_href();
     app.layer(CatchPanicLayer::custom(move |err| panic_response(&panic_page, &css, err)))
+        .layer(from_fn_with_state(state.clone(), reject_cross_site))
         .layer(from_fn_with_state(state.clone(), security_headers))
         .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
         .layer(

@@ -48,3 +48,28 @@ fn a_missing_setting_is_named() {
     assert_eq!(code, 2);
     assert!(err.contains("legal_entity"), "{err}");
 }
+
+#[test]
+fn create_admin_makes_the_first_admin_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/app.db", dir.path().display());
+    let run = |password: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_broker-inapp"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["create-admin", "root@broker.example"])
+            .env("INAPP_STORAGE__DATABASE_URL", &db)
+            .env("INAPP_STORAGE__DATA_DIR", dir.path())
+            .env("INAPP_ADMIN_PASSWORD", password)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (code, out) = run("short");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("at least 12"), "{out}");
+    let (code, out) = run("a long enough admin password");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run("a long enough admin password");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("already exists"), "{out}");
+}

@@ -8,12 +8,14 @@ use crate::state::AppState;
 /// Where leptos_axum mounts server functions (its default prefix).
 pub const SERVER_FN_PREFIX: &str = "/api/";
 
-/// Server functions act with the trader's session cookie, so a request another
+/// Server functions (and back-office forms) act with a session cookie, so a request another
 /// site's page triggers must not reach them. Browsers say where a request came
 /// from in `Sec-Fetch-Site` and `Origin`; either one pointing elsewhere is refused.
 /// Requests with neither (curl, server-to-server) carry no ambient cookie risk.
 pub async fn reject_cross_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with(SERVER_FN_PREFIX) {
+    let path = req.uri().path();
+    let guarded = path.starts_with(SERVER_FN_PREFIX) || (path.starts_with("/backoffice") && req.method() != axum::http::Method::GET);
+    if !guarded {
         return next.run(req).await;
     }
     let headers = req.headers();

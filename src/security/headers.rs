@@ -43,7 +43,7 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     if state.settings.is_https() {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
-    let personal = ["/inapp", "/api", "/sim", "/done"].iter().any(|p| path.starts_with(p));
+    let personal = ["/inapp", "/api", "/sim", "/done", "/backoffice"].iter().any(|p| path.starts_with(p));
     if personal {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -8,6 +8,7 @@ mod gate;
 mod model;
 mod service;
 
+pub use cookie::{hash, new_session_id};
 pub use gate::inapp_gate;
 pub use model::{Prefs, Session, TraderIdentity};
 pub use service::{load_from_headers, page_context};

@@ -55,6 +55,8 @@ pub trait DepositStore: Send + Sync {
     async fn set_provider_payment(&self, id: &str, provider_payment_id: &str, now: i64) -> Result<(), StoreError>;
     async fn get(&self, id: &str) -> Result<Option<DepositRecord>, StoreError>;
     async fn recent(&self, login: i64, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
+    /// The newest deposits of every trader, for the back-office.
+    async fn latest(&self, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
     /// In one transaction: record the event, move `pending → confirmed` with the
     /// provider's amount, and queue the credit.
     async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError>;

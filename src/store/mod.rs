@@ -4,8 +4,10 @@
 
 mod deposits;
 pub(crate) mod sqlite;
+mod staff;
 
 pub use deposits::{CreditJob, DepositRecord, DepositStore, EventOutcome};
+pub use staff::{StaffRecord, StaffStore};
 
 use std::sync::Arc;
 
@@ -83,6 +85,7 @@ pub struct Store {
     pub sessions: Arc<dyn SessionStore>,
     pub token_claims: Arc<dyn TokenClaimStore>,
     pub deposits: Arc<dyn DepositStore>,
+    pub staff: Arc<dyn StaffStore>,
     health: Arc<dyn Health>,
 }
 
@@ -101,7 +104,7 @@ impl Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), health: db })
+        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), health: db })
     } else {
         Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
     }

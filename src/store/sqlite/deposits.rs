@@ -95,6 +95,11 @@ impl DepositStore for SqliteStore {
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
+    async fn latest(&self, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM deposits ORDER BY created_at DESC, id DESC LIMIT ?").bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
     async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         if !deposit_exists(&mut tx, deposit_id).await? {

@@ -3,6 +3,7 @@
 
 mod deposits;
 mod sessions;
+mod staff;
 mod token_claims;
 
 use std::str::FromStr;

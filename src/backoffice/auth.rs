@@ -1,0 +1,144 @@
+use std::sync::OnceLock;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::http::{HeaderMap, HeaderValue};
+use cookie::{Cookie, SameSite};
+
+use crate::session::{hash as sha256_hex, new_session_id};
+use crate::state::AppState;
+use crate::store::{StaffRecord, StoreError};
+use crate::time::now_ms;
+
+pub const COOKIE: &str = "inapp_staff";
+const IDLE_MS: i64 = 30 * 60_000;
+const ABSOLUTE_MS: i64 = 10 * 3_600_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Compliance,
+    Support,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "compliance" => Some(Role::Compliance),
+            "support" => Some(Role::Support),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Compliance => "compliance",
+            Role::Support => "support",
+        }
+    }
+}
+
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default parameters hashes any input").to_string()
+}
+
+/// Checks a password in constant time; an unknown email is checked against a
+/// dummy hash so the answer takes as long either way.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password("not-a-real-password"));
+    let hash = stored.unwrap_or(dummy);
+    let ok = PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false);
+    ok && stored.is_some()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateStaffError {
+    #[error("the email must look like name@example.com")]
+    BadEmail,
+    #[error("the password must be at least 12 characters")]
+    WeakPassword,
+    #[error("a staff member with this email already exists")]
+    Exists,
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+pub async fn create_staff(store: &crate::store::Store, email: &str, password: &str, role: Role) -> Result<(), CreateStaffError> {
+    let email = email.trim().to_ascii_lowercase();
+    if !email.contains('@') || email.len() > 254 || email.starts_with('@') || email.ends_with('@') {
+        return Err(CreateStaffError::BadEmail);
+    }
+    if password.chars().count() < 12 {
+        return Err(CreateStaffError::WeakPassword);
+    }
+    let hash = hash_password(password);
+    if store.staff.create_staff(&email, &hash, role.as_str(), now_ms()).await? {
+        Ok(())
+    } else {
+        Err(CreateStaffError::Exists)
+    }
+}
+
+/// Signs in: the staff member and a new session cookie, or `None`.
+pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Option<(StaffRecord, HeaderValue)>, StoreError> {
+    let staff = state.store.staff.staff_by_email(&email.trim().to_ascii_lowercase()).await?;
+    if !verify_password(password, staff.as_ref().map(|s| s.password_hash.as_str())) {
+        return Ok(None);
+    }
+    let staff = staff.expect("verified, so it exists");
+    let id = new_session_id();
+    let now = now_ms();
+    state.store.staff.insert_staff_session(&sha256_hex(&id), staff.id, now, now + ABSOLUTE_MS).await?;
+    let c = Cookie::build((COOKIE, id))
+        .http_only(true)
+        .secure(state.settings.is_https())
+        .same_site(SameSite::Strict)
+        .path("/backoffice")
+        .max_age(cookie::time::Duration::milliseconds(ABSOLUTE_MS))
+        .build();
+    Ok(Some((staff, HeaderValue::from_str(&c.to_string()).expect("base64url cookie is a valid header"))))
+}
+
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| Cookie::split_parse(v.to_string()).filter_map(Result::ok).collect::<Vec<_>>())
+        .find(|c| c.name() == COOKIE && !c.value().is_empty())
+        .map(|c| c.value().to_string())
+}
+
+/// The signed-in staff member, if the cookie names a live session.
+pub async fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<StaffRecord>, StoreError> {
+    let Some(id) = session_id(headers) else { return Ok(None) };
+    let now = now_ms();
+    state.store.staff.staff_for_session(&sha256_hex(&id), now, now - IDLE_MS).await
+}
+
+pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<HeaderValue, StoreError> {
+    if let Some(id) = session_id(headers) {
+        state.store.staff.delete_staff_session(&sha256_hex(&id)).await?;
+    }
+    Ok(HeaderValue::from_static("inapp_staff=; Path=/backoffice; Max-Age=0; HttpOnly; SameSite=Strict"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("correct horse battery");
+        assert!(h.starts_with("$argon2"));
+        assert!(verify_password("correct horse battery", Some(&h)));
+        assert!(!verify_password("wrong horse battery", Some(&h)));
+        assert!(!verify_password("correct horse battery", None));
+        assert!(!verify_password("x", Some("not a hash")));
+    }
+}

@@ -1,0 +1,21 @@
+//! The broker's back-office at `/backoffice`: staff sign-in (argon2 password
+//! hashes, sessions separate from traders'), roles, and what staff can see.
+//! Today: the latest deposits with their states, including credits cTrader
+//! refused. The KYC queue and the support inbox arrive with their issues.
+
+mod auth;
+mod pages;
+
+pub use auth::{create_staff, hash_password, Role};
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/backoffice", get(pages::dashboard))
+        .route("/backoffice/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+        .route("/backoffice/sign-out", post(pages::sign_out))
+}

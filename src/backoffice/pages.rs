@@ -1,0 +1,185 @@
+//! Back-office pages: server-rendered HTML forms, no WASM needed.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use leptos::prelude::*;
+
+use super::auth::{self, Role};
+use crate::domain::{format_amount, ErrorCode, Lang, PageContext};
+use crate::i18n::{t, t_with};
+use crate::render::{document, error_page, html_response};
+use crate::session::{page_context, Prefs};
+use crate::state::AppState;
+use crate::store::DepositRecord;
+
+fn page(state: &AppState, query: &HashMap<String, String>) -> PageContext {
+    let lang = query.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default();
+    page_context(state, Prefs { lang, ..Prefs::default() }, None)
+}
+
+fn redirect(to: &'static str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
+
+fn internal(state: &AppState, ctx: &PageContext, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "back-office storage error");
+    error_page(ctx, &state.css_href(), ErrorCode::Internal)
+}
+
+#[component]
+fn Shell(title: String, children: Children) -> impl IntoView {
+    let ctx = crate::components::use_page();
+    view! {
+        <div class="min-h-screen bg-bg text-text">
+            <header class="flex items-center gap-3 px-4 py-3 border-b border-border bg-surface">
+                <img src=ctx.logo_url.clone() alt="" class="h-8 w-8" width="32" height="32"/>
+                <span class="font-semibold">{ctx.broker_name.clone()}</span>
+                <span class="text-muted">{t(ctx.lang, "backoffice.title")}</span>
+            </header>
+            <main class="max-w-5xl mx-auto p-4 space-y-4">
+                <h1 class="text-2xl font-bold">{title}</h1>
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+fn sign_in_page(state: &AppState, ctx: &PageContext, failed: bool) -> Response {
+    let lang = ctx.lang;
+    let title = t(lang, "backoffice.sign_in");
+    let html = document(ctx, &state.css_href(), title.clone(), move || {
+        view! {
+            <Shell title=title.clone()>
+                <form method="post" action="/backoffice/sign-in" class="max-w-sm space-y-3 rounded-xl border border-border bg-surface p-4">
+                    {failed.then(|| view! { <p role="alert" class="text-danger font-medium" data-testid="sign-in-error">{t(lang, "backoffice.wrong")}</p> })}
+                    <label for="email" class="block font-medium">{t(lang, "backoffice.email")}</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required
+                        class="w-full rounded-lg border border-border bg-bg p-3"/>
+                    <label for="password" class="block font-medium">{t(lang, "backoffice.password")}</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required
+                        class="w-full rounded-lg border border-border bg-bg p-3"/>
+                    <button class="w-full rounded-lg min-h-11 bg-brand text-brand-contrast font-semibold">{t(lang, "backoffice.sign_in")}</button>
+                </form>
+            </Shell>
+        }
+        .into_any()
+    });
+    html_response(if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK }, html)
+}
+
+pub async fn sign_in_form(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    sign_in_page(&state, &page(&state, &q), false)
+}
+
+pub async fn sign_in(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, Form(form): Form<HashMap<String, String>>) -> Response {
+    let ctx = page(&state, &q);
+    let (email, password) = (form.get("email").cloned().unwrap_or_default(), form.get("password").cloned().unwrap_or_default());
+    if email.len() > 254 || password.len() > 1024 {
+        return sign_in_page(&state, &ctx, true);
+    }
+    match auth::sign_in(&state, &email, &password).await {
+        Ok(Some((staff, cookie))) => {
+            tracing::info!(staff = staff.id, "staff signed in");
+            let mut res = redirect("/backoffice");
+            res.headers_mut().insert(header::SET_COOKIE, cookie);
+            res
+        }
+        Ok(None) => {
+            tracing::info!("staff sign-in refused");
+            sign_in_page(&state, &ctx, true)
+        }
+        Err(e) => internal(&state, &ctx, e),
+    }
+}
+
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let ctx = page(&state, &HashMap::new());
+    match auth::sign_out(&state, &headers).await {
+        Ok(clear) => {
+            let mut res = redirect("/backoffice/sign-in");
+            res.headers_mut().insert(header::SET_COOKIE, clear);
+            res
+        }
+        Err(e) => internal(&state, &ctx, e),
+    }
+}
+
+fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>) -> impl IntoView {
+    deposits
+        .into_iter()
+        .map(|d| {
+            let amount = format_amount(rust_decimal::Decimal::new(d.confirmed_minor.unwrap_or(d.requested_minor), d.digits), d.digits);
+            let state = d.state.clone();
+            view! {
+                <tr class="border-t border-border" data-testid="bo-deposit" data-state=state.clone()>
+                    <td class="p-2 font-mono text-xs">{d.id}</td>
+                    <td class="p-2">{d.login}</td>
+                    <td class="p-2">{format!("{amount} {}", d.currency)}</td>
+                    <td class="p-2">{t(lang, &format!("deposit.state.{state}"))}</td>
+                    <td class="p-2">{d.failure_reason.unwrap_or_default()}</td>
+                    <td class="p-2">{crate::time::rfc3339(d.created_at)}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let ctx = page(&state, &q);
+    let staff = match auth::current(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return redirect("/backoffice/sign-in"),
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    let role = Role::parse(&staff.role).unwrap_or(Role::Support);
+    // Deposits are money: admins and support see them, compliance does not need to.
+    let deposits = if matches!(role, Role::Admin | Role::Support) {
+        match state.store.deposits.latest(50).await {
+            Ok(d) => Some(d),
+            Err(e) => return internal(&state, &ctx, e),
+        }
+    } else {
+        None
+    };
+    let lang = ctx.lang;
+    let title = t(lang, "backoffice.title");
+    let html = document(&ctx, &state.css_href(), title.clone(), move || {
+        let who = t_with(lang, "backoffice.signed_in_as", &[("email", &staff.email), ("role", role.as_str())]);
+        view! {
+            <Shell title=title.clone()>
+                <div class="flex items-center justify-between gap-4">
+                    <p data-testid="signed-in-as">{who}</p>
+                    <form method="post" action="/backoffice/sign-out">
+                        <button class="rounded-lg border border-border min-h-11 px-4">{t(lang, "backoffice.sign_out")}</button>
+                    </form>
+                </div>
+                {deposits.map(|list| view! {
+                    <section class="space-y-2">
+                        <h2 class="text-lg font-semibold">{t(lang, "backoffice.deposits")}</h2>
+                        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
+                            <table class="w-full text-sm text-start">
+                                <thead><tr>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_id")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_login")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "deposit.amount")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_state")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_reason")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_created")}</th>
+                                </tr></thead>
+                                <tbody>{deposit_rows(lang, list)}</tbody>
+                            </table>
+                        </div>
+                    </section>
+                })}
+            </Shell>
+        }
+        .into_any()
+    });
+    let mut res = html_response(StatusCode::OK, html);
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
