@@ -14,4 +14,6 @@ export INAPP_PAYMENTS__SANDBOX_DATABASE_URL="sqlite://$DATA/psp.db"
 # Long enough for the suite to see a deposit in flight.
 export INAPP_PAYMENTS__SANDBOX_ASYNC_DELAY_MS=5000
 cd "$ROOT"
+# A staff account for the back-office journeys.
+INAPP_ADMIN_PASSWORD="e2e staff password" target/debug/broker-inapp create-admin e2e-admin@broker.example >/dev/null
 exec target/debug/broker-inapp

@@ -72,6 +72,11 @@ async fn server_functions_refuse_cross_site_requests() {
     assert_eq!(body["code"], "CROSS_SITE_REQUEST");
     let cross = call(vec![("sec-fetch-site", "cross-site".into())]).await.unwrap();
     assert_eq!(cross.status(), 403);
+    let spoofed = call(vec![("origin", app.base.clone()), ("sec-fetch-site", "same-site".into())]).await.unwrap();
+    assert_eq!(spoofed.status(), 403, "a sibling subdomain is not this site");
+    // A same-origin form post under Referrer-Policy: no-referrer carries Origin: null.
+    let null_origin = call(vec![("origin", "null".into()), ("sec-fetch-site", "same-origin".into())]).await.unwrap();
+    assert_eq!(null_origin.status(), 200);
     let same = call(vec![("origin", app.base.clone()), ("sec-fetch-site", "same-origin".into())]).await.unwrap();
     assert_eq!(same.status(), 200);
     let info: serde_json::Value = same.json().await.unwrap();

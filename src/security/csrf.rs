@@ -19,12 +19,14 @@ pub async fn reject_cross_site(State(state): State<AppState>, req: Request, next
         return next.run(req).await;
     }
     let headers = req.headers();
+    // Browsers that send Sec-Fetch-Site (all current ones) are judged by it:
+    // with `Referrer-Policy: no-referrer` they send `Origin: null` on a
+    // same-origin form post, so the Origin cannot decide for them.
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if !matches!(site, "same-origin" | "none") {
             return refuse();
         }
-    }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    } else if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         let public = state.settings.server.public_url.trim_end_matches('/');
         let same_host = origin.split_once("://").map(|(_, h)| h == host).unwrap_or(false);
