@@ -19,8 +19,8 @@ set +e
 npx playwright test 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -Eo '^ +[0-9]+ passed' "$LOG" | tail -1 | tr -dc '0-9')
-failed=$(grep -Eo '^ +[0-9]+ failed' "$LOG" | tail -1 | tr -dc '0-9')
+passed=$(grep -Eo '^ +[0-9]+ passed' "$LOG" | tail -1 | tr -dc '0-9' || true)
+failed=$(grep -Eo '^ +[0-9]+ failed' "$LOG" | tail -1 | tr -dc '0-9' || true)
 rm -f "$LOG"
 echo "e2e: ${passed:-0} passed, ${failed:-0} failed"
 exit "$status"
