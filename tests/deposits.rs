@@ -46,6 +46,14 @@ async fn wait_for_state(app: &TestApp, cookie: &str, id: &str, want: &str) -> Va
     }
 }
 
+/// The id of the one deposit in the database.
+async fn only_deposit_id(app: &TestApp) -> String {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+    let id = sqlx::query_scalar("SELECT id FROM deposits").fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    id
+}
+
 fn deposit_id(return_url: &str) -> String {
     return_url.split("deposit=").nth(1).unwrap().to_string()
 }
@@ -184,10 +192,7 @@ async fn webhooks_must_be_signed_fresh_and_are_applied_once() {
     let (cookie, login) = app.sign_in(None).await;
     // A deposit whose hosted page nobody visits: only our crafted webhooks reach it.
     started(&app, &cookie, "40", KEY).await;
-    let deposit: String = {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
-        sqlx::query_scalar("SELECT id FROM deposits").fetch_one(&pool).await.unwrap()
-    };
+    let deposit = only_deposit_id(&app).await;
     let secret = "sandbox-webhook-secret";
     let body = event("evt_test_1", "payment.succeeded", &deposit, "40.00");
 
@@ -226,10 +231,7 @@ async fn a_success_that_arrives_after_a_failure_still_credits() {
     let app = spawn().await;
     let (cookie, login) = app.sign_in(None).await;
     started(&app, &cookie, "55", KEY).await;
-    let deposit: String = {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
-        sqlx::query_scalar("SELECT id FROM deposits").fetch_one(&pool).await.unwrap()
-    };
+    let deposit = only_deposit_id(&app).await;
     let secret = "sandbox-webhook-secret";
     let failed = event("evt_order_1", "payment.failed", &deposit, "55.00");
     let res = post_webhook(&app, &failed, Some(signature::sign(secret, now_s(), failed.as_bytes()))).await;
