@@ -1,6 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { mint, freshLogin, SCREENS } from './helpers';
+import { mint, freshLogin, SCREENS, depositFormReady } from './helpers';
 
 // Every screen, in both themes, at a phone's and a desktop's width: no axe-core
 // violations (WCAG 2.1 A and AA rules).
@@ -37,7 +37,7 @@ test('the deposit form is usable by keyboard alone', async ({ page, request }) =
   const login = freshLogin();
   const { token } = await mint(request, { login });
   await page.goto(`/inapp/deposit?token=${token}`);
-  await expect(page.getByLabel('Amount')).toBeVisible();
+  await depositFormReady(page);
   await page.getByLabel('Amount').focus();
   await page.keyboard.type('120');
   // Tab through the presets and the method to the submit button, then press Enter.

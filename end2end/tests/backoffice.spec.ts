@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { mint, freshLogin } from './helpers';
+import { mint, freshLogin, depositFormReady } from './helpers';
 
 test('staff sign in, see a trader\'s deposit, and sign out', async ({ browser, request }) => {
   // The trader, in one browser context, starts a deposit.
@@ -9,6 +9,7 @@ test('staff sign in, see a trader\'s deposit, and sign out', async ({ browser, r
   const login = freshLogin();
   const { token } = await mint(request, { login });
   await page.goto(`/inapp/deposit?token=${token}`);
+  await depositFormReady(page);
   await page.getByLabel('Amount').fill('77');
   await page.getByTestId('submit').click();
   await expect(page).toHaveURL(/\/psp\/sandbox\/pay\//);

@@ -1,10 +1,10 @@
 import { test, expect, Page } from '@playwright/test';
-import { mint, freshLogin } from './helpers';
+import { mint, freshLogin, depositFormReady } from './helpers';
 
 async function openDeposit(page: Page, request: any, login: number) {
   const { token } = await mint(request, { login });
   await page.goto(`/inapp/deposit?token=${token}&account=${login}`);
-  await expect(page.getByLabel('Amount')).toBeVisible();
+  await depositFormReady(page);
 }
 
 test('deposit 250.00 with the success card: lands on the success URL, credited exactly once', async ({ page, request }) => {
@@ -70,6 +70,7 @@ test('the amount messages are translated', async ({ page, request }) => {
   const login = freshLogin();
   const { token } = await mint(request, { login });
   await page.goto(`/inapp/deposit?token=${token}&lang=de`);
+  await depositFormReady(page);
   await page.getByLabel('Betrag', { exact: true }).fill('10.005');
   await page.getByTestId('submit').click();
   await expect(page.getByTestId('amount-error')).toHaveText('Verwenden Sie höchstens 2 Nachkommastellen.');

@@ -1,4 +1,4 @@
-import { APIRequestContext, expect } from '@playwright/test';
+import { APIRequestContext, Page, expect } from '@playwright/test';
 
 export type Minted = { token: string; login: number; userId: number; traderId: number; accountId: number };
 
@@ -24,3 +24,17 @@ export const SCREENS = [
   { path: '/inapp/chat', extra: 'theme=dark', title: 'Support' },
   { path: '/inapp/action', extra: 'actionType=withdraw', title: 'Your request' },
 ];
+
+/**
+ * Waits until the deposit form is hydrated: typing before the WASM has taken
+ * over is not seen by it. Types a probe amount until the summary follows, then
+ * clears the field.
+ */
+export async function depositFormReady(page: Page) {
+  const amount = page.locator('#amount');
+  await expect(async () => {
+    await amount.fill('10');
+    await expect(page.getByTestId('summary-amount')).toHaveText('10.00', { timeout: 500 });
+  }).toPass({ timeout: 20_000 });
+  await amount.fill('');
+}

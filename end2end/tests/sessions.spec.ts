@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { mint, freshLogin, SCREENS } from './helpers';
+import { mint, freshLogin, SCREENS, depositFormReady } from './helpers';
 
 for (const screen of SCREENS) {
   test(`${screen.path}: a minted link identifies the trader, drops the token, survives reload and hydrates`, async ({ page, request }) => {
@@ -27,6 +27,7 @@ for (const screen of SCREENS) {
 
     if (screen.path === '/inapp/deposit') {
       // Only the hydrated WASM updates the summary as the trader types.
+      await depositFormReady(page);
       await page.getByLabel('Amount').fill('12.34');
       await expect(page.getByTestId('summary-total')).toHaveText('12.34');
       await expect(page.getByTestId('deposit-balance')).toHaveText('1000.00 USD');
