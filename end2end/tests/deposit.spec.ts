@@ -100,3 +100,20 @@ test('recent deposits update live while one is in flight', async ({ page, contex
   await expect(row).toHaveAttribute('data-state', 'credited', { timeout: 20_000 });
   await expect(page).toHaveURL(/\/done\/success\?depositId=dep_/, { timeout: 20_000 });
 });
+
+test('an amount typed before the page turned interactive is kept', async ({ page, request }) => {
+  const login = freshLogin();
+  const { token } = await mint(request, { login });
+  // Hold the WASM back, as a slow phone network would, while the trader types.
+  let release: () => void = () => {};
+  const typed = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/*.wasm', async (route) => {
+    await typed;
+    await route.continue();
+  });
+  await page.goto(`/inapp/deposit?token=${token}`);
+  await page.locator('#amount').fill('321.50');
+  release();
+  await expect(page.getByTestId('summary-total')).toHaveText('321.50');
+  await expect(page.locator('#amount')).toHaveValue('321.50');
+});

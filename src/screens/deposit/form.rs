@@ -18,6 +18,17 @@ pub fn DepositFormView(form: DepositForm) -> impl IntoView {
     let currency = form.currency.clone();
     let digits = rule.digits;
     let amount = RwSignal::new(String::new());
+    // The field is left uncontrolled: what a trader typed before the WASM
+    // arrived survives hydration and is read once the page is live.
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let typed = el.value();
+            if !typed.is_empty() {
+                amount.set(typed);
+            }
+        }
+    });
     let method = RwSignal::new(form.methods.first().cloned().unwrap_or_default());
     let show_error = RwSignal::new(false);
     let server_error = RwSignal::new(None::<AppError>);
@@ -81,7 +92,7 @@ pub fn DepositFormView(form: DepositForm) -> impl IntoView {
                         class="w-full bg-transparent py-3 text-lg outline-none"
                         aria-describedby="amount-limits amount-error"
                         aria-invalid=move || error_text().is_some().to_string()
-                        prop:value=move || amount.get()
+                        node_ref=input
                         on:input=move |ev| { amount.set(event_target_value(&ev)); server_error.set(None); }
                         on:blur=move |_| if !amount.get_untracked().is_empty() { show_error.set(true) }/>
                     <span class="text-muted" aria-hidden="true">{form.currency.clone()}</span>
@@ -98,7 +109,14 @@ pub fn DepositFormView(form: DepositForm) -> impl IntoView {
                         view! {
                             <button type="button" data-testid="preset"
                                 class="rounded-lg border border-border min-h-11 px-4 hover:bg-bg focus-visible:outline-2 focus-visible:outline-brand"
-                                on:click=move |_| { amount.set(value.clone()); show_error.set(true); server_error.set(None); }>
+                                on:click=move |_| {
+                                    if let Some(el) = input.get_untracked() {
+                                        el.set_value(&value);
+                                    }
+                                    amount.set(value.clone());
+                                    show_error.set(true);
+                                    server_error.set(None);
+                                }>
                                 {text}
                             </button>
                         }
