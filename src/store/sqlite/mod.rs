@@ -39,8 +39,16 @@ pub async fn open_pool(url: &str) -> Result<SqlitePool, StoreError> {
 /// waiting out the busy timeout; a plain (deferred) `BEGIN` that reads first
 /// fails at once with "database is locked" when it later tries to write while
 /// another connection writes.
+///
+/// The `BEGIN` runs in its own task: if the caller is cancelled while waiting
+/// for the lock (a client that hung up, an aborted worker), the task still
+/// finishes and the transaction it returns is dropped and rolled back, instead
+/// of a pooled connection being left inside an open transaction holding the lock.
 pub async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("transaction task failed: {e}")))?
 }
 
 impl SqliteStore {
