@@ -153,6 +153,15 @@ pub struct PaymentsSection {
     pub worker: bool,
     pub sandbox_database_url: String,
     pub sandbox_async_delay_ms: u64,
+    /// The sandbox takes no money: with a real cTrader configured it would
+    /// credit real accounts for test cards, so that needs this explicit yes.
+    pub sandbox_with_real_ctrader: bool,
+    /// A deposit still waiting for the provider after this long is closed as
+    /// expired (a late success still confirms it: the money was taken).
+    pub pending_expiry_minutes: u64,
+    /// From this attempt on, an unsettled credit is logged as an error for
+    /// operators (it keeps being retried).
+    pub alert_after_attempts: i64,
 }
 
 // Keys and secrets never reach a log line, even through `{:?}`.
@@ -212,6 +221,15 @@ impl Settings {
         }
         if self.server.mode == Mode::Production && self.payments.provider == Provider::Sandbox {
             return Err(invalid("payments.provider", "the sandbox provider takes no real money; it is refused in production"));
+        }
+        if self.payments.provider == Provider::Sandbox && !self.ctrader.base_url.is_empty() && !self.payments.sandbox_with_real_ctrader {
+            return Err(invalid(
+                "payments.sandbox_with_real_ctrader",
+                "the sandbox provider would credit a real cTrader for test cards; configure a real provider, or set this to true for a test cTrader",
+            ));
+        }
+        if self.payments.pending_expiry_minutes == 0 {
+            return Err(invalid("payments.pending_expiry_minutes", "must be at least 1"));
         }
         Ok(())
     }
@@ -403,6 +421,7 @@ mod tests {
     fn a_real_ctrader_is_a_configuration_change_and_secrets_stay_out_of_debug() {
         let f = Settings::with(Settings::defaults(), "ctrader.base_url", "https://ctrader.example");
         let f = Settings::with(f, "ctrader.manager_password", "real-secret");
+        let f = Settings::with(f, "payments.sandbox_with_real_ctrader", true);
         let s = Settings::from_figment(f).unwrap();
         assert!(!s.uses_simulator());
         assert!(!format!("{:?}", s).contains("real-secret"));

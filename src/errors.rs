@@ -35,6 +35,10 @@ pub enum AppError {
     /// A parameter the browser sent is malformed (method, key, id).
     #[error("invalid request")]
     InvalidRequest,
+    /// This form was already submitted with another amount or method: the
+    /// first submit stands (an idempotency key names one payment).
+    #[error("form already submitted with other details")]
+    AlreadySubmitted,
     /// The payment provider did not answer.
     #[error("payment provider unavailable")]
     PaymentUnavailable,
@@ -66,6 +70,7 @@ impl AppError {
             AppError::AccountNotYours => t(lang, "error.account_not_yours.body"),
             AppError::CurrencyNotSupported(c) => t_with(lang, "error.currency.body", &[("currency", c)]),
             AppError::InvalidRequest => t(lang, "error.invalid_request.body"),
+            AppError::AlreadySubmitted => t(lang, "error.already_submitted.body"),
             AppError::PaymentUnavailable => t(lang, "error.payment_unavailable.body"),
             AppError::NotFound => t(lang, "error.deposit_not_found.body"),
             AppError::Forbidden => t(lang, "error.forbidden.body"),
@@ -83,6 +88,7 @@ impl AppError {
             AppError::SessionExpired => 401,
             AppError::Forbidden | AppError::AccountNotYours => 403,
             AppError::NotFound => 404,
+            AppError::AlreadySubmitted => 409,
             AppError::InvalidAmount(_) | AppError::CurrencyNotSupported(_) => 422,
             AppError::InvalidRequest | AppError::Transport(_) => 400,
             AppError::PlatformUnavailable | AppError::PaymentUnavailable => 503,

@@ -4,59 +4,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use broker_inapp::config::Settings;
 use broker_inapp::payments::signature;
-use common::{spawn, spawn_with, TestApp};
-use serde_json::{json, Value};
-
-const KEY: &str = "form-key-0123456789abcdef";
-
-async fn start(app: &TestApp, cookie: &str, amount: &str, key: &str) -> reqwest::Response {
-    app.server_fn(cookie, "deposit/start", &[("amount", amount), ("method", "card"), ("key", key)]).await
-}
-
-/// Starts a deposit and returns the hosted page path.
-async fn started(app: &TestApp, cookie: &str, amount: &str, key: &str) -> String {
-    let res = start(app, cookie, amount, key).await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json::<String>().await.unwrap()
-}
-
-async fn pay(app: &TestApp, page: &str, card: &str) -> String {
-    let res = app.http.post(app.url(page)).form(&[("card", card), ("action", "pay")]).send().await.unwrap();
-    assert_eq!(res.status(), 303);
-    res.headers()["location"].to_str().unwrap().to_string()
-}
-
-async fn status(app: &TestApp, cookie: &str, id: &str) -> Value {
-    app.server_fn(cookie, "deposit/status", &[("id", id)]).await.json().await.unwrap()
-}
-
-async fn wait_for_state(app: &TestApp, cookie: &str, id: &str, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let s = status(app, cookie, id).await;
-        if s["deposit"]["state"] == want {
-            return s;
-        }
-        assert!(Instant::now() < deadline, "deposit {id} stuck in {s}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The id of the one deposit in the database.
-async fn only_deposit_id(app: &TestApp) -> String {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
-    let id = sqlx::query_scalar("SELECT id FROM deposits").fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    id
-}
-
-fn deposit_id(return_url: &str) -> String {
-    return_url.split("deposit=").nth(1).unwrap().to_string()
-}
+use common::deposits::*;
+use common::{spawn, spawn_with};
+use serde_json::Value;
 
 #[tokio::test]
 async fn a_paid_deposit_is_credited_once_and_lands_on_the_success_url() {
@@ -168,22 +120,6 @@ async fn another_traders_account_or_deposit_is_refused() {
     let peek = app.server_fn(&alice, "deposit/status", &[("id", &id)]).await;
     assert_eq!(peek.status(), 404);
     assert!(peek.text().await.unwrap().contains("NotFound"));
-}
-
-fn event(id: &str, kind: &str, reference: &str, amount: &str) -> String {
-    json!({"id": id, "type": kind, "created": 0, "data": {"paymentId": "pay_x", "reference": reference, "amount": amount, "currency": "USD"}}).to_string()
-}
-
-async fn post_webhook(app: &TestApp, body: &str, header: Option<String>) -> reqwest::Response {
-    let mut req = app.http.post(app.url("/payments/webhook/sandbox")).header("content-type", "application/json").body(body.to_string());
-    if let Some(h) = header {
-        req = req.header(signature::HEADER, h);
-    }
-    req.send().await.unwrap()
-}
-
-fn now_s() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 #[tokio::test]

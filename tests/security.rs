@@ -150,7 +150,7 @@ async fn a_token_without_a_user_shows_user_not_found() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, stub).await.unwrap() });
-    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "ctrader.base_url", format!("http://{addr}"))).await;
+    let app = spawn_with(|f| common::real_ctrader(f, format!("http://{addr}"))).await;
     let res = app.get("/inapp/deposit?token=abcdefghijklmnop&lang=ja").await;
     assert_eq!(res.status(), 404);
     let html = res.text().await.unwrap();

@@ -156,7 +156,7 @@ async fn no_token_and_no_session_shows_the_reopen_page() {
 #[tokio::test]
 async fn an_unreachable_platform_gives_a_try_again_page_and_no_session() {
     // Port 9 (discard) on loopback: nothing listens, the connection is refused.
-    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "ctrader.base_url", "http://127.0.0.1:9")).await;
+    let app = spawn_with(|f| common::real_ctrader(f, "http://127.0.0.1:9")).await;
     let res = app.get("/inapp/deposit?token=abcdefghijklmnop").await;
     assert_eq!(res.status(), 503);
     assert!(res.headers().get("set-cookie").is_none());

@@ -31,6 +31,13 @@ fn production_without_a_real_ctrader_is_refused() {
 }
 
 #[test]
+fn the_sandbox_provider_is_refused_beside_a_real_ctrader_unless_allowed() {
+    let (code, err) = run(&[("INAPP_CTRADER__BASE_URL", "https://ctrader.example")]);
+    assert_eq!(code, 2, "test cards must not credit a real cTrader");
+    assert!(err.contains("payments.sandbox_with_real_ctrader"), "{err}");
+}
+
+#[test]
 fn a_missing_configuration_file_is_named() {
     let (code, err) = run(&[("INAPP_CONFIG", "/nonexistent/broker.toml")]);
     assert_eq!(code, 2);

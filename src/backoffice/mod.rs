@@ -1,7 +1,8 @@
 //! The broker's back-office at `/backoffice`: staff sign-in (argon2 password
 //! hashes, sessions separate from traders'), roles, and what staff can see.
-//! Today: the latest deposits with their states, including credits cTrader
-//! refused. The KYC queue and the support inbox arrive with their issues.
+//! Today: the latest deposits with their states, including paid deposits held
+//! for review, which an admin can send back to the crediting worker. The KYC
+//! queue and the support inbox arrive with their issues.
 
 mod auth;
 mod pages;
@@ -18,4 +19,5 @@ pub fn router() -> Router<AppState> {
         .route("/backoffice", get(pages::dashboard))
         .route("/backoffice/sign-in", get(pages::sign_in_form).post(pages::sign_in))
         .route("/backoffice/sign-out", post(pages::sign_out))
+        .route("/backoffice/deposits/{id}/retry-credit", post(pages::retry_credit))
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -108,12 +108,21 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resp
     }
 }
 
-fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>) -> impl IntoView {
+fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>, admin: bool) -> impl IntoView {
     deposits
         .into_iter()
         .map(|d| {
             let amount = format_amount(rust_decimal::Decimal::new(d.confirmed_minor.unwrap_or(d.requested_minor), d.digits), d.digits);
             let state = d.state.clone();
+            // Only a confirmed amount can be credited; a provider mismatch
+            // (no confirmed amount) is settled with the provider instead.
+            let retry = (admin && state == "review" && d.confirmed_minor.is_some()).then(|| {
+                view! {
+                    <form method="post" action=format!("/backoffice/deposits/{}/retry-credit", d.id)>
+                        <button class="rounded-lg border border-border min-h-11 px-3" data-testid="retry-credit">{t(lang, "backoffice.retry_credit")}</button>
+                    </form>
+                }
+            });
             view! {
                 <tr class="border-t border-border" data-testid="bo-deposit" data-state=state.clone()>
                     <td class="p-2 font-mono text-xs">{d.id}</td>
@@ -122,6 +131,7 @@ fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>) -> impl IntoView {
                     <td class="p-2">{t(lang, &format!("deposit.state.{state}"))}</td>
                     <td class="p-2">{d.failure_reason.unwrap_or_default()}</td>
                     <td class="p-2">{crate::time::rfc3339(d.created_at)}</td>
+                    <td class="p-2">{retry}</td>
                 </tr>
             }
         })
@@ -169,8 +179,9 @@ pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<St
                                     <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_state")}</th>
                                     <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_reason")}</th>
                                     <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_created")}</th>
+                                    <th scope="col" class="p-2 text-start"><span class="sr-only">{t(lang, "backoffice.col_actions")}</span></th>
                                 </tr></thead>
-                                <tbody>{deposit_rows(lang, list)}</tbody>
+                                <tbody>{deposit_rows(lang, list, role == Role::Admin)}</tbody>
                             </table>
                         </div>
                     </section>
@@ -182,4 +193,28 @@ pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<St
     let mut res = html_response(StatusCode::OK, html);
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// An admin sends a paid deposit held for review back to the crediting
+/// worker; its next attempt looks the deposit up in cTrader's balance history
+/// before changing anything, so a retry cannot credit twice.
+pub async fn retry_credit(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let ctx = page(&state, &HashMap::new());
+    let staff = match auth::current(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return redirect("/backoffice/sign-in"),
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    if Role::parse(&staff.role) != Some(Role::Admin) {
+        return error_page(&ctx, &state.css_href(), ErrorCode::Forbidden);
+    }
+    match state.store.deposits.requeue_credit(&id, crate::time::now_ms()).await {
+        Ok(true) => {
+            tracing::info!(deposit = %id, staff = %staff.email, "credit sent back to the worker");
+            state.credit_queued.notify_one();
+            redirect("/backoffice")
+        }
+        Ok(false) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
+        Err(e) => internal(&state, &ctx, e),
+    }
 }

@@ -209,7 +209,8 @@ async fn read_json<T: serde::de::DeserializeOwned>(res: Response) -> Result<T, C
         404 | 417 => Err(CtraderError::NotFound),
         410 => Err(CtraderError::Gone),
         401 | 403 => Err(CtraderError::Unauthorized),
-        500..=599 => Err(CtraderError::Unavailable(format!("status {status}"))),
+        // Timeouts, "too early" and rate limits are about now, not about the request.
+        408 | 425 | 429 | 500..=599 => Err(CtraderError::Unavailable(format!("status {status}"))),
         _ => {
             let text = res.text().await.unwrap_or_default();
             Err(CtraderError::Rejected { status: status.as_u16(), detail: text.chars().take(200).collect() })

@@ -16,7 +16,7 @@ pub enum CtraderError {
     /// cTrader understood and refused (4xx other than the above).
     #[error("refused with status {status}: {detail}")]
     Rejected { status: u16, detail: String },
-    /// No answer, a timeout, a dropped connection or a 5xx: the outcome is unknown.
+    /// No answer, a timeout, a dropped connection, a 5xx, 408 or 429: the outcome is unknown.
     #[error("unavailable: {0}")]
     Unavailable(String),
     /// An answer we could not understand.

@@ -4,8 +4,11 @@ use serde::{Deserialize, Serialize};
 use super::CurrencyRule;
 
 /// Where a deposit is in its life: `Pending → Confirmed → Credited`, or
-/// `Pending → Failed | Cancelled`. A provider's success arriving after its
-/// failure or cancel (out of order) still confirms: the money was taken.
+/// `Pending → Failed | Cancelled | Expired`. A provider's success arriving
+/// after its failure, cancel or expiry (out of order, or late) still confirms:
+/// the money was taken. A paid deposit that cannot be credited automatically
+/// (cTrader refused it, or the provider confirmed another currency) goes to
+/// `Review` for a person, never to `Failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DepositState {
     /// Created; waiting for the payment provider.
@@ -14,9 +17,13 @@ pub enum DepositState {
     Confirmed,
     /// The balance change is in cTrader.
     Credited,
-    /// Declined by the provider, or refused by cTrader.
+    /// Declined by the provider.
     Failed,
     Cancelled,
+    /// Never paid within `payments.pending_expiry_minutes`.
+    Expired,
+    /// Paid, but waiting for the broker's staff before it can be credited.
+    Review,
 }
 
 impl DepositState {
@@ -27,11 +34,21 @@ impl DepositState {
             DepositState::Credited => "credited",
             DepositState::Failed => "failed",
             DepositState::Cancelled => "cancelled",
+            DepositState::Expired => "expired",
+            DepositState::Review => "review",
         }
     }
 
     pub fn parse(s: &str) -> Option<DepositState> {
-        [DepositState::Pending, DepositState::Confirmed, DepositState::Credited, DepositState::Failed, DepositState::Cancelled]
+        [
+            DepositState::Pending,
+            DepositState::Confirmed,
+            DepositState::Credited,
+            DepositState::Failed,
+            DepositState::Cancelled,
+            DepositState::Expired,
+            DepositState::Review,
+        ]
             .into_iter()
             .find(|d| d.as_str() == s)
     }

@@ -12,6 +12,8 @@ pub enum ErrorCode {
     /// cTrader did not answer in time; the token may still be good.
     PlatformUnavailable,
     NotFound,
+    /// Signed in, but this role may not do that (back-office).
+    Forbidden,
     Internal,
 }
 
@@ -24,6 +26,7 @@ impl ErrorCode {
             ErrorCode::SessionExpired => "SESSION_EXPIRED",
             ErrorCode::PlatformUnavailable => "PLATFORM_UNAVAILABLE",
             ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
     }
@@ -37,6 +40,7 @@ impl ErrorCode {
             ErrorCode::SessionExpired => "Session Expired",
             ErrorCode::PlatformUnavailable => "Platform Unavailable",
             ErrorCode::NotFound => "Not Found",
+            ErrorCode::Forbidden => "Forbidden",
             ErrorCode::Internal => "Internal Error",
         }
     }
@@ -50,6 +54,7 @@ impl ErrorCode {
             ErrorCode::SessionExpired => "No active session; reopen the screen from the trading platform",
             ErrorCode::PlatformUnavailable => "The trading platform did not answer; try again",
             ErrorCode::NotFound => "There is no such page",
+            ErrorCode::Forbidden => "This account may not do that",
             ErrorCode::Internal => "Something went wrong on our side",
         }
     }
@@ -62,6 +67,7 @@ impl ErrorCode {
             ErrorCode::SessionExpired => 401,
             ErrorCode::PlatformUnavailable => 503,
             ErrorCode::NotFound => 404,
+            ErrorCode::Forbidden => 403,
             ErrorCode::Internal => 500,
         }
     }
@@ -75,6 +81,7 @@ impl ErrorCode {
             ErrorCode::SessionExpired => "session_expired",
             ErrorCode::PlatformUnavailable => "unavailable",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::Internal => "internal",
         }
     }

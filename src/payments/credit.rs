@@ -6,8 +6,14 @@
 //! unknown (timeout, 5xx, dropped connection) is settled by finding the
 //! deposit id (`externalId`) in the trader's balance history before any retry,
 //! and not before `settle_ms` has passed, so a request cTrader is still
-//! processing has landed by the time we look; and the lease outlasts the client
-//! timeout, so no two workers call at once.
+//! processing has landed by the time we look; and a balance change is only
+//! sent while it can still land inside the worker's lease (the lease ends
+//! `settle_ms` after the last moment a request may leave), so a worker that
+//! takes the job over after the lease looks up only once any earlier request
+//! has landed. Every write at the end of an attempt is fenced by the attempt
+//! number, so a worker that overran its lease cannot reopen a job another
+//! worker now holds. (Leases compare clocks across instances: keep them in
+//! sync with NTP, as any lease-based system needs.)
 
 use std::time::Duration;
 
@@ -41,11 +47,14 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// The lease: longer than two cTrader calls (lookup + change) can take, and
-/// than the settle time, so a job taken over from a dead worker is looked up
-/// only after that worker's last call has landed.
-fn lease_ms(state: &AppState) -> i64 {
-    (state.settings.ctrader.timeout_ms as i64 * 3 + 5_000).max(state.settings.payments.settle_ms as i64 + 1_000)
+/// The lease: room for a lookup and a balance change (each may sign in again
+/// first), plus the settle time after the change's last possible send.
+pub fn lease_ms(state: &AppState) -> i64 {
+    state.settings.ctrader.timeout_ms as i64 * 4 + state.settings.payments.settle_ms as i64 + 2_000
+}
+
+fn settle_ms(state: &AppState) -> i64 {
+    state.settings.payments.settle_ms as i64
 }
 
 /// Claims due credits and works them; returns how many it took.
@@ -54,7 +63,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreErro
     let n = jobs.len();
     let work = jobs.into_iter().map(|job| {
         let state = state.clone();
-        async move { credit(&state, job).await }
+        async move { work(&state, job).await }
     });
     futures::future::join_all(work).await;
     Ok(n)
@@ -62,11 +71,14 @@ pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreErro
 
 enum Step {
     Credited(i64),
+    /// Not done, and no request may be in flight past `settle_ms`: try again later.
     Retry(String),
+    /// cTrader answered no for good: the deposit is paid but needs a person.
     Refused(String),
 }
 
-async fn credit(state: &AppState, job: CreditJob) {
+/// One attempt at one leased credit, and its outcome saved.
+pub async fn work(state: &AppState, job: CreditJob) {
     let step = attempt(state, &job).await;
     let store = &state.store.deposits;
     let saved = match step {
@@ -75,14 +87,17 @@ async fn credit(state: &AppState, job: CreditJob) {
             store.mark_credited(&job.deposit_id, history_id, now_ms()).await
         }
         Step::Retry(why) => {
-            let wait = backoff_ms(state, job.attempt).max(state.settings.payments.settle_ms as i64);
-            let at = now_ms() + wait;
-            tracing::warn!(deposit = %job.deposit_id, attempt = job.attempt, reason = %why, "credit outcome unknown; will settle and retry");
-            store.retry_credit_at(&job.deposit_id, at, &why).await
+            let at = now_ms() + backoff_ms(state, job.attempt).max(settle_ms(state));
+            if job.attempt >= state.settings.payments.alert_after_attempts {
+                tracing::error!(deposit = %job.deposit_id, attempt = job.attempt, reason = %why, "credit still unsettled; check cTrader");
+            } else {
+                tracing::warn!(deposit = %job.deposit_id, attempt = job.attempt, reason = %why, "credit outcome unknown; will settle and retry");
+            }
+            store.retry_credit_at(&job.deposit_id, job.attempt, at, &why).await
         }
         Step::Refused(why) => {
             tracing::error!(deposit = %job.deposit_id, reason = %why, "cTrader refused the credit; needs review");
-            store.fail_credit(&job.deposit_id, &why, now_ms()).await
+            store.review_credit(&job.deposit_id, job.attempt, &why, now_ms()).await
         }
     };
     // If this write fails the lease runs out and the next attempt settles by lookup.
@@ -93,14 +108,21 @@ async fn credit(state: &AppState, job: CreditJob) {
 
 async fn attempt(state: &AppState, job: &CreditJob) -> Step {
     let ctrader = &state.ctrader;
+    // The last moment a balance change may leave and still land inside the lease.
+    let send_by = job.leased_until - settle_ms(state);
     if job.attempt > 1 {
         // An earlier attempt may have been applied with its answer lost.
         let (from, to) = (job.created_at - 60_000, now_ms() + 60_000);
-        match ctrader.find_balance_change(job.login, &job.deposit_id, from, to).await {
-            Ok(Some(history_id)) => return Step::Credited(history_id),
-            Ok(None) => {}
-            Err(e) => return Step::Retry(format!("history lookup: {e}")),
+        let lookup = ctrader.find_balance_change(job.login, &job.deposit_id, from, to);
+        match tokio::time::timeout(remaining(send_by), lookup).await {
+            Ok(Ok(Some(history_id))) => return Step::Credited(history_id),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => return Step::Retry(format!("history lookup: {e}")),
+            Err(_) => return Step::Retry("history lookup: no answer within the lease".into()),
         }
+    }
+    if send_by - now_ms() < state.settings.ctrader.timeout_ms as i64 {
+        return Step::Retry("too little of the lease left for a balance change".into());
     }
     let change = BalanceChange {
         login: job.login,
@@ -111,12 +133,19 @@ async fn attempt(state: &AppState, job: &CreditJob) -> Step {
         external_id: Some(job.deposit_id.clone()),
         source: Some("broker-inapp".into()),
     };
-    match ctrader.change_balance(&change).await {
-        Ok(history_id) => Step::Credited(history_id),
-        Err(CtraderError::NotFound) => Step::Refused("trader not found".into()),
-        Err(CtraderError::Rejected { status, detail }) => Step::Refused(format!("status {status}: {detail}")),
-        Err(e) => Step::Retry(e.to_string()),
+    // Dropping the call at `send_by` stops any further request (a manager
+    // sign-in and retry inside it included) from leaving after the deadline.
+    match tokio::time::timeout(remaining(send_by), ctrader.change_balance(&change)).await {
+        Ok(Ok(history_id)) => Step::Credited(history_id),
+        Ok(Err(CtraderError::NotFound)) => Step::Refused("trader not found".into()),
+        Ok(Err(CtraderError::Rejected { status, detail })) => Step::Refused(format!("status {status}: {detail}")),
+        Ok(Err(e)) => Step::Retry(e.to_string()),
+        Err(_) => Step::Retry("no answer within the lease".into()),
     }
+}
+
+fn remaining(until_ms: i64) -> Duration {
+    Duration::from_millis((until_ms - now_ms()).max(0) as u64)
 }
 
 /// Exponential back-off from `retry_base_ms`, capped at `retry_max_ms`, times a

@@ -22,7 +22,7 @@ pub fn to_minor(amount: Decimal, digits: u32) -> Option<i64> {
     if amount.normalize().scale() > digits {
         return None;
     }
-    (amount * Decimal::from(10i64.checked_pow(digits)?)).to_i64()
+    amount.checked_mul(Decimal::from(10i64.checked_pow(digits)?))?.to_i64()
 }
 
 pub fn from_minor(minor: i64, digits: u32) -> Decimal {
@@ -74,6 +74,9 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         updated_at: now,
     };
     let (deposit, created) = state.store.deposits.create_or_get(&candidate).await.map_err(internal)?;
+    if !created && (deposit.requested_minor != candidate.requested_minor || deposit.method != candidate.method) {
+        return Err(AppError::AlreadySubmitted);
+    }
     let return_url = format!("/inapp/deposit?deposit={}", deposit.id);
     if deposit.state != DepositState::Pending.as_str() {
         return Ok(return_url);
@@ -108,7 +111,7 @@ pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<Event
             let Some(d) = deposits.get(reference).await? else { return Ok(EventOutcome::UnknownDeposit) };
             let paid = to_minor(*amount, d.digits);
             match paid {
-                Some(paid) if *currency == d.currency && paid > d.fee_minor => {
+                Some(paid) if currency.eq_ignore_ascii_case(&d.currency) && paid > d.fee_minor => {
                     if paid != d.requested_minor + d.fee_minor {
                         tracing::warn!(deposit = %d.id, "provider confirmed a different amount; crediting the provider's");
                     }
@@ -119,8 +122,10 @@ pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<Event
                     Ok(outcome)
                 }
                 _ => {
-                    tracing::error!(deposit = %d.id, "provider confirmed an amount or currency that cannot be credited");
-                    deposits.close_unpaid(event_id, reference, DepositState::Failed.as_str(), "amount_or_currency_mismatch", now).await
+                    // Paid, so never "failed": a person decides (credit or refund).
+                    tracing::error!(deposit = %d.id, "provider confirmed an amount or currency that cannot be credited; held for review");
+                    let reason = format!("provider confirmed {amount} {currency}");
+                    deposits.hold_for_review(event_id, reference, &reason, now).await
                 }
             }
         }

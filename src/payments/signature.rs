@@ -63,7 +63,7 @@ pub fn verify(secret: &str, header: Option<&str>, body: &[u8], now_s: i64, toler
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now_s - timestamp).abs() > tolerance_s {
+    if now_s.abs_diff(timestamp) > tolerance_s.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let ok = signatures.iter().any(|sig| mac(secret, timestamp, body).verify_slice(sig).is_ok());
@@ -93,5 +93,14 @@ mod tests {
         assert_eq!(verify(SECRET, Some("t=1000"), body, 1_000, 300), Err(SignatureError::Malformed));
         assert_eq!(verify(SECRET, Some("v1=zz,t=1000"), body, 1_000, 300), Err(SignatureError::Malformed));
         assert_eq!(verify(SECRET, Some("garbage"), body, 1_000, 300), Err(SignatureError::Malformed));
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        let body = b"{}";
+        for t in [i64::MIN, i64::MAX] {
+            let header = format!("t={t},v1=00");
+            assert_eq!(verify(SECRET, Some(&header), body, 1_700_000_000, 300), Err(SignatureError::Stale));
+        }
     }
 }

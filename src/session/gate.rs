@@ -1,5 +1,7 @@
 //! The middleware in front of every `/inapp` screen.
 
+use std::time::Duration;
+
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -72,7 +74,14 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
             return fail(state, headers, prefs, ErrorCode::Internal);
         }
     }
-    let identity = match state.ctrader.resolve_ot(token).await {
+    // One deadline for the whole exchange: a manager sign-in, a retry after a
+    // refused manager token and the trader read must not add up to minutes
+    // of a blank embedded browser.
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(state.settings.ctrader.timeout_ms * 2);
+    let resolved = tokio::time::timeout_at(deadline, state.ctrader.resolve_ot(token))
+        .await
+        .unwrap_or_else(|_| Err(CtraderError::Unavailable("no answer before the exchange deadline".into())));
+    let identity = match resolved {
         Ok(identity) => identity,
         Err(e) => {
             let code = match &e {
@@ -94,7 +103,10 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
         }
     };
     // The name and currency are for display; the session works without them.
-    let (name, currency) = match state.ctrader.trader(identity.login).await {
+    let read = tokio::time::timeout_at(deadline, state.ctrader.trader(identity.login))
+        .await
+        .unwrap_or_else(|_| Err(CtraderError::Unavailable("no answer before the exchange deadline".into())));
+    let (name, currency) = match read {
         Ok(t) => (t.display_name(), Some(t.deposit_currency)),
         Err(CtraderError::NotFound) => return fail(state, headers, prefs, ErrorCode::UserNotFound),
         Err(e) => {

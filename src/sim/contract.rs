@@ -229,7 +229,7 @@ pub fn to_minor(amount: Decimal, money_digits: u32) -> Option<i64> {
         return None;
     }
     use rust_decimal::prelude::ToPrimitive;
-    (amount * Decimal::from(10i64.checked_pow(money_digits)?)).to_i64()
+    amount.checked_mul(Decimal::from(10i64.checked_pow(money_digits)?))?.to_i64()
 }
 
 pub fn decimal_of(v: &serde_json::Value) -> Option<Decimal> {
@@ -264,48 +264,62 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
     let Some(amount) = decimal_of(&req.precise_amount) else {
         return error(StatusCode::BAD_REQUEST, "INVALID_AMOUNT", "preciseAmount must be a number");
     };
-    let answer = async {
-        let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;
-        let row = sqlx::query("SELECT balance, money_digits FROM sim_traders WHERE login = ?")
-            .bind(login)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| error(StatusCode::NOT_FOUND, "TRADER_NOT_FOUND", "no trader with this login"))?;
-        let balance: i64 = row.try_get("balance").map_err(internal)?;
-        let digits: i64 = row.try_get("money_digits").map_err(internal)?;
-        let minor = to_minor(amount, digits as u32)
-            .ok_or_else(|| error(StatusCode::BAD_REQUEST, "INVALID_AMOUNT", "amount must be positive with at most moneyDigits decimals"))?;
-        let after = balance
-            .checked_add(sign * minor)
-            .filter(|b| *b >= 0)
-            .ok_or_else(|| error(StatusCode::BAD_REQUEST, "NOT_ENOUGH_MONEY", "balance would go below zero"))?;
-        sqlx::query("UPDATE sim_traders SET balance = ? WHERE login = ?").bind(after).bind(login).execute(&mut *tx).await.map_err(internal)?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO sim_balance_history (login, type, amount, balance_after, external_id, external_note, comment, source, created_at) \
-             VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
-        )
-        .bind(login)
-        .bind(&req.kind)
-        .bind(minor)
-        .bind(after)
-        .bind(&req.external_id)
-        .bind(&req.external_note)
-        .bind(&req.comment)
-        .bind(&req.source)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
+    let answer = if let Some(f) = drawn.as_ref().filter(|f| f.kind == faults::FaultKind::SlowApply) {
+        // cTrader still working after the caller gave up: the change lands
+        // `delayMs` later whether or not anyone is still waiting for the answer.
+        let (delay, s) = (std::time::Duration::from_millis(f.delay_ms), s.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            apply_change(&s, login, sign, amount, &req).await
+        })
         .await
-        .and_then(|r| r.try_get(0))
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok::<_, Response>(axum::Json(serde_json::json!({ "balanceHistoryId": id })).into_response())
-    }
-    .await;
+        .unwrap_or_else(|e| Err(internal(e)))
+    } else {
+        apply_change(&s, login, sign, amount, &req).await
+    };
     match answer {
         Ok(ok) => faults::after(drawn, ok),
         Err(r) => r,
     }
+}
+
+/// The balance change itself, in one transaction.
+async fn apply_change(s: &SimState, login: i64, sign: i64, amount: Decimal, req: &ChangeBalance) -> Result<Response, Response> {
+    let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;
+    let row = sqlx::query("SELECT balance, money_digits FROM sim_traders WHERE login = ?")
+        .bind(login)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "TRADER_NOT_FOUND", "no trader with this login"))?;
+    let balance: i64 = row.try_get("balance").map_err(internal)?;
+    let digits: i64 = row.try_get("money_digits").map_err(internal)?;
+    let minor = to_minor(amount, digits as u32)
+        .ok_or_else(|| error(StatusCode::BAD_REQUEST, "INVALID_AMOUNT", "amount must be positive with at most moneyDigits decimals"))?;
+    let after = balance
+        .checked_add(sign * minor)
+        .filter(|b| *b >= 0)
+        .ok_or_else(|| error(StatusCode::BAD_REQUEST, "NOT_ENOUGH_MONEY", "balance would go below zero"))?;
+    sqlx::query("UPDATE sim_traders SET balance = ? WHERE login = ?").bind(after).bind(login).execute(&mut *tx).await.map_err(internal)?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO sim_balance_history (login, type, amount, balance_after, external_id, external_note, comment, source, created_at) \
+         VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+    )
+    .bind(login)
+    .bind(&req.kind)
+    .bind(minor)
+    .bind(after)
+    .bind(&req.external_id)
+    .bind(&req.external_note)
+    .bind(&req.comment)
+    .bind(&req.source)
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await
+    .and_then(|r| r.try_get(0))
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok::<_, Response>(axum::Json(serde_json::json!({ "balanceHistoryId": id })).into_response())
 }
 
 #[cfg(test)]
@@ -320,6 +334,7 @@ mod tests {
         assert_eq!(to_minor(Decimal::from_str("-1").unwrap(), 2), None);
         assert_eq!(to_minor(Decimal::from_str("0").unwrap(), 2), None);
         assert_eq!(to_minor(Decimal::from_str("7").unwrap(), 0), Some(7));
+        assert_eq!(to_minor(Decimal::MAX, 8), None, "too large to count in minor units, not a panic");
     }
 }
 

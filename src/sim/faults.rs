@@ -1,6 +1,6 @@
 //! Fault injection: per endpoint, a delay, an error status, a dropped
-//! connection, or "applied but the answer was lost", with a probability and
-//! an optional count.
+//! connection, "applied but the answer was lost", or "applied late, after the
+//! caller gave up", with a probability and an optional count.
 
 use std::time::Duration;
 
@@ -27,6 +27,9 @@ pub enum FaultKind {
     Reset,
     /// Do the work, then drop the connection: the caller cannot know it happened.
     LostReply,
+    /// (changeBalance) Apply the change `delayMs` later, even if the caller has
+    /// given up by then: a platform still processing after a client timeout.
+    SlowApply,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,7 +123,7 @@ pub async fn before(state: &SimState, endpoint: &str) -> Result<Option<Fault>, R
             Err(super::json::error(status, "INJECTED_FAULT", "fault injected by the simulator"))
         }
         FaultKind::Reset => Err(dropped_connection()),
-        FaultKind::LostReply => Ok(Some(fault)),
+        FaultKind::LostReply | FaultKind::SlowApply => Ok(Some(fault)),
     }
 }
 

@@ -46,6 +46,8 @@ pub struct CreditJob {
     /// Counting this one; above 1 means an earlier attempt's outcome is unknown.
     pub attempt: i64,
     pub created_at: i64,
+    /// The lease's end (ms since the epoch).
+    pub leased_until: i64,
 }
 
 #[async_trait]
@@ -62,10 +64,22 @@ pub trait DepositStore: Send + Sync {
     async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError>;
     /// In one transaction: record the event and move `pending → failed|cancelled`.
     async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
+    /// In one transaction: record the event and hold the paid deposit for a
+    /// person (`review`) instead of crediting it (e.g. the provider confirmed
+    /// another currency).
+    async fn hold_for_review(&self, event_id: &str, deposit_id: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
     /// Leases up to `limit` due credits for `lease_ms`, counting the attempt.
     async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError>;
     async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64) -> Result<(), StoreError>;
-    async fn retry_credit_at(&self, deposit_id: &str, next_at: i64, error: &str) -> Result<(), StoreError>;
-    /// cTrader refused the credit for good: the deposit needs a person.
-    async fn fail_credit(&self, deposit_id: &str, reason: &str, now: i64) -> Result<(), StoreError>;
+    /// Releases the job for another attempt at `next_at`, only if `attempt`
+    /// is still the latest (a worker that overran its lease changes nothing).
+    async fn retry_credit_at(&self, deposit_id: &str, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
+    /// cTrader refused the credit for good: the paid deposit waits for a
+    /// person (`review`); fenced by `attempt` like `retry_credit_at`.
+    async fn review_credit(&self, deposit_id: &str, attempt: i64, reason: &str, now: i64) -> Result<(), StoreError>;
+    /// A person asks for a reviewed credit to be tried again; the next attempt
+    /// looks the deposit up in the balance history first. `false` if it was not in review.
+    async fn requeue_credit(&self, deposit_id: &str, now: i64) -> Result<bool, StoreError>;
+    /// Closes deposits still `pending` that were created before `before`; returns how many.
+    async fn expire_pending(&self, before: i64, now: i64) -> Result<u64, StoreError>;
 }

@@ -3,6 +3,8 @@
 //! talks to it over HTTP like a browser or cTrader would.
 #![allow(dead_code)]
 
+pub mod deposits;
+
 use broker_inapp::config::Settings;
 use broker_inapp::startup::Application;
 use figment::Figment;
@@ -125,4 +127,11 @@ impl TestApp {
         pool.close().await;
         n.0
     }
+}
+
+/// Points the app at a cTrader stand-in instead of the built-in simulator; the
+/// sandbox provider then needs its explicit opt-in.
+pub fn real_ctrader(f: Figment, base_url: impl Into<String>) -> Figment {
+    let f = Settings::with(f, "ctrader.base_url", base_url.into());
+    Settings::with(f, "payments.sandbox_with_real_ctrader", true)
 }

@@ -10,6 +10,7 @@ use crate::server::deposit::{get_deposit_status, DepositStatus};
 
 /// Back from the payment page: follows the deposit live and, when it ends,
 /// sends the browser to the success or failure URL (cTrader closes on them).
+/// A paid deposit held for review is neither: it says so and stops polling.
 #[component]
 pub fn DepositProgress(id: String) -> impl IntoView {
     let lang = use_page().lang;
@@ -18,6 +19,10 @@ pub fn DepositProgress(id: String) -> impl IntoView {
         let id = id.clone();
         move || {
             let id = id.clone();
+            let held = matches!(status.get_untracked(), Some(Ok(ref s)) if s.deposit.state == DepositState::Review);
+            if held {
+                return;
+            }
             spawn_local(async move {
                 let answer = get_deposit_status(id).await;
                 if let Ok(s) = &answer {
@@ -47,10 +52,11 @@ pub fn DepositProgress(id: String) -> impl IntoView {
                 Some(Err(e)) => view! { <p role="alert" class="text-danger">{e.user_message(lang)}</p> }.into_any(),
                 Some(Ok(s)) => {
                     let state = s.deposit.state.as_str();
+                    let note = if s.deposit.state == DepositState::Review { "deposit.review_note" } else { "deposit.processing" };
                     view! {
                         <p class="text-lg font-semibold">{format!("{} {}", format_amount(s.deposit.amount, s.deposit.amount.scale()), s.deposit.currency)}</p>
                         <p role="status" data-testid="deposit-state" data-state=state>{t(lang, &format!("deposit.state.{state}"))}</p>
-                        <p class="text-sm text-muted">{t(lang, "deposit.processing")}</p>
+                        <p class="text-sm text-muted" data-testid="deposit-note">{t(lang, note)}</p>
                     }.into_any()
                 }
             }}

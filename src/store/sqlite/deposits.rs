@@ -112,7 +112,7 @@ impl DepositStore for SqliteStore {
         // (events can arrive out of order): the money was taken, so it is credited.
         let moved = sqlx::query(
             "UPDATE deposits SET state = 'confirmed', confirmed_minor = ?, failure_reason = NULL, updated_at = ? \
-             WHERE id = ? AND state IN ('pending', 'failed', 'cancelled') AND confirmed_minor IS NULL",
+             WHERE id = ? AND state IN ('pending', 'failed', 'cancelled', 'expired') AND confirmed_minor IS NULL",
         )
             .bind(confirmed_minor)
             .bind(now)
@@ -152,6 +152,27 @@ impl DepositStore for SqliteStore {
         Ok(if moved.rows_affected() == 1 { EventOutcome::Applied } else { EventOutcome::Ignored })
     }
 
+    async fn hold_for_review(&self, event_id: &str, deposit_id: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        if !deposit_exists(&mut tx, deposit_id).await? {
+            return Ok(EventOutcome::UnknownDeposit);
+        }
+        if !record_event(&mut tx, event_id, deposit_id, "succeeded", now).await? {
+            return Ok(EventOutcome::Duplicate);
+        }
+        let moved = sqlx::query(
+            "UPDATE deposits SET state = 'review', failure_reason = ?, updated_at = ? \
+             WHERE id = ? AND state IN ('pending', 'failed', 'cancelled', 'expired') AND confirmed_minor IS NULL",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(deposit_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(if moved.rows_affected() == 1 { EventOutcome::Applied } else { EventOutcome::Ignored })
+    }
+
     async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         let ids: Vec<String> = sqlx::query_scalar(
@@ -182,6 +203,7 @@ impl DepositStore for SqliteStore {
                 amount_minor: r.try_get::<Option<i64>, _>("confirmed_minor")?.unwrap_or(0),
                 attempt: r.try_get("attempts")?,
                 created_at: r.try_get("created_at")?,
+                leased_until: now + lease_ms,
             });
         }
         tx.commit().await?;
@@ -204,30 +226,61 @@ impl DepositStore for SqliteStore {
         Ok(())
     }
 
-    async fn retry_credit_at(&self, deposit_id: &str, next_at: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE credit_outbox SET next_at = ?, locked_until = NULL, last_error = ? WHERE deposit_id = ? AND state = 'pending'")
+    async fn retry_credit_at(&self, deposit_id: &str, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE credit_outbox SET next_at = ?, locked_until = NULL, last_error = ? WHERE deposit_id = ? AND attempts = ? AND state = 'pending'")
             .bind(next_at)
             .bind(error)
             .bind(deposit_id)
+            .bind(attempt)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    async fn fail_credit(&self, deposit_id: &str, reason: &str, now: i64) -> Result<(), StoreError> {
+    async fn review_credit(&self, deposit_id: &str, attempt: i64, reason: &str, now: i64) -> Result<(), StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        sqlx::query("UPDATE deposits SET state = 'failed', failure_reason = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
+        let fenced = sqlx::query("UPDATE credit_outbox SET state = 'review', locked_until = NULL, last_error = ? WHERE deposit_id = ? AND attempts = ? AND state = 'pending'")
             .bind(reason)
+            .bind(deposit_id)
+            .bind(attempt)
+            .execute(&mut *tx)
+            .await?;
+        if fenced.rows_affected() == 1 {
+            sqlx::query("UPDATE deposits SET state = 'review', failure_reason = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
+                .bind(reason)
+                .bind(now)
+                .bind(deposit_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn requeue_credit(&self, deposit_id: &str, now: i64) -> Result<bool, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let moved = sqlx::query("UPDATE credit_outbox SET state = 'pending', next_at = ?, locked_until = NULL WHERE deposit_id = ? AND state = 'review'")
             .bind(now)
             .bind(deposit_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE credit_outbox SET state = 'failed', locked_until = NULL, last_error = ? WHERE deposit_id = ?")
-            .bind(reason)
-            .bind(deposit_id)
-            .execute(&mut *tx)
-            .await?;
+        if moved.rows_affected() == 1 {
+            sqlx::query("UPDATE deposits SET state = 'confirmed', failure_reason = NULL, updated_at = ? WHERE id = ? AND state = 'review'")
+                .bind(now)
+                .bind(deposit_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(moved.rows_affected() == 1)
+    }
+
+    async fn expire_pending(&self, before: i64, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE deposits SET state = 'expired', failure_reason = 'expired', updated_at = ? WHERE state = 'pending' AND created_at < ?")
+            .bind(now)
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
