@@ -140,35 +140,5 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
     let calls = stats["calls"]["changeBalance"].as_i64().unwrap();
     assert!(calls > confirmed.len() as i64 + 100, "faults forced retries: {calls} balance-change calls");
 
-    // The simulator's history against our records.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
-    let ours: HashMap<String, (String, Option<i64>)> = sqlx::query_as::<_, (String, String, Option<i64>)>("SELECT id, state, balance_history_id FROM deposits")
-        .fetch_all(&pool)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(id, state, h)| (id, (state, h)))
-        .collect();
-    let mut seen = HashSet::new();
-    for login in &logins {
-        let trader = app.sim_trader(*login).await;
-        let mut expected_minor = 0i64;
-        for entry in trader["history"].as_array().unwrap() {
-            let external = entry["externalId"].as_str().unwrap().to_string();
-            assert!(seen.insert(external.clone()), "{external} credited twice");
-            let (owner, minor) = confirmed.get(&external).unwrap_or_else(|| panic!("{external} credited but never confirmed"));
-            assert_eq!(owner, login);
-            assert_eq!(entry["preciseAmount"], Decimal::new(*minor, 2).to_string(), "{external}: amount");
-            let (state, history_id) = &ours[&external];
-            assert_eq!(state, "credited");
-            assert_eq!(*history_id, entry["balanceHistoryId"].as_i64(), "{external}: our balanceHistoryId is cTrader's");
-            expected_minor += minor;
-        }
-        assert_eq!(trader["balance"], Decimal::new(expected_minor, 2).to_string(), "trader {login}: balance is the sum of its credits");
-    }
-    assert_eq!(seen.len(), confirmed.len(), "every confirmed deposit credited");
-    for id in &unconfirmed {
-        assert!(!seen.contains(id), "{id} was never confirmed");
-        assert_ne!(ours[id].0, "credited");
-    }
+    common::ledger::assert_exactly_once(&app.http, &app.base, &app.dir.path().join("app.db"), &logins, &confirmed, &unconfirmed).await;
 }

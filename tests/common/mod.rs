@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod deposits;
+pub mod ledger;
 
 use broker_inapp::config::Settings;
 use broker_inapp::startup::Application;

@@ -1,0 +1,52 @@
+//! The exactly-once check shared by the fault and crash tests: cTrader's
+//! (the simulator's) balance history against our deposit records.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// `confirmed`: deposit id → (login, minor units). Every confirmed deposit is
+/// in its trader's history exactly once, for its amount, with our stored
+/// `balanceHistoryId`; nothing else is; each balance is the sum of its credits.
+pub async fn assert_exactly_once(
+    http: &reqwest::Client,
+    base: &str,
+    app_db: &Path,
+    logins: &[i64],
+    confirmed: &HashMap<String, (i64, i64)>,
+    unconfirmed: &HashSet<String>,
+) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app_db.display())).await.unwrap();
+    let ours: HashMap<String, (String, Option<i64>)> = sqlx::query_as::<_, (String, String, Option<i64>)>("SELECT id, state, balance_history_id FROM deposits")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, state, h)| (id, (state, h)))
+        .collect();
+    pool.close().await;
+    let mut seen = HashSet::new();
+    for login in logins {
+        let trader: Value = http.get(format!("{base}/sim/traders/{login}")).send().await.unwrap().json().await.unwrap();
+        let mut expected_minor = 0i64;
+        for entry in trader["history"].as_array().unwrap() {
+            let external = entry["externalId"].as_str().unwrap().to_string();
+            assert!(seen.insert(external.clone()), "{external} credited twice");
+            let (owner, minor) = confirmed.get(&external).unwrap_or_else(|| panic!("{external} credited but never confirmed"));
+            assert_eq!(owner, login);
+            assert_eq!(entry["preciseAmount"], Decimal::new(*minor, 2).to_string(), "{external}: amount");
+            let (state, history_id) = &ours[&external];
+            assert_eq!(state, "credited");
+            assert_eq!(*history_id, entry["balanceHistoryId"].as_i64(), "{external}: our balanceHistoryId is cTrader's");
+            expected_minor += minor;
+        }
+        assert_eq!(trader["balance"], Decimal::new(expected_minor, 2).to_string(), "trader {login}: balance is the sum of its credits");
+    }
+    assert_eq!(seen.len(), confirmed.len(), "every confirmed deposit credited");
+    for id in unconfirmed {
+        assert!(!seen.contains(id), "{id} was never confirmed");
+        assert_ne!(ours[id].0, "credited");
+    }
+}
