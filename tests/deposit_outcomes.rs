@@ -268,3 +268,26 @@ async fn a_change_ctrader_applies_after_our_timeout_is_found_not_sent_twice() {
     let stats: serde_json::Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
     assert_eq!(stats["calls"]["changeBalance"], 1, "settled by lookup, not by a second change");
 }
+
+#[tokio::test]
+async fn faults_are_switched_on_and_off_from_the_sim_page() {
+    let app = spawn().await;
+    let page = app.get("/sim").await.text().await.unwrap();
+    assert!(page.contains("none: every call is answered normally"));
+    let set = app
+        .http
+        .post(app.url("/sim/faults/form"))
+        .form(&[("endpoint", "changeBalance"), ("kind", "slowApply"), ("delayMs", "900"), ("status", "503"), ("probability", "0.5")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 303);
+    let page = app.get("/sim").await.text().await.unwrap();
+    assert!(page.contains("<code>changeBalance</code>: slowApply, delay 900 ms"), "{page}");
+    let listed: serde_json::Value = app.get("/sim/faults").await.json().await.unwrap();
+    assert_eq!(listed["faults"][0]["kind"], "slowApply");
+    let bad = app.http.post(app.url("/sim/faults/form")).form(&[("endpoint", "nowhere"), ("kind", "delay"), ("delayMs", "1"), ("status", "503"), ("probability", "1")]).send().await.unwrap();
+    assert_eq!(bad.status(), 422);
+    assert_eq!(app.http.post(app.url("/sim/faults/clear")).send().await.unwrap().status(), 303);
+    assert!(app.get("/sim").await.text().await.unwrap().contains("none: every call is answered normally"));
+}

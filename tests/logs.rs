@@ -1,5 +1,6 @@
-//! Tokens never reach a log line: every line the server writes while a token
-//! is exchanged, replayed and refused is captured and searched.
+//! Secrets never reach a log line: every line the server writes while a token
+//! is exchanged, replayed and refused, and while a deposit is paid, confirmed
+//! by a signed webhook and credited, is captured and searched.
 
 mod common;
 
@@ -43,6 +44,12 @@ async fn no_token_in_any_log_line() {
     app.get_with_cookie("/inapp/deposit", &cookie).await;
     app.get(&format!("/inapp/deposit?token={token}")).await; // replay
     app.get("/inapp/deposit?token=garbage-token-value-123").await;
+
+    // A deposit all the way: provider API key, webhook signature and secret in play.
+    let page = common::deposits::started(&app, &cookie, "25", common::deposits::KEY).await;
+    let back = common::deposits::pay(&app, &page, "4242424242424242").await;
+    let id = common::deposits::deposit_id(&back);
+    common::deposits::wait_for_state(&app, &cookie, &id, "Credited").await;
     let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
     assert!(text.contains("/inapp/deposit"), "requests were logged");
     assert!(text.contains("token=[redacted]"), "queries are logged redacted");
@@ -50,4 +57,8 @@ async fn no_token_in_any_log_line() {
     assert!(!text.contains("garbage-token-value-123"), "a refused token leaked into the logs");
     assert!(!text.contains(&session_id), "the session id leaked into the logs");
     assert!(!text.contains("webservToken\":\""), "a manager token leaked into the logs");
+    assert!(text.contains("deposit credited"), "the deposit path was logged");
+    assert!(!text.contains("sandbox-api-key"), "the provider API key leaked into the logs");
+    assert!(!text.contains("sandbox-webhook-secret"), "the webhook secret leaked into the logs");
+    assert!(!text.contains("v1="), "a webhook signature leaked into the logs");
 }

@@ -117,3 +117,15 @@ test('an amount typed before the page turned interactive is kept', async ({ page
   await expect(page.getByTestId('summary-total')).toHaveText('321.50');
   await expect(page.locator('#amount')).toHaveValue('321.50');
 });
+
+test('a double click on submit makes one deposit', async ({ page, request }) => {
+  const login = freshLogin();
+  await openDeposit(page, request, login);
+  await page.getByLabel('Amount').fill('70');
+  await page.getByTestId('submit').dblclick();
+  await expect(page).toHaveURL(/\/psp\/sandbox\/pay\//);
+  // Back on the deposit screen (same session): one deposit, waiting for payment.
+  await page.goto('/inapp/deposit');
+  await expect(page.getByTestId('recent-deposit')).toHaveCount(1);
+  await expect(page.getByTestId('recent-deposit').first()).toContainText('70.00 USD');
+});

@@ -1,4 +1,4 @@
-import { APIRequestContext, Page, expect } from '@playwright/test';
+import { APIRequestContext, Page, expect, test } from '@playwright/test';
 
 export type Minted = { token: string; login: number; userId: number; traderId: number; accountId: number };
 
@@ -9,11 +9,15 @@ export async function mint(request: APIRequestContext, body: Record<string, unkn
   return res.json();
 }
 
-let next = 200000 + Math.floor(Math.random() * 100000) * 10;
-/** A login no other test uses. */
+let used = 0;
+/**
+ * A login no other test uses. Each run starts a fresh server, and every
+ * worker process (a restarted one included) has its own workerIndex, so
+ * ranges never overlap.
+ */
 export function freshLogin(): number {
-  next += 1;
-  return next;
+  used += 1;
+  return 200_000 + test.info().workerIndex * 10_000 + used;
 }
 
 export const SCREENS = [

@@ -231,17 +231,53 @@ pub async fn set_fault(State(s): State<SimState>, body: Bytes) -> Response {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if fault.endpoint != "*" && !ENDPOINTS.contains(&fault.endpoint.as_str()) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ENDPOINT", format!("endpoint must be one of {ENDPOINTS:?} or \"*\""));
-    }
-    if !(0.0..=1.0).contains(&fault.probability) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PROBABILITY", "probability must be between 0 and 1");
-    }
-    if fault.delay_ms > 120_000 {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_DELAY", "delayMs must be at most 120000");
+    if let Err(r) = check_fault(&fault) {
+        return r;
     }
     match faults::save(&s, &fault).await {
         Ok(()) => (StatusCode::CREATED, axum::Json(fault)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+fn check_fault(fault: &Fault) -> Result<(), Response> {
+    if fault.endpoint != "*" && !ENDPOINTS.contains(&fault.endpoint.as_str()) {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ENDPOINT", format!("endpoint must be one of {ENDPOINTS:?} or \"*\"")));
+    }
+    if !(0.0..=1.0).contains(&fault.probability) {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PROBABILITY", "probability must be between 0 and 1"));
+    }
+    if fault.delay_ms > 120_000 {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_DELAY", "delayMs must be at most 120000"));
+    }
+    Ok(())
+}
+
+/// The `/sim` page's fault form (the same fault as `POST /sim/faults`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultForm {
+    endpoint: String,
+    kind: faults::FaultKind,
+    delay_ms: u64,
+    status: u16,
+    probability: f64,
+}
+
+pub async fn set_fault_form(State(s): State<SimState>, axum::Form(f): axum::Form<FaultForm>) -> Response {
+    let fault = Fault { endpoint: f.endpoint, kind: f.kind, delay_ms: f.delay_ms, status: f.status, probability: f.probability, remaining: None };
+    if let Err(r) = check_fault(&fault) {
+        return r;
+    }
+    match faults::save(&s, &fault).await {
+        Ok(()) => (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, "/sim")]).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn clear_faults_form(State(s): State<SimState>) -> Response {
+    match sqlx::query("DELETE FROM sim_faults").execute(&s.pool).await {
+        Ok(_) => (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, "/sim")]).into_response(),
         Err(e) => internal(e),
     }
 }

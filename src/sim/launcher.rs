@@ -63,7 +63,51 @@ pub async fn launch(State(s): State<SimState>, Query(q): Query<Launch>) -> Respo
     (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response()
 }
 
-pub async fn index() -> Response {
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The fault controls: what is injected now, and a form to change it.
+fn fault_panel(active: &[super::faults::Fault]) -> String {
+    let now: String = if active.is_empty() {
+        "<li>none: every call is answered normally</li>".into()
+    } else {
+        active
+            .iter()
+            .map(|f| {
+                let kind = serde_json::to_value(f.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                format!(
+                    "<li data-testid=\"sim-fault\"><code>{}</code>: {kind}, delay {} ms, status {}, probability {}</li>",
+                    html_escape(&f.endpoint),
+                    f.delay_ms,
+                    f.status,
+                    f.probability
+                )
+            })
+            .collect()
+    };
+    let endpoints: String = std::iter::once("*").chain(super::faults::ENDPOINTS).map(|e| format!(r#"<option value="{e}">{e}</option>"#)).collect();
+    let kinds: String = ["delay", "error", "reset", "lostReply", "slowApply"].iter().map(|k| format!(r#"<option value="{k}">{k}</option>"#)).collect();
+    format!(
+        r#"<section class="space-y-2 rounded-xl border border-border bg-surface p-4">
+<h2 class="font-semibold">Faults</h2>
+<ul class="list-disc ps-6">{now}</ul>
+<form action="/sim/faults/form" method="post" class="space-y-2">
+<label class="block">Endpoint <select name="endpoint" class="border border-border rounded p-1">{endpoints}</select></label>
+<label class="block">Kind <select name="kind" class="border border-border rounded p-1">{kinds}</select></label>
+<label class="block">Delay (ms) <input name="delayMs" inputmode="numeric" value="8000" class="border border-border rounded p-1"></label>
+<label class="block">Status <input name="status" inputmode="numeric" value="503" class="border border-border rounded p-1"></label>
+<label class="block">Probability <input name="probability" inputmode="decimal" value="1" class="border border-border rounded p-1"></label>
+<button class="rounded bg-brand text-brand-contrast px-4 py-2">Inject</button>
+</form>
+<form action="/sim/faults/clear" method="post"><button class="rounded border border-border px-4 py-2">Clear all faults</button></form>
+</section>"#
+    )
+}
+
+pub async fn index(State(s): State<SimState>) -> Response {
+    let faults = super::faults::list(&s).await.unwrap_or_default();
+    let panel = fault_panel(&faults);
     let links: String = SCREENS
         .iter()
         .map(|(name, path)| format!(r#"<li><a href="/sim/launch?screen={name}">{path}</a></li>"#))
@@ -84,6 +128,7 @@ pub async fn index() -> Response {
 <label class="block">Theme <select name="theme" class="border border-border rounded p-1"><option>light</option><option>dark</option></select></label>
 <button class="rounded bg-brand text-brand-contrast px-4 py-2">Open</button>
 </form>
+{panel}
 <p class="text-sm text-muted">Control API: POST /sim/tokens, GET /sim/traders/{{login}}, GET /sim/stats, POST|DELETE /sim/faults (see README).</p>
 </main></body></html>"#
     ))

@@ -31,6 +31,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
         .route("/traders/{login}", get(control::trader_state))
         .route("/stats", get(control::stats).delete(control::reset_stats))
         .route("/faults", get(control::list_faults).post(control::set_fault).delete(control::clear_faults))
+        .route("/faults/form", post(control::set_fault_form))
+        .route("/faults/clear", post(control::clear_faults_form))
         .route("/launch", get(launcher::launch))
         .route("/", get(launcher::index))
         .with_state(state)
