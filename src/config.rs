@@ -21,6 +21,7 @@ pub struct Settings {
     pub simulator: SimulatorSection,
     pub deposit: DepositSection,
     pub payments: PaymentsSection,
+    pub kyc: KycSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +127,29 @@ pub struct DepositSection {
     pub currencies: std::collections::BTreeMap<String, CurrencySettings>,
 }
 
+/// What each `kycType` asks for, the upload limits, and how a decision maps
+/// to the trader's `accessRights` in cTrader.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KycSection {
+    pub default_type: String,
+    pub min_age_years: u32,
+    pub max_upload_bytes: u64,
+    pub min_upload_bytes: u64,
+    pub max_image_side: u32,
+    /// Case state (`approved`, `rejected`, `more_info`, `submitted`) → cTrader
+    /// `accessRights`; a state not listed changes nothing in cTrader.
+    pub access_rights: std::collections::BTreeMap<String, String>,
+    pub types: std::collections::BTreeMap<String, KycTypeSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KycTypeSettings {
+    /// Personal details asked for, in order (see `domain::kyc::DetailField`).
+    pub details: Vec<String>,
+    /// Documents asked for: `identity`, `address`, `additional`.
+    pub documents: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CurrencySettings {
     pub digits: u32,
@@ -188,6 +212,44 @@ impl Settings {
             presets: c.presets.clone(),
             fee_percent: c.fee_percent,
         })
+    }
+
+    fn validate_kyc(&self) -> Result<(), ConfigError> {
+        use crate::domain::kyc::{DetailField, DocumentType};
+        let k = &self.kyc;
+        if !k.types.contains_key(&k.default_type) {
+            return Err(invalid("kyc.default_type", "must name one of the [kyc.types.*] tables"));
+        }
+        if k.min_upload_bytes == 0 || k.max_upload_bytes < k.min_upload_bytes || k.max_upload_bytes > 100 * 1024 * 1024 {
+            return Err(invalid("kyc.max_upload_bytes", "need 0 < min_upload_bytes <= max_upload_bytes <= 100 MiB"));
+        }
+        if !(16..=20_000).contains(&k.max_image_side) {
+            return Err(invalid("kyc.max_image_side", "must be between 16 and 20000 pixels"));
+        }
+        if !(16..=25).contains(&k.min_age_years) {
+            return Err(invalid("kyc.min_age_years", "must be between 16 and 25"));
+        }
+        for (name, t) in &k.types {
+            let bad = |problem: String| ConfigError::Parse(format!("configuration key `kyc.types.{name}`: {problem}"));
+            if let Some(f) = t.details.iter().find(|f| DetailField::parse(f).is_none()) {
+                return Err(bad(format!("unknown detail `{f}` (known: {})", DetailField::ALL.map(|f| f.as_str()).join(", "))));
+            }
+            if let Some(d) = t.documents.iter().find(|d| DocumentType::parse(d).is_none()) {
+                return Err(bad(format!("unknown document `{d}` (known: identity, address, additional)")));
+            }
+            if t.details.is_empty() && t.documents.is_empty() {
+                return Err(bad("asks for nothing".into()));
+            }
+        }
+        for (state, rights) in &k.access_rights {
+            if !matches!(state.as_str(), "submitted" | "more_info" | "approved" | "rejected") {
+                return Err(ConfigError::Parse(format!("configuration key `kyc.access_rights.{state}`: not a decision state (submitted, more_info, approved, rejected)")));
+            }
+            if rights.is_empty() || !rights.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                return Err(ConfigError::Parse(format!("configuration key `kyc.access_rights.{state}`: must be a cTrader access right such as FULL_ACCESS")));
+            }
+        }
+        Ok(())
     }
 
     fn validate_deposits(&self) -> Result<(), ConfigError> {
@@ -357,7 +419,8 @@ impl Settings {
         if self.simulator.token_ttl_seconds == 0 {
             return Err(invalid("simulator.token_ttl_seconds", "must be at least 1"));
         }
-        self.validate_deposits()
+        self.validate_deposits()?;
+        self.validate_kyc()
     }
 
     pub fn is_https(&self) -> bool {

@@ -6,6 +6,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::kyc::DetailError;
 use crate::domain::{AmountError, ErrorCode, Lang};
 use crate::i18n::{t, t_with};
 
@@ -39,6 +40,12 @@ pub enum AppError {
     /// first submit stands (an idempotency key names one payment).
     #[error("form already submitted with other details")]
     AlreadySubmitted,
+    /// Personal details that break the rules: `(field, error)` for each.
+    #[error("invalid personal details")]
+    InvalidDetails(Vec<(String, DetailError)>),
+    /// The KYC case was decided: nothing can change any more.
+    #[error("kyc case closed")]
+    KycClosed,
     /// The payment provider did not answer.
     #[error("payment provider unavailable")]
     PaymentUnavailable,
@@ -71,6 +78,8 @@ impl AppError {
             AppError::CurrencyNotSupported(c) => t_with(lang, "error.currency.body", &[("currency", c)]),
             AppError::InvalidRequest => t(lang, "error.invalid_request.body"),
             AppError::AlreadySubmitted => t(lang, "error.already_submitted.body"),
+            AppError::InvalidDetails(_) => t(lang, "kyc.error.check_fields"),
+            AppError::KycClosed => t(lang, "kyc.error.closed"),
             AppError::PaymentUnavailable => t(lang, "error.payment_unavailable.body"),
             AppError::NotFound => t(lang, "error.deposit_not_found.body"),
             AppError::Forbidden => t(lang, "error.forbidden.body"),
@@ -88,7 +97,8 @@ impl AppError {
             AppError::SessionExpired => 401,
             AppError::Forbidden | AppError::AccountNotYours => 403,
             AppError::NotFound => 404,
-            AppError::AlreadySubmitted => 409,
+            AppError::AlreadySubmitted | AppError::KycClosed => 409,
+            AppError::InvalidDetails(_) => 422,
             AppError::InvalidAmount(_) | AppError::CurrencyNotSupported(_) => 422,
             AppError::InvalidRequest | AppError::Transport(_) => 400,
             AppError::PlatformUnavailable | AppError::PaymentUnavailable => 503,

@@ -22,6 +22,8 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod ctrader;
 #[cfg(feature = "ssr")]
+pub mod kyc;
+#[cfg(feature = "ssr")]
 pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod render;

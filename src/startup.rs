@@ -105,7 +105,10 @@ impl Application {
         leptos_options.site_addr = addr;
         let css_href = format!("/{}/{}.css", leptos_options.site_pkg_dir, leptos_options.output_name);
         let (payments, psp) = payment_provider(&settings, addr, css_href).await?;
+        let documents = crate::kyc::LocalFiles::open(&settings.storage.data_dir)
+            .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
         let state = AppState {
+            documents: Arc::new(documents),
             settings: Arc::new(settings),
             store,
             ctrader: Arc::new(ctrader),
@@ -133,6 +136,7 @@ impl Application {
         }
         if self.state.settings.payments.worker {
             credit::spawn_worker(self.state.clone());
+            crate::kyc::access::spawn_worker(self.state.clone());
         }
         let listener = self.listener.tap_io(|tcp| {
             // Streamed SSR otherwise waits on Nagle + delayed ACK (TOOLCHAIN.md).
@@ -180,12 +184,23 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
         app = app.route("/__test/panic", get(deliberate_panic));
     }
 
+    // Uploads get their own body limit (the file limit plus multipart framing);
+    // everything else keeps the small global one.
+    let upload_limit = (settings.kyc.max_upload_bytes + crate::kyc::upload::MULTIPART_OVERHEAD) as usize;
+    let uploads = Router::new()
+        .route("/inapp/kyc/documents", post(crate::kyc::upload::upload))
+        .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit));
+    let app = app
+        .route("/inapp/kyc/documents/{id}", get(crate::kyc::serve::for_trader))
+        .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
+        .merge(uploads);
+
     let panic_page = page_context(&state, Prefs::default(), None);
     let css = state.css_href();
     app.layer(CatchPanicLayer::custom(move |err| panic_response(&panic_page, &css, err)))
         .layer(from_fn_with_state(state.clone(), reject_cross_site))
         .layer(from_fn_with_state(state.clone(), security_headers))
-        .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
                 // Never the raw URI: its query may hold a one-time token.

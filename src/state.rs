@@ -20,6 +20,8 @@ pub struct AppState {
     /// instances find the job by polling the outbox; a shared notifier
     /// (PostgreSQL LISTEN/NOTIFY) can replace this without touching callers.
     pub credit_queued: Arc<tokio::sync::Notify>,
+    /// KYC document files (local disk today; S3-compatible is another impl).
+    pub documents: Arc<dyn crate::kyc::DocumentFiles>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -1,10 +1,11 @@
 //! The broker's back-office at `/backoffice`: staff sign-in (argon2 password
 //! hashes, sessions separate from traders'), roles, and what staff can see.
 //! Today: the latest deposits with their states, including paid deposits held
-//! for review, which an admin can send back to the crediting worker. The KYC
-//! queue and the support inbox arrive with their issues.
+//! for review, which an admin can send back to the crediting worker; the KYC
+//! queue and cases for compliance. The support inbox arrives with its issue.
 
 mod auth;
+mod kyc;
 mod pages;
 
 pub use auth::{create_staff, hash_password, Role};
@@ -20,4 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/backoffice/sign-in", get(pages::sign_in_form).post(pages::sign_in))
         .route("/backoffice/sign-out", post(pages::sign_out))
         .route("/backoffice/deposits/{id}/retry-credit", post(pages::retry_credit))
+        .route("/backoffice/kyc", get(kyc::queue))
+        .route("/backoffice/kyc/{login}", get(kyc::case))
+        .route("/backoffice/kyc/{login}/{verdict}", post(kyc::decide_case))
+        .route("/backoffice/kyc/documents/{id}", get(kyc::document_file))
+        .route("/backoffice/kyc/documents/{id}/{verdict}", post(kyc::decide_document))
 }

@@ -16,22 +16,22 @@ use crate::session::{page_context, Prefs};
 use crate::state::AppState;
 use crate::store::DepositRecord;
 
-fn page(state: &AppState, query: &HashMap<String, String>) -> PageContext {
+pub(super) fn page(state: &AppState, query: &HashMap<String, String>) -> PageContext {
     let lang = query.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default();
     page_context(state, Prefs { lang, ..Prefs::default() }, None)
 }
 
-fn redirect(to: &'static str) -> Response {
+pub(super) fn redirect(to: &'static str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
-fn internal(state: &AppState, ctx: &PageContext, e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(state: &AppState, ctx: &PageContext, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "back-office storage error");
     error_page(ctx, &state.css_href(), ErrorCode::Internal)
 }
 
 #[component]
-fn Shell(title: String, children: Children) -> impl IntoView {
+pub(super) fn Shell(title: String, children: Children) -> impl IntoView {
     let ctx = crate::components::use_page();
     view! {
         <div class="min-h-screen bg-bg text-text">
@@ -39,6 +39,10 @@ fn Shell(title: String, children: Children) -> impl IntoView {
                 <img src=ctx.logo_url.clone() alt="" class="h-8 w-8" width="32" height="32"/>
                 <span class="font-semibold">{ctx.broker_name.clone()}</span>
                 <span class="text-muted">{t(ctx.lang, "backoffice.title")}</span>
+                <nav class="ms-auto flex gap-4" aria-label=t(ctx.lang, "backoffice.title")>
+                    <a href="/backoffice" class="underline">{t(ctx.lang, "backoffice.nav_deposits")}</a>
+                    <a href="/backoffice/kyc" class="underline" data-testid="nav-kyc">{t(ctx.lang, "backoffice.nav_kyc")}</a>
+                </nav>
             </header>
             <main class="max-w-5xl mx-auto p-4 space-y-4">
                 <h1 class="text-2xl font-bold">{title}</h1>

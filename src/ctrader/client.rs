@@ -97,6 +97,23 @@ impl CtraderClient {
         Ok(answer.balance_history_id)
     }
 
+    /// Sets the trader's `accessRights` (how a KYC decision reaches the
+    /// platform). Setting a value is idempotent, so a retry after an unknown
+    /// outcome is safe.
+    pub async fn set_access_rights(&self, login: i64, access_rights: &str) -> Result<(), CtraderError> {
+        let body = serde_json::json!({ "accessRights": access_rights }).to_string();
+        let res = self
+            .authed(|http, base, token| {
+                http.patch(format!("{base}/v2/webserv/traders/{login}"))
+                    .query(&[("token", token)])
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            })
+            .await?;
+        let _: serde_json::Value = read_json(res).await?;
+        Ok(())
+    }
+
     /// The `balanceHistoryId` of the change carrying `external_id`, if cTrader has
     /// one between `from_ms` and `to_ms`: how an unknown outcome is settled
     /// before any retry.

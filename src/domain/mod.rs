@@ -3,6 +3,7 @@
 //! failing ("parse, don't validate").
 
 mod deposit;
+pub mod kyc;
 mod lang;
 mod money;
 mod page;
@@ -10,6 +11,7 @@ mod query;
 mod source;
 mod theme;
 mod token_error;
+mod when;
 
 pub use deposit::{DepositForm, DepositState, DepositView};
 pub use lang::{Dir, Lang};
@@ -19,3 +21,4 @@ pub use query::{decode as decode_query_component, query_values, without_param};
 pub use source::Source;
 pub use theme::Theme;
 pub use token_error::ErrorCode;
+pub use when::format_timestamp;

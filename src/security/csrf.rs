@@ -14,7 +14,8 @@ pub const SERVER_FN_PREFIX: &str = "/api/";
 /// Requests with neither (curl, server-to-server) carry no ambient cookie risk.
 pub async fn reject_cross_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let guarded = path.starts_with(SERVER_FN_PREFIX) || (path.starts_with("/backoffice") && req.method() != axum::http::Method::GET);
+    let unsafe_method = req.method() != axum::http::Method::GET && req.method() != axum::http::Method::HEAD;
+    let guarded = path.starts_with(SERVER_FN_PREFIX) || ((path.starts_with("/backoffice") || path.starts_with("/inapp/")) && unsafe_method);
     if !guarded {
         return next.run(req).await;
     }

@@ -4,3 +4,4 @@
 
 pub mod account;
 pub mod deposit;
+pub mod kyc;

@@ -283,6 +283,63 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
     }
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TraderUpdate {
+    access_rights: Option<String>,
+}
+
+const ACCESS_RIGHTS: [&str; 4] = ["FULL_ACCESS", "CLOSE_ONLY", "NO_TRADING", "NO_LOGIN"];
+
+/// `PATCH /v2/webserv/traders/{login}`: the fields it knows (`accessRights`)
+/// are changed and each change is recorded for the control API to show.
+pub async fn update_trader(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Response {
+    let drawn = match prologue(&s, "updateTrader", q.token.as_deref()).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let login = match parse_login(&login) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let req: TraderUpdate = match parse(&body) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let Some(rights) = req.access_rights else {
+        return error(StatusCode::BAD_REQUEST, "NOTHING_TO_UPDATE", "send accessRights");
+    };
+    if !ACCESS_RIGHTS.contains(&rights.as_str()) {
+        return error(StatusCode::BAD_REQUEST, "INVALID_ACCESS_RIGHTS", "accessRights must be FULL_ACCESS, CLOSE_ONLY, NO_TRADING or NO_LOGIN");
+    }
+    let answer = async {
+        let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;
+        let updated = sqlx::query("UPDATE sim_traders SET access_rights = ? WHERE login = ?")
+            .bind(&rights)
+            .bind(login)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if updated.rows_affected() == 0 {
+            return Err(error(StatusCode::NOT_FOUND, "TRADER_NOT_FOUND", "no trader with this login"));
+        }
+        sqlx::query("INSERT INTO sim_trader_updates (login, field, value, created_at) VALUES (?, 'accessRights', ?, ?)")
+            .bind(login)
+            .bind(&rights)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(axum::Json(serde_json::json!({ "login": login, "accessRights": rights })).into_response())
+    }
+    .await;
+    match answer {
+        Ok(ok) => faults::after(drawn, ok),
+        Err(r) => r,
+    }
+}
+
 /// The balance change itself, in one transaction.
 async fn apply_change(s: &SimState, login: i64, sign: i64, amount: Decimal, req: &ChangeBalance) -> Result<Response, Response> {
     let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;

@@ -151,7 +151,8 @@ pub async fn mint_token(State(s): State<SimState>, body: Bytes) -> Response {
     }
 }
 
-/// `GET /sim/traders/{login}`: balance and balance history, amounts as decimal strings.
+/// `GET /sim/traders/{login}`: balance, balance history (amounts as decimal
+/// strings), access rights and the updates the broker made to the trader.
 pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) -> Response {
     let (login, row) = match find_trader(&s, &login).await {
         Ok(found) => found,
@@ -176,6 +177,17 @@ pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) 
             .collect::<Vec<_>>(),
         Err(e) => return internal(e),
     };
+    let updates = match sqlx::query_as::<_, (String, String, i64)>("SELECT field, value, created_at FROM sim_trader_updates WHERE login = ? ORDER BY id")
+        .bind(login)
+        .fetch_all(&s.pool)
+        .await
+    {
+        Ok(rows) => rows
+            .into_iter()
+            .map(|(field, value, at)| serde_json::json!({ "field": field, "value": value, "timestamp": rfc3339(at) }))
+            .collect::<Vec<_>>(),
+        Err(e) => return internal(e),
+    };
     let name = format!(
         "{} {}",
         row.try_get::<String, _>("name").unwrap_or_default(),
@@ -191,6 +203,7 @@ pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) 
         "balance": money(row.try_get("balance").unwrap_or_default()),
         "accessRights": row.try_get::<String, _>("access_rights").unwrap_or_default(),
         "history": history,
+        "updates": updates,
     }))
     .into_response()
 }

@@ -14,7 +14,7 @@ use sqlx::Row;
 use super::SimState;
 
 /// The endpoints faults and call counts are kept for.
-pub const ENDPOINTS: [&str; 5] = ["managerToken", "resolve", "trader", "changeBalance", "balanceHistory"];
+pub const ENDPOINTS: [&str; 6] = ["managerToken", "resolve", "trader", "changeBalance", "balanceHistory", "updateTrader"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

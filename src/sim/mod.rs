@@ -23,7 +23,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
         .route("/v2/webserv/managers/token", post(contract::manager_token))
         .route("/ctid2/inAppOneTimeToken/data", get(contract::ot_data))
         .route("/ctid2/inAppToken/redeem", post(contract::ot_redeem))
-        .route("/v2/webserv/traders/{login}", get(contract::trader))
+        .route("/v2/webserv/traders/{login}", get(contract::trader).patch(contract::update_trader))
         .route("/v2/webserv/traders/{login}/changebalance", post(contract::change_balance))
         .route("/v2/webserv/traders/{login}/balanceHistory", get(contract::balance_history))
         // the control API

@@ -3,10 +3,12 @@
 //! Only `sqlite/` exists today; [`connect`] picks the backend from the URL.
 
 mod deposits;
+mod kyc;
 pub(crate) mod sqlite;
 mod staff;
 
 pub use deposits::{CreditJob, DepositRecord, DepositStore, EventOutcome};
+pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
 pub use staff::{StaffRecord, StaffStore};
 
 use std::sync::Arc;
@@ -86,6 +88,7 @@ pub struct Store {
     pub token_claims: Arc<dyn TokenClaimStore>,
     pub deposits: Arc<dyn DepositStore>,
     pub staff: Arc<dyn StaffStore>,
+    pub kyc: Arc<dyn KycStore>,
     health: Arc<dyn Health>,
 }
 
@@ -104,7 +107,7 @@ impl Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), health: db })
+        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), health: db })
     } else {
         Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
     }

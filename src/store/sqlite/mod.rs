@@ -2,6 +2,7 @@
 //! concurrent requests write without "database is locked" errors.
 
 mod deposits;
+mod kyc;
 mod sessions;
 mod staff;
 mod token_claims;

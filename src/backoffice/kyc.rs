@@ -1,0 +1,279 @@
+//! The compliance side of KYC: the queue, a case (details, documents,
+//! decisions) and the audit log. Compliance and admins only; every decision
+//! is recorded with who, when and why, and reaches cTrader through the
+//! accessRights outbox.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use leptos::prelude::*;
+
+use super::auth::{self, Role};
+use super::pages::{internal, page, redirect, Shell};
+use crate::domain::{format_timestamp, ErrorCode, Lang};
+use crate::i18n::{t, t_with};
+use crate::kyc::service;
+use crate::render::{document, error_page, html_response};
+use crate::state::AppState;
+use crate::store::{CaseDecision, KycWrite, StaffRecord};
+
+/// The signed-in compliance officer or admin, or the response to send instead.
+async fn reviewer(state: &AppState, headers: &HeaderMap) -> Result<StaffRecord, Response> {
+    let ctx = page(state, &HashMap::new());
+    match auth::current(state, headers).await {
+        Ok(Some(s)) if matches!(Role::parse(&s.role), Some(Role::Compliance | Role::Admin)) => Ok(s),
+        Ok(Some(_)) => Err(error_page(&ctx, &state.css_href(), ErrorCode::Forbidden)),
+        Ok(None) => Err(redirect("/backoffice/sign-in")),
+        Err(e) => Err(internal(state, &ctx, e)),
+    }
+}
+
+fn no_store(html: String) -> Response {
+    let mut res = html_response(StatusCode::OK, html);
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+pub async fn queue(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    if let Err(r) = reviewer(&state, &headers).await {
+        return r;
+    }
+    let ctx = page(&state, &q);
+    let cases = match state.store.kyc.queue(200).await {
+        Ok(c) => c,
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    let lang = ctx.lang;
+    let title = t(lang, "backoffice.kyc_title");
+    no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+        view! {
+            <Shell title=title.clone()>
+                {if cases.is_empty() {
+                    view! { <p class="text-muted">{t(lang, "backoffice.no_cases")}</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
+                            <table class="w-full text-sm">
+                                <thead><tr>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_login")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_type")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_state")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_updated")}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {cases.into_iter().map(|c| view! {
+                                        <tr class="border-t border-border" data-testid="kyc-case" data-login=c.login.to_string() data-state=c.state.clone()>
+                                            <td class="p-2"><a class="underline" href=format!("/backoffice/kyc/{}", c.login)>{c.login}</a></td>
+                                            <td class="p-2">{c.kyc_type.clone()}</td>
+                                            <td class="p-2">{t(lang, &format!("kyc.state.{}", c.state))}</td>
+                                            <td class="p-2">{format_timestamp(c.updated_at)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }}
+            </Shell>
+        }
+        .into_any()
+    }))
+}
+
+fn reason_form(lang: Lang, action: String, button: String, testid: String, required: bool) -> impl IntoView {
+    let id = format!("reason-{}", testid);
+    view! {
+        <form method="post" action=action class="space-y-1">
+            <label for=id.clone() class="block text-sm">{t(lang, "backoffice.reason")}</label>
+            <textarea id=id name="reason" rows="2" required=required class="w-full rounded-lg border border-border bg-bg p-2"></textarea>
+            <button data-testid=testid class="rounded-lg border border-border min-h-11 px-3">{button}</button>
+        </form>
+    }
+}
+
+pub async fn case(State(state): State<AppState>, Path(login): Path<i64>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    if let Err(r) = reviewer(&state, &headers).await {
+        return r;
+    }
+    let ctx = page(&state, &q);
+    let kyc = &state.store.kyc;
+    let loaded = async { Ok::<_, crate::store::StoreError>((kyc.case(login).await?, kyc.documents(login).await?, kyc.events(login).await?)) }.await;
+    let (case, docs, events) = match loaded {
+        Ok((Some(c), d, e)) => (c, d, e),
+        Ok((None, ..)) => return error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    let lang = ctx.lang;
+    let title = t_with(lang, "backoffice.kyc_case", &[("login", &login.to_string())]);
+    let details: Vec<(String, String)> = case.details.as_deref().and_then(|d| serde_json::from_str::<std::collections::BTreeMap<String, String>>(d).ok()).unwrap_or_default().into_iter().collect();
+    let open = crate::domain::kyc::CaseState::parse(&case.state).is_some_and(|s| s.open());
+    no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+        view! {
+            <Shell title=title.clone()>
+                <p data-testid="kyc-case-state" data-state=case.state.clone()>
+                    {format!("{} · {}", case.kyc_type, t(lang, &format!("kyc.state.{}", case.state)))}
+                </p>
+                <section class="rounded-xl border border-border bg-surface p-4">
+                    <h2 class="font-semibold mb-2">{t(lang, "backoffice.details")}</h2>
+                    <dl class="grid grid-cols-2 gap-1 text-sm">
+                        {details.into_iter().map(|(k, v)| view! {
+                            <dt class="text-muted">{t(lang, &format!("kyc.field.{k}"))}</dt><dd data-testid=format!("kyc-detail-{k}")>{v}</dd>
+                        }).collect_view()}
+                    </dl>
+                </section>
+                <section class="space-y-3">
+                    <h2 class="font-semibold">{t(lang, "backoffice.documents")}</h2>
+                    {if docs.is_empty() { Some(view! { <p class="text-muted">{t(lang, "backoffice.no_documents")}</p> }) } else { None }}
+                    {docs.into_iter().map(|d| {
+                        let live = d.state != "replaced";
+                        let base = format!("/backoffice/kyc/documents/{}", d.id);
+                        view! {
+                            <article class="rounded-xl border border-border bg-surface p-4 space-y-2" data-testid=if live { "kyc-doc" } else { "kyc-doc-old" }
+                                data-type=d.doc_type.clone() data-state=d.state.clone()>
+                                <p class="font-medium">{format!("{} · {} · {}", t(lang, &format!("kyc.step.{}", d.doc_type)), d.file_name, d.state)}</p>
+                                {d.reason.clone().map(|r| view! { <p class="text-sm text-danger">{r}</p> })}
+                                {d.has_preview.then(|| view! { <img src=base.clone() alt=t(lang, &format!("kyc.step.{}", d.doc_type)) class="max-h-48 rounded border border-border"/> })}
+                                <a href=format!("{base}?original=1") class="underline" target="_self">{t(lang, "backoffice.open_original")}</a>
+                                {(live && open).then(|| view! {
+                                    <form method="post" action=format!("{base}/accept")>
+                                        <button data-testid=format!("kyc-accept-{}", d.doc_type) class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.accept")}</button>
+                                    </form>
+                                    {reason_form(lang, format!("{base}/reject"), t(lang, "backoffice.reject"), format!("kyc-reject-{}", d.doc_type), true)}
+                                })}
+                            </article>
+                        }
+                    }).collect_view()}
+                </section>
+                {open.then(|| view! {
+                    <section class="rounded-xl border border-border bg-surface p-4 space-y-3">
+                        <form method="post" action=format!("/backoffice/kyc/{login}/approve")>
+                            <button data-testid="kyc-approve" class="rounded-lg min-h-11 px-4 bg-brand text-brand-contrast font-semibold">{t(lang, "backoffice.approve")}</button>
+                        </form>
+                        {reason_form(lang, format!("/backoffice/kyc/{login}/more-info"), t(lang, "backoffice.more_info"), "kyc-more-info".into(), true)}
+                        {reason_form(lang, format!("/backoffice/kyc/{login}/reject"), t(lang, "backoffice.reject_case"), "kyc-reject-case".into(), true)}
+                    </section>
+                })}
+                <section>
+                    <h2 class="font-semibold mb-2">{t(lang, "backoffice.audit")}</h2>
+                    <table class="w-full text-sm rounded-xl border border-border bg-surface">
+                        <thead><tr>
+                            <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_when")}</th>
+                            <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_actor")}</th>
+                            <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_action")}</th>
+                            <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_reason")}</th>
+                        </tr></thead>
+                        <tbody>
+                            {events.into_iter().rev().map(|e| view! {
+                                <tr class="border-t border-border" data-testid="kyc-audit-row">
+                                    <td class="p-2">{format_timestamp(e.at)}</td>
+                                    <td class="p-2">{e.actor}</td>
+                                    <td class="p-2">{format!("{}{}", t(lang, &format!("kyc.event.{}", e.action)), e.subject.map(|s| format!(" · {s}")).unwrap_or_default())}</td>
+                                    <td class="p-2">{e.reason.unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+            </Shell>
+        }
+        .into_any()
+    }))
+}
+
+/// The reason a form sent, if it holds more than blanks.
+fn reason_of(form: &HashMap<String, String>) -> Option<String> {
+    form.get("reason").map(|r| r.trim().chars().take(1000).collect::<String>()).filter(|r| !r.is_empty())
+}
+
+fn bad_request(state: &AppState, lang_q: &HashMap<String, String>) -> Response {
+    let ctx = page(state, lang_q);
+    let mut res = error_page(&ctx, &state.css_href(), ErrorCode::NotFound);
+    *res.status_mut() = StatusCode::BAD_REQUEST;
+    res
+}
+
+fn after_write(state: &AppState, written: Result<KycWrite, crate::store::StoreError>, back: String) -> Response {
+    let ctx = page(state, &HashMap::new());
+    match written {
+        Ok(KycWrite::Done(_)) => (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response(),
+        Ok(KycWrite::Closed) => {
+            let mut res = error_page(&ctx, &state.css_href(), ErrorCode::Forbidden);
+            *res.status_mut() = StatusCode::CONFLICT;
+            res
+        }
+        Ok(KycWrite::NotFound) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
+        Err(e) => internal(state, &ctx, e),
+    }
+}
+
+pub async fn decide_document(
+    State(state): State<AppState>,
+    Path((id, verdict)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let staff = match reviewer(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let accept = match verdict.as_str() {
+        "accept" => true,
+        "reject" => false,
+        _ => return bad_request(&state, &HashMap::new()),
+    };
+    let reason = reason_of(&form);
+    if !accept && reason.is_none() {
+        return bad_request(&state, &HashMap::new());
+    }
+    let login = match state.store.kyc.document(&id).await {
+        Ok(Some(d)) => d.login,
+        Ok(None) => return after_write(&state, Ok(KycWrite::NotFound), String::new()),
+        Err(e) => return after_write(&state, Err(e), String::new()),
+    };
+    let written = service::decide_document(&state, &id, accept, reason.as_deref(), &staff.email).await;
+    tracing::info!(staff = %staff.email, document = %id, accept, "kyc document decided");
+    after_write(&state, written, format!("/backoffice/kyc/{login}"))
+}
+
+pub async fn decide_case(
+    State(state): State<AppState>,
+    Path((login, verdict)): Path<(i64, String)>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let staff = match reviewer(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let decision = match verdict.as_str() {
+        "approve" => CaseDecision::Approve,
+        "reject" => CaseDecision::Reject,
+        "more-info" => CaseDecision::MoreInfo,
+        _ => return bad_request(&state, &HashMap::new()),
+    };
+    let reason = reason_of(&form);
+    if decision != CaseDecision::Approve && reason.is_none() {
+        return bad_request(&state, &HashMap::new());
+    }
+    let written = service::decide_case(&state, login, decision, reason.as_deref(), &staff.email).await;
+    tracing::info!(staff = %staff.email, login, decision = ?decision, "kyc case decided");
+    after_write(&state, written, format!("/backoffice/kyc/{login}"))
+}
+
+/// `GET /backoffice/kyc/documents/{id}[?original=1]` for reviewers.
+pub async fn document_file(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    if let Err(r) = reviewer(&state, &headers).await {
+        return r;
+    }
+    match state.store.kyc.document(&id).await {
+        Ok(Some(doc)) => crate::kyc::serve::send(&state, &doc, q.get("original").is_some_and(|v| v == "1")).await,
+        Ok(None) => crate::kyc::serve::not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "document lookup failed");
+            crate::kyc::serve::not_found()
+        }
+    }
+}

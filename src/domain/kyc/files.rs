@@ -1,0 +1,169 @@
+//! File checks shared by the upload screen (before sending) and the server
+//! (which decides again, never trusting the browser): type by content, size,
+//! and a file name that is only ever a label.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadLimits {
+    pub max_bytes: u64,
+    pub min_bytes: u64,
+    pub max_side: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileKind {
+    Jpeg,
+    Png,
+    Pdf,
+}
+
+impl FileKind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Png => "image/png",
+            FileKind::Pdf => "application/pdf",
+        }
+    }
+
+    pub fn is_image(self) -> bool {
+        !matches!(self, FileKind::Pdf)
+    }
+}
+
+/// The type from the first bytes (magic numbers), whatever the name says.
+pub fn sniff(head: &[u8]) -> Option<FileKind> {
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(FileKind::Jpeg)
+    } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(FileKind::Png)
+    } else if head.starts_with(b"%PDF-") {
+        Some(FileKind::Pdf)
+    } else {
+        None
+    }
+}
+
+/// Why an upload is refused. The server answers each with its own status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum UploadError {
+    #[error("file too large")]
+    TooLarge,
+    #[error("file too small")]
+    TooSmall,
+    #[error("not a JPEG, PNG or PDF")]
+    WrongType,
+    #[error("image dimensions out of range")]
+    BadDimensions,
+    #[error("file is damaged")]
+    Corrupt,
+    #[error("PDF contains scripts or embedded files")]
+    ActivePdf,
+    #[error("file name not accepted")]
+    BadName,
+    #[error("this document is not asked for")]
+    NotRequested,
+    #[error("the case is closed")]
+    Closed,
+    #[error("no file in the request")]
+    NoFile,
+}
+
+impl UploadError {
+    pub fn code(self) -> &'static str {
+        match self {
+            UploadError::TooLarge => "FILE_TOO_LARGE",
+            UploadError::TooSmall => "FILE_TOO_SMALL",
+            UploadError::WrongType => "UNSUPPORTED_TYPE",
+            UploadError::BadDimensions => "BAD_DIMENSIONS",
+            UploadError::Corrupt => "CORRUPT_FILE",
+            UploadError::ActivePdf => "ACTIVE_PDF",
+            UploadError::BadName => "BAD_FILE_NAME",
+            UploadError::NotRequested => "NOT_REQUESTED",
+            UploadError::Closed => "CASE_CLOSED",
+            UploadError::NoFile => "NO_FILE",
+        }
+    }
+
+    pub fn parse_code(code: &str) -> Option<UploadError> {
+        use UploadError::*;
+        [TooLarge, TooSmall, WrongType, BadDimensions, Corrupt, ActivePdf, BadName, NotRequested, Closed, NoFile]
+            .into_iter()
+            .find(|e| e.code() == code)
+    }
+
+    pub fn http_status(self) -> u16 {
+        match self {
+            UploadError::TooLarge => 413,
+            UploadError::WrongType => 415,
+            UploadError::TooSmall | UploadError::BadDimensions | UploadError::Corrupt | UploadError::ActivePdf => 422,
+            UploadError::BadName | UploadError::NoFile | UploadError::NotRequested => 400,
+            UploadError::Closed => 409,
+        }
+    }
+
+    /// Translation key; size messages take `%{size}`, dimensions `%{side}`.
+    pub fn i18n_key(self) -> &'static str {
+        match self {
+            UploadError::TooLarge => "kyc.upload.error.too_large",
+            UploadError::TooSmall => "kyc.upload.error.too_small",
+            UploadError::WrongType => "kyc.upload.error.wrong_type",
+            UploadError::BadDimensions => "kyc.upload.error.dimensions",
+            UploadError::Corrupt => "kyc.upload.error.corrupt",
+            UploadError::ActivePdf => "kyc.upload.error.active_pdf",
+            UploadError::BadName => "kyc.upload.error.bad_name",
+            UploadError::NotRequested => "kyc.upload.error.not_requested",
+            UploadError::Closed => "kyc.upload.error.closed",
+            UploadError::NoFile => "kyc.upload.error.no_file",
+        }
+    }
+}
+
+pub fn check_size(size: u64, limits: &UploadLimits) -> Result<(), UploadError> {
+    if size > limits.max_bytes {
+        Err(UploadError::TooLarge)
+    } else if size < limits.min_bytes {
+        Err(UploadError::TooSmall)
+    } else {
+        Ok(())
+    }
+}
+
+/// A file name is shown to people, never used as a path: anything that looks
+/// like a path or hides characters is refused.
+pub fn check_name(name: &str) -> Result<(), UploadError> {
+    let bad = name.is_empty()
+        || name.chars().count() > 200
+        || name.contains(['/', '\\'])
+        || name.contains("..")
+        || name.chars().any(|c| c.is_control());
+    if bad {
+        Err(UploadError::BadName)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_is_decided_by_content() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(FileKind::Jpeg));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some(FileKind::Png));
+        assert_eq!(sniff(b"%PDF-1.7"), Some(FileKind::Pdf));
+        assert_eq!(sniff(b"<html><script>"), None);
+        assert_eq!(sniff(b"MZ\x90\x00"), None, "a Windows executable");
+    }
+
+    #[test]
+    fn names_are_labels_not_paths() {
+        assert!(check_name("passport.jpg").is_ok());
+        assert!(check_name("Скан паспорта (1).pdf").is_ok());
+        for bad in ["../../etc/passwd", "a/b.jpg", "c:\\x.jpg", "nul\0.jpg", "", "x\n.jpg"] {
+            assert_eq!(check_name(bad), Err(UploadError::BadName), "{bad:?}");
+        }
+    }
+}

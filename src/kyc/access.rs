@@ -1,0 +1,49 @@
+//! The accessRights outbox worker: a decision is written with the
+//! accessRights it maps to in one transaction; this worker carries it to
+//! cTrader, retrying with back-off until cTrader takes it. Setting a value is
+//! idempotent, so an unknown outcome is simply sent again.
+
+use std::time::Duration;
+
+use crate::state::AppState;
+use crate::time::now_ms;
+
+pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match run_once(&state).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(300)).await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "access rights round failed");
+                    tokio::time::sleep(Duration::from_millis(1_000)).await;
+                }
+            }
+        }
+    })
+}
+
+pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
+    let lease = state.settings.ctrader.timeout_ms as i64 * 3 + 2_000;
+    let jobs = state.store.kyc.claim_access(now_ms(), lease, 16).await?;
+    let n = jobs.len();
+    for job in jobs {
+        let result = state.ctrader.set_access_rights(job.login, &job.access_rights).await;
+        let saved = match result {
+            Ok(()) => {
+                tracing::info!(login = job.login, access_rights = %job.access_rights, "access rights applied in cTrader");
+                state.store.kyc.access_applied(job.login, job.version).await
+            }
+            Err(e) => {
+                let p = &state.settings.payments;
+                let wait = p.retry_base_ms.saturating_mul(1u64 << job.attempt.clamp(1, 16).saturating_sub(1)).min(p.retry_max_ms) as i64;
+                tracing::warn!(login = job.login, attempt = job.attempt, error = %e, "access rights not applied yet; will retry");
+                state.store.kyc.access_retry(job.login, job.attempt, now_ms() + wait, &e.to_string()).await
+            }
+        };
+        if let Err(e) = saved {
+            tracing::error!(error = %e, login = job.login, "access rights result not saved");
+        }
+    }
+    Ok(n)
+}

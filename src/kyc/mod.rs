@@ -1,0 +1,13 @@
+//! KYC on the server: where documents are kept, how an upload is checked
+//! (type by content, size, dimensions, PDF contents) before anything is
+//! written, the case service the screens and the back-office call, and the
+//! outbox worker that carries a decision to cTrader as `accessRights`.
+
+pub mod access;
+pub mod files;
+pub mod inspect;
+pub mod serve;
+pub mod service;
+pub mod upload;
+
+pub use files::{DocumentFiles, LocalFiles};

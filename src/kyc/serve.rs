@@ -1,0 +1,64 @@
+//! Documents go out only through these handlers: the owning trader sees the
+//! re-encoded copy (no EXIF) or their PDF; compliance staff also the original.
+//! Anyone else gets 404, the same answer as for an id that does not exist.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::state::AppState;
+use crate::store::DocumentRecord;
+
+pub fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such document", "code": "NOT_FOUND" }))).into_response()
+}
+
+/// The file of `doc` (its display copy unless `original`), with headers
+/// that keep a browser from running or sniffing it.
+pub async fn send(state: &AppState, doc: &DocumentRecord, original: bool) -> Response {
+    let (key, mime) = if doc.has_preview && !original {
+        (format!("{}.preview", doc.id), "image/jpeg")
+    } else {
+        let mime = match doc.kind.as_str() {
+            "jpeg" => "image/jpeg",
+            "png" => "image/png",
+            _ => "application/pdf",
+        };
+        (doc.id.clone(), mime)
+    };
+    let bytes = match state.documents.get(&key).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, document = %doc.id, "document file missing");
+            return not_found();
+        }
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"));
+    let ext = if mime == "application/pdf" { "pdf" } else if mime == "image/png" { "png" } else { "jpg" };
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}-{}.{ext}\"", doc.doc_type, &doc.id[4..12.min(doc.id.len())])) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// `GET /inapp/kyc/documents/{id}`: the trader's own document only.
+pub async fn for_trader(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let Ok(Some(session)) = crate::session::load_from_headers(&state, &headers).await else {
+        return (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": "no session", "code": "SESSION_EXPIRED" }))).into_response();
+    };
+    match state.store.kyc.document(&id).await {
+        Ok(Some(doc)) if doc.login == session.trader.login => send(&state, &doc, false).await,
+        Ok(_) => not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "document lookup failed");
+            not_found()
+        }
+    }
+}

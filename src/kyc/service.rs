@@ -1,0 +1,135 @@
+//! The KYC case as the screens and the back-office use it: which rules apply
+//! (`kycType` from configuration), the trader's view, saving details, and
+//! compliance decisions. Storage keeps the state machine atomic.
+
+use std::collections::BTreeMap;
+
+use crate::config::{KycTypeSettings, Settings};
+use crate::domain::kyc::{validate_details, CaseState, DetailField, DocumentType, KycEvent, KycView, Requirement, RequirementState, UploadLimits};
+use crate::errors::AppError;
+use crate::session::Session;
+use crate::state::AppState;
+use crate::store::{CaseDecision, CaseRecord, CaseRules, DocumentRecord, KycWrite, StoreError};
+use crate::time::now_ms;
+
+fn internal(e: StoreError) -> AppError {
+    tracing::error!(error = %e, "kyc storage error");
+    AppError::Internal
+}
+
+/// The configured type named `wanted`, else the case's, else the default.
+pub fn kyc_type<'a>(settings: &'a Settings, wanted: Option<&str>, case: Option<&CaseRecord>) -> (&'a str, &'a KycTypeSettings) {
+    let k = &settings.kyc;
+    for name in [wanted, case.map(|c| c.kyc_type.as_str())].into_iter().flatten() {
+        if let Some((n, t)) = k.types.get_key_value(name) {
+            return (n.as_str(), t);
+        }
+    }
+    let (n, t) = k.types.get_key_value(&k.default_type).expect("validated at start-up");
+    (n.as_str(), t)
+}
+
+pub fn rules<'a>(settings: &'a Settings, name: &'a str, t: &'a KycTypeSettings) -> CaseRules<'a> {
+    CaseRules { kyc_type: name, needs_details: !t.details.is_empty(), documents: &t.documents, access_rights: &settings.kyc.access_rights }
+}
+
+pub fn limits(settings: &Settings) -> UploadLimits {
+    let k = &settings.kyc;
+    UploadLimits { max_bytes: k.max_upload_bytes, min_bytes: k.min_upload_bytes, max_side: k.max_image_side }
+}
+
+/// Today's date on the server, `YYYY-MM-DD` (UTC).
+pub fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The newest document of each type that has not been replaced.
+pub fn current_documents(docs: &[DocumentRecord]) -> BTreeMap<String, &DocumentRecord> {
+    let mut current = BTreeMap::new();
+    for d in docs.iter().filter(|d| d.state != "replaced") {
+        current.entry(d.doc_type.clone()).or_insert(d);
+    }
+    current
+}
+
+pub async fn view(state: &AppState, session: &Session, wanted: Option<&str>) -> Result<KycView, AppError> {
+    let login = session.trader.login;
+    let kyc = &state.store.kyc;
+    let case = kyc.case(login).await.map_err(internal)?;
+    let (name, t) = kyc_type(&state.settings, wanted, case.as_ref());
+    let docs = kyc.documents(login).await.map_err(internal)?;
+    let current = current_documents(&docs);
+    let details: BTreeMap<String, String> = case.as_ref().and_then(|c| c.details.as_deref()).and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+    let mut requirements = vec![];
+    if !t.details.is_empty() {
+        let state = if case.as_ref().is_some_and(|c| c.details.is_some()) { RequirementState::Uploaded } else { RequirementState::Missing };
+        requirements.push(Requirement { kind: "details".into(), state, reason: None, file_name: None });
+    }
+    for doc_type in &t.documents {
+        let d = current.get(doc_type);
+        requirements.push(Requirement {
+            kind: doc_type.clone(),
+            state: d.and_then(|d| RequirementState::parse(&d.state)).unwrap_or(RequirementState::Missing),
+            reason: d.filter(|d| d.state == "rejected").and_then(|d| d.reason.clone()),
+            file_name: d.map(|d| d.file_name.clone()),
+        });
+    }
+    let timeline = kyc
+        .events(login)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|e| KycEvent { at_ms: e.at, action: e.action, subject: e.subject, reason: e.reason })
+        .collect();
+    Ok(KycView {
+        kyc_type: name.to_string(),
+        state: case.as_ref().and_then(|c| CaseState::parse(&c.state)).unwrap_or(CaseState::NotStarted),
+        fields: t.details.iter().filter_map(|f| DetailField::parse(f)).collect(),
+        details,
+        requirements,
+        timeline,
+        note: case.and_then(|c| c.note),
+        min_age: state.settings.kyc.min_age_years,
+        today: today(),
+        limits: limits(&state.settings),
+    })
+}
+
+pub async fn save_details(state: &AppState, session: &Session, wanted: Option<&str>, values: BTreeMap<String, String>) -> Result<KycView, AppError> {
+    let login = session.trader.login;
+    let case = state.store.kyc.case(login).await.map_err(internal)?;
+    let (name, t) = kyc_type(&state.settings, wanted, case.as_ref());
+    let fields: Vec<DetailField> = t.details.iter().filter_map(|f| DetailField::parse(f)).collect();
+    let clean = validate_details(&fields, &values, &today(), state.settings.kyc.min_age_years).map_err(|errors| {
+        AppError::InvalidDetails(errors.into_iter().map(|(f, e)| (f.as_str().to_string(), e)).collect())
+    })?;
+    let json = serde_json::to_string(&clean).map_err(|_| AppError::Internal)?;
+    match state.store.kyc.save_details(login, session.trader.user_id, &json, &rules(&state.settings, name, t), now_ms()).await.map_err(internal)? {
+        KycWrite::Done(_) => view(state, session, Some(name)).await,
+        KycWrite::Closed | KycWrite::NotFound => Err(AppError::KycClosed),
+    }
+}
+
+/// The rules of `login`'s case (for decisions taken in the back-office).
+pub async fn case_rules_for(state: &AppState, login: i64) -> Result<(String, KycTypeSettings), StoreError> {
+    let case = state.store.kyc.case(login).await?;
+    let (name, t) = kyc_type(&state.settings, None, case.as_ref());
+    Ok((name.to_string(), t.clone()))
+}
+
+pub async fn decide_document(state: &AppState, doc_id: &str, accept: bool, reason: Option<&str>, actor: &str) -> Result<KycWrite, StoreError> {
+    let Some(doc) = state.store.kyc.document(doc_id).await? else { return Ok(KycWrite::NotFound) };
+    let (name, t) = case_rules_for(state, doc.login).await?;
+    state.store.kyc.decide_document(doc_id, accept, reason, actor, &rules(&state.settings, &name, &t), now_ms()).await
+}
+
+pub async fn decide_case(state: &AppState, login: i64, decision: CaseDecision, reason: Option<&str>, actor: &str) -> Result<KycWrite, StoreError> {
+    let (name, t) = case_rules_for(state, login).await?;
+    state.store.kyc.decide_case(login, decision, reason, actor, &rules(&state.settings, &name, &t), now_ms()).await
+}
+
+/// Whether `doc_type` is one this trader's case asks for.
+pub fn asks_for(t: &KycTypeSettings, doc_type: DocumentType) -> bool {
+    t.documents.iter().any(|d| d == doc_type.as_str())
+}

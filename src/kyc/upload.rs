@@ -1,0 +1,215 @@
+//! `POST /inapp/kyc/documents?documentType=…` (multipart, field `file`): the
+//! upload is streamed to a spool file while its type (by magic bytes) and
+//! size are checked, then inspected; only a file that passes everything is
+//! stored under a server-made id and recorded. Any refusal leaves no file and
+//! no row. Statuses: 413 too large (before reading when Content-Length says
+//! so), 415 not JPEG/PNG/PDF, 422 too small, bad dimensions, damaged or
+//! active PDF, 400 bad name or request, 401 no session, 409 case closed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::io::AsyncWriteExt;
+
+use crate::domain::kyc::{check_name, check_size, sniff, DocumentType, FileKind, UploadError};
+use crate::kyc::{inspect, service};
+use crate::state::AppState;
+use crate::store::{DocumentRecord, KycWrite};
+use crate::time::now_ms;
+
+fn refuse(e: UploadError) -> Response {
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, axum::Json(serde_json::json!({ "error": e.to_string(), "code": e.code() }))).into_response()
+}
+
+fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": message, "code": code }))).into_response()
+}
+
+/// Deletes the spool file unless it was handed over.
+struct Spool(Option<PathBuf>);
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+pub async fn upload(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, req: Request) -> Response {
+    let session = match crate::session::load_from_headers(&state, req.headers()).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return json_error(StatusCode::UNAUTHORIZED, "SESSION_EXPIRED", "no session; reopen the screen from the platform"),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again");
+        }
+    };
+    let limits = service::limits(&state.settings);
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_bytes + MULTIPART_OVERHEAD) {
+        return refuse(UploadError::TooLarge);
+    }
+    let Some(doc_type) = q.get("documentType").and_then(|d| DocumentType::parse(d)) else {
+        return refuse(UploadError::NotRequested);
+    };
+    let case = match state.store.kyc.case(session.trader.login).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "kyc case read failed");
+            return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again");
+        }
+    };
+    let (type_name, t) = service::kyc_type(&state.settings, None, case.as_ref());
+    if !service::asks_for(t, doc_type) {
+        return refuse(UploadError::NotRequested);
+    }
+    let mut multipart = match Multipart::from_request(req, &state).await {
+        Ok(m) => m,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, "BAD_MULTIPART", &e.body_text()),
+    };
+    let (spool, kind, size, file_name) = match receive(&state, &mut multipart, &limits).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let path = spool.0.clone().expect("spool is held until handed over");
+    let checked = tokio::task::spawn_blocking(move || inspect::inspect(&path, kind, &limits)).await;
+    let inspected = match checked {
+        Ok(Ok(i)) => i,
+        Ok(Err(e)) => return refuse(e),
+        Err(_) => return refuse(UploadError::Corrupt),
+    };
+    store(&state, &session, spool, kind, size, file_name, doc_type, inspected.preview, type_name, t).await
+}
+
+/// Multipart framing around the file; a body larger than the file limit plus
+/// this is refused before it is read.
+pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+type Received = (Spool, FileKind, u64, String);
+
+async fn receive(state: &AppState, multipart: &mut Multipart, limits: &crate::domain::kyc::UploadLimits) -> Result<Received, Response> {
+    let mut field = loop {
+        match multipart.next_field().await {
+            Ok(Some(f)) if f.name() == Some("file") => break f,
+            Ok(Some(_)) => continue,
+            Ok(None) => return Err(refuse(UploadError::NoFile)),
+            Err(e) => return Err(multipart_error(e)),
+        }
+    };
+    let file_name = field.file_name().unwrap_or("document").to_string();
+    check_name(&file_name).map_err(refuse)?;
+    let path = state.documents.spool_dir().join(format!("{}.part", uuid::Uuid::new_v4().simple()));
+    let spool = Spool(Some(path.clone()));
+    let mut out = tokio::fs::File::create(&path).await.map_err(|e| io_error(&e))?;
+    let (mut size, mut head, mut kind) = (0u64, Vec::with_capacity(16), None);
+    loop {
+        let chunk = match field.chunk().await {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(e)),
+        };
+        size += chunk.len() as u64;
+        if size > limits.max_bytes {
+            return Err(refuse(UploadError::TooLarge));
+        }
+        if kind.is_none() {
+            head.extend_from_slice(&chunk[..chunk.len().min(16 - head.len().min(16))]);
+            if head.len() >= 8 {
+                kind = Some(sniff(&head).ok_or(UploadError::WrongType).map_err(refuse)?);
+            }
+        }
+        out.write_all(&chunk).await.map_err(|e| io_error(&e))?;
+    }
+    let kind = match kind {
+        Some(k) => k,
+        None if size == 0 => return Err(refuse(UploadError::TooSmall)),
+        None => sniff(&head).ok_or(UploadError::WrongType).map_err(refuse)?,
+    };
+    check_size(size, limits).map_err(refuse)?;
+    out.sync_all().await.map_err(|e| io_error(&e))?;
+    Ok((spool, kind, size, file_name))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> Response {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        refuse(UploadError::TooLarge)
+    } else {
+        json_error(StatusCode::BAD_REQUEST, "BAD_MULTIPART", "the upload could not be read")
+    }
+}
+
+fn io_error(e: &std::io::Error) -> Response {
+    tracing::error!(error = %e, "document spool write failed");
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    state: &AppState,
+    session: &crate::session::Session,
+    mut spool: Spool,
+    kind: FileKind,
+    size: u64,
+    file_name: String,
+    doc_type: DocumentType,
+    preview: Option<Vec<u8>>,
+    type_name: &str,
+    t: &crate::config::KycTypeSettings,
+) -> Response {
+    let id = format!("doc_{}", uuid::Uuid::new_v4().simple());
+    let files = &state.documents;
+    let path = spool.0.take().expect("spool is held until handed over");
+    let stored = async {
+        if let Some(p) = &preview {
+            let tmp = files.spool_dir().join(format!("{id}.preview.part"));
+            tokio::fs::write(&tmp, p).await?;
+            files.put(&format!("{id}.preview"), &tmp).await?;
+        }
+        files.put(&id, &path).await
+    }
+    .await;
+    if let Err(e) = stored {
+        let _ = std::fs::remove_file(&path);
+        let _ = files.delete(&format!("{id}.preview")).await;
+        return io_error(&e);
+    }
+    let record = DocumentRecord {
+        id: id.clone(),
+        login: session.trader.login,
+        doc_type: doc_type.as_str().into(),
+        state: "uploaded".into(),
+        reason: None,
+        file_name,
+        kind: format!("{kind:?}").to_lowercase(),
+        size: size as i64,
+        has_preview: preview.is_some(),
+        created_at: now_ms(),
+        decided_at: None,
+        decided_by: None,
+    };
+    let written = state.store.kyc.add_document(&record, session.trader.user_id, &service::rules(&state.settings, type_name, t), now_ms()).await;
+    let forget = || async {
+        let _ = files.delete(&id).await;
+        let _ = files.delete(&format!("{id}.preview")).await;
+    };
+    match written {
+        Ok(KycWrite::Done(_)) => {
+            tracing::info!(login = session.trader.login, document = %id, doc_type = doc_type.as_str(), "kyc document stored");
+            (StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id, "documentType": doc_type.as_str(), "state": "uploaded" }))).into_response()
+        }
+        Ok(_) => {
+            forget().await;
+            refuse(UploadError::Closed)
+        }
+        Err(e) => {
+            forget().await;
+            tracing::error!(error = %e, "kyc document record failed");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The three KYC screens: `/inapp/kyc` (steps and personal details),
+//! `/inapp/kyc/upload` (one document: checks in the browser, then an upload
+//! with progress) and `/inapp/kyc/status` (checklist and timeline, live).
+
+mod details;
+mod status;
+mod steps;
+mod upload;
+
+pub use status::KycStatusScreen;
+pub use upload::KycUploadScreen;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{use_page, Frame};
+use crate::domain::kyc::KycView;
+use crate::i18n::t;
+use crate::server::kyc::load_kyc;
+
+/// Shows `view` once loaded, or the error in place of the screen.
+pub(super) fn loaded(lang: crate::domain::Lang, result: Result<KycView, crate::errors::AppError>, body: impl FnOnce(KycView) -> AnyView) -> AnyView {
+    match result {
+        Ok(v) => body(v),
+        Err(e) => view! {
+            <div role="alert" data-testid="kyc-error" class="rounded-xl border border-border bg-surface p-4 text-danger">{e.user_message(lang)}</div>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+pub fn KycScreen() -> impl IntoView {
+    let lang = use_page().lang;
+    let title = t(lang, "screen.kyc.title");
+    let kyc_type = use_query_map().read_untracked().get("kycType");
+    let wanted = kyc_type.clone();
+    let data = Resource::new(move || wanted.clone(), load_kyc);
+    view! {
+        <Title text=title.clone()/>
+        <Frame title=title>
+            <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+                {move || {
+                    let kyc_type = kyc_type.clone();
+                    Suspend::new(async move {
+                        loaded(lang, data.await, move |v| view! { <KycHome initial=v kyc_type/> }.into_any())
+                    })
+                }}
+            </Suspense>
+        </Frame>
+    }
+}
+
+#[component]
+fn KycHome(initial: KycView, kyc_type: Option<String>) -> impl IntoView {
+    let lang = use_page().lang;
+    let current = RwSignal::new(initial);
+    view! {
+        <steps::KycSteps view=current/>
+        <details::DetailsForm view=current kyc_type/>
+        <nav class="space-y-2" aria-label=t(lang, "kyc.steps_label")>
+            {move || current.get().requirements.into_iter().filter(|r| r.kind != "details").map(|r| {
+                let href = format!("/inapp/kyc/upload?documentType={}", r.kind);
+                let label = t(lang, &format!("kyc.doc.{}", r.kind));
+                let state = t(lang, &format!("kyc.req.{}", r.state.as_str()));
+                view! {
+                    <a href=href data-testid=format!("kyc-upload-{}", r.kind)
+                        class="flex justify-between gap-4 rounded-lg border border-border bg-surface p-3 min-h-11 focus-visible:outline-2 focus-visible:outline-brand">
+                        <span>{label}</span>
+                        <span class="text-sm text-muted">{state}</span>
+                    </a>
+                }
+            }).collect_view()}
+            <a href="/inapp/kyc/status" data-testid="kyc-to-status" class="block underline min-h-11 py-2">{t(lang, "kyc.status_link")}</a>
+        </nav>
+    }
+}

@@ -1,0 +1,102 @@
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+
+use crate::components::{use_page, Frame};
+use crate::domain::kyc::{KycView, RequirementState};
+use crate::i18n::{t, t_with};
+use crate::server::kyc::load_kyc;
+
+#[component]
+pub fn KycStatusScreen() -> impl IntoView {
+    let lang = use_page().lang;
+    let title = t(lang, "screen.kyc_status.title");
+    let data = Resource::new(|| (), |_| load_kyc(None));
+    view! {
+        <Title text=title.clone()/>
+        <Frame title=title>
+            <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+                {move || Suspend::new(async move {
+                    super::loaded(lang, data.await, |v| view! { <KycStatus initial=v/> }.into_any())
+                })}
+            </Suspense>
+        </Frame>
+    }
+}
+
+/// The checklist, the next step and the timeline; polls every two seconds so
+/// a reviewer's decision shows without a reload (state lives in the
+/// database, so any instance answers the same).
+#[component]
+fn KycStatus(initial: KycView) -> impl IntoView {
+    let lang = use_page().lang;
+    let view = RwSignal::new(initial);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                spawn_local(async move {
+                    if let Ok(next) = load_kyc(None).await {
+                        if next != view.get_untracked() {
+                            view.set(next);
+                        }
+                    }
+                })
+            },
+            Duration::from_secs(2),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <section class="rounded-xl border border-border bg-surface p-4 space-y-2" aria-live="polite">
+            {move || {
+                let v = view.get();
+                let state = v.state.as_str();
+                view! {
+                    <p class="text-lg font-semibold" data-testid="kyc-overall" data-state=state>{t(lang, &format!("kyc.state.{state}"))}</p>
+                    <p><span class="text-muted">{t(lang, "kyc.next_label")}": "</span>{t(lang, &format!("kyc.next.{state}"))}</p>
+                    {v.note.map(|note| view! { <p data-testid="kyc-note">{t_with(lang, "kyc.note", &[("note", &note)])}</p> })}
+                }
+            }}
+        </section>
+        <ul class="divide-y divide-border rounded-xl border border-border bg-surface" aria-live="polite">
+            {move || view.get().requirements.into_iter().map(|r| {
+                let label = if r.kind == "details" { t(lang, "kyc.step.details") } else { t(lang, &format!("kyc.doc.{}", r.kind)) };
+                let href = if r.kind == "details" { "/inapp/kyc".to_string() } else { format!("/inapp/kyc/upload?documentType={}", r.kind) };
+                let redo = matches!(r.state, RequirementState::Rejected | RequirementState::Missing);
+                view! {
+                    <li class="p-3 space-y-1" data-testid="kyc-req" data-type=r.kind.clone() data-state=r.state.as_str()>
+                        <p class="flex justify-between gap-4">
+                            <span class="font-medium">{label}</span>
+                            <span>{t(lang, &format!("kyc.req.{}", r.state.as_str()))}</span>
+                        </p>
+                        {r.reason.map(|reason| view! { <p class="text-sm text-danger" data-testid="kyc-reason">{t_with(lang, "kyc.reason", &[("reason", &reason)])}</p> })}
+                        {redo.then(|| view! {
+                            <a href=href data-testid="kyc-reupload" class="inline-block underline min-h-11 py-2">
+                                {if r.state == RequirementState::Rejected { t(lang, "kyc.reupload") } else { t(lang, "kyc.upload_link") }}
+                            </a>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        <section aria-labelledby="kyc-timeline-heading" class="space-y-2">
+            <h2 id="kyc-timeline-heading" class="font-medium">{t(lang, "kyc.timeline")}</h2>
+            <ol data-testid="kyc-timeline" class="space-y-1 text-sm">
+                {move || view.get().timeline.into_iter().rev().map(|e| {
+                    let what = t(lang, &format!("kyc.event.{}", e.action));
+                    let subject = e.subject.map(|s| format!(" · {}", t(lang, &format!("kyc.step.{s}")))).unwrap_or_default();
+                    view! {
+                        <li class="flex justify-between gap-4">
+                            <span>{format!("{what}{subject}")}</span>
+                            <time class="text-muted">{crate::domain::format_timestamp(e.at_ms)}</time>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+        <a href="/inapp/chat" data-testid="kyc-support" class="block underline min-h-11 py-2">{t(lang, "kyc.support")}</a>
+    }
+}

@@ -1,0 +1,50 @@
+//! KYC server functions: the case as the trader sees it, and saving the
+//! personal details. Uploads are a plain multipart endpoint (`kyc::upload`),
+//! since a server function would buffer the whole file.
+
+use leptos::prelude::*;
+
+use crate::domain::kyc::KycView;
+use crate::errors::AppError;
+
+/// The trader's case; `kyc_type` is the `kycType` cTrader sent, if any.
+#[server(endpoint = "kyc/view")]
+pub async fn load_kyc(kyc_type: Option<String>) -> Result<KycView, AppError> {
+    crate::errors::with_status(
+        async {
+            let (state, session) = crate::session::require().await?;
+            crate::kyc::service::view(&state, &session, kyc_type.as_deref()).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "kyc/details")]
+pub async fn save_kyc_details(
+    kyc_type: Option<String>,
+    full_name: Option<String>,
+    date_of_birth: Option<String>,
+    address: Option<String>,
+    country: Option<String>,
+    tax_id: Option<String>,
+    source_of_funds: Option<String>,
+) -> Result<KycView, AppError> {
+    crate::errors::with_status(
+        async {
+            let (state, session) = crate::session::require().await?;
+            let values = [
+                ("full_name", full_name),
+                ("date_of_birth", date_of_birth),
+                ("address", address),
+                ("country", country),
+                ("tax_id", tax_id),
+                ("source_of_funds", source_of_funds),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+            .collect();
+            crate::kyc::service::save_details(&state, &session, kyc_type.as_deref(), values).await
+        }
+        .await,
+    )
+}

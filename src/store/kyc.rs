@@ -1,0 +1,129 @@
+//! KYC cases, documents, the event log (timeline and audit) and the
+//! accessRights outbox.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::domain::kyc::CaseState;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRecord {
+    pub login: i64,
+    pub user_id: i64,
+    pub kyc_type: String,
+    pub state: String,
+    /// JSON object of the personal details, once saved.
+    pub details: Option<String>,
+    /// Compliance's message to the trader (more information, rejection).
+    pub note: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRecord {
+    pub id: String,
+    pub login: i64,
+    pub doc_type: String,
+    /// `uploaded`, `accepted`, `rejected`, or `replaced` by a newer upload.
+    pub state: String,
+    pub reason: Option<String>,
+    pub file_name: String,
+    /// `jpeg`, `png` or `pdf`, decided from the content.
+    pub kind: String,
+    pub size: i64,
+    pub has_preview: bool,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub login: i64,
+    pub at: i64,
+    /// `trader` or the staff member's email.
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What a case needs, so a write can work out the case's new state in the
+/// same transaction, and how states map to cTrader accessRights.
+#[derive(Debug, Clone)]
+pub struct CaseRules<'a> {
+    pub kyc_type: &'a str,
+    pub needs_details: bool,
+    pub documents: &'a [String],
+    pub access_rights: &'a BTreeMap<String, String>,
+}
+
+/// A write's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KycWrite {
+    Done(CaseState),
+    /// Approved or rejected: nothing changes any more.
+    Closed,
+    NotFound,
+}
+
+/// A decision compliance takes on a whole case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseDecision {
+    Approve,
+    Reject,
+    MoreInfo,
+}
+
+/// An accessRights change to carry to cTrader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessJob {
+    pub login: i64,
+    pub access_rights: String,
+    pub version: i64,
+    pub attempt: i64,
+}
+
+#[async_trait]
+pub trait KycStore: Send + Sync {
+    async fn case(&self, login: i64) -> Result<Option<CaseRecord>, StoreError>;
+    /// Every document of the login, newest first (replaced ones included).
+    async fn documents(&self, login: i64) -> Result<Vec<DocumentRecord>, StoreError>;
+    async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError>;
+    async fn events(&self, login: i64) -> Result<Vec<EventRecord>, StoreError>;
+    /// Cases waiting for compliance first, then the rest, newest activity first.
+    async fn queue(&self, limit: i64) -> Result<Vec<CaseRecord>, StoreError>;
+    async fn save_details(&self, login: i64, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
+    /// Records an uploaded document (its file is already stored); an earlier
+    /// document of the same type becomes `replaced`.
+    async fn add_document(&self, doc: &DocumentRecord, user_id: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
+    async fn decide_document(&self, doc_id: &str, accept: bool, reason: Option<&str>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
+    async fn decide_case(&self, login: i64, decision: CaseDecision, reason: Option<&str>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
+    async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError>;
+    async fn access_applied(&self, login: i64, version: i64) -> Result<(), StoreError>;
+    async fn access_retry(&self, login: i64, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
+    /// `(accessRights, applied?)` for the login, if a decision was ever synced.
+    async fn access_state(&self, login: i64) -> Result<Option<(String, bool)>, StoreError>;
+}
+
+/// The case's state from what it holds. Closed cases never move.
+pub fn derive_state(current: CaseState, has_details: bool, latest_docs: &[(String, String)], rules: &CaseRules<'_>) -> CaseState {
+    if !current.open() {
+        return current;
+    }
+    let state_of = |t: &str| latest_docs.iter().find(|(ty, _)| ty == t).map(|(_, s)| s.as_str());
+    if rules.documents.iter().any(|t| state_of(t) == Some("rejected")) {
+        return CaseState::MoreInfo;
+    }
+    let docs_done = rules.documents.iter().all(|t| matches!(state_of(t), Some("uploaded" | "accepted")));
+    if (has_details || !rules.needs_details) && docs_done {
+        CaseState::Submitted
+    } else if !has_details && latest_docs.is_empty() {
+        CaseState::NotStarted
+    } else {
+        CaseState::InProgress
+    }
+}

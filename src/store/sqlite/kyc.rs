@@ -1,0 +1,296 @@
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::SqliteStore;
+use crate::domain::kyc::CaseState;
+use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError};
+
+fn case_row(r: &SqliteRow) -> Result<CaseRecord, sqlx::Error> {
+    Ok(CaseRecord {
+        login: r.try_get("login")?,
+        user_id: r.try_get("user_id")?,
+        kyc_type: r.try_get("kyc_type")?,
+        state: r.try_get("state")?,
+        details: r.try_get("details")?,
+        note: r.try_get("note")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn doc_row(r: &SqliteRow) -> Result<DocumentRecord, sqlx::Error> {
+    Ok(DocumentRecord {
+        id: r.try_get("id")?,
+        login: r.try_get("login")?,
+        doc_type: r.try_get("doc_type")?,
+        state: r.try_get("state")?,
+        reason: r.try_get("reason")?,
+        file_name: r.try_get("file_name")?,
+        kind: r.try_get("kind")?,
+        size: r.try_get("size")?,
+        has_preview: r.try_get::<i64, _>("has_preview")? != 0,
+        created_at: r.try_get("created_at")?,
+        decided_at: r.try_get("decided_at")?,
+        decided_by: r.try_get("decided_by")?,
+    })
+}
+
+type Tx = Transaction<'static, Sqlite>;
+
+async fn event(tx: &mut Tx, login: i64, now: i64, actor: &str, action: &str, subject: Option<&str>, reason: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO kyc_events (login, at, actor, action, subject, reason) VALUES (?,?,?,?,?,?)")
+        .bind(login)
+        .bind(now)
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(reason)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Creates the case if it does not exist yet; returns its state.
+async fn ensure_case(tx: &mut Tx, login: i64, user_id: i64, kyc_type: &str, now: i64) -> Result<CaseState, sqlx::Error> {
+    sqlx::query("INSERT INTO kyc_cases (login, user_id, kyc_type, state, created_at, updated_at) VALUES (?,?,?,?,?,?) ON CONFLICT (login) DO NOTHING")
+        .bind(login)
+        .bind(user_id)
+        .bind(kyc_type)
+        .bind(CaseState::NotStarted.as_str())
+        .bind(now)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    current_state(tx, login).await.map(|s| s.unwrap_or(CaseState::NotStarted))
+}
+
+async fn current_state(tx: &mut Tx, login: i64) -> Result<Option<CaseState>, sqlx::Error> {
+    let s: Option<String> = sqlx::query_scalar("SELECT state FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&mut **tx).await?;
+    Ok(s.and_then(|s| CaseState::parse(&s)))
+}
+
+/// Recomputes the state from what the case holds, saves it, and queues the
+/// accessRights the new state maps to (same transaction: never lost).
+async fn settle(tx: &mut Tx, login: i64, current: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<CaseState, sqlx::Error> {
+    let has_details: bool = sqlx::query_scalar::<_, i64>("SELECT details IS NOT NULL FROM kyc_cases WHERE login = ?").bind(login).fetch_one(&mut **tx).await? != 0;
+    let latest: Vec<(String, String)> = sqlx::query_as(
+        "SELECT doc_type, state FROM kyc_documents WHERE login = ? AND state != 'replaced' ORDER BY created_at DESC",
+    )
+    .bind(login)
+    .fetch_all(&mut **tx)
+    .await?;
+    let next = derive_state(current, has_details, &latest, rules);
+    move_to(tx, login, current, next, rules, now).await?;
+    Ok(next)
+}
+
+async fn move_to(tx: &mut Tx, login: i64, current: CaseState, next: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE kyc_cases SET state = ?, updated_at = ? WHERE login = ?").bind(next.as_str()).bind(now).bind(login).execute(&mut **tx).await?;
+    if next != current {
+        if let Some(rights) = rules.access_rights.get(next.as_str()) {
+            sqlx::query(
+                "INSERT INTO kyc_access_sync (login, access_rights, version, next_at) VALUES (?, ?, 1, ?) \
+                 ON CONFLICT (login) DO UPDATE SET access_rights = excluded.access_rights, version = version + 1, \
+                 next_at = excluded.next_at, attempts = 0, last_error = NULL",
+            )
+            .bind(login)
+            .bind(rights)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl KycStore for SqliteStore {
+    async fn case(&self, login: i64) -> Result<Option<CaseRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(case_row).transpose()?)
+    }
+
+    async fn documents(&self, login: i64) -> Result<Vec<DocumentRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM kyc_documents WHERE login = ? ORDER BY created_at DESC, id DESC").bind(login).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(doc_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM kyc_documents WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(doc_row).transpose()?)
+    }
+
+    async fn events(&self, login: i64) -> Result<Vec<EventRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM kyc_events WHERE login = ? ORDER BY id").bind(login).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventRecord {
+                    login: r.try_get("login")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn queue(&self, limit: i64) -> Result<Vec<CaseRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM kyc_cases ORDER BY CASE state WHEN 'submitted' THEN 0 WHEN 'more_info' THEN 1 WHEN 'in_progress' THEN 2 ELSE 3 END, updated_at DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(case_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn save_details(&self, login: i64, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let current = ensure_case(&mut tx, login, user_id, rules.kyc_type, now).await?;
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        sqlx::query("UPDATE kyc_cases SET details = ?, kyc_type = ? WHERE login = ?").bind(details_json).bind(rules.kyc_type).bind(login).execute(&mut *tx).await?;
+        event(&mut tx, login, now, "trader", "details_saved", None, None).await?;
+        let next = settle(&mut tx, login, current, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn add_document(&self, d: &DocumentRecord, user_id: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let current = ensure_case(&mut tx, d.login, user_id, rules.kyc_type, now).await?;
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        sqlx::query("UPDATE kyc_documents SET state = 'replaced' WHERE login = ? AND doc_type = ? AND state IN ('uploaded', 'rejected')")
+            .bind(d.login)
+            .bind(&d.doc_type)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        )
+        .bind(&d.id)
+        .bind(d.login)
+        .bind(&d.doc_type)
+        .bind("uploaded")
+        .bind(&d.file_name)
+        .bind(&d.kind)
+        .bind(d.size)
+        .bind(d.has_preview as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        event(&mut tx, d.login, now, "trader", "document_uploaded", Some(&d.doc_type), None).await?;
+        let next = settle(&mut tx, d.login, current, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn decide_document(&self, doc_id: &str, accept: bool, reason: Option<&str>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let Some((login, doc_type)) = sqlx::query_as::<_, (i64, String)>("SELECT login, doc_type FROM kyc_documents WHERE id = ? AND state IN ('uploaded', 'accepted', 'rejected')")
+            .bind(doc_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(KycWrite::NotFound);
+        };
+        let Some(current) = current_state(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        let state = if accept { "accepted" } else { "rejected" };
+        sqlx::query("UPDATE kyc_documents SET state = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ?")
+            .bind(state)
+            .bind(reason)
+            .bind(now)
+            .bind(actor)
+            .bind(doc_id)
+            .execute(&mut *tx)
+            .await?;
+        let action = if accept { "document_accepted" } else { "document_rejected" };
+        event(&mut tx, login, now, actor, action, Some(&doc_type), reason).await?;
+        let next = settle(&mut tx, login, current, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn decide_case(&self, login: i64, decision: CaseDecision, reason: Option<&str>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let Some(current) = current_state(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        let (next, action) = match decision {
+            CaseDecision::Approve => (CaseState::Approved, "approved"),
+            CaseDecision::Reject => (CaseState::Rejected, "rejected"),
+            CaseDecision::MoreInfo => (CaseState::MoreInfo, "more_info"),
+        };
+        if decision == CaseDecision::Approve {
+            // Approving the case accepts what is still waiting.
+            sqlx::query("UPDATE kyc_documents SET state = 'accepted', decided_at = ?, decided_by = ? WHERE login = ? AND state = 'uploaded'")
+                .bind(now)
+                .bind(actor)
+                .bind(login)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE kyc_cases SET note = ? WHERE login = ?").bind(reason).bind(login).execute(&mut *tx).await?;
+        event(&mut tx, login, now, actor, action, None, reason).await?;
+        move_to(&mut tx, login, current, next, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "UPDATE kyc_access_sync SET attempts = attempts + 1, locked_until = ? WHERE login IN \
+             (SELECT login FROM kyc_access_sync WHERE applied_version < version AND next_at <= ? \
+              AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_at LIMIT ?) \
+             RETURNING login, access_rights, version, attempts",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(|(login, access_rights, version, attempt)| AccessJob { login, access_rights, version, attempt }).collect())
+    }
+
+    async fn access_applied(&self, login: i64, version: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE kyc_access_sync SET applied_version = MAX(applied_version, ?), locked_until = NULL, last_error = NULL, attempts = 0 WHERE login = ?")
+            .bind(version)
+            .bind(login)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn access_retry(&self, login: i64, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE kyc_access_sync SET next_at = ?, locked_until = NULL, last_error = ? WHERE login = ? AND attempts = ?")
+            .bind(next_at)
+            .bind(error)
+            .bind(login)
+            .bind(attempt)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn access_state(&self, login: i64) -> Result<Option<(String, bool)>, StoreError> {
+        let row: Option<(String, i64, i64)> = sqlx::query_as("SELECT access_rights, version, applied_version FROM kyc_access_sync WHERE login = ?")
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(r, v, a)| (r, a >= v)))
+    }
+}
