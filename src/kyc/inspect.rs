@@ -26,7 +26,9 @@ fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadEr
     let open = || image::ImageReader::open(path).and_then(|r| r.with_guessed_format()).map_err(|_| UploadError::Corrupt);
     // The header alone first: a PNG claiming 65535×65535 is refused before
     // anything is allocated for it.
-    let (w, h) = open()?.into_dimensions().map_err(|_| UploadError::Corrupt)?;
+    let mut head = vec![0u8; 64 * 1024];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|_| UploadError::Corrupt)?;
+    let (w, h) = header_dimensions(&head[..n]).ok_or(UploadError::Corrupt)?;
     if w == 0 || h == 0 || w > limits.max_side || h > limits.max_side {
         return Err(UploadError::BadDimensions);
     }
@@ -41,6 +43,29 @@ fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadEr
     let mut out = std::io::Cursor::new(Vec::new());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&small).map_err(|_| UploadError::Corrupt)?;
     Ok(out.into_inner())
+}
+
+/// Width and height as the file's header states them (PNG IHDR, JPEG SOFn).
+fn header_dimensions(head: &[u8]) -> Option<(u32, u32)> {
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        let be = |i: usize| head.get(i..i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        return (head.get(12..16)? == b"IHDR").then_some((be(16)?, be(20)?));
+    }
+    let mut i = 2;
+    while i + 9 < head.len() {
+        if head[i] != 0xFF {
+            return None;
+        }
+        let marker = head[i + 1];
+        let len = u16::from_be_bytes([head[i + 2], head[i + 3]]) as usize;
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let h = u16::from_be_bytes([head[i + 5], head[i + 6]]) as u32;
+            let w = u16::from_be_bytes([head[i + 7], head[i + 8]]) as u32;
+            return Some((w, h));
+        }
+        i += 2 + len;
+    }
+    None
 }
 
 /// PDF names that make a document act rather than show.
