@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{use_page, Frame};
+use crate::components::{use_page, AccountDetails, Frame};
 use crate::domain::kyc::KycView;
 use crate::i18n::t;
 use crate::server::kyc::load_kyc;
@@ -40,6 +40,8 @@ pub fn KycScreen() -> impl IntoView {
     view! {
         <Title text=title.clone()/>
         <Frame title=title>
+            <p class="text-muted">{t(lang, "screen.kyc.lead")}</p>
+            <AccountDetails/>
             <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
                 {move || {
                     let kyc_type = kyc_type.clone();

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 
-use crate::components::{use_page, Frame};
+use crate::components::{use_page, AccountDetails, Frame};
 use crate::domain::kyc::{KycView, RequirementState};
 use crate::i18n::{t, t_with};
 use crate::server::kyc::load_kyc;
@@ -17,6 +17,8 @@ pub fn KycStatusScreen() -> impl IntoView {
     view! {
         <Title text=title.clone()/>
         <Frame title=title>
+            <p class="text-muted">{t(lang, "screen.kyc_status.lead")}</p>
+            <AccountDetails/>
             <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
                 {move || Suspend::new(async move {
                     super::loaded(lang, data.await, |v| view! { <KycStatus initial=v/> }.into_any())

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{use_page, Frame};
+use crate::components::{use_page, AccountDetails, Frame};
 use crate::domain::kyc::{DocumentType, KycView, UploadError, UploadLimits};
 use crate::domain::Lang;
 use crate::i18n::{t, t_with};
@@ -61,6 +61,8 @@ pub fn KycUploadScreen() -> impl IntoView {
     view! {
         <Title text=title.clone()/>
         <Frame title=title>
+            <p class="text-muted">{t(lang, "screen.kyc_upload.lead")}</p>
+            <AccountDetails/>
             <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
                 {move || Suspend::new(async move {
                     super::loaded(lang, data.await, move |v| match doc_type.filter(|d| v.requirements.iter().any(|r| r.kind == d.as_str())) {
