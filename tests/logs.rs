@@ -2,6 +2,7 @@
 //! is exchanged, replayed and refused, and while a deposit is paid, confirmed
 //! by a signed webhook and credited, is captured and searched.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::Write;

@@ -63,7 +63,11 @@ pub async fn view(state: &AppState, session: &Session, wanted: Option<&str>) -> 
     let details: BTreeMap<String, String> = case.as_ref().and_then(|c| c.details.as_deref()).and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
     let mut requirements = vec![];
     if !t.details.is_empty() {
-        let state = if case.as_ref().is_some_and(|c| c.details.is_some()) { RequirementState::Uploaded } else { RequirementState::Missing };
+        let state = match case.as_ref() {
+            Some(c) if c.details.is_some() && c.state == "approved" => RequirementState::Accepted,
+            Some(c) if c.details.is_some() => RequirementState::Uploaded,
+            _ => RequirementState::Missing,
+        };
         requirements.push(Requirement { kind: "details".into(), state, reason: None, file_name: None });
     }
     for doc_type in &t.documents {

@@ -111,9 +111,14 @@ fn Uploader(view: KycView, doc_type: DocumentType) -> impl IntoView {
     };
     let hint = t_with(lang, "kyc.upload.hint", &[("min", &human_size(limits.min_bytes)), ("max", &human_size(limits.max_bytes))]);
     let busy = move || matches!(phase.get(), Phase::Uploading(_) | Phase::Checking);
+    // A file chosen before the page is interactive is not seen; tests (and
+    // brokers' QA) wait for `data-ready="true"`.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     view! {
         <h2 class="text-lg font-semibold">{t(lang, &format!("kyc.doc.{}", doc_type.as_str()))}</h2>
         <div class="space-y-2 rounded-xl border-2 border-dashed border-border bg-surface p-4" data-testid="kyc-dropzone"
+            data-ready=move || ready.get().to_string()
             on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
             on:drop=on_drop>
             <label for="kyc-file" class="block font-medium">{t(lang, "kyc.upload.choose")}</label>

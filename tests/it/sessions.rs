@@ -1,7 +1,7 @@
 //! One-time token → session: the exchange, its failures, and what the
 //! browser sees afterwards.
 
-mod common;
+use crate::common;
 
 use common::{cookie_pair, spawn, spawn_with};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! API and hosted page, signed webhooks, and the crediting worker against the
 //! simulator's balance history.
 
-mod common;
+use crate::common;
 
 use broker_inapp::config::Settings;
 use broker_inapp::payments::signature;

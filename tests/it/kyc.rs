@@ -3,7 +3,7 @@
 //! compliance decisions with their audit log, and the decision reaching the
 //! simulator's cTrader as accessRights, even when it is down for a while.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::path::Path;

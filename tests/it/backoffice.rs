@@ -1,7 +1,7 @@
 //! The back-office: staff sign-in with argon2 hashes, separate sessions,
 //! roles, and the deposits list.
 
-mod common;
+use crate::common;
 
 use broker_inapp::backoffice::{create_staff, Role};
 use common::{cookie_pair, spawn};

@@ -3,7 +3,7 @@
 //! a form re-sent with another amount, deposits never paid, and the lease
 //! fence that keeps two workers from both acting on one credit.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

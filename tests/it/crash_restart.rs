@@ -3,7 +3,7 @@
 //! arriving as signed webhooks over HTTP, the simulator keeps injecting
 //! faults, and in the end every confirmed deposit is credited exactly once.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! once, nothing unconfirmed credited, and the simulator's history and our
 //! database must agree.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The security baseline: headers, CSP nonce, cross-site refusal, body limits,
 //! panics, user-not-found from a platform that answers without a user.
 
-mod common;
+use crate::common;
 
 use axum::routing::{get, post};
 use common::{spawn, spawn_with};

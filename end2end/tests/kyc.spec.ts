@@ -1,0 +1,189 @@
+import { test, expect, Page, Browser } from '@playwright/test';
+import { mint, freshLogin } from './helpers';
+import { jpeg, pdf, fakeJpeg, FileFixture } from './fixtures';
+
+const REASON = 'The bill is older than three months.';
+
+/** Opens the upload screen for one document and waits until it is interactive. */
+async function openUpload(page: Page, documentType: string) {
+  await page.goto(`/inapp/kyc/upload?documentType=${documentType}`);
+  await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+}
+
+async function choose(page: Page, file: FileFixture) {
+  await page.getByLabel('Choose a file or take a photo').first().setInputFiles(file);
+}
+
+async function fillDetails(page: Page, d: { name: string; dob: string; address: string; country: string }) {
+  await expect(page.getByTestId('kyc-save')).toBeEnabled();
+  await page.getByLabel('Full name').fill(d.name);
+  await page.getByLabel('Date of birth').fill(d.dob);
+  await page.getByLabel('Address').fill(d.address);
+  await page.getByLabel('Country').selectOption(d.country);
+  await page.getByTestId('kyc-save').click();
+}
+
+/** Slows this page's uploads down so the progress bar can be watched. */
+async function throttleUploads(page: Page, bytesPerSecond: number) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  });
+  return async () => {
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  };
+}
+
+async function staffSignIn(browser: Browser): Promise<Page> {
+  const staff = await (await browser.newContext()).newPage();
+  await staff.goto('/backoffice/sign-in');
+  await staff.getByLabel('Email').fill('e2e-admin@broker.example');
+  await staff.getByLabel('Password').fill('e2e staff password');
+  await staff.getByRole('button', { name: 'Sign in' }).click();
+  await expect(staff.getByTestId('signed-in-as')).toContainText('e2e-admin@broker.example');
+  return staff;
+}
+
+test('KYC: details, photo and PDF uploaded, address rejected with a reason seen live, re-sent, approved, access rights changed in cTrader', async ({ page, browser, request }) => {
+  test.setTimeout(120_000);
+  const login = freshLogin();
+  const { token } = await mint(request, { login, accessRights: 'NO_TRADING' });
+
+  // Step 1: personal details, with the progress indicator.
+  await page.goto(`/inapp/kyc?token=${token}&kycType=standard`);
+  const steps = page.getByTestId('kyc-step');
+  await expect(steps).toHaveCount(3);
+  await expect(steps.nth(0)).toHaveAttribute('data-state', 'current');
+  await fillDetails(page, { name: 'Anna Schmidt', dob: '1990-04-01', address: 'Hauptstraße 5, 10115 Berlin', country: 'DE' });
+  await expect(page.getByTestId('kyc-saved')).toHaveText('Your details are saved.');
+  await expect(steps.nth(0)).toHaveAttribute('data-state', 'done');
+  await expect(steps.nth(1)).toHaveAttribute('data-state', 'current');
+
+  // Step 2: a real JPEG photo, previewed before it is sent.
+  await page.getByTestId('kyc-upload-identity').click();
+  await expect(page).toHaveURL(/documentType=identity/);
+  await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+  await choose(page, await jpeg(browser));
+  await expect(page.getByTestId('kyc-preview-image')).toBeVisible();
+  await page.getByTestId('kyc-upload').click();
+  await expect(page.getByTestId('kyc-uploaded')).toHaveText('Your document was received.');
+
+  // Step 3: a PDF, its name and page count shown; a slow upload shows its
+  // progress, can be cancelled, and tried again.
+  await openUpload(page, 'address');
+  const bill = pdf({ pages: 2, bytes: 1024 * 1024 });
+  await choose(page, bill);
+  await expect(page.getByTestId('kyc-preview-pdf')).toHaveText('utility-bill.pdf · 2 page(s)');
+  const unthrottle = await throttleUploads(page, 128 * 1024);
+  await page.getByTestId('kyc-upload').click();
+  const progress = page.getByTestId('kyc-progress');
+  await expect(progress).toBeVisible();
+  await expect.poll(async () => Number(await progress.getAttribute('value'))).toBeGreaterThan(0);
+  await page.getByTestId('kyc-cancel').click();
+  await expect(page.getByText('Upload cancelled.')).toBeVisible();
+  await unthrottle();
+  await page.getByTestId('kyc-retry').click();
+  await expect(page.getByTestId('kyc-uploaded')).toBeVisible();
+
+  // The status screen: submitted, everything received.
+  await page.getByTestId('kyc-to-status').click();
+  await expect(page.getByTestId('kyc-overall')).toHaveAttribute('data-state', 'submitted');
+  const address = page.locator('[data-testid="kyc-req"][data-type="address"]');
+  await expect(address).toHaveAttribute('data-state', 'uploaded');
+  await expect(page.getByTestId('kyc-timeline').locator('li')).toHaveCount(3);
+
+  // Compliance, in another browser context, rejects the proof of address.
+  const staff = await staffSignIn(browser);
+  await staff.goto('/backoffice/kyc');
+  await expect(staff.locator(`[data-testid="kyc-case"][data-login="${login}"]`)).toHaveAttribute('data-state', 'submitted');
+  await staff.goto(`/backoffice/kyc/${login}`);
+  await expect(staff.getByTestId('kyc-detail-full_name')).toHaveText('Anna Schmidt');
+  await expect(staff.getByTestId('kyc-doc')).toHaveCount(2);
+  await staff.locator('#reason-kyc-reject-address').fill(REASON);
+  await staff.getByTestId('kyc-reject-address').click();
+  await expect(staff.locator('[data-testid="kyc-doc"][data-type="address"]')).toHaveAttribute('data-state', 'rejected');
+
+  // The trader's open status screen shows it without a reload.
+  await expect(address).toHaveAttribute('data-state', 'rejected');
+  await expect(address.getByTestId('kyc-reason')).toHaveText(`Reason: ${REASON}`);
+  await expect(page.getByTestId('kyc-overall')).toHaveAttribute('data-state', 'more_info');
+
+  // The trader sends a new proof of address from the re-upload link.
+  await address.getByTestId('kyc-reupload').click();
+  await expect(page).toHaveURL(/documentType=address/);
+  await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+  await choose(page, pdf({ name: 'bank-statement.pdf' }));
+  await expect(page.getByTestId('kyc-preview-pdf')).toHaveText('bank-statement.pdf · 1 page(s)');
+  await page.getByTestId('kyc-upload').click();
+  await expect(page.getByTestId('kyc-uploaded')).toBeVisible();
+  await page.getByTestId('kyc-to-status').click();
+  await expect(address).toHaveAttribute('data-state', 'uploaded');
+
+  // Compliance approves; the audit log says who did what and why.
+  await staff.reload();
+  await expect(staff.locator('[data-testid="kyc-doc"][data-type="address"]')).toHaveAttribute('data-state', 'uploaded');
+  await staff.getByTestId('kyc-approve').click();
+  await expect(staff.getByTestId('kyc-case-state')).toHaveAttribute('data-state', 'approved');
+  const rejected = staff.getByTestId('kyc-audit-row').filter({ hasText: 'Document rejected' });
+  await expect(rejected).toContainText('e2e-admin@broker.example');
+  await expect(rejected).toContainText(REASON);
+
+  // The trader sees it live, and cTrader has the new access rights.
+  await expect(page.getByTestId('kyc-overall')).toHaveAttribute('data-state', 'approved');
+  await expect(page.locator('[data-testid="kyc-req"][data-state="accepted"]')).toHaveCount(3);
+  await expect
+    .poll(async () => (await (await request.get(`/sim/traders/${login}`)).json()).accessRights, { timeout: 20_000 })
+    .toBe('FULL_ACCESS');
+  const trader = await (await request.get(`/sim/traders/${login}`)).json();
+  expect(trader.updates.map((u: any) => [u.field, u.value])).toEqual([['accessRights', 'FULL_ACCESS']]);
+});
+
+test('the browser refuses a file too small or not really an image, and sends nothing', async ({ page, browser, request }) => {
+  const login = freshLogin();
+  const { token } = await mint(request, { login });
+  await page.goto(`/inapp/kyc/upload?token=${token}&documentType=identity`);
+  await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+
+  const tiny = await jpeg(browser, { width: 200, height: 200, small: true, name: 'tiny.jpg' });
+  expect(tiny.buffer.length).toBeLessThan(32 * 1024);
+  await choose(page, tiny);
+  await expect(page.getByTestId('kyc-file-error')).toHaveText('The file must be at least 32 KiB. A clearer photo or scan usually helps.');
+  await expect(page.getByTestId('kyc-upload')).toHaveCount(0);
+
+  await choose(page, fakeJpeg());
+  await expect(page.getByTestId('kyc-file-error')).toHaveText('Only JPEG, PNG or PDF files can be sent.');
+  await expect(page.getByTestId('kyc-preview-image')).toHaveCount(0);
+  await expect(page.getByTestId('kyc-upload')).toHaveCount(0);
+
+  await page.goto('/inapp/kyc/status');
+  await expect(page.getByTestId('kyc-overall')).toHaveAttribute('data-state', 'not_started');
+  await expect(page.locator('[data-testid="kyc-req"][data-type="identity"]')).toHaveAttribute('data-state', 'missing');
+});
+
+test('personal details are checked in the browser and kept for the next visit', async ({ page, request }) => {
+  const login = freshLogin();
+  const first = await mint(request, { login });
+  await page.goto(`/inapp/kyc?token=${first.token}`);
+  const adult = new Date();
+  adult.setFullYear(adult.getFullYear() - 17);
+  await fillDetails(page, { name: '', dob: adult.toISOString().slice(0, 10), address: 'Via Roma 1, Milano', country: 'IT' });
+  await expect(page.getByTestId('kyc-error-full_name')).toHaveText('This field is required.');
+  await expect(page.getByTestId('kyc-error-date_of_birth')).toHaveText('You must be at least 18 years old.');
+  await expect(page.getByLabel('Date of birth')).toHaveAttribute('aria-invalid', 'true');
+
+  await fillDetails(page, { name: 'Marco Bianchi', dob: '1985-12-24', address: 'Via Roma 1, Milano', country: 'IT' });
+  await expect(page.getByTestId('kyc-saved')).toBeVisible();
+
+  // Closed and opened again from cTrader with a new token: resumes where it was.
+  const again = await mint(request, { login });
+  await page.goto(`/inapp/kyc?token=${again.token}`);
+  await expect(page.getByLabel('Full name')).toHaveValue('Marco Bianchi');
+  await expect(page.getByLabel('Date of birth')).toHaveValue('1985-12-24');
+  await expect(page.getByLabel('Country')).toHaveValue('IT');
+  await expect(page.getByTestId('kyc-step').nth(0)).toHaveAttribute('data-state', 'done');
+  await expect(page.getByTestId('kyc-step').nth(1)).toHaveAttribute('data-state', 'current');
+});

@@ -1,0 +1,15 @@
+//! Black-box tests against a running server and simulator, in one binary:
+//! each test file linked on its own was a copy of the whole server (CI's disk
+//! filled up), and one binary links once. `logs.rs` stays apart because it
+//! installs a process-wide trace subscriber; `startup.rs` runs the binary only.
+
+mod common;
+
+mod backoffice;
+mod crash_restart;
+mod credit_faults;
+mod deposit_outcomes;
+mod deposits;
+mod kyc;
+mod security;
+mod sessions;
