@@ -6,6 +6,7 @@
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::pdf_scan::Verdict;
 use crate::domain::kyc::{FileKind, UploadError, UploadLimits};
 
 /// What the checks found: for images, the re-encoded copy shown back.
@@ -68,9 +69,6 @@ fn header_dimensions(head: &[u8]) -> Option<(u32, u32)> {
     None
 }
 
-/// PDF names that make a document act rather than show.
-const ACTIVE: [&[u8]; 6] = [b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia"];
-
 fn check_pdf(path: &Path) -> Result<(), UploadError> {
     let mut file = std::fs::File::open(path).map_err(|_| UploadError::Corrupt)?;
     let len = file.metadata().map_err(|_| UploadError::Corrupt)?.len();
@@ -81,66 +79,9 @@ fn check_pdf(path: &Path) -> Result<(), UploadError> {
         return Err(UploadError::Corrupt);
     }
     file.seek(SeekFrom::Start(0)).map_err(|_| UploadError::Corrupt)?;
-    if has_active_name(BufReader::new(file)).map_err(|_| UploadError::Corrupt)? {
-        return Err(UploadError::ActivePdf);
-    }
-    Ok(())
-}
-
-/// Scans every PDF name (`/Name`, with `#xx` escapes decoded) in a stream,
-/// without holding the file in memory.
-fn has_active_name(reader: impl Read) -> std::io::Result<bool> {
-    let mut name: Option<Vec<u8>> = None;
-    let mut hex: Option<Vec<u8>> = None;
-    let ends_name = |b: u8| b.is_ascii_whitespace() || b"/[]()<>{}%".contains(&b);
-    for byte in reader.bytes() {
-        let b = byte?;
-        if let Some(h) = hex.as_mut() {
-            h.push(b);
-            if h.len() == 2 {
-                let decoded = std::str::from_utf8(h).ok().and_then(|s| u8::from_str_radix(s, 16).ok());
-                if let (Some(n), Some(d)) = (name.as_mut(), decoded) {
-                    n.push(d);
-                }
-                hex = None;
-            }
-            continue;
-        }
-        match name.as_mut() {
-            Some(n) if b == b'#' => {
-                let _ = n;
-                hex = Some(Vec::with_capacity(2));
-            }
-            Some(n) if !ends_name(b) => {
-                if n.len() < 64 {
-                    n.push(b);
-                }
-            }
-            Some(n) => {
-                if ACTIVE.contains(&n.as_slice()) {
-                    return Ok(true);
-                }
-                name = (b == b'/').then(Vec::new);
-            }
-            None if b == b'/' => name = Some(Vec::new()),
-            None => {}
-        }
-    }
-    Ok(name.is_some_and(|n| ACTIVE.contains(&n.as_slice())))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::has_active_name;
-
-    #[test]
-    fn active_names_are_found_even_escaped() {
-        let found = |s: &[u8]| has_active_name(s).unwrap();
-        assert!(found(b"<< /S /JavaScript /JS (app.alert(1)) >>"));
-        assert!(found(b"<</OpenAction<</S/J#61vaScript>>>>"), "hex-escaped name");
-        assert!(found(b"/Names << /EmbeddedFiles 3 0 R >>"));
-        assert!(found(b"/S /Launch"));
-        assert!(!found(b"<< /Type /Page /Contents 4 0 R >> (JavaScript in a string is text)"));
-        assert!(!found(b"/JSX /Font"));
+    match super::pdf_scan::scan(BufReader::new(file)).map_err(|_| UploadError::Corrupt)? {
+        Verdict::Clean => Ok(()),
+        Verdict::Active => Err(UploadError::ActivePdf),
+        Verdict::Unreadable => Err(UploadError::Corrupt),
     }
 }

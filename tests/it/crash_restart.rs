@@ -11,7 +11,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use broker_inapp::payments::signature;
-use broker_inapp::store::DepositRecord;
 use common::deposits::{event, now_s, SECRET};
 use serde_json::json;
 
@@ -103,24 +102,7 @@ async fn a_process_killed_mid_credit_resumes_on_restart_and_credits_each_deposit
     let (mut confirmed, mut unconfirmed, mut events) = (HashMap::new(), HashSet::new(), vec![]);
     for i in 0..DEPOSITS {
         let (id, login, minor) = (format!("dep_crash_{i:04}"), logins[i % TRADERS as usize], 2_000 + i as i64);
-        let record = DepositRecord {
-            id: id.clone(),
-            login,
-            user_id: 1,
-            idempotency_key: format!("crash-key-{i:04}-0123456789"),
-            currency: "USD".into(),
-            digits: 2,
-            requested_minor: minor,
-            fee_minor: 0,
-            confirmed_minor: None,
-            method: "card".into(),
-            state: "pending".into(),
-            provider_payment_id: None,
-            balance_history_id: None,
-            failure_reason: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let record = common::deposits::pending_record(&id, login, minor, format!("crash-key-{i:04}-0123456789"), now);
         store.deposits.create_or_get(&record).await.unwrap();
         let amount = format!("{}.{:02}", minor / 100, minor % 100);
         match i % 15 {

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use broker_inapp::config::Settings;
 use broker_inapp::payments::{credit, service, PaymentEvent};
-use broker_inapp::store::DepositRecord;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
@@ -44,24 +43,7 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
         let login = logins[i % TRADERS];
         let minor = 1_000 + i as i64;
         let id = format!("dep_fault_{i:04}");
-        let record = DepositRecord {
-            id: id.clone(),
-            login,
-            user_id: 1,
-            idempotency_key: format!("fault-key-{i:04}-0123456789"),
-            currency: "USD".into(),
-            digits: 2,
-            requested_minor: minor,
-            fee_minor: 0,
-            confirmed_minor: None,
-            method: "card".into(),
-            state: "pending".into(),
-            provider_payment_id: None,
-            balance_history_id: None,
-            failure_reason: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let record = common::deposits::pending_record(&id, login, minor, format!("fault-key-{i:04}-0123456789"), now);
         app.state.store.deposits.create_or_get(&record).await.unwrap();
         let event = match i % 25 {
             0 => None,

@@ -55,6 +55,20 @@ fn pdf(extra: &str) -> Vec<u8> {
     body.into_bytes()
 }
 
+/// A PDF 1.5 whose catalog sits in a compressed object stream: a scan of the
+/// raw bytes sees no names at all.
+fn pdf_with_object_stream(catalog: &str) -> Vec<u8> {
+    use std::io::Write;
+    let objects = format!("1 0 {catalog}");
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(objects.as_bytes()).unwrap();
+    let packed = z.finish().unwrap();
+    let mut body = format!("%PDF-1.5\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n", packed.len()).into_bytes();
+    body.extend_from_slice(&packed);
+    body.extend_from_slice(format!("\nendstream\nendobj\n% padding {}\ntrailer << /Root 1 0 R >>\n%%EOF\n", "x".repeat(MIN + 100)).as_bytes());
+    body
+}
+
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in bytes {
@@ -164,6 +178,9 @@ async fn every_upload_attack_gets_its_status_and_leaves_nothing_behind() {
     for extra in ["/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", "/Names << /EmbeddedFiles 9 0 R >>", "/AA << /O << /S /J#61vaScript >> >>"] {
         assert_eq!(code(upload(&app, &cookie, "address", "bill.pdf", pdf(extra)).await).await, (422, "ACTIVE_PDF".into()), "{extra}");
     }
+    // The same, compressed inside an object stream.
+    let hidden = pdf_with_object_stream("<< /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>");
+    assert_eq!(code(upload(&app, &cookie, "address", "bill.pdf", hidden).await).await, (422, "ACTIVE_PDF".into()));
     // Too small.
     assert_eq!(code(upload(&app, &cookie, "address", "tiny.pdf", b"%PDF-1.4\n%%EOF".to_vec()).await).await, (422, "FILE_TOO_SMALL".into()));
     // File names that try to be paths or hide characters.
@@ -201,7 +218,9 @@ async fn every_upload_attack_gets_its_status_and_leaves_nothing_behind() {
     assert_eq!(app.get("/healthz").await.status(), 200, "still serving");
     // And a good one still goes through.
     assert_eq!(upload(&app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
-    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 1);
+    let harmless = pdf_with_object_stream("<< /Type /Catalog /Pages 2 0 R >>");
+    assert_eq!(upload(&app, &cookie, "address", "bill.pdf", harmless).await.status(), 201, "a clean object stream passes");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 2);
 }
 
 #[tokio::test]

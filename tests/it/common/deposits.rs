@@ -82,3 +82,26 @@ pub async fn post_webhook(app: &TestApp, body: &str, header: Option<String>) -> 
 pub fn now_s() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
+
+/// A pending deposit as the deposit screen creates it, for tests that feed
+/// the store directly.
+pub fn pending_record(id: &str, login: i64, minor: i64, key: String, now: i64) -> broker_inapp::store::DepositRecord {
+    broker_inapp::store::DepositRecord {
+        id: id.to_string(),
+        login,
+        user_id: 1,
+        idempotency_key: key,
+        currency: "USD".into(),
+        digits: 2,
+        requested_minor: minor,
+        fee_minor: 0,
+        confirmed_minor: None,
+        method: "card".into(),
+        state: "pending".into(),
+        provider_payment_id: None,
+        balance_history_id: None,
+        failure_reason: None,
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -1,0 +1,342 @@
+//! Finds the PDF names that make a document act rather than show
+//! (`/JavaScript`, `/JS`, `/Launch`, `/EmbeddedFile(s)`, `/RichMedia`), in one
+//! streamed pass. Names are compared with their `#xx` escapes decoded.
+//! Dictionaries can hide inside compressed object streams (`/Type /ObjStm`,
+//! PDF 1.5+), so those streams are inflated and scanned too; other streams
+//! (page content, images) are skipped, because random image bytes would now
+//! and then spell `/JS`. An object stream that is not Flate-compressed, or
+//! inflates past a bomb limit, cannot be checked and is refused.
+
+use std::io::Read;
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+const ACTIVE: [&[u8]; 6] = [b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia"];
+/// More inflated bytes than a 10 MiB document of text ever needs.
+const MAX_INFLATED: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Clean,
+    Active,
+    /// An object stream this scanner cannot read.
+    Unreadable,
+}
+
+/// Reads the names out of bytes fed in any chunking.
+#[derive(Default)]
+struct Names {
+    name: Option<Vec<u8>>,
+    hex: Option<Vec<u8>>,
+}
+
+impl Names {
+    /// Feeds one byte; returns the name it completed, if any.
+    fn push(&mut self, b: u8) -> Option<Vec<u8>> {
+        if let Some(h) = self.hex.as_mut() {
+            h.push(b);
+            if h.len() == 2 {
+                let decoded = std::str::from_utf8(h).ok().and_then(|s| u8::from_str_radix(s, 16).ok());
+                if let (Some(n), Some(d)) = (self.name.as_mut(), decoded) {
+                    n.push(d);
+                }
+                self.hex = None;
+            }
+            return None;
+        }
+        let ends_name = b.is_ascii_whitespace() || b"/[]()<>{}%".contains(&b);
+        match self.name.as_mut() {
+            Some(_) if b == b'#' => {
+                self.hex = Some(Vec::with_capacity(2));
+                None
+            }
+            Some(n) if !ends_name => {
+                if n.len() < 64 {
+                    n.push(b);
+                }
+                None
+            }
+            Some(_) => {
+                let done = self.name.take();
+                if b == b'/' {
+                    self.name = Some(Vec::new());
+                }
+                done
+            }
+            None => {
+                if b == b'/' {
+                    self.name = Some(Vec::new());
+                }
+                None
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Option<Vec<u8>> {
+        self.hex = None;
+        self.name.take()
+    }
+}
+
+fn active(name: &[u8]) -> bool {
+    ACTIVE.contains(&name)
+}
+
+/// The whole-file scan: names outside streams, and the contents of object streams.
+struct Scan {
+    names: Names,
+    /// The last bytes seen, to spot the `obj`, `stream` and `endstream` keywords.
+    window: Vec<u8>,
+    /// Names of the object being read, since its `obj` keyword.
+    objstm: bool,
+    flate: bool,
+    stream: Option<Stream>,
+    inflated: u64,
+    max_inflated: u64,
+    verdict: Verdict,
+}
+
+struct Stream {
+    /// Inflating (an object stream), or just looking for its end.
+    inflate: Option<(Decompress, Names)>,
+    started: bool,
+}
+
+impl Scan {
+    fn new(max_inflated: u64) -> Self {
+        Scan { names: Names::default(), window: Vec::with_capacity(16), objstm: false, flate: false, stream: None, inflated: 0, max_inflated, verdict: Verdict::Clean }
+    }
+
+    fn remember(&mut self, b: u8) {
+        if self.window.len() == 10 {
+            self.window.remove(0);
+        }
+        self.window.push(b);
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        let mut i = 0;
+        while i < chunk.len() && self.verdict == Verdict::Clean {
+            if self.stream.is_some() {
+                i += self.feed_stream(&chunk[i..]);
+                continue;
+            }
+            let b = chunk[i];
+            i += 1;
+            if let Some(n) = self.names.push(b) {
+                self.saw_name(&n);
+            }
+            self.remember(b);
+            let w = &self.window;
+            if w.ends_with(b"obj") && (w.len() < 4 || !w[w.len() - 4].is_ascii_alphabetic()) {
+                self.objstm = false;
+                self.flate = false;
+            }
+            // `stream` then an end of line starts the data (`endstream` does not).
+            if (b == b'\n' || b == b'\r') && self.window_keyword_before_eol(b"stream") {
+                if self.objstm && !self.flate {
+                    self.verdict = Verdict::Unreadable;
+                    return;
+                }
+                let inflate = self.objstm.then(|| (Decompress::new(true), Names::default()));
+                self.stream = Some(Stream { inflate, started: b == b'\n' });
+                self.window.clear();
+            }
+        }
+    }
+
+    /// Whether the window holds `keyword` right before the end-of-line byte just pushed.
+    fn window_keyword_before_eol(&self, keyword: &[u8]) -> bool {
+        let w = &self.window[..self.window.len() - 1];
+        let w = w.strip_suffix(b"\r").unwrap_or(w);
+        w.ends_with(keyword) && !w[..w.len() - keyword.len()].ends_with(b"end")
+    }
+
+    fn saw_name(&mut self, n: &[u8]) {
+        if active(n) {
+            self.verdict = Verdict::Active;
+        } else if n == b"ObjStm" {
+            self.objstm = true;
+        } else if n == b"FlateDecode" {
+            self.flate = true;
+        }
+    }
+
+    /// Consumes stream data up to and including `endstream`; returns how much was used.
+    fn feed_stream(&mut self, chunk: &[u8]) -> usize {
+        let stream = self.stream.as_mut().expect("in a stream");
+        let mut used = 0;
+        // A stream begun by `stream\r` may have its `\n` still to come.
+        if !stream.started {
+            stream.started = true;
+            if chunk.first() == Some(&b'\n') {
+                used = 1;
+            }
+        }
+        let data = &chunk[used..];
+        // Find `endstream` across chunk borders with the window.
+        let mut end = None;
+        for (k, &b) in data.iter().enumerate() {
+            if self.window.len() == 10 {
+                self.window.remove(0);
+            }
+            self.window.push(b);
+            if self.window.ends_with(b"endstream") {
+                end = Some(k + 1);
+                break;
+            }
+        }
+        let body = &data[..end.unwrap_or(data.len())];
+        if let Some((inflater, names)) = stream.inflate.as_mut() {
+            let mut input = body;
+            let mut out = [0u8; 32 * 1024];
+            while !input.is_empty() {
+                let before = (inflater.total_in(), inflater.total_out());
+                match inflater.decompress(input, &mut out, FlushDecompress::None) {
+                    Ok(status) => {
+                        let read = (inflater.total_in() - before.0) as usize;
+                        let wrote = (inflater.total_out() - before.1) as usize;
+                        self.inflated += wrote as u64;
+                        for &b in &out[..wrote] {
+                            if names.push(b).is_some_and(|n| active(&n)) {
+                                self.verdict = Verdict::Active;
+                            }
+                        }
+                        if self.inflated > self.max_inflated {
+                            self.verdict = Verdict::Unreadable;
+                        }
+                        input = &input[read..];
+                        if status == Status::StreamEnd || (read == 0 && wrote == 0) || self.verdict != Verdict::Clean {
+                            break;
+                        }
+                    }
+                    Err(_) => {
+                        self.verdict = Verdict::Unreadable;
+                        break;
+                    }
+                }
+            }
+        }
+        match end {
+            Some(k) => {
+                if let Some((_, mut names)) = stream.inflate.take() {
+                    if names.finish().is_some_and(|n| active(&n)) {
+                        self.verdict = Verdict::Active;
+                    }
+                }
+                self.stream = None;
+                self.objstm = false;
+                self.flate = false;
+                self.window.clear();
+                used + k
+            }
+            None => used + data.len(),
+        }
+    }
+}
+
+/// Scans a whole PDF from `reader`, holding only a small buffer.
+pub fn scan(reader: impl Read) -> std::io::Result<Verdict> {
+    scan_within(reader, MAX_INFLATED)
+}
+
+fn scan_within(mut reader: impl Read, max_inflated: u64) -> std::io::Result<Verdict> {
+    let mut scan = Scan::new(max_inflated);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        scan.feed(&buf[..n]);
+        if scan.verdict != Verdict::Clean {
+            return Ok(scan.verdict);
+        }
+    }
+    if scan.names.finish().is_some_and(|n| active(&n)) {
+        return Ok(Verdict::Active);
+    }
+    Ok(scan.verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::write::ZlibEncoder;
+    use flate2::Compression;
+
+    use super::{scan, scan_within, Verdict};
+
+    fn verdict(bytes: &[u8]) -> Verdict {
+        scan(bytes).unwrap()
+    }
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn object_stream(filter: &str, data: &[u8]) -> Vec<u8> {
+        let mut pdf = format!("%PDF-1.5\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 {filter} /Length {} >>\nstream\n", data.len()).into_bytes();
+        pdf.extend_from_slice(data);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        pdf
+    }
+
+    #[test]
+    fn active_names_are_found_even_escaped() {
+        assert_eq!(verdict(b"<< /S /JavaScript /JS (app.alert(1)) >>"), Verdict::Active);
+        assert_eq!(verdict(b"<</OpenAction<</S/J#61vaScript>>>>"), Verdict::Active, "hex-escaped name");
+        assert_eq!(verdict(b"/Names << /EmbeddedFiles 3 0 R >>"), Verdict::Active);
+        assert_eq!(verdict(b"/S /Launch"), Verdict::Active);
+        assert_eq!(verdict(b"<< /Type /Page /Contents 4 0 R >> (JavaScript in a string is text)"), Verdict::Clean);
+        assert_eq!(verdict(b"/JSX /Font"), Verdict::Clean);
+    }
+
+    #[test]
+    fn names_hidden_in_a_compressed_object_stream_are_found() {
+        let hidden = zlib(b"12 0 << /S /JavaScript /JS (app.alert(1)) >>");
+        assert_eq!(verdict(&object_stream("/Filter /FlateDecode", &hidden)), Verdict::Active);
+        let escaped = zlib(b"12 0 << /Type /Filespec /EF << /F 13 0 R >> /Type /Embedded#46ile >>");
+        assert_eq!(verdict(&object_stream("/Filter /FlateDecode", &escaped)), Verdict::Active);
+        let harmless = zlib(b"12 0 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+        assert_eq!(verdict(&object_stream("/Filter /FlateDecode", &harmless)), Verdict::Clean);
+    }
+
+    #[test]
+    fn found_whatever_the_read_sizes() {
+        let pdf = object_stream("/Filter /FlateDecode", &zlib(b"1 0 << /OpenAction << /S /JavaScript >> >>"));
+        struct Trickle<'a>(&'a [u8]);
+        impl std::io::Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(3);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        assert_eq!(scan(Trickle(&pdf)).unwrap(), Verdict::Active);
+    }
+
+    #[test]
+    fn unreadable_object_streams_are_refused() {
+        assert_eq!(verdict(&object_stream("/Filter /LZWDecode", b"\x80\x0b\x60\x50")), Verdict::Unreadable);
+        assert_eq!(verdict(&object_stream("/Filter /FlateDecode", b"not zlib at all")), Verdict::Unreadable);
+        // A zlib bomb: more out than the limit (a small limit keeps the test quick).
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::best());
+        e.write_all(&vec![0u8; 3 * 1024 * 1024]).unwrap();
+        let bomb = object_stream("/Filter /FlateDecode", &e.finish().unwrap());
+        assert_eq!(scan_within(&bomb[..], 1024 * 1024).unwrap(), Verdict::Unreadable);
+        assert_eq!(scan_within(&bomb[..], 4 * 1024 * 1024).unwrap(), Verdict::Clean);
+    }
+
+    #[test]
+    fn image_bytes_that_spell_a_name_are_not_read() {
+        let mut pdf = b"%PDF-1.4\n4 0 obj\n<< /Type /XObject /Subtype /Image /Filter /DCTDecode /Length 12 >>\nstream\n".to_vec();
+        pdf.extend_from_slice(b"\xff\xd8 /JS \x00\xff\xd9");
+        pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        assert_eq!(verdict(&pdf), Verdict::Clean);
+    }
+}
