@@ -22,6 +22,7 @@ pub struct Settings {
     pub deposit: DepositSection,
     pub payments: PaymentsSection,
     pub kyc: KycSection,
+    pub identity: IdentitySection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,7 +120,37 @@ pub struct BrokerSection {
 pub struct SimulatorSection {
     pub database_url: String,
     pub token_ttl_seconds: u64,
+    /// The CRM API password the simulator, playing cTrader, sends to
+    /// `/oauth2/crmApiToken` in Full SSO mode.
+    pub crm_password: String,
 }
+
+/// Who identifies the trader on a screen link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityMode {
+    /// cTrader issues the one-time token; the server resolves it with cTrader.
+    CtraderToken,
+    /// The broker is the identity provider: cTrader calls `/oauth2/*` and the
+    /// server validates its own one-time tokens.
+    FullSso,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdentitySection {
+    pub mode: IdentityMode,
+    /// argon2 hash of the password cTrader presents to `/oauth2/crmApiToken`
+    /// (make one with `broker-inapp hash-password`).
+    pub crm_password_hash: String,
+    pub crm_token_ttl_hours: u64,
+    pub access_token_ttl_days: u64,
+    pub one_time_ttl_seconds: u64,
+    /// Where the sign-in page sends the trader, with `?code=`, after a first login.
+    pub app_redirect_url: String,
+}
+
+/// The development CRM password (`simulator.crm_password`'s default); refused in production.
+pub const DEV_CRM_PASSWORD: &str = "simulator-crm-password";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DepositSection {
@@ -420,7 +451,33 @@ impl Settings {
             return Err(invalid("simulator.token_ttl_seconds", "must be at least 1"));
         }
         self.validate_deposits()?;
-        self.validate_kyc()
+        self.validate_kyc()?;
+        self.validate_identity()
+    }
+
+    fn validate_identity(&self) -> Result<(), ConfigError> {
+        let id = &self.identity;
+        if id.crm_token_ttl_hours < 168 {
+            return Err(invalid("identity.crm_token_ttl_hours", "must be at least 168 (cTrader keeps the CRM API token for a week)"));
+        }
+        if id.access_token_ttl_days == 0 {
+            return Err(invalid("identity.access_token_ttl_days", "must be at least 1"));
+        }
+        if !(1..=60).contains(&id.one_time_ttl_seconds) {
+            return Err(invalid("identity.one_time_ttl_seconds", "must be between 1 and 60"));
+        }
+        if id.mode == IdentityMode::FullSso {
+            if argon2::PasswordHash::new(&id.crm_password_hash).is_err() {
+                return Err(invalid("identity.crm_password_hash", "must be an argon2 hash (make one with `broker-inapp hash-password`)"));
+            }
+            if self.server.mode == Mode::Production && crate::security::password::verify_password(DEV_CRM_PASSWORD, Some(&id.crm_password_hash)) {
+                return Err(invalid("identity.crm_password_hash", "is the development password's hash; production needs its own"));
+            }
+            if id.app_redirect_url.trim().is_empty() {
+                return Err(invalid("identity.app_redirect_url", "must not be empty in full_sso mode"));
+            }
+        }
+        Ok(())
     }
 
     pub fn is_https(&self) -> bool {

@@ -34,6 +34,8 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod sim;
 #[cfg(feature = "ssr")]
+pub mod sso;
+#[cfg(feature = "ssr")]
 pub mod startup;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -17,8 +17,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if std::env::args().nth(1).as_deref() == Some("create-admin") {
-        return create_admin(settings).await;
+    match std::env::args().nth(1).as_deref() {
+        Some("create-admin") => return create_admin(settings).await,
+        Some("create-user") => return create_user(settings).await,
+        Some("hash-password") => return hash_password(),
+        _ => {}
     }
     let simulator = settings.uses_simulator();
     let app = match Application::build(settings).await {
@@ -47,24 +50,8 @@ async fn create_admin(settings: Settings) -> ExitCode {
         eprintln!("usage: broker-inapp create-admin <email>   (password from INAPP_ADMIN_PASSWORD or stdin)");
         return ExitCode::from(2);
     };
-    let password = match std::env::var("INAPP_ADMIN_PASSWORD") {
-        Ok(p) => p,
-        Err(_) => {
-            let mut line = String::new();
-            if std::io::stdin().read_line(&mut line).is_err() {
-                eprintln!("broker-inapp: could not read the password from stdin");
-                return ExitCode::from(2);
-            }
-            line.trim_end_matches(['\r', '\n']).to_string()
-        }
-    };
-    let store = match broker_inapp::store::connect(&settings.storage.database_url).await {
-        Ok(store) => store,
-        Err(e) => {
-            eprintln!("broker-inapp: cannot open storage: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let Some(password) = password_from("INAPP_ADMIN_PASSWORD") else { return ExitCode::from(2) };
+    let Some(store) = open_store(&settings).await else { return ExitCode::from(2) };
     match create_staff(&store, &email, &password, Role::Admin).await {
         Ok(()) => {
             println!("admin {email} created; sign in at /backoffice");
@@ -75,4 +62,63 @@ async fn create_admin(settings: Settings) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A password from the environment variable or, if unset, the first line of
+/// stdin, so it never sits in the shell history or the process list.
+fn password_from(var: &str) -> Option<String> {
+    if let Ok(p) = std::env::var(var) {
+        return Some(p);
+    }
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).is_err() {
+        eprintln!("broker-inapp: could not read the password from stdin");
+        return None;
+    }
+    Some(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn open_store(settings: &Settings) -> Option<broker_inapp::store::Store> {
+    match broker_inapp::store::connect(&settings.storage.database_url).await {
+        Ok(store) => Some(store),
+        Err(e) => {
+            eprintln!("broker-inapp: cannot open storage: {e}");
+            None
+        }
+    }
+}
+
+/// `broker-inapp create-user <email> <login>`: a CRM user for Full SSO mode,
+/// who signs in on `/oauth2/sign-in` and opens screens for trading account
+/// `<login>`. Password from `INAPP_USER_PASSWORD` or stdin.
+async fn create_user(settings: Settings) -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(email), Some(login)) = (args.get(2), args.get(3).and_then(|l| l.parse::<i64>().ok())) else {
+        eprintln!("usage: broker-inapp create-user <email> <login>   (password from INAPP_USER_PASSWORD or stdin)");
+        return ExitCode::from(2);
+    };
+    let Some(password) = password_from("INAPP_USER_PASSWORD") else { return ExitCode::from(2) };
+    let Some(store) = open_store(&settings).await else { return ExitCode::from(2) };
+    match broker_inapp::sso::create_user(&store, email, &password, login).await {
+        Ok(user_id) => {
+            println!("user {email} created: userId {user_id}, login {login}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("broker-inapp: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `broker-inapp hash-password`: prints the argon2 hash of a password (from
+/// `INAPP_PASSWORD` or stdin) for `identity.crm_password_hash`.
+fn hash_password() -> ExitCode {
+    let Some(password) = password_from("INAPP_PASSWORD") else { return ExitCode::from(2) };
+    if password.chars().count() < 12 {
+        eprintln!("broker-inapp: the password must be at least 12 characters");
+        return ExitCode::from(1);
+    }
+    println!("{}", broker_inapp::security::password::hash_password(&password));
+    ExitCode::SUCCESS
 }

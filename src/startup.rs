@@ -90,6 +90,11 @@ impl Application {
                 &settings.ctrader.manager_password,
             )
             .await?;
+            let sim = if settings.identity.mode == crate::config::IdentityMode::FullSso {
+                sim.with_broker(local_base(addr), settings.simulator.crm_password.clone())
+            } else {
+                sim
+            };
             (format!("{}/sim", local_base(addr)), Some(sim))
         } else {
             (settings.ctrader.base_url.clone(), None)
@@ -174,6 +179,9 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
         .route("/payments/webhook/sandbox", post(webhook::receive))
         .merge(crate::backoffice::router())
         .fallback_service(site);
+    if settings.identity.mode == crate::config::IdentityMode::FullSso {
+        app = app.merge(crate::sso::router());
+    }
     if let Some(sim) = sim {
         app = app.nest("/sim", sim::router(sim));
     }
@@ -267,6 +275,9 @@ pub async fn housekeep(state: &AppState) {
     }
     if let Err(e) = state.store.token_claims.purge(now - 24 * 3_600_000).await {
         tracing::warn!(error = %e, "token claim purge failed");
+    }
+    if let Err(e) = state.store.sso.purge_one_time(now - 3_600_000).await {
+        tracing::warn!(error = %e, "one-time token purge failed");
     }
     let unpaid_before = now - state.settings.payments.pending_expiry_minutes as i64 * 60_000;
     match state.store.deposits.expire_pending(unpaid_before, now).await {

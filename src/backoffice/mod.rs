@@ -7,6 +7,7 @@
 mod auth;
 mod kyc;
 mod pages;
+mod sso;
 
 pub use auth::{create_staff, hash_password, Role};
 
@@ -26,4 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/backoffice/kyc/{login}/{verdict}", post(kyc::decide_case))
         .route("/backoffice/kyc/documents/{id}", get(kyc::document_file))
         .route("/backoffice/kyc/documents/{id}/{verdict}", post(kyc::decide_document))
+        .route("/backoffice/sso", get(sso::tokens))
+        .route("/backoffice/sso/tokens/{id}/revoke", post(sso::revoke))
 }

@@ -5,6 +5,7 @@
 mod csrf;
 mod headers;
 mod panic;
+pub mod password;
 pub mod redact;
 
 pub use csrf::reject_cross_site;

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use super::cookie::{hash, set_cookie};
 use super::model::{Prefs, TraderIdentity};
 use super::service;
-use crate::ctrader::CtraderError;
+use crate::config::IdentityMode;
+use crate::ctrader::{CtraderError, OtIdentity};
+use crate::sso::SsoError;
 use crate::domain::{query_values, without_param, ErrorCode};
 use crate::render;
 use crate::state::AppState;
@@ -78,29 +80,13 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
     // refused manager token and the trader read must not add up to minutes
     // of a blank embedded browser.
     let deadline = tokio::time::Instant::now() + Duration::from_millis(state.settings.ctrader.timeout_ms * 2);
-    let resolved = tokio::time::timeout_at(deadline, state.ctrader.resolve_ot(token))
-        .await
-        .unwrap_or_else(|_| Err(CtraderError::Unavailable("no answer before the exchange deadline".into())));
+    let resolved = match state.settings.identity.mode {
+        IdentityMode::CtraderToken => with_ctrader(state, token, &token_hash, deadline).await,
+        IdentityMode::FullSso => locally(state, token).await,
+    };
     let identity = match resolved {
         Ok(identity) => identity,
-        Err(e) => {
-            let code = match &e {
-                CtraderError::NotFound | CtraderError::Rejected { .. } => ErrorCode::InvalidOtToken,
-                CtraderError::Gone => ErrorCode::TokenExpired,
-                CtraderError::NoUser | CtraderError::Protocol(_) => ErrorCode::UserNotFound,
-                CtraderError::Unavailable(_) | CtraderError::Unauthorized => ErrorCode::PlatformUnavailable,
-            };
-            if code == ErrorCode::PlatformUnavailable {
-                // The token was not consumed as far as we know: let a retry use it.
-                if let Err(e) = state.store.token_claims.release(&token_hash).await {
-                    tracing::error!(error = %e, "token claim release failed");
-                }
-                tracing::warn!(error = %e, "one-time token resolution failed");
-            } else {
-                tracing::info!(code = code.code(), "one-time token refused");
-            }
-            return fail(state, headers, prefs, code);
-        }
+        Err(code) => return fail(state, headers, prefs, code),
     };
     // The name and currency are for display; the session works without them.
     let read = tokio::time::timeout_at(deadline, state.ctrader.trader(identity.login))
@@ -143,6 +129,49 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
     h.insert(header::SET_COOKIE, set_cookie(&state.settings, &id));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// cTrader's one-time token: resolved with cTrader, within the deadline.
+async fn with_ctrader(state: &AppState, token: &str, token_hash: &str, deadline: tokio::time::Instant) -> Result<OtIdentity, ErrorCode> {
+    let resolved = tokio::time::timeout_at(deadline, state.ctrader.resolve_ot(token))
+        .await
+        .unwrap_or_else(|_| Err(CtraderError::Unavailable("no answer before the exchange deadline".into())));
+    let e = match resolved {
+        Ok(identity) => return Ok(identity),
+        Err(e) => e,
+    };
+    let code = match &e {
+        CtraderError::NotFound | CtraderError::Rejected { .. } => ErrorCode::InvalidOtToken,
+        CtraderError::Gone => ErrorCode::TokenExpired,
+        CtraderError::NoUser | CtraderError::Protocol(_) => ErrorCode::UserNotFound,
+        CtraderError::Unavailable(_) | CtraderError::Unauthorized => ErrorCode::PlatformUnavailable,
+    };
+    if code == ErrorCode::PlatformUnavailable {
+        // The token was not consumed as far as we know: let a retry use it.
+        if let Err(e) = state.store.token_claims.release(token_hash).await {
+            tracing::error!(error = %e, "token claim release failed");
+        }
+        tracing::warn!(error = %e, "one-time token resolution failed");
+    } else {
+        tracing::info!(code = code.code(), "one-time token refused");
+    }
+    Err(code)
+}
+
+/// Full SSO: the token is one this server generated (4.4); checked here.
+async fn locally(state: &AppState, token: &str) -> Result<OtIdentity, ErrorCode> {
+    match crate::sso::service::redeem_screen_token(state, token).await {
+        Ok(user) => Ok(OtIdentity { user_id: user.user_id, trader_id: None, account_id: None, login: user.login, broker_name: None, email: Some(user.email) }),
+        Err(e) => {
+            let code = match e {
+                SsoError::OtExpired => ErrorCode::TokenExpired,
+                SsoError::Internal => ErrorCode::Internal,
+                _ => ErrorCode::InvalidOtToken,
+            };
+            tracing::info!(code = code.code(), "one-time token refused");
+            Err(code)
+        }
+    }
 }
 
 fn fail(state: &AppState, headers: &HeaderMap, prefs: Prefs, code: ErrorCode) -> Response {

@@ -9,6 +9,7 @@ mod control;
 mod faults;
 mod json;
 mod launcher;
+mod sso;
 mod state;
 
 pub use state::SimState;
@@ -33,6 +34,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
         .route("/faults", get(control::list_faults).post(control::set_fault).delete(control::clear_faults))
         .route("/faults/form", post(control::set_fault_form))
         .route("/faults/clear", post(control::clear_faults_form))
+        .route("/sso/first-login", post(sso::first_login))
+        .route("/sso/relogin", post(sso::relogin))
         .route("/launch", get(launcher::launch))
         .route("/", get(launcher::index))
         .with_state(state)

@@ -10,6 +10,16 @@ pub struct SimState {
     pub manager_login: u64,
     /// MD5 of the manager password, as cTrader compares it.
     pub hashed_password: String,
+    /// In Full SSO mode, the broker the simulator calls as cTrader.
+    pub broker: Option<BrokerPeer>,
+}
+
+/// The broker's `/oauth2` endpoints as cTrader reaches them.
+#[derive(Clone)]
+pub struct BrokerPeer {
+    pub base_url: String,
+    pub crm_password: String,
+    pub http: reqwest::Client,
 }
 
 impl SimState {
@@ -21,6 +31,18 @@ impl SimState {
             token_ttl_ms: token_ttl_seconds as i64 * 1000,
             manager_login,
             hashed_password: hex::encode(Md5::digest(manager_password.as_bytes())),
+            broker: None,
         })
+    }
+
+    /// Lets the simulator play cTrader's part of Full SSO against `base_url`.
+    pub fn with_broker(mut self, base_url: String, crm_password: String) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        self.broker = Some(BrokerPeer { base_url, crm_password, http });
+        self
     }
 }

@@ -5,10 +5,12 @@
 mod deposits;
 mod kyc;
 pub(crate) mod sqlite;
+mod sso;
 mod staff;
 
 pub use deposits::{CreditJob, DepositRecord, DepositStore, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
+pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{StaffRecord, StaffStore};
 
 use std::sync::Arc;
@@ -89,6 +91,7 @@ pub struct Store {
     pub deposits: Arc<dyn DepositStore>,
     pub staff: Arc<dyn StaffStore>,
     pub kyc: Arc<dyn KycStore>,
+    pub sso: Arc<dyn SsoStore>,
     health: Arc<dyn Health>,
 }
 
@@ -107,7 +110,7 @@ impl Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), health: db })
+        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), sso: db.clone(), health: db })
     } else {
         Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
     }

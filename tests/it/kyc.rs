@@ -9,9 +9,9 @@ use std::io::Cursor;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use broker_inapp::backoffice::{create_staff, Role};
+use broker_inapp::backoffice::Role;
 use broker_inapp::config::Settings;
-use common::{cookie_pair, spawn_with, TestApp};
+use common::{spawn_with, TestApp};
 use serde_json::{json, Value};
 
 const MAX: usize = 300_000;
@@ -248,17 +248,7 @@ async fn documents_are_the_owners_alone_and_photos_come_back_without_exif() {
 }
 
 async fn staff(app: &TestApp, email: &str, role: Role) -> String {
-    create_staff(&app.state.store, email, "a long staff password", role).await.unwrap();
-    let res = app
-        .http
-        .post(app.url("/backoffice/sign-in"))
-        .header("origin", app.base.clone())
-        .form(&[("email", email), ("password", "a long staff password")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    cookie_pair(&res)
+    common::staff_cookie(app, email, role).await
 }
 
 async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {

@@ -13,3 +13,4 @@ mod deposits;
 mod kyc;
 mod security;
 mod sessions;
+mod sso;

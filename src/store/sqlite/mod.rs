@@ -4,6 +4,7 @@
 mod deposits;
 mod kyc;
 mod sessions;
+mod sso;
 mod staff;
 mod token_claims;
 

@@ -136,3 +136,18 @@ pub fn real_ctrader(f: Figment, base_url: impl Into<String>) -> Figment {
     let f = Settings::with(f, "ctrader.base_url", base_url.into());
     Settings::with(f, "payments.sandbox_with_real_ctrader", true)
 }
+
+/// Creates a staff member with `role` and signs them in; returns the cookie.
+pub async fn staff_cookie(app: &TestApp, email: &str, role: broker_inapp::backoffice::Role) -> String {
+    broker_inapp::backoffice::create_staff(&app.state.store, email, "a long staff password", role).await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/backoffice/sign-in"))
+        .header("origin", app.base.clone())
+        .form(&[("email", email), ("password", "a long staff password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "staff sign-in");
+    cookie_pair(&res)
+}

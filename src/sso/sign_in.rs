@@ -1,0 +1,80 @@
+//! `/oauth2/sign-in`: the broker's own sign-in form, shown by the trading app
+//! on a first login (seed Flow 2, stages 1–7). A right email and password
+//! send the browser to `identity.app_redirect_url?code=…`, a one-time code
+//! that cTrader exchanges at 4.2.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use leptos::prelude::*;
+
+use crate::components::Frame;
+use crate::domain::{ErrorCode, Lang, PageContext};
+use crate::i18n::t;
+use crate::render::{document, error_page, html_response};
+use crate::session::{page_context, Prefs};
+use crate::state::AppState;
+
+fn context(state: &AppState, q: &HashMap<String, String>) -> PageContext {
+    let lang = q.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default();
+    page_context(state, Prefs { lang, ..Prefs::default() }, None)
+}
+
+fn page(state: &AppState, ctx: &PageContext, failed: bool) -> Response {
+    let lang = ctx.lang;
+    let title = t(lang, "sso.title");
+    let action = format!("/oauth2/sign-in?lang={}", lang.code());
+    let html = document(ctx, &state.css_href(), title.clone(), move || {
+        view! {
+            <Frame title=title.clone()>
+                <form method="post" action=action class="space-y-3 rounded-xl border border-border bg-surface p-4">
+                    <p class="text-muted">{t(lang, "sso.lead")}</p>
+                    {failed.then(|| view! { <p role="alert" class="text-danger font-medium" data-testid="sso-error">{t(lang, "sso.wrong")}</p> })}
+                    <label for="email" class="block font-medium">{t(lang, "sso.email")}</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required
+                        class="w-full rounded-lg border border-border bg-bg p-3"/>
+                    <label for="password" class="block font-medium">{t(lang, "sso.password")}</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required
+                        class="w-full rounded-lg border border-border bg-bg p-3"/>
+                    <button class="w-full rounded-lg min-h-11 bg-brand text-brand-contrast font-semibold">{t(lang, "sso.submit")}</button>
+                </form>
+            </Frame>
+        }
+        .into_any()
+    });
+    let mut res = html_response(if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK }, html);
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+pub async fn form(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    page(&state, &context(&state, &q), false)
+}
+
+pub async fn submit(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, Form(form): Form<HashMap<String, String>>) -> Response {
+    let ctx = context(&state, &q);
+    let (email, password) = (form.get("email").cloned().unwrap_or_default(), form.get("password").cloned().unwrap_or_default());
+    if email.len() > 254 || password.len() > 1024 {
+        return page(&state, &ctx, true);
+    }
+    match super::service::sign_in(&state, &email, &password).await {
+        Ok(Some(code)) => {
+            let target = &state.settings.identity.app_redirect_url;
+            let sep = if target.contains('?') { '&' } else { '?' };
+            match HeaderValue::from_str(&format!("{target}{sep}code={code}")) {
+                Ok(location) => {
+                    let mut res = StatusCode::SEE_OTHER.into_response();
+                    res.headers_mut().insert(header::LOCATION, location);
+                    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    res
+                }
+                Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
+            }
+        }
+        Ok(None) => page(&state, &ctx, true),
+        Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
+    }
+}
