@@ -23,6 +23,7 @@ pub struct Settings {
     pub payments: PaymentsSection,
     pub kyc: KycSection,
     pub identity: IdentitySection,
+    pub actions: ActionsSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -148,6 +149,57 @@ pub struct IdentitySection {
     /// Where the sign-in page sends the trader, with `?code=`, after a first login.
     pub app_redirect_url: String,
 }
+
+/// The broker's own actions (`/inapp/action?actionType=…`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionsSection {
+    /// Signs the identity assertion a hand-off action carries (HS256).
+    pub handoff_secret: String,
+    pub handoff_ttl_seconds: u64,
+    pub types: std::collections::BTreeMap<String, ActionSettings>,
+}
+
+/// Text in several languages: `{ en = "…", de = "…" }`; English is required.
+pub type Translated = std::collections::BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionSettings {
+    /// `form` or `handoff`.
+    pub kind: String,
+    pub title: Translated,
+    pub text: Translated,
+    #[serde(default)]
+    pub fields: Vec<ActionFieldSettings>,
+    /// For `handoff`: where the trader goes, with the assertion posted along.
+    #[serde(default)]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionFieldSettings {
+    pub name: String,
+    /// text, textarea, amount, choice, email, phone
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub required: bool,
+    pub label: Translated,
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    #[serde(default)]
+    pub max_amount: Option<String>,
+    #[serde(default)]
+    pub options: Vec<ActionOptionSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionOptionSettings {
+    pub value: String,
+    pub label: Translated,
+}
+
+/// The development hand-off secret; refused in production.
+pub const DEV_HANDOFF_SECRET: &str = "development-handoff-secret-change-me-0123456789";
 
 /// The development CRM password (`simulator.crm_password`'s default); refused in production.
 pub const DEV_CRM_PASSWORD: &str = "simulator-crm-password";
@@ -334,11 +386,11 @@ pub enum ConfigError {
     #[error("configuration: {0}")]
     Parse(String),
     #[error("configuration key `{key}`: {problem}")]
-    Invalid { key: &'static str, problem: String },
+    Invalid { key: String, problem: String },
 }
 
-fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key, problem: problem.into() }
+fn invalid(key: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.to_string(), problem: problem.into() }
 }
 
 /// The variables cargo-leptos sets when it serves the app; they win over the file
@@ -452,7 +504,77 @@ impl Settings {
         }
         self.validate_deposits()?;
         self.validate_kyc()?;
-        self.validate_identity()
+        self.validate_identity()?;
+        self.validate_actions()
+    }
+
+    fn validate_actions(&self) -> Result<(), ConfigError> {
+        let a = &self.actions;
+        if a.handoff_secret.len() < 32 {
+            return Err(invalid("actions.handoff_secret", "must be at least 32 characters"));
+        }
+        if self.server.mode == Mode::Production && a.handoff_secret == DEV_HANDOFF_SECRET {
+            return Err(invalid("actions.handoff_secret", "is the development secret; production needs its own"));
+        }
+        if !(10..=600).contains(&a.handoff_ttl_seconds) {
+            return Err(invalid("actions.handoff_ttl_seconds", "must be between 10 and 600"));
+        }
+        let name_ok = |n: &str| !n.is_empty() && n.len() <= 40 && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        for (key, t) in &a.types {
+            let at = |k: &str| format!("actions.types.{key}.{k}");
+            if !name_ok(key) {
+                return Err(invalid(&format!("actions.types.{key}"), "action names use a-z, 0-9 and _ only"));
+            }
+            for (what, text) in [("title", &t.title), ("text", &t.text)] {
+                if text.get("en").is_none_or(|s| s.trim().is_empty()) {
+                    return Err(invalid(&at(&format!("{what}.en")), "English is required (other languages fall back to it)"));
+                }
+            }
+            match t.kind.as_str() {
+                "form" => {
+                    if t.fields.is_empty() {
+                        return Err(invalid(&at("fields"), "a form needs at least one field"));
+                    }
+                    let mut seen = std::collections::BTreeSet::new();
+                    for (i, f) in t.fields.iter().enumerate() {
+                        let fk = |k: &str| at(&format!("fields[{i}].{k}"));
+                        if !name_ok(&f.name) || !seen.insert(f.name.clone()) {
+                            return Err(invalid(&fk("name"), "a unique name of a-z, 0-9 and _"));
+                        }
+                        let Some(kind) = crate::domain::action::FieldKind::parse(&f.kind) else {
+                            return Err(invalid(&fk("type"), "one of text, textarea, amount, choice, email, phone"));
+                        };
+                        if f.label.get("en").is_none_or(|s| s.trim().is_empty()) {
+                            return Err(invalid(&fk("label.en"), "English is required"));
+                        }
+                        if kind == crate::domain::action::FieldKind::Choice && f.options.is_empty() {
+                            return Err(invalid(&fk("options"), "a choice needs options"));
+                        }
+                        if let Some(max) = &f.max_amount {
+                            if max.parse::<rust_decimal::Decimal>().map_or(true, |d| d <= rust_decimal::Decimal::ZERO) {
+                                return Err(invalid(&fk("max_amount"), "a positive decimal, for example \"50000.00\""));
+                            }
+                        }
+                        if f.max_length == Some(0) {
+                            return Err(invalid(&fk("max_length"), "must be at least 1"));
+                        }
+                        for (j, o) in f.options.iter().enumerate() {
+                            if o.value.trim().is_empty() || o.label.get("en").is_none_or(|s| s.trim().is_empty()) {
+                                return Err(invalid(&fk(&format!("options[{j}]")), "needs a value and an English label"));
+                            }
+                        }
+                    }
+                }
+                "handoff" => {
+                    let ok = url::Url::parse(&t.url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
+                    if !ok {
+                        return Err(invalid(&at("url"), "a hand-off needs an http(s) URL"));
+                    }
+                }
+                _ => return Err(invalid(&at("kind"), "\"form\" or \"handoff\"")),
+            }
+        }
+        Ok(())
     }
 
     fn validate_identity(&self) -> Result<(), ConfigError> {

@@ -51,6 +51,12 @@ pub enum AppError {
     PaymentUnavailable,
     #[error("not found")]
     NotFound,
+    /// The `actionType` in the link is not one the broker configured.
+    #[error("unknown action type")]
+    UnknownAction,
+    /// A form action's fields that break their rules: `(field, error)` for each.
+    #[error("invalid fields")]
+    InvalidFields(Vec<(String, crate::domain::action::FieldError)>),
     /// The request could not be decoded or sent (network down, bad body).
     #[error("request failed: {0}")]
     Transport(String),
@@ -80,6 +86,8 @@ impl AppError {
             AppError::AlreadySubmitted => t(lang, "error.already_submitted.body"),
             AppError::InvalidDetails(_) => t(lang, "kyc.error.check_fields"),
             AppError::KycClosed => t(lang, "kyc.error.closed"),
+            AppError::UnknownAction => t(lang, "action.unknown"),
+            AppError::InvalidFields(_) => t(lang, "action.error.check_fields"),
             AppError::PaymentUnavailable => t(lang, "error.payment_unavailable.body"),
             AppError::NotFound => t(lang, "error.deposit_not_found.body"),
             AppError::Forbidden => t(lang, "error.forbidden.body"),
@@ -96,9 +104,9 @@ impl AppError {
         match self {
             AppError::SessionExpired => 401,
             AppError::Forbidden | AppError::AccountNotYours => 403,
-            AppError::NotFound => 404,
+            AppError::NotFound | AppError::UnknownAction => 404,
             AppError::AlreadySubmitted | AppError::KycClosed => 409,
-            AppError::InvalidDetails(_) => 422,
+            AppError::InvalidDetails(_) | AppError::InvalidFields(_) => 422,
             AppError::InvalidAmount(_) | AppError::CurrencyNotSupported(_) => 422,
             AppError::InvalidRequest | AppError::Transport(_) => 400,
             AppError::PlatformUnavailable | AppError::PaymentUnavailable => 503,

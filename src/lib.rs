@@ -16,6 +16,8 @@ pub mod screens;
 pub mod server;
 
 #[cfg(feature = "ssr")]
+pub mod actions;
+#[cfg(feature = "ssr")]
 pub mod backoffice;
 #[cfg(feature = "ssr")]
 pub mod config;

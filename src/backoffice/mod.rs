@@ -4,6 +4,7 @@
 //! for review, which an admin can send back to the crediting worker; the KYC
 //! queue and cases for compliance. The support inbox arrives with its issue.
 
+mod actions;
 mod auth;
 mod kyc;
 mod pages;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/backoffice/kyc/{login}/{verdict}", post(kyc::decide_case))
         .route("/backoffice/kyc/documents/{id}", get(kyc::document_file))
         .route("/backoffice/kyc/documents/{id}/{verdict}", post(kyc::decide_document))
+        .route("/backoffice/requests", get(actions::list))
         .route("/backoffice/sso", get(sso::tokens))
         .route("/backoffice/sso/tokens/{id}/revoke", post(sso::revoke))
 }

@@ -42,6 +42,7 @@ pub(super) fn Shell(title: String, children: Children) -> impl IntoView {
                 <nav class="ms-auto flex gap-4" aria-label=t(ctx.lang, "backoffice.title")>
                     <a href="/backoffice" class="underline">{t(ctx.lang, "backoffice.nav_deposits")}</a>
                     <a href="/backoffice/kyc" class="underline" data-testid="nav-kyc">{t(ctx.lang, "backoffice.nav_kyc")}</a>
+                    <a href="/backoffice/requests" class="underline" data-testid="nav-requests">{t(ctx.lang, "backoffice.nav_requests")}</a>
                     <a href="/backoffice/sso" class="underline" data-testid="nav-sso">{t(ctx.lang, "backoffice.nav_sso")}</a>
                 </nav>
             </header>

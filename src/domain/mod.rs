@@ -2,6 +2,7 @@
 //! strings cTrader puts in the URL and falls back to a safe default rather than
 //! failing ("parse, don't validate").
 
+pub mod action;
 mod deposit;
 pub mod kyc;
 mod lang;

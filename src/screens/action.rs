@@ -1,9 +1,260 @@
+//! `/inapp/action?actionType=…`: one of the broker's configured actions. A
+//! form (checked in the browser with the server's rules, then stored), or a
+//! hand-off button that posts a signed assertion to the broker's page in the
+//! same window. An action type the broker did not configure gets a clear page.
+
+use std::collections::BTreeMap;
+
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-use super::skeleton::Skeleton;
+use crate::components::{use_page, AccountDetails, Frame};
+use crate::domain::action::{validate_action, ActionField, ActionKind, ActionView, FieldError, FieldKind};
+use crate::domain::Lang;
+use crate::errors::AppError;
+use crate::i18n::{t, t_with};
+use crate::server::action::{load_action, start_handoff, submit_action};
 
-/// `/inapp/action?actionType=…`: the broker's own actions are their own issue.
+fn field_message(lang: Lang, e: &FieldError) -> String {
+    match e.i18n() {
+        (key, None) => t(lang, key),
+        (key, Some((name, value))) => t_with(lang, key, &[(name, &value)]),
+    }
+}
+
 #[component]
 pub fn ActionScreen() -> impl IntoView {
-    view! { <Skeleton key="action"/> }
+    let lang = use_page().lang;
+    let title = t(lang, "screen.action.title");
+    let action_type = use_query_map().read_untracked().get("actionType").unwrap_or_default();
+    let data = Resource::new(move || action_type.clone(), load_action);
+    view! {
+        <Title text=title.clone()/>
+        <Frame title=title>
+            <AccountDetails/>
+            <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <Action view=v/> }.into_any(),
+                        Err(AppError::UnknownAction) => view! {
+                            <div role="alert" data-testid="action-unknown" class="rounded-xl border border-border bg-surface p-4 space-y-2">
+                                <h2 class="text-lg font-semibold">{t(lang, "action.unknown_title")}</h2>
+                                <p>{t(lang, "action.unknown")}</p>
+                            </div>
+                        }.into_any(),
+                        Err(e) => view! {
+                            <div role="alert" data-testid="action-error" class="rounded-xl border border-border bg-surface p-4 text-danger">{e.user_message(lang)}</div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Frame>
+    }
+}
+
+#[component]
+fn Action(view: ActionView) -> impl IntoView {
+    let body = match view.kind {
+        ActionKind::Form => view! { <ActionForm view=view.clone()/> }.into_any(),
+        ActionKind::Handoff => view! { <Handoff action_type=view.action_type.clone()/> }.into_any(),
+    };
+    view! {
+        <section class="space-y-2" data-testid="action" data-type=view.action_type.clone()>
+            <h2 class="text-lg font-semibold" data-testid="action-title">{view.title.clone()}</h2>
+            <p class="text-muted">{view.text.clone()}</p>
+        </section>
+        {body}
+    }
+}
+
+/// Reads the form's fields from the page, so what was typed before the page
+/// turned interactive counts too.
+#[cfg(feature = "hydrate")]
+fn form_values(ev: &SubmitEvent, fields: &[ActionField]) -> BTreeMap<String, String> {
+    use wasm_bindgen::JsCast;
+    let mut values = BTreeMap::new();
+    let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+    if let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) {
+        for f in fields {
+            if let Some(v) = data.get(&f.name).as_string() {
+                values.insert(f.name.clone(), v);
+            }
+        }
+    }
+    values
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn form_values(_: &SubmitEvent, _: &[ActionField]) -> BTreeMap<String, String> {
+    BTreeMap::new()
+}
+
+#[component]
+fn ActionForm(view: ActionView) -> impl IntoView {
+    let lang = use_page().lang;
+    let errors = RwSignal::new(BTreeMap::<String, FieldError>::new());
+    let sending = RwSignal::new(false);
+    let done = RwSignal::new(None::<String>);
+    let failure = RwSignal::new(None::<AppError>);
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    let fields = view.fields.clone();
+    let action_type = view.action_type.clone();
+    let on_submit = {
+        let fields = fields.clone();
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            if sending.get_untracked() {
+                return;
+            }
+            let values = form_values(&ev, &fields);
+            if let Err(found) = validate_action(&fields, &values) {
+                errors.set(found.into_iter().collect());
+                return;
+            }
+            errors.set(BTreeMap::new());
+            failure.set(None);
+            sending.set(true);
+            let action_type = action_type.clone();
+            spawn_local(async move {
+                match submit_action(action_type, values).await {
+                    Ok(id) => done.set(Some(id)),
+                    Err(AppError::InvalidFields(found)) => errors.set(found.into_iter().collect()),
+                    Err(e) => failure.set(Some(e)),
+                }
+                sending.set(false);
+            });
+        }
+    };
+    let controls = fields
+        .into_iter()
+        .map(|f| {
+            let name = f.name.clone();
+            let id = format!("action-{name}");
+            let error_id = format!("action-error-{name}");
+            let key = name.clone();
+            let error = move || errors.get().get(&key).map(|e| field_message(lang, e));
+            let key = name.clone();
+            let invalid = move || errors.get().contains_key(&key).to_string();
+            let class = "w-full rounded-lg border border-border bg-surface px-3 py-3 focus-visible:outline-2 focus-visible:outline-brand";
+            let maxlength = f.max_length.to_string();
+            let control = match f.kind {
+                FieldKind::Choice => view! {
+                    <select id=id.clone() name=name.clone() class=class aria-describedby=error_id.clone() aria-invalid=invalid required=f.required>
+                        <option value="">{t(lang, "kyc.choose")}</option>
+                        {f.options.iter().map(|(v, label)| view! { <option value=v.clone()>{label.clone()}</option> }).collect_view()}
+                    </select>
+                }
+                .into_any(),
+                FieldKind::Textarea => view! {
+                    <textarea id=id.clone() name=name.clone() rows="4" maxlength=maxlength class=class aria-describedby=error_id.clone()
+                        aria-invalid=invalid required=f.required></textarea>
+                }
+                .into_any(),
+                kind => {
+                    let (input_type, mode, autocomplete) = match kind {
+                        FieldKind::Amount => ("text", "decimal", "off"),
+                        FieldKind::Email => ("email", "email", "email"),
+                        FieldKind::Phone => ("tel", "tel", "tel"),
+                        _ => ("text", "text", "off"),
+                    };
+                    view! {
+                        <input id=id.clone() name=name.clone() type=input_type inputmode=mode autocomplete=autocomplete maxlength=maxlength class=class
+                            aria-describedby=error_id.clone() aria-invalid=invalid required=f.required/>
+                    }
+                    .into_any()
+                }
+            };
+            view! {
+                <div class="space-y-1">
+                    <label for=id class="block font-medium">{f.label.clone()}</label>
+                    {control}
+                    <p id=error_id.clone() data-testid=error_id class="text-sm font-medium text-danger" role="alert">{error}</p>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        {move || done.get().map(|reference| view! {
+            <p role="status" data-testid="action-done" class="rounded-xl border border-border bg-surface p-4 font-medium">
+                {t_with(lang, "action.sent", &[("reference", &reference)])}
+            </p>
+        })}
+        <form class="space-y-4" novalidate on:submit=on_submit hidden=move || done.get().is_some()>
+            {controls}
+            <p role="alert" class="text-sm font-medium text-danger" data-testid="action-form-error">{move || failure.get().map(|e| e.user_message(lang))}</p>
+            <button type="submit" data-testid="action-submit"
+                class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
+                disabled=move || !ready.get() || sending.get() aria-busy=move || sending.get().to_string()>
+                {move || if sending.get() { t(lang, "action.sending") } else { t(lang, "action.send") }}
+            </button>
+        </form>
+    }
+}
+
+/// Posts the assertion to the broker's page in this window (no pop-up).
+#[cfg(feature = "hydrate")]
+fn post_to(url: &str, assertion: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return false };
+    let build = || -> Option<()> {
+        let form = doc.create_element("form").ok()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
+        form.set_method("post");
+        form.set_action(url);
+        let input = doc.create_element("input").ok()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+        input.set_type("hidden");
+        input.set_name("assertion");
+        input.set_value(assertion);
+        form.append_child(&input).ok()?;
+        doc.body()?.append_child(&form).ok()?;
+        form.submit().ok()
+    };
+    build().is_some()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn post_to(_: &str, _: &str) -> bool {
+    false
+}
+
+#[component]
+fn Handoff(action_type: String) -> impl IntoView {
+    let lang = use_page().lang;
+    let going = RwSignal::new(false);
+    let failure = RwSignal::new(None::<AppError>);
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    let go = move |_| {
+        if going.get_untracked() {
+            return;
+        }
+        going.set(true);
+        failure.set(None);
+        let action_type = action_type.clone();
+        spawn_local(async move {
+            match start_handoff(action_type).await {
+                Ok((url, assertion)) => {
+                    if !post_to(&url, &assertion) {
+                        failure.set(Some(AppError::Internal));
+                        going.set(false);
+                    }
+                }
+                Err(e) => {
+                    failure.set(Some(e));
+                    going.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <p role="alert" class="text-sm font-medium text-danger" data-testid="action-form-error">{move || failure.get().map(|e| e.user_message(lang))}</p>
+        <button type="button" data-testid="action-continue" on:click=go
+            class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
+            disabled=move || !ready.get() || going.get()>
+            {t(lang, "action.continue")}
+        </button>
+    }
 }

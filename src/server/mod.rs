@@ -3,5 +3,6 @@
 //! calls a plain service.
 
 pub mod account;
+pub mod action;
 pub mod deposit;
 pub mod kyc;

@@ -2,12 +2,14 @@
 //! (PostgreSQL is next) is a new module implementing them, not a rewrite.
 //! Only `sqlite/` exists today; [`connect`] picks the backend from the URL.
 
+mod actions;
 mod deposits;
 mod kyc;
 pub(crate) mod sqlite;
 mod sso;
 mod staff;
 
+pub use actions::{ActionStore, SubmissionRecord};
 pub use deposits::{CreditJob, DepositRecord, DepositStore, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
@@ -92,6 +94,7 @@ pub struct Store {
     pub staff: Arc<dyn StaffStore>,
     pub kyc: Arc<dyn KycStore>,
     pub sso: Arc<dyn SsoStore>,
+    pub actions: Arc<dyn ActionStore>,
     health: Arc<dyn Health>,
 }
 
@@ -110,7 +113,7 @@ impl Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), sso: db.clone(), health: db })
+        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), sso: db.clone(), actions: db.clone(), health: db })
     } else {
         Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
     }

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod actions;
 mod backoffice;
 mod crash_restart;
 mod credit_faults;

@@ -1,6 +1,7 @@
 //! The SQLite backend: the embedded default. WAL mode and a busy timeout let
 //! concurrent requests write without "database is locked" errors.
 
+mod actions;
 mod deposits;
 mod kyc;
 mod sessions;

@@ -1,0 +1,80 @@
+//! Submissions of the broker's form actions ("Requests"), newest first, for
+//! support staff and admins.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use leptos::prelude::*;
+
+use super::auth::{self, Role};
+use super::pages::{internal, page, redirect, Shell};
+use crate::domain::{format_timestamp, ErrorCode};
+use crate::i18n::t;
+use crate::render::{document, error_page, html_response};
+use crate::state::AppState;
+
+pub async fn list(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let ctx = page(&state, &q);
+    match auth::current(&state, &headers).await {
+        Ok(Some(s)) if matches!(Role::parse(&s.role), Some(Role::Support | Role::Admin)) => {}
+        Ok(Some(_)) => return error_page(&ctx, &state.css_href(), ErrorCode::Forbidden),
+        Ok(None) => return redirect("/backoffice/sign-in"),
+        Err(e) => return internal(&state, &ctx, e),
+    }
+    let rows = match state.store.actions.submissions(200).await {
+        Ok(r) => r,
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    let lang = ctx.lang;
+    let title = t(lang, "backoffice.requests_title");
+    let titles: BTreeMap<String, String> =
+        state.settings.actions.types.iter().map(|(k, a)| (k.clone(), a.title.get(lang.code()).or_else(|| a.title.get("en")).cloned().unwrap_or_else(|| k.clone()))).collect();
+    let html = document(&ctx, &state.css_href(), title.clone(), move || {
+        view! {
+            <Shell title=title.clone()>
+                {if rows.is_empty() {
+                    view! { <p class="text-muted">{t(lang, "backoffice.requests_none")}</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
+                            <table class="w-full text-sm">
+                                <thead><tr>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_when")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_type")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_login")}</th>
+                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.requests_fields")}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|r| {
+                                        let fields: BTreeMap<String, String> = serde_json::from_str(&r.fields).unwrap_or_default();
+                                        let kind = titles.get(&r.action_type).cloned().unwrap_or_else(|| r.action_type.clone());
+                                        view! {
+                                            <tr class="border-t border-border align-top" data-testid="bo-request" data-type=r.action_type.clone() data-login=r.login.to_string()>
+                                                <td class="p-2 whitespace-nowrap">{format_timestamp(r.created_at)}</td>
+                                                <td class="p-2">{kind}<br/><span class="text-muted text-xs">{r.id.clone()}</span></td>
+                                                <td class="p-2">{r.login}</td>
+                                                <td class="p-2">
+                                                    <dl class="grid grid-cols-[auto_1fr] gap-x-3">
+                                                        {fields.into_iter().map(|(k, v)| view! {
+                                                            <dt class="text-muted">{k}</dt><dd class="whitespace-pre-wrap break-words">{v}</dd>
+                                                        }).collect_view()}
+                                                    </dl>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }}
+            </Shell>
+        }
+        .into_any()
+    });
+    let mut res = html_response(StatusCode::OK, html);
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
