@@ -659,6 +659,45 @@ mod tests {
         assert!(err.contains("payments.provider"), "{err}");
     }
 
+    fn error_of(f: Figment) -> String {
+        Settings::from_figment(f).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn full_sso_settings_are_checked_by_name() {
+        let sso = Settings::with(Settings::defaults(), "identity.mode", "full_sso");
+        assert!(Settings::from_figment(sso.clone()).is_ok(), "the shipped development hash works");
+        let err = error_of(Settings::with(sso.clone(), "identity.crm_password_hash", "plain-text-password"));
+        assert!(err.contains("identity.crm_password_hash") && err.contains("argon2"), "{err}");
+        let err = error_of(Settings::with(sso.clone(), "identity.crm_token_ttl_hours", 24));
+        assert!(err.contains("identity.crm_token_ttl_hours"), "{err}");
+        let err = error_of(Settings::with(sso.clone(), "identity.one_time_ttl_seconds", 600));
+        assert!(err.contains("identity.one_time_ttl_seconds"), "{err}");
+        // Production refuses the development password's hash (checked on its own:
+        // production also refuses the sandbox provider first).
+        let mut prod = Settings::from_figment(sso).unwrap();
+        prod.server.mode = Mode::Production;
+        let err = prod.validate_identity().unwrap_err().to_string();
+        assert!(err.contains("identity.crm_password_hash") && err.contains("development"), "{err}");
+        prod.identity.crm_password_hash = crate::security::password::hash_password("a real production password");
+        assert!(prod.validate_identity().is_ok());
+        prod.actions.handoff_secret = DEV_HANDOFF_SECRET.into();
+        assert!(prod.validate_actions().unwrap_err().to_string().contains("actions.handoff_secret"));
+    }
+
+    #[test]
+    fn action_settings_are_checked_by_name() {
+        let f = Settings::with(Settings::defaults(), "actions.types.withdraw.fields", serde_json::json!([{ "name": "amount", "type": "money", "label": { "en": "Amount" } }]));
+        let err = error_of(f);
+        assert!(err.contains("actions.types.withdraw.fields[0].type"), "{err}");
+        let f = Settings::with(Settings::defaults(), "actions.types.portal", serde_json::json!({ "kind": "handoff", "url": "javascript:alert(1)", "title": { "en": "Portal" }, "text": { "en": "Go" } }));
+        assert!(error_of(f).contains("actions.types.portal.url"));
+        let f = Settings::with(Settings::defaults(), "actions.types.quiz", serde_json::json!({ "kind": "form", "title": { "de": "Quiz" }, "text": { "en": "?" }, "fields": [] }));
+        assert!(error_of(f).contains("actions.types.quiz.title.en"));
+        let f = Settings::with(Settings::defaults(), "actions.handoff_secret", "short");
+        assert!(error_of(f).contains("actions.handoff_secret"));
+    }
+
     #[test]
     fn a_real_ctrader_is_a_configuration_change_and_secrets_stay_out_of_debug() {
         let f = Settings::with(Settings::defaults(), "ctrader.base_url", "https://ctrader.example");

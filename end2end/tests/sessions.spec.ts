@@ -35,8 +35,12 @@ for (const screen of SCREENS) {
       // Only the hydrated WASM can open the details and call the server function.
       const toggle = page.getByTestId('details-toggle');
       await expect(toggle).toHaveAttribute('aria-expanded', 'false');
-      await toggle.click();
-      await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+      // A click that lands before the WASM has taken over does nothing: click
+      // again until the hydrated page answers.
+      await expect(async () => {
+        await toggle.click();
+        await expect(toggle).toHaveAttribute('aria-expanded', 'true', { timeout: 1_000 });
+      }).toPass({ timeout: 20_000 });
       await expect(page.getByTestId('balance')).toHaveText('1000.00 USD');
       await expect(page.getByTestId('user-id')).not.toBeEmpty();
     }

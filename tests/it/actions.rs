@@ -74,8 +74,10 @@ async fn unknown_action_types_and_wrong_kinds_are_refused_clearly() {
     let res = app.http.post(app.url("/api/action/view")).header("origin", app.base.clone()).form(&[("action_type", "withdraw")]).send().await.unwrap();
     assert_eq!(res.status(), 401);
     // The screen itself renders the unknown type as a page, not an error status.
-    let page = app.get_with_cookie("/inapp/action?actionType=teleport", &cookie).await.text().await.unwrap();
-    assert!(page.contains("action-unknown"), "the unknown-action page");
+    let res = app.get_with_cookie("/inapp/action?actionType=teleport", &cookie).await;
+    assert_eq!(res.status(), 404);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("action-unknown") && page.contains("This action is not available"), "the unknown-action page");
 }
 
 #[tokio::test]
