@@ -117,6 +117,9 @@ async fn codes_access_tokens_and_one_time_tokens_follow_their_rules() {
     let crm = crm_token(&app).await;
     let crm = Some(crm.as_str());
 
+    // The sign-in form refuses a post from another site.
+    let res = app.http.post(app.url("/oauth2/sign-in")).header("sec-fetch-site", "cross-site").form(&[("email", "b@trader.example"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(res.status(), 403);
     // Wrong password on the sign-in page: no code.
     let res = sign_in(&app, "b@trader.example", "wrong password!!").await;
     assert_eq!(res.status(), 401);
