@@ -4,25 +4,22 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use leptos::prelude::*;
 
-use super::auth::{self, Role};
-use super::pages::{internal, page, redirect, Shell};
-use crate::domain::{format_timestamp, ErrorCode};
+use super::auth::Role;
+use super::pages::{internal, no_store, page, staff_with, Shell};
+use crate::domain::format_timestamp;
 use crate::i18n::t;
-use crate::render::{document, error_page, html_response};
+use crate::render::document;
 use crate::state::AppState;
 
 pub async fn list(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    let ctx = page(&state, &q);
-    match auth::current(&state, &headers).await {
-        Ok(Some(s)) if matches!(Role::parse(&s.role), Some(Role::Support | Role::Admin)) => {}
-        Ok(Some(_)) => return error_page(&ctx, &state.css_href(), ErrorCode::Forbidden),
-        Ok(None) => return redirect("/backoffice/sign-in"),
-        Err(e) => return internal(&state, &ctx, e),
+    if let Err(r) = staff_with(&state, &headers, &[Role::Support, Role::Admin]).await {
+        return r;
     }
+    let ctx = page(&state, &q);
     let rows = match state.store.actions.submissions(200).await {
         Ok(r) => r,
         Err(e) => return internal(&state, &ctx, e),
@@ -74,7 +71,5 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<HashMap<String,
         }
         .into_any()
     });
-    let mut res = html_response(StatusCode::OK, html);
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    no_store(html)
 }

@@ -6,35 +6,23 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use leptos::prelude::*;
 
-use super::auth::{self, Role};
-use super::pages::{internal, page, redirect, Shell};
+use super::auth::Role;
+use super::pages::{internal, no_store, page, staff_with, Shell};
 use crate::domain::{format_timestamp, ErrorCode, Lang};
 use crate::i18n::{t, t_with};
 use crate::kyc::service;
-use crate::render::{document, error_page, html_response};
+use crate::render::{document, error_page};
 use crate::state::AppState;
 use crate::store::{CaseDecision, KycWrite, StaffRecord};
 
 /// The signed-in compliance officer or admin, or the response to send instead.
 async fn reviewer(state: &AppState, headers: &HeaderMap) -> Result<StaffRecord, Response> {
-    let ctx = page(state, &HashMap::new());
-    match auth::current(state, headers).await {
-        Ok(Some(s)) if matches!(Role::parse(&s.role), Some(Role::Compliance | Role::Admin)) => Ok(s),
-        Ok(Some(_)) => Err(error_page(&ctx, &state.css_href(), ErrorCode::Forbidden)),
-        Ok(None) => Err(redirect("/backoffice/sign-in")),
-        Err(e) => Err(internal(state, &ctx, e)),
-    }
-}
-
-fn no_store(html: String) -> Response {
-    let mut res = html_response(StatusCode::OK, html);
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    staff_with(state, headers, &[Role::Compliance, Role::Admin]).await
 }
 
 pub async fn queue(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {

@@ -30,6 +30,25 @@ pub(super) fn internal(state: &AppState, ctx: &PageContext, e: impl std::fmt::Di
     error_page(ctx, &state.css_href(), ErrorCode::Internal)
 }
 
+/// The signed-in staff member if their role is one of `roles`; otherwise the
+/// response to send instead (sign-in page, or 403).
+pub(super) async fn staff_with(state: &AppState, headers: &HeaderMap, roles: &[Role]) -> Result<crate::store::StaffRecord, Response> {
+    let ctx = page(state, &HashMap::new());
+    match auth::current(state, headers).await {
+        Ok(Some(s)) if Role::parse(&s.role).is_some_and(|r| roles.contains(&r)) => Ok(s),
+        Ok(Some(_)) => Err(error_page(&ctx, &state.css_href(), ErrorCode::Forbidden)),
+        Ok(None) => Err(redirect("/backoffice/sign-in")),
+        Err(e) => Err(internal(state, &ctx, e)),
+    }
+}
+
+/// A back-office page: personal data, never cached.
+pub(super) fn no_store(html: String) -> Response {
+    let mut res = html_response(StatusCode::OK, html);
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 #[component]
 pub(super) fn Shell(title: String, children: Children) -> impl IntoView {
     let ctx = crate::components::use_page();

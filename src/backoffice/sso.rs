@@ -4,26 +4,20 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use leptos::prelude::*;
 
-use super::auth::{self, Role};
-use super::pages::{internal, page, Shell};
+use super::auth::Role;
+use super::pages::{internal, no_store, page, staff_with, Shell};
 use crate::domain::{format_timestamp, ErrorCode};
 use crate::i18n::t;
-use crate::render::{document, error_page, html_response};
+use crate::render::{document, error_page};
 use crate::state::AppState;
 use crate::store::StaffRecord;
 
 async fn admin(state: &AppState, headers: &HeaderMap) -> Result<StaffRecord, Response> {
-    let ctx = page(state, &HashMap::new());
-    match auth::current(state, headers).await {
-        Ok(Some(s)) if Role::parse(&s.role) == Some(Role::Admin) => Ok(s),
-        Ok(Some(_)) => Err(error_page(&ctx, &state.css_href(), ErrorCode::Forbidden)),
-        Ok(None) => Err(super::pages::redirect("/backoffice/sign-in")),
-        Err(e) => Err(internal(state, &ctx, e)),
-    }
+    staff_with(state, headers, &[Role::Admin]).await
 }
 
 pub async fn tokens(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
@@ -89,9 +83,7 @@ pub async fn tokens(State(state): State<AppState>, Query(q): Query<HashMap<Strin
         }
         .into_any()
     });
-    let mut res = html_response(StatusCode::OK, html);
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    no_store(html)
 }
 
 pub async fn revoke(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {

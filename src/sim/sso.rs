@@ -98,6 +98,17 @@ async fn remember(s: &SimState, user_id: i64, access: &str, inapp: Option<&str>)
     .map_err(internal)
 }
 
+/// The common end of both flows: keep the access token as the app would,
+/// then ask for a screen token (4.4).
+async fn screen_token(trail: &mut Trail, s: &SimState, peer: &BrokerPeer, crm: &str, auth: &Value, access: &str) -> Result<(i64, String), Response> {
+    let user_id = auth.get("userId").and_then(|u| u.as_i64()).ok_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_REPLY", "no userId"))?;
+    let inapp = text(auth, "inappToken");
+    remember(s, user_id, access, inapp.as_deref()).await?;
+    let generated = trail.call(peer, "/oauth2/onetime/generate", Some(crm), json!({ "userId": user_id, "inappToken": inapp })).await?;
+    let token = text(&generated, "token").ok_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_REPLY", "no token"))?;
+    Ok((user_id, token))
+}
+
 pub async fn first_login(State(s): State<SimState>, body: Bytes) -> Response {
     let req: FirstLogin = match parse(&body) {
         Ok(r) => r,
@@ -126,13 +137,8 @@ pub async fn first_login(State(s): State<SimState>, body: Bytes) -> Response {
     let flow = async {
         let crm = crm_token(&mut trail, peer).await?;
         let auth = trail.call(peer, "/oauth2/onetime/authorize", Some(&crm), json!({ "code": code })).await?;
-        let user_id = auth.get("userId").and_then(|u| u.as_i64()).ok_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_REPLY", "no userId"))?;
         let access = text(&auth, "accessToken").ok_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_REPLY", "no accessToken"))?;
-        let inapp = text(&auth, "inappToken");
-        remember(&s, user_id, &access, inapp.as_deref()).await?;
-        let generated = trail.call(peer, "/oauth2/onetime/generate", Some(&crm), json!({ "userId": user_id, "inappToken": inapp })).await?;
-        let token = text(&generated, "token").ok_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_REPLY", "no token"))?;
-        Ok::<_, Response>((user_id, token))
+        screen_token(&mut trail, &s, peer, &crm, &auth, &access).await
     };
     match flow.await {
         Ok((user_id, token)) => trail.done(user_id, &token, req.screen),
@@ -160,12 +166,7 @@ pub async fn relogin(State(s): State<SimState>, body: Bytes) -> Response {
     let flow = async {
         let crm = crm_token(&mut trail, peer).await?;
         let auth = trail.call(peer, "/oauth2/authorize", Some(&crm), json!({ "accessToken": access })).await?;
-        let user_id = auth.get("userId").and_then(|u| u.as_i64()).ok_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_REPLY", "no userId"))?;
-        let inapp = text(&auth, "inappToken");
-        remember(&s, user_id, &access, inapp.as_deref()).await?;
-        let generated = trail.call(peer, "/oauth2/onetime/generate", Some(&crm), json!({ "userId": user_id, "inappToken": inapp })).await?;
-        let token = text(&generated, "token").ok_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_REPLY", "no token"))?;
-        Ok::<_, Response>((user_id, token))
+        screen_token(&mut trail, &s, peer, &crm, &auth, &access).await
     };
     match flow.await {
         Ok((user_id, token)) => trail.done(user_id, &token, req.screen),
