@@ -112,9 +112,8 @@ pub struct UrlsSection {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BrokerSection {
-    pub name: String,
-    pub legal_entity: String,
-    pub logo_url: String,
+    /// The brand (names, logo, colours, font, footer): see `theme.toml`.
+    pub theme_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -486,12 +485,6 @@ impl Settings {
             if !(value.starts_with('/') || value.starts_with("https://") || value.starts_with("http://")) {
                 return Err(invalid(key, "must be a path starting with / or an http(s) URL"));
             }
-        }
-        if self.broker.name.trim().is_empty() {
-            return Err(invalid("broker.name", "must not be empty"));
-        }
-        if self.broker.legal_entity.trim().is_empty() {
-            return Err(invalid("broker.legal_entity", "must not be empty"));
         }
         if !(self.storage.database_url.starts_with("sqlite:") || self.storage.database_url.starts_with("postgres")) {
             return Err(invalid("storage.database_url", "must start with sqlite: (postgres: is planned)"));

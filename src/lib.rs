@@ -46,6 +46,8 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub mod telemetry;
 #[cfg(feature = "ssr")]
+pub mod theme;
+#[cfg(feature = "ssr")]
 pub mod time;
 
 /// The browser entry point: read the page context the server embedded, then

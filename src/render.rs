@@ -18,6 +18,8 @@ pub fn head_basics(page: &PageContext, css_href: &str) -> impl IntoView {
         <meta name="color-scheme" content=page.theme.as_str()/>
         <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
         <link rel="stylesheet" href=css_href.to_string()/>
+        // The broker's theme after the defaults, so its tokens win.
+        <link rel="stylesheet" href="/theme.css"/>
     }
 }
 

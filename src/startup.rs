@@ -44,6 +44,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("data directory {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
+    #[error("{0} (broker.theme_file)")]
+    Theme(#[from] crate::theme::ThemeError),
 }
 
 pub struct Application {
@@ -112,8 +114,10 @@ impl Application {
         let (payments, psp) = payment_provider(&settings, addr, css_href).await?;
         let documents = crate::kyc::LocalFiles::open(&settings.storage.data_dir)
             .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
+        let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;
         let state = AppState {
             documents: Arc::new(documents),
+            theme: Arc::new(theme),
             settings: Arc::new(settings),
             store,
             ctrader: Arc::new(ctrader),
@@ -175,6 +179,7 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
     let mut app = Router::new()
         .merge(screens)
         .route("/healthz", get(health))
+        .route("/theme.css", get(theme_css))
         .route("/done/{kind}", get(done))
         .route("/payments/webhook/sandbox", post(webhook::receive))
         .merge(crate::backoffice::router())
@@ -216,6 +221,15 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
             }),
         )
         .with_state(state)
+}
+
+/// The theme's tokens as CSS; revalidated on every load so an edit shows at once.
+async fn theme_css(State(state): State<AppState>) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")],
+        state.theme.current().css(),
+    )
+        .into_response()
 }
 
 async fn health(State(state): State<AppState>) -> Response {

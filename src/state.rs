@@ -22,6 +22,8 @@ pub struct AppState {
     pub credit_queued: Arc<tokio::sync::Notify>,
     /// KYC document files (local disk today; S3-compatible is another impl).
     pub documents: Arc<dyn crate::kyc::DocumentFiles>,
+    /// The broker's theme file, re-read when it changes.
+    pub theme: Arc<crate::theme::ThemeSource>,
     pub leptos_options: LeptosOptions,
 }
 

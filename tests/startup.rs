@@ -12,7 +12,22 @@ fn run(envs: &[(&str, &str)]) -> (i32, String) {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    finish(cmd)
+}
+
+/// Runs the command to its end; a server that starts instead of refusing is
+/// killed and fails the test rather than hanging it.
+fn finish(mut cmd: Command) -> (i32, String) {
+    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the server started instead of refusing its configuration");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -48,12 +63,23 @@ fn a_missing_configuration_file_is_named() {
 fn a_missing_setting_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml")).unwrap();
-    let without: String = text.lines().filter(|l| !l.starts_with("legal_entity")).map(|l| format!("{l}\n")).collect();
+    let without: String = text.lines().filter(|l| !l.starts_with("theme_file")).map(|l| format!("{l}\n")).collect();
     let path = dir.path().join("Leptos.toml");
     std::fs::write(&path, without).unwrap();
     let (code, err) = run(&[("INAPP_CONFIG", path.to_str().unwrap())]);
     assert_eq!(code, 2);
-    assert!(err.contains("legal_entity"), "{err}");
+    assert!(err.contains("theme_file"), "{err}");
+}
+
+#[test]
+fn a_bad_theme_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/theme.toml")).unwrap();
+    let path = dir.path().join("theme.toml");
+    std::fs::write(&path, text.replacen("brand = \"#1d4ed8\"", "brand = \"blue\"", 1)).unwrap();
+    let (code, err) = run(&[("INAPP_BROKER__THEME_FILE", path.to_str().unwrap())]);
+    assert_eq!(code, 2);
+    assert!(err.contains("colors.light.brand") && err.contains("broker.theme_file"), "{err}");
 }
 
 #[test]

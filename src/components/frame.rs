@@ -13,6 +13,7 @@ pub fn use_page() -> PageContext {
         source: Default::default(),
         broker_name: String::new(),
         legal_entity: String::new(),
+        footer: None,
         logo_url: String::new(),
         close_url: "/done/close".into(),
         simulator: false,
@@ -63,7 +64,7 @@ pub fn Frame(#[prop(into)] title: String, children: Children) -> impl IntoView {
                 {children()}
             </main>
             <footer class="px-4 py-3 text-xs text-muted border-t border-border text-center" data-testid="legal-entity">
-                {t_with(lang, "app.footer", &[("entity", &page.legal_entity)])}
+                {page.footer.clone().unwrap_or_else(|| t_with(lang, "app.footer", &[("entity", &page.legal_entity)]))}
             </footer>
         </div>
     }

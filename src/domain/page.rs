@@ -25,6 +25,8 @@ pub struct PageContext {
     pub broker_name: String,
     pub legal_entity: String,
     pub logo_url: String,
+    /// The theme's footer for this language, if it has one.
+    pub footer: Option<String>,
     pub close_url: String,
     /// True when the built-in cTrader simulator stands in for the platform.
     pub simulator: bool,

@@ -99,13 +99,15 @@ fn from_record(r: SessionRecord) -> Session {
 /// What the screen's frame shows: the broker's brand, the trader, the choices.
 pub fn page_context(state: &AppState, prefs: Prefs, session: Option<&Session>) -> PageContext {
     let s = &state.settings;
+    let brand = state.theme.current();
     PageContext {
         lang: prefs.lang,
         theme: prefs.theme,
         source: prefs.source,
-        broker_name: s.broker.name.clone(),
-        legal_entity: s.broker.legal_entity.clone(),
-        logo_url: s.broker.logo_url.clone(),
+        broker_name: brand.broker_name.clone(),
+        legal_entity: brand.legal_entity.clone(),
+        logo_url: brand.logo.clone(),
+        footer: brand.footer_for(prefs.lang),
         close_url: s.urls.close.clone(),
         simulator: s.uses_simulator(),
         trader: session.map(|sess| TraderView {

@@ -15,3 +15,4 @@ mod kyc;
 mod security;
 mod sessions;
 mod sso;
+mod theme;
