@@ -5,6 +5,10 @@ set -euo pipefail
 PORT="${1:-3100}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DATA="$(mktemp -d)"
+# A copy of the theme that the gallery test edits while the server runs.
+THEME="${2:-$DATA/theme.toml}"
+cp "$ROOT/theme.toml" "$THEME"
+export INAPP_BROKER__THEME_FILE="$THEME"
 export INAPP_LEPTOS__SITE_ADDR="127.0.0.1:$PORT"
 export INAPP_SERVER__PUBLIC_URL="http://127.0.0.1:$PORT"
 export INAPP_STORAGE__DATA_DIR="$DATA"

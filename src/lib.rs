@@ -24,6 +24,8 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod ctrader;
 #[cfg(feature = "ssr")]
+pub mod gallery;
+#[cfg(feature = "ssr")]
 pub mod kyc;
 #[cfg(feature = "ssr")]
 pub mod payments;

@@ -180,6 +180,8 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
         .merge(screens)
         .route("/healthz", get(health))
         .route("/theme.css", get(theme_css))
+        .route("/gallery", get(crate::gallery::index))
+        .route("/gallery/view", get(crate::gallery::view))
         .route("/done/{kind}", get(done))
         .route("/payments/webhook/sandbox", post(webhook::receive))
         .merge(crate::backoffice::router())

@@ -39,12 +39,7 @@ pub fn ActionScreen() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Action view=v/> }.into_any(),
-                        Err(AppError::UnknownAction) => view! {
-                            <div role="alert" data-testid="action-unknown" class="rounded-xl border border-border bg-surface p-4 space-y-2">
-                                <h2 class="text-lg font-semibold">{t(lang, "action.unknown_title")}</h2>
-                                <p>{t(lang, "action.unknown")}</p>
-                            </div>
-                        }.into_any(),
+                        Err(AppError::UnknownAction) => view! { <UnknownAction/> }.into_any(),
                         Err(e) => view! {
                             <div role="alert" data-testid="action-error" class="rounded-xl border border-border bg-surface p-4 text-danger">{e.user_message(lang)}</div>
                         }.into_any(),
@@ -55,10 +50,29 @@ pub fn ActionScreen() -> impl IntoView {
     }
 }
 
+/// What an `actionType` the broker did not configure shows.
 #[component]
-fn Action(view: ActionView) -> impl IntoView {
+pub(crate) fn UnknownAction() -> impl IntoView {
+    let lang = use_page().lang;
+    view! {
+        <div role="alert" data-testid="action-unknown" class="rounded-xl border border-border bg-surface p-4 space-y-2">
+            <h2 class="text-lg font-semibold">{t(lang, "action.unknown_title")}</h2>
+            <p>{t(lang, "action.unknown")}</p>
+        </div>
+    }
+}
+
+/// A state to show a form action in from the start (the designers' gallery).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActionPreview {
+    pub errors: BTreeMap<String, FieldError>,
+    pub done: Option<String>,
+}
+
+#[component]
+pub(crate) fn Action(view: ActionView, #[prop(optional)] preview: Option<ActionPreview>) -> impl IntoView {
     let body = match view.kind {
-        ActionKind::Form => view! { <ActionForm view=view.clone()/> }.into_any(),
+        ActionKind::Form => view! { <ActionForm view=view.clone() preview=preview.unwrap_or_default()/> }.into_any(),
         ActionKind::Handoff => view! { <Handoff action_type=view.action_type.clone()/> }.into_any(),
     };
     view! {
@@ -93,11 +107,11 @@ fn form_values(_: &SubmitEvent, _: &[ActionField]) -> BTreeMap<String, String> {
 }
 
 #[component]
-fn ActionForm(view: ActionView) -> impl IntoView {
+fn ActionForm(view: ActionView, preview: ActionPreview) -> impl IntoView {
     let lang = use_page().lang;
-    let errors = RwSignal::new(BTreeMap::<String, FieldError>::new());
+    let errors = RwSignal::new(preview.errors);
     let sending = RwSignal::new(false);
-    let done = RwSignal::new(None::<String>);
+    let done = RwSignal::new(preview.done);
     let failure = RwSignal::new(None::<AppError>);
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));

@@ -1,12 +1,12 @@
 //! One file per screen cTrader can open, plus the static pages (token errors,
 //! the success/failure/close landing pages) that render without hydration.
 
-mod action;
+pub(crate) mod action;
 mod chat;
-mod deposit;
+pub(crate) mod deposit;
 mod done;
 mod error_page;
-mod kyc;
+pub(crate) mod kyc;
 mod not_found;
 mod skeleton;
 

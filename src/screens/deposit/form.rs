@@ -11,13 +11,23 @@ use crate::server::deposit::start_deposit;
 /// The amount form. The browser checks the amount with the same parser the
 /// server uses; the button disables itself on the first submit, and the form's
 /// idempotency key makes any repeat the same payment anyway.
+/// A state to show the form in without a trader typing (the designers' gallery).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormPreview {
+    pub amount: String,
+    pub show_error: bool,
+    pub submitting: bool,
+}
+
 #[component]
-pub fn DepositFormView(form: DepositForm) -> impl IntoView {
+pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<FormPreview>) -> impl IntoView {
     let lang = use_page().lang;
     let rule = form.rule.clone();
     let currency = form.currency.clone();
     let digits = rule.digits;
-    let amount = RwSignal::new(String::new());
+    let preview = preview.unwrap_or_default();
+    let initial_amount = preview.amount.clone();
+    let amount = RwSignal::new(preview.amount.clone());
     // The field is left uncontrolled: what a trader typed before the WASM
     // arrived survives hydration and is read once the page is live.
     let input = NodeRef::<leptos::html::Input>::new();
@@ -30,9 +40,9 @@ pub fn DepositFormView(form: DepositForm) -> impl IntoView {
         }
     });
     let method = RwSignal::new(form.methods.first().cloned().unwrap_or_default());
-    let show_error = RwSignal::new(false);
+    let show_error = RwSignal::new(preview.show_error);
     let server_error = RwSignal::new(None::<AppError>);
-    let submitting = RwSignal::new(false);
+    let submitting = RwSignal::new(preview.submitting);
     let parsed = {
         let rule = rule.clone();
         Memo::new(move |_| parse_amount(&amount.get(), &rule))
@@ -88,7 +98,7 @@ pub fn DepositFormView(form: DepositForm) -> impl IntoView {
             <div class="space-y-1">
                 <label for="amount" class="block font-medium">{t(lang, "deposit.amount")}</label>
                 <div class="flex items-center gap-2 rounded-lg border border-border bg-surface px-3 focus-within:outline-2 focus-within:outline-brand">
-                    <input id="amount" name="amount" inputmode="decimal" autocomplete="off" data-testid="amount"
+                    <input id="amount" name="amount" inputmode="decimal" autocomplete="off" data-testid="amount" value=initial_amount
                         class="w-full bg-transparent py-3 text-lg outline-none"
                         aria-describedby="amount-limits amount-error"
                         aria-invalid=move || error_text().is_some().to_string()

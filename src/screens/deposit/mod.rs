@@ -2,9 +2,9 @@
 //! deposits; with `?deposit=…` (the return from the payment page), the live
 //! progress of that deposit until the browser goes to the success or failure URL.
 
-mod form;
+pub(crate) mod form;
 mod progress;
-mod recent;
+pub(crate) mod recent;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -44,9 +44,15 @@ fn form_values(_: &SubmitEvent) -> BTreeMap<String, String> {
 /// then saved (the server checks again). Saved details fill the form when the
 /// trader comes back.
 #[component]
-pub fn DetailsForm(view: RwSignal<KycView>, kyc_type: Option<String>) -> impl IntoView {
+pub fn DetailsForm(
+    view: RwSignal<KycView>,
+    kyc_type: Option<String>,
+    /// Errors to show from the start (the designers' gallery).
+    #[prop(optional)]
+    preview_errors: Option<BTreeMap<String, DetailError>>,
+) -> impl IntoView {
     let lang = use_page().lang;
-    let errors = RwSignal::new(BTreeMap::<String, DetailError>::new());
+    let errors = RwSignal::new(preview_errors.unwrap_or_default());
     let saving = RwSignal::new(false);
     let saved = RwSignal::new(false);
     let failure = RwSignal::new(None::<AppError>);

@@ -5,9 +5,10 @@
 mod details;
 mod status;
 mod steps;
-mod upload;
+pub(crate) mod upload;
 
 pub use status::KycStatusScreen;
+pub(crate) use status::KycStatus;
 pub use upload::KycUploadScreen;
 
 use leptos::prelude::*;
@@ -55,12 +56,16 @@ pub fn KycScreen() -> impl IntoView {
 }
 
 #[component]
-fn KycHome(initial: KycView, kyc_type: Option<String>) -> impl IntoView {
+pub(crate) fn KycHome(
+    initial: KycView,
+    kyc_type: Option<String>,
+    #[prop(optional)] preview_errors: Option<std::collections::BTreeMap<String, crate::domain::kyc::DetailError>>,
+) -> impl IntoView {
     let lang = use_page().lang;
     let current = RwSignal::new(initial);
     view! {
         <steps::KycSteps view=current/>
-        <details::DetailsForm view=current kyc_type/>
+        <details::DetailsForm view=current kyc_type preview_errors=preview_errors.unwrap_or_default()/>
         <nav class="space-y-2" aria-label=t(lang, "kyc.steps_label")>
             {move || current.get().requirements.into_iter().filter(|r| r.kind != "details").map(|r| {
                 let href = format!("/inapp/kyc/upload?documentType={}", r.kind);

@@ -32,7 +32,7 @@ pub fn KycStatusScreen() -> impl IntoView {
 /// a reviewer's decision shows without a reload (state lives in the
 /// database, so any instance answers the same).
 #[component]
-fn KycStatus(initial: KycView) -> impl IntoView {
+pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
     let lang = use_page().lang;
     let view = RwSignal::new(initial);
     Effect::new(move |_| {

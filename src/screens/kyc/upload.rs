@@ -78,11 +78,18 @@ pub fn KycUploadScreen() -> impl IntoView {
 }
 
 #[component]
-fn Uploader(view: KycView, doc_type: DocumentType) -> impl IntoView {
+pub(crate) fn Uploader(
+    view: KycView,
+    doc_type: DocumentType,
+    /// A phase (and preview) to show from the start (the designers' gallery).
+    #[prop(optional)]
+    preview_state: Option<(Phase, Option<Preview>)>,
+) -> impl IntoView {
     let lang = use_page().lang;
     let limits = view.limits;
-    let phase = RwSignal::new(Phase::Empty);
-    let preview = RwSignal::new(None::<Preview>);
+    let (first_phase, first_preview) = preview_state.unwrap_or((Phase::Empty, None));
+    let phase = RwSignal::new(first_phase);
+    let preview = RwSignal::new(first_preview);
     let file = browser::FileSlot::default();
     let choose = {
         let file = file.clone();

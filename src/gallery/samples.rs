@@ -1,0 +1,201 @@
+//! Sample data for the gallery and the view of each screen state, built
+//! from the screens' own components.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::components::Frame;
+use crate::config::Settings;
+use crate::domain::action::FieldError;
+use crate::domain::kyc::{CaseState, DetailError, DetailField, DocumentType, KycEvent, KycView, Requirement, RequirementState, UploadError, UploadLimits};
+use crate::domain::{AmountError, DepositForm, DepositState, DepositView, ErrorCode, Lang, TraderView};
+use crate::i18n::t;
+use crate::screens::action::{Action, ActionPreview, UnknownAction};
+use crate::screens::deposit::form::{DepositFormView, FormPreview};
+use crate::screens::deposit::recent::RecentDeposits;
+use crate::screens::kyc::upload::{Phase, Preview, Uploader};
+use crate::screens::kyc::{KycHome, KycStatus};
+use crate::screens::{DoneKind, DonePage, ErrorPage};
+
+/// An hour ago, in a fixed place: the gallery looks the same on every reload.
+const SAMPLE_MS: i64 = 1_795_000_000_000;
+
+pub fn trader() -> TraderView {
+    TraderView { name: Some("Alex Morgan".into()), login: 100_001, user_id: 4_100_001, trader_id: Some(7_100_001), account_id: Some(100_001), currency: Some("USD".into()) }
+}
+
+fn deposit_form(settings: &Settings, recent: Vec<DepositView>) -> DepositForm {
+    DepositForm {
+        login: 100_001,
+        currency: "USD".into(),
+        balance: Some(Decimal::new(125_050, 2)),
+        rule: settings.currency_rule("USD").expect("USD is configured"),
+        methods: settings.deposit.methods.clone(),
+        idempotency_key: "gallery-sample-key-0000000000".into(),
+        recent,
+    }
+}
+
+fn deposit(id: &str, minor: i64, state: DepositState, minutes_ago: i64) -> DepositView {
+    DepositView { id: id.into(), amount: Decimal::new(minor, 2), currency: "USD".into(), state, created_at_ms: SAMPLE_MS - minutes_ago * 60_000 }
+}
+
+fn requirement(kind: &str, state: RequirementState, reason: Option<&str>) -> Requirement {
+    Requirement { kind: kind.into(), state, reason: reason.map(String::from), file_name: None }
+}
+
+fn event(action: &str, subject: Option<&str>, minutes_ago: i64) -> KycEvent {
+    KycEvent { at_ms: SAMPLE_MS - minutes_ago * 60_000, action: action.into(), subject: subject.map(String::from), reason: None }
+}
+
+/// The KYC case in one of its states.
+fn kyc(state: &str) -> KycView {
+    use RequirementState::*;
+    let details: BTreeMap<String, String> = [("full_name", "Alex Morgan"), ("date_of_birth", "1988-05-14"), ("address", "12 Harbour Street, Limassol 3036"), ("country", "CY")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (case, reqs, timeline, note, filled): (CaseState, [RequirementState; 3], Vec<KycEvent>, Option<&str>, bool) = match state {
+        "empty" => (CaseState::NotStarted, [Missing, Missing, Missing], vec![], None, false),
+        "filled" => (CaseState::InProgress, [Uploaded, Missing, Missing], vec![event("details_saved", None, 5)], None, true),
+        "error" => (
+            CaseState::MoreInfo,
+            [Uploaded, Accepted, Rejected],
+            vec![event("details_saved", None, 90), event("document_uploaded", Some("identity"), 80), event("document_uploaded", Some("address"), 79), event("document_accepted", Some("identity"), 20), event("document_rejected", Some("address"), 19)],
+            None,
+            true,
+        ),
+        "in_progress" => (
+            CaseState::Submitted,
+            [Uploaded, Uploaded, Uploaded],
+            vec![event("details_saved", None, 30), event("document_uploaded", Some("identity"), 25), event("document_uploaded", Some("address"), 24)],
+            None,
+            true,
+        ),
+        _ => (
+            CaseState::Approved,
+            [Accepted, Accepted, Accepted],
+            vec![event("details_saved", None, 300), event("document_uploaded", Some("identity"), 290), event("document_uploaded", Some("address"), 289), event("approved", None, 10)],
+            None,
+            true,
+        ),
+    };
+    let reason = (state == "error").then_some("The bill is older than three months.");
+    KycView {
+        kyc_type: "standard".into(),
+        state: case,
+        fields: vec![DetailField::FullName, DetailField::DateOfBirth, DetailField::Address, DetailField::Country],
+        details: if filled { details } else { BTreeMap::new() },
+        requirements: vec![requirement("details", reqs[0], None), requirement("identity", reqs[1], None), requirement("address", reqs[2], reason)],
+        timeline,
+        note: note.map(String::from),
+        min_age: 18,
+        today: "2026-11-23".into(),
+        limits: UploadLimits { max_bytes: 10 * 1024 * 1024, min_bytes: 32 * 1024, max_side: 8000 },
+    }
+}
+
+/// The body of the gallery view for `screen` in `state`.
+pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> AnyView {
+    let title = |key: &str| t(lang, &format!("screen.{key}.title"));
+    match screen {
+        "deposit" => {
+            let (preview, recent) = match state {
+                "filled" => (FormPreview { amount: "250.00".into(), ..Default::default() }, vec![deposit("dep_2", 50_000, DepositState::Credited, 60 * 24)]),
+                "error" => (FormPreview { amount: "10.005".into(), show_error: true, ..Default::default() }, vec![]),
+                "in_progress" => (
+                    FormPreview { amount: "250.00".into(), submitting: true, ..Default::default() },
+                    vec![deposit("dep_3", 25_000, DepositState::Pending, 1), deposit("dep_2", 50_000, DepositState::Credited, 60 * 24)],
+                ),
+                "success" => return view! { <DonePage kind=DoneKind::Success/> }.into_any(),
+                _ => (FormPreview::default(), vec![]),
+            };
+            let form = deposit_form(settings, recent.clone());
+            view! {
+                <Frame title=title("deposit")>
+                    <DepositFormView form preview/>
+                    <RecentDeposits initial=recent/>
+                </Frame>
+            }
+            .into_any()
+        }
+        "kyc" => {
+            let errors = (state == "error").then(|| {
+                [("full_name", DetailError::Missing), ("date_of_birth", DetailError::Underage)].into_iter().map(|(k, e)| (k.to_string(), e)).collect::<BTreeMap<_, _>>()
+            });
+            let case = kyc(if state == "error" { "empty" } else { state });
+            view! {
+                <Frame title=title("kyc")>
+                    <p class="text-muted">{t(lang, "screen.kyc.lead")}</p>
+                    <KycHome initial=case kyc_type=None preview_errors=errors.unwrap_or_default()/>
+                </Frame>
+            }
+            .into_any()
+        }
+        "kyc_upload" => {
+            let pdf = Some(Preview::Pdf { name: "utility-bill.pdf".into(), pages: 2 });
+            let shown = match state {
+                "filled" => (Phase::Ready, pdf),
+                "error" => (Phase::Invalid(UploadError::TooSmall), None),
+                "in_progress" => (Phase::Uploading(40), pdf),
+                "success" => (Phase::Done, pdf),
+                _ => (Phase::Empty, None),
+            };
+            view! {
+                <Frame title=title("kyc_upload")>
+                    <p class="text-muted">{t(lang, "screen.kyc_upload.lead")}</p>
+                    <Uploader view=kyc("filled") doc_type=DocumentType::Address preview_state=shown/>
+                </Frame>
+            }
+            .into_any()
+        }
+        "kyc_status" => {
+            let case = kyc(state);
+            view! {
+                <Frame title=title("kyc_status")>
+                    <p class="text-muted">{t(lang, "screen.kyc_status.lead")}</p>
+                    <KycStatus initial=case/>
+                </Frame>
+            }
+            .into_any()
+        }
+        "action" => {
+            let body = match state {
+                "unknown" => view! { <UnknownAction/> }.into_any(),
+                "handoff" => match crate::actions::service::view(settings, "client_area", lang) {
+                    Ok(v) => view! { <Action view=v/> }.into_any(),
+                    Err(_) => view! { <UnknownAction/> }.into_any(),
+                },
+                _ => {
+                    let preview = match state {
+                        "error" => ActionPreview {
+                            errors: [("amount".to_string(), FieldError::Amount(AmountError::TooManyDecimals { digits: 2 })), ("method".to_string(), FieldError::Missing)].into_iter().collect(),
+                            done: None,
+                        },
+                        "success" => ActionPreview { done: Some("req_3f9c2a7be41d4c0f9a5e2b7c1d8e6f01".into()), ..Default::default() },
+                        _ => ActionPreview::default(),
+                    };
+                    match crate::actions::service::view(settings, "withdraw", lang) {
+                        Ok(v) => view! { <Action view=v preview/> }.into_any(),
+                        Err(_) => view! { <UnknownAction/> }.into_any(),
+                    }
+                }
+            };
+            view! { <Frame title=title("action")>{body}</Frame> }.into_any()
+        }
+        "chat" => view! {
+            <Frame title=title("chat")>
+                <p class="text-muted">{t(lang, "screen.chat.lead")}</p>
+                <p class="text-sm text-muted">{t(lang, "screen.preparing")}</p>
+            </Frame>
+        }
+        .into_any(),
+        "token_error" => view! { <ErrorPage code=ErrorCode::TokenExpired/> }.into_any(),
+        _ => match state {
+            "error" => view! { <DonePage kind=DoneKind::Failure/> }.into_any(),
+            _ => view! { <DonePage kind=DoneKind::Success/> }.into_any(),
+        },
+    }
+}
