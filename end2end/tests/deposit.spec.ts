@@ -10,7 +10,7 @@ async function openDeposit(page: Page, request: any, login: number) {
 test('deposit 250.00 with the success card: lands on the success URL, credited exactly once', async ({ page, request }) => {
   const login = freshLogin();
   await openDeposit(page, request, login);
-  await expect(page.getByTestId('deposit-balance')).toHaveText('1000.00 USD');
+  await expect(page.getByTestId('deposit-balance')).toHaveText('1,000.00 USD');
   await page.getByLabel('Amount').fill('250.00');
   await expect(page.getByTestId('summary-total')).toHaveText('250.00');
   await page.getByTestId('submit').click();
@@ -71,6 +71,10 @@ test('the amount messages are translated', async ({ page, request }) => {
   const { token } = await mint(request, { login });
   await page.goto(`/inapp/deposit?token=${token}&lang=de`);
   await depositFormReady(page);
+  // Amounts are written the German way; what is typed stays 1234.56.
+  await expect(page.getByTestId('deposit-balance')).toHaveText('1.000,00 USD');
+  await page.getByLabel('Betrag', { exact: true }).fill('1250.5');
+  await expect(page.getByTestId('summary-total')).toHaveText('1.250,50');
   await page.getByLabel('Betrag', { exact: true }).fill('10.005');
   await page.getByTestId('submit').click();
   await expect(page.getByTestId('amount-error')).toHaveText('Verwenden Sie höchstens 2 Nachkommastellen.');

@@ -38,7 +38,7 @@ export async function depositFormReady(page: Page) {
   const amount = page.locator('#amount');
   await expect(async () => {
     await amount.fill('10');
-    await expect(page.getByTestId('summary-amount')).toHaveText('10.00', { timeout: 500 });
+    await expect(page.getByTestId('summary-amount')).toHaveText(/^10[.,]00$/, { timeout: 500 });
   }).toPass({ timeout: 20_000 });
   await amount.fill('');
 }

@@ -30,7 +30,7 @@ for (const screen of SCREENS) {
       await depositFormReady(page);
       await page.getByLabel('Amount').fill('12.34');
       await expect(page.getByTestId('summary-total')).toHaveText('12.34');
-      await expect(page.getByTestId('deposit-balance')).toHaveText('1000.00 USD');
+      await expect(page.getByTestId('deposit-balance')).toHaveText('1,000.00 USD');
     } else {
       // Only the hydrated WASM can open the details and call the server function.
       const toggle = page.getByTestId('details-toggle');
@@ -41,7 +41,7 @@ for (const screen of SCREENS) {
         await toggle.click();
         await expect(toggle).toHaveAttribute('aria-expanded', 'true', { timeout: 1_000 });
       }).toPass({ timeout: 20_000 });
-      await expect(page.getByTestId('balance')).toHaveText('1000.00 USD');
+      await expect(page.getByTestId('balance')).toHaveText('1,000.00 USD');
       await expect(page.getByTestId('user-id')).not.toBeEmpty();
     }
   });

@@ -6,6 +6,7 @@ pub mod action;
 mod deposit;
 pub mod kyc;
 mod lang;
+mod locale;
 mod money;
 mod page;
 mod query;
@@ -16,6 +17,7 @@ mod when;
 
 pub use deposit::{DepositForm, DepositState, DepositView};
 pub use lang::{Dir, Lang};
+pub use locale::{format_money, format_when};
 pub use money::{fee, format_amount, parse_amount, AmountError, CurrencyRule};
 pub use page::{PageContext, TraderView};
 pub use query::{decode as decode_query_component, query_values, without_param};

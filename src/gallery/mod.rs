@@ -16,6 +16,7 @@ use leptos::prelude::*;
 
 use crate::config::Mode;
 use crate::domain::{ErrorCode, Lang, Theme};
+use crate::i18n::{t, t_with};
 use crate::render::{document, error_page, html_response};
 use crate::session::{page_context, Prefs};
 use crate::state::AppState;
@@ -54,19 +55,20 @@ pub async fn index(State(state): State<AppState>, Query(q): Query<HashMap<String
     let lang = ctx.lang;
     let width = q.get("width").and_then(|w| w.parse::<u32>().ok()).filter(|w| (320..=1600).contains(w)).unwrap_or(360);
     let problem = state.theme.error();
-    let html = document(&ctx, &state.css_href(), "Gallery".into(), move || {
+    let title = t(lang, "gallery.title");
+    let html = document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <main class="p-4 space-y-6 bg-bg text-text min-h-screen">
-                <h1 class="text-2xl font-bold">"Gallery"</h1>
+                <h1 class="text-2xl font-bold">{title.clone()}</h1>
                 <p class="text-muted">
-                    "Every screen in each state, light and dark, with sample data. Edit the theme file and reload. "
-                    <a class="underline" href=format!("?lang={}&width=1280", lang.code())>"Desktop width"</a>" · "
-                    <a class="underline" href=format!("?lang={}&width=360", lang.code())>"Phone width"</a>" · "
+                    {t(lang, "gallery.lead")}" "
+                    <a class="underline" href=format!("?lang={}&width=1280", lang.code())>{t(lang, "gallery.desktop")}</a>" · "
+                    <a class="underline" href=format!("?lang={}&width=360", lang.code())>{t(lang, "gallery.phone")}</a>" · "
                     {Lang::ALL.iter().map(|l| view! { <a class="underline me-2" href=format!("?lang={}&width={width}", l.code())>{l.code()}</a> }).collect_view()}
                 </p>
                 {problem.map(|p| view! {
                     <p role="alert" data-testid="theme-error" class="rounded-xl border-2 border-danger p-4 font-medium text-danger">
-                        {format!("The theme file was not applied: {p}. The last good theme is shown.")}
+                        {t_with(lang, "gallery.theme_error", &[("problem", &p)])}
                     </p>
                 })}
                 {CELLS.iter().flat_map(|(screen, states)| states.iter().map(move |st| (*screen, *st))).map(|(screen, st)| view! {

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::use_page;
-use crate::domain::{fee, format_amount, parse_amount, AmountError, DepositForm};
+use crate::domain::{fee, format_amount, format_money, parse_amount, AmountError, DepositForm};
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
 use crate::server::deposit::start_deposit;
@@ -79,13 +79,13 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
             }
         });
     };
-    let money = move |v: Result<rust_decimal::Decimal, AmountError>| v.map(|a| format_amount(a, digits)).unwrap_or_else(|_| "—".into());
+    let money = move |v: Result<rust_decimal::Decimal, AmountError>| v.map(|a| format_money(a, digits, lang)).unwrap_or_else(|_| "—".into());
     let fee_rule = rule.clone();
     let fee_text = move || money(parsed.get().map(|a| fee(a, &fee_rule)));
     let total_rule = rule.clone();
     let total_text = move || money(parsed.get().map(|a| a + fee(a, &total_rule)));
-    let limits = t_with(lang, "deposit.limits", &[("min", &format_amount(rule.min, digits)), ("max", &format_amount(rule.max, digits))]);
-    let balance = form.balance.map(|b| format_amount(b, digits)).unwrap_or_else(|| "—".into());
+    let limits = t_with(lang, "deposit.limits", &[("min", &format_money(rule.min, digits, lang)), ("max", &format_money(rule.max, digits, lang))]);
+    let balance = form.balance.map(|b| format_money(b, digits, lang)).unwrap_or_else(|| "—".into());
     view! {
         <section class="rounded-xl border border-border bg-surface p-4" aria-labelledby="account-heading">
             <h2 id="account-heading" class="text-sm text-muted">{t(lang, "deposit.account")}</h2>
@@ -114,8 +114,9 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
                 <legend class="text-sm text-muted">{t(lang, "deposit.presets")}</legend>
                 <div class="flex flex-wrap gap-2">
                     {rule.presets.iter().map(|p| {
-                        let text = format_amount(*p, digits);
-                        let value = text.clone();
+                        // Shown in the trader's notation; typed into the field in the canonical one.
+                        let text = format_money(*p, digits, lang);
+                        let value = format_amount(*p, digits);
                         view! {
                             <button type="button" data-testid="preset"
                                 class="rounded-lg border border-border min-h-11 px-4 hover:bg-bg focus-visible:outline-2 focus-visible:outline-brand"

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::use_page;
-use crate::domain::{format_amount, DepositState};
+use crate::domain::{format_money, DepositState};
 use crate::i18n::t;
 use crate::server::deposit::{get_deposit_status, DepositStatus};
 
@@ -54,7 +54,7 @@ pub fn DepositProgress(id: String) -> impl IntoView {
                     let state = s.deposit.state.as_str();
                     let note = if s.deposit.state == DepositState::Review { "deposit.review_note" } else { "deposit.processing" };
                     view! {
-                        <p class="text-lg font-semibold">{format!("{} {}", format_amount(s.deposit.amount, s.deposit.amount.scale()), s.deposit.currency)}</p>
+                        <p class="text-lg font-semibold">{format!("{} {}", format_money(s.deposit.amount, s.deposit.amount.scale(), lang), s.deposit.currency)}</p>
                         <p role="status" data-testid="deposit-state" data-state=state>{t(lang, &format!("deposit.state.{state}"))}</p>
                         <p class="text-sm text-muted" data-testid="deposit-note">{t(lang, note)}</p>
                     }.into_any()

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::use_page;
-use crate::domain::{format_amount, DepositView};
+use crate::domain::{format_money, DepositView};
 use crate::i18n::t;
 use crate::server::deposit::recent_deposits;
 
@@ -45,7 +45,7 @@ pub fn RecentDeposits(initial: Vec<DepositView>) -> impl IntoView {
                             let state = d.state.as_str();
                             view! {
                                 <li class="flex justify-between gap-4 p-3 text-sm" data-testid="recent-deposit" data-state=state>
-                                    <span class="font-medium">{format!("{} {}", format_amount(d.amount, d.amount.scale()), d.currency)}</span>
+                                    <span class="font-medium">{format!("{} {}", format_money(d.amount, d.amount.scale(), lang), d.currency)}</span>
                                     <span>{t(lang, &format!("deposit.state.{state}"))}</span>
                                 </li>
                             }

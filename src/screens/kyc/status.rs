@@ -93,7 +93,7 @@ pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
                     view! {
                         <li class="flex justify-between gap-4">
                             <span>{format!("{what}{subject}")}</span>
-                            <time class="text-muted">{crate::domain::format_timestamp(e.at_ms)}</time>
+                            <time class="text-muted">{crate::domain::format_when(e.at_ms, lang)}</time>
                         </li>
                     }
                 }).collect_view()}
