@@ -70,3 +70,23 @@ test('the keyboard reaches every control of a form with a visible focus ring', a
   }
   expect(reached).toEqual(expect.arrayContaining(['close', 'action-topic', 'action-message', 'action-phone', 'action-submit']));
 });
+
+test('the platform\'s theme wins over the system preference', async ({ page, request }) => {
+  for (const [system, asked, bg] of [
+    ['dark', 'light', 'rgb(246, 247, 249)'],
+    ['light', 'dark', 'rgb(11, 18, 32)'],
+  ] as const) {
+    await page.emulateMedia({ colorScheme: system });
+    const { token } = await mint(request, { login: freshLogin() });
+    await page.goto(`/inapp/kyc/status?token=${token}&theme=${asked}`);
+    await expect(page.locator('html')).toHaveClass(asked);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(bg);
+  }
+});
+
+test('an unknown language falls back to English', async ({ page, request }) => {
+  const { token } = await mint(request, { login: freshLogin() });
+  await page.goto(`/inapp/kyc/status?token=${token}&lang=xx`);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Verification status');
+});
