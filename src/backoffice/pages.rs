@@ -12,6 +12,7 @@ use super::auth::{self, Role};
 use crate::domain::{format_amount, ErrorCode, Lang, PageContext};
 use crate::i18n::{t, t_with};
 use crate::render::{document, error_page, html_response};
+use crate::security::throttle;
 use crate::session::{page_context, Prefs};
 use crate::state::AppState;
 use crate::store::DepositRecord;
@@ -73,14 +74,14 @@ pub(super) fn Shell(title: String, children: Children) -> impl IntoView {
     }
 }
 
-fn sign_in_page(state: &AppState, ctx: &PageContext, failed: bool) -> Response {
+fn sign_in_page(state: &AppState, ctx: &PageContext, problem: Option<Problem>) -> Response {
     let lang = ctx.lang;
     let title = t(lang, "backoffice.sign_in");
     let html = document(ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
                 <form method="post" action="/backoffice/sign-in" class="max-w-sm space-y-3 rounded-xl border border-border bg-surface p-4">
-                    {failed.then(|| view! { <p role="alert" class="text-danger font-medium" data-testid="sign-in-error">{t(lang, "backoffice.wrong")}</p> })}
+                    {problem.map(|p| view! { <p role="alert" class="text-danger font-medium" data-testid="sign-in-error">{t(lang, p.key())}</p> })}
                     <label for="email" class="block font-medium">{t(lang, "backoffice.email")}</label>
                     <input id="email" name="email" type="email" autocomplete="username" required
                         class="w-full rounded-lg border border-border bg-bg p-3"/>
@@ -93,21 +94,55 @@ fn sign_in_page(state: &AppState, ctx: &PageContext, failed: bool) -> Response {
         }
         .into_any()
     });
-    html_response(if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK }, html)
+    html_response(problem.map_or(StatusCode::OK, Problem::status), html)
+}
+
+/// Why a sign-in was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Problem {
+    Wrong,
+    TooMany,
+}
+
+impl Problem {
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Problem::Wrong => "backoffice.wrong",
+            Problem::TooMany => "backoffice.too_many",
+        }
+    }
+
+    pub(crate) fn status(self) -> StatusCode {
+        match self {
+            Problem::Wrong => StatusCode::UNAUTHORIZED,
+            Problem::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
 }
 
 pub async fn sign_in_form(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
-    sign_in_page(&state, &page(&state, &q), false)
+    sign_in_page(&state, &page(&state, &q), None)
 }
 
 pub async fn sign_in(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, Form(form): Form<HashMap<String, String>>) -> Response {
     let ctx = page(&state, &q);
     let (email, password) = (form.get("email").cloned().unwrap_or_default(), form.get("password").cloned().unwrap_or_default());
     if email.len() > 254 || password.len() > 1024 {
-        return sign_in_page(&state, &ctx, true);
+        return sign_in_page(&state, &ctx, Some(Problem::Wrong));
+    }
+    match throttle::locked(&state, "staff", &email).await {
+        Ok(true) => {
+            tracing::warn!("staff sign-in refused: too many failed attempts for this email");
+            return sign_in_page(&state, &ctx, Some(Problem::TooMany));
+        }
+        Ok(false) => {}
+        Err(e) => return internal(&state, &ctx, e),
     }
     match auth::sign_in(&state, &email, &password).await {
         Ok(Some((staff, cookie))) => {
+            if let Err(e) = throttle::succeeded(&state, "staff", &email).await {
+                tracing::warn!(error = %e, "clearing failed sign-ins failed");
+            }
             tracing::info!(staff = staff.id, "staff signed in");
             let mut res = redirect("/backoffice");
             res.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -115,7 +150,10 @@ pub async fn sign_in(State(state): State<AppState>, Query(q): Query<HashMap<Stri
         }
         Ok(None) => {
             tracing::info!("staff sign-in refused");
-            sign_in_page(&state, &ctx, true)
+            if let Err(e) = throttle::failed(&state, "staff", &email).await {
+                return internal(&state, &ctx, e);
+            }
+            sign_in_page(&state, &ctx, Some(Problem::Wrong))
         }
         Err(e) => internal(&state, &ctx, e),
     }

@@ -7,6 +7,7 @@ mod headers;
 mod panic;
 pub mod password;
 pub mod redact;
+pub mod throttle;
 
 pub use csrf::reject_cross_site;
 pub use headers::{security_headers, CspNonce};

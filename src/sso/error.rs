@@ -27,6 +27,8 @@ pub enum SsoError {
     InvalidInappToken,
     #[error("no user has this userId")]
     UserNotFound,
+    #[error("too many wrong passwords; try again in 15 minutes")]
+    TooManyAttempts,
     #[error("internal error")]
     Internal,
 }
@@ -41,6 +43,7 @@ impl SsoError {
                 StatusCode::UNAUTHORIZED
             }
             UserNotFound => StatusCode::NOT_FOUND,
+            TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,6 +62,7 @@ impl SsoError {
             AccessRevoked => "ACCESS_TOKEN_REVOKED",
             InvalidInappToken => "INVALID_INAPP_TOKEN",
             UserNotFound => "USER_NOT_FOUND",
+            TooManyAttempts => "TOO_MANY_ATTEMPTS",
             Internal => "INTERNAL_ERROR",
         }
     }
@@ -69,6 +73,7 @@ impl SsoError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported Media Type",
             StatusCode::UNAUTHORIZED => "Unauthorized",
             StatusCode::NOT_FOUND => "Not Found",
+            StatusCode::TOO_MANY_REQUESTS => "Too Many Requests",
             _ => "Internal Server Error",
         }
     }

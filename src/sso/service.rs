@@ -18,14 +18,20 @@ fn one_time_ms(state: &AppState) -> i64 {
 
 /// 4.1: the configured password buys a CRM API token. Returns it and its lifetime in seconds.
 pub async fn issue_crm_token(state: &AppState, password: &str) -> Result<(String, i64), SsoError> {
+    if crate::security::throttle::locked(state, "crm", "api").await? {
+        tracing::warn!("crm api token refused: too many wrong passwords");
+        return Err(SsoError::TooManyAttempts);
+    }
     let stored = state.settings.identity.crm_password_hash.clone();
     let given = password.to_string();
     // argon2 is deliberately slow: keep it off the async workers.
     let ok = tokio::task::spawn_blocking(move || verify_password(&given, Some(&stored))).await.unwrap_or(false);
     if !ok {
         tracing::info!("crm api token refused: wrong password");
+        crate::security::throttle::failed(state, "crm", "api").await?;
         return Err(SsoError::WrongPassword);
     }
+    crate::security::throttle::succeeded(state, "crm", "api").await?;
     let token = new_session_id();
     let now = now_ms();
     let ttl = state.settings.identity.crm_token_ttl_hours as i64 * HOUR_MS;

@@ -15,6 +15,7 @@ use crate::components::Frame;
 use crate::domain::{ErrorCode, Lang, PageContext};
 use crate::i18n::t;
 use crate::render::{document, error_page, html_response};
+use crate::security::throttle;
 use crate::session::{page_context, Prefs};
 use crate::state::AppState;
 
@@ -23,7 +24,7 @@ fn context(state: &AppState, q: &HashMap<String, String>) -> PageContext {
     page_context(state, Prefs { lang, ..Prefs::default() }, None)
 }
 
-fn page(state: &AppState, ctx: &PageContext, failed: bool) -> Response {
+fn page(state: &AppState, ctx: &PageContext, problem: Option<(&'static str, StatusCode)>) -> Response {
     let lang = ctx.lang;
     let title = t(lang, "sso.title");
     let action = format!("/oauth2/sign-in?lang={}", lang.code());
@@ -32,7 +33,7 @@ fn page(state: &AppState, ctx: &PageContext, failed: bool) -> Response {
             <Frame title=title.clone()>
                 <form method="post" action=action class="space-y-3 rounded-xl border border-border bg-surface p-4">
                     <p class="text-muted">{t(lang, "sso.lead")}</p>
-                    {failed.then(|| view! { <p role="alert" class="text-danger font-medium" data-testid="sso-error">{t(lang, "sso.wrong")}</p> })}
+                    {problem.map(|(key, _)| view! { <p role="alert" class="text-danger font-medium" data-testid="sso-error">{t(lang, key)}</p> })}
                     <label for="email" class="block font-medium">{t(lang, "sso.email")}</label>
                     <input id="email" name="email" type="email" autocomplete="username" required
                         class="w-full rounded-lg border border-border bg-bg p-3"/>
@@ -45,23 +46,30 @@ fn page(state: &AppState, ctx: &PageContext, failed: bool) -> Response {
         }
         .into_any()
     });
-    let mut res = html_response(if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK }, html);
+    let mut res = html_response(problem.map_or(StatusCode::OK, |(_, status)| status), html);
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
 pub async fn form(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
-    page(&state, &context(&state, &q), false)
+    page(&state, &context(&state, &q), None)
 }
 
 pub async fn submit(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, Form(form): Form<HashMap<String, String>>) -> Response {
     let ctx = context(&state, &q);
     let (email, password) = (form.get("email").cloned().unwrap_or_default(), form.get("password").cloned().unwrap_or_default());
+    const WRONG: (&str, StatusCode) = ("sso.wrong", StatusCode::UNAUTHORIZED);
     if email.len() > 254 || password.len() > 1024 {
-        return page(&state, &ctx, true);
+        return page(&state, &ctx, Some(WRONG));
+    }
+    match throttle::locked(&state, "sso", &email).await {
+        Ok(true) => return page(&state, &ctx, Some(("sso.too_many", StatusCode::TOO_MANY_REQUESTS))),
+        Ok(false) => {}
+        Err(_) => return error_page(&ctx, &state.css_href(), ErrorCode::Internal),
     }
     match super::service::sign_in(&state, &email, &password).await {
         Ok(Some(code)) => {
+            let _ = throttle::succeeded(&state, "sso", &email).await;
             let target = &state.settings.identity.app_redirect_url;
             let sep = if target.contains('?') { '&' } else { '?' };
             match HeaderValue::from_str(&format!("{target}{sep}code={code}")) {
@@ -74,7 +82,10 @@ pub async fn submit(State(state): State<AppState>, Query(q): Query<HashMap<Strin
                 Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
             }
         }
-        Ok(None) => page(&state, &ctx, true),
+        Ok(None) => match throttle::failed(&state, "sso", &email).await {
+            Ok(()) => page(&state, &ctx, Some(WRONG)),
+            Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
+        },
         Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
     }
 }

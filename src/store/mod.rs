@@ -3,6 +3,7 @@
 //! Only `sqlite/` exists today; [`connect`] picks the backend from the URL.
 
 mod actions;
+mod attempts;
 mod deposits;
 mod kyc;
 pub(crate) mod sqlite;
@@ -10,6 +11,7 @@ mod sso;
 mod staff;
 
 pub use actions::{ActionStore, SubmissionRecord};
+pub use attempts::AttemptStore;
 pub use deposits::{CreditJob, DepositRecord, DepositStore, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
@@ -95,6 +97,7 @@ pub struct Store {
     pub kyc: Arc<dyn KycStore>,
     pub sso: Arc<dyn SsoStore>,
     pub actions: Arc<dyn ActionStore>,
+    pub attempts: Arc<dyn AttemptStore>,
     health: Arc<dyn Health>,
 }
 
@@ -113,7 +116,7 @@ impl Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), sso: db.clone(), actions: db.clone(), health: db })
+        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), sso: db.clone(), actions: db.clone(), attempts: db.clone(), health: db })
     } else {
         Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
     }

@@ -92,3 +92,19 @@ async fn weak_passwords_bad_emails_and_duplicates_are_refused() {
     create_staff(&app.state.store, "a@b.example", PASSWORD, Role::Admin).await.unwrap();
     assert!(create_staff(&app.state.store, "A@B.example", PASSWORD, Role::Admin).await.is_err());
 }
+
+#[tokio::test]
+async fn password_guessing_is_stopped_per_email() {
+    let app = spawn().await;
+    create_staff(&app.state.store, "ops@broker.example", PASSWORD, Role::Admin).await.unwrap();
+    create_staff(&app.state.store, "other@broker.example", PASSWORD, Role::Admin).await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(sign_in(&app, "ops@broker.example", "a wrong guess!!").await.status(), 401);
+    }
+    // Locked for a while, even with the right password.
+    let locked = sign_in(&app, "OPS@broker.example", PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    assert!(locked.text().await.unwrap().contains("Too many wrong passwords"));
+    // Another member of staff is not affected.
+    assert_eq!(sign_in(&app, "other@broker.example", PASSWORD).await.status(), 303);
+}

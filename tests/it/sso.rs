@@ -82,6 +82,14 @@ async fn crm_api_token_needs_the_password_and_a_json_body() {
     assert_eq!(v["crmApiToken"].as_str().unwrap().len(), 43);
     assert!(v["expiresIn"].as_i64().unwrap() >= 7 * 24 * 3600, "valid for at least a week");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM sso_crm_tokens").await, 1);
+
+    // Guessing the password is stopped: after five wrong ones, even the right one waits.
+    for _ in 0..5 {
+        let (status, _) = post(&app, "/oauth2/crmApiToken", None, json!({ "password": "guess" })).await;
+        assert_eq!(status, 401);
+    }
+    let (status, v) = post(&app, "/oauth2/crmApiToken", None, json!({ "password": DEV_CRM_PASSWORD })).await;
+    assert_eq!((status, code_of(&v)), (429, "TOO_MANY_ATTEMPTS"));
 }
 
 #[tokio::test]
@@ -120,10 +128,15 @@ async fn codes_access_tokens_and_one_time_tokens_follow_their_rules() {
     // The sign-in form refuses a post from another site.
     let res = app.http.post(app.url("/oauth2/sign-in")).header("sec-fetch-site", "cross-site").form(&[("email", "b@trader.example"), ("password", PASSWORD)]).send().await.unwrap();
     assert_eq!(res.status(), 403);
-    // Wrong password on the sign-in page: no code.
+    // Wrong password on the sign-in page: no code; guessing is stopped per email.
     let res = sign_in(&app, "b@trader.example", "wrong password!!").await;
     assert_eq!(res.status(), 401);
     assert!(res.headers().get("location").is_none());
+    user(&app, "guessed@trader.example", 300_012).await;
+    for _ in 0..5 {
+        assert_eq!(sign_in(&app, "guessed@trader.example", "wrong password!!").await.status(), 401);
+    }
+    assert_eq!(sign_in(&app, "guessed@trader.example", PASSWORD).await.status(), 429);
 
     // 4.2: a code once; the second time it is refused.
     let code = code(&app, "B@Trader.example").await;

@@ -2,6 +2,7 @@
 //! concurrent requests write without "database is locked" errors.
 
 mod actions;
+mod attempts;
 mod deposits;
 mod kyc;
 mod sessions;
