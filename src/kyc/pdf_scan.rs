@@ -72,10 +72,22 @@ impl Names {
         }
     }
 
+    /// Whether a name is being read (every byte counts then).
+    fn busy(&self) -> bool {
+        self.name.is_some() || self.hex.is_some()
+    }
+
     fn finish(&mut self) -> Option<Vec<u8>> {
         self.hex = None;
         self.name.take()
     }
+}
+
+/// Whether the newest bytes of the shift register `tail` spell `keyword` (at most 16 bytes).
+fn ends_with(tail: u128, keyword: &[u8]) -> bool {
+    let packed = keyword.iter().fold(0u128, |acc, &b| (acc << 8) | b as u128);
+    let mask = if keyword.len() >= 16 { u128::MAX } else { (1u128 << (8 * keyword.len())) - 1 };
+    tail & mask == packed
 }
 
 fn active(name: &[u8]) -> bool {
@@ -85,8 +97,9 @@ fn active(name: &[u8]) -> bool {
 /// The whole-file scan: names outside streams, and the contents of object streams.
 struct Scan {
     names: Names,
-    /// The last bytes seen, to spot the `obj`, `stream` and `endstream` keywords.
-    window: Vec<u8>,
+    /// The last 16 bytes seen, newest lowest, to spot the `obj`, `stream`
+    /// and `endstream` keywords (a shift register: no allocation per byte).
+    tail: u128,
     /// Names of the object being read, since its `obj` keyword.
     objstm: bool,
     flate: bool,
@@ -104,14 +117,19 @@ struct Stream {
 
 impl Scan {
     fn new(max_inflated: u64) -> Self {
-        Scan { names: Names::default(), window: Vec::with_capacity(16), objstm: false, flate: false, stream: None, inflated: 0, max_inflated, verdict: Verdict::Clean }
+        Scan { names: Names::default(), tail: 0, objstm: false, flate: false, stream: None, inflated: 0, max_inflated, verdict: Verdict::Clean }
     }
 
     fn remember(&mut self, b: u8) {
-        if self.window.len() == 10 {
-            self.window.remove(0);
+        self.tail = (self.tail << 8) | b as u128;
+    }
+
+    /// Takes in bytes that start no name and end no keyword: only their last
+    /// 16 matter, for the keyword register.
+    fn skip(&mut self, bytes: &[u8]) {
+        for &b in &bytes[bytes.len().saturating_sub(16)..] {
+            self.remember(b);
         }
-        self.window.push(b);
     }
 
     fn feed(&mut self, chunk: &[u8]) {
@@ -121,35 +139,47 @@ impl Scan {
                 i += self.feed_stream(&chunk[i..]);
                 continue;
             }
+            // Outside a name only `/` (a name), `j` (`obj`) and line ends
+            // (`stream`) can matter: jump to the next of them.
+            if !self.names.busy() {
+                let rest = &chunk[i..];
+                let next = memchr::memchr3(b'/', b'j', b'\n', rest).unwrap_or(rest.len()).min(memchr::memchr(b'\r', rest).unwrap_or(rest.len()));
+                self.skip(&rest[..next]);
+                i += next;
+                if i == chunk.len() {
+                    break;
+                }
+            }
             let b = chunk[i];
             i += 1;
             if let Some(n) = self.names.push(b) {
                 self.saw_name(&n);
             }
             self.remember(b);
-            let w = &self.window;
-            if w.ends_with(b"obj") && (w.len() < 4 || !w[w.len() - 4].is_ascii_alphabetic()) {
+            if ends_with(self.tail, b"obj") && !((self.tail >> 24) as u8).is_ascii_alphabetic() {
                 self.objstm = false;
                 self.flate = false;
             }
             // `stream` then an end of line starts the data (`endstream` does not).
-            if (b == b'\n' || b == b'\r') && self.window_keyword_before_eol(b"stream") {
+            if (b == b'\n' || b == b'\r') && self.stream_keyword_before_eol(b) {
                 if self.objstm && !self.flate {
                     self.verdict = Verdict::Unreadable;
                     return;
                 }
                 let inflate = self.objstm.then(|| (Decompress::new(true), Names::default()));
                 self.stream = Some(Stream { inflate, started: b == b'\n' });
-                self.window.clear();
+                self.tail = 0;
             }
         }
     }
 
-    /// Whether the window holds `keyword` right before the end-of-line byte just pushed.
-    fn window_keyword_before_eol(&self, keyword: &[u8]) -> bool {
-        let w = &self.window[..self.window.len() - 1];
-        let w = w.strip_suffix(b"\r").unwrap_or(w);
-        w.ends_with(keyword) && !w[..w.len() - keyword.len()].ends_with(b"end")
+    /// Whether `stream` (not `endstream`) came right before the end-of-line byte `eol` just seen.
+    fn stream_keyword_before_eol(&self, eol: u8) -> bool {
+        let mut t = self.tail >> 8;
+        if eol == b'\n' && (t & 0xFF) as u8 == b'\r' {
+            t >>= 8;
+        }
+        ends_with(t, b"stream") && !ends_with(t, b"endstream")
     }
 
     fn saw_name(&mut self, n: &[u8]) {
@@ -174,16 +204,22 @@ impl Scan {
             }
         }
         let data = &chunk[used..];
-        // Find `endstream` across chunk borders with the window.
+        // Find `endstream`, across chunk borders too: jump from `m` to `m`.
         let mut end = None;
-        for (k, &b) in data.iter().enumerate() {
-            if self.window.len() == 10 {
-                self.window.remove(0);
+        let mut k = 0;
+        while let Some(at) = memchr::memchr(b'm', &data[k..]) {
+            for &b in &data[(k + at).saturating_sub(16).max(k)..=k + at] {
+                self.tail = (self.tail << 8) | b as u128;
             }
-            self.window.push(b);
-            if self.window.ends_with(b"endstream") {
-                end = Some(k + 1);
+            k += at + 1;
+            if ends_with(self.tail, b"endstream") {
+                end = Some(k);
                 break;
+            }
+        }
+        if end.is_none() {
+            for &b in &data[data.len().saturating_sub(16).max(k)..] {
+                self.tail = (self.tail << 8) | b as u128;
             }
         }
         let body = &data[..end.unwrap_or(data.len())];
@@ -227,7 +263,7 @@ impl Scan {
                 self.stream = None;
                 self.objstm = false;
                 self.flate = false;
-                self.window.clear();
+                self.tail = 0;
                 used + k
             }
             None => used + data.len(),
