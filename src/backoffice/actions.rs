@@ -9,7 +9,7 @@ use axum::response::Response;
 use leptos::prelude::*;
 
 use super::auth::Role;
-use super::pages::{internal, no_store, page, staff_with, Shell};
+use super::pages::{internal, no_store, page, staff_with, ListTable, Shell};
 use crate::domain::format_timestamp;
 use crate::i18n::t;
 use crate::render::document;
@@ -31,42 +31,26 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<HashMap<String,
     let html = document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
-                {if rows.is_empty() {
-                    view! { <p class="text-muted">{t(lang, "backoffice.requests_none")}</p> }.into_any()
-                } else {
-                    view! {
-                        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
-                            <table class="w-full text-sm">
-                                <thead><tr>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_when")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_type")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_login")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.requests_fields")}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|r| {
-                                        let fields: BTreeMap<String, String> = serde_json::from_str(&r.fields).unwrap_or_default();
-                                        let kind = titles.get(&r.action_type).cloned().unwrap_or_else(|| r.action_type.clone());
-                                        view! {
-                                            <tr class="border-t border-border align-top" data-testid="bo-request" data-type=r.action_type.clone() data-login=r.login.to_string()>
-                                                <td class="p-2 whitespace-nowrap">{format_timestamp(r.created_at)}</td>
-                                                <td class="p-2">{kind}<br/><span class="text-muted text-xs">{r.id.clone()}</span></td>
-                                                <td class="p-2">{r.login}</td>
-                                                <td class="p-2">
-                                                    <dl class="grid grid-cols-[auto_1fr] gap-x-3">
-                                                        {fields.into_iter().map(|(k, v)| view! {
-                                                            <dt class="text-muted">{k}</dt><dd class="whitespace-pre-wrap break-words">{v}</dd>
-                                                        }).collect_view()}
-                                                    </dl>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()
-                }}
+                <ListTable is_empty=rows.is_empty() empty=t(lang, "backoffice.requests_none") headers=vec![t(lang, "backoffice.col_when"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_login"), t(lang, "backoffice.requests_fields")]>
+                    {rows.into_iter().map(|r| {
+                        let fields: BTreeMap<String, String> = serde_json::from_str(&r.fields).unwrap_or_default();
+                        let kind = titles.get(&r.action_type).cloned().unwrap_or_else(|| r.action_type.clone());
+                        view! {
+                            <tr class="border-t border-border align-top" data-testid="bo-request" data-type=r.action_type.clone() data-login=r.login.to_string()>
+                                <td class="p-2 whitespace-nowrap">{format_timestamp(r.created_at)}</td>
+                                <td class="p-2">{kind}<br/><span class="text-muted text-xs">{r.id.clone()}</span></td>
+                                <td class="p-2">{r.login}</td>
+                                <td class="p-2">
+                                    <dl class="grid grid-cols-[auto_1fr] gap-x-3">
+                                        {fields.into_iter().map(|(k, v)| view! {
+                                            <dt class="text-muted">{k}</dt><dd class="whitespace-pre-wrap break-words">{v}</dd>
+                                        }).collect_view()}
+                                    </dl>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </ListTable>
             </Shell>
         }
         .into_any()

@@ -12,7 +12,7 @@ use axum::Form;
 use leptos::prelude::*;
 
 use super::auth::Role;
-use super::pages::{internal, no_store, page, staff_with, Shell};
+use super::pages::{internal, no_store, page, staff_with, ListTable, Shell};
 use crate::domain::{format_timestamp, ErrorCode, Lang};
 use crate::i18n::{t, t_with};
 use crate::kyc::service;
@@ -39,32 +39,16 @@ pub async fn queue(State(state): State<AppState>, Query(q): Query<HashMap<String
     no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
-                {if cases.is_empty() {
-                    view! { <p class="text-muted">{t(lang, "backoffice.no_cases")}</p> }.into_any()
-                } else {
-                    view! {
-                        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
-                            <table class="w-full text-sm">
-                                <thead><tr>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_login")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_type")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_state")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_updated")}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {cases.into_iter().map(|c| view! {
-                                        <tr class="border-t border-border" data-testid="kyc-case" data-login=c.login.to_string() data-state=c.state.clone()>
-                                            <td class="p-2"><a class="underline" href=format!("/backoffice/kyc/{}", c.login)>{c.login}</a></td>
-                                            <td class="p-2">{c.kyc_type.clone()}</td>
-                                            <td class="p-2">{t(lang, &format!("kyc.state.{}", c.state))}</td>
-                                            <td class="p-2">{format_timestamp(c.updated_at)}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()
-                }}
+                <ListTable is_empty=cases.is_empty() empty=t(lang, "backoffice.no_cases") headers=vec![t(lang, "backoffice.col_login"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_updated")]>
+                    {cases.into_iter().map(|c| view! {
+                        <tr class="border-t border-border" data-testid="kyc-case" data-login=c.login.to_string() data-state=c.state.clone()>
+                            <td class="p-2"><a class="underline" href=format!("/backoffice/kyc/{}", c.login)>{c.login}</a></td>
+                            <td class="p-2">{c.kyc_type.clone()}</td>
+                            <td class="p-2">{t(lang, &format!("kyc.state.{}", c.state))}</td>
+                            <td class="p-2">{format_timestamp(c.updated_at)}</td>
+                        </tr>
+                    }).collect_view()}
+                </ListTable>
             </Shell>
         }
         .into_any()

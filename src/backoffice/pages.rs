@@ -50,6 +50,26 @@ pub(super) fn no_store(html: String) -> Response {
     res
 }
 
+/// A back-office list: `empty` when there are no rows, else a table with
+/// `headers` (already translated) over the rows given as children.
+#[component]
+pub(super) fn ListTable(is_empty: bool, empty: String, headers: Vec<String>, children: Children) -> impl IntoView {
+    if is_empty {
+        return view! { <p class="text-muted">{empty}</p> }.into_any();
+    }
+    view! {
+        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
+            <table class="w-full text-sm">
+                <thead><tr>
+                    {headers.into_iter().map(|h| view! { <th scope="col" class="p-2 text-start">{h}</th> }).collect_view()}
+                </tr></thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
 #[component]
 pub(super) fn Shell(title: String, children: Children) -> impl IntoView {
     let ctx = crate::components::use_page();

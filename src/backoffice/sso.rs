@@ -9,7 +9,7 @@ use axum::response::Response;
 use leptos::prelude::*;
 
 use super::auth::Role;
-use super::pages::{internal, no_store, page, staff_with, Shell};
+use super::pages::{internal, no_store, page, staff_with, ListTable, Shell};
 use crate::domain::{format_timestamp, ErrorCode};
 use crate::i18n::t;
 use crate::render::{document, error_page};
@@ -34,51 +34,33 @@ pub async fn tokens(State(state): State<AppState>, Query(q): Query<HashMap<Strin
     let html = document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
-                {if rows.is_empty() {
-                    view! { <p class="text-muted">{t(lang, "backoffice.sso_none")}</p> }.into_any()
-                } else {
-                    view! {
-                        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
-                            <table class="w-full text-sm">
-                                <thead><tr>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.email")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_login")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.sso_created")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.sso_last_used")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_state")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_actions")}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|r| {
-                                        let revoked = r.revoked_at.is_some();
-                                        let state_text = match &r.revoked_by {
-                                            Some(by) => format!("{} ({by})", t(lang, "backoffice.sso_revoked")),
-                                            None if revoked => t(lang, "backoffice.sso_revoked"),
-                                            None => t(lang, "backoffice.sso_active"),
-                                        };
-                                        view! {
-                                            <tr class="border-t border-border" data-testid="sso-token" data-user=r.user_id.to_string()
-                                                data-state=if revoked { "revoked" } else { "active" }>
-                                                <td class="p-2">{r.email.clone()}</td>
-                                                <td class="p-2">{r.login}</td>
-                                                <td class="p-2">{format_timestamp(r.created_at)}</td>
-                                                <td class="p-2">{r.last_used_at.map(format_timestamp).unwrap_or_default()}</td>
-                                                <td class="p-2">{state_text}</td>
-                                                <td class="p-2">
-                                                    {(!revoked).then(|| view! {
-                                                        <form method="post" action=format!("/backoffice/sso/tokens/{}/revoke", r.id)>
-                                                            <button data-testid="sso-revoke" class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.sso_revoke")}</button>
-                                                        </form>
-                                                    })}
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()
-                }}
+                <ListTable is_empty=rows.is_empty() empty=t(lang, "backoffice.sso_none") headers=vec![t(lang, "backoffice.email"), t(lang, "backoffice.col_login"), t(lang, "backoffice.sso_created"), t(lang, "backoffice.sso_last_used"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_actions")]>
+                    {rows.into_iter().map(|r| {
+                        let revoked = r.revoked_at.is_some();
+                        let state_text = match &r.revoked_by {
+                            Some(by) => format!("{} ({by})", t(lang, "backoffice.sso_revoked")),
+                            None if revoked => t(lang, "backoffice.sso_revoked"),
+                            None => t(lang, "backoffice.sso_active"),
+                        };
+                        view! {
+                            <tr class="border-t border-border" data-testid="sso-token" data-user=r.user_id.to_string()
+                                data-state=if revoked { "revoked" } else { "active" }>
+                                <td class="p-2">{r.email.clone()}</td>
+                                <td class="p-2">{r.login}</td>
+                                <td class="p-2">{format_timestamp(r.created_at)}</td>
+                                <td class="p-2">{r.last_used_at.map(format_timestamp).unwrap_or_default()}</td>
+                                <td class="p-2">{state_text}</td>
+                                <td class="p-2">
+                                    {(!revoked).then(|| view! {
+                                        <form method="post" action=format!("/backoffice/sso/tokens/{}/revoke", r.id)>
+                                            <button data-testid="sso-revoke" class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.sso_revoke")}</button>
+                                        </form>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </ListTable>
             </Shell>
         }
         .into_any()
