@@ -8,6 +8,7 @@ mod steps;
 pub(crate) mod upload;
 
 pub use status::KycStatusScreen;
+#[cfg(feature = "ssr")]
 pub(crate) use status::KycStatus;
 pub use upload::KycUploadScreen;
 
