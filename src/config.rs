@@ -563,6 +563,9 @@ impl Settings {
                     if !ok {
                         return Err(invalid(&at("url"), "a hand-off needs an http(s) URL"));
                     }
+                    if self.server.mode == Mode::Production && !t.url.starts_with("https://") {
+                        return Err(invalid(&at("url"), "must be https:// in production (it receives a signed identity)"));
+                    }
                 }
                 _ => return Err(invalid(&at("kind"), "\"form\" or \"handoff\"")),
             }
@@ -572,6 +575,12 @@ impl Settings {
 
     fn validate_identity(&self) -> Result<(), ConfigError> {
         let id = &self.identity;
+        if id.crm_token_ttl_hours > 8760 {
+            return Err(invalid("identity.crm_token_ttl_hours", "must be at most 8760 (a year)"));
+        }
+        if id.access_token_ttl_days > 3650 {
+            return Err(invalid("identity.access_token_ttl_days", "must be at most 3650"));
+        }
         if id.crm_token_ttl_hours < 168 {
             return Err(invalid("identity.crm_token_ttl_hours", "must be at least 168 (cTrader keeps the CRM API token for a week)"));
         }

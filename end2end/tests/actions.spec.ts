@@ -57,3 +57,19 @@ test('the action speaks the platform\'s language', async ({ page, request }) => 
   await expect(page.getByLabel('Thema')).toBeVisible();
   await expect(page.getByTestId('action-submit')).toHaveText('Anfrage senden');
 });
+
+test('a hand-off posts a signed assertion to the broker\'s page in the same window', async ({ page, request }) => {
+  let posted = '';
+  await page.route('https://clients.broker.example/**', async (route) => {
+    posted = route.request().postData() ?? '';
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><title>Client area</title><h1>Client area</h1></html>' });
+  });
+  const { token } = await mint(request, { login: freshLogin() });
+  await page.goto(`/inapp/action?token=${token}&actionType=client_area`);
+  await expect(page.getByTestId('action-title')).toHaveText('Open the client area');
+  await expect(page.getByTestId('action-continue')).toBeEnabled();
+  await page.getByTestId('action-continue').click();
+  await expect(page).toHaveURL('https://clients.broker.example/inapp-sso');
+  await expect(page.getByRole('heading')).toHaveText('Client area');
+  expect(posted).toMatch(/^assertion=[\w-]+\.[\w-]+\.[\w-]+$/);
+});

@@ -26,16 +26,26 @@ pub fn trader() -> TraderView {
     TraderView { name: Some("Alex Morgan".into()), login: 100_001, user_id: 4_100_001, trader_id: Some(7_100_001), account_id: Some(100_001), currency: Some("USD".into()) }
 }
 
-fn deposit_form(settings: &Settings, recent: Vec<DepositView>) -> DepositForm {
-    DepositForm {
+/// The sample account's currency: USD, or the first one the broker configured.
+fn currency(settings: &Settings) -> String {
+    if settings.deposit.currencies.contains_key("USD") {
+        "USD".into()
+    } else {
+        settings.deposit.currencies.keys().next().cloned().unwrap_or_else(|| "USD".into())
+    }
+}
+
+fn deposit_form(settings: &Settings, recent: Vec<DepositView>) -> Option<DepositForm> {
+    let currency = currency(settings);
+    Some(DepositForm {
         login: 100_001,
-        currency: "USD".into(),
         balance: Some(Decimal::new(125_050, 2)),
-        rule: settings.currency_rule("USD").expect("USD is configured"),
+        rule: settings.currency_rule(&currency)?,
+        currency,
         methods: settings.deposit.methods.clone(),
         idempotency_key: "gallery-sample-key-0000000000".into(),
         recent,
-    }
+    })
 }
 
 fn deposit(id: &str, minor: i64, state: DepositState, minutes_ago: i64) -> DepositView {
@@ -112,7 +122,9 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                 "success" => return view! { <DonePage kind=DoneKind::Success/> }.into_any(),
                 _ => (FormPreview::default(), vec![]),
             };
-            let form = deposit_form(settings, recent.clone());
+            let Some(form) = deposit_form(settings, recent.clone()) else {
+                return view! { <ErrorPage code=ErrorCode::NotFound/> }.into_any();
+            };
             view! {
                 <Frame title=title("deposit")>
                     <DepositFormView form preview/>

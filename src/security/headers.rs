@@ -28,11 +28,13 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    let logo = origin(&state.theme.current().logo).map(|o| format!(" {o}")).unwrap_or_default();
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors {fa}",
+         img-src 'self' data: blob:{logo}; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action {forms}; frame-ancestors {fa}",
         n = nonce.0,
+        forms = form_targets(&state.settings),
         fa = state.settings.server.frame_ancestors.join(" "),
     );
     if let Ok(v) = HeaderValue::from_str(&csp) {
@@ -48,4 +50,30 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+/// The CSP source for where `url` points: its origin for http(s), its scheme
+/// for an app link (`ctrader-sso:`); `None` for a path on this server.
+fn origin(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    match u.scheme() {
+        "http" | "https" => Some(u.origin().ascii_serialization()),
+        scheme => Some(format!("{scheme}:")),
+    }
+}
+
+/// Where forms may go: this server, the broker's hand-off pages (the posted
+/// assertion), and the app the SSO sign-in redirects to with its code.
+fn form_targets(settings: &crate::config::Settings) -> String {
+    let mut targets = vec!["'self'".to_string()];
+    let handoffs = settings.actions.types.values().filter(|a| a.kind == "handoff").map(|a| a.url.as_str());
+    let sign_in = (settings.identity.mode == crate::config::IdentityMode::FullSso).then_some(settings.identity.app_redirect_url.as_str());
+    for url in handoffs.chain(sign_in) {
+        if let Some(o) = origin(url) {
+            if !targets.contains(&o) {
+                targets.push(o);
+            }
+        }
+    }
+    targets.join(" ")
 }

@@ -82,7 +82,16 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
     let deadline = tokio::time::Instant::now() + Duration::from_millis(state.settings.ctrader.timeout_ms * 2);
     let resolved = match state.settings.identity.mode {
         IdentityMode::CtraderToken => with_ctrader(state, token, &token_hash, deadline).await,
-        IdentityMode::FullSso => locally(state, token).await,
+        IdentityMode::FullSso => {
+            let found = locally(state, token).await;
+            if found == Err(ErrorCode::Internal) {
+                // Our own storage failed: the token was not used up; let a retry use it.
+                if let Err(e) = state.store.token_claims.release(&token_hash).await {
+                    tracing::error!(error = %e, "token claim release failed");
+                }
+            }
+            found
+        }
     };
     let identity = match resolved {
         Ok(identity) => identity,

@@ -3,7 +3,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Uri};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -50,8 +50,8 @@ pub struct CodeBody {
 }
 
 /// 4.2 `POST /oauth2/onetime/authorize` `{code}` → `{userId, accessToken, inappToken}`.
-pub async fn onetime_authorize(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Result<Json<CodeBody>, JsonRejection>) -> Response {
-    if let Err(e) = service::require_crm_token(&state, &headers, uri.query()).await {
+pub async fn onetime_authorize(State(state): State<AppState>, headers: HeaderMap, body: Result<Json<CodeBody>, JsonRejection>) -> Response {
+    if let Err(e) = service::require_crm_token(&state, &headers).await {
         return e.into_response();
     }
     let body = match body {
@@ -71,8 +71,8 @@ pub struct AccessBody {
 }
 
 /// 4.3 `POST /oauth2/authorize` `{accessToken}` → `{userId, inappToken}`.
-pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Result<Json<AccessBody>, JsonRejection>) -> Response {
-    if let Err(e) = service::require_crm_token(&state, &headers, uri.query()).await {
+pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: Result<Json<AccessBody>, JsonRejection>) -> Response {
+    if let Err(e) = service::require_crm_token(&state, &headers).await {
         return e.into_response();
     }
     let body = match body {
@@ -101,8 +101,8 @@ pub struct GenerateBody {
 }
 
 /// 4.4 `POST /oauth2/onetime/generate` `{userId, inappToken?}` → `{token}`.
-pub async fn onetime_generate(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Result<Json<GenerateBody>, JsonRejection>) -> Response {
-    if let Err(e) = service::require_crm_token(&state, &headers, uri.query()).await {
+pub async fn onetime_generate(State(state): State<AppState>, headers: HeaderMap, body: Result<Json<GenerateBody>, JsonRejection>) -> Response {
+    if let Err(e) = service::require_crm_token(&state, &headers).await {
         return e.into_response();
     }
     let shape = r#"{"userId": integer, "inappToken"?: string}"#;

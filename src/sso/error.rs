@@ -25,6 +25,8 @@ pub enum SsoError {
     AccessRevoked,
     #[error("the inappToken does not belong to this user")]
     InvalidInappToken,
+    #[error("the user has no live access token (never signed in, expired or revoked)")]
+    NoAccessToken,
     #[error("no user has this userId")]
     UserNotFound,
     #[error("too many wrong passwords; try again in 15 minutes")]
@@ -39,7 +41,7 @@ impl SsoError {
         match self {
             Malformed => StatusCode::BAD_REQUEST,
             NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            WrongPassword | MissingCrmToken | InvalidCrmToken | InvalidOtToken | OtExpired | InvalidAccessToken | AccessRevoked | InvalidInappToken => {
+            WrongPassword | MissingCrmToken | InvalidCrmToken | InvalidOtToken | OtExpired | InvalidAccessToken | AccessRevoked | InvalidInappToken | NoAccessToken => {
                 StatusCode::UNAUTHORIZED
             }
             UserNotFound => StatusCode::NOT_FOUND,
@@ -61,6 +63,7 @@ impl SsoError {
             InvalidAccessToken => "INVALID_ACCESS_TOKEN",
             AccessRevoked => "ACCESS_TOKEN_REVOKED",
             InvalidInappToken => "INVALID_INAPP_TOKEN",
+            NoAccessToken => "NO_ACCESS_TOKEN",
             UserNotFound => "USER_NOT_FOUND",
             TooManyAttempts => "TOO_MANY_ATTEMPTS",
             Internal => "INTERNAL_ERROR",

@@ -18,9 +18,11 @@ fn one_time_ms(state: &AppState) -> i64 {
 
 /// 4.1: the configured password buys a CRM API token. Returns it and its lifetime in seconds.
 pub async fn issue_crm_token(state: &AppState, password: &str) -> Result<(String, i64), SsoError> {
+    // No lock-out here (anyone could lock cTrader out): after repeated wrong
+    // passwords every try waits a second, which makes guessing hopeless but
+    // lets the right password through.
     if crate::security::throttle::locked(state, "crm", "api").await? {
-        tracing::warn!("crm api token refused: too many wrong passwords");
-        return Err(SsoError::TooManyAttempts);
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
     let stored = state.settings.identity.crm_password_hash.clone();
     let given = password.to_string();
@@ -40,15 +42,14 @@ pub async fn issue_crm_token(state: &AppState, password: &str) -> Result<(String
     Ok((token, ttl / 1000))
 }
 
-/// The CRM API token of a request: `Authorization: Bearer …`, or the `token`
-/// query parameter (redacted from logs like every `token`).
-pub async fn require_crm_token(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<(), SsoError> {
-    let bearer = headers
+/// The CRM API token of a request, from `Authorization: Bearer …` only: a
+/// token in a URL would end up in proxies' and load balancers' logs.
+pub async fn require_crm_token(state: &AppState, headers: &HeaderMap) -> Result<(), SsoError> {
+    let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|v| v.trim().to_string());
-    let token = bearer.or_else(|| crate::domain::query_values(query.unwrap_or(""), "token").into_iter().find(|t| !t.is_empty()));
     let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(SsoError::MissingCrmToken) };
     if token.len() > 512 || !state.store.sso.crm_token_valid(&hash(&token), now_ms()).await? {
         return Err(SsoError::InvalidCrmToken);
@@ -104,9 +105,18 @@ pub async fn authorize_access(state: &AppState, access_token: &str) -> Result<(i
 pub async fn generate_screen_token(state: &AppState, user_id: i64, inapp_token: Option<&str>) -> Result<String, SsoError> {
     let now = now_ms();
     let Some(user) = state.store.sso.user(user_id).await? else { return Err(SsoError::UserNotFound) };
-    if let Some(inapp) = inapp_token {
-        if inapp.len() > 512 || !state.store.sso.inapp_token_valid(user.user_id, &hash(inapp), now).await? {
-            return Err(SsoError::InvalidInappToken);
+    match inapp_token {
+        Some(inapp) => {
+            if inapp.len() > 512 || !state.store.sso.inapp_token_valid(user.user_id, &hash(inapp), now).await? {
+                return Err(SsoError::InvalidInappToken);
+            }
+        }
+        // Without an inappToken the user must still hold a live access token:
+        // revoking a user's sign-ins stops their screen links too.
+        None => {
+            if !state.store.sso.has_live_access(user.user_id, now).await? {
+                return Err(SsoError::NoAccessToken);
+            }
         }
     }
     let token = new_session_id();

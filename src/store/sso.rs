@@ -62,6 +62,8 @@ pub trait SsoStore: Send + Sync {
     async fn insert_access_token(&self, id: &str, token_hash: &str, user_id: i64, inapp_hash: &str, now: i64, expires_at: i64) -> Result<(), StoreError>;
     /// Checks an access token and, when valid, records its use and stores a new inappToken hash.
     async fn use_access_token(&self, token_hash: &str, new_inapp_hash: &str, now: i64) -> Result<AccessCheck, StoreError>;
+    /// Whether the user holds any live (unexpired, unrevoked) access token.
+    async fn has_live_access(&self, user_id: i64, now: i64) -> Result<bool, StoreError>;
     /// Whether `inapp_hash` belongs to a live access token of the user.
     async fn inapp_token_valid(&self, user_id: i64, inapp_hash: &str, now: i64) -> Result<bool, StoreError>;
     async fn access_tokens(&self, limit: i64) -> Result<Vec<AccessTokenRecord>, StoreError>;

@@ -106,8 +106,11 @@ pub fn parse(text: &str) -> Result<Theme, ThemeError> {
     if !(raw.logo.starts_with('/') || raw.logo.starts_with("https://")) || !css_safe(&raw.logo) || raw.logo.contains('"') {
         return Err(ThemeError::new("logo", "a path starting with / or an https:// URL"));
     }
-    if raw.font_family.trim().is_empty() || !css_safe(&raw.font_family) {
-        return Err(ThemeError::new("font_family", "a CSS font-family list without ; { } < > or \\"));
+    let font_ok = raw.font_family.chars().all(|c| c.is_alphanumeric() || " ,-_.'\"".contains(c))
+        && raw.font_family.matches('"').count() % 2 == 0
+        && raw.font_family.matches('\'').count() % 2 == 0;
+    if raw.font_family.trim().is_empty() || !font_ok {
+        return Err(ThemeError::new("font_family", "a font-family list: names, commas, spaces, hyphens and matched quotes only"));
     }
     if !length(&raw.radius) {
         return Err(ThemeError::new("radius", format!("{:?} is not a length; use px or rem, 0 to 48", raw.radius)));
@@ -174,6 +177,7 @@ mod tests {
         assert_eq!(err("radius = \"0.5rem\"", "radius = \"round\"").key, "radius");
         assert_eq!(err("bg = \"#0b1220\"", "bgg = \"#0b1220\"").key, "colors.dark.bgg");
         assert_eq!(err("font_family = 'system-ui", "font_family = '}body{display:none} system-ui").key, "font_family");
+        assert_eq!(err("font_family = 'system-ui", "font_family = 'x /* system-ui").key, "font_family", "a comment would swallow the rest of the CSS");
         assert_eq!(err("logo = \"/logo.svg\"", "logo = \"javascript:alert(1)\"").key, "logo");
         assert_eq!(err("en = \"%{entity}", "xx = \"%{entity}").key, "footer.xx");
         assert!(err("broker_name = \"Demo Broker\"", "broker_name = 42").to_string().contains("line"));

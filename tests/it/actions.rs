@@ -88,6 +88,10 @@ async fn a_handoff_carries_a_signed_short_lived_assertion_of_the_trader() {
     assert_eq!(res.status(), 200);
     let (url, assertion): (String, String) = res.json().await.unwrap();
     assert_eq!(url, "https://clients.broker.example/inapp-sso");
+    // The page's security policy lets its form go there (and nowhere else).
+    let page = app.get_with_cookie("/inapp/action?actionType=client_area", &cookie).await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("form-action 'self' https://clients.broker.example;"), "{csp}");
 
     let mut rules = Validation::new(Algorithm::HS256);
     rules.set_audience(&[url.as_str()]);

@@ -132,6 +132,15 @@ impl SsoStore for SqliteStore {
         Ok(if done.rows_affected() == 1 { AccessCheck::Valid(user) } else { AccessCheck::Revoked })
     }
 
+    async fn has_live_access(&self, user_id: i64, now: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM sso_access_tokens WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? LIMIT 1")
+            .bind(user_id)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     async fn inapp_token_valid(&self, user_id: i64, inapp_hash: &str, now: i64) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM sso_access_tokens WHERE user_id = ? AND inapp_hash = ? AND revoked_at IS NULL AND expires_at > ?")
             .bind(user_id)
