@@ -7,14 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-200}"; C="${2:-10}"; PORT=3300
-DATA="$(mktemp -d)"
-export INAPP_LEPTOS__SITE_ADDR="127.0.0.1:$PORT" INAPP_SERVER__PUBLIC_URL="http://127.0.0.1:$PORT"
-export INAPP_STORAGE__DATA_DIR="$DATA" INAPP_STORAGE__DATABASE_URL="sqlite://$DATA/app.db"
-export INAPP_SIMULATOR__DATABASE_URL="sqlite://$DATA/sim.db" INAPP_PAYMENTS__SANDBOX_DATABASE_URL="sqlite://$DATA/psp.db"
-export RUST_LOG=warn
-target/debug/broker-inapp & SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+source bench/serve.sh
 node bench/deposits.mjs "http://127.0.0.1:$PORT" "$N" "$C"
 python3 - "$DATA/app.db" <<'PY'
 import sqlite3, sys

@@ -7,16 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEQ="${1:-5}"; CONC="${2:-20}"; PORT=3400
-DATA="$(mktemp -d)"
-export INAPP_LEPTOS__SITE_ADDR="127.0.0.1:$PORT" INAPP_SERVER__PUBLIC_URL="http://127.0.0.1:$PORT"
-export INAPP_STORAGE__DATA_DIR="$DATA" INAPP_STORAGE__DATABASE_URL="sqlite://$DATA/app.db"
-export INAPP_SIMULATOR__DATABASE_URL="sqlite://$DATA/sim.db" INAPP_PAYMENTS__SANDBOX_DATABASE_URL="sqlite://$DATA/psp.db"
-export RUST_LOG=warn
-BIN="${BIN:-target/debug/broker-inapp}"
-"$BIN" & SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-echo "server: $BIN (pid $SERVER)"
+source bench/serve.sh
 node bench/upload.mjs "http://127.0.0.1:$PORT" "$SERVER" "$SEQ" "$CONC"
 python3 - "$DATA" "$((SEQ + CONC))" <<'PY'
 import os, sqlite3, sys

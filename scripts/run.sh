@@ -34,6 +34,7 @@ echo "  account mgr   $BASE/inapp/action?token=$(mint)&actionType=account_manage
 echo "  client area   $BASE/inapp/action?token=$(mint)&actionType=client_area   (hand-off)"
 echo "Designers' gallery (every screen state, light and dark): $BASE/gallery   theme: theme.toml, applied on reload"
 echo "Back-office: $BASE/backoffice (create a first admin: target/debug/broker-inapp create-admin you@broker.example)"
+echo "Support inbox (support and admin staff): $BASE/backoffice/chat"
 echo "Full SSO (INAPP_IDENTITY__MODE=full_sso): endpoints described at $BASE/oauth2/openapi.json"
 echo "Links that mint a new token on every click: $BASE/sim (e.g. $BASE/sim/launch?screen=deposit&login=100001)"
 echo

@@ -4,6 +4,10 @@
 //! [`startup`]) and with `hydrate` as the WASM that makes the same screens
 //! interactive in the platform's embedded browser.
 
+// Leptos views are deeply nested types; clean (non-incremental) builds of
+// the larger screens need more than the default query depth.
+#![recursion_limit = "256"]
+
 // Translations are compiled in from `locales/*.json` for both builds.
 rust_i18n::i18n!("locales", fallback = "en");
 
@@ -19,6 +23,8 @@ pub mod server;
 pub mod actions;
 #[cfg(feature = "ssr")]
 pub mod backoffice;
+#[cfg(feature = "ssr")]
+pub mod chat;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

@@ -123,6 +123,8 @@ impl Application {
             ctrader: Arc::new(ctrader),
             payments,
             credit_queued: Arc::new(tokio::sync::Notify::new()),
+            chat_notifier: Arc::new(crate::chat::LocalNotifier::default()),
+            instance_id: uuid::Uuid::new_v4().simple().to_string(),
             leptos_options,
         };
         let router = router(state.clone(), sim, psp.clone());
@@ -140,6 +142,12 @@ impl Application {
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         spawn_housekeeping(self.state.clone());
+        crate::chat::notifier::spawn_watcher(
+            self.state.store.clone(),
+            self.state.chat_notifier.clone(),
+            self.state.instance_id.clone(),
+            Duration::from_millis(self.state.settings.chat.watch_interval_ms),
+        );
         if let Some(psp) = self.psp.clone() {
             spawn_deliverer(psp);
         }
@@ -151,7 +159,11 @@ impl Application {
             // Streamed SSR otherwise waits on Nagle + delayed ACK (TOOLCHAIN.md).
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        // `into_make_service`: serving the Router itself turns every new
+        // connection into a deep copy of all routes and their layers (axum's
+        // per-connection `with_state(())` on a shared router), ~350 KiB each;
+        // the make-service shares one router between connections.
+        axum::serve(listener, self.router.into_make_service()).with_graceful_shutdown(shutdown_signal()).await
     }
 }
 
@@ -204,10 +216,17 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
     let upload_limit = (settings.kyc.max_upload_bytes + crate::kyc::upload::MULTIPART_OVERHEAD) as usize;
     let uploads = Router::new()
         .route("/inapp/kyc/documents", post(crate::kyc::upload::upload))
+        .route("/inapp/chat/attachments", post(crate::chat::trader::upload))
+        .route("/backoffice/chat/{id}/attachments", post(crate::backoffice::chat_upload))
         .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit));
     let app = app
         .route("/inapp/kyc/documents/{id}", get(crate::kyc::serve::for_trader))
+        .route("/inapp/chat/messages", post(crate::chat::trader::post_message))
+        .route("/inapp/chat/receipts", post(crate::chat::trader::post_receipts))
+        .route("/inapp/chat/typing", post(crate::chat::trader::post_typing))
+        .route("/inapp/chat/events", get(crate::chat::trader::events))
+        .route("/inapp/chat/attachments/{id}", get(crate::chat::trader::attachment))
         .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
         .merge(uploads);
 
@@ -294,6 +313,18 @@ pub async fn housekeep(state: &AppState) {
     }
     if let Err(e) = state.store.sso.purge_one_time(now - 3_600_000).await {
         tracing::warn!(error = %e, "one-time token purge failed");
+    }
+    if let Err(e) = state.store.chat.purge_changes(now - 10 * 60_000).await {
+        tracing::warn!(error = %e, "chat change log purge failed");
+    }
+    // An attachment uploaded but never sent (the trader removed it or left).
+    match state.store.chat.purge_unsent_attachments(now - 24 * 3_600_000).await {
+        Ok(ids) => {
+            for id in ids {
+                crate::kyc::upload::forget(state, &id).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "unsent chat attachment purge failed"),
     }
     let unpaid_before = now - state.settings.payments.pending_expiry_minutes as i64 * 60_000;
     match state.store.deposits.expire_pending(unpaid_before, now).await {

@@ -24,6 +24,10 @@ pub struct AppState {
     pub documents: Arc<dyn crate::kyc::DocumentFiles>,
     /// The broker's theme file, re-read when it changes.
     pub theme: Arc<crate::theme::ThemeSource>,
+    /// Wakes the live chat streams of this process (see `chat::notifier`).
+    pub chat_notifier: Arc<dyn crate::chat::ChatNotifier>,
+    /// This process's name in the chat change log, so it skips its own changes.
+    pub instance_id: String,
     pub leptos_options: LeptosOptions,
 }
 

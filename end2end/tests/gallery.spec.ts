@@ -18,8 +18,8 @@ test('the gallery shows every screen state in both palettes and follows a theme 
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto('/gallery');
     const cells = page.getByTestId('gallery-cell');
-    await expect(cells).toHaveCount(28);
-    await expect(page.locator('iframe')).toHaveCount(56);
+    await expect(cells).toHaveCount(31);
+    await expect(page.locator('iframe')).toHaveCount(62);
     expect(await brandIn(page, 'deposit', 'empty', 'light')).toBe('rgb(29, 78, 216)');
     expect(await brandIn(page, 'deposit', 'empty', 'dark')).toBe('rgb(96, 165, 250)');
     // States really differ: the error state shows the amount's message.

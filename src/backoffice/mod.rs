@@ -2,15 +2,17 @@
 //! hashes, sessions separate from traders'), roles, and what staff can see.
 //! Today: the latest deposits with their states, including paid deposits held
 //! for review, which an admin can send back to the crediting worker; the KYC
-//! queue and cases for compliance. The support inbox arrives with its issue.
+//! queue and cases for compliance; the support inbox and conversations.
 
 mod actions;
 mod auth;
+mod chat;
 mod kyc;
 mod pages;
 mod sso;
 
 pub use auth::{create_staff, hash_password, Role};
+pub use chat::upload as chat_upload;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -29,6 +31,16 @@ pub fn router() -> Router<AppState> {
         .route("/backoffice/kyc/documents/{id}", get(kyc::document_file))
         .route("/backoffice/kyc/documents/{id}/{verdict}", post(kyc::decide_document))
         .route("/backoffice/requests", get(actions::list))
+        .route("/backoffice/chat", get(chat::inbox))
+        .route("/backoffice/chat/events", get(chat::inbox_events))
+        .route("/backoffice/chat/attachments/{id}", get(chat::attachment))
+        .route("/backoffice/chat/{id}", get(chat::page_view))
+        .route("/backoffice/chat/{id}/events", get(chat::events))
+        .route("/backoffice/chat/{id}/messages", post(chat::post_message))
+        .route("/backoffice/chat/{id}/reply", post(chat::reply_form))
+        .route("/backoffice/chat/{id}/receipts", post(chat::post_receipts))
+        .route("/backoffice/chat/{id}/typing", post(chat::post_typing))
+        .route("/backoffice/chat/{id}/{action}", post(chat::act))
         .route("/backoffice/sso", get(sso::tokens))
         .route("/backoffice/sso/tokens/{id}/revoke", post(sso::revoke))
 }

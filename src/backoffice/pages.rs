@@ -79,9 +79,10 @@ pub(super) fn Shell(title: String, children: Children) -> impl IntoView {
                 <img src=ctx.logo_url.clone() alt="" class="h-8 w-8" width="32" height="32"/>
                 <span class="font-semibold">{ctx.broker_name.clone()}</span>
                 <span class="text-muted">{t(ctx.lang, "backoffice.title")}</span>
-                <nav class="ms-auto flex gap-4" aria-label=t(ctx.lang, "backoffice.title")>
+                <nav class="ms-auto flex flex-wrap gap-4" aria-label=t(ctx.lang, "backoffice.title")>
                     <a href="/backoffice" class="underline">{t(ctx.lang, "backoffice.nav_deposits")}</a>
                     <a href="/backoffice/kyc" class="underline" data-testid="nav-kyc">{t(ctx.lang, "backoffice.nav_kyc")}</a>
+                    <a href="/backoffice/chat" class="underline" data-testid="nav-chat">{t(ctx.lang, "backoffice.nav_chat")}</a>
                     <a href="/backoffice/requests" class="underline" data-testid="nav-requests">{t(ctx.lang, "backoffice.nav_requests")}</a>
                     <a href="/backoffice/sso" class="underline" data-testid="nav-sso">{t(ctx.lang, "backoffice.nav_sso")}</a>
                 </nav>

@@ -3,6 +3,7 @@
 //! failing ("parse, don't validate").
 
 pub mod action;
+pub mod chat;
 mod deposit;
 pub mod kyc;
 mod lang;

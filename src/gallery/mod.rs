@@ -28,7 +28,7 @@ pub const CELLS: [(&str, &[&str]); 8] = [
     ("kyc_upload", &["empty", "filled", "error", "in_progress", "success"]),
     ("kyc_status", &["empty", "error", "in_progress", "success"]),
     ("action", &["empty", "error", "success", "handoff", "unknown"]),
-    ("chat", &["empty"]),
+    ("chat", &["empty", "filled", "error", "in_progress"]),
     ("token_error", &["error"]),
     ("done", &["success", "error"]),
 ];

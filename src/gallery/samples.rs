@@ -197,13 +197,51 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
             };
             view! { <Frame title=title("action")>{body}</Frame> }.into_any()
         }
-        "chat" => view! {
-            <Frame title=title("chat")>
-                <p class="text-muted">{t(lang, "screen.chat.lead")}</p>
-                <p class="text-sm text-muted">{t(lang, "screen.preparing")}</p>
-            </Frame>
+        "chat" => {
+            use crate::domain::chat::{Author, ChatAttachment, ChatMessage, ChatView, ConversationState, MessageError, Receipts};
+            use crate::screens::chat::{ChatPreview, Pending};
+            let msg = |seq: i64, author: Author, body: &str| ChatMessage {
+                seq,
+                client_id: format!("sample-{seq:04}"),
+                author,
+                author_name: (author == Author::Staff).then(|| "anna".to_string()),
+                body: body.to_string(),
+                attachment: None,
+                at_ms: 1_795_000_000_000 + seq * 60_000,
+            };
+            let messages = if state == "empty" {
+                vec![]
+            } else {
+                let mut pdf = msg(3, Author::Trader, "");
+                pdf.attachment = Some(ChatAttachment { id: "att_00000000000000000000000000000000".into(), file_name: "statement.pdf".into(), kind: "pdf".into(), size: 120_000 });
+                vec![
+                    msg(1, Author::Trader, "Hello, my deposit has not arrived yet."),
+                    msg(2, Author::Staff, "Hi! Could you send the bank statement, please?"),
+                    pdf,
+                    msg(4, Author::Staff, "Thank you, I am checking it now."),
+                ]
+            };
+            let view = ChatView {
+                messages,
+                receipts: Receipts { delivered: 3, read: if state == "filled" { 3 } else { 1 } },
+                state: ConversationState { closed: false, agent: (state != "empty").then(|| "anna".to_string()) },
+                max_chars: settings.chat.max_message_chars,
+                outbox_key: String::new(),
+            };
+            let pending = match state {
+                "in_progress" => vec![Pending { client_id: "sample-pending".into(), body: "Sent while offline".into(), attachment: None, error: None }],
+                "error" => vec![Pending { client_id: "sample-refused".into(), body: "A very long message …".into(), attachment: None, error: Some(MessageError::TooLong) }],
+                _ => vec![],
+            };
+            let (offline, typing) = (state == "in_progress", state == "filled");
+            view! {
+                <Frame title=title("chat")>
+                    <p class="text-muted">{t(lang, "screen.chat.lead")}</p>
+                    <ChatPreview view offline typing pending/>
+                </Frame>
+            }
+            .into_any()
         }
-        .into_any(),
         "token_error" => view! { <ErrorPage code=ErrorCode::TokenExpired/> }.into_any(),
         _ => match state {
             "error" => view! { <DonePage kind=DoneKind::Failure/> }.into_any(),

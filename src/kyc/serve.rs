@@ -12,23 +12,29 @@ pub fn not_found() -> Response {
     (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such document", "code": "NOT_FOUND" }))).into_response()
 }
 
-/// The file of `doc` (its display copy unless `original`), with headers
-/// that keep a browser from running or sniffing it.
+/// The file of `doc` (its display copy unless `original`).
 pub async fn send(state: &AppState, doc: &DocumentRecord, original: bool) -> Response {
-    let (key, mime) = if doc.has_preview && !original {
-        (format!("{}.preview", doc.id), "image/jpeg")
+    let name = format!("{}-{}", doc.doc_type, &doc.id[4..12.min(doc.id.len())]);
+    send_file(state, &doc.id, &doc.kind, doc.has_preview, original, &name).await
+}
+
+/// A stored upload (KYC document or chat attachment) under `id`, with headers
+/// that keep a browser from running or sniffing it. `name` is ASCII we made.
+pub async fn send_file(state: &AppState, id: &str, kind: &str, has_preview: bool, original: bool, name: &str) -> Response {
+    let (key, mime) = if has_preview && !original {
+        (format!("{id}.preview"), "image/jpeg")
     } else {
-        let mime = match doc.kind.as_str() {
+        let mime = match kind {
             "jpeg" => "image/jpeg",
             "png" => "image/png",
             _ => "application/pdf",
         };
-        (doc.id.clone(), mime)
+        (id.to_string(), mime)
     };
     let bytes = match state.documents.get(&key).await {
         Ok(b) => b,
         Err(e) => {
-            tracing::error!(error = %e, document = %doc.id, "document file missing");
+            tracing::error!(error = %e, file = %id, "stored file missing");
             return not_found();
         }
     };
@@ -38,7 +44,7 @@ pub async fn send(state: &AppState, doc: &DocumentRecord, original: bool) -> Res
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"));
     let ext = if mime == "application/pdf" { "pdf" } else if mime == "image/png" { "png" } else { "jpg" };
-    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}-{}.{ext}\"", doc.doc_type, &doc.id[4..12.min(doc.id.len())])) {
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}.{ext}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res

@@ -14,18 +14,18 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::io::AsyncWriteExt;
 
-use crate::domain::kyc::{check_name, check_size, sniff, DocumentType, FileKind, UploadError};
+use crate::domain::kyc::{check_name, check_size, sniff, DocumentType, FileKind, UploadError, UploadLimits};
 use crate::kyc::{inspect, service};
 use crate::state::AppState;
 use crate::store::{DocumentRecord, KycWrite};
 use crate::time::now_ms;
 
-fn refuse(e: UploadError) -> Response {
+pub fn refuse(e: UploadError) -> Response {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     (status, axum::Json(serde_json::json!({ "error": e.to_string(), "code": e.code() }))).into_response()
 }
 
-fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "error": message, "code": code }))).into_response()
 }
 
@@ -49,11 +49,6 @@ pub async fn upload(State(state): State<AppState>, Query(q): Query<HashMap<Strin
             return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again");
         }
     };
-    let limits = service::limits(&state.settings);
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.max_bytes + MULTIPART_OVERHEAD) {
-        return refuse(UploadError::TooLarge);
-    }
     let Some(doc_type) = q.get("documentType").and_then(|d| DocumentType::parse(d)) else {
         return refuse(UploadError::NotRequested);
     };
@@ -68,22 +63,75 @@ pub async fn upload(State(state): State<AppState>, Query(q): Query<HashMap<Strin
     if !service::asks_for(t, doc_type) {
         return refuse(UploadError::NotRequested);
     }
-    let mut multipart = match Multipart::from_request(req, &state).await {
-        Ok(m) => m,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, "BAD_MULTIPART", &e.body_text()),
-    };
-    let (spool, kind, size, file_name) = match receive(&state, &mut multipart, &limits).await {
-        Ok(r) => r,
+    let checked = match receive_checked(&state, req, service::limits(&state.settings)).await {
+        Ok(c) => c,
         Err(resp) => return resp,
     };
+    store(&state, &session, checked, doc_type, type_name, t).await
+}
+
+/// A file that passed every check, still in the spool until [`keep`] moves it in.
+pub struct Checked {
+    spool: Spool,
+    pub kind: FileKind,
+    pub size: u64,
+    pub file_name: String,
+    /// The re-encoded display copy of an image (no EXIF).
+    pub preview: Option<Vec<u8>>,
+}
+
+/// The checks every upload goes through, KYC documents and chat attachments
+/// alike: the declared size, the multipart field `file`, streaming to a spool
+/// file with the type sniffed and the size counted, then the content
+/// inspection. The error is the response to send.
+pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimits) -> Result<Checked, Response> {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_bytes + MULTIPART_OVERHEAD) {
+        return Err(refuse(UploadError::TooLarge));
+    }
+    let mut multipart = Multipart::from_request(req, state)
+        .await
+        .map_err(|e| json_error(StatusCode::BAD_REQUEST, "BAD_MULTIPART", &e.body_text()))?;
+    let (spool, kind, size, file_name) = receive(state, &mut multipart, &limits).await?;
     let path = spool.0.clone().expect("spool is held until handed over");
     let checked = tokio::task::spawn_blocking(move || inspect::inspect(&path, kind, &limits)).await;
     let inspected = match checked {
         Ok(Ok(i)) => i,
-        Ok(Err(e)) => return refuse(e),
-        Err(_) => return refuse(UploadError::Corrupt),
+        Ok(Err(e)) => return Err(refuse(e)),
+        Err(_) => return Err(refuse(UploadError::Corrupt)),
     };
-    store(&state, &session, spool, kind, size, file_name, doc_type, inspected.preview, type_name, t).await
+    Ok(Checked { spool, kind, size, file_name, preview: inspected.preview })
+}
+
+/// Moves a checked file (and its display copy) in under `id`.
+pub async fn keep(state: &AppState, id: &str, checked: &mut Checked) -> Result<(), Response> {
+    let files = &state.documents;
+    let path = checked.spool.0.take().expect("spool is held until handed over");
+    let stored = async {
+        if let Some(p) = &checked.preview {
+            let tmp = files.spool_dir().join(format!("{id}.preview.part"));
+            tokio::fs::write(&tmp, p).await?;
+            files.put(&format!("{id}.preview"), &tmp).await?;
+        }
+        files.put(id, &path).await
+    }
+    .await;
+    if let Err(e) = stored {
+        let _ = std::fs::remove_file(&path);
+        let _ = files.delete(&format!("{id}.preview")).await;
+        return Err(io_error(&e));
+    }
+    Ok(())
+}
+
+/// Deletes what [`keep`] stored, when the record that would refer to it could not be written.
+pub async fn forget(state: &AppState, id: &str) {
+    let _ = state.documents.delete(id).await;
+    let _ = state.documents.delete(&format!("{id}.preview")).await;
+}
+
+pub fn internal_error() -> Response {
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again")
 }
 
 /// Multipart framing around the file; a body larger than the file limit plus
@@ -92,7 +140,7 @@ pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 type Received = (Spool, FileKind, u64, String);
 
-async fn receive(state: &AppState, multipart: &mut Multipart, limits: &crate::domain::kyc::UploadLimits) -> Result<Received, Response> {
+async fn receive(state: &AppState, multipart: &mut Multipart, limits: &UploadLimits) -> Result<Received, Response> {
     let mut field = loop {
         match multipart.next_field().await {
             Ok(Some(f)) if f.name() == Some("file") => break f,
@@ -148,35 +196,17 @@ fn io_error(e: &std::io::Error) -> Response {
     json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again")
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn store(
     state: &AppState,
     session: &crate::session::Session,
-    mut spool: Spool,
-    kind: FileKind,
-    size: u64,
-    file_name: String,
+    mut checked: Checked,
     doc_type: DocumentType,
-    preview: Option<Vec<u8>>,
     type_name: &str,
     t: &crate::config::KycTypeSettings,
 ) -> Response {
     let id = format!("doc_{}", uuid::Uuid::new_v4().simple());
-    let files = &state.documents;
-    let path = spool.0.take().expect("spool is held until handed over");
-    let stored = async {
-        if let Some(p) = &preview {
-            let tmp = files.spool_dir().join(format!("{id}.preview.part"));
-            tokio::fs::write(&tmp, p).await?;
-            files.put(&format!("{id}.preview"), &tmp).await?;
-        }
-        files.put(&id, &path).await
-    }
-    .await;
-    if let Err(e) = stored {
-        let _ = std::fs::remove_file(&path);
-        let _ = files.delete(&format!("{id}.preview")).await;
-        return io_error(&e);
+    if let Err(resp) = keep(state, &id, &mut checked).await {
+        return resp;
     }
     let record = DocumentRecord {
         id: id.clone(),
@@ -184,32 +214,28 @@ async fn store(
         doc_type: doc_type.as_str().into(),
         state: "uploaded".into(),
         reason: None,
-        file_name,
-        kind: format!("{kind:?}").to_lowercase(),
-        size: size as i64,
-        has_preview: preview.is_some(),
+        file_name: checked.file_name.clone(),
+        kind: format!("{:?}", checked.kind).to_lowercase(),
+        size: checked.size as i64,
+        has_preview: checked.preview.is_some(),
         created_at: now_ms(),
         decided_at: None,
         decided_by: None,
     };
     let written = state.store.kyc.add_document(&record, session.trader.user_id, &service::rules(&state.settings, type_name, t), now_ms()).await;
-    let forget = || async {
-        let _ = files.delete(&id).await;
-        let _ = files.delete(&format!("{id}.preview")).await;
-    };
     match written {
         Ok(KycWrite::Done(_)) => {
             tracing::info!(login = session.trader.login, document = %id, doc_type = doc_type.as_str(), "kyc document stored");
             (StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id, "documentType": doc_type.as_str(), "state": "uploaded" }))).into_response()
         }
         Ok(_) => {
-            forget().await;
+            forget(state, &id).await;
             refuse(UploadError::Closed)
         }
         Err(e) => {
-            forget().await;
+            forget(state, &id).await;
             tracing::error!(error = %e, "kyc document record failed");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again")
+            internal_error()
         }
     }
 }

@@ -2,13 +2,12 @@
 //! the success/failure/close landing pages) that render without hydration.
 
 pub(crate) mod action;
-mod chat;
+pub(crate) mod chat;
 pub(crate) mod deposit;
 mod done;
 mod error_page;
 pub(crate) mod kyc;
 mod not_found;
-mod skeleton;
 
 pub use action::ActionScreen;
 pub use chat::ChatScreen;

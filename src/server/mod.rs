@@ -4,5 +4,6 @@
 
 pub mod account;
 pub mod action;
+pub mod chat;
 pub mod deposit;
 pub mod kyc;

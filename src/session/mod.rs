@@ -11,7 +11,7 @@ mod service;
 pub use cookie::{hash, new_session_id};
 pub use gate::inapp_gate;
 pub use model::{Prefs, Session, TraderIdentity};
-pub use service::{load_from_headers, page_context};
+pub use service::{load_from_headers, page_context, touch};
 
 use crate::errors::AppError;
 use crate::state::AppState;

@@ -90,6 +90,8 @@ pub struct AccessJob {
 #[async_trait]
 pub trait KycStore: Send + Sync {
     async fn case(&self, login: i64) -> Result<Option<CaseRecord>, StoreError>;
+    /// The case state of each of `logins` that has a case (one query).
+    async fn states(&self, logins: &[i64]) -> Result<std::collections::HashMap<i64, String>, StoreError>;
     /// Every document of the login, newest first (replaced ones included).
     async fn documents(&self, login: i64) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError>;

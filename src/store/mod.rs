@@ -4,6 +4,7 @@
 
 mod actions;
 mod attempts;
+pub mod chat;
 mod deposits;
 mod kyc;
 pub(crate) mod sqlite;
@@ -12,6 +13,7 @@ mod staff;
 
 pub use actions::{ActionStore, SubmissionRecord};
 pub use attempts::AttemptStore;
+pub use chat::ChatStore;
 pub use deposits::{CreditJob, DepositRecord, DepositStore, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
@@ -98,6 +100,7 @@ pub struct Store {
     pub sso: Arc<dyn SsoStore>,
     pub actions: Arc<dyn ActionStore>,
     pub attempts: Arc<dyn AttemptStore>,
+    pub chat: Arc<dyn ChatStore>,
     health: Arc<dyn Health>,
 }
 
@@ -116,7 +119,7 @@ impl Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), sso: db.clone(), actions: db.clone(), attempts: db.clone(), health: db })
+        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), sso: db.clone(), actions: db.clone(), attempts: db.clone(), chat: db.clone(), health: db })
     } else {
         Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
     }

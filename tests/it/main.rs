@@ -7,6 +7,7 @@ mod common;
 
 mod actions;
 mod backoffice;
+mod chat;
 mod crash_restart;
 mod credit_faults;
 mod deposit_outcomes;

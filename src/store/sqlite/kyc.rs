@@ -111,6 +111,20 @@ impl KycStore for SqliteStore {
         Ok(row.as_ref().map(case_row).transpose()?)
     }
 
+    async fn states(&self, logins: &[i64]) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        if logins.is_empty() {
+            return Ok(Default::default());
+        }
+        let marks = vec!["?"; logins.len()].join(",");
+        let sql = format!("SELECT login, state FROM kyc_cases WHERE login IN ({marks})");
+        let mut q = sqlx::query(&sql);
+        for l in logins {
+            q = q.bind(*l);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|r| Ok((r.try_get("login")?, r.try_get("state")?))).collect::<Result<_, sqlx::Error>>()?)
+    }
+
     async fn documents(&self, login: i64) -> Result<Vec<DocumentRecord>, StoreError> {
         let rows = sqlx::query("SELECT * FROM kyc_documents WHERE login = ? ORDER BY created_at DESC, id DESC").bind(login).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(doc_row).collect::<Result<_, _>>()?)

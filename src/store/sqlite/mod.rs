@@ -3,6 +3,7 @@
 
 mod actions;
 mod attempts;
+mod chat;
 mod deposits;
 mod kyc;
 mod sessions;

@@ -9,6 +9,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+mod validate;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     pub leptos: LeptosSection,
@@ -24,6 +26,7 @@ pub struct Settings {
     pub kyc: KycSection,
     pub identity: IdentitySection,
     pub actions: ActionsSection,
+    pub chat: ChatSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -209,6 +212,19 @@ pub struct DepositSection {
     pub currencies: std::collections::BTreeMap<String, CurrencySettings>,
 }
 
+/// Support chat limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChatSection {
+    pub max_message_chars: usize,
+    pub rate_limit_messages: u32,
+    pub rate_window_seconds: u64,
+    pub typing_seconds: u64,
+    pub history_limit: i64,
+    pub min_attachment_bytes: u64,
+    pub watch_interval_ms: u64,
+    pub session_recheck_seconds: u64,
+}
+
 /// What each `kycType` asks for, the upload limits, and how a decision maps
 /// to the trader's `accessRights` in cTrader.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -296,87 +312,6 @@ impl Settings {
         })
     }
 
-    fn validate_kyc(&self) -> Result<(), ConfigError> {
-        use crate::domain::kyc::{DetailField, DocumentType};
-        let k = &self.kyc;
-        if !k.types.contains_key(&k.default_type) {
-            return Err(invalid("kyc.default_type", "must name one of the [kyc.types.*] tables"));
-        }
-        if k.min_upload_bytes == 0 || k.max_upload_bytes < k.min_upload_bytes || k.max_upload_bytes > 100 * 1024 * 1024 {
-            return Err(invalid("kyc.max_upload_bytes", "need 0 < min_upload_bytes <= max_upload_bytes <= 100 MiB"));
-        }
-        if !(16..=20_000).contains(&k.max_image_side) {
-            return Err(invalid("kyc.max_image_side", "must be between 16 and 20000 pixels"));
-        }
-        if !(16..=25).contains(&k.min_age_years) {
-            return Err(invalid("kyc.min_age_years", "must be between 16 and 25"));
-        }
-        for (name, t) in &k.types {
-            let bad = |problem: String| ConfigError::Parse(format!("configuration key `kyc.types.{name}`: {problem}"));
-            if let Some(f) = t.details.iter().find(|f| DetailField::parse(f).is_none()) {
-                return Err(bad(format!("unknown detail `{f}` (known: {})", DetailField::ALL.map(|f| f.as_str()).join(", "))));
-            }
-            if let Some(d) = t.documents.iter().find(|d| DocumentType::parse(d).is_none()) {
-                return Err(bad(format!("unknown document `{d}` (known: identity, address, additional)")));
-            }
-            if t.details.is_empty() && t.documents.is_empty() {
-                return Err(bad("asks for nothing".into()));
-            }
-        }
-        for (state, rights) in &k.access_rights {
-            if !matches!(state.as_str(), "submitted" | "more_info" | "approved" | "rejected") {
-                return Err(ConfigError::Parse(format!("configuration key `kyc.access_rights.{state}`: not a decision state (submitted, more_info, approved, rejected)")));
-            }
-            if rights.is_empty() || !rights.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
-                return Err(ConfigError::Parse(format!("configuration key `kyc.access_rights.{state}`: must be a cTrader access right such as FULL_ACCESS")));
-            }
-        }
-        Ok(())
-    }
-
-    fn validate_deposits(&self) -> Result<(), ConfigError> {
-        use rust_decimal::Decimal;
-        if self.deposit.methods.is_empty() {
-            return Err(invalid("deposit.methods", "list at least one payment method"));
-        }
-        for (code, c) in &self.deposit.currencies {
-            let bad = |problem: String| ConfigError::Parse(format!("configuration key `deposit.currencies.{code}`: {problem}"));
-            if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-                return Err(bad("the currency must be a 3-letter upper-case ISO code".into()));
-            }
-            if c.digits > 8 {
-                return Err(bad("digits must be 0 to 8".into()));
-            }
-            if c.min <= Decimal::ZERO || c.max < c.min {
-                return Err(bad("need 0 < min <= max".into()));
-            }
-            if c.fee_percent < Decimal::ZERO || c.fee_percent > Decimal::ONE_HUNDRED {
-                return Err(bad("fee_percent must be 0 to 100".into()));
-            }
-            if let Some(p) = c.presets.iter().find(|p| **p < c.min || **p > c.max || p.normalize().scale() > c.digits) {
-                return Err(bad(format!("preset {p} is outside min..max or has too many decimals")));
-            }
-        }
-        if self.payments.webhook_secret.len() < 16 {
-            return Err(invalid("payments.webhook_secret", "must be at least 16 characters"));
-        }
-        if self.payments.retry_base_ms == 0 || self.payments.retry_max_ms < self.payments.retry_base_ms {
-            return Err(invalid("payments.retry_max_ms", "need 0 < retry_base_ms <= retry_max_ms"));
-        }
-        if self.server.mode == Mode::Production && self.payments.provider == Provider::Sandbox {
-            return Err(invalid("payments.provider", "the sandbox provider takes no real money; it is refused in production"));
-        }
-        if self.payments.provider == Provider::Sandbox && !self.ctrader.base_url.is_empty() && !self.payments.sandbox_with_real_ctrader {
-            return Err(invalid(
-                "payments.sandbox_with_real_ctrader",
-                "the sandbox provider would credit a real cTrader for test cards; configure a real provider, or set this to true for a test cTrader",
-            ));
-        }
-        if self.payments.pending_expiry_minutes == 0 {
-            return Err(invalid("payments.pending_expiry_minutes", "must be at least 1"));
-        }
-        Ok(())
-    }
 }
 
 /// Why the configuration cannot be used. The message always names the key.
@@ -386,10 +321,6 @@ pub enum ConfigError {
     Parse(String),
     #[error("configuration key `{key}`: {problem}")]
     Invalid { key: String, problem: String },
-}
-
-fn invalid(key: &str, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key: key.to_string(), problem: problem.into() }
 }
 
 /// The variables cargo-leptos sets when it serves the app; they win over the file
@@ -430,178 +361,11 @@ impl Settings {
 
     /// The built-in defaults, identical to the shipped `Leptos.toml`.
     pub fn defaults() -> Figment {
-        Figment::new().merge(Toml::string(include_str!("../Leptos.toml")))
+        Figment::new().merge(Toml::string(include_str!("../../Leptos.toml")))
     }
 
     pub fn with(figment: Figment, key: &str, value: impl Serialize) -> Figment {
         figment.merge(Serialized::default(key, value))
-    }
-
-    fn validate(&self) -> Result<(), ConfigError> {
-        let public = url::Url::parse(&self.server.public_url)
-            .map_err(|e| invalid("server.public_url", format!("not a URL: {e}")))?;
-        if !matches!(public.scheme(), "http" | "https") {
-            return Err(invalid("server.public_url", "must start with http:// or https://"));
-        }
-        if !self.ctrader.base_url.is_empty() {
-            let u = url::Url::parse(&self.ctrader.base_url)
-                .map_err(|e| invalid("ctrader.base_url", format!("not a URL: {e}")))?;
-            if !matches!(u.scheme(), "http" | "https") {
-                return Err(invalid("ctrader.base_url", "must start with http:// or https://"));
-            }
-        }
-        if self.server.mode == Mode::Production {
-            if self.ctrader.base_url.is_empty() {
-                return Err(invalid(
-                    "ctrader.base_url",
-                    "production mode needs a real cTrader; set INAPP_CTRADER__BASE_URL (the simulator is for development)",
-                ));
-            }
-            if self.ctrader.manager_password.is_empty() || self.ctrader.manager_password == "simulator" {
-                return Err(invalid("ctrader.manager_password", "production mode needs the real manager password"));
-            }
-            if self.server.test_routes {
-                return Err(invalid("server.test_routes", "must be false in production mode"));
-            }
-        }
-        if self.ctrader.timeout_ms == 0 || self.ctrader.timeout_ms > 120_000 {
-            return Err(invalid("ctrader.timeout_ms", "must be between 1 and 120000"));
-        }
-        if self.session.idle_minutes == 0 {
-            return Err(invalid("session.idle_minutes", "must be at least 1"));
-        }
-        if self.session.absolute_minutes < self.session.idle_minutes {
-            return Err(invalid("session.absolute_minutes", "must be at least session.idle_minutes"));
-        }
-        if self.session.cookie_name.is_empty()
-            || !self.session.cookie_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(invalid("session.cookie_name", "letters, digits, '_' and '-' only"));
-        }
-        if self.session.same_site == SameSite::None && !self.is_https() {
-            return Err(invalid("session.same_site", "\"none\" needs an https server.public_url"));
-        }
-        for (key, value) in [("urls.success", &self.urls.success), ("urls.failure", &self.urls.failure), ("urls.close", &self.urls.close)] {
-            if !(value.starts_with('/') || value.starts_with("https://") || value.starts_with("http://")) {
-                return Err(invalid(key, "must be a path starting with / or an http(s) URL"));
-            }
-        }
-        if !(self.storage.database_url.starts_with("sqlite:") || self.storage.database_url.starts_with("postgres")) {
-            return Err(invalid("storage.database_url", "must start with sqlite: (postgres: is planned)"));
-        }
-        if self.server.max_body_bytes < 1024 {
-            return Err(invalid("server.max_body_bytes", "must be at least 1024"));
-        }
-        if self.simulator.token_ttl_seconds == 0 {
-            return Err(invalid("simulator.token_ttl_seconds", "must be at least 1"));
-        }
-        self.validate_deposits()?;
-        self.validate_kyc()?;
-        self.validate_identity()?;
-        self.validate_actions()
-    }
-
-    fn validate_actions(&self) -> Result<(), ConfigError> {
-        let a = &self.actions;
-        if a.handoff_secret.len() < 32 {
-            return Err(invalid("actions.handoff_secret", "must be at least 32 characters"));
-        }
-        if self.server.mode == Mode::Production && a.handoff_secret == DEV_HANDOFF_SECRET {
-            return Err(invalid("actions.handoff_secret", "is the development secret; production needs its own"));
-        }
-        if !(10..=600).contains(&a.handoff_ttl_seconds) {
-            return Err(invalid("actions.handoff_ttl_seconds", "must be between 10 and 600"));
-        }
-        let name_ok = |n: &str| !n.is_empty() && n.len() <= 40 && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        for (key, t) in &a.types {
-            let at = |k: &str| format!("actions.types.{key}.{k}");
-            if !name_ok(key) {
-                return Err(invalid(&format!("actions.types.{key}"), "action names use a-z, 0-9 and _ only"));
-            }
-            for (what, text) in [("title", &t.title), ("text", &t.text)] {
-                if text.get("en").is_none_or(|s| s.trim().is_empty()) {
-                    return Err(invalid(&at(&format!("{what}.en")), "English is required (other languages fall back to it)"));
-                }
-            }
-            match t.kind.as_str() {
-                "form" => {
-                    if t.fields.is_empty() {
-                        return Err(invalid(&at("fields"), "a form needs at least one field"));
-                    }
-                    let mut seen = std::collections::BTreeSet::new();
-                    for (i, f) in t.fields.iter().enumerate() {
-                        let fk = |k: &str| at(&format!("fields[{i}].{k}"));
-                        if !name_ok(&f.name) || !seen.insert(f.name.clone()) {
-                            return Err(invalid(&fk("name"), "a unique name of a-z, 0-9 and _"));
-                        }
-                        let Some(kind) = crate::domain::action::FieldKind::parse(&f.kind) else {
-                            return Err(invalid(&fk("type"), "one of text, textarea, amount, choice, email, phone"));
-                        };
-                        if f.label.get("en").is_none_or(|s| s.trim().is_empty()) {
-                            return Err(invalid(&fk("label.en"), "English is required"));
-                        }
-                        if kind == crate::domain::action::FieldKind::Choice && f.options.is_empty() {
-                            return Err(invalid(&fk("options"), "a choice needs options"));
-                        }
-                        if let Some(max) = &f.max_amount {
-                            if max.parse::<rust_decimal::Decimal>().map_or(true, |d| d <= rust_decimal::Decimal::ZERO) {
-                                return Err(invalid(&fk("max_amount"), "a positive decimal, for example \"50000.00\""));
-                            }
-                        }
-                        if f.max_length == Some(0) {
-                            return Err(invalid(&fk("max_length"), "must be at least 1"));
-                        }
-                        for (j, o) in f.options.iter().enumerate() {
-                            if o.value.trim().is_empty() || o.label.get("en").is_none_or(|s| s.trim().is_empty()) {
-                                return Err(invalid(&fk(&format!("options[{j}]")), "needs a value and an English label"));
-                            }
-                        }
-                    }
-                }
-                "handoff" => {
-                    let ok = url::Url::parse(&t.url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
-                    if !ok {
-                        return Err(invalid(&at("url"), "a hand-off needs an http(s) URL"));
-                    }
-                    if self.server.mode == Mode::Production && !t.url.starts_with("https://") {
-                        return Err(invalid(&at("url"), "must be https:// in production (it receives a signed identity)"));
-                    }
-                }
-                _ => return Err(invalid(&at("kind"), "\"form\" or \"handoff\"")),
-            }
-        }
-        Ok(())
-    }
-
-    fn validate_identity(&self) -> Result<(), ConfigError> {
-        let id = &self.identity;
-        if id.crm_token_ttl_hours > 8760 {
-            return Err(invalid("identity.crm_token_ttl_hours", "must be at most 8760 (a year)"));
-        }
-        if id.access_token_ttl_days > 3650 {
-            return Err(invalid("identity.access_token_ttl_days", "must be at most 3650"));
-        }
-        if id.crm_token_ttl_hours < 168 {
-            return Err(invalid("identity.crm_token_ttl_hours", "must be at least 168 (cTrader keeps the CRM API token for a week)"));
-        }
-        if id.access_token_ttl_days == 0 {
-            return Err(invalid("identity.access_token_ttl_days", "must be at least 1"));
-        }
-        if !(1..=60).contains(&id.one_time_ttl_seconds) {
-            return Err(invalid("identity.one_time_ttl_seconds", "must be between 1 and 60"));
-        }
-        if id.mode == IdentityMode::FullSso {
-            if argon2::PasswordHash::new(&id.crm_password_hash).is_err() {
-                return Err(invalid("identity.crm_password_hash", "must be an argon2 hash (make one with `broker-inapp hash-password`)"));
-            }
-            if self.server.mode == Mode::Production && crate::security::password::verify_password(DEV_CRM_PASSWORD, Some(&id.crm_password_hash)) {
-                return Err(invalid("identity.crm_password_hash", "is the development password's hash; production needs its own"));
-            }
-            if id.app_redirect_url.trim().is_empty() {
-                return Err(invalid("identity.app_redirect_url", "must not be empty in full_sso mode"));
-            }
-        }
-        Ok(())
     }
 
     pub fn is_https(&self) -> bool {

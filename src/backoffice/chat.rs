@@ -1,0 +1,437 @@
+//! The support side of chat: the inbox (unassigned, mine, closed, with live
+//! unread counts), a conversation with the trader's identity and KYC state,
+//! claim / close / reopen, and replies. Support staff and admins only.
+//!
+//! The pages are server-rendered and work as plain forms; `/js/support.js`
+//! makes them live (server-sent events, replies without reload, typing,
+//! attachments). A small script rather than the trader's WASM bundle: the
+//! back-office is forms throughout and stays light.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use leptos::prelude::*;
+
+use super::auth::{self, Role};
+use super::pages::{internal, no_store, page, staff_with, ListTable, Shell};
+use crate::chat::error::json_body;
+use crate::chat::{service, stream, ChatError, Topic};
+use crate::domain::chat::{Author, ChatMessage, Delivery, ReceiptUpdate, Receipts, SendMessage};
+use crate::domain::{format_timestamp, ErrorCode, Lang};
+use crate::i18n::{t, t_with};
+use crate::render::{document, error_page};
+use crate::state::AppState;
+use crate::store::chat::{ConversationRecord, InboxTab};
+use crate::store::StaffRecord;
+
+const ROLES: &[Role] = &[Role::Support, Role::Admin];
+
+/// For the JSON and event endpoints: 401/403 as JSON rather than a page.
+async fn agent_json(state: &AppState, headers: &HeaderMap) -> Result<StaffRecord, Response> {
+    let refuse = |status: StatusCode, code: &str| (status, Json(serde_json::json!({ "error": code.to_lowercase(), "code": code }))).into_response();
+    match auth::current(state, headers).await {
+        Ok(Some(s)) if Role::parse(&s.role).is_some_and(|r| ROLES.contains(&r)) => Ok(s),
+        Ok(Some(_)) => Err(refuse(StatusCode::FORBIDDEN, "FORBIDDEN")),
+        Ok(None) => Err(refuse(StatusCode::UNAUTHORIZED, "NOT_SIGNED_IN")),
+        Err(e) => Err(ChatError::Store(e).into_response()),
+    }
+}
+
+async fn conversation(state: &AppState, id: i64) -> Result<ConversationRecord, ChatError> {
+    state.store.chat.conversation(id).await?.ok_or(ChatError::NotFound)
+}
+
+fn tab_of(q: &HashMap<String, String>, me: i64) -> (&'static str, InboxTab) {
+    match q.get("tab").map(String::as_str) {
+        Some("mine") => ("mine", InboxTab::Mine(me)),
+        Some("closed") => ("closed", InboxTab::Closed),
+        _ => ("unassigned", InboxTab::Unassigned),
+    }
+}
+
+/// `GET /backoffice/chat?tab=unassigned|mine|closed` (`&fragment=1`: only the
+/// live part, for the script to swap in).
+pub async fn inbox(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let me = match staff_with(&state, &headers, ROLES).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ctx = page(&state, &q);
+    let (tab_name, tab) = tab_of(&q, me.id);
+    let loaded = async {
+        let rows = state.store.chat.inbox(tab, 200).await?;
+        let counts = state.store.chat.unread_counts(me.id).await?;
+        let logins: Vec<i64> = rows.iter().map(|r| r.login).collect();
+        let kyc = state.store.kyc.states(&logins).await?;
+        Ok::<_, crate::store::StoreError>((rows, counts, kyc))
+    }
+    .await;
+    let (rows, counts, kyc) = match loaded {
+        Ok(v) => v,
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    let lang = ctx.lang;
+    let live = move || inbox_live(lang, tab_name, rows, counts, kyc);
+    if q.get("fragment").is_some() {
+        let owner = Owner::new();
+        let html = owner.with(|| live().to_html());
+        return no_store(html);
+    }
+    let title = t(lang, "backoffice.chat_title");
+    no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+        view! {
+            <Shell title=title.clone()>
+                <section id="inbox" data-tab=tab_name aria-live="polite" class="space-y-3">{live()}</section>
+                <script src="/js/support.js" defer></script>
+            </Shell>
+        }
+        .into_any()
+    }))
+}
+
+fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>, counts: (i64, i64), kyc: HashMap<i64, String>) -> AnyView {
+    let tab = move |name: &'static str, count: Option<i64>| {
+        let current = name == tab_name;
+        view! {
+            <a href=format!("/backoffice/chat?tab={name}") aria-current=current.then_some("page")
+                class=if current { "rounded-lg px-3 py-2 min-h-11 inline-flex items-center gap-2 bg-brand text-brand-contrast font-semibold" } else { "rounded-lg px-3 py-2 min-h-11 inline-flex items-center gap-2 border border-border" }
+                data-testid=format!("tab-{name}")>
+                {t(lang, &format!("backoffice.chat_tab_{name}"))}
+                {count.map(|c| view! {
+                    <span class="rounded-full bg-surface text-text border border-border px-2 text-xs" data-testid=format!("unread-{name}")
+                        aria-label=t_with(lang, "backoffice.chat_unread_label", &[("count", &c.to_string())])>{c}</span>
+                })}
+            </a>
+        }
+    };
+    view! {
+        <nav class="flex flex-wrap gap-2" aria-label=t(lang, "backoffice.chat_title")>
+            {tab("unassigned", Some(counts.0))}
+            {tab("mine", Some(counts.1))}
+            {tab("closed", None)}
+        </nav>
+        <ListTable is_empty=rows.is_empty() empty=t(lang, "backoffice.chat_none")
+            headers=vec![t(lang, "backoffice.col_trader"), t(lang, "backoffice.col_login"), t(lang, "backoffice.col_kyc"), t(lang, "backoffice.col_unread"), t(lang, "backoffice.col_agent"), t(lang, "backoffice.col_updated")]>
+            {rows.into_iter().map(|c| {
+                let kyc_state = kyc.get(&c.login).cloned();
+                view! {
+                    <tr class="border-t border-border" data-testid="conversation" data-login=c.login.to_string() data-unread=c.unread_by_staff.to_string()>
+                        <td class="p-2"><a class="underline" href=format!("/backoffice/chat/{}", c.id)>{c.trader_name.clone().unwrap_or_else(|| c.login.to_string())}</a></td>
+                        <td class="p-2">{c.login}</td>
+                        <td class="p-2" data-testid="conversation-kyc">{kyc_label(lang, kyc_state.as_deref())}</td>
+                        <td class="p-2" data-testid="conversation-unread">{c.unread_by_staff}</td>
+                        <td class="p-2">{c.state().agent.unwrap_or_default()}</td>
+                        <td class="p-2">{format_timestamp(c.updated_at)}</td>
+                    </tr>
+                }
+            }).collect_view()}
+        </ListTable>
+    }
+    .into_any()
+}
+
+fn kyc_label(lang: Lang, state: Option<&str>) -> String {
+    match state {
+        Some(s) => t(lang, &format!("kyc.state.{s}")),
+        None => t(lang, "backoffice.kyc_none"),
+    }
+}
+
+/// `GET /backoffice/chat/{id}`: opening the conversation reads it.
+pub async fn page_view(State(state): State<AppState>, Path(id): Path<i64>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let me = match staff_with(&state, &headers, ROLES).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ctx = page(&state, &q);
+    let c = match conversation(&state, id).await {
+        Ok(c) => c,
+        Err(ChatError::NotFound) => return error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    let loaded = async {
+        let messages = state.store.chat.latest_messages(id, state.settings.chat.history_limit).await?;
+        let kyc = state.store.kyc.case(c.login).await?.map(|k| k.state);
+        Ok::<_, crate::store::StoreError>((messages, kyc))
+    }
+    .await;
+    let (messages, kyc) = match loaded {
+        Ok(v) => v,
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    if let Err(e) = service::mark(&state, id, Author::Staff, ReceiptUpdate { delivered: None, read: Some(c.last_seq) }).await {
+        tracing::warn!(error = %e, "marking a conversation read failed");
+    }
+    let lang = ctx.lang;
+    let name = c.trader_name.clone().unwrap_or_else(|| c.login.to_string());
+    let title = t_with(lang, "backoffice.chat_with", &[("name", &name)]);
+    let receipts = c.receipts_for(Author::Staff);
+    let last_seq = messages.last().map_or(0, |m| m.seq);
+    let mine = c.assignee_id == Some(me.id);
+    let state_label = if c.closed { t(lang, "backoffice.chat_closed") } else { t(lang, "backoffice.chat_open") };
+    let agent = c.state().agent;
+    let max_chars = state.settings.chat.max_message_chars;
+    let reply_id = uuid::Uuid::new_v4().to_string();
+    let problem = match q.get("problem").map(String::as_str) {
+        Some("CLAIMED") => Some(t(lang, "backoffice.chat_claimed")),
+        Some(code) => crate::domain::chat::MessageError::parse(code).map(|e| t_with(lang, e.key(), &[("max", &max_chars.to_string()), ("seconds", "60")])),
+        None => None,
+    };
+    let expected = c.assignee_id.map(|a| a.to_string()).unwrap_or_default();
+    no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+        let action = move |what: &str| format!("/backoffice/chat/{id}/{what}");
+        view! {
+            <Shell title=title.clone()>
+                <div id="conversation" data-id=id.to_string() data-last-seq=last_seq.to_string() class="space-y-3"
+                    data-status-sent=t(lang, "chat.status.sent") data-status-delivered=t(lang, "chat.status.delivered")
+                    data-status-read=t(lang, "chat.status.read") data-you=t(lang, "backoffice.chat_you")
+                    data-trader=name.clone() data-error=t(lang, "chat.error.send")
+                    data-label-open=t(lang, "backoffice.chat_open") data-label-closed=t(lang, "backoffice.chat_closed")
+                    data-me=crate::store::chat::agent_name(&me.email)
+                    data-disconnected=format!("{} {}", t(lang, "error.session_expired.body"), t(lang, "backoffice.sign_in"))>
+                    <dl class="grid grid-cols-2 gap-x-4 gap-y-1 rounded-xl border border-border bg-surface p-3 text-sm sm:grid-cols-4">
+                        <dt class="text-muted">{t(lang, "backoffice.col_trader")}</dt><dd data-testid="chat-trader">{name.clone()}</dd>
+                        <dt class="text-muted">{t(lang, "backoffice.col_login")}</dt><dd data-testid="chat-login">{c.login}</dd>
+                        <dt class="text-muted">{t(lang, "backoffice.col_kyc")}</dt><dd data-testid="chat-kyc">{kyc_label(lang, kyc.as_deref())}</dd>
+                        <dt class="text-muted">{t(lang, "backoffice.col_state")}</dt>
+                        <dd data-testid="chat-state" data-closed=c.closed.to_string()>{state_label}{agent.map(|a| format!(" · {a}"))}</dd>
+                    </dl>
+                    <div class="flex flex-wrap gap-2">
+                        {(!mine).then(|| view! { <form method="post" action=format!("{}?expected={expected}", action("claim"))><button data-testid="chat-claim" class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.chat_claim")}</button></form> })}
+                        {if c.closed {
+                            view! { <form method="post" action=action("reopen")><button data-testid="chat-reopen" class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.chat_reopen")}</button></form> }.into_any()
+                        } else {
+                            view! { <form method="post" action=action("close")><button data-testid="chat-close" class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.chat_close")}</button></form> }.into_any()
+                        }}
+                    </div>
+                    <ol id="messages" class="space-y-2 rounded-xl border border-border bg-surface p-3 max-h-[60vh] overflow-y-auto" aria-live="polite" data-testid="messages">
+                        {messages.into_iter().map(|m| staff_message(lang, &name, m, receipts)).collect_view()}
+                    </ol>
+                    <p id="typing" class="text-sm text-muted min-h-5" data-testid="typing" data-text=t_with(lang, "backoffice.chat_typing", &[("name", &name)])></p>
+                    <form id="reply" method="post" action=action("reply") enctype="application/x-www-form-urlencoded" class="space-y-2">
+                        <input type="hidden" name="client_id" value=reply_id/>
+                        <label for="reply-body" class="block font-medium">{t(lang, "backoffice.chat_reply")}</label>
+                        <textarea id="reply-body" name="body" rows="3" maxlength=max_chars.to_string() class="w-full rounded-lg border border-border bg-bg p-2" data-testid="reply-body"></textarea>
+                        <label for="reply-file" class="block text-sm">{t(lang, "chat.attach")}</label>
+                        <input id="reply-file" type="file" accept="image/jpeg,image/png,application/pdf" data-testid="reply-file" class="block text-sm"/>
+                        <p id="reply-error" role="alert" class="text-danger text-sm min-h-5" data-testid="reply-error">{problem}</p>
+                        <button class="rounded-lg min-h-11 px-4 bg-brand text-brand-contrast font-semibold" data-testid="reply-send">{t(lang, "chat.send")}</button>
+                    </form>
+                </div>
+                <script src="/js/support.js" defer></script>
+            </Shell>
+        }
+        .into_any()
+    }))
+}
+
+fn staff_message(lang: Lang, trader: &str, m: ChatMessage, receipts: Receipts) -> impl IntoView {
+    let from_staff = m.author == Author::Staff;
+    let who = if from_staff { m.author_name.clone().unwrap_or_else(|| t(lang, "backoffice.chat_you")) } else { trader.to_string() };
+    let status = from_staff.then(|| Delivery::of(m.seq, receipts));
+    view! {
+        <li data-seq=m.seq.to_string() data-author=m.author.as_str() data-client-id=m.client_id.clone() data-testid="message"
+            data-status=status.map(|s| s.as_str()).unwrap_or("")
+            class=if from_staff { "ms-8 rounded-lg bg-bg p-2" } else { "me-8 rounded-lg border border-border p-2" }>
+            <p class="text-xs text-muted"><span>{who}</span>" · "<time>{format_timestamp(m.at_ms)}</time></p>
+            <p class="whitespace-pre-wrap break-words" data-testid="message-body">{m.body}</p>
+            {m.attachment.map(|a| {
+                let href = format!("/backoffice/chat/attachments/{}", a.id);
+                if a.is_image() {
+                    let src = href.clone();
+                    view! { <a href=href target="_self" data-testid="message-attachment"><img src=src alt=a.file_name.clone() class="mt-1 max-h-48 rounded" loading="lazy"/></a> }.into_any()
+                } else {
+                    view! { <a href=href class="underline" data-testid="message-attachment">{a.file_name}</a> }.into_any()
+                }
+            })}
+            {status.map(|s| view! { <p class="text-xs text-muted" data-testid="message-status">{t(lang, &format!("chat.status.{}", s.as_str()))}</p> })}
+        </li>
+    }
+}
+
+/// `POST /backoffice/chat/{id}/messages` (JSON, as the trader's endpoint).
+pub async fn post_message(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, body: Result<Json<SendMessage>, JsonRejection>) -> Response {
+    let me = match agent_json(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let result = async {
+        let c = conversation(&state, id).await?;
+        service::send(&state, &c, Author::Staff, Some(me.id), &json_body(body)?).await
+    }
+    .await;
+    match result {
+        Ok((true, m)) => (StatusCode::CREATED, Json(m)).into_response(),
+        Ok((false, m)) => Json(m).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReplyForm {
+    client_id: String,
+    body: String,
+}
+
+/// `POST /backoffice/chat/{id}/reply`: the same as a form, without script.
+pub async fn reply_form(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, Form(f): Form<ReplyForm>) -> Response {
+    let me = match staff_with(&state, &headers, ROLES).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ctx = page(&state, &HashMap::new());
+    let req = SendMessage { client_id: f.client_id, body: f.body, attachment_id: None };
+    let result = async { service::send(&state, &conversation(&state, id).await?, Author::Staff, Some(me.id), &req).await }.await;
+    match result {
+        Ok(_) => back_to(id),
+        Err(ChatError::NotFound) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
+        Err(ChatError::Invalid(e)) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/backoffice/chat/{id}?problem={}", e.code()))]).into_response(),
+        Err(e) => internal(&state, &ctx, e),
+    }
+}
+
+fn back_to(id: i64) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/backoffice/chat/{id}"))]).into_response()
+}
+
+/// `POST /backoffice/chat/{id}/{claim|close|reopen}`.
+pub async fn act(State(state): State<AppState>, Path((id, what)): Path<(i64, String)>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let me = match staff_with(&state, &headers, ROLES).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ctx = page(&state, &HashMap::new());
+    let result = async {
+        conversation(&state, id).await?;
+        match what.as_str() {
+            // `expected`: who held it when the agent looked (empty: nobody).
+            "claim" => service::assign(&state, id, me.id, q.get("expected").and_then(|e| e.parse().ok())).await,
+            "close" => service::set_closed(&state, id, true).await,
+            "reopen" => service::set_closed(&state, id, false).await,
+            _ => Err(ChatError::NotFound),
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            tracing::info!(conversation = id, staff = me.id, action = %what, "chat conversation changed");
+            back_to(id)
+        }
+        Err(ChatError::NotFound) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
+        Err(ChatError::Claimed) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/backoffice/chat/{id}?problem=CLAIMED"))]).into_response(),
+        Err(e) => internal(&state, &ctx, e),
+    }
+}
+
+pub async fn post_receipts(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, body: Result<Json<ReceiptUpdate>, JsonRejection>) -> Response {
+    if let Err(r) = agent_json(&state, &headers).await {
+        return r;
+    }
+    let result = async {
+        conversation(&state, id).await?;
+        service::mark(&state, id, Author::Staff, json_body(body)?).await
+    }
+    .await;
+    result.map(|()| StatusCode::NO_CONTENT.into_response()).unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn post_typing(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    if let Err(r) = agent_json(&state, &headers).await {
+        return r;
+    }
+    let result = async {
+        conversation(&state, id).await?;
+        service::typing(&state, id, Author::Staff).await
+    }
+    .await;
+    result.map(|()| StatusCode::NO_CONTENT.into_response()).unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /backoffice/chat/{id}/events`: the conversation live, as the agent sees it.
+pub async fn events(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    if let Err(r) = agent_json(&state, &headers).await {
+        return r;
+    }
+    if let Err(e) = conversation(&state, id).await {
+        return e.into_response();
+    }
+    let after = stream::resume_point(&headers, q.get("after").map(String::as_str));
+    stream::events(state.clone(), id, Author::Staff, after, still_agent(state, headers))
+}
+
+/// `GET /backoffice/chat/events`: an `inbox` event whenever any conversation
+/// changes (the script then reloads the inbox's live part).
+pub async fn inbox_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = agent_json(&state, &headers).await {
+        return r;
+    }
+    use tokio::sync::broadcast::error::RecvError;
+    let mut signals = state.chat_notifier.subscribe(Topic::Inbox);
+    let mut recheck = stream::recheck_timer(&state);
+    let allowed = still_agent(state, headers);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
+    tokio::spawn(async move {
+        loop {
+            let event = tokio::select! {
+                // Lagging only means "several changed": one event covers them.
+                r = signals.recv() => match r {
+                    Ok(id) => Event::default().event("inbox").data(id.to_string()),
+                    Err(RecvError::Lagged(_)) => Event::default().event("inbox").data("0"),
+                    Err(RecvError::Closed) => return,
+                },
+                _ = recheck.tick() => {
+                    if allowed().await {
+                        continue;
+                    }
+                    let _ = tx.send(stream::ended()).await;
+                    return;
+                }
+                _ = tx.closed() => return,
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+    });
+    let events = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, std::convert::Infallible>)));
+    stream::unbuffered(Sse::new(events))
+}
+
+/// For an open stream: is this still a signed-in agent?
+fn still_agent(state: AppState, headers: HeaderMap) -> stream::StillAllowed {
+    Box::new(move || {
+        let (state, headers) = (state.clone(), headers.clone());
+        Box::pin(async move {
+            match auth::current(&state, &headers).await {
+                Ok(Some(s)) => Role::parse(&s.role).is_some_and(|r| ROLES.contains(&r)),
+                Ok(None) => false,
+                // A passing storage error does not end anyone's stream.
+                Err(_) => true,
+            }
+        })
+    })
+}
+
+/// `POST /backoffice/chat/{id}/attachments` (multipart, field `file`).
+pub async fn upload(State(state): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    if let Err(r) = agent_json(&state, req.headers()).await {
+        return r;
+    }
+    if let Err(e) = conversation(&state, id).await {
+        return e.into_response();
+    }
+    crate::chat::attachments::receive(&state, id, Author::Staff, req).await
+}
+
+/// `GET /backoffice/chat/attachments/{id}`.
+pub async fn attachment(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(r) = agent_json(&state, &headers).await {
+        return r;
+    }
+    crate::chat::attachments::send(&state, &id, |_| true).await
+}
