@@ -241,6 +241,7 @@ pub fn decimal_of(v: &serde_json::Value) -> Option<Decimal> {
 }
 
 pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Response {
+    let arrived = tokio::time::Instant::now();
     let drawn = match prologue(&s, "changeBalance", q.token.as_deref()).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -266,10 +267,11 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
     };
     let answer = if let Some(f) = drawn.as_ref().filter(|f| f.kind == faults::FaultKind::SlowApply) {
         // cTrader still working after the caller gave up: the change lands
-        // `delayMs` later whether or not anyone is still waiting for the answer.
-        let (delay, s) = (std::time::Duration::from_millis(f.delay_ms), s.clone());
+        // `delayMs` after the request arrived (not after our own bookkeeping,
+        // which is slow on a loaded machine) whether or not anyone still waits.
+        let (due, s) = (arrived + std::time::Duration::from_millis(f.delay_ms), s.clone());
         tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep_until(due).await;
             apply_change(&s, login, sign, amount, &req).await
         })
         .await

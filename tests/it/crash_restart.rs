@@ -41,7 +41,9 @@ async fn start(dir: &Path) -> Server {
         .env("INAPP_SIMULATOR__DATABASE_URL", db("sim.db"))
         .env("INAPP_PAYMENTS__SANDBOX_DATABASE_URL", db("psp.db"))
         .env("INAPP_CTRADER__TIMEOUT_MS", "300")
-        .env("INAPP_PAYMENTS__SETTLE_MS", "1000")
+        // Well beyond the 900 ms slowApply below: the premise of exactly-once
+        // is that cTrader finishes a change within settle_ms of receiving it.
+        .env("INAPP_PAYMENTS__SETTLE_MS", "2500")
         .env("INAPP_PAYMENTS__RETRY_BASE_MS", "20")
         .env("INAPP_PAYMENTS__RETRY_MAX_MS", "400")
         .env("RUST_LOG", "error")
