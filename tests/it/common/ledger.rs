@@ -26,14 +26,22 @@ pub async fn assert_exactly_once(
         .into_iter()
         .map(|(id, state, h)| (id, (state, h)))
         .collect();
+    let attempts: HashMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("SELECT deposit_id, attempts FROM credit_outbox").fetch_all(&pool).await.unwrap().into_iter().collect();
     pool.close().await;
     let mut seen = HashSet::new();
     for login in logins {
         let trader: Value = http.get(format!("{base}/sim/traders/{login}")).send().await.unwrap().json().await.unwrap();
         let mut expected_minor = 0i64;
-        for entry in trader["history"].as_array().unwrap() {
+        let history = trader["history"].as_array().unwrap();
+        for entry in history {
             let external = entry["externalId"].as_str().unwrap().to_string();
-            assert!(seen.insert(external.clone()), "{external} credited twice");
+            if !seen.insert(external.clone()) {
+                // Say enough to tell a change that landed after its lookup
+                // (timestamps apart by more than settle_ms) from a second send.
+                let copies: Vec<_> = history.iter().filter(|e| e["externalId"] == entry["externalId"]).collect();
+                panic!("{external} credited twice after {:?} attempts: {copies:?}", attempts.get(&external));
+            }
             let (owner, minor) = confirmed.get(&external).unwrap_or_else(|| panic!("{external} credited but never confirmed"));
             assert_eq!(owner, login);
             assert_eq!(entry["preciseAmount"], Decimal::new(*minor, 2).to_string(), "{external}: amount");
