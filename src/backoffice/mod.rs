@@ -1,12 +1,14 @@
 //! The broker's back-office at `/backoffice`: staff sign-in (argon2 password
 //! hashes, sessions separate from traders'), roles, and what staff can see.
 //! Today: the latest deposits with their states, including paid deposits held
-//! for review, which an admin can send back to the crediting worker; the KYC
+//! for review, which an admin can send back to the crediting worker, and any
+//! credit cTrader holds twice (until an admin has reversed it); the KYC
 //! queue and cases for compliance; the support inbox and conversations.
 
 mod actions;
 mod auth;
 mod chat;
+mod duplicates;
 mod kyc;
 mod pages;
 mod sso;
@@ -25,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/backoffice/sign-in", get(pages::sign_in_form).post(pages::sign_in))
         .route("/backoffice/sign-out", post(pages::sign_out))
         .route("/backoffice/deposits/{id}/retry-credit", post(pages::retry_credit))
+        .route("/backoffice/deposits/{id}/duplicate-reversed", post(duplicates::reversed))
         .route("/backoffice/kyc", get(kyc::queue))
         .route("/backoffice/kyc/{login}", get(kyc::case))
         .route("/backoffice/kyc/{login}/{verdict}", post(kyc::decide_case))

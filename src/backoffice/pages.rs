@@ -232,9 +232,9 @@ pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<St
     let role = Role::parse(&staff.role).unwrap_or(Role::Support);
     // Deposits are money: admins and support see them, compliance does not need to.
     let deposits = if matches!(role, Role::Admin | Role::Support) {
-        match state.store.deposits.latest(50).await {
-            Ok(d) => Some(d),
-            Err(e) => return internal(&state, &ctx, e),
+        match (state.store.deposits.latest(50).await, state.store.deposits.duplicate_credits(50).await) {
+            (Ok(d), Ok(twice)) => Some((d, twice)),
+            (Err(e), _) | (_, Err(e)) => return internal(&state, &ctx, e),
         }
     } else {
         None
@@ -251,7 +251,8 @@ pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<St
                         <button class="rounded-lg border border-border min-h-11 px-4">{t(lang, "backoffice.sign_out")}</button>
                     </form>
                 </div>
-                {deposits.map(|list| view! {
+                {deposits.map(|(list, twice)| view! {
+                    {super::duplicates::alert(lang, twice, role == Role::Admin)}
                     <section class="space-y-2">
                         <h2 class="text-lg font-semibold">{t(lang, "backoffice.deposits")}</h2>
                         <div class="overflow-x-auto rounded-xl border border-border bg-surface">

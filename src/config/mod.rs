@@ -284,6 +284,9 @@ pub struct PaymentsSection {
     /// From this attempt on, an unsettled credit is logged as an error for
     /// operators (it keeps being retried).
     pub alert_after_attempts: i64,
+    /// A credit that followed an unknown outcome is looked up again this long
+    /// after it was settled, for a copy that landed late (reported, never undone).
+    pub audit_after_ms: u64,
 }
 
 // Keys and secrets never reach a log line, even through `{:?}`.
@@ -406,6 +409,13 @@ mod tests {
         let f = Settings::with(Settings::defaults(), "ctrader.timeout_ms", "soon");
         let err = Settings::from_figment(f).unwrap_err().to_string();
         assert!(err.contains("timeout_ms"), "{err}");
+    }
+
+    #[test]
+    fn an_audit_sooner_than_the_settle_time_is_refused() {
+        let f = Settings::with(Settings::defaults(), "payments.audit_after_ms", 1000);
+        let err = Settings::from_figment(f).unwrap_err().to_string();
+        assert!(err.contains("payments.audit_after_ms"), "{err}");
     }
 
     #[test]

@@ -84,6 +84,9 @@ impl Settings {
                 "the sandbox provider would credit a real cTrader for test cards; configure a real provider, or set this to true for a test cTrader",
             ));
         }
+        if self.payments.audit_after_ms < self.payments.settle_ms {
+            return Err(invalid("payments.audit_after_ms", "must be at least payments.settle_ms"));
+        }
         if self.payments.pending_expiry_minutes == 0 {
             return Err(invalid("payments.pending_expiry_minutes", "must be at least 1"));
         }

@@ -118,6 +118,12 @@ impl CtraderClient {
     /// one between `from_ms` and `to_ms`: how an unknown outcome is settled
     /// before any retry.
     pub async fn find_balance_change(&self, login: i64, external_id: &str, from_ms: i64, to_ms: i64) -> Result<Option<i64>, CtraderError> {
+        Ok(self.balance_changes_for(login, external_id, from_ms, to_ms).await?.first().copied())
+    }
+
+    /// Every `balanceHistoryId` in the trader's history carrying `external_id`
+    /// (more than one means the same deposit was applied twice).
+    pub async fn balance_changes_for(&self, login: i64, external_id: &str, from_ms: i64, to_ms: i64) -> Result<Vec<i64>, CtraderError> {
         let (from, to) = (from_ms.to_string(), to_ms.to_string());
         let res = self
             .authed(|http, base, token| {
@@ -137,7 +143,7 @@ impl CtraderClient {
             balance_history: Vec<Entry>,
         }
         let answer: Answer = read_json(res).await?;
-        Ok(answer.balance_history.into_iter().find(|e| e.external_id.as_deref() == Some(external_id)).map(|e| e.balance_history_id))
+        Ok(answer.balance_history.into_iter().filter(|e| e.external_id.as_deref() == Some(external_id)).map(|e| e.balance_history_id).collect())
     }
 
     async fn manager_token(&self, refresh: bool) -> Result<String, CtraderError> {

@@ -14,6 +14,11 @@
 //! number, so a worker that overran its lease cannot reopen a job another
 //! worker now holds. (Leases compare clocks across instances: keep them in
 //! sync with NTP, as any lease-based system needs.)
+//!
+//! The settle rule assumes cTrader finishes a change within `settle_ms`. In
+//! case it ever does not, a credit that followed an unknown outcome is looked
+//! up again `audit_after_ms` later: two copies of one deposit are flagged for
+//! a person (back-office dashboard, error log); nothing is reversed by itself.
 
 use std::time::Duration;
 
@@ -22,7 +27,7 @@ use rand::Rng;
 use crate::ctrader::{BalanceChange, BalanceChangeType, CtraderError};
 use crate::payments::service::from_minor;
 use crate::state::AppState;
-use crate::store::CreditJob;
+use crate::store::{AuditJob, CreditJob};
 use crate::time::now_ms;
 
 /// How many credits one worker works on at once.
@@ -57,16 +62,42 @@ fn settle_ms(state: &AppState) -> i64 {
     state.settings.payments.settle_ms as i64
 }
 
-/// Claims due credits and works them; returns how many it took.
+/// Claims due credits and audits and works them; returns how many it took.
 pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
     let jobs = state.store.deposits.claim_credits(now_ms(), lease_ms(state), BATCH).await?;
-    let n = jobs.len();
+    let audits = state.store.deposits.claim_audits(now_ms(), lease_ms(state), BATCH).await?;
+    let n = jobs.len() + audits.len();
     let work = jobs.into_iter().map(|job| {
         let state = state.clone();
         async move { work(&state, job).await }
     });
-    futures::future::join_all(work).await;
+    let audit = audits.into_iter().map(|job| {
+        let state = state.clone();
+        async move { audit(&state, job).await }
+    });
+    futures::future::join(futures::future::join_all(work), futures::future::join_all(audit)).await;
     Ok(n)
+}
+
+/// The second look: one copy is the normal case; more are reported. A lookup
+/// that fails leaves the lease to run out, and the audit is taken again.
+async fn audit(state: &AppState, job: AuditJob) {
+    let (from, to) = (job.created_at - 60_000, now_ms() + 60_000);
+    let found = match state.ctrader.balance_changes_for(job.login, &job.deposit_id, from, to).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(deposit = %job.deposit_id, error = %e, "credit audit lookup failed; will try again");
+            return;
+        }
+    };
+    let duplicate = (found.len() > 1).then(|| {
+        let copies = found.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
+        tracing::error!(deposit = %job.deposit_id, login = job.login, balance_history_ids = %copies, "deposit credited more than once in cTrader; reverse the extra copy");
+        copies
+    });
+    if let Err(e) = state.store.deposits.finish_audit(&job.deposit_id, duplicate.as_deref()).await {
+        tracing::error!(error = %e, deposit = %job.deposit_id, "credit audit result not saved");
+    }
 }
 
 enum Step {
@@ -84,7 +115,9 @@ pub async fn work(state: &AppState, job: CreditJob) {
     let saved = match step {
         Step::Credited(history_id) => {
             tracing::info!(deposit = %job.deposit_id, attempt = job.attempt, "deposit credited");
-            store.mark_credited(&job.deposit_id, history_id, now_ms()).await
+            // Only a credit after an unknown outcome can have a late twin.
+            let audit_at = (job.attempt > 1).then(|| now_ms() + state.settings.payments.audit_after_ms as i64);
+            store.mark_credited(&job.deposit_id, history_id, now_ms(), audit_at).await
         }
         Step::Retry(why) => {
             let at = now_ms() + backoff_ms(state, job.attempt).max(settle_ms(state));

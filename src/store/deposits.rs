@@ -50,6 +50,22 @@ pub struct CreditJob {
     pub leased_until: i64,
 }
 
+/// A credited deposit due for its second look in cTrader's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditJob {
+    pub deposit_id: String,
+    pub login: i64,
+    pub created_at: i64,
+}
+
+/// A deposit cTrader holds more than one balance change for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateCredit {
+    pub deposit: DepositRecord,
+    /// The `balanceHistoryId`s found, as the audit wrote them.
+    pub copies: String,
+}
+
 #[async_trait]
 pub trait DepositStore: Send + Sync {
     /// Inserts the deposit, or returns the one with the same `(login, idempotency_key)`.
@@ -70,7 +86,17 @@ pub trait DepositStore: Send + Sync {
     async fn hold_for_review(&self, event_id: &str, deposit_id: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
     /// Leases up to `limit` due credits for `lease_ms`, counting the attempt.
     async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError>;
-    async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64) -> Result<(), StoreError>;
+    /// Closes the job; `audit_at` schedules a second look for a copy that
+    /// landed late (set when an earlier attempt's outcome was unknown).
+    async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<(), StoreError>;
+    /// Leases up to `limit` due audits for `lease_ms` (an audit cut short is taken again).
+    async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AuditJob>, StoreError>;
+    /// Ends an audit: `Some(copies)` marks the credit a duplicate for a person.
+    async fn finish_audit(&self, deposit_id: &str, duplicate: Option<&str>) -> Result<(), StoreError>;
+    /// Credits cTrader holds twice and nobody has reversed yet, newest first.
+    async fn duplicate_credits(&self, limit: i64) -> Result<Vec<DuplicateCredit>, StoreError>;
+    /// A person reversed the extra copy in cTrader; `false` if it was not flagged.
+    async fn resolve_duplicate(&self, deposit_id: &str) -> Result<bool, StoreError>;
     /// Releases the job for another attempt at `next_at`, only if `attempt`
     /// is still the latest (a worker that overran its lease changes nothing).
     async fn retry_credit_at(&self, deposit_id: &str, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;

@@ -14,7 +14,7 @@ mod staff;
 pub use actions::{ActionStore, SubmissionRecord};
 pub use attempts::AttemptStore;
 pub use chat::ChatStore;
-pub use deposits::{CreditJob, DepositRecord, DepositStore, EventOutcome};
+pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{StaffRecord, StaffStore};

@@ -11,7 +11,7 @@ use broker_inapp::backoffice::{create_staff, Role};
 use broker_inapp::config::Settings;
 use broker_inapp::time::now_ms;
 use common::deposits::*;
-use common::{cookie_pair, spawn, spawn_with, TestApp};
+use common::{cookie_pair, spawn, spawn_with};
 use serde_json::json;
 
 fn with_fee(f: figment::Figment) -> figment::Figment {
@@ -72,20 +72,6 @@ async fn a_payment_in_another_currency_is_held_for_review_not_failed_or_credited
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.sim_trader(login).await["balance"], "1000.00");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM credit_outbox").await, 0);
-}
-
-async fn admin(app: &TestApp) -> String {
-    create_staff(&app.state.store, "ops@broker.example", "a long staff password", Role::Admin).await.unwrap();
-    let res = app
-        .http
-        .post(app.url("/backoffice/sign-in"))
-        .header("origin", app.base.clone())
-        .form(&[("email", "ops@broker.example"), ("password", "a long staff password")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    cookie_pair(&res)
 }
 
 #[tokio::test]

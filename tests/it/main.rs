@@ -9,6 +9,7 @@ mod actions;
 mod backoffice;
 mod chat;
 mod crash_restart;
+mod credit_audit;
 mod credit_faults;
 mod deposit_outcomes;
 mod deposits;

@@ -3,7 +3,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::SqliteStore;
-use crate::store::{CreditJob, DepositRecord, DepositStore, EventOutcome, StoreError};
+use crate::store::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
 
 fn from_row(r: &SqliteRow) -> Result<DepositRecord, sqlx::Error> {
     Ok(DepositRecord {
@@ -210,7 +210,7 @@ impl DepositStore for SqliteStore {
         Ok(jobs)
     }
 
-    async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64) -> Result<(), StoreError> {
+    async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<(), StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         sqlx::query("UPDATE deposits SET state = 'credited', balance_history_id = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
             .bind(balance_history_id)
@@ -218,12 +218,66 @@ impl DepositStore for SqliteStore {
             .bind(deposit_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE credit_outbox SET state = 'done', locked_until = NULL, last_error = NULL WHERE deposit_id = ?")
+        sqlx::query("UPDATE credit_outbox SET state = 'done', locked_until = NULL, last_error = NULL, audit_at = ? WHERE deposit_id = ?")
+            .bind(audit_at)
             .bind(deposit_id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AuditJob>, StoreError> {
+        let rows = sqlx::query(
+            "UPDATE credit_outbox SET audit_at = ? WHERE deposit_id IN \
+             (SELECT deposit_id FROM credit_outbox WHERE audit_at IS NOT NULL AND audit_at <= ? AND state = 'done' ORDER BY audit_at LIMIT ?) \
+             RETURNING deposit_id, (SELECT login FROM deposits WHERE id = deposit_id) AS login, \
+             (SELECT created_at FROM deposits WHERE id = deposit_id) AS created_at",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(AuditJob { deposit_id: r.try_get("deposit_id")?, login: r.try_get("login")?, created_at: r.try_get("created_at")? }))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn finish_audit(&self, deposit_id: &str, duplicate: Option<&str>) -> Result<(), StoreError> {
+        let sql = match duplicate {
+            Some(_) => "UPDATE credit_outbox SET audit_at = NULL, state = 'duplicate', last_error = ? WHERE deposit_id = ? AND state = 'done'",
+            None => "UPDATE credit_outbox SET audit_at = NULL WHERE deposit_id = ? AND state = 'done'",
+        };
+        let mut q = sqlx::query(sql);
+        if let Some(copies) = duplicate {
+            q = q.bind(copies);
+        }
+        q.bind(deposit_id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn duplicate_credits(&self, limit: i64) -> Result<Vec<DuplicateCredit>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.*, o.last_error AS copies FROM deposits d JOIN credit_outbox o ON o.deposit_id = d.id \
+             WHERE o.state = 'duplicate' ORDER BY d.updated_at DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(DuplicateCredit { deposit: from_row(r)?, copies: r.try_get::<Option<String>, _>("copies")?.unwrap_or_default() }))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn resolve_duplicate(&self, deposit_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE credit_outbox SET state = 'reconciled' WHERE deposit_id = ? AND state = 'duplicate'")
+            .bind(deposit_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn retry_credit_at(&self, deposit_id: &str, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use broker_inapp::backoffice::{create_staff, Role};
 use broker_inapp::payments::signature;
 use serde_json::{json, Value};
 
@@ -104,4 +105,19 @@ pub fn pending_record(id: &str, login: i64, minor: i64, key: String, now: i64) -
         created_at: now,
         updated_at: now,
     }
+}
+
+/// Signs an admin in to the back-office; returns the session cookie.
+pub async fn admin(app: &TestApp) -> String {
+    create_staff(&app.state.store, "ops@broker.example", "a long staff password", Role::Admin).await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/backoffice/sign-in"))
+        .header("origin", app.base.clone())
+        .form(&[("email", "ops@broker.example"), ("password", "a long staff password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    super::cookie_pair(&res)
 }

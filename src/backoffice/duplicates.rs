@@ -1,0 +1,72 @@
+//! Credits cTrader holds twice (found by the crediting worker's audit): shown
+//! at the top of the dashboard until an admin says the extra copy is reversed.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use leptos::prelude::*;
+
+use super::auth::{self, Role};
+use super::pages::{internal, page, redirect};
+use crate::domain::{format_amount, ErrorCode, Lang};
+use crate::i18n::{t, t_with};
+use crate::render::error_page;
+use crate::state::AppState;
+use crate::store::DuplicateCredit;
+
+/// The alert; nothing at all when there is nothing to reverse.
+pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl IntoView {
+    (!list.is_empty()).then(|| {
+        let rows = list
+            .into_iter()
+            .map(|c| {
+                let d = c.deposit;
+                let amount = format_amount(rust_decimal::Decimal::new(d.confirmed_minor.unwrap_or(d.requested_minor), d.digits), d.digits);
+                let copies = t_with(lang, "backoffice.duplicate_copies", &[("ids", &c.copies)]);
+                let resolve = admin.then(|| {
+                    view! {
+                        <form method="post" action=format!("/backoffice/deposits/{}/duplicate-reversed", d.id)>
+                            <button class="rounded-lg border border-border min-h-11 px-3" data-testid="duplicate-reversed">{t(lang, "backoffice.duplicate_reversed")}</button>
+                        </form>
+                    }
+                });
+                view! {
+                    <li class="flex flex-wrap items-center justify-between gap-2" data-testid="duplicate-credit" data-deposit=d.id.clone()>
+                        <span>
+                            <span class="font-mono text-xs">{d.id.clone()}</span>" · "{d.login}" · "{format!("{amount} {}", d.currency)}" · "{copies}
+                        </span>
+                        {resolve}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section role="alert" class="space-y-2 rounded-xl border-2 border-danger p-3" data-testid="duplicate-credits">
+                <h2 class="text-lg font-semibold">{t(lang, "backoffice.duplicates_title")}</h2>
+                <p>{t(lang, "backoffice.duplicates_help")}</p>
+                <ul class="space-y-2">{rows}</ul>
+            </section>
+        }
+    })
+}
+
+/// An admin has reversed the extra copy in cTrader: the alert goes away.
+pub async fn reversed(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let ctx = page(&state, &Default::default());
+    let staff = match auth::current(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return redirect("/backoffice/sign-in"),
+        Err(e) => return internal(&state, &ctx, e),
+    };
+    if Role::parse(&staff.role) != Some(Role::Admin) {
+        return error_page(&ctx, &state.css_href(), ErrorCode::Forbidden);
+    }
+    match state.store.deposits.resolve_duplicate(&id).await {
+        Ok(true) => {
+            tracing::info!(deposit = %id, staff = %staff.email, "duplicate credit marked reversed");
+            redirect("/backoffice")
+        }
+        Ok(false) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
+        Err(e) => internal(&state, &ctx, e),
+    }
+}

@@ -1,0 +1,100 @@
+//! The second look after an unknown outcome: when cTrader applies a change
+//! later than `settle_ms` (breaking the one assumption exactly-once rests on),
+//! the deposit is credited twice; the audit must find it and put it in front
+//! of a person, and must stay quiet when there is one copy.
+
+use crate::common;
+
+use std::time::{Duration, Instant};
+
+use broker_inapp::config::Settings;
+use common::deposits::*;
+use common::TestApp;
+use serde_json::json;
+
+async fn app() -> TestApp {
+    common::spawn_with(|f| {
+        let f = Settings::with(f, "ctrader.timeout_ms", 300);
+        let f = Settings::with(f, "payments.retry_base_ms", 20);
+        let f = Settings::with(f, "payments.settle_ms", 200);
+        Settings::with(f, "payments.audit_after_ms", 3000)
+    })
+    .await
+}
+
+/// Waits until the audit of `id` has run (its schedule cleared).
+async fn audited(app: &TestApp, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sql = format!("SELECT COUNT(*) FROM credit_outbox WHERE deposit_id = '{id}' AND audit_at IS NULL AND state <> 'pending'");
+    while app.count("app.db", &sql).await == 0 {
+        assert!(Instant::now() < deadline, "the audit of {id} never ran");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_that_lands_after_settle_ms_is_reported_as_credited_twice() {
+    let app = app().await;
+    let (cookie, login) = app.sign_in(None).await;
+    // Lands 1.5 s after it arrived: long after the 200 ms settle time, so the
+    // retry's lookup misses it and sends the change again.
+    let fault = json!({"endpoint": "changeBalance", "kind": "slowApply", "delayMs": 1500, "remaining": 1});
+    assert_eq!(app.http.post(app.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
+    started(&app, &cookie, "45", KEY).await;
+    let id = only_deposit_id(&app).await;
+    deliver(&app, &event("evt_late", "payment.succeeded", &id, "45.00")).await;
+    wait_for_state(&app, &cookie, &id, "Credited").await;
+    audited(&app, &id).await;
+    let trader = app.sim_trader(login).await;
+    let copies: Vec<String> = trader["history"].as_array().unwrap().iter().map(|h| h["balanceHistoryId"].to_string()).collect();
+    assert_eq!(copies.len(), 2, "the premise: cTrader holds two copies {trader}");
+
+    let staff = admin(&app).await;
+    let html = app.get_with_cookie("/backoffice", &staff).await.text().await.unwrap();
+    assert!(html.contains(r#"data-testid="duplicate-credits""#), "the dashboard raises the alarm");
+    assert!(html.contains(&format!(r#"data-deposit="{id}""#)));
+    assert!(html.contains(&format!("balanceHistoryId {}", copies.join(", "))), "names both copies to reverse");
+
+    // Once an admin has reversed the extra copy, the alarm goes away.
+    let done = app
+        .http
+        .post(app.url(&format!("/backoffice/deposits/{id}/duplicate-reversed")))
+        .header("origin", app.base.clone())
+        .header("cookie", &staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    let html = app.get_with_cookie("/backoffice", &staff).await.text().await.unwrap();
+    assert!(!html.contains(r#"data-testid="duplicate-credits""#));
+    let again = app
+        .http
+        .post(app.url(&format!("/backoffice/deposits/{id}/duplicate-reversed")))
+        .header("origin", app.base.clone())
+        .header("cookie", &staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404, "nothing left to mark");
+}
+
+#[tokio::test]
+async fn a_retried_credit_with_one_copy_passes_its_audit_quietly() {
+    let app = app().await;
+    let (cookie, login) = app.sign_in(None).await;
+    // Applied, answer lost: the retry finds it by lookup; one copy only.
+    let fault = json!({"endpoint": "changeBalance", "kind": "lostReply", "remaining": 1});
+    assert_eq!(app.http.post(app.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
+    started(&app, &cookie, "30", KEY).await;
+    let id = only_deposit_id(&app).await;
+    deliver(&app, &event("evt_lost", "payment.succeeded", &id, "30.00")).await;
+    wait_for_state(&app, &cookie, &id, "Credited").await;
+    audited(&app, &id).await;
+    assert_eq!(app.sim_trader(login).await["history"].as_array().unwrap().len(), 1);
+    let state = app.count("app.db", &format!("SELECT COUNT(*) FROM credit_outbox WHERE deposit_id = '{id}' AND state = 'done'")).await;
+    assert_eq!(state, 1, "not flagged");
+    let stats: serde_json::Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(stats["calls"]["balanceHistory"], 2, "the retry's lookup, then the audit's: {stats}");
+    let html = app.get_with_cookie("/backoffice", &admin(&app).await).await.text().await.unwrap();
+    assert!(!html.contains(r#"data-testid="duplicate-credits""#));
+}
