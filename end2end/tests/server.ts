@@ -16,7 +16,8 @@ export class OwnServer {
   readonly data: string;
   private child?: ChildProcess;
 
-  constructor(readonly port: number) {
+  /** `extra`: settings of its own, as `INAPP_*` environment variables. */
+  constructor(readonly port: number, private readonly extra: Record<string, string> = {}) {
     this.base = `http://127.0.0.1:${port}`;
     this.data = fs.mkdtempSync(path.join(os.tmpdir(), 'broker-inapp-own-'));
   }
@@ -33,6 +34,7 @@ export class OwnServer {
       INAPP_BROKER__THEME_FILE: path.join(ROOT, 'theme.toml'),
       INAPP_ADMIN_PASSWORD: 'e2e staff password',
       RUST_LOG: 'warn',
+      ...this.extra,
     };
   }
 

@@ -31,7 +31,7 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<HashMap<String,
     let html = document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
-                <ListTable is_empty=rows.is_empty() empty=t(lang, "backoffice.requests_none") headers=vec![t(lang, "backoffice.col_when"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_login"), t(lang, "backoffice.requests_fields")]>
+                <ListTable is_empty=rows.is_empty() label=t(lang, "backoffice.requests_title") empty=t(lang, "backoffice.requests_none") headers=vec![t(lang, "backoffice.col_when"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_login"), t(lang, "backoffice.requests_fields")]>
                     {rows.into_iter().map(|r| {
                         let fields: BTreeMap<String, String> = serde_json::from_str(&r.fields).unwrap_or_default();
                         let kind = titles.get(&r.action_type).cloned().unwrap_or_else(|| r.action_type.clone());

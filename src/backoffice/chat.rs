@@ -115,7 +115,7 @@ fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>,
             {tab("mine", Some(counts.1))}
             {tab("closed", None)}
         </nav>
-        <ListTable is_empty=rows.is_empty() empty=t(lang, "backoffice.chat_none")
+        <ListTable is_empty=rows.is_empty() label=t(lang, "backoffice.chat_title") empty=t(lang, "backoffice.chat_none")
             headers=vec![t(lang, "backoffice.col_trader"), t(lang, "backoffice.col_login"), t(lang, "backoffice.col_kyc"), t(lang, "backoffice.col_unread"), t(lang, "backoffice.col_agent"), t(lang, "backoffice.col_updated")]>
             {rows.into_iter().map(|c| {
                 let kyc_state = kyc.get(&c.login).cloned();

@@ -22,7 +22,11 @@ pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl
             .map(|c| {
                 let d = c.deposit;
                 let amount = format_amount(rust_decimal::Decimal::new(d.confirmed_minor.unwrap_or(d.requested_minor), d.digits), d.digits);
-                let copies = t_with(lang, "backoffice.duplicate_copies", &[("ids", &c.copies)]);
+                let mut copies = t_with(lang, "backoffice.duplicate_copies", &[("ids", &c.copies)]);
+                // Ours is the one to keep; the admin reverses the other.
+                if let Some(ours) = d.balance_history_id {
+                    copies = format!("{copies} ({})", t_with(lang, "backoffice.duplicate_ours", &[("id", &ours.to_string())]));
+                }
                 let resolve = admin.then(|| {
                     view! {
                         <form method="post" action=format!("/backoffice/deposits/{}/duplicate-reversed", d.id)>

@@ -39,7 +39,7 @@ pub async fn queue(State(state): State<AppState>, Query(q): Query<HashMap<String
     no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
-                <ListTable is_empty=cases.is_empty() empty=t(lang, "backoffice.no_cases") headers=vec![t(lang, "backoffice.col_login"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_updated")]>
+                <ListTable is_empty=cases.is_empty() label=t(lang, "backoffice.kyc_title") empty=t(lang, "backoffice.no_cases") headers=vec![t(lang, "backoffice.col_login"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_updated")]>
                     {cases.into_iter().map(|c| view! {
                         <tr class="border-t border-border" data-testid="kyc-case" data-login=c.login.to_string() data-state=c.state.clone()>
                             <td class="p-2"><a class="underline" href=format!("/backoffice/kyc/{}", c.login)>{c.login}</a></td>

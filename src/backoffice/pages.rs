@@ -51,23 +51,35 @@ pub(super) fn no_store(html: String) -> Response {
 }
 
 /// A back-office list: `empty` when there are no rows, else a table with
-/// `headers` (already translated) over the rows given as children.
+/// `headers` (already translated) over the rows given as children, in a
+/// region named `label`.
 #[component]
-pub(super) fn ListTable(is_empty: bool, empty: String, headers: Vec<String>, children: Children) -> impl IntoView {
+pub(super) fn ListTable(is_empty: bool, empty: String, label: String, headers: Vec<String>, children: Children) -> impl IntoView {
     if is_empty {
         return view! { <p class="text-muted">{empty}</p> }.into_any();
     }
     view! {
-        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
+        <TableScroll label=label>
             <table class="w-full text-sm">
                 <thead><tr>
                     {headers.into_iter().map(|h| view! { <th scope="col" class="p-2 text-start">{h}</th> }).collect_view()}
                 </tr></thead>
                 <tbody>{children()}</tbody>
             </table>
-        </div>
+        </TableScroll>
     }
     .into_any()
+}
+
+/// The box a wide table scrolls in at phone width: focusable, so a keyboard
+/// can scroll it, and named, so a screen reader says what it holds.
+#[component]
+pub(super) fn TableScroll(label: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto rounded-xl border border-border bg-surface" tabindex="0" role="region" aria-label=label>
+            {children()}
+        </div>
+    }
 }
 
 #[component]
@@ -255,7 +267,7 @@ pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<St
                     {super::duplicates::alert(lang, twice, role == Role::Admin)}
                     <section class="space-y-2">
                         <h2 class="text-lg font-semibold">{t(lang, "backoffice.deposits")}</h2>
-                        <div class="overflow-x-auto rounded-xl border border-border bg-surface">
+                        <TableScroll label=t(lang, "backoffice.deposits")>
                             <table class="w-full text-sm text-start">
                                 <thead><tr>
                                     <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_id")}</th>
@@ -268,7 +280,7 @@ pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<St
                                 </tr></thead>
                                 <tbody>{deposit_rows(lang, list, role == Role::Admin)}</tbody>
                             </table>
-                        </div>
+                        </TableScroll>
                     </section>
                 })}
             </Shell>

@@ -34,7 +34,7 @@ pub async fn tokens(State(state): State<AppState>, Query(q): Query<HashMap<Strin
     let html = document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
-                <ListTable is_empty=rows.is_empty() empty=t(lang, "backoffice.sso_none") headers=vec![t(lang, "backoffice.email"), t(lang, "backoffice.col_login"), t(lang, "backoffice.sso_created"), t(lang, "backoffice.sso_last_used"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_actions")]>
+                <ListTable is_empty=rows.is_empty() label=t(lang, "backoffice.sso_title") empty=t(lang, "backoffice.sso_none") headers=vec![t(lang, "backoffice.email"), t(lang, "backoffice.col_login"), t(lang, "backoffice.sso_created"), t(lang, "backoffice.sso_last_used"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_actions")]>
                     {rows.into_iter().map(|r| {
                         let revoked = r.revoked_at.is_some();
                         let state_text = match &r.revoked_by {

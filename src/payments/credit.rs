@@ -33,22 +33,39 @@ use crate::time::now_ms;
 /// How many credits one worker works on at once.
 const BATCH: i64 = 16;
 
-/// Runs the worker until the task is aborted or the process stops.
+/// Runs the worker until the task is aborted or the process stops. Credits
+/// and audits have a loop each, so a slow or failing audit never holds up a
+/// credit (aborting the task stops both).
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            match run_once(&state).await {
-                Ok(0) => {
-                    // Woken at once for credits queued here; the poll finds the rest.
-                    let _ = tokio::time::timeout(Duration::from_millis(250), state.credit_queued.notified()).await;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "crediting round failed");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+        let credits = async {
+            loop {
+                match run_once(&state).await {
+                    Ok(0) => {
+                        // Woken at once for credits queued here; the poll finds the rest.
+                        let _ = tokio::time::timeout(Duration::from_millis(250), state.credit_queued.notified()).await;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "crediting round failed");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
                 }
             }
-        }
+        };
+        let audits = async {
+            loop {
+                match audit_once(&state).await {
+                    Ok(0) => tokio::time::sleep(Duration::from_millis(500)).await,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "credit audit round failed");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+        };
+        futures::future::join(credits, audits).await;
     })
 }
 
@@ -62,25 +79,28 @@ fn settle_ms(state: &AppState) -> i64 {
     state.settings.payments.settle_ms as i64
 }
 
-/// Claims due credits and audits and works them; returns how many it took.
+/// Claims due credits and works them; returns how many it took.
 pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
     let jobs = state.store.deposits.claim_credits(now_ms(), lease_ms(state), BATCH).await?;
-    let audits = state.store.deposits.claim_audits(now_ms(), lease_ms(state), BATCH).await?;
-    let n = jobs.len() + audits.len();
+    let n = jobs.len();
     let work = jobs.into_iter().map(|job| {
         let state = state.clone();
         async move { work(&state, job).await }
     });
-    let audit = audits.into_iter().map(|job| {
-        let state = state.clone();
-        async move { audit(&state, job).await }
-    });
-    futures::future::join(futures::future::join_all(work), futures::future::join_all(audit)).await;
+    futures::future::join_all(work).await;
     Ok(n)
 }
 
-/// The second look: one copy is the normal case; more are reported. A lookup
-/// that fails leaves the lease to run out, and the audit is taken again.
+/// Claims due audits and works them; returns how many it took.
+pub async fn audit_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
+    let jobs = state.store.deposits.claim_audits(now_ms(), lease_ms(state), BATCH).await?;
+    let n = jobs.len();
+    futures::future::join_all(jobs.into_iter().map(|job| audit(state, job))).await;
+    Ok(n)
+}
+
+/// The second look: our one copy is the normal case; more are reported. A
+/// lookup that fails leaves the lease to run out, and the audit is taken again.
 async fn audit(state: &AppState, job: AuditJob) {
     let (from, to) = (job.created_at - 60_000, now_ms() + 60_000);
     let found = match state.ctrader.balance_changes_for(job.login, &job.deposit_id, from, to).await {
@@ -90,6 +110,9 @@ async fn audit(state: &AppState, job: AuditJob) {
             return;
         }
     };
+    if job.balance_history_id.is_some_and(|ours| !found.contains(&ours)) {
+        tracing::error!(deposit = %job.deposit_id, login = job.login, "credited deposit's balance change not found in cTrader's history; check it");
+    }
     let duplicate = (found.len() > 1).then(|| {
         let copies = found.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
         tracing::error!(deposit = %job.deposit_id, login = job.login, balance_history_ids = %copies, "deposit credited more than once in cTrader; reverse the extra copy");
@@ -115,9 +138,14 @@ pub async fn work(state: &AppState, job: CreditJob) {
     let saved = match step {
         Step::Credited(history_id) => {
             tracing::info!(deposit = %job.deposit_id, attempt = job.attempt, "deposit credited");
-            // Only a credit after an unknown outcome can have a late twin.
-            let audit_at = (job.attempt > 1).then(|| now_ms() + state.settings.payments.audit_after_ms as i64);
-            store.mark_credited(&job.deposit_id, history_id, now_ms(), audit_at).await
+            // Only a credit after an unknown outcome can have a late twin; so
+            // can one whose job another worker took over meanwhile (fenced out).
+            let audit_at = now_ms() + state.settings.payments.audit_after_ms as i64;
+            match store.mark_credited(&job.deposit_id, job.attempt, history_id, now_ms(), (job.attempt > 1).then_some(audit_at)).await {
+                Ok(true) => Ok(()),
+                Ok(false) => store.schedule_audit(&job.deposit_id, audit_at).await,
+                Err(e) => Err(e),
+            }
         }
         Step::Retry(why) => {
             let at = now_ms() + backoff_ms(state, job.attempt).max(settle_ms(state));

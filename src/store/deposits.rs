@@ -56,6 +56,8 @@ pub struct AuditJob {
     pub deposit_id: String,
     pub login: i64,
     pub created_at: i64,
+    /// The copy we recorded.
+    pub balance_history_id: Option<i64>,
 }
 
 /// A deposit cTrader holds more than one balance change for.
@@ -86,9 +88,13 @@ pub trait DepositStore: Send + Sync {
     async fn hold_for_review(&self, event_id: &str, deposit_id: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
     /// Leases up to `limit` due credits for `lease_ms`, counting the attempt.
     async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError>;
-    /// Closes the job; `audit_at` schedules a second look for a copy that
-    /// landed late (set when an earlier attempt's outcome was unknown).
-    async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<(), StoreError>;
+    /// Records the credit and closes the job; `audit_at` schedules a second
+    /// look for a copy that landed late (set when an earlier attempt's outcome
+    /// was unknown). The job is closed only if `attempt` is still the latest:
+    /// `false` when another worker holds or has closed it.
+    async fn mark_credited(&self, deposit_id: &str, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError>;
+    /// Schedules the second look for a closed job that has none due.
+    async fn schedule_audit(&self, deposit_id: &str, at: i64) -> Result<(), StoreError>;
     /// Leases up to `limit` due audits for `lease_ms` (an audit cut short is taken again).
     async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AuditJob>, StoreError>;
     /// Ends an audit: `Some(copies)` marks the credit a duplicate for a person.

@@ -17,7 +17,7 @@ async fn app() -> TestApp {
         let f = Settings::with(f, "ctrader.timeout_ms", 300);
         let f = Settings::with(f, "payments.retry_base_ms", 20);
         let f = Settings::with(f, "payments.settle_ms", 200);
-        Settings::with(f, "payments.audit_after_ms", 3000)
+        Settings::with(f, "payments.audit_after_ms", 4000)
     })
     .await
 }
@@ -36,9 +36,9 @@ async fn audited(app: &TestApp, id: &str) {
 async fn a_change_that_lands_after_settle_ms_is_reported_as_credited_twice() {
     let app = app().await;
     let (cookie, login) = app.sign_in(None).await;
-    // Lands 1.5 s after it arrived: long after the 200 ms settle time, so the
+    // Lands 2.5 s after it arrived: long after the 200 ms settle time, so the
     // retry's lookup misses it and sends the change again.
-    let fault = json!({"endpoint": "changeBalance", "kind": "slowApply", "delayMs": 1500, "remaining": 1});
+    let fault = json!({"endpoint": "changeBalance", "kind": "slowApply", "delayMs": 2500, "remaining": 1});
     assert_eq!(app.http.post(app.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
     started(&app, &cookie, "45", KEY).await;
     let id = only_deposit_id(&app).await;
@@ -53,7 +53,9 @@ async fn a_change_that_lands_after_settle_ms_is_reported_as_credited_twice() {
     let html = app.get_with_cookie("/backoffice", &staff).await.text().await.unwrap();
     assert!(html.contains(r#"data-testid="duplicate-credits""#), "the dashboard raises the alarm");
     assert!(html.contains(&format!(r#"data-deposit="{id}""#)));
-    assert!(html.contains(&format!("balanceHistoryId {}", copies.join(", "))), "names both copies to reverse");
+    assert!(html.contains(&format!("balanceHistoryId {}", copies.join(", "))), "names both copies");
+    let ours = app.count("app.db", &format!("SELECT balance_history_id FROM deposits WHERE id = '{id}'")).await;
+    assert!(html.contains(&format!("recorded here: {ours}")), "and which one is ours, to keep");
 
     // Once an admin has reversed the extra copy, the alarm goes away.
     let done = app
@@ -97,4 +99,38 @@ async fn a_retried_credit_with_one_copy_passes_its_audit_quietly() {
     assert_eq!(stats["calls"]["balanceHistory"], 2, "the retry's lookup, then the audit's: {stats}");
     let html = app.get_with_cookie("/backoffice", &admin(&app).await).await.text().await.unwrap();
     assert!(!html.contains(r#"data-testid="duplicate-credits""#));
+}
+
+#[tokio::test]
+async fn a_late_success_from_a_worker_that_lost_its_lease_is_audited_and_cannot_clear_a_flag() {
+    let app = common::spawn_with(|f| Settings::with(f, "payments.worker", false)).await;
+    let (cookie, _) = app.sign_in(None).await;
+    started(&app, &cookie, "15", KEY).await;
+    let id = only_deposit_id(&app).await;
+    deliver(&app, &event("evt_fence", "payment.succeeded", &id, "15.00")).await;
+    let deposits = &app.state.store.deposits;
+    let t0 = broker_inapp::time::now_ms();
+    let first = deposits.claim_credits(t0, 1_000, 10).await.unwrap().remove(0);
+    let second = deposits.claim_credits(t0 + 1_001, 60_000, 10).await.unwrap().remove(0);
+
+    // The first worker's change succeeded, but its lease had run out: the
+    // job stays the second worker's.
+    assert!(!deposits.mark_credited(&id, first.attempt, 11, t0, None).await.unwrap());
+    assert!(deposits.claim_credits(t0 + 2_000, 1_000, 10).await.unwrap().is_empty(), "still the second worker's");
+    // The second closes it (attempt 2: audited); a late first report on a
+    // closed job still asks for the second look, it does not cancel it.
+    assert!(deposits.mark_credited(&id, second.attempt, 12, t0, Some(t0 + 10_000)).await.unwrap());
+    deposits.schedule_audit(&id, t0 + 99_000).await.unwrap();
+    let audits = deposits.claim_audits(t0 + 10_000, 1_000, 10).await.unwrap();
+    assert_eq!(audits.len(), 1, "due at the first schedule, not pushed back");
+    assert_eq!(audits[0].balance_history_id, Some(11), "the first report recorded the credit");
+
+    // Flagged, then a late success report: the flag and its copies stay.
+    deposits.finish_audit(&id, Some("11, 12")).await.unwrap();
+    assert!(!deposits.mark_credited(&id, first.attempt, 11, t0, None).await.unwrap());
+    deposits.schedule_audit(&id, t0).await.unwrap();
+    let flagged = deposits.duplicate_credits(10).await.unwrap();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].copies, "11, 12");
+    assert!(deposits.claim_audits(t0 + 100_000, 1_000, 10).await.unwrap().is_empty(), "a flagged credit is not audited again");
 }

@@ -210,7 +210,7 @@ impl DepositStore for SqliteStore {
         Ok(jobs)
     }
 
-    async fn mark_credited(&self, deposit_id: &str, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<(), StoreError> {
+    async fn mark_credited(&self, deposit_id: &str, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         sqlx::query("UPDATE deposits SET state = 'credited', balance_history_id = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
             .bind(balance_history_id)
@@ -218,12 +218,25 @@ impl DepositStore for SqliteStore {
             .bind(deposit_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE credit_outbox SET state = 'done', locked_until = NULL, last_error = NULL, audit_at = ? WHERE deposit_id = ?")
-            .bind(audit_at)
-            .bind(deposit_id)
-            .execute(&mut *tx)
-            .await?;
+        let closed = sqlx::query(
+            "UPDATE credit_outbox SET state = 'done', locked_until = NULL, last_error = NULL, audit_at = ? \
+             WHERE deposit_id = ? AND attempts = ? AND state = 'pending'",
+        )
+        .bind(audit_at)
+        .bind(deposit_id)
+        .bind(attempt)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
+        Ok(closed.rows_affected() == 1)
+    }
+
+    async fn schedule_audit(&self, deposit_id: &str, at: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE credit_outbox SET audit_at = COALESCE(audit_at, ?) WHERE deposit_id = ? AND state = 'done'")
+            .bind(at)
+            .bind(deposit_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -231,8 +244,9 @@ impl DepositStore for SqliteStore {
         let rows = sqlx::query(
             "UPDATE credit_outbox SET audit_at = ? WHERE deposit_id IN \
              (SELECT deposit_id FROM credit_outbox WHERE audit_at IS NOT NULL AND audit_at <= ? AND state = 'done' ORDER BY audit_at LIMIT ?) \
-             RETURNING deposit_id, (SELECT login FROM deposits WHERE id = deposit_id) AS login, \
-             (SELECT created_at FROM deposits WHERE id = deposit_id) AS created_at",
+             RETURNING deposit_id, (SELECT login FROM deposits WHERE id = credit_outbox.deposit_id) AS login, \
+             (SELECT created_at FROM deposits WHERE id = credit_outbox.deposit_id) AS created_at, \
+             (SELECT balance_history_id FROM deposits WHERE id = credit_outbox.deposit_id) AS balance_history_id",
         )
         .bind(now + lease_ms)
         .bind(now)
@@ -240,7 +254,14 @@ impl DepositStore for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(AuditJob { deposit_id: r.try_get("deposit_id")?, login: r.try_get("login")?, created_at: r.try_get("created_at")? }))
+            .map(|r| {
+                Ok(AuditJob {
+                    deposit_id: r.try_get("deposit_id")?,
+                    login: r.try_get("login")?,
+                    created_at: r.try_get("created_at")?,
+                    balance_history_id: r.try_get("balance_history_id")?,
+                })
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
