@@ -6,8 +6,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use leptos::prelude::*;
 
-use super::auth::{self, Role};
-use super::pages::{internal, page, redirect};
+use super::auth::Role;
+use super::pages::{internal, page, redirect, staff_with};
 use crate::domain::{format_amount, ErrorCode, Lang};
 use crate::i18n::{t, t_with};
 use crate::render::error_page;
@@ -56,15 +56,11 @@ pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl
 
 /// An admin has reversed the extra copy in cTrader: the alert goes away.
 pub async fn reversed(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let ctx = page(&state, &Default::default());
-    let staff = match auth::current(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return redirect("/backoffice/sign-in"),
-        Err(e) => return internal(&state, &ctx, e),
+    let staff = match staff_with(&state, &headers, &[Role::Admin]).await {
+        Ok(s) => s,
+        Err(res) => return res,
     };
-    if Role::parse(&staff.role) != Some(Role::Admin) {
-        return error_page(&ctx, &state.css_href(), ErrorCode::Forbidden);
-    }
+    let ctx = page(&state, &Default::default());
     match state.store.deposits.resolve_duplicate(&id).await {
         Ok(true) => {
             tracing::info!(deposit = %id, staff = %staff.email, "duplicate credit marked reversed");

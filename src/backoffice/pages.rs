@@ -296,15 +296,11 @@ pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<St
 /// worker; its next attempt looks the deposit up in cTrader's balance history
 /// before changing anything, so a retry cannot credit twice.
 pub async fn retry_credit(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let ctx = page(&state, &HashMap::new());
-    let staff = match auth::current(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return redirect("/backoffice/sign-in"),
-        Err(e) => return internal(&state, &ctx, e),
+    let staff = match staff_with(&state, &headers, &[Role::Admin]).await {
+        Ok(s) => s,
+        Err(res) => return res,
     };
-    if Role::parse(&staff.role) != Some(Role::Admin) {
-        return error_page(&ctx, &state.css_href(), ErrorCode::Forbidden);
-    }
+    let ctx = page(&state, &HashMap::new());
     match state.store.deposits.requeue_credit(&id, crate::time::now_ms()).await {
         Ok(true) => {
             tracing::info!(deposit = %id, staff = %staff.email, "credit sent back to the worker");

@@ -7,11 +7,11 @@ use crate::common;
 
 use std::time::Duration;
 
-use broker_inapp::backoffice::{create_staff, Role};
+use broker_inapp::backoffice::Role;
 use broker_inapp::config::Settings;
 use broker_inapp::time::now_ms;
 use common::deposits::*;
-use common::{cookie_pair, spawn, spawn_with};
+use common::{spawn, spawn_with};
 use serde_json::json;
 
 fn with_fee(f: figment::Figment) -> figment::Figment {
@@ -107,27 +107,20 @@ async fn a_credit_ctrader_refuses_waits_for_review_and_an_admin_retry_credits_it
 }
 
 #[tokio::test]
-async fn support_staff_cannot_send_a_credit_back() {
+async fn support_staff_cannot_send_a_credit_back_or_mark_a_copy_reversed() {
     let app = spawn().await;
-    create_staff(&app.state.store, "help@broker.example", "a long staff password", Role::Support).await.unwrap();
-    let res = app
-        .http
-        .post(app.url("/backoffice/sign-in"))
-        .header("origin", app.base.clone())
-        .form(&[("email", "help@broker.example"), ("password", "a long staff password")])
-        .send()
-        .await
-        .unwrap();
-    let staff = cookie_pair(&res);
-    let res = app
-        .http
-        .post(app.url("/backoffice/deposits/dep_any/retry-credit"))
-        .header("origin", app.base.clone())
-        .header("cookie", staff)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+    let staff = staff_cookie(&app, "help@broker.example", Role::Support).await;
+    for action in ["retry-credit", "duplicate-reversed"] {
+        let res = app
+            .http
+            .post(app.url(&format!("/backoffice/deposits/dep_any/{action}")))
+            .header("origin", app.base.clone())
+            .header("cookie", &staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{action}");
+    }
 }
 
 #[tokio::test]

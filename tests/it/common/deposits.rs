@@ -107,17 +107,22 @@ pub fn pending_record(id: &str, login: i64, minor: i64, key: String, now: i64) -
     }
 }
 
-/// Signs an admin in to the back-office; returns the session cookie.
-pub async fn admin(app: &TestApp) -> String {
-    create_staff(&app.state.store, "ops@broker.example", "a long staff password", Role::Admin).await.unwrap();
+/// Creates a staff member with `role` and signs them in; returns the session cookie.
+pub async fn staff_cookie(app: &TestApp, email: &str, role: Role) -> String {
+    create_staff(&app.state.store, email, "a long staff password", role).await.unwrap();
     let res = app
         .http
         .post(app.url("/backoffice/sign-in"))
         .header("origin", app.base.clone())
-        .form(&[("email", "ops@broker.example"), ("password", "a long staff password")])
+        .form(&[("email", email), ("password", "a long staff password")])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
     super::cookie_pair(&res)
+}
+
+/// Signs an admin in to the back-office; returns the session cookie.
+pub async fn admin(app: &TestApp) -> String {
+    staff_cookie(app, "ops@broker.example", Role::Admin).await
 }
