@@ -175,11 +175,12 @@ async fn a_slow_platform_gives_a_try_again_page_then_the_token_still_works() {
     assert_eq!(set.status(), 201);
     // A delay fault sleeps before the simulator looks at the token, and the
     // client gives up first: the token is not consumed.
-    let started = std::time::Instant::now();
+    // Had we waited for the platform, its answer (a valid token) would have
+    // started a session: a 503 means our own timeout answered.
     let res = app.get(&format!("/inapp/deposit?token={token}")).await;
     assert_eq!(res.status(), 503);
-    assert!(started.elapsed() < std::time::Duration::from_millis(1400), "answered within the client timeout, not after the platform");
     assert_eq!(app.session_count().await, 0);
+    // Past the platform's delay: the abandoned call did not consume the token.
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
     let (_, location) = app.open(&format!("/inapp/deposit?token={token}")).await;
     assert_eq!(location, "/inapp/deposit");
