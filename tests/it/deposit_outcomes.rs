@@ -11,7 +11,7 @@ use broker_inapp::backoffice::Role;
 use broker_inapp::config::Settings;
 use broker_inapp::time::now_ms;
 use common::deposits::*;
-use common::{spawn, spawn_with};
+use common::{spawn, spawn_with, staff_cookie};
 use serde_json::json;
 
 fn with_fee(f: figment::Figment) -> figment::Figment {

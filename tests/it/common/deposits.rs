@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use broker_inapp::backoffice::{create_staff, Role};
+use broker_inapp::backoffice::Role;
 use broker_inapp::payments::signature;
 use serde_json::{json, Value};
 
@@ -107,22 +107,7 @@ pub fn pending_record(id: &str, login: i64, minor: i64, key: String, now: i64) -
     }
 }
 
-/// Creates a staff member with `role` and signs them in; returns the session cookie.
-pub async fn staff_cookie(app: &TestApp, email: &str, role: Role) -> String {
-    create_staff(&app.state.store, email, "a long staff password", role).await.unwrap();
-    let res = app
-        .http
-        .post(app.url("/backoffice/sign-in"))
-        .header("origin", app.base.clone())
-        .form(&[("email", email), ("password", "a long staff password")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    super::cookie_pair(&res)
-}
-
 /// Signs an admin in to the back-office; returns the session cookie.
 pub async fn admin(app: &TestApp) -> String {
-    staff_cookie(app, "ops@broker.example", Role::Admin).await
+    super::staff_cookie(app, "ops@broker.example", Role::Admin).await
 }
