@@ -57,6 +57,8 @@ pub mod telemetry;
 pub mod theme;
 #[cfg(feature = "ssr")]
 pub mod time;
+#[cfg(feature = "ssr")]
+pub mod worker;
 
 /// The browser entry point: read the page context the server embedded, then
 /// hydrate the server-rendered screen.

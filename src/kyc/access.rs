@@ -10,16 +10,7 @@ use crate::time::now_ms;
 
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            match run_once(&state).await {
-                Ok(0) => tokio::time::sleep(Duration::from_millis(300)).await,
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "access rights round failed");
-                    tokio::time::sleep(Duration::from_millis(1_000)).await;
-                }
-            }
-        }
+        crate::worker::poll("access rights", Duration::from_millis(1_000), || run_once(&state), || tokio::time::sleep(Duration::from_millis(300))).await
     })
 }
 

@@ -29,6 +29,7 @@ use crate::payments::service::from_minor;
 use crate::state::AppState;
 use crate::store::{AuditJob, CreditJob};
 use crate::time::now_ms;
+use crate::worker::poll;
 
 /// How many credits one worker works on at once.
 const BATCH: i64 = 16;
@@ -38,33 +39,12 @@ const BATCH: i64 = 16;
 /// credit (aborting the task stops both).
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let credits = async {
-            loop {
-                match run_once(&state).await {
-                    Ok(0) => {
-                        // Woken at once for credits queued here; the poll finds the rest.
-                        let _ = tokio::time::timeout(Duration::from_millis(250), state.credit_queued.notified()).await;
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "crediting round failed");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                    }
-                }
-            }
-        };
-        let audits = async {
-            loop {
-                match audit_once(&state).await {
-                    Ok(0) => tokio::time::sleep(Duration::from_millis(500)).await,
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "credit audit round failed");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                    }
-                }
-            }
-        };
+        let pause = Duration::from_millis(500);
+        let credits = poll("credit", pause, || run_once(&state), || async {
+            // Woken at once for credits queued here; the poll finds the rest.
+            let _ = tokio::time::timeout(Duration::from_millis(250), state.credit_queued.notified()).await;
+        });
+        let audits = poll("credit audit", pause, || audit_once(&state), || tokio::time::sleep(pause));
         futures::future::join(credits, audits).await;
     })
 }
