@@ -51,7 +51,23 @@ async fn no_token_in_any_log_line() {
     let back = common::deposits::pay(&app, &page, "4242424242424242").await;
     let id = common::deposits::deposit_id(&back);
     common::deposits::wait_for_state(&app, &cookie, &id, "Credited").await;
+
+    // cTrader's error path, whose error names the URL the manager token rides
+    // on (`?token=`): a dropped connection while the screen reads the trader.
+    let reset = serde_json::json!({"endpoint": "trader", "kind": "reset", "remaining": 1});
+    assert_eq!(app.http.post(app.url("/sim/faults")).json(&reset).send().await.unwrap().status(), 201);
+    let (fresh, _) = app.token().await;
+    app.get(&format!("/inapp/deposit?token={fresh}")).await;
     let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    assert!(text.contains("trader read failed"), "the cTrader error was logged");
+    let sim = sqlx::SqlitePool::connect(&format!("sqlite://{}/sim.db", app.dir.path().display())).await.unwrap();
+    let manager_tokens: Vec<String> = sqlx::query_scalar("SELECT token FROM sim_manager_tokens").fetch_all(&sim).await.unwrap();
+    assert!(!manager_tokens.is_empty(), "the simulator issued manager tokens");
+    for t in &manager_tokens {
+        assert!(!text.contains(t.as_str()), "a manager token leaked into the logs");
+    }
+    assert!(!text.contains(&fresh), "the one-time token of a failed exchange leaked into the logs");
+
     assert!(text.contains("/inapp/deposit"), "requests were logged");
     assert!(text.contains("token=[redacted]"), "queries are logged redacted");
     assert!(!text.contains(&token), "the one-time token leaked into the logs");

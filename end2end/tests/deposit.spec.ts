@@ -45,6 +45,11 @@ test('a declined card goes to the failure URL and leaves the balance alone', asy
 test('every invalid amount shows its message and nothing is submitted', async ({ page, request }) => {
   const login = freshLogin();
   await openDeposit(page, request, login);
+  // Every start of a deposit that leaves the browser is counted.
+  const starts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().includes('/api/deposit/start')) starts.push(r.url());
+  });
   const cases: [string, string][] = [
     ['10.005', 'Use at most 2 decimal places.'],
     ['1e3', 'Enter the amount in digits, for example 250.00.'],
@@ -56,14 +61,22 @@ test('every invalid amount shows its message and nothing is submitted', async ({
     ['', 'Enter an amount.'],
   ];
   for (const [amount, message] of cases) {
+    // A valid amount first clears the previous message, so a case sharing
+    // its message with the one before cannot pass on text already shown.
+    await page.getByLabel('Amount').fill('100');
+    await expect(page.getByTestId('amount-error')).toHaveText('');
+    await expect(page.getByLabel('Amount')).not.toHaveAttribute('aria-invalid', 'true');
     await page.getByLabel('Amount').fill(amount);
     await page.getByTestId('submit').click();
     await expect(page.getByTestId('amount-error')).toHaveText(message);
     await expect(page.getByLabel('Amount')).toHaveAttribute('aria-invalid', 'true');
     await expect(page).toHaveURL(/\/inapp\/deposit/);
   }
-  const trader = await (await request.get(`/sim/traders/${login}`)).json();
-  expect(trader.history).toHaveLength(0);
+  expect(starts, 'no deposit request left the browser').toHaveLength(0);
+  // Nor did one reach the server: the trader has no deposit at all.
+  await page.goto('/inapp/deposit');
+  await expect(page.getByTestId('deposit-balance')).toBeVisible();
+  await expect(page.getByTestId('recent-deposit')).toHaveCount(0);
 });
 
 test('the amount messages are translated', async ({ page, request }) => {
@@ -125,10 +138,27 @@ test('an amount typed before the page turned interactive is kept', async ({ page
 test('a double click on submit makes one deposit', async ({ page, request }) => {
   const login = freshLogin();
   await openDeposit(page, request, login);
+  const starts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().includes('/api/deposit/start')) starts.push(r.url());
+  });
+  // Hold the first answer back, as a slow network would, to see the button
+  // while the request is on its way.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/deposit/start', async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.getByLabel('Amount').fill('70');
   await page.getByTestId('submit').dblclick();
+  await expect(page.getByTestId('submit')).toBeDisabled();
+  await page.getByTestId('submit').click({ force: true });
+  release();
   await expect(page).toHaveURL(/\/psp\/sandbox\/pay\//);
+  expect(starts, 'one request left the browser').toHaveLength(1);
   // Back on the deposit screen (same session): one deposit, waiting for payment.
+  await page.unroute('**/api/deposit/start');
   await page.goto('/inapp/deposit');
   await expect(page.getByTestId('recent-deposit')).toHaveCount(1);
   await expect(page.getByTestId('recent-deposit').first()).toContainText('70.00 USD');

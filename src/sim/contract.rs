@@ -270,9 +270,12 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
         // `delayMs` after the request arrived (not after our own bookkeeping,
         // which is slow on a loaded machine) whether or not anyone still waits.
         let (due, s) = (arrived + std::time::Duration::from_millis(f.delay_ms), s.clone());
+        s.slow_pending.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         tokio::spawn(async move {
             tokio::time::sleep_until(due).await;
-            apply_change(&s, login, sign, amount, &req).await
+            let landed = apply_change(&s, login, sign, amount, &req).await;
+            s.slow_pending.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            landed
         })
         .await
         .unwrap_or_else(|e| Err(internal(e)))

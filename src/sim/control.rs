@@ -221,7 +221,8 @@ pub async fn stats(State(s): State<SimState>) -> Response {
     for r in rows {
         calls.insert(r.try_get::<String, _>("endpoint").unwrap_or_default(), r.try_get::<i64, _>("count").unwrap_or_default().into());
     }
-    axum::Json(serde_json::json!({ "calls": calls })).into_response()
+    let slow_pending = s.slow_pending.load(std::sync::atomic::Ordering::SeqCst);
+    axum::Json(serde_json::json!({ "calls": calls, "slowApplyPending": slow_pending })).into_response()
 }
 
 pub async fn reset_stats(State(s): State<SimState>) -> Response {

@@ -12,6 +12,9 @@ pub struct SimState {
     pub hashed_password: String,
     /// In Full SSO mode, the broker the simulator calls as cTrader.
     pub broker: Option<BrokerPeer>,
+    /// Balance changes accepted under `slowApply` that have not landed yet.
+    /// Tests wait for it to reach zero instead of sleeping for the delay.
+    pub slow_pending: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// The broker's `/oauth2` endpoints as cTrader reaches them.
@@ -32,6 +35,7 @@ impl SimState {
             manager_login,
             hashed_password: hex::encode(Md5::digest(manager_password.as_bytes())),
             broker: None,
+            slow_pending: Default::default(),
         })
     }
 

@@ -79,9 +79,17 @@ async fn compliance_does_not_see_money() {
     let app = spawn().await;
     create_staff(&app.state.store, "kyc@broker.example", PASSWORD, Role::Compliance).await.unwrap();
     let cookie = cookie_pair(&sign_in(&app, "kyc@broker.example", PASSWORD).await);
+    // There is money to see: a trader's deposit, which an admin's dashboard lists.
+    let (trader, login) = app.sign_in(None).await;
+    let res = app.server_fn(&trader, "deposit/start", &[("amount", "42"), ("method", "card"), ("key", "co-key-0123456789abcdef")]).await;
+    assert_eq!(res.status(), 200);
+    let admin = common::staff_cookie(&app, "root@broker.example", Role::Admin).await;
+    let admins = app.get_with_cookie("/backoffice", &admin).await.text().await.unwrap();
+    assert!(admins.contains("Latest deposits") && admins.contains("42.00 USD"), "the premise: {admins}");
     let html = app.get_with_cookie("/backoffice", &cookie).await.text().await.unwrap();
     assert!(html.contains("(compliance)"));
     assert!(!html.contains("Latest deposits"));
+    assert!(!html.contains("42.00 USD") && !html.contains(&login.to_string()), "no deposit, no account on compliance's dashboard");
 }
 
 #[tokio::test]

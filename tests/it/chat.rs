@@ -92,7 +92,7 @@ async fn conversation_id(app: &TestApp, login: i64) -> i64 {
     app.state.store.chat.open_conversation(login, 0, None, 0, "test").await.unwrap().id
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_senders_get_gapless_seqs_in_order_and_resends_are_the_same_message() {
     let app = app().await;
     let (trader, login) = app.sign_in(None).await;
@@ -138,6 +138,27 @@ async fn concurrent_senders_get_gapless_seqs_in_order_and_resends_are_the_same_m
     assert_eq!(seen, (1..=50).collect::<Vec<_>>());
     let extra = tokio::time::timeout(Duration::from_millis(300), next(&mut stream, "message")).await;
     assert!(extra.is_err(), "no message is delivered twice");
+}
+
+#[tokio::test]
+async fn the_same_client_id_from_another_sender_or_conversation_is_a_new_message() {
+    let app = app().await;
+    let (alice, alice_login) = app.sign_in(None).await;
+    let (bob, _) = app.sign_in(None).await;
+    let id = conversation_id(&app, alice_login).await;
+    let agent = staff_cookie(&app, "agent@broker.example", Role::Support).await;
+    // Client ids are chosen by browsers: two senders may pick the same one.
+    let first = send(&app, &alice, "same-client-id-01", "from alice").await;
+    assert_eq!(first.status(), 201);
+    let other_trader = send(&app, &bob, "same-client-id-01", "from bob").await;
+    assert_eq!(other_trader.status(), 201, "another trader's conversation: a new message");
+    assert_eq!(other_trader.json::<Value>().await.unwrap()["body"], "from bob");
+    let agent_reply = staff_send(&app, &agent, id, "same-client-id-01", "from the agent").await;
+    assert_eq!(agent_reply.status(), 201, "the other side of the same conversation: a new message");
+    let again = send(&app, &alice, "same-client-id-01", "from alice, resent").await;
+    assert_eq!(again.status(), 200, "only the same sender's resend is recognised");
+    assert_eq!(again.json::<Value>().await.unwrap()["body"], "from alice", "and it answers the first copy");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 3);
 }
 
 #[tokio::test]
@@ -363,7 +384,7 @@ async fn a_second_instance_on_the_same_database_streams_what_the_first_stored() 
     assert_eq!(next(&mut on_second, "message").await["body"], "via the first");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_rate_limit_holds_under_parallel_sends_and_counts_uploads() {
     let app = spawn_with(|f| Settings::with(f, "chat.rate_limit_messages", 3)).await;
     let (trader, _) = app.sign_in(None).await;
@@ -392,7 +413,7 @@ async fn the_rate_limit_holds_under_parallel_sends_and_counts_uploads() {
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_attachments").await, 3);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_agents_claiming_at_once_cannot_both_win() {
     let app = app().await;
     let (trader, login) = app.sign_in(None).await;

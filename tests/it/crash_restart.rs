@@ -1,7 +1,10 @@
 //! The process is killed (SIGKILL: no shutdown, no flush) while credits are in
-//! flight, then started again on the same database and files. Payments keep
-//! arriving as signed webhooks over HTTP, the simulator keeps injecting
-//! faults, and in the end every confirmed deposit is credited exactly once.
+//! flight, then started again on the same database and files. cTrader (the
+//! simulator) runs in a process of its own that outlives the crash, as the
+//! real platform would: a balance change it accepted before the kill lands
+//! while our server is down or restarting. Payments keep arriving as signed
+//! webhooks over HTTP, the simulator keeps injecting faults, and in the end
+//! every confirmed deposit is credited exactly once.
 
 use crate::common;
 
@@ -12,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use broker_inapp::payments::signature;
 use common::deposits::{event, now_s, SECRET};
+use common::ledger::{slow_pending, wait_until_landed};
 use serde_json::json;
 
 const DEPOSITS: usize = 300;
 const TRADERS: i64 = 10;
 
-/// The server as an operator runs it; killed when dropped (a failed assert included).
+/// A server process as an operator runs it; killed when dropped (a failed assert included).
 struct Server {
     child: Child,
     base: String,
@@ -30,11 +34,14 @@ impl Drop for Server {
     }
 }
 
-async fn start(dir: &Path) -> Server {
+/// Starts the binary on `dir`'s files; `ctrader` = the platform to use
+/// (`None`: the built-in simulator, i.e. this process *is* the platform).
+async fn start(dir: &Path, ctrader: Option<&str>) -> Server {
+    std::fs::create_dir_all(dir).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let db = |name: &str| format!("sqlite://{}/{name}", dir.display());
-    let child = Command::new(env!("CARGO_BIN_EXE_broker-inapp"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_broker-inapp"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("INAPP_LEPTOS__SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("INAPP_STORAGE__DATA_DIR", dir)
         .env("INAPP_STORAGE__DATABASE_URL", db("app.db"))
@@ -48,10 +55,11 @@ async fn start(dir: &Path) -> Server {
         .env("INAPP_PAYMENTS__RETRY_MAX_MS", "400")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+        .stderr(Stdio::null());
+    if let Some(platform) = ctrader {
+        cmd.env("INAPP_CTRADER__BASE_URL", format!("{platform}/sim")).env("INAPP_PAYMENTS__SANDBOX_WITH_REAL_CTRADER", "true");
+    }
+    let server = Server { child: cmd.spawn().unwrap(), base: format!("http://127.0.0.1:{port}") };
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -65,9 +73,9 @@ async fn start(dir: &Path) -> Server {
     }
 }
 
-async fn set_fault(http: &reqwest::Client, server: &Server, kind: &str, delay_ms: u64) {
+async fn set_fault(http: &reqwest::Client, platform: &Server, kind: &str, delay_ms: u64) {
     let fault = json!({ "endpoint": "changeBalance", "kind": kind, "delayMs": delay_ms, "status": 503, "probability": 0.3 });
-    let res = http.post(format!("{}/sim/faults", server.base)).json(&fault).send().await.unwrap();
+    let res = http.post(format!("{}/sim/faults", platform.base)).json(&fault).send().await.unwrap();
     assert_eq!(res.status(), 201);
 }
 
@@ -91,10 +99,12 @@ async fn credited(db: &sqlx::SqlitePool) -> usize {
 async fn a_process_killed_mid_credit_resumes_on_restart_and_credits_each_deposit_once() {
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
-    let first = start(dir.path()).await;
+    // cTrader: its own process and files, up for the whole test.
+    let platform = start(&dir.path().join("platform"), None).await;
+    let first = start(dir.path(), Some(&platform.base)).await;
     let logins: Vec<i64> = (0..TRADERS).map(|i| 400_000 + i).collect();
     for login in &logins {
-        let res = http.post(format!("{}/sim/tokens", first.base)).json(&json!({ "login": login, "balance": "0" })).send().await.unwrap();
+        let res = http.post(format!("{}/sim/tokens", platform.base)).json(&json!({ "login": login, "balance": "0" })).send().await.unwrap();
         assert_eq!(res.status(), 201);
     }
 
@@ -124,22 +134,26 @@ async fn a_process_killed_mid_credit_resumes_on_restart_and_credits_each_deposit
     let db = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", dir.path().display())).await.unwrap();
 
     // First life: slow and lost answers while half the payments arrive.
-    set_fault(&http, &first, "slowApply", 900).await;
+    set_fault(&http, &platform, "slowApply", 900).await;
     let half = events.len() / 2;
     for body in &events[..half] {
         deliver(&http, &first, body).await;
     }
+    // Kill only once some credits are done and cTrader is still applying a
+    // change it accepted (a condition we wait for, not one that always holds):
+    // that change lands while our process is dead.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while credited(&db).await < confirmed.len() / 6 {
-        assert!(Instant::now() < deadline, "nothing credited before the kill");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    while credited(&db).await < confirmed.len() / 6 || slow_pending(&http, &platform.base).await == 0 {
+        assert!(Instant::now() < deadline, "no moment with credits done and a change still landing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    drop(first); // SIGKILL, mid-run: some credits leased, a change still landing
     let before_kill = credited(&db).await;
-    drop(first); // SIGKILL, mid-run: some credits leased, some changes still landing
+    assert!(before_kill < confirmed.len(), "the kill happened with credits still to do");
 
     // Second life on the same files: the rest arrive, with some duplicates.
-    let second = start(dir.path()).await;
-    set_fault(&http, &second, "lostReply", 0).await;
+    let second = start(dir.path(), Some(&platform.base)).await;
+    set_fault(&http, &platform, "lostReply", 0).await;
     for body in events[half..].iter().chain(events[..20].iter()) {
         deliver(&http, &second, body).await;
     }
@@ -148,9 +162,8 @@ async fn a_process_killed_mid_credit_resumes_on_restart_and_credits_each_deposit
         assert!(Instant::now() < deadline, "only {} of {} credited", credited(&db).await, confirmed.len());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(before_kill < confirmed.len(), "the kill happened with credits still to do");
-    assert_eq!(http.delete(format!("{}/sim/faults", second.base)).send().await.unwrap().status(), 204);
-    // Let any slow change still on its way land before comparing.
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
-    common::ledger::assert_exactly_once(&http, &second.base, &dir.path().join("app.db"), &logins, &confirmed, &unconfirmed).await;
+    assert_eq!(http.delete(format!("{}/sim/faults", platform.base)).send().await.unwrap().status(), 204);
+    // Any slow change still on its way lands before comparing.
+    wait_until_landed(&http, &platform.base).await;
+    common::ledger::assert_exactly_once(&http, &platform.base, &dir.path().join("app.db"), &logins, &confirmed, &unconfirmed).await;
 }

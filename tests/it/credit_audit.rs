@@ -22,8 +22,12 @@ async fn app() -> TestApp {
     .await
 }
 
-/// Waits until the audit of `id` has run (its schedule cleared).
+/// Checks the worker itself scheduled a second look at `id` when it credited
+/// it (audit_after_ms is 4 s, so the schedule is still there), then waits
+/// until that audit has run (its schedule cleared).
 async fn audited(app: &TestApp, id: &str) {
+    let scheduled = format!("SELECT COUNT(*) FROM credit_outbox WHERE deposit_id = '{id}' AND audit_at IS NOT NULL");
+    assert_eq!(app.count("app.db", &scheduled).await, 1, "the worker scheduled the audit of {id} itself");
     let deadline = Instant::now() + Duration::from_secs(30);
     let sql = format!("SELECT COUNT(*) FROM credit_outbox WHERE deposit_id = '{id}' AND audit_at IS NULL AND state <> 'pending'");
     while app.count("app.db", &sql).await == 0 {

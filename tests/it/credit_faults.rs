@@ -116,9 +116,9 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
     }
     first.abort();
     second.abort();
-    // A slowApply change still on its way would land after this point: give
-    // it the time it needs, so the comparison below sees it.
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    // A slowApply change still on its way would land after this point: wait
+    // until the simulator has none left, so the comparison below sees it.
+    common::ledger::wait_until_landed(&app.http, &app.base).await;
 
     let stats: Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
     let calls = stats["calls"]["changeBalance"].as_i64().unwrap();

@@ -90,6 +90,19 @@ async fn a_credit_ctrader_refuses_waits_for_review_and_an_admin_retry_credits_it
     let html = app.get_with_cookie("/backoffice", &staff).await.text().await.unwrap();
     assert!(html.contains(&format!("/backoffice/deposits/{id}/retry-credit")), "the admin is offered a retry");
     assert_eq!(app.http.delete(app.url("/sim/faults")).send().await.unwrap().status(), 204);
+    // Meanwhile the deposit reached the account after all (a dealer applied it
+    // by hand, or the refusal was wrong): the retry must find it, not send a
+    // second copy.
+    let landed = broker_inapp::ctrader::BalanceChange {
+        login,
+        amount: rust_decimal::Decimal::new(75, 0),
+        kind: broker_inapp::ctrader::BalanceChangeType::Deposit,
+        comment: None,
+        external_note: None,
+        external_id: Some(id.clone()),
+        source: None,
+    };
+    let landed_id = app.state.ctrader.change_balance(&landed).await.unwrap();
     let retry = |cookie: String| {
         app.http
             .post(app.url(&format!("/backoffice/deposits/{id}/retry-credit")))
@@ -102,8 +115,10 @@ async fn a_credit_ctrader_refuses_waits_for_review_and_an_admin_retry_credits_it
     // A second click (or a replayed form) finds nothing in review.
     assert_eq!(retry(staff).await.unwrap().status(), 404);
     let trader = app.sim_trader(login).await;
-    assert_eq!(trader["balance"], "1075.00");
+    assert_eq!(trader["balance"], "1075.00", "credited once: {trader}");
     assert_eq!(trader["history"].as_array().unwrap().len(), 1);
+    let ours = app.count("app.db", &format!("SELECT balance_history_id FROM deposits WHERE id = '{id}'")).await;
+    assert_eq!(ours, landed_id, "the copy found by the lookup is recorded");
 }
 
 #[tokio::test]
@@ -219,7 +234,7 @@ async fn a_credit_is_never_sent_when_too_little_of_its_lease_is_left() {
     jobs[0].leased_until = now_ms() + 1_000;
     broker_inapp::payments::credit::work(&app.state, jobs.remove(0)).await;
     let calls: serde_json::Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(calls["calls"]["changeBalance"].as_i64().unwrap_or(0), 0);
+    assert_eq!(calls["calls"]["changeBalance"].as_i64().expect("the simulator counts changeBalance"), 0);
     assert_eq!(app.sim_trader(login).await["balance"], "1000.00");
     assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "Confirmed", "left for a later attempt");
 }

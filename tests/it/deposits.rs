@@ -44,13 +44,19 @@ async fn a_declined_card_goes_to_the_failure_url_and_moves_no_money() {
 
 #[tokio::test]
 async fn the_asynchronous_card_confirms_later() {
-    let app = spawn_with(|f| Settings::with(f, "payments.sandbox_async_delay_ms", 800)).await;
+    let app = spawn_with(|f| Settings::with(f, "payments.sandbox_async_delay_ms", 3000)).await;
     let (cookie, login) = app.sign_in(None).await;
     let page = started(&app, &cookie, "75.50", KEY).await;
     let id = deposit_id(&pay(&app, &page, "4000000000003220").await);
-    assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "Pending");
+    // A card paid after it goes all the way through while the asynchronous
+    // one still waits for its confirmation: it is not just the same poller.
+    let other = started(&app, &cookie, "10", "asynchronous-comparison-key-0001").await;
+    let quick = deposit_id(&pay(&app, &other, "4242424242424242").await);
+    wait_for_state(&app, &cookie, &quick, "Credited").await;
+    assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "Pending", "still waiting for the provider");
+    assert_eq!(app.sim_trader(login).await["balance"], "1010.00");
     wait_for_state(&app, &cookie, &id, "Credited").await;
-    assert_eq!(app.sim_trader(login).await["balance"], "1075.50");
+    assert_eq!(app.sim_trader(login).await["balance"], "1085.50");
 }
 
 #[tokio::test]
@@ -75,7 +81,7 @@ async fn every_bad_amount_is_refused_by_the_server_too() {
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 0, "no half-written deposit");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_parallel_submits_of_one_form_make_one_payment() {
     let app = spawn().await;
     let (cookie, _) = app.sign_in(None).await;

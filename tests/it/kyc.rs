@@ -121,8 +121,47 @@ async fn view(app: &TestApp, cookie: &str) -> Value {
     app.server_fn(cookie, "kyc/view", &[]).await.json().await.unwrap()
 }
 
+/// Files in `dir`, which must exist (a missing folder would count as empty
+/// and hide a file written somewhere else).
 fn files_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).count()
+}
+
+/// Sends a chunked multipart upload of `total` body bytes over a raw TCP
+/// connection, writing and reading at once, and returns the status line the
+/// server answered with. A server that stopped reading and answered keeps
+/// that answer readable even when it then resets the connection.
+async fn chunked_upload_status(app: &TestApp, cookie: &str, total: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    let head = format!(
+        "POST /inapp/kyc/documents?documentType=identity HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nOrigin: {}\r\n\
+         Content-Type: multipart/form-data; boundary=XyZ\r\nTransfer-Encoding: chunked\r\n\r\n",
+        app.base
+    );
+    let writer = tokio::spawn(async move {
+        let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"stream.jpg\"\r\n\r\n\xFF\xD8\xFF\xE0".to_vec();
+        body.resize(total, 0);
+        wr.write_all(head.as_bytes()).await?;
+        for chunk in body.chunks(16 * 1024) {
+            wr.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await?;
+            wr.write_all(chunk).await?;
+            wr.write_all(b"\r\n").await?;
+        }
+        wr.write_all(b"0\r\n\r\n").await
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(2).any(|w| w == b"\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(30), rd.read(&mut buf)).await.expect("an answer").expect("readable answer");
+        assert!(n > 0, "connection closed without an answer");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    writer.abort();
+    let text = String::from_utf8_lossy(&answer).to_string();
+    text.lines().next().unwrap_or_default().to_string()
 }
 
 async fn assert_nothing_kept(app: &TestApp) {
@@ -145,22 +184,7 @@ async fn every_upload_attack_gets_its_status_and_leaves_nothing_behind() {
     let big = vec![0xFFu8; MAX + 70_000];
     assert_eq!(code(upload(&app, &cookie, "identity", "big.jpg", big.clone()).await).await.0, 413);
     // Too large, chunked with no Content-Length: refused once the limit is passed.
-    let mut jpeg_start = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    jpeg_start.extend(vec![0u8; MAX + 10]);
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = jpeg_start.chunks(16 * 1024).map(|c| Ok(c.to_vec())).collect();
-    let part = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(futures::stream::iter(chunks))).file_name("stream.jpg");
-    let res = app
-        .http
-        .post(app.url("/inapp/kyc/documents?documentType=identity"))
-        .header("cookie", &cookie)
-        .header("origin", app.base.clone())
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await;
-    if let Ok(res) = res {
-        // The server may also close the connection after answering; both refuse it.
-        assert_eq!(res.status(), 413);
-    }
+    assert_eq!(chunked_upload_status(&app, &cookie, MAX + 64 * 1024).await, "HTTP/1.1 413 Payload Too Large");
     // HTML and a Windows executable renamed .jpg.
     let mut html = b"<html><script>alert(1)</script>".to_vec();
     html.resize(MIN + 10, b' ');
@@ -291,9 +315,19 @@ async fn a_case_from_details_to_approval_reaches_ctrader_even_when_it_is_down_fo
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
         sqlx::query_scalar("SELECT id FROM kyc_documents WHERE doc_type = 'address'").fetch_one(&pool).await.unwrap()
     };
-    // The original is there for the reviewer, EXIF and all.
-    let identity_original = app.get_with_cookie(&format!("/backoffice/kyc/documents/{address_id}?original=1"), &officer).await;
-    assert_eq!(identity_original.headers()["content-type"], "application/pdf");
+    let identity_id: String = {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+        sqlx::query_scalar("SELECT id FROM kyc_documents WHERE doc_type = 'identity'").fetch_one(&pool).await.unwrap()
+    };
+    // The original is there for the reviewer, EXIF and all; the usual view is the clean copy.
+    let original = app.get_with_cookie(&format!("/backoffice/kyc/documents/{identity_id}?original=1"), &officer).await;
+    assert_eq!(original.status(), 200);
+    assert_eq!(original.headers()["content-type"], "image/jpeg");
+    assert!(original.bytes().await.unwrap().windows(10).any(|w| w == b"GPS-SECRET"), "the original keeps its EXIF");
+    let clean = app.get_with_cookie(&format!("/backoffice/kyc/documents/{identity_id}"), &officer).await.bytes().await.unwrap();
+    assert!(!clean.windows(10).any(|w| w == b"GPS-SECRET"), "the reviewer's usual view is the re-encoded copy");
+    let pdf_original = app.get_with_cookie(&format!("/backoffice/kyc/documents/{address_id}?original=1"), &officer).await;
+    assert_eq!(pdf_original.headers()["content-type"], "application/pdf");
 
     let no_reason = post_form(&app, &officer, &format!("/backoffice/kyc/documents/{address_id}/reject"), &[("reason", "  ")]).await;
     assert_eq!(no_reason.status(), 400, "a rejection needs a reason");
@@ -315,6 +349,8 @@ async fn a_case_from_details_to_approval_reaches_ctrader_even_when_it_is_down_fo
     assert_eq!(view(&app, &cookie).await["state"], "Approved");
     let t = wait_for_access(&app, login, "FULL_ACCESS").await;
     assert_eq!(t["updates"].as_array().unwrap().len(), 1, "applied once it could be");
+    let stats: Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(stats["calls"]["updateTrader"], 4, "three refusals while cTrader was down, then the update: {stats}");
 
     // Closed: the trader can change nothing, compliance neither.
     assert_eq!(upload(&app, &cookie, "identity", "again.jpg", jpeg_with_exif(240)).await.status(), 409);

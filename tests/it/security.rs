@@ -37,6 +37,44 @@ async fn pages_carry_the_security_headers_and_a_matching_nonce() {
     assert!(!second.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "a new nonce per response");
 }
 
+/// Not only the deposit screen: every kind of page, its error answers
+/// included, carries the headers and is never stored by a cache.
+#[tokio::test]
+async fn every_kind_of_page_and_error_carries_the_headers_and_no_store() {
+    let app = spawn().await;
+    let cookie = signed_in(&app).await;
+    let (used, _) = app.token().await;
+    app.open(&format!("/inapp/kyc?token={used}")).await;
+    let pages: Vec<(&str, Option<&str>, u16)> = vec![
+        ("/inapp/deposit", Some(cookie.as_str()), 200),
+        ("/inapp/kyc", Some(cookie.as_str()), 200),
+        ("/inapp/chat", Some(cookie.as_str()), 200),
+        ("/inapp/action?actionType=withdraw", Some(cookie.as_str()), 200),
+        ("/inapp/deposit", None, 401),                                   // no session
+        ("/inapp/deposit?token=not-a-real-token-but-long-enough", None, 401), // invalid token
+        ("/nothing/here", None, 404),
+        ("/backoffice/sign-in", None, 200),
+        ("/done/success", None, 200),
+    ];
+    let mut pages = pages;
+    let used_path = format!("/inapp/kyc?token={used}");
+    pages.push((used_path.as_str(), None, 410)); // used token
+    for (path, cookie, status) in pages {
+        let mut req = app.http.get(app.url(path));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{path}");
+        let h = res.headers();
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors") && csp.contains("object-src 'none'"), "{path}: {csp}");
+    }
+}
+
 #[tokio::test]
 async fn https_deployments_get_secure_cookies_and_hsts() {
     let app = spawn_with(|f| {

@@ -21,7 +21,9 @@ async fn token_starts_a_session_and_leaves_the_url() {
     assert!(set_cookie.contains("Path=/"), "{set_cookie}");
     assert!(!set_cookie.contains("Secure"), "plain http must not mark the cookie Secure: {set_cookie}");
     let id = cookie_pair(&res).split_once('=').unwrap().1.to_string();
-    assert!(id.len() >= 22, "at least 128 bits of base64: {id}");
+    // 256 random bits, base64url without padding (as the README says).
+    assert_eq!(id.len(), 43, "256 bits of base64url: {id}");
+    assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "base64url: {id}");
     assert!(!id.contains(token));
 
     let cookie = cookie_pair(&res);
@@ -103,7 +105,7 @@ async fn garbage_tokens_show_the_invalid_page() {
     assert_eq!(body, json!({"error":"Invalid Token","message":"The provided token is invalid or expired","code":"INVALID_OT_TOKEN"}));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_uses_of_one_token_make_one_session() {
     let app = spawn().await;
     let (token, _) = app.token().await;
@@ -193,9 +195,16 @@ async fn the_redeem_contract_is_a_configuration_switch() {
     let (cookie, _) = app.open(&format!("/inapp/deposit?token={token}")).await;
     let html = app.get_with_cookie("/inapp/deposit", &cookie).await.text().await.unwrap();
     assert!(html.contains(&format!("Account {login}")));
-    // Under the redeem contract a used token is a 404, which reads as invalid.
     let again = app.get(&format!("/inapp/deposit?token={token}")).await;
     assert_eq!(again.status(), 410, "our own claim already knows it was used");
+    // The contracts differ on an expired token: `get` answers 410 (the expired
+    // page, see an_expired_token_shows_the_expired_page), `redeem` a 404,
+    // which reads as invalid. Only a redeem call can produce this answer.
+    let expired = app.mint(json!({ "ttlSeconds": 1 })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let res = app.get(&format!("/inapp/deposit?token={}", expired["token"].as_str().unwrap())).await;
+    assert_eq!(res.status(), 401, "redeem's 404 reads as an invalid token");
+    assert!(res.text().await.unwrap().contains("INVALID_OT_TOKEN"));
 }
 
 #[tokio::test]

@@ -58,3 +58,25 @@ pub async fn assert_exactly_once(
         assert_ne!(ours[id].0, "credited");
     }
 }
+
+/// Waits until no balance change accepted under a `slowApply` fault is still
+/// on its way, so the history compared next is final (a condition, not a
+/// sleep: a late second copy cannot slip past the check).
+pub async fn wait_until_landed(http: &reqwest::Client, sim_base: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let stats: Value = http.get(format!("{sim_base}/sim/stats")).send().await.unwrap().json().await.unwrap();
+        if stats["slowApplyPending"].as_i64().expect("the simulator reports slowApplyPending") == 0 {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "slow changes never landed: {stats}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// How many balance changes the simulator has accepted under `slowApply` and
+/// not yet applied.
+pub async fn slow_pending(http: &reqwest::Client, sim_base: &str) -> i64 {
+    let stats: Value = http.get(format!("{sim_base}/sim/stats")).send().await.unwrap().json().await.unwrap();
+    stats["slowApplyPending"].as_i64().expect("the simulator reports slowApplyPending")
+}
