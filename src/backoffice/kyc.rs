@@ -235,10 +235,12 @@ pub async fn decide_case(
     after_write(&state, written, format!("/backoffice/kyc/{login}"))
 }
 
-/// `GET /backoffice/kyc/documents/{id}[?original=1]` for reviewers.
+/// `GET /backoffice/kyc/documents/{id}[?original=1]` for reviewers. Staff
+/// of another role get the same 404 as a missing document: a document's
+/// existence is not theirs to learn (the sign-in redirect stays).
 pub async fn document_file(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
     if let Err(r) = reviewer(&state, &headers).await {
-        return r;
+        return if r.status() == StatusCode::FORBIDDEN { crate::kyc::serve::not_found() } else { r };
     }
     match state.store.kyc.document(&id).await {
         Ok(Some(doc)) => crate::kyc::serve::send(&state, &doc, q.get("original").is_some_and(|v| v == "1")).await,

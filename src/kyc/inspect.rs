@@ -75,7 +75,10 @@ fn check_pdf(path: &Path) -> Result<(), UploadError> {
     let mut tail = vec![0u8; len.min(1024) as usize];
     file.seek(SeekFrom::End(-(tail.len() as i64))).map_err(|_| UploadError::Corrupt)?;
     file.read_exact(&mut tail).map_err(|_| UploadError::Corrupt)?;
-    if !tail.windows(5).any(|w| w == b"%%EOF") {
+    // Whole means it ends with `%%EOF` (then only line ends or padding): an
+    // earlier `%%EOF` followed by a cut-off incremental update is not whole.
+    let end = tail.iter().rposition(|b| !matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0)).map_or(0, |i| i + 1);
+    if !tail[..end].ends_with(b"%%EOF") {
         return Err(UploadError::Corrupt);
     }
     file.seek(SeekFrom::Start(0)).map_err(|_| UploadError::Corrupt)?;

@@ -11,85 +11,12 @@ use std::time::Duration;
 
 use broker_inapp::backoffice::Role;
 use broker_inapp::config::Settings;
+use common::chat::*;
 use common::{spawn_with, staff_cookie, TestApp};
-use futures::StreamExt;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 
 async fn app() -> TestApp {
     spawn_with(|f| Settings::with(f, "chat.rate_limit_messages", 1000)).await
-}
-
-/// A same-origin POST with the cookie and a JSON body, as the pages send.
-async fn post_json(app: &TestApp, path: &str, cookie: &str, body: Value) -> reqwest::Response {
-    app.http.post(app.url(path)).header("cookie", cookie).header("origin", app.base.clone()).json(&body).send().await.unwrap()
-}
-
-async fn send(app: &TestApp, cookie: &str, client_id: &str, body: &str) -> reqwest::Response {
-    post_json(app, "/inapp/chat/messages", cookie, json!({ "clientId": client_id, "body": body })).await
-}
-
-async fn staff_send(app: &TestApp, cookie: &str, id: i64, client_id: &str, body: &str) -> reqwest::Response {
-    app.http
-        .post(app.url(&format!("/backoffice/chat/{id}/messages")))
-        .header("cookie", cookie)
-        .header("origin", app.base.clone())
-        .json(&json!({ "clientId": client_id, "body": body }))
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Server-sent events of `path` as `(event, data)`, read by a background task.
-async fn events(app: &TestApp, path: &str, cookie: &str, last_event_id: Option<i64>) -> mpsc::UnboundedReceiver<(String, Value)> {
-    let mut req = app.http.get(app.url(path)).header("cookie", cookie);
-    if let Some(id) = last_event_id {
-        req = req.header("last-event-id", id.to_string());
-    }
-    let res = req.send().await.unwrap();
-    assert_eq!(res.status(), 200, "event stream opens");
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut buf = String::new();
-        let mut body = res.bytes_stream();
-        while let Some(Ok(chunk)) = body.next().await {
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buf.find("\n\n") {
-                let block: String = buf.drain(..end + 2).collect();
-                let (mut name, mut data) = (String::new(), String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_string();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if !name.is_empty() && tx.send((name, serde_json::from_str(&data).unwrap_or(Value::Null))).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    rx
-}
-
-/// The next event named `name` (others are skipped), or a panic after 10 s.
-async fn next(rx: &mut mpsc::UnboundedReceiver<(String, Value)>, name: &str) -> Value {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let (n, v) = rx.recv().await.expect("stream still open");
-            if n == name {
-                return v;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no `{name}` event within 10 s"))
-}
-
-async fn conversation_id(app: &TestApp, login: i64) -> i64 {
-    app.state.store.chat.open_conversation(login, 0, None, 0, "test").await.unwrap().id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -221,25 +148,7 @@ async fn a_trader_reaches_only_their_own_conversation() {
 }
 
 async fn upload(app: &TestApp, cookie: &str) -> String {
-    let part = reqwest::multipart::Part::bytes(png(64)).file_name("shot.png");
-    let res = app
-        .http
-        .post(app.url("/inapp/chat/attachments"))
-        .header("cookie", cookie)
-        .header("origin", app.base.clone())
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
-}
-
-fn png(side: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(side, side, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, ((x ^ y) * 3) as u8]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
+    upload_to(app, "/inapp/chat/attachments", cookie).await
 }
 
 #[tokio::test]

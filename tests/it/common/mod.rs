@@ -3,7 +3,9 @@
 //! talks to it over HTTP like a browser or cTrader would.
 #![allow(dead_code)]
 
+pub mod chat;
 pub mod deposits;
+pub mod kyc;
 pub mod ledger;
 
 use broker_inapp::config::Settings;
@@ -150,4 +152,28 @@ pub async fn staff_cookie(app: &TestApp, email: &str, role: broker_inapp::backof
         .unwrap();
     assert_eq!(res.status(), 303, "staff sign-in");
     cookie_pair(&res)
+}
+
+/// Polls `check` until it answers `Some`, failing with `what` after 20 s: the
+/// one way tests wait for something to happen (never a fixed sleep).
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+impl TestApp {
+    /// A connection to one of the app's SQLite files (`app.db`, `sim.db`, `psp.db`).
+    pub async fn pool(&self, db: &str) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite://{}/{db}", self.dir.path().display())).await.unwrap()
+    }
 }

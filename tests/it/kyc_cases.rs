@@ -1,0 +1,359 @@
+//! KYC cases beyond the happy path: the enhanced level end to end (and not
+//! complete with the standard documents), a rejection reaching cTrader as the
+//! configured rights, "request more information" as the trader sees it,
+//! support staff kept from documents, the PDF check's other refusals, and an
+//! upload refused on a decided case leaving nothing behind.
+#![allow(unused_imports, dead_code)]
+
+use crate::common;
+
+use std::io::Cursor;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use broker_inapp::backoffice::Role;
+use broker_inapp::config::{Settings, DEV_CRM_PASSWORD};
+use broker_inapp::time::now_ms;
+use common::kyc::*;
+use common::{cookie_pair, spawn, spawn_with, TestApp};
+use serde_json::{json, Value};
+
+const STAFF_PASSWORD: &str = "a long staff password";
+const TRADER_PASSWORD: &str = "a long trader password";
+
+async fn kyc_app() -> TestApp {
+    app_with(|f| f).await
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// A real JPEG of noise (so it does not compress below the minimum).
+fn jpeg(side: u32) -> Vec<u8> {
+    let mut seed = 11u32;
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        image::Rgb([(seed >> 16) as u8, (seed >> 8) as u8, seed as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    out.into_inner()
+}
+
+/// A trader with a session on the KYC screen opened with `kycType`.
+async fn trader(app: &TestApp, kyc_type: &str, access_rights: &str) -> (String, i64) {
+    let v = app.mint(json!({ "accessRights": access_rights })).await;
+    let (cookie, _) = app.open(&format!("/inapp/kyc?token={}&kycType={kyc_type}", v["token"].as_str().unwrap())).await;
+    (cookie, v["login"].as_i64().unwrap())
+}
+
+/// `(status, code)` of an upload's answer.
+async fn status_and_code(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or_default().to_string())
+}
+
+const STANDARD_DETAILS: [(&str, &str); 4] =
+    [("full_name", "Ada Lovelace"), ("date_of_birth", "1990-12-10"), ("address", "12 St James's Square, London"), ("country", "GB")];
+
+async fn details(app: &TestApp, cookie: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = STANDARD_DETAILS.to_vec();
+    form.extend_from_slice(extra);
+    app.server_fn(cookie, "kyc/details", &form).await
+}
+
+/// The `kyc/view` server function, as the screens call it (`kycType` or none).
+async fn view(app: &TestApp, cookie: &str, kyc_type: Option<&str>) -> Value {
+    let form: Vec<(&str, &str)> = kyc_type.map(|k| vec![("kyc_type", k)]).unwrap_or_default();
+    let res = app.server_fn(cookie, "kyc/view", &form).await;
+    assert_eq!(res.status(), 200, "kyc/view");
+    res.json().await.unwrap()
+}
+
+fn requirement(v: &Value, kind: &str) -> Value {
+    v["requirements"].as_array().unwrap().iter().find(|r| r["kind"] == kind).cloned().unwrap_or(Value::Null)
+}
+
+fn kinds(v: &Value) -> Vec<String> {
+    v["requirements"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap().to_string()).collect()
+}
+
+async fn wait_for_access(app: &TestApp, login: i64, want: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = app.sim_trader(login).await;
+        if t["accessRights"] == want {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "accessRights stuck at {} (want {want}): {t}", t["accessRights"]);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Names in `dir`, which must exist (a missing folder would read as empty).
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn exec(app: &TestApp, db: &str, sql: &str, bind: i64) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/{db}", app.dir.path().display())).await.unwrap();
+    sqlx::query(sql).bind(bind).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    app.count("app.db", sql).await
+}
+
+async fn doc_id(app: &TestApp, doc_type: &str) -> String {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+    let id = sqlx::query_scalar("SELECT id FROM kyc_documents WHERE doc_type = ? AND state != 'replaced'").bind(doc_type).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    id
+}
+
+/// A standard case with details, identity and proof of address: submitted.
+async fn submitted_case(app: &TestApp, access_rights: &str) -> (String, i64) {
+    let (cookie, login) = trader(app, "standard", access_rights).await;
+    assert_eq!(details(app, &cookie, &[]).await.status(), 200);
+    assert_eq!(upload(app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(upload(app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
+    assert_eq!(view(app, &cookie, None).await["state"], "Submitted");
+    (cookie, login)
+}
+
+// ------------------------------------------------ 1. kycType=enhanced
+
+#[tokio::test]
+async fn an_enhanced_case_needs_its_extras_and_is_not_complete_with_the_standard_documents() {
+    let app = kyc_app().await;
+    let (cookie, login) = trader(&app, "enhanced", "NO_TRADING").await;
+
+    let v = view(&app, &cookie, Some("enhanced")).await;
+    assert_eq!(v["kyc_type"], "enhanced");
+    assert_eq!(kinds(&v), ["details", "identity", "address", "additional"], "what enhanced asks for: {v}");
+    let fields: Vec<&str> = v["fields"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(fields.contains(&"TaxId") && fields.contains(&"SourceOfFunds"), "enhanced extras: {fields:?}");
+
+    // The extras are required on the server: the standard details alone are refused.
+    let missing = details(&app, &cookie, &[("kyc_type", "enhanced")]).await;
+    assert_eq!(missing.status(), 422, "enhanced details without tax id and source of funds");
+    let text = missing.text().await.unwrap();
+    assert!(text.contains("tax_id") && text.contains("source_of_funds"), "names both missing fields: {text}");
+    let bad_choice = details(&app, &cookie, &[("kyc_type", "enhanced"), ("tax_id", "GB-123456"), ("source_of_funds", "lottery")]).await;
+    assert_eq!(bad_choice.status(), 422, "source of funds must be one of the choices");
+    let saved = details(&app, &cookie, &[("kyc_type", "enhanced"), ("tax_id", "GB-123456"), ("source_of_funds", "salary")]).await;
+    assert_eq!(saved.status(), 200);
+
+    // The standard documents only: not complete.
+    assert_eq!(upload(&app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(upload(&app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
+    // The status screen asks without a kycType: the case remembers its type.
+    let v = view(&app, &cookie, None).await;
+    assert_eq!(v["kyc_type"], "enhanced");
+    assert_eq!(v["state"], "InProgress", "identity and address do not complete an enhanced case: {v}");
+    assert_eq!(requirement(&v, "additional")["state"], "Missing");
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let queue = app.get_with_cookie("/backoffice/kyc", &officer).await.text().await.unwrap();
+    assert!(queue.contains(&format!("data-login=\"{login}\" data-state=\"in_progress\"")), "compliance sees it unfinished: {queue}");
+
+    // The additional document completes it.
+    assert_eq!(upload(&app, &cookie, "additional", "payslip.pdf", pdf("")).await.status(), 201);
+    assert_eq!(view(&app, &cookie, None).await["state"], "Submitted");
+    let case = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap();
+    assert!(case.contains("GB-123456") && case.contains("salary"), "the reviewer sees the extras");
+    assert_eq!(case.matches("data-testid=\"kyc-doc\"").count(), 3, "three documents to review");
+
+    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/approve"), &[]).await.status(), 303);
+    let v = view(&app, &cookie, None).await;
+    assert_eq!(v["state"], "Approved");
+    for r in v["requirements"].as_array().unwrap() {
+        assert_eq!(r["state"], "Accepted", "{r}");
+    }
+    let t = wait_for_access(&app, login, "FULL_ACCESS").await;
+    assert_eq!(t["updates"], json!([{ "field": "accessRights", "value": "FULL_ACCESS", "timestamp": t["updates"][0]["timestamp"] }]));
+}
+
+// ------------------------------------------------ 2. rejection → NO_TRADING
+
+#[tokio::test]
+async fn a_rejected_case_sets_no_trading_in_ctrader() {
+    let app = kyc_app().await;
+    let (cookie, login) = submitted_case(&app, "FULL_ACCESS").await;
+    assert_eq!(app.sim_trader(login).await["accessRights"], "FULL_ACCESS", "the premise");
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+
+    let res = post_form(&app, &officer, &format!("/backoffice/kyc/{login}/reject"), &[("reason", "Sanctions list match")]).await;
+    assert_eq!(res.status(), 303);
+    let v = view(&app, &cookie, None).await;
+    assert_eq!(v["state"], "Rejected");
+    assert_eq!(v["note"], "Sanctions list match", "the trader is told why");
+    let t = wait_for_access(&app, login, "NO_TRADING").await;
+    let values: Vec<&str> = t["updates"].as_array().unwrap().iter().map(|u| u["value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["NO_TRADING"], "one change, the configured one");
+}
+
+#[tokio::test]
+async fn the_rights_a_rejection_sets_come_from_the_configuration() {
+    let app = app_with(|f| Settings::with(f, "kyc.access_rights.rejected", "CLOSE_ONLY")).await;
+    let (_, login) = submitted_case(&app, "FULL_ACCESS").await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/reject"), &[("reason", "Duplicate account")]).await.status(), 303);
+    let t = wait_for_access(&app, login, "CLOSE_ONLY").await;
+    assert_eq!(t["updates"].as_array().unwrap().len(), 1);
+}
+
+// ------------------------------------------------ 3. request more information
+
+#[tokio::test]
+async fn a_request_for_more_information_reaches_the_trader_with_the_officers_text() {
+    let app = kyc_app().await;
+    let (cookie, login) = submitted_case(&app, "NO_TRADING").await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+
+    let blank = post_form(&app, &officer, &format!("/backoffice/kyc/{login}/more-info"), &[("reason", "   ")]).await;
+    assert_eq!(blank.status(), 400, "a request needs a text");
+    let text = "Please send a bank statement from the last 3 months";
+    let res = post_form(&app, &officer, &format!("/backoffice/kyc/{login}/more-info"), &[("reason", text)]).await;
+    assert_eq!(res.status(), 303);
+
+    let v = view(&app, &cookie, None).await;
+    assert_eq!(v["state"], "MoreInfo");
+    assert_eq!(v["note"], text, "the officer's words, as written");
+    let last = v["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["action"].as_str(), last["reason"].as_str()), (Some("more_info"), Some(text)), "on the timeline: {v}");
+    let page = app.get_with_cookie("/inapp/kyc/status", &cookie).await.text().await.unwrap();
+    assert!(page.contains(text), "the status screen shows it");
+    // Not a decision: nothing goes to cTrader, and the trader can still answer.
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM kyc_access_sync").await, 0, "more_info maps to no accessRights");
+    assert_eq!(upload(&app, &cookie, "address", "statement.pdf", pdf("")).await.status(), 201, "the case stays open");
+    assert_eq!(view(&app, &cookie, None).await["state"], "Submitted");
+}
+
+// ------------------------------------------------ 4. support staff and documents
+
+/// Support staff never get a KYC document's bytes, original or preview.
+#[tokio::test]
+async fn support_staff_cannot_read_kyc_documents() {
+    let app = kyc_app().await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    assert_eq!(upload(&app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(upload(&app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
+    let support = common::staff_cookie(&app, "help@broker.example", Role::Support).await;
+    let admin = common::staff_cookie(&app, "root@broker.example", Role::Admin).await;
+    for doc_type in ["identity", "address"] {
+        let id = doc_id(&app, doc_type).await;
+        for suffix in ["", "?original=1"] {
+            let path = format!("/backoffice/kyc/documents/{id}{suffix}");
+            assert_eq!(app.get_with_cookie(&path, &admin).await.status(), 200, "the premise: {path} exists for a reviewer");
+            let res = app.get_with_cookie(&path, &support).await;
+            assert!(res.status().is_client_error(), "{path}: {}", res.status());
+            let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            assert!(!ct.starts_with("image/") && !ct.starts_with("application/pdf"), "{path}: {ct}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn support_staff_get_404_for_kyc_documents() {
+    let app = kyc_app().await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    assert_eq!(upload(&app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    let id = doc_id(&app, "identity").await;
+    let support = common::staff_cookie(&app, "help@broker.example", Role::Support).await;
+    for path in [format!("/backoffice/kyc/documents/{id}"), format!("/backoffice/kyc/documents/{id}?original=1")] {
+        assert_eq!(app.get_with_cookie(&path, &support).await.status(), 404, "{path}");
+    }
+}
+
+// ------------------------------------------------ 5. more PDF refusals
+
+async fn assert_nothing_kept(app: &TestApp) {
+    assert!(names_in(&app.dir.path().join("documents")).is_empty(), "no document file");
+    assert!(names_in(&app.dir.path().join("spool")).is_empty(), "no spool file left behind");
+    assert_eq!(scalar(app, "SELECT COUNT(*) FROM kyc_documents").await, 0, "no row");
+}
+
+#[tokio::test]
+async fn pdfs_with_rich_media_or_a_lone_js_or_cut_short_are_refused_and_nothing_is_kept() {
+    let app = kyc_app().await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+
+    let active = [
+        ("rich media annotation", pdf("/Annots [ << /Type /Annot /Subtype /RichMedia /RichMediaContent 9 0 R >> ]")),
+        ("lone /JS", pdf("/AA << /O << /JS (app.alert(1)) >> >>")),
+        ("lone /JS, hex-escaped", pdf("/AA << /O << /J#53 (app.alert(1)) >> >>")),
+        ("rich media in an object stream", pdf_with_object_stream("<< /Type /Catalog /Annots [ << /Subtype /RichMedia >> ] >>")),
+    ];
+    for (what, bytes) in active {
+        assert!(!String::from_utf8_lossy(&bytes).contains("JavaScript"), "{what}: no /JavaScript to lean on");
+        assert_eq!(status_and_code(upload(&app, &cookie, "address", "bill.pdf", bytes).await).await, (422, "ACTIVE_PDF".to_string()), "{what}");
+    }
+
+    let whole = pdf("");
+    let text = String::from_utf8(whole.clone()).unwrap();
+    // No %%EOF: the end of the file is missing.
+    let no_eof = text.trim_end().trim_end_matches("%%EOF").as_bytes().to_vec();
+    // Cut in the middle of an object, as an interrupted transfer leaves it.
+    let padding = format!("% padding {}\n", "x".repeat(MIN + 100));
+    let mid_object = format!("%PDF-1.4\n{padding}{}", &text[9..text.find("/Type /Page /Parent").unwrap() + 8]).into_bytes();
+    // Cut inside a compressed object stream.
+    let packed = pdf_with_object_stream("<< /Type /Catalog /Pages 2 0 R >>");
+    let mut mid_stream = format!("%PDF-1.5\n{padding}").into_bytes();
+    mid_stream.extend_from_slice(&packed[9..packed.windows(7).position(|w| w == b"stream\n").unwrap() + 9]);
+    for (what, bytes) in [("no %%EOF", no_eof), ("cut mid-object", mid_object), ("cut mid-stream", mid_stream)] {
+        assert!(bytes.len() > MIN, "{what}: big enough to reach the content check");
+        assert_eq!(status_and_code(upload(&app, &cookie, "address", "bill.pdf", bytes).await).await, (422, "CORRUPT_FILE".to_string()), "{what}");
+    }
+
+    assert_nothing_kept(&app).await;
+    assert_eq!(view(&app, &cookie, None).await["state"], "NotStarted", "no refused upload counts");
+    // The same PDF, whole and without those names, goes through.
+    assert_eq!(upload(&app, &cookie, "address", "bill.pdf", whole).await.status(), 201);
+}
+
+/// A PDF whose appended update (an incremental save) is cut mid-object, while
+/// the first revision's %%EOF still sits in the last kilobyte.
+#[tokio::test]
+async fn a_pdf_cut_mid_object_after_an_earlier_eof_is_refused() {
+    let app = kyc_app().await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    let mut bytes = pdf("");
+    bytes.extend_from_slice(b"4 0 obj\n<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] /Contents (a note that never en");
+    assert_eq!(status_and_code(upload(&app, &cookie, "address", "bill.pdf", bytes).await).await, (422, "CORRUPT_FILE".to_string()));
+    assert_nothing_kept(&app).await;
+}
+
+// ------------------------------------------------ 6. 409 leaves nothing
+
+#[tokio::test]
+async fn an_upload_refused_because_the_case_is_decided_leaves_no_file_and_no_row() {
+    let app = kyc_app().await;
+    let (cookie, login) = submitted_case(&app, "NO_TRADING").await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/approve"), &[]).await.status(), 303);
+
+    let documents = app.dir.path().join("documents");
+    let files_before = names_in(&documents);
+    assert_eq!(files_before.len(), 3, "the premise: identity, its preview, the bill: {files_before:?}");
+    let rows_before = scalar(&app, "SELECT COUNT(*) FROM kyc_documents").await;
+    let events_before = scalar(&app, "SELECT COUNT(*) FROM kyc_events").await;
+
+    // A photo (which would also leave a preview) and a PDF, both clean.
+    for (doc_type, name, bytes) in [("identity", "again.jpg", jpeg(240)), ("address", "again.pdf", pdf(""))] {
+        assert_eq!(status_and_code(upload(&app, &cookie, doc_type, name, bytes).await).await, (409, "CASE_CLOSED".to_string()), "{doc_type}");
+    }
+    assert_eq!(names_in(&documents), files_before, "no new file under documents/");
+    assert!(names_in(&app.dir.path().join("spool")).is_empty(), "no spool file");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM kyc_documents").await, rows_before, "no new row");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM kyc_events").await, events_before, "nothing on the timeline");
+    let v = view(&app, &cookie, None).await;
+    assert_eq!(v["state"], "Approved");
+    assert_eq!(requirement(&v, "identity")["file_name"], "passport.jpg", "the approved document is still the one shown");
+}
+
