@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# `make test`: set up (Chromium included), run the Rust tests, build the site,
+# `make test`: set up (Chromium included), lint, run the Rust tests, build the site,
 # run the Playwright suite against the real server. Non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browsers
 export PATH="$PWD/node_modules/.bin:$PATH"
+
+echo "== lint: rustfmt, and clippy for the server and the browser build, warnings as errors"
+cargo fmt --check
+cargo clippy --features ssr --all-targets -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
 echo "== Rust: unit and black-box tests"
 cargo test --features ssr

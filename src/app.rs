@@ -52,10 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let Some(nonce) = extension(|e| e.get::<crate::security::CspNonce>().map(|n| n.0.clone())) {
         provide_context(Nonce::from_value(nonce));
     }
-    let page = request
-        .as_ref()
-        .and_then(|p| p.extensions.get::<PageContext>().cloned())
-        .unwrap_or_else(crate::components::use_page);
+    let page = request.as_ref().and_then(|p| p.extensions.get::<PageContext>().cloned()).unwrap_or_else(crate::components::use_page);
     provide_context(page.clone());
     let json = page_context_json(&page);
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);

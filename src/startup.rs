@@ -24,10 +24,10 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::{shell, App};
 use crate::config::{Provider, Settings};
-use crate::payments::sandbox::{self, spawn_deliverer, SandboxClient, SandboxPsp};
-use crate::payments::{credit, webhook, PaymentProvider};
 use crate::ctrader::CtraderClient;
 use crate::domain::{ErrorCode, PageContext};
+use crate::payments::sandbox::{self, spawn_deliverer, SandboxClient, SandboxPsp};
+use crate::payments::{credit, webhook, PaymentProvider};
 use crate::screens::DoneKind;
 use crate::security::{panic_response, redact, reject_cross_site, security_headers};
 use crate::session::{inapp_gate, load_from_headers, page_context, Prefs};
@@ -62,7 +62,15 @@ async fn payment_provider(settings: &Settings, addr: SocketAddr, css_href: Strin
     match p.provider {
         Provider::Sandbox => {
             let own = local_base(addr);
-            let psp = SandboxPsp::open(&p.sandbox_database_url, &p.api_key, &p.webhook_secret, format!("{own}/payments/webhook/sandbox"), p.sandbox_async_delay_ms, css_href).await?;
+            let psp = SandboxPsp::open(
+                &p.sandbox_database_url,
+                &p.api_key,
+                &p.webhook_secret,
+                format!("{own}/payments/webhook/sandbox"),
+                p.sandbox_async_delay_ms,
+                css_href,
+            )
+            .await?;
             let client = SandboxClient::new(&format!("{own}/psp/sandbox"), &p.api_key, &p.webhook_secret, p.webhook_tolerance_seconds, Duration::from_secs(10));
             Ok((Arc::new(client), Some(psp)))
         }
@@ -185,8 +193,7 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
         // leptos_routes also mounts every server function under /api; the
         // gate looks at the path and leaves them to `session::require`.
         .layer(from_fn_with_state(state.clone(), inapp_gate));
-    let site = ServeDir::new(state.leptos_options.site_root.as_ref())
-        .not_found_service(axum::routing::any(not_found).with_state(state.clone()));
+    let site = ServeDir::new(state.leptos_options.site_root.as_ref()).not_found_service(axum::routing::any(not_found).with_state(state.clone()));
 
     let mut app = Router::new()
         .merge(screens)
@@ -235,21 +242,16 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
     app.layer(CatchPanicLayer::custom(move |err| panic_response(&panic_page, &css, err)))
         .layer(from_fn_with_state(state.clone(), reject_cross_site))
         .layer(from_fn_with_state(state.clone(), security_headers))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
-                // Never the raw URI: its query may hold a one-time token.
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), query = %redact::query(req.uri().query()))
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            // Never the raw URI: its query may hold a one-time token.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), query = %redact::query(req.uri().query()))
+        }))
         .with_state(state)
 }
 
 /// The theme's tokens as CSS; revalidated on every load so an edit shows at once.
 async fn theme_css(State(state): State<AppState>) -> Response {
-    (
-        [(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")],
-        state.theme.current().css(),
-    )
+    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")], state.theme.current().css())
         .into_response()
 }
 

@@ -27,10 +27,7 @@ fn captured() -> &'static Capture {
         let capture = Capture::default();
         let writer = capture.clone();
         // Everything down to trace, including the HTTP client's and server's internals.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
-            .with_writer(move || writer.clone())
-            .try_init();
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new("trace")).with_writer(move || writer.clone()).try_init();
         capture
     })
 }

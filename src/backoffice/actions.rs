@@ -26,8 +26,13 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<HashMap<String,
     };
     let lang = ctx.lang;
     let title = t(lang, "backoffice.requests_title");
-    let titles: BTreeMap<String, String> =
-        state.settings.actions.types.iter().map(|(k, a)| (k.clone(), a.title.get(lang.code()).or_else(|| a.title.get("en")).cloned().unwrap_or_else(|| k.clone()))).collect();
+    let titles: BTreeMap<String, String> = state
+        .settings
+        .actions
+        .types
+        .iter()
+        .map(|(k, a)| (k.clone(), a.title.get(lang.code()).or_else(|| a.title.get("en")).cloned().unwrap_or_else(|| k.clone())))
+        .collect();
     let html = document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>

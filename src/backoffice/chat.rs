@@ -77,7 +77,7 @@ pub async fn inbox(State(state): State<AppState>, Query(q): Query<HashMap<String
     };
     let lang = ctx.lang;
     let live = move || inbox_live(lang, tab_name, rows, counts, kyc);
-    if q.get("fragment").is_some() {
+    if q.contains_key("fragment") {
         let owner = Owner::new();
         let html = owner.with(|| live().to_html());
         return no_store(html);
@@ -300,7 +300,12 @@ fn back_to(id: i64) -> Response {
 }
 
 /// `POST /backoffice/chat/{id}/{claim|close|reopen}`.
-pub async fn act(State(state): State<AppState>, Path((id, what)): Path<(i64, String)>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+pub async fn act(
+    State(state): State<AppState>,
+    Path((id, what)): Path<(i64, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let me = match staff_with(&state, &headers, ROLES).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -328,7 +333,12 @@ pub async fn act(State(state): State<AppState>, Path((id, what)): Path<(i64, Str
     }
 }
 
-pub async fn post_receipts(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, body: Result<Json<ReceiptUpdate>, JsonRejection>) -> Response {
+pub async fn post_receipts(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Result<Json<ReceiptUpdate>, JsonRejection>,
+) -> Response {
     if let Err(r) = agent_json(&state, &headers).await {
         return r;
     }

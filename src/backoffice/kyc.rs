@@ -80,7 +80,13 @@ pub async fn case(State(state): State<AppState>, Path(login): Path<i64>, Query(q
     };
     let lang = ctx.lang;
     let title = t_with(lang, "backoffice.kyc_case", &[("login", &login.to_string())]);
-    let details: Vec<(String, String)> = case.details.as_deref().and_then(|d| serde_json::from_str::<std::collections::BTreeMap<String, String>>(d).ok()).unwrap_or_default().into_iter().collect();
+    let details: Vec<(String, String)> = case
+        .details
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<std::collections::BTreeMap<String, String>>(d).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let open = crate::domain::kyc::CaseState::parse(&case.state).is_some_and(|s| s.open());
     no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {

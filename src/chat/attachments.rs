@@ -46,12 +46,8 @@ pub async fn receive(state: &AppState, conversation_id: i64, author: Author, req
     if let Err(resp) = keep(state, &id, &mut checked).await {
         return resp;
     }
-    let attachment = ChatAttachment {
-        id: id.clone(),
-        file_name: checked.file_name.clone(),
-        kind: format!("{:?}", checked.kind).to_lowercase(),
-        size: checked.size as i64,
-    };
+    let attachment =
+        ChatAttachment { id: id.clone(), file_name: checked.file_name.clone(), kind: format!("{:?}", checked.kind).to_lowercase(), size: checked.size as i64 };
     let record = AttachmentRecord { attachment: attachment.clone(), conversation_id, author, has_preview: checked.preview.is_some() };
     match state.store.chat.add_attachment(&record, now_ms()).await {
         Ok(()) => (StatusCode::CREATED, axum::Json(attachment)).into_response(),

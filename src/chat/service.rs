@@ -11,7 +11,13 @@ use super::ChatError;
 /// A message from `author` (with `staff_id` for an agent). Answers the stored
 /// message and whether it is new; a resend with a known client id is
 /// answered with the first copy before any limit is applied.
-pub async fn send(state: &AppState, conversation: &ConversationRecord, author: Author, staff_id: Option<i64>, req: &SendMessage) -> Result<(bool, ChatMessage), ChatError> {
+pub async fn send(
+    state: &AppState,
+    conversation: &ConversationRecord,
+    author: Author,
+    staff_id: Option<i64>,
+    req: &SendMessage,
+) -> Result<(bool, ChatMessage), ChatError> {
     let limits = &state.settings.chat;
     if !valid_client_id(&req.client_id) {
         return Err(ChatError::Invalid(MessageError::BadClientId));

@@ -22,13 +22,7 @@ use crate::time::now_ms;
 /// Where a client resumes: `Last-Event-ID` (what `EventSource` sends on its
 /// own) wins over `?after=`; anything unparsable is 0, the whole history.
 pub fn resume_point(headers: &HeaderMap, after: Option<&str>) -> i64 {
-    headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .or(after)
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|v| *v >= 0)
-        .unwrap_or(0)
+    headers.get("last-event-id").and_then(|v| v.to_str().ok()).or(after).and_then(|v| v.trim().parse::<i64>().ok()).filter(|v| *v >= 0).unwrap_or(0)
 }
 
 /// Whether the stream's reader is still signed in (asked every few minutes,

@@ -77,7 +77,8 @@ pub async fn events(State(state): State<AppState>, headers: HeaderMap, Query(q):
             let (st, cookie) = (state.clone(), headers.clone());
             let allowed: stream::StillAllowed = Box::new(move || {
                 let (st, cookie) = (st.clone(), cookie.clone());
-                Box::pin(async move { !matches!(crate::session::load_from_headers(&st, &cookie).await, Ok(None)) }) // a storage error keeps the stream
+                Box::pin(async move { !matches!(crate::session::load_from_headers(&st, &cookie).await, Ok(None)) })
+                // a storage error keeps the stream
             });
             stream::events(state, conversation.id, Author::Trader, after, allowed)
         }

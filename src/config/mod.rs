@@ -314,7 +314,6 @@ impl Settings {
             fee_percent: c.fee_percent,
         })
     }
-
 }
 
 /// Why the configuration cannot be used. The message always names the key.
@@ -328,13 +327,7 @@ pub enum ConfigError {
 
 /// The variables cargo-leptos sets when it serves the app; they win over the file
 /// so `cargo leptos serve` and the plain binary agree.
-const CARGO_LEPTOS_VARS: [&str; 5] = [
-    "LEPTOS_OUTPUT_NAME",
-    "LEPTOS_SITE_ROOT",
-    "LEPTOS_SITE_PKG_DIR",
-    "LEPTOS_SITE_ADDR",
-    "LEPTOS_RELOAD_PORT",
-];
+const CARGO_LEPTOS_VARS: [&str; 5] = ["LEPTOS_OUTPUT_NAME", "LEPTOS_SITE_ROOT", "LEPTOS_SITE_PKG_DIR", "LEPTOS_SITE_ADDR", "LEPTOS_RELOAD_PORT"];
 
 impl Settings {
     /// Loads `path` (usually `Leptos.toml`) and the environment.
@@ -342,10 +335,7 @@ impl Settings {
         Self::from_figment(
             Figment::new()
                 .merge(Toml::file_exact(path))
-                .merge(Env::raw().only(&CARGO_LEPTOS_VARS).map(|k| {
-                    format!("leptos.{}", k.as_str().trim_start_matches("LEPTOS_").to_ascii_lowercase())
-                        .into()
-                }))
+                .merge(Env::raw().only(&CARGO_LEPTOS_VARS).map(|k| format!("leptos.{}", k.as_str().trim_start_matches("LEPTOS_").to_ascii_lowercase()).into()))
                 .merge(Env::prefixed("INAPP_").split("__")),
         )
     }
@@ -463,12 +453,24 @@ mod tests {
 
     #[test]
     fn action_settings_are_checked_by_name() {
-        let f = Settings::with(Settings::defaults(), "actions.types.withdraw.fields", serde_json::json!([{ "name": "amount", "type": "money", "label": { "en": "Amount" } }]));
+        let f = Settings::with(
+            Settings::defaults(),
+            "actions.types.withdraw.fields",
+            serde_json::json!([{ "name": "amount", "type": "money", "label": { "en": "Amount" } }]),
+        );
         let err = error_of(f);
         assert!(err.contains("actions.types.withdraw.fields[0].type"), "{err}");
-        let f = Settings::with(Settings::defaults(), "actions.types.portal", serde_json::json!({ "kind": "handoff", "url": "javascript:alert(1)", "title": { "en": "Portal" }, "text": { "en": "Go" } }));
+        let f = Settings::with(
+            Settings::defaults(),
+            "actions.types.portal",
+            serde_json::json!({ "kind": "handoff", "url": "javascript:alert(1)", "title": { "en": "Portal" }, "text": { "en": "Go" } }),
+        );
         assert!(error_of(f).contains("actions.types.portal.url"));
-        let f = Settings::with(Settings::defaults(), "actions.types.quiz", serde_json::json!({ "kind": "form", "title": { "de": "Quiz" }, "text": { "en": "?" }, "fields": [] }));
+        let f = Settings::with(
+            Settings::defaults(),
+            "actions.types.quiz",
+            serde_json::json!({ "kind": "form", "title": { "de": "Quiz" }, "text": { "en": "?" }, "fields": [] }),
+        );
         assert!(error_of(f).contains("actions.types.quiz.title.en"));
         let f = Settings::with(Settings::defaults(), "actions.handoff_secret", "short");
         assert!(error_of(f).contains("actions.handoff_secret"));

@@ -37,7 +37,9 @@ impl Settings {
         }
         for (state, rights) in &k.access_rights {
             if !matches!(state.as_str(), "submitted" | "more_info" | "approved" | "rejected") {
-                return Err(ConfigError::Parse(format!("configuration key `kyc.access_rights.{state}`: not a decision state (submitted, more_info, approved, rejected)")));
+                return Err(ConfigError::Parse(format!(
+                    "configuration key `kyc.access_rights.{state}`: not a decision state (submitted, more_info, approved, rejected)"
+                )));
             }
             if rights.is_empty() || !rights.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
                 return Err(ConfigError::Parse(format!("configuration key `kyc.access_rights.{state}`: must be a cTrader access right such as FULL_ACCESS")));
@@ -94,14 +96,12 @@ impl Settings {
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        let public = url::Url::parse(&self.server.public_url)
-            .map_err(|e| invalid("server.public_url", format!("not a URL: {e}")))?;
+        let public = url::Url::parse(&self.server.public_url).map_err(|e| invalid("server.public_url", format!("not a URL: {e}")))?;
         if !matches!(public.scheme(), "http" | "https") {
             return Err(invalid("server.public_url", "must start with http:// or https://"));
         }
         if !self.ctrader.base_url.is_empty() {
-            let u = url::Url::parse(&self.ctrader.base_url)
-                .map_err(|e| invalid("ctrader.base_url", format!("not a URL: {e}")))?;
+            let u = url::Url::parse(&self.ctrader.base_url).map_err(|e| invalid("ctrader.base_url", format!("not a URL: {e}")))?;
             if !matches!(u.scheme(), "http" | "https") {
                 return Err(invalid("ctrader.base_url", "must start with http:// or https://"));
             }
@@ -142,9 +142,7 @@ impl Settings {
         if self.session.absolute_minutes < self.session.idle_minutes {
             return Err(invalid("session.absolute_minutes", "must be at least session.idle_minutes"));
         }
-        if self.session.cookie_name.is_empty()
-            || !self.session.cookie_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
+        if self.session.cookie_name.is_empty() || !self.session.cookie_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
             return Err(invalid("session.cookie_name", "letters, digits, '_' and '-' only"));
         }
         if self.session.same_site == SameSite::None && !self.is_https() {

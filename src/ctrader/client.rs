@@ -48,17 +48,12 @@ impl CtraderClient {
     pub async fn resolve_ot(&self, ot: &str) -> Result<OtIdentity, CtraderError> {
         let res = match self.contract {
             TokenContract::Get => {
-                self.authed(|http, base, token| {
-                    http.get(format!("{base}/ctid2/inAppOneTimeToken/data"))
-                        .query(&[("token", token), ("inAppOneTimeToken", ot)])
-                })
-                .await?
+                self.authed(|http, base, token| http.get(format!("{base}/ctid2/inAppOneTimeToken/data")).query(&[("token", token), ("inAppOneTimeToken", ot)]))
+                    .await?
             }
             TokenContract::Redeem => {
                 self.authed(|http, base, token| {
-                    http.post(format!("{base}/ctid2/inAppToken/redeem"))
-                        .query(&[("token", token)])
-                        .json(&serde_json::json!({ "token": ot }))
+                    http.post(format!("{base}/ctid2/inAppToken/redeem")).query(&[("token", token)]).json(&serde_json::json!({ "token": ot }))
                 })
                 .await?
             }
@@ -68,9 +63,7 @@ impl CtraderClient {
     }
 
     pub async fn trader(&self, login: i64) -> Result<Trader, CtraderError> {
-        let res = self
-            .authed(|http, base, token| http.get(format!("{base}/v2/webserv/traders/{login}")).query(&[("token", token)]))
-            .await?;
+        let res = self.authed(|http, base, token| http.get(format!("{base}/v2/webserv/traders/{login}")).query(&[("token", token)])).await?;
         read_json(res).await
     }
 
@@ -127,8 +120,7 @@ impl CtraderClient {
         let (from, to) = (from_ms.to_string(), to_ms.to_string());
         let res = self
             .authed(|http, base, token| {
-                http.get(format!("{base}/v2/webserv/traders/{login}/balanceHistory"))
-                    .query(&[("token", token), ("from", from.as_str()), ("to", to.as_str())])
+                http.get(format!("{base}/v2/webserv/traders/{login}/balanceHistory")).query(&[("token", token), ("from", from.as_str()), ("to", to.as_str())])
             })
             .await?;
         #[derive(Deserialize)]
@@ -208,8 +200,7 @@ fn balance_change_body(c: &BalanceChange) -> Result<String, CtraderError> {
         #[serde(skip_serializing_if = "Option::is_none")]
         source: Option<&'a str>,
     }
-    let amount = serde_json::value::RawValue::from_string(c.amount.normalize().to_string())
-        .map_err(|e| CtraderError::Protocol(e.to_string()))?;
+    let amount = serde_json::value::RawValue::from_string(c.amount.normalize().to_string()).map_err(|e| CtraderError::Protocol(e.to_string()))?;
     serde_json::to_string(&Body {
         login: c.login,
         precise_amount: &amount,

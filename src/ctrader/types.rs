@@ -31,14 +31,7 @@ impl OtAnswer {
     pub fn into_identity(self) -> Option<OtIdentity> {
         let user_id = self.user_id?;
         let login = self.trading_login.or(self.login).or(self.account_id)?;
-        Some(OtIdentity {
-            user_id,
-            trader_id: self.trader_id,
-            account_id: self.account_id,
-            login,
-            broker_name: self.broker_name,
-            email: self.email,
-        })
+        Some(OtIdentity { user_id, trader_id: self.trader_id, account_id: self.account_id, login, broker_name: self.broker_name, email: self.email })
     }
 }
 
@@ -64,13 +57,8 @@ impl Trader {
     }
 
     pub fn display_name(&self) -> Option<String> {
-        let full = [self.name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let full =
+            [self.name.as_deref(), self.last_name.as_deref()].into_iter().flatten().map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
         (!full.is_empty()).then_some(full)
     }
 }

@@ -188,7 +188,8 @@ mod tests {
             field("phone", FieldKind::Phone, false),
             field("note", FieldKind::Text, false),
         ];
-        let bad = validate_action(&fields, &values(&[("amount", "1e3"), ("method", "cash"), ("email", "a@b"), ("phone", "12"), ("note", &"x".repeat(21))])).unwrap_err();
+        let bad = validate_action(&fields, &values(&[("amount", "1e3"), ("method", "cash"), ("email", "a@b"), ("phone", "12"), ("note", &"x".repeat(21))]))
+            .unwrap_err();
         assert_eq!(
             bad,
             vec![

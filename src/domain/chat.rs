@@ -231,11 +231,7 @@ pub fn valid_client_id(id: &str) -> bool {
 /// space removed, control characters other than newline and tab dropped.
 /// Empty text is allowed only with an attachment. The limit counts characters.
 pub fn clean_body(body: &str, has_attachment: bool, max_chars: usize) -> Result<String, MessageError> {
-    let text: String = body
-        .replace("\r\n", "\n")
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect();
+    let text: String = body.replace("\r\n", "\n").chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect();
     let text = text.trim().to_string();
     if text.is_empty() && !has_attachment {
         return Err(MessageError::Empty);

@@ -49,8 +49,8 @@ impl DepositState {
             DepositState::Expired,
             DepositState::Review,
         ]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        .into_iter()
+        .find(|d| d.as_str() == s)
     }
 
     pub fn in_flight(self) -> bool {

@@ -26,20 +26,7 @@ pub enum Dir {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 12] = [
-        Lang::En,
-        Lang::Es,
-        Lang::De,
-        Lang::Fr,
-        Lang::It,
-        Lang::Pt,
-        Lang::Ru,
-        Lang::Zh,
-        Lang::Ja,
-        Lang::Ar,
-        Lang::Tr,
-        Lang::Pl,
-    ];
+    pub const ALL: [Lang; 12] = [Lang::En, Lang::Es, Lang::De, Lang::Fr, Lang::It, Lang::Pt, Lang::Ru, Lang::Zh, Lang::Ja, Lang::Ar, Lang::Tr, Lang::Pl];
 
     pub fn code(self) -> &'static str {
         match self {

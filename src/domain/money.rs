@@ -56,10 +56,8 @@ pub fn parse_amount(input: &str, rule: &CurrencyRule) -> Result<Decimal, AmountE
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let plain = !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.bytes().all(|b| b.is_ascii_digit())
-        && !(digits.contains('.') && frac.is_empty());
+    let plain =
+        !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit()) && !(digits.contains('.') && frac.is_empty());
     if !plain {
         return Err(AmountError::NotANumber);
     }
@@ -85,9 +83,7 @@ pub fn parse_amount(input: &str, rule: &CurrencyRule) -> Result<Decimal, AmountE
 
 /// The fee on `amount`, rounded half away from zero to the currency's minor unit.
 pub fn fee(amount: Decimal, rule: &CurrencyRule) -> Decimal {
-    (amount * rule.fee_percent / Decimal::ONE_HUNDRED)
-        .round_dp_with_strategy(rule.digits, RoundingStrategy::MidpointAwayFromZero)
-        .trunc_with_scale(rule.digits)
+    (amount * rule.fee_percent / Decimal::ONE_HUNDRED).round_dp_with_strategy(rule.digits, RoundingStrategy::MidpointAwayFromZero).trunc_with_scale(rule.digits)
 }
 
 /// `amount` written with exactly the currency's minor digits (`250` → `250.00`).

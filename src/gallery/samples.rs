@@ -23,7 +23,14 @@ use crate::screens::{DoneKind, DonePage, ErrorPage};
 const SAMPLE_MS: i64 = 1_795_000_000_000;
 
 pub fn trader() -> TraderView {
-    TraderView { name: Some("Alex Morgan".into()), login: 100_001, user_id: 4_100_001, trader_id: Some(7_100_001), account_id: Some(100_001), currency: Some("USD".into()) }
+    TraderView {
+        name: Some("Alex Morgan".into()),
+        login: 100_001,
+        user_id: 4_100_001,
+        trader_id: Some(7_100_001),
+        account_id: Some(100_001),
+        currency: Some("USD".into()),
+    }
 }
 
 /// The sample account's currency: USD, or the first one the broker configured.
@@ -63,17 +70,24 @@ fn event(action: &str, subject: Option<&str>, minutes_ago: i64) -> KycEvent {
 /// The KYC case in one of its states.
 fn kyc(state: &str) -> KycView {
     use RequirementState::*;
-    let details: BTreeMap<String, String> = [("full_name", "Alex Morgan"), ("date_of_birth", "1988-05-14"), ("address", "12 Harbour Street, Limassol 3036"), ("country", "CY")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let details: BTreeMap<String, String> =
+        [("full_name", "Alex Morgan"), ("date_of_birth", "1988-05-14"), ("address", "12 Harbour Street, Limassol 3036"), ("country", "CY")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
     let (case, reqs, timeline, note, filled): (CaseState, [RequirementState; 3], Vec<KycEvent>, Option<&str>, bool) = match state {
         "empty" => (CaseState::NotStarted, [Missing, Missing, Missing], vec![], None, false),
         "filled" => (CaseState::InProgress, [Uploaded, Missing, Missing], vec![event("details_saved", None, 5)], None, true),
         "error" => (
             CaseState::MoreInfo,
             [Uploaded, Accepted, Rejected],
-            vec![event("details_saved", None, 90), event("document_uploaded", Some("identity"), 80), event("document_uploaded", Some("address"), 79), event("document_accepted", Some("identity"), 20), event("document_rejected", Some("address"), 19)],
+            vec![
+                event("details_saved", None, 90),
+                event("document_uploaded", Some("identity"), 80),
+                event("document_uploaded", Some("address"), 79),
+                event("document_accepted", Some("identity"), 20),
+                event("document_rejected", Some("address"), 19),
+            ],
             None,
             true,
         ),
@@ -87,7 +101,12 @@ fn kyc(state: &str) -> KycView {
         _ => (
             CaseState::Approved,
             [Accepted, Accepted, Accepted],
-            vec![event("details_saved", None, 300), event("document_uploaded", Some("identity"), 290), event("document_uploaded", Some("address"), 289), event("approved", None, 10)],
+            vec![
+                event("details_saved", None, 300),
+                event("document_uploaded", Some("identity"), 290),
+                event("document_uploaded", Some("address"), 289),
+                event("approved", None, 10),
+            ],
             None,
             true,
         ),
@@ -135,7 +154,10 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
         }
         "kyc" => {
             let errors = (state == "error").then(|| {
-                [("full_name", DetailError::Missing), ("date_of_birth", DetailError::Underage)].into_iter().map(|(k, e)| (k.to_string(), e)).collect::<BTreeMap<_, _>>()
+                [("full_name", DetailError::Missing), ("date_of_birth", DetailError::Underage)]
+                    .into_iter()
+                    .map(|(k, e)| (k.to_string(), e))
+                    .collect::<BTreeMap<_, _>>()
             });
             let case = kyc(if state == "error" { "empty" } else { state });
             view! {
@@ -183,7 +205,12 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                 _ => {
                     let preview = match state {
                         "error" => ActionPreview {
-                            errors: [("amount".to_string(), FieldError::Amount(AmountError::TooManyDecimals { digits: 2 })), ("method".to_string(), FieldError::Missing)].into_iter().collect(),
+                            errors: [
+                                ("amount".to_string(), FieldError::Amount(AmountError::TooManyDecimals { digits: 2 })),
+                                ("method".to_string(), FieldError::Missing),
+                            ]
+                            .into_iter()
+                            .collect(),
                             done: None,
                         },
                         "success" => ActionPreview { done: Some("req_3f9c2a7be41d4c0f9a5e2b7c1d8e6f01".into()), ..Default::default() },
@@ -213,7 +240,12 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                 vec![]
             } else {
                 let mut pdf = msg(3, Author::Trader, "");
-                pdf.attachment = Some(ChatAttachment { id: "att_00000000000000000000000000000000".into(), file_name: "statement.pdf".into(), kind: "pdf".into(), size: 120_000 });
+                pdf.attachment = Some(ChatAttachment {
+                    id: "att_00000000000000000000000000000000".into(),
+                    file_name: "statement.pdf".into(),
+                    kind: "pdf".into(),
+                    size: 120_000,
+                });
                 vec![
                     msg(1, Author::Trader, "Hello, my deposit has not arrived yet."),
                     msg(2, Author::Staff, "Hi! Could you send the bank statement, please?"),
@@ -230,7 +262,12 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
             };
             let pending = match state {
                 "in_progress" => vec![Pending { client_id: "sample-pending".into(), body: "Sent while offline".into(), attachment: None, error: None }],
-                "error" => vec![Pending { client_id: "sample-refused".into(), body: "A very long message …".into(), attachment: None, error: Some(MessageError::TooLong) }],
+                "error" => vec![Pending {
+                    client_id: "sample-refused".into(),
+                    body: "A very long message …".into(),
+                    attachment: None,
+                    error: Some(MessageError::TooLong),
+                }],
                 _ => vec![],
             };
             let (offline, typing) = (state == "in_progress", state == "filled");

@@ -43,7 +43,13 @@ pub async fn send_file(state: &AppState, id: &str, kind: &str, has_preview: bool
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"));
-    let ext = if mime == "application/pdf" { "pdf" } else if mime == "image/png" { "png" } else { "jpg" };
+    let ext = if mime == "application/pdf" {
+        "pdf"
+    } else if mime == "image/png" {
+        "png"
+    } else {
+        "jpg"
+    };
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}.{ext}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -105,9 +105,8 @@ pub async fn save_details(state: &AppState, session: &Session, wanted: Option<&s
     let case = state.store.kyc.case(login).await.map_err(internal)?;
     let (name, t) = kyc_type(&state.settings, wanted, case.as_ref());
     let fields: Vec<DetailField> = t.details.iter().filter_map(|f| DetailField::parse(f)).collect();
-    let clean = validate_details(&fields, &values, &today(), state.settings.kyc.min_age_years).map_err(|errors| {
-        AppError::InvalidDetails(errors.into_iter().map(|(f, e)| (f.as_str().to_string(), e)).collect())
-    })?;
+    let clean = validate_details(&fields, &values, &today(), state.settings.kyc.min_age_years)
+        .map_err(|errors| AppError::InvalidDetails(errors.into_iter().map(|(f, e)| (f.as_str().to_string(), e)).collect()))?;
     let json = serde_json::to_string(&clean).map_err(|_| AppError::Internal)?;
     match state.store.kyc.save_details(login, session.trader.user_id, &json, &rules(&state.settings, name, t), now_ms()).await.map_err(internal)? {
         KycWrite::Done(_) => view(state, session, Some(name)).await,

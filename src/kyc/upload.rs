@@ -89,9 +89,7 @@ pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimit
     if declared.is_some_and(|n| n > limits.max_bytes + MULTIPART_OVERHEAD) {
         return Err(refuse(UploadError::TooLarge));
     }
-    let mut multipart = Multipart::from_request(req, state)
-        .await
-        .map_err(|e| json_error(StatusCode::BAD_REQUEST, "BAD_MULTIPART", &e.body_text()))?;
+    let mut multipart = Multipart::from_request(req, state).await.map_err(|e| json_error(StatusCode::BAD_REQUEST, "BAD_MULTIPART", &e.body_text()))?;
     let (spool, kind, size, file_name) = receive(state, &mut multipart, &limits).await?;
     let path = spool.0.clone().expect("spool is held until handed over");
     let checked = tokio::task::spawn_blocking(move || inspect::inspect(&path, kind, &limits)).await;

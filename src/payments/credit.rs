@@ -40,10 +40,15 @@ const BATCH: i64 = 16;
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let pause = Duration::from_millis(500);
-        let credits = poll("credit", pause, || run_once(&state), || async {
-            // Woken at once for credits queued here; the poll finds the rest.
-            let _ = tokio::time::timeout(Duration::from_millis(250), state.credit_queued.notified()).await;
-        });
+        let credits = poll(
+            "credit",
+            pause,
+            || run_once(&state),
+            || async {
+                // Woken at once for credits queued here; the poll finds the rest.
+                let _ = tokio::time::timeout(Duration::from_millis(250), state.credit_queued.notified()).await;
+            },
+        );
         let audits = poll("credit audit", pause, || audit_once(&state), || tokio::time::sleep(pause));
         futures::future::join(credits, audits).await;
     })

@@ -129,12 +129,8 @@ pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<Event
                 }
             }
         }
-        PaymentEvent::Failed { event_id, reference, reason } => {
-            deposits.close_unpaid(event_id, reference, DepositState::Failed.as_str(), reason, now).await
-        }
-        PaymentEvent::Cancelled { event_id, reference } => {
-            deposits.close_unpaid(event_id, reference, DepositState::Cancelled.as_str(), "cancelled", now).await
-        }
+        PaymentEvent::Failed { event_id, reference, reason } => deposits.close_unpaid(event_id, reference, DepositState::Failed.as_str(), reason, now).await,
+        PaymentEvent::Cancelled { event_id, reference } => deposits.close_unpaid(event_id, reference, DepositState::Cancelled.as_str(), "cancelled", now).await,
     }
 }
 

@@ -10,10 +10,7 @@ use crate::i18n::{t, t_with};
 pub fn ErrorPage(code: ErrorCode) -> impl IntoView {
     let lang = use_page().lang;
     let key = code.i18n_key();
-    let reopen = matches!(
-        code,
-        ErrorCode::InvalidOtToken | ErrorCode::TokenExpired | ErrorCode::UserNotFound | ErrorCode::SessionExpired
-    );
+    let reopen = matches!(code, ErrorCode::InvalidOtToken | ErrorCode::TokenExpired | ErrorCode::UserNotFound | ErrorCode::SessionExpired);
     view! {
         <Frame title=t(lang, &format!("error.{key}.title"))>
             <div role="alert" class="rounded-xl border border-border bg-surface p-4 space-y-2" data-testid="error" data-code=code.code()>

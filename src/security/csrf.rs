@@ -15,7 +15,8 @@ pub const SERVER_FN_PREFIX: &str = "/api/";
 pub async fn reject_cross_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let unsafe_method = req.method() != axum::http::Method::GET && req.method() != axum::http::Method::HEAD;
-    let guarded = path.starts_with(SERVER_FN_PREFIX) || ((path.starts_with("/backoffice") || path.starts_with("/inapp/") || path == "/oauth2/sign-in") && unsafe_method);
+    let guarded =
+        path.starts_with(SERVER_FN_PREFIX) || ((path.starts_with("/backoffice") || path.starts_with("/inapp/") || path == "/oauth2/sign-in") && unsafe_method);
     if !guarded {
         return next.run(req).await;
     }

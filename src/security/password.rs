@@ -21,4 +21,3 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     let ok = PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false);
     ok && stored.is_some()
 }
-

@@ -12,9 +12,9 @@ use super::model::{Prefs, TraderIdentity};
 use super::service;
 use crate::config::IdentityMode;
 use crate::ctrader::{CtraderError, OtIdentity};
-use crate::sso::SsoError;
 use crate::domain::{query_values, without_param, ErrorCode};
 use crate::render;
+use crate::sso::SsoError;
 use crate::state::AppState;
 use crate::store::Claim;
 use crate::time::now_ms;
@@ -58,8 +58,7 @@ pub async fn inapp_gate(State(state): State<AppState>, mut req: Request, next: N
 
 /// Tokens are opaque, but nothing longer or stranger than this is worth a call.
 fn plausible(token: &str) -> bool {
-    (8..=512).contains(&token.len())
-        && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'='))
+    (8..=512).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'='))
 }
 
 async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: &str, token: &str) -> Response {

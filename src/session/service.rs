@@ -55,11 +55,7 @@ pub async fn load_from_headers(state: &AppState, headers: &HeaderMap) -> Result<
 pub async fn touch(state: &AppState, session: &mut Session, prefs: Prefs) -> Result<(), StoreError> {
     let now = now_ms();
     if prefs != session.prefs || now - session.last_seen_at >= TOUCH_EVERY_MS {
-        state
-            .store
-            .sessions
-            .touch(&session.id_hash, now, prefs.lang.code(), prefs.theme.as_str(), prefs.source.as_str())
-            .await?;
+        state.store.sessions.touch(&session.id_hash, now, prefs.lang.code(), prefs.theme.as_str(), prefs.source.as_str()).await?;
         session.prefs = prefs;
         session.last_seen_at = now;
     }

@@ -117,18 +117,11 @@ async fn redeem(s: &SimState, ot: &str) -> Result<Redeem, sqlx::Error> {
         let exists = sqlx::query("SELECT 1 FROM sim_ot_tokens WHERE token = ?").bind(ot).fetch_optional(&s.pool).await?;
         return Ok(if exists.is_some() { Redeem::ExpiredOrUsed } else { Redeem::Unknown });
     }
-    let row = sqlx::query(
-        "SELECT t.login, t.user_id, t.trader_id, t.email FROM sim_ot_tokens o JOIN sim_traders t ON t.login = o.login WHERE o.token = ?",
-    )
-    .bind(ot)
-    .fetch_one(&s.pool)
-    .await?;
-    Ok(Redeem::Ok {
-        login: row.try_get("login")?,
-        user_id: row.try_get("user_id")?,
-        trader_id: row.try_get("trader_id")?,
-        email: row.try_get("email")?,
-    })
+    let row = sqlx::query("SELECT t.login, t.user_id, t.trader_id, t.email FROM sim_ot_tokens o JOIN sim_traders t ON t.login = o.login WHERE o.token = ?")
+        .bind(ot)
+        .fetch_one(&s.pool)
+        .await?;
+    Ok(Redeem::Ok { login: row.try_get("login")?, user_id: row.try_get("user_id")?, trader_id: row.try_get("trader_id")?, email: row.try_get("email")? })
 }
 
 #[derive(Deserialize)]
@@ -319,12 +312,8 @@ pub async fn update_trader(State(s): State<SimState>, Path(login): Path<String>,
     }
     let answer = async {
         let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;
-        let updated = sqlx::query("UPDATE sim_traders SET access_rights = ? WHERE login = ?")
-            .bind(&rights)
-            .bind(login)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let updated =
+            sqlx::query("UPDATE sim_traders SET access_rights = ? WHERE login = ?").bind(&rights).bind(login).execute(&mut *tx).await.map_err(internal)?;
         if updated.rows_affected() == 0 {
             return Err(error(StatusCode::NOT_FOUND, "TRADER_NOT_FOUND", "no trader with this login"));
         }

@@ -63,23 +63,17 @@ pub async fn mint(s: &SimState, req: MintRequest) -> Result<(String, NewTrader, 
         None => Decimal::new(1000, 0),
         Some(v) => decimal_of(v).ok_or_else(|| error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_BALANCE", "balance must be a decimal"))?,
     };
-    let balance_minor = if balance.is_zero() {
-        Some(0)
-    } else {
-        to_minor(balance, digits)
-    }
-    .ok_or_else(|| error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_BALANCE", "balance must be zero or positive with at most moneyDigits decimals"))?;
+    let balance_minor = if balance.is_zero() { Some(0) } else { to_minor(balance, digits) }
+        .ok_or_else(|| error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_BALANCE", "balance must be zero or positive with at most moneyDigits decimals"))?;
     let ttl_ms = req.ttl_seconds.map(|t| (t.clamp(1, 3600) * 1000) as i64).unwrap_or(s.token_ttl_ms);
     let now = now_ms();
 
     let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;
     let login: i64 = match req.login {
         Some(l) => l,
-        None => sqlx::query("SELECT COALESCE(MAX(login), 100000) + 1 FROM sim_traders")
-            .fetch_one(&mut *tx)
-            .await
-            .and_then(|r| r.try_get(0))
-            .map_err(internal)?,
+        None => {
+            sqlx::query("SELECT COALESCE(MAX(login), 100000) + 1 FROM sim_traders").fetch_one(&mut *tx).await.and_then(|r| r.try_get(0)).map_err(internal)?
+        }
     };
     let (first, last) = match req.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(full) => match full.split_once(' ') {
@@ -120,11 +114,7 @@ pub async fn mint(s: &SimState, req: MintRequest) -> Result<(String, NewTrader, 
         .await
         .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
-    let trader = NewTrader {
-        login,
-        user_id: row.try_get("user_id").map_err(internal)?,
-        trader_id: row.try_get("trader_id").map_err(internal)?,
-    };
+    let trader = NewTrader { login, user_id: row.try_get("user_id").map_err(internal)?, trader_id: row.try_get("trader_id").map_err(internal)? };
     Ok((token, trader, expires_at))
 }
 
@@ -182,17 +172,12 @@ pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) 
         .fetch_all(&s.pool)
         .await
     {
-        Ok(rows) => rows
-            .into_iter()
-            .map(|(field, value, at)| serde_json::json!({ "field": field, "value": value, "timestamp": rfc3339(at) }))
-            .collect::<Vec<_>>(),
+        Ok(rows) => {
+            rows.into_iter().map(|(field, value, at)| serde_json::json!({ "field": field, "value": value, "timestamp": rfc3339(at) })).collect::<Vec<_>>()
+        }
         Err(e) => return internal(e),
     };
-    let name = format!(
-        "{} {}",
-        row.try_get::<String, _>("name").unwrap_or_default(),
-        row.try_get::<String, _>("last_name").unwrap_or_default()
-    );
+    let name = format!("{} {}", row.try_get::<String, _>("name").unwrap_or_default(), row.try_get::<String, _>("last_name").unwrap_or_default());
     axum::Json(serde_json::json!({
         "login": login,
         "name": name.trim(),

@@ -138,9 +138,8 @@ pub fn after(drawn: Option<Fault>, response: Response) -> Response {
 /// A response whose body fails at once: the server closes the connection
 /// mid-answer, as a crash or a network cut would.
 fn dropped_connection() -> Response {
-    let stream = futures::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected connection reset"))
-    });
+    let stream =
+        futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected connection reset")) });
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/json")

@@ -108,10 +108,7 @@ fn fault_panel(active: &[super::faults::Fault]) -> String {
 pub async fn index(State(s): State<SimState>) -> Response {
     let faults = super::faults::list(&s).await.unwrap_or_default();
     let panel = fault_panel(&faults);
-    let links: String = SCREENS
-        .iter()
-        .map(|(name, path)| format!(r#"<li><a href="/sim/launch?screen={name}">{path}</a></li>"#))
-        .collect();
+    let links: String = SCREENS.iter().map(|(name, path)| format!(r#"<li><a href="/sim/launch?screen={name}">{path}</a></li>"#)).collect();
     let options: String = SCREENS.iter().map(|(name, path)| format!(r#"<option value="{name}">{path}</option>"#)).collect();
     Html(format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

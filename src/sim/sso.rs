@@ -120,7 +120,8 @@ pub async fn first_login(State(s): State<SimState>, body: Bytes) -> Response {
     };
     let mut trail = Trail { calls: vec![] };
     // Stages 1–7: the app shows the broker's sign-in page; the broker answers with a code.
-    let signed_in = peer.http.post(format!("{}/oauth2/sign-in", peer.base_url)).form(&[("email", req.email.as_str()), ("password", req.password.as_str())]).send().await;
+    let signed_in =
+        peer.http.post(format!("{}/oauth2/sign-in", peer.base_url)).form(&[("email", req.email.as_str()), ("password", req.password.as_str())]).send().await;
     let signed_in = match signed_in {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_GATEWAY, "BROKER_UNREACHABLE", e.to_string()),
@@ -155,10 +156,11 @@ pub async fn relogin(State(s): State<SimState>, body: Bytes) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let stored: Option<(String,)> = match sqlx::query_as("SELECT access_token FROM sim_sso_logins WHERE user_id = ?").bind(req.user_id).fetch_optional(&s.pool).await {
-        Ok(row) => row,
-        Err(e) => return internal(e),
-    };
+    let stored: Option<(String,)> =
+        match sqlx::query_as("SELECT access_token FROM sim_sso_logins WHERE user_id = ?").bind(req.user_id).fetch_optional(&s.pool).await {
+            Ok(row) => row,
+            Err(e) => return internal(e),
+        };
     let Some((access,)) = stored else {
         return error(StatusCode::NOT_FOUND, "NO_STORED_LOGIN", "this user has no stored accessToken: do a first login");
     };

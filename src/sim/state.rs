@@ -41,11 +41,8 @@ impl SimState {
 
     /// Lets the simulator play cTrader's part of Full SSO against `base_url`.
     pub fn with_broker(mut self, base_url: String, crm_password: String) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+        let http =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default();
         self.broker = Some(BrokerPeer { base_url, crm_password, http });
         self
     }

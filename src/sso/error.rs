@@ -41,9 +41,8 @@ impl SsoError {
         match self {
             Malformed => StatusCode::BAD_REQUEST,
             NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            WrongPassword | MissingCrmToken | InvalidCrmToken | InvalidOtToken | OtExpired | InvalidAccessToken | AccessRevoked | InvalidInappToken | NoAccessToken => {
-                StatusCode::UNAUTHORIZED
-            }
+            WrongPassword | MissingCrmToken | InvalidCrmToken | InvalidOtToken | OtExpired | InvalidAccessToken | AccessRevoked | InvalidInappToken
+            | NoAccessToken => StatusCode::UNAUTHORIZED,
             UserNotFound => StatusCode::NOT_FOUND,
             TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,

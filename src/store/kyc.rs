@@ -102,8 +102,24 @@ pub trait KycStore: Send + Sync {
     /// Records an uploaded document (its file is already stored); an earlier
     /// document of the same type becomes `replaced`.
     async fn add_document(&self, doc: &DocumentRecord, user_id: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
-    async fn decide_document(&self, doc_id: &str, accept: bool, reason: Option<&str>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
-    async fn decide_case(&self, login: i64, decision: CaseDecision, reason: Option<&str>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
+    async fn decide_document(
+        &self,
+        doc_id: &str,
+        accept: bool,
+        reason: Option<&str>,
+        actor: &str,
+        rules: &CaseRules<'_>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError>;
+    async fn decide_case(
+        &self,
+        login: i64,
+        decision: CaseDecision,
+        reason: Option<&str>,
+        actor: &str,
+        rules: &CaseRules<'_>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError>;
     async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError>;
     async fn access_applied(&self, login: i64, version: i64) -> Result<(), StoreError>;
     async fn access_retry(&self, login: i64, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;

@@ -119,7 +119,18 @@ impl Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
         let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store { sessions: db.clone(), token_claims: db.clone(), deposits: db.clone(), staff: db.clone(), kyc: db.clone(), sso: db.clone(), actions: db.clone(), attempts: db.clone(), chat: db.clone(), health: db })
+        Ok(Store {
+            sessions: db.clone(),
+            token_claims: db.clone(),
+            deposits: db.clone(),
+            staff: db.clone(),
+            kyc: db.clone(),
+            sso: db.clone(),
+            actions: db.clone(),
+            attempts: db.clone(),
+            chat: db.clone(),
+            health: db,
+        })
     } else {
         Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
     }

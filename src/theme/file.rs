@@ -107,8 +107,8 @@ pub fn parse(text: &str) -> Result<Theme, ThemeError> {
         return Err(ThemeError::new("logo", "a path starting with / or an https:// URL"));
     }
     let font_ok = raw.font_family.chars().all(|c| c.is_alphanumeric() || " ,-_.'\"".contains(c))
-        && raw.font_family.matches('"').count() % 2 == 0
-        && raw.font_family.matches('\'').count() % 2 == 0;
+        && raw.font_family.matches('"').count().is_multiple_of(2)
+        && raw.font_family.matches('\'').count().is_multiple_of(2);
     if raw.font_family.trim().is_empty() || !font_ok {
         return Err(ThemeError::new("font_family", "a font-family list: names, commas, spaces, hyphens and matched quotes only"));
     }

@@ -23,9 +23,7 @@ async fn a_form_action_is_checked_stored_and_listed_for_staff() {
     assert_eq!(view["fields"].as_array().unwrap().len(), 3);
 
     // Every rule the browser applies, the server applies too.
-    let bad = app
-        .server_fn(&cookie, "action/submit", &[("action_type", "withdraw"), ("values[amount]", "10.005"), ("values[method]", "cash")])
-        .await;
+    let bad = app.server_fn(&cookie, "action/submit", &[("action_type", "withdraw"), ("values[amount]", "10.005"), ("values[method]", "cash")]).await;
     assert_eq!(bad.status(), 422);
     let body = bad.text().await.unwrap();
     assert!(body.contains("amount") && body.contains("method"), "{body}");
@@ -35,7 +33,13 @@ async fn a_form_action_is_checked_stored_and_listed_for_staff() {
         .server_fn(
             &cookie,
             "action/submit",
-            &[("action_type", "withdraw"), ("values[amount]", "1250.5"), ("values[method]", "bank_transfer"), ("values[details]", "<b>IBAN</b> DE89 3704"), ("values[role]", "admin")],
+            &[
+                ("action_type", "withdraw"),
+                ("values[amount]", "1250.5"),
+                ("values[method]", "bank_transfer"),
+                ("values[details]", "<b>IBAN</b> DE89 3704"),
+                ("values[role]", "admin"),
+            ],
         )
         .await;
     assert_eq!(ok.status(), 200);

@@ -9,13 +9,7 @@ use common::{cookie_pair, spawn};
 const PASSWORD: &str = "a long staff password";
 
 async fn sign_in(app: &common::TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.http
-        .post(app.url("/backoffice/sign-in"))
-        .header("origin", app.base.clone())
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap()
+    app.http.post(app.url("/backoffice/sign-in")).header("origin", app.base.clone()).form(&[("email", email), ("password", password)]).send().await.unwrap()
 }
 
 #[tokio::test]

@@ -35,7 +35,11 @@ async fn concurrent_senders_get_gapless_seqs_in_order_and_resends_are_the_same_m
             let (app, trader, agent) = (&app, trader.clone(), agent.clone());
             calls.push(async move {
                 let cid = format!("client-{i:04}");
-                let res = if i < 30 { send(app, &trader, &cid, &format!("trader {i}")).await } else { staff_send(app, &agent, id, &cid, &format!("agent {i}")).await };
+                let res = if i < 30 {
+                    send(app, &trader, &cid, &format!("trader {i}")).await
+                } else {
+                    staff_send(app, &agent, id, &cid, &format!("agent {i}")).await
+                };
                 let status = res.status().as_u16();
                 let body: Value = res.json().await.unwrap();
                 (cid, status, body["seq"].as_i64().unwrap())
@@ -212,9 +216,24 @@ async fn bad_messages_get_precise_errors_and_store_nothing() {
     assert_eq!(send(&app, &trader, "third-001", "three").await.status(), 200, "a resend is answered even when limited");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 3);
 
-    let res = app.http.post(app.url("/inapp/chat/messages")).header("origin", app.base.clone()).json(&json!({ "clientId": "nosession", "body": "x" })).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/inapp/chat/messages"))
+        .header("origin", app.base.clone())
+        .json(&json!({ "clientId": "nosession", "body": "x" }))
+        .send()
+        .await
+        .unwrap();
     check(res, 401, "SESSION_EXPIRED").await;
-    let res = app.http.post(app.url("/inapp/chat/receipts")).header("cookie", &trader).header("origin", app.base.clone()).json(&json!({ "read": -1 })).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/inapp/chat/receipts"))
+        .header("cookie", &trader)
+        .header("origin", app.base.clone())
+        .json(&json!({ "read": -1 }))
+        .send()
+        .await
+        .unwrap();
     check(res, 400, "MALFORMED_JSON").await;
 }
 
@@ -256,7 +275,8 @@ async fn staff_see_the_inbox_claim_reply_read_and_close() {
     assert_eq!((m["body"].as_str(), m["authorName"].as_str()), (Some("How can I help?"), Some("anna")));
 
     // The agent is typing; the trader hears it.
-    let res = app.http.post(app.url(&format!("/backoffice/chat/{id}/typing"))).header("cookie", &agent).header("origin", app.base.clone()).send().await.unwrap();
+    let res =
+        app.http.post(app.url(&format!("/backoffice/chat/{id}/typing"))).header("cookie", &agent).header("origin", app.base.clone()).send().await.unwrap();
     assert_eq!(res.status(), 204);
     loop {
         if next(&mut trader_stream, "typing").await["typing"] == true {
@@ -334,7 +354,14 @@ async fn two_agents_claiming_at_once_cannot_both_win() {
     let claim = |cookie: String| {
         let app = &app;
         async move {
-            let res = app.http.post(app.url(&format!("/backoffice/chat/{id}/claim?expected="))).header("cookie", cookie).header("origin", app.base.clone()).send().await.unwrap();
+            let res = app
+                .http
+                .post(app.url(&format!("/backoffice/chat/{id}/claim?expected=")))
+                .header("cookie", cookie)
+                .header("origin", app.base.clone())
+                .send()
+                .await
+                .unwrap();
             res.headers()["location"].to_str().unwrap().to_string()
         }
     };

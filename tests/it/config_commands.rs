@@ -166,10 +166,7 @@ async fn cargo_leptos_variables_place_the_server_and_its_site() {
     let _server = Child(cmd.spawn().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     let http = common::client();
-    until("the server on LEPTOS_SITE_ADDR", || async {
-        http.get(format!("{base}/healthz")).send().await.ok().filter(|r| r.status() == 200)
-    })
-    .await;
+    until("the server on LEPTOS_SITE_ADDR", || async { http.get(format!("{base}/healthz")).send().await.ok().filter(|r| r.status() == 200) }).await;
 
     let res = http.get(format!("{base}/probe.txt")).send().await.unwrap();
     assert_eq!(res.status(), 200, "static files come from LEPTOS_SITE_ROOT");
@@ -300,13 +297,8 @@ async fn create_user_stores_a_crm_user_who_can_sign_in_and_open_screens() {
     let (cookie, _) = app.open(v["screenUrl"].as_str().unwrap()).await;
     let page = app.get_with_cookie("/inapp/deposit", &cookie).await.text().await.unwrap();
     assert!(page.contains("300123") && page.contains("Ines"), "the screen shows the user's account");
-    let res = app
-        .http
-        .post(app.url("/sim/sso/first-login"))
-        .json(&json!({ "email": "ines@trader.example", "password": "not her password" }))
-        .send()
-        .await
-        .unwrap();
+    let res =
+        app.http.post(app.url("/sim/sso/first-login")).json(&json!({ "email": "ines@trader.example", "password": "not her password" })).send().await.unwrap();
     assert_eq!(res.status(), 502, "a wrong password is refused at sign-in");
 
     // The password may come from stdin; the same email twice is refused.
@@ -373,12 +365,9 @@ async fn platform() -> (String, Arc<Mutex<Vec<i64>>>) {
 async fn trading_login_or_login_in_ctraders_answer_win_over_account_id() {
     let (ctrader, asked) = platform().await;
     let app = spawn_with(|f| common::real_ctrader(f, ctrader)).await;
-    for (token, login) in [
-        ("token-trading-login-1", 222_222),
-        ("token-login-field-001", 333_333),
-        ("token-both-fields-001", 222_222),
-        ("token-account-only-01", 111_111),
-    ] {
+    for (token, login) in
+        [("token-trading-login-1", 222_222), ("token-login-field-001", 333_333), ("token-both-fields-001", 222_222), ("token-account-only-01", 111_111)]
+    {
         asked.lock().unwrap().clear();
         let (cookie, _) = app.open(&format!("/inapp/deposit?token={token}")).await;
         let html = app.get_with_cookie("/inapp/deposit", &cookie).await.text().await.unwrap();

@@ -62,13 +62,8 @@ async fn a_change_that_lands_after_settle_ms_is_reported_as_credited_twice() {
     assert!(html.contains(&format!("recorded here: {ours}")), "and which one is ours, to keep");
 
     // Once an admin has reversed the extra copy, the alarm goes away.
-    let reversed = || {
-        app.http
-            .post(app.url(&format!("/backoffice/deposits/{id}/duplicate-reversed")))
-            .header("origin", app.base.clone())
-            .header("cookie", &staff)
-            .send()
-    };
+    let reversed =
+        || app.http.post(app.url(&format!("/backoffice/deposits/{id}/duplicate-reversed"))).header("origin", app.base.clone()).header("cookie", &staff).send();
     assert_eq!(reversed().await.unwrap().status(), 303);
     let html = app.get_with_cookie("/backoffice", &staff).await.text().await.unwrap();
     assert!(!html.contains(r#"data-testid="duplicate-credits""#));

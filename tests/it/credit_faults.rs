@@ -48,12 +48,9 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
         let event = match i % 25 {
             0 => None,
             1 => Some(PaymentEvent::Failed { event_id: format!("evt_f_{i}"), reference: id.clone(), reason: "card_declined".into() }),
-            _ => Some(PaymentEvent::Succeeded {
-                event_id: format!("evt_s_{i}"),
-                reference: id.clone(),
-                amount: Decimal::new(minor, 2),
-                currency: "USD".into(),
-            }),
+            _ => {
+                Some(PaymentEvent::Succeeded { event_id: format!("evt_s_{i}"), reference: id.clone(), amount: Decimal::new(minor, 2), currency: "USD".into() })
+            }
         };
         match &event {
             Some(PaymentEvent::Succeeded { .. }) => confirmed.insert(id, (login, minor)).is_none(),

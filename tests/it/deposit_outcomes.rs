@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::time::Duration;
-
 use broker_inapp::backoffice::Role;
 use broker_inapp::config::Settings;
 use broker_inapp::time::now_ms;
@@ -67,11 +65,11 @@ async fn a_payment_in_another_currency_is_held_for_review_not_failed_or_credited
     assert_eq!(answer["outcome"], "applied");
     let s = status(&app, &cookie, &id).await;
     assert_eq!(s["deposit"]["state"], "Review", "{s}");
-    // A duplicate of that event changes nothing, and nothing is ever credited.
+    // A duplicate of that event changes nothing, and nothing is ever credited:
+    // no credit job exists for a worker to pick up.
     assert_eq!(deliver(&app, &event_in("evt_eur", "payment.succeeded", &id, "30.00", "EUR")).await["outcome"], "duplicate");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.sim_trader(login).await["balance"], "1000.00");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM credit_outbox").await, 0);
+    assert_eq!(app.sim_trader(login).await["balance"], "1000.00");
 }
 
 #[tokio::test]
@@ -104,11 +102,7 @@ async fn a_credit_ctrader_refuses_waits_for_review_and_an_admin_retry_credits_it
     };
     let landed_id = app.state.ctrader.change_balance(&landed).await.unwrap();
     let retry = |cookie: String| {
-        app.http
-            .post(app.url(&format!("/backoffice/deposits/{id}/retry-credit")))
-            .header("origin", app.base.clone())
-            .header("cookie", cookie)
-            .send()
+        app.http.post(app.url(&format!("/backoffice/deposits/{id}/retry-credit"))).header("origin", app.base.clone()).header("cookie", cookie).send()
     };
     assert_eq!(retry(staff.clone()).await.unwrap().status(), 303);
     wait_for_state(&app, &cookie, &id, "Credited").await;
@@ -280,7 +274,13 @@ async fn faults_are_switched_on_and_off_from_the_sim_page() {
     assert!(page.contains("<code>changeBalance</code>: slowApply, delay 900 ms"), "{page}");
     let listed: serde_json::Value = app.get("/sim/faults").await.json().await.unwrap();
     assert_eq!(listed["faults"][0]["kind"], "slowApply");
-    let bad = app.http.post(app.url("/sim/faults/form")).form(&[("endpoint", "nowhere"), ("kind", "delay"), ("delayMs", "1"), ("status", "503"), ("probability", "1")]).send().await.unwrap();
+    let bad = app
+        .http
+        .post(app.url("/sim/faults/form"))
+        .form(&[("endpoint", "nowhere"), ("kind", "delay"), ("delayMs", "1"), ("status", "503"), ("probability", "1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 422);
     assert_eq!(app.http.post(app.url("/sim/faults/clear")).send().await.unwrap().status(), 303);
     assert!(app.get("/sim").await.text().await.unwrap().contains("none: every call is answered normally"));

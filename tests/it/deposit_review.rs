@@ -19,7 +19,6 @@ use common::deposits::*;
 use common::{eventually as until, spawn, spawn_with, TestApp};
 use serde_json::{json, Value};
 
-
 async fn pool(app: &TestApp, db: &str) -> sqlx::SqlitePool {
     app.pool(db).await
 }
@@ -220,4 +219,3 @@ async fn the_trader_sees_a_deposit_in_review_as_paid_and_being_checked() {
     assert!(html.contains("Bezahlt, wird von unserem Team geprüft"), "in the trader's language");
     assert!(!html.contains("Paid, being checked by our team"));
 }
-

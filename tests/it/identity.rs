@@ -91,10 +91,8 @@ async fn wait_for_access(app: &TestApp, login: i64, want: &str) -> Value {
 
 /// Names in `dir`, which must exist (a missing folder would read as empty).
 fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     names.sort();
     names
 }

@@ -49,8 +49,12 @@ async fn trader(app: &TestApp) -> (String, i64) {
 }
 
 async fn details(app: &TestApp, cookie: &str, dob: &str) -> reqwest::Response {
-    app.server_fn(cookie, "kyc/details", &[("full_name", "Ada Lovelace"), ("date_of_birth", dob), ("address", "12 St James's Square, London"), ("country", "GB")])
-        .await
+    app.server_fn(
+        cookie,
+        "kyc/details",
+        &[("full_name", "Ada Lovelace"), ("date_of_birth", dob), ("address", "12 St James's Square, London"), ("country", "GB")],
+    )
+    .await
 }
 
 async fn view(app: &TestApp, cookie: &str) -> Value {

@@ -92,10 +92,8 @@ async fn wait_for_access(app: &TestApp, login: i64, want: &str) -> Value {
 
 /// Names in `dir`, which must exist (a missing folder would read as empty).
 fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     names.sort();
     names
 }
@@ -356,4 +354,3 @@ async fn an_upload_refused_because_the_case_is_decided_leaves_no_file_and_no_row
     assert_eq!(v["state"], "Approved");
     assert_eq!(requirement(&v, "identity")["file_name"], "passport.jpg", "the approved document is still the one shown");
 }
-

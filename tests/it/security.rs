@@ -50,7 +50,7 @@ async fn every_kind_of_page_and_error_carries_the_headers_and_no_store() {
         ("/inapp/kyc", Some(cookie.as_str()), 200),
         ("/inapp/chat", Some(cookie.as_str()), 200),
         ("/inapp/action?actionType=withdraw", Some(cookie.as_str()), 200),
-        ("/inapp/deposit", None, 401),                                   // no session
+        ("/inapp/deposit", None, 401),                                        // no session
         ("/inapp/deposit?token=not-a-real-token-but-long-enough", None, 401), // invalid token
         ("/nothing/here", None, 404),
         ("/backoffice/sign-in", None, 200),
@@ -94,11 +94,8 @@ async fn server_functions_refuse_cross_site_requests() {
     let app = spawn().await;
     let cookie = signed_in(&app).await;
     let call = |headers: Vec<(&'static str, String)>| {
-        let mut req = app
-            .http
-            .post(app.url("/api/account/summary"))
-            .header("cookie", cookie.clone())
-            .header("content-type", "application/x-www-form-urlencoded");
+        let mut req =
+            app.http.post(app.url("/api/account/summary")).header("cookie", cookie.clone()).header("content-type", "application/x-www-form-urlencoded");
         for (k, v) in headers {
             req = req.header(k, v);
         }
@@ -124,13 +121,7 @@ async fn server_functions_refuse_cross_site_requests() {
 #[tokio::test]
 async fn server_functions_without_a_session_say_so() {
     let app = spawn().await;
-    let res = app
-        .http
-        .post(app.url("/api/account/summary"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.post(app.url("/api/account/summary")).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
     assert_eq!(res.status(), 401);
     let text = res.text().await.unwrap();
     assert!(text.contains("SessionExpired"), "{text}");

@@ -45,7 +45,14 @@ async fn reload_and_other_screens_use_the_session_and_remember_choices() {
     let (token, login) = app.token().await;
     let (cookie, location) = app.open(&format!("/inapp/kyc?token={token}&lang=ar&theme=dark&source=iOS")).await;
     assert_eq!(location, "/inapp/kyc?lang=ar&theme=dark&source=iOS");
-    for path in ["/inapp/kyc", "/inapp/chat?lang=xx", "/inapp/kyc/status", "/inapp/kyc/upload?documentType=identity", "/inapp/action?actionType=withdraw", "/inapp/deposit"] {
+    for path in [
+        "/inapp/kyc",
+        "/inapp/chat?lang=xx",
+        "/inapp/kyc/status",
+        "/inapp/kyc/upload?documentType=identity",
+        "/inapp/action?actionType=withdraw",
+        "/inapp/deposit",
+    ] {
         let res = app.get_with_cookie(path, &cookie).await;
         assert_eq!(res.status(), 200, "{path}");
         let html = res.text().await.unwrap();

@@ -130,7 +130,14 @@ async fn codes_access_tokens_and_one_time_tokens_follow_their_rules() {
     let crm = Some(crm.as_str());
 
     // The sign-in form refuses a post from another site.
-    let res = app.http.post(app.url("/oauth2/sign-in")).header("sec-fetch-site", "cross-site").form(&[("email", "b@trader.example"), ("password", PASSWORD)]).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/oauth2/sign-in"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("email", "b@trader.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     // Wrong password on the sign-in page: no code; guessing is stopped per email.
     let res = sign_in(&app, "b@trader.example", "wrong password!!").await;
@@ -197,7 +204,14 @@ async fn codes_access_tokens_and_one_time_tokens_follow_their_rules() {
     let page = app.get_with_cookie("/backoffice/sso", &admin).await.text().await.unwrap();
     assert!(page.contains("b@trader.example"));
     let id = page.split("/backoffice/sso/tokens/").nth(1).unwrap().split('/').next().unwrap().to_string();
-    let res = app.http.post(app.url(&format!("/backoffice/sso/tokens/{id}/revoke"))).header("cookie", &admin).header("origin", app.base.clone()).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url(&format!("/backoffice/sso/tokens/{id}/revoke")))
+        .header("cookie", &admin)
+        .header("origin", app.base.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let (status, v) = post(&app, "/oauth2/authorize", crm, json!({ "accessToken": access })).await;
     assert_eq!((status, code_of(&v)), (401, "ACCESS_TOKEN_REVOKED"));
@@ -243,7 +257,13 @@ async fn both_seed_flows_run_end_to_end_with_the_simulator_as_ctrader() {
     let uid = user(&app, "d@trader.example", 300_004).await;
 
     // Flow 2, first login: sign-in page → 4.1 → 4.2 → 4.4 → the screen.
-    let res = app.http.post(app.url("/sim/sso/first-login")).json(&json!({ "email": "d@trader.example", "password": PASSWORD, "screen": "/inapp/deposit" })).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/sim/sso/first-login"))
+        .json(&json!({ "email": "d@trader.example", "password": PASSWORD, "screen": "/inapp/deposit" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.unwrap();
     let calls: Vec<String> = v["calls"].as_array().unwrap().iter().map(|c| format!("{} {}", c["call"].as_str().unwrap(), c["status"])).collect();
@@ -274,7 +294,8 @@ async fn both_seed_flows_run_end_to_end_with_the_simulator_as_ctrader() {
     assert_eq!(v["reply"]["code"], "ACCESS_TOKEN_REVOKED");
 
     // A wrong password stops the first login at the sign-in page.
-    let res = app.http.post(app.url("/sim/sso/first-login")).json(&json!({ "email": "d@trader.example", "password": "not the password" })).send().await.unwrap();
+    let res =
+        app.http.post(app.url("/sim/sso/first-login")).json(&json!({ "email": "d@trader.example", "password": "not the password" })).send().await.unwrap();
     assert_eq!(res.status(), 502);
     assert_eq!(res.json::<Value>().await.unwrap()["step"], "/oauth2/sign-in");
 }

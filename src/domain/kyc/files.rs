@@ -88,9 +88,7 @@ impl UploadError {
 
     pub fn parse_code(code: &str) -> Option<UploadError> {
         use UploadError::*;
-        [TooLarge, TooSmall, WrongType, BadDimensions, Corrupt, ActivePdf, BadName, NotRequested, Closed, NoFile]
-            .into_iter()
-            .find(|e| e.code() == code)
+        [TooLarge, TooSmall, WrongType, BadDimensions, Corrupt, ActivePdf, BadName, NotRequested, Closed, NoFile].into_iter().find(|e| e.code() == code)
     }
 
     pub fn http_status(self) -> u16 {
@@ -133,11 +131,7 @@ pub fn check_size(size: u64, limits: &UploadLimits) -> Result<(), UploadError> {
 /// A file name is shown to people, never used as a path: anything that looks
 /// like a path or hides characters is refused.
 pub fn check_name(name: &str) -> Result<(), UploadError> {
-    let bad = name.is_empty()
-        || name.chars().count() > 200
-        || name.contains(['/', '\\'])
-        || name.contains("..")
-        || name.chars().any(|c| c.is_control());
+    let bad = name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) || name.contains("..") || name.chars().any(|c| c.is_control());
     if bad {
         Err(UploadError::BadName)
     } else {

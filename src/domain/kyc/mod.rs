@@ -96,9 +96,7 @@ impl RequirementState {
     }
 
     pub fn parse(s: &str) -> Option<RequirementState> {
-        [RequirementState::Missing, RequirementState::Uploaded, RequirementState::Accepted, RequirementState::Rejected]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [RequirementState::Missing, RequirementState::Uploaded, RequirementState::Accepted, RequirementState::Rejected].into_iter().find(|r| r.as_str() == s)
     }
 }
 

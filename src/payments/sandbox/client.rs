@@ -91,11 +91,9 @@ impl PaymentProvider for SandboxClient {
                 amount: e.data.amount.as_deref().and_then(|a| a.parse::<Decimal>().ok()).ok_or_else(|| bad("amount missing"))?,
                 currency: e.data.currency.ok_or_else(|| bad("currency missing"))?,
             }),
-            "payment.failed" => Ok(PaymentEvent::Failed {
-                event_id: e.id,
-                reference: e.data.reference,
-                reason: e.data.reason.unwrap_or_else(|| "declined".into()),
-            }),
+            "payment.failed" => {
+                Ok(PaymentEvent::Failed { event_id: e.id, reference: e.data.reference, reason: e.data.reason.unwrap_or_else(|| "declined".into()) })
+            }
             "payment.cancelled" => Ok(PaymentEvent::Cancelled { event_id: e.id, reference: e.data.reference }),
             other => Err(SignatureError::BadBody(format!("unknown event type {other}"))),
         }

@@ -11,7 +11,13 @@ use crate::time::now_ms;
 
 /// Queues an event for `payment_id` in the caller's transaction, so a payment
 /// never changes state without its webhook.
-pub async fn enqueue(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, kind: &str, payment_id: &str, reason: Option<&str>, delay_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn enqueue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    kind: &str,
+    payment_id: &str,
+    reason: Option<&str>,
+    delay_ms: i64,
+) -> Result<(), sqlx::Error> {
     let row = sqlx::query("SELECT reference, amount, currency FROM psp_payments WHERE id = ?").bind(payment_id).fetch_one(&mut **tx).await?;
     let event_id = format!("evt_{}", uuid::Uuid::new_v4().simple());
     let payload = serde_json::json!({

@@ -36,7 +36,14 @@ pub struct SandboxPsp {
 }
 
 impl SandboxPsp {
-    pub async fn open(database_url: &str, api_key: &str, webhook_secret: &str, webhook_url: String, async_delay_ms: u64, css_href: String) -> Result<Self, StoreError> {
+    pub async fn open(
+        database_url: &str,
+        api_key: &str,
+        webhook_secret: &str,
+        webhook_url: String,
+        async_delay_ms: u64,
+        css_href: String,
+    ) -> Result<Self, StoreError> {
         let pool = crate::store::sqlite::open_pool(database_url).await?;
         sqlx::migrate!("src/payments/sandbox/migrations").run(&pool).await.map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(SandboxPsp {
@@ -52,8 +59,5 @@ impl SandboxPsp {
 
 /// The provider's routes, to be nested under `/psp/sandbox`.
 pub fn router<S: Clone + Send + Sync + 'static>(psp: SandboxPsp) -> Router<S> {
-    Router::new()
-        .route("/v1/payments", post(api::create_payment))
-        .route("/pay/{id}", get(page::show).post(page::submit))
-        .with_state(psp)
+    Router::new().route("/v1/payments", post(api::create_payment)).route("/pay/{id}", get(page::show).post(page::submit)).with_state(psp)
 }

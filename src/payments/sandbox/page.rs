@@ -34,9 +34,7 @@ async fn load(psp: &SandboxPsp, id: &str) -> Option<Payment> {
 }
 
 fn page(psp: &SandboxPsp, id: &str, p: &Payment, error: Option<&str>) -> String {
-    let error = error
-        .map(|e| format!(r#"<p role="alert" id="card-error" class="text-danger font-medium">{}</p>"#, escape(e)))
-        .unwrap_or_default();
+    let error = error.map(|e| format!(r#"<p role="alert" id="card-error" class="text-danger font-medium">{}</p>"#, escape(e))).unwrap_or_default();
     format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sandbox payment</title><link rel="stylesheet" href="{css}"></head>
@@ -96,11 +94,7 @@ pub async fn submit(State(psp): State<SandboxPsp>, Path(id): Path<String>, Form(
     // Only the first submit moves the payment: a double click sends one webhook.
     let result: Result<(), sqlx::Error> = async {
         let mut tx = crate::store::sqlite::write_tx(&psp.pool).await?;
-        let moved = sqlx::query("UPDATE psp_payments SET status = ? WHERE id = ? AND status = 'created'")
-            .bind(status)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        let moved = sqlx::query("UPDATE psp_payments SET status = ? WHERE id = ? AND status = 'created'").bind(status).bind(&id).execute(&mut *tx).await?;
         if moved.rows_affected() == 1 {
             enqueue(&mut tx, event, &id, reason, delay).await?;
         }

@@ -155,7 +155,13 @@ mod tests {
     fn merge_orders_dedups_and_clears_the_outbox() {
         let owner = Owner::new();
         owner.with(|| {
-            let chat = ChatState::new(&ChatView { messages: vec![msg(1, "a1234567")], receipts: Receipts::default(), state: ConversationState { closed: false, agent: None }, max_chars: 10, outbox_key: String::new() });
+            let chat = ChatState::new(&ChatView {
+                messages: vec![msg(1, "a1234567")],
+                receipts: Receipts::default(),
+                state: ConversationState { closed: false, agent: None },
+                max_chars: 10,
+                outbox_key: String::new(),
+            });
             chat.pending.set(vec![Pending { client_id: "c1234567".into(), body: "x".into(), attachment: None, error: None }]);
             chat.merge(msg(3, "c1234567"));
             chat.merge(msg(2, "b1234567"));

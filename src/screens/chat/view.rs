@@ -85,7 +85,14 @@ pub fn conversation(chat: ChatState, max_chars: usize) -> AnyView {
 
 /// The typing line and the form. A separate, type-erased view: one deeply
 /// nested view type overflows the compiler's query depth in clean builds.
-fn composer(lang: Lang, chat: ChatState, max_chars: usize, draft: RwSignal<String>, problem: RwSignal<Option<String>>, submit: impl Fn(leptos::ev::SubmitEvent) + Send + 'static) -> AnyView {
+fn composer(
+    lang: Lang,
+    chat: ChatState,
+    max_chars: usize,
+    draft: RwSignal<String>,
+    problem: RwSignal<Option<String>>,
+    submit: impl Fn(leptos::ev::SubmitEvent) + Send + 'static,
+) -> AnyView {
     view! {
             <p class="min-h-5 text-sm text-muted" data-testid="typing" aria-live="polite">
                 {move || chat.typing.get().then(|| t(lang, "chat.typing"))}
@@ -179,7 +186,11 @@ fn bubble_class(mine: bool) -> &'static str {
 fn stored(lang: Lang, chat: ChatState, m: ChatMessage) -> impl IntoView {
     let mine = m.author == Author::Trader;
     let seq = m.seq;
-    let who = if mine { t(lang, "chat.you") } else { m.author_name.clone().map(|n| t_with(lang, "chat.agent_name", &[("name", &n)])).unwrap_or_else(|| t(lang, "chat.support")) };
+    let who = if mine {
+        t(lang, "chat.you")
+    } else {
+        m.author_name.clone().map(|n| t_with(lang, "chat.agent_name", &[("name", &n)])).unwrap_or_else(|| t(lang, "chat.support"))
+    };
     let status = move || mine.then(|| Delivery::of(seq, chat.receipts.get()));
     view! {
         <li data-testid="message" data-seq=seq.to_string() data-author=m.author.as_str() data-client-id=m.client_id.clone()

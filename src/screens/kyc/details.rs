@@ -81,16 +81,7 @@ pub fn DetailsForm(
         let kyc_type = kyc_type.clone();
         spawn_local(async move {
             let v = |k: &str| values.get(k).cloned();
-            let answer = save_kyc_details(
-                kyc_type,
-                v("full_name"),
-                v("date_of_birth"),
-                v("address"),
-                v("country"),
-                v("tax_id"),
-                v("source_of_funds"),
-            )
-            .await;
+            let answer = save_kyc_details(kyc_type, v("full_name"), v("date_of_birth"), v("address"), v("country"), v("tax_id"), v("source_of_funds")).await;
             match answer {
                 Ok(next) => {
                     view.set(next);

@@ -7,9 +7,9 @@ mod status;
 mod steps;
 pub(crate) mod upload;
 
-pub use status::KycStatusScreen;
 #[cfg(feature = "ssr")]
 pub(crate) use status::KycStatus;
+pub use status::KycStatusScreen;
 pub use upload::KycUploadScreen;
 
 use leptos::prelude::*;

@@ -90,6 +90,8 @@ pub(crate) fn Uploader(
     let (first_phase, first_preview) = preview_state.unwrap_or((Phase::Empty, None));
     let phase = RwSignal::new(first_phase);
     let preview = RwSignal::new(first_preview);
+    // A unit struct on the server, the picked file in the browser.
+    #[allow(clippy::default_constructed_unit_structs)]
     let file = browser::FileSlot::default();
     let choose = {
         let file = file.clone();

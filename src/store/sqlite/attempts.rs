@@ -11,7 +11,8 @@ impl AttemptStore for SqliteStore {
     }
 
     async fn failures_since(&self, key_hash: &str, since: i64) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key_hash).bind(since).fetch_one(&self.pool).await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key_hash).bind(since).fetch_one(&self.pool).await?;
         Ok(n)
     }
 

@@ -62,7 +62,12 @@ async fn changed(tx: &mut Transaction<'static, Sqlite>, conversation_id: i64, no
     Ok(())
 }
 
-async fn find_by_client_id(tx: &mut Transaction<'static, Sqlite>, conversation_id: i64, author: Author, client_id: &str) -> Result<Option<ChatMessage>, sqlx::Error> {
+async fn find_by_client_id(
+    tx: &mut Transaction<'static, Sqlite>,
+    conversation_id: i64,
+    author: Author,
+    client_id: &str,
+) -> Result<Option<ChatMessage>, sqlx::Error> {
     let sql = format!("{MESSAGE} WHERE m.conversation_id = ? AND m.author = ? AND m.client_id = ?");
     let row = sqlx::query(&sql).bind(conversation_id).bind(author.as_str()).bind(client_id).fetch_optional(&mut **tx).await?;
     row.as_ref().map(message).transpose()

@@ -63,11 +63,8 @@ impl DepositStore for SqliteStore {
         .bind(d.updated_at)
         .execute(&self.pool)
         .await?;
-        let row = sqlx::query("SELECT * FROM deposits WHERE login = ? AND idempotency_key = ?")
-            .bind(d.login)
-            .bind(&d.idempotency_key)
-            .fetch_one(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM deposits WHERE login = ? AND idempotency_key = ?").bind(d.login).bind(&d.idempotency_key).fetch_one(&self.pool).await?;
         Ok((from_row(&row)?, done.rows_affected() == 1))
     }
 
@@ -114,11 +111,11 @@ impl DepositStore for SqliteStore {
             "UPDATE deposits SET state = 'confirmed', confirmed_minor = ?, failure_reason = NULL, updated_at = ? \
              WHERE id = ? AND state IN ('pending', 'failed', 'cancelled', 'expired') AND confirmed_minor IS NULL",
         )
-            .bind(confirmed_minor)
-            .bind(now)
-            .bind(deposit_id)
-            .execute(&mut *tx)
-            .await?;
+        .bind(confirmed_minor)
+        .bind(now)
+        .bind(deposit_id)
+        .execute(&mut *tx)
+        .await?;
         let outcome = if moved.rows_affected() == 1 {
             sqlx::query("INSERT INTO credit_outbox (deposit_id, state, attempts, next_at) VALUES (?, 'pending', 0, ?)")
                 .bind(deposit_id)
@@ -314,12 +311,14 @@ impl DepositStore for SqliteStore {
 
     async fn review_credit(&self, deposit_id: &str, attempt: i64, reason: &str, now: i64) -> Result<(), StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let fenced = sqlx::query("UPDATE credit_outbox SET state = 'review', locked_until = NULL, last_error = ? WHERE deposit_id = ? AND attempts = ? AND state = 'pending'")
-            .bind(reason)
-            .bind(deposit_id)
-            .bind(attempt)
-            .execute(&mut *tx)
-            .await?;
+        let fenced = sqlx::query(
+            "UPDATE credit_outbox SET state = 'review', locked_until = NULL, last_error = ? WHERE deposit_id = ? AND attempts = ? AND state = 'pending'",
+        )
+        .bind(reason)
+        .bind(deposit_id)
+        .bind(attempt)
+        .execute(&mut *tx)
+        .await?;
         if fenced.rows_affected() == 1 {
             sqlx::query("UPDATE deposits SET state = 'review', failure_reason = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
                 .bind(reason)

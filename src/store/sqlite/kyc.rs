@@ -73,13 +73,13 @@ async fn current_state(tx: &mut Tx, login: i64) -> Result<Option<CaseState>, sql
 /// Recomputes the state from what the case holds, saves it, and queues the
 /// accessRights the new state maps to (same transaction: never lost).
 async fn settle(tx: &mut Tx, login: i64, current: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<CaseState, sqlx::Error> {
-    let has_details: bool = sqlx::query_scalar::<_, i64>("SELECT details IS NOT NULL FROM kyc_cases WHERE login = ?").bind(login).fetch_one(&mut **tx).await? != 0;
-    let latest: Vec<(String, String)> = sqlx::query_as(
-        "SELECT doc_type, state FROM kyc_documents WHERE login = ? AND state != 'replaced' ORDER BY created_at DESC",
-    )
-    .bind(login)
-    .fetch_all(&mut **tx)
-    .await?;
+    let has_details: bool =
+        sqlx::query_scalar::<_, i64>("SELECT details IS NOT NULL FROM kyc_cases WHERE login = ?").bind(login).fetch_one(&mut **tx).await? != 0;
+    let latest: Vec<(String, String)> =
+        sqlx::query_as("SELECT doc_type, state FROM kyc_documents WHERE login = ? AND state != 'replaced' ORDER BY created_at DESC")
+            .bind(login)
+            .fetch_all(&mut **tx)
+            .await?;
     let next = derive_state(current, has_details, &latest, rules);
     move_to(tx, login, current, next, rules, now).await?;
     Ok(next)
@@ -168,7 +168,12 @@ impl KycStore for SqliteStore {
         if !current.open() {
             return Ok(KycWrite::Closed);
         }
-        sqlx::query("UPDATE kyc_cases SET details = ?, kyc_type = ? WHERE login = ?").bind(details_json).bind(rules.kyc_type).bind(login).execute(&mut *tx).await?;
+        sqlx::query("UPDATE kyc_cases SET details = ?, kyc_type = ? WHERE login = ?")
+            .bind(details_json)
+            .bind(rules.kyc_type)
+            .bind(login)
+            .execute(&mut *tx)
+            .await?;
         event(&mut tx, login, now, "trader", "details_saved", None, None).await?;
         let next = settle(&mut tx, login, current, rules, now).await?;
         tx.commit().await?;
@@ -186,32 +191,39 @@ impl KycStore for SqliteStore {
             .bind(&d.doc_type)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-        )
-        .bind(&d.id)
-        .bind(d.login)
-        .bind(&d.doc_type)
-        .bind("uploaded")
-        .bind(&d.file_name)
-        .bind(&d.kind)
-        .bind(d.size)
-        .bind(d.has_preview as i64)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) VALUES (?,?,?,?,?,?,?,?,?)")
+            .bind(&d.id)
+            .bind(d.login)
+            .bind(&d.doc_type)
+            .bind("uploaded")
+            .bind(&d.file_name)
+            .bind(&d.kind)
+            .bind(d.size)
+            .bind(d.has_preview as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         event(&mut tx, d.login, now, "trader", "document_uploaded", Some(&d.doc_type), None).await?;
         let next = settle(&mut tx, d.login, current, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))
     }
 
-    async fn decide_document(&self, doc_id: &str, accept: bool, reason: Option<&str>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+    async fn decide_document(
+        &self,
+        doc_id: &str,
+        accept: bool,
+        reason: Option<&str>,
+        actor: &str,
+        rules: &CaseRules<'_>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let Some((login, doc_type)) = sqlx::query_as::<_, (i64, String)>("SELECT login, doc_type FROM kyc_documents WHERE id = ? AND state IN ('uploaded', 'accepted', 'rejected')")
-            .bind(doc_id)
-            .fetch_optional(&mut *tx)
-            .await?
+        let Some((login, doc_type)) =
+            sqlx::query_as::<_, (i64, String)>("SELECT login, doc_type FROM kyc_documents WHERE id = ? AND state IN ('uploaded', 'accepted', 'rejected')")
+                .bind(doc_id)
+                .fetch_optional(&mut *tx)
+                .await?
         else {
             return Ok(KycWrite::NotFound);
         };
@@ -235,7 +247,15 @@ impl KycStore for SqliteStore {
         Ok(KycWrite::Done(next))
     }
 
-    async fn decide_case(&self, login: i64, decision: CaseDecision, reason: Option<&str>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+    async fn decide_case(
+        &self,
+        login: i64,
+        decision: CaseDecision,
+        reason: Option<&str>,
+        actor: &str,
+        rules: &CaseRules<'_>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         let Some(current) = current_state(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
         if !current.open() {
@@ -281,11 +301,13 @@ impl KycStore for SqliteStore {
     }
 
     async fn access_applied(&self, login: i64, version: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE kyc_access_sync SET applied_version = MAX(applied_version, ?), locked_until = NULL, last_error = NULL, attempts = 0 WHERE login = ?")
-            .bind(version)
-            .bind(login)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE kyc_access_sync SET applied_version = MAX(applied_version, ?), locked_until = NULL, last_error = NULL, attempts = 0 WHERE login = ?",
+        )
+        .bind(version)
+        .bind(login)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

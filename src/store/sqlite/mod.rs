@@ -51,18 +51,13 @@ pub async fn open_pool(url: &str) -> Result<SqlitePool, StoreError> {
 /// of a pooled connection being left inside an open transaction holding the lock.
 pub async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     let pool = pool.clone();
-    tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
-        .await
-        .map_err(|e| sqlx::Error::Protocol(format!("transaction task failed: {e}")))?
+    tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await }).await.map_err(|e| sqlx::Error::Protocol(format!("transaction task failed: {e}")))?
 }
 
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let pool = open_pool(url).await?;
-        sqlx::migrate!("src/store/sqlite/migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        sqlx::migrate!("src/store/sqlite/migrations").run(&pool).await.map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(SqliteStore { pool })
     }
 }

@@ -72,11 +72,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn purge(&self, now_ms: i64, idle_cutoff_ms: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?")
-            .bind(now_ms)
-            .bind(idle_cutoff_ms)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?").bind(now_ms).bind(idle_cutoff_ms).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

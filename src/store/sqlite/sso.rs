@@ -26,13 +26,14 @@ fn access_row(r: &SqliteRow) -> Result<AccessTokenRecord, sqlx::Error> {
 #[async_trait]
 impl SsoStore for SqliteStore {
     async fn create_user(&self, email: &str, password_hash: &str, login: i64, now: i64) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("INSERT INTO sso_users (email, password_hash, login, created_at) VALUES (?,?,?,?) ON CONFLICT (email) DO NOTHING RETURNING user_id")
-            .bind(email)
-            .bind(password_hash)
-            .bind(login)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("INSERT INTO sso_users (email, password_hash, login, created_at) VALUES (?,?,?,?) ON CONFLICT (email) DO NOTHING RETURNING user_id")
+                .bind(email)
+                .bind(password_hash)
+                .bind(login)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| r.get::<i64, _>(0)))
     }
 
@@ -57,7 +58,8 @@ impl SsoStore for SqliteStore {
     }
 
     async fn crm_token_valid(&self, token_hash: &str, now: i64) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM sso_crm_tokens WHERE token_hash = ? AND expires_at > ?").bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT 1 FROM sso_crm_tokens WHERE token_hash = ? AND expires_at > ?").bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
         Ok(row.is_some())
     }
 
@@ -113,7 +115,10 @@ impl SsoStore for SqliteStore {
     }
 
     async fn use_access_token(&self, token_hash: &str, new_inapp_hash: &str, now: i64) -> Result<AccessCheck, StoreError> {
-        let row = sqlx::query("SELECT user_id, expires_at, revoked_at FROM sso_access_tokens WHERE token_hash = ?").bind(token_hash).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT user_id, expires_at, revoked_at FROM sso_access_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(row) = row else { return Ok(AccessCheck::Invalid) };
         if row.get::<Option<i64>, _>("revoked_at").is_some() {
             return Ok(AccessCheck::Revoked);

@@ -80,4 +80,3 @@ pub async fn upload(app: &TestApp, cookie: &str, doc_type: &str, name: &str, byt
 pub async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     app.http.post(app.url(path)).header("cookie", cookie).header("origin", app.base.clone()).form(form).send().await.unwrap()
 }
-

@@ -102,14 +102,7 @@ pub fn cookie_pair(res: &reqwest::Response) -> String {
 impl TestApp {
     /// Calls a server function as the hydrated page does (same origin, form-encoded).
     pub async fn server_fn(&self, cookie: &str, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http
-            .post(self.url(&format!("/api/{endpoint}")))
-            .header("cookie", cookie)
-            .header("origin", self.base.clone())
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url(&format!("/api/{endpoint}"))).header("cookie", cookie).header("origin", self.base.clone()).form(form).send().await.unwrap()
     }
 
     /// A session for a new trader (or `login`) and its cookie.
