@@ -1,13 +1,8 @@
 import { defineConfig, devices } from '@playwright/test';
-import os from 'node:os';
-import path from 'node:path';
 
 // The suite runs against the real server (built by `cargo leptos build`) with
 // the built-in cTrader simulator, on its own port and its own temporary data.
 const PORT = Number(process.env.E2E_PORT ?? 3100);
-// The server's theme file: a copy of theme.toml the gallery test may edit.
-const THEME_FILE = path.join(os.tmpdir(), `broker-inapp-e2e-theme-${PORT}.toml`);
-process.env.E2E_THEME_FILE = THEME_FILE;
 
 export default defineConfig({
   testDir: './tests',
@@ -40,7 +35,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `bash ./start-server.sh ${PORT} ${THEME_FILE}`,
+    command: `bash ./start-server.sh ${PORT}`,
     url: `http://127.0.0.1:${PORT}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

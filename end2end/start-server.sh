@@ -5,8 +5,8 @@ set -euo pipefail
 PORT="${1:-3100}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DATA="$(mktemp -d)"
-# A copy of the theme that the gallery test edits while the server runs.
-THEME="${2:-$DATA/theme.toml}"
+# Its own copy of the theme (the gallery test edits the copy of a server of its own).
+THEME="$DATA/theme.toml"
 cp "$ROOT/theme.toml" "$THEME"
 export INAPP_BROKER__THEME_FILE="$THEME"
 export INAPP_LEPTOS__SITE_ADDR="127.0.0.1:$PORT"

@@ -16,6 +16,9 @@ async function expectNoViolations(page: Page, what: string) {
 for (const width of WIDTHS) {
   for (const theme of THEMES) {
     test(`screens have no accessibility violations at ${width}px, ${theme}`, async ({ page, request }) => {
+      // Seven pages, each opened and analysed by axe: more than the default
+      // 30 s on a loaded 2-core machine.
+      test.setTimeout(90_000);
       await page.setViewportSize({ width, height: 800 });
       for (const screen of SCREENS) {
         const login = freshLogin();

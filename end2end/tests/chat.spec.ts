@@ -2,7 +2,7 @@ import { test, expect, Page, BrowserContext } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { mint, freshLogin } from './helpers';
 import { jpeg, pdf } from './fixtures';
-import { OwnServer } from './server';
+import { OwnServer, startAlone } from './server';
 
 /** Opens the trader's chat and waits until its live connection is up. */
 async function openChat(page: Page, url: string) {
@@ -161,7 +161,7 @@ test('a cut connection keeps unsent messages and sends each exactly once when it
 test('the server restarts mid-conversation: the trader reconnects, resumes, and nothing is lost or doubled', async ({ browser }) => {
   test.setTimeout(120_000);
   const server = new OwnServer(3300 + test.info().workerIndex);
-  await server.start();
+  await startAlone(server);
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -198,8 +198,9 @@ test('the server restarts mid-conversation: the trader reconnects, resumes, and 
     const staffOrder = await staff.getByTestId('message-body').allTextContents();
     expect(await page.getByTestId('message-body').allTextContents()).toEqual(staffOrder);
   } finally {
-    await context.close();
+    // The server first: nothing may outlive the test, even if it ran out of time.
     await server.stop();
+    await context.close();
   }
 });
 
@@ -213,7 +214,8 @@ test('the chat is usable by keyboard and answers a too-long message in the trade
   await expect(messages(page, 'Hallo')).toHaveAttribute('data-status', 'sent');
   await page.getByTestId('chat-input').fill('x'.repeat(2001));
   await page.getByTestId('chat-send').click();
-  await expect(page.getByTestId('chat-problem')).toContainText('2000');
+  // locales/de.json `chat.error.too_long`, with the configured maximum.
+  await expect(page.getByTestId('chat-problem')).toHaveText('Die Nachricht ist zu lang: höchstens 2000 Zeichen.');
   await expect(page.getByTestId('message')).toHaveCount(1);
 });
 
@@ -234,7 +236,10 @@ test('with the keyboard open on a phone, nothing moves the composer: messages, t
     expect(await top()).toBe(before);
   }
   await context.setOffline(true);
-  await expect(page.getByTestId('chat-connection')).toBeVisible();
+  // The notice (over the list) has appeared: the page knows it is offline.
+  await expect(page.getByTestId('chat-connection')).toHaveAttribute('data-state', 'offline');
+  await expect(page.getByTestId('chat-connection')).toContainText('Reconnecting');
+  expect(await top()).toBe(before);
   await write(page, 'offline line');
   await expect(messages(page, 'offline line')).toHaveAttribute('data-status', 'pending');
   expect(await top()).toBe(before);
@@ -243,4 +248,151 @@ test('with the keyboard open on a phone, nothing moves the composer: messages, t
   await context.setOffline(false);
   await expect(page.getByTestId('chat-connection')).toHaveAttribute('data-state', 'online', { timeout: 20_000 });
   expect(await top()).toBe(before);
+});
+
+/** Every message POST that leaves this page (across reloads), with its client id. */
+function watchSends(page: Page) {
+  const sends: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/inapp/chat/messages') sends.push(r.postDataJSON().clientId);
+  });
+  return sends;
+}
+
+function outbox(page: Page) {
+  return page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('inapp-chat-outbox-')).map((k) => localStorage.getItem(k)).join(''));
+}
+
+test('a message written offline survives a reload before it could leave, and is sent once when the network is back', async ({ page, context, browser, request }) => {
+  test.setTimeout(90_000);
+  const login = freshLogin();
+  const { token } = await mint(request, { login });
+  await openChat(page, `/inapp/chat?token=${token}`);
+  await write(page, 'before the outage');
+  await expect(messages(page, 'before the outage')).toHaveAttribute('data-status', 'sent');
+  const sends = watchSends(page);
+
+  await context.setOffline(true);
+  await expect(page.getByTestId('chat-connection')).toHaveAttribute('data-state', 'offline');
+  await write(page, 'written offline, then reloaded');
+  await expect(messages(page, 'written offline, then reloaded')).toHaveAttribute('data-status', 'pending');
+
+  // The page is reloaded before the message could leave: the network is back
+  // for the page itself, but every send is still cut before it reaches the
+  // server, so nothing but the browser's own storage can bring it back.
+  let refused = 0;
+  await page.route('**/inapp/chat/messages', (route) => {
+    refused += 1;
+    return route.abort('internetdisconnected');
+  });
+  await context.setOffline(false);
+  await page.reload();
+  await expect(page.getByTestId('chat-connection')).toHaveAttribute('data-state', 'online', { timeout: 20_000 });
+  const waiting = messages(page, 'written offline, then reloaded');
+  await expect(waiting).toHaveAttribute('data-status', 'pending');
+  await expect(waiting.getByTestId('message-status')).toHaveText('Waiting to send');
+  // It tried after the reload and failed, and the message is still waiting.
+  await expect.poll(() => refused, { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect(waiting).toHaveAttribute('data-status', 'pending');
+  await expect(page.getByTestId('message-body')).toHaveText(['before the outage', 'written offline, then reloaded']);
+
+  // The network is back for sends too: it goes by itself, once.
+  await page.unroute('**/inapp/chat/messages');
+  await expect(messages(page, 'written offline, then reloaded')).toHaveAttribute('data-status', /sent|delivered|read/, { timeout: 20_000 });
+  await expect(page.getByTestId('message-body')).toHaveText(['before the outage', 'written offline, then reloaded']);
+  // Every try, before and after the reload, carried the same id: the server
+  // can only ever store it once.
+  expect(sends.length).toBeGreaterThan(1);
+  expect(new Set(sends).size).toBe(1);
+  await expect.poll(() => outbox(page)).toBe('');
+
+  // Stored once: after another reload, and on the agent's side.
+  await page.reload();
+  await expect(page.getByTestId('chat-connection')).toHaveAttribute('data-state', 'online');
+  await expect(page.getByTestId('message-body')).toHaveText(['before the outage', 'written offline, then reloaded']);
+  await expect(page.locator('[data-testid="message"][data-status="pending"]')).toHaveCount(0);
+  const staff = await staffSignIn(await browser.newContext());
+  await openConversation(staff, '', login);
+  await expect(staff.getByTestId('message-body')).toHaveText(['before the outage', 'written offline, then reloaded']);
+});
+
+test('two tabs offline each keep their message; the one closed before the network came back is sent from the other, each once', async ({ page, context, browser, request }) => {
+  test.setTimeout(90_000);
+  const login = freshLogin();
+  const { token } = await mint(request, { login });
+  await openChat(page, `/inapp/chat?token=${token}`);
+  const second = await context.newPage();
+  await openChat(second, '/inapp/chat');
+
+  await context.setOffline(true);
+  await expect(page.getByTestId('chat-connection')).toHaveAttribute('data-state', 'offline');
+  await expect(second.getByTestId('chat-connection')).toHaveAttribute('data-state', 'offline');
+  await write(page, 'from the first tab');
+  await expect(messages(page, 'from the first tab')).toHaveAttribute('data-status', 'pending');
+  await write(second, 'from the second tab');
+  await expect(messages(second, 'from the second tab')).toHaveAttribute('data-status', 'pending');
+
+  // The trader closes the first tab before the network is back: its message
+  // now lives only in the outbox the tabs share.
+  await page.close();
+  await context.setOffline(false);
+  await expect(second.getByTestId('chat-connection')).toHaveAttribute('data-state', 'online', { timeout: 20_000 });
+  await expect(messages(second, 'from the second tab')).toHaveAttribute('data-status', /sent|delivered|read/);
+
+  // Reopened, the second tab finds the first tab's message and sends it.
+  await second.reload();
+  await expect(second.getByTestId('chat-connection')).toHaveAttribute('data-state', 'online', { timeout: 20_000 });
+  await expect(messages(second, 'from the first tab')).toHaveAttribute('data-status', /sent|delivered|read/, { timeout: 20_000 });
+  await expect.poll(() => outbox(second)).toBe('');
+  await second.reload();
+  await expect(second.getByTestId('message')).toHaveCount(2);
+  for (const text of ['from the first tab', 'from the second tab']) await expect(messages(second, text)).toHaveCount(1);
+  await expect(second.locator('[data-testid="message"][data-status="pending"]')).toHaveCount(0);
+
+  const staff = await staffSignIn(await browser.newContext());
+  await openConversation(staff, '', login);
+  await expect(staff.getByTestId('message')).toHaveCount(2);
+  for (const text of ['from the first tab', 'from the second tab']) {
+    await expect(staff.getByTestId('message-body').getByText(text, { exact: true })).toHaveCount(1);
+  }
+});
+
+test('a rate-limited message waits, says so, and is sent by itself once the wait is over', async ({ browser }) => {
+  test.setTimeout(90_000);
+  // Two messages per five seconds, so the third is refused with 429.
+  const server = new OwnServer(3500 + test.info().workerIndex, {
+    INAPP_CHAT__RATE_LIMIT_MESSAGES: '2',
+    INAPP_CHAT__RATE_WINDOW_SECONDS: '5',
+  });
+  await startAlone(server);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const minted = await (await fetch(`${server.base}/sim/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
+    await openChat(page, `${server.base}/inapp/chat?token=${minted.token}`);
+    const limited: string[] = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/inapp/chat/messages' && r.status() === 429) limited.push(r.headers()['retry-after']);
+    });
+    await write(page, 'one');
+    await expect(messages(page, 'one')).toHaveAttribute('data-status', 'sent');
+    await write(page, 'two');
+    await expect(messages(page, 'two')).toHaveAttribute('data-status', 'sent');
+    await write(page, 'three');
+    await expect(page.getByTestId('chat-problem')).toHaveText('You are sending messages too quickly. They will be sent in 5 seconds.');
+    await expect(messages(page, 'three')).toHaveAttribute('data-status', 'pending');
+    await expect(messages(page, 'three').getByTestId('message-status')).toHaveText('Waiting to send');
+    await expect.poll(() => limited).toEqual(['5']);
+
+    // Nothing more from the trader: the screen sends it when the wait is over.
+    await expect(messages(page, 'three')).toHaveAttribute('data-status', 'sent', { timeout: 30_000 });
+    await expect(page.getByTestId('chat-problem')).toHaveText('');
+    await page.reload();
+    await expect(page.getByTestId('message-body')).toHaveText(['one', 'two', 'three']);
+    await expect(page.locator('[data-testid="message"][data-status="pending"]')).toHaveCount(0);
+  } finally {
+    // The server first: nothing may outlive the test, even if it ran out of time.
+    await server.stop();
+    await context.close();
+  }
 });

@@ -42,3 +42,15 @@ export async function depositFormReady(page: Page) {
   }).toPass({ timeout: 20_000 });
   await amount.fill('');
 }
+
+/**
+ * Every request with this method to this path that leaves the page from now
+ * on (reloads included): for showing that something was, or was not, sent.
+ */
+export function watchRequests(page: Page, method: string, pathname: string): string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === method && new URL(r.url()).pathname === pathname) seen.push(r.url());
+  });
+  return seen;
+}

@@ -1,5 +1,5 @@
 import { test, expect, Page, Browser } from '@playwright/test';
-import { mint, freshLogin } from './helpers';
+import { mint, freshLogin, watchRequests } from './helpers';
 import { jpeg, pdf, fakeJpeg, FileFixture } from './fixtures';
 
 const REASON = 'The bill is older than three months.';
@@ -147,6 +147,7 @@ test('the browser refuses a file too small or not really an image, and sends not
   const { token } = await mint(request, { login });
   await page.goto(`/inapp/kyc/upload?token=${token}&documentType=identity`);
   await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+  const uploads = watchRequests(page, 'POST', '/inapp/kyc/documents');
 
   const tiny = await jpeg(browser, { width: 200, height: 200, small: true, name: 'tiny.jpg' });
   expect(tiny.buffer.length).toBeLessThan(32 * 1024);
@@ -158,10 +159,126 @@ test('the browser refuses a file too small or not really an image, and sends not
   await expect(page.getByTestId('kyc-file-error')).toHaveText('Only JPEG, PNG or PDF files can be sent.');
   await expect(page.getByTestId('kyc-preview-image')).toHaveCount(0);
   await expect(page.getByTestId('kyc-upload')).toHaveCount(0);
+  expect(uploads, 'no upload left the browser').toEqual([]);
 
+  // The count is real: a good photo afterwards is one upload, and the
+  // refusals left nothing on the server either.
+  await choose(page, await jpeg(browser));
+  await expect(page.getByTestId('kyc-file-error')).toHaveText('');
+  await page.getByTestId('kyc-upload').click();
+  await expect(page.getByTestId('kyc-uploaded')).toBeVisible();
+  expect(uploads).toHaveLength(1);
   await page.goto('/inapp/kyc/status');
-  await expect(page.getByTestId('kyc-overall')).toHaveAttribute('data-state', 'not_started');
-  await expect(page.locator('[data-testid="kyc-req"][data-type="identity"]')).toHaveAttribute('data-state', 'missing');
+  await expect(page.getByTestId('kyc-timeline').locator('li')).toHaveCount(1);
+});
+
+test('an image larger than the largest side is refused in the browser, with its message, before any upload', async ({ page, browser, request }) => {
+  const login = freshLogin();
+  const { token } = await mint(request, { login });
+  await page.goto(`/inapp/kyc/upload?token=${token}&documentType=identity`);
+  await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+  const uploads = watchRequests(page, 'POST', '/inapp/kyc/documents');
+
+  // One pixel wider than kyc.max_image_side (8000), and big enough in bytes
+  // that only its dimensions are wrong.
+  const wide = await jpeg(browser, { width: 8001, height: 8, name: 'panorama.jpg' });
+  expect(wide.buffer.length).toBeGreaterThan(32 * 1024);
+  await choose(page, wide);
+  await expect(page.getByTestId('kyc-file-error')).toHaveText('The image must be at most 8000 × 8000 pixels.');
+  await expect(page.getByTestId('kyc-preview-image')).toHaveCount(0);
+  await expect(page.getByTestId('kyc-upload')).toHaveCount(0);
+  expect(uploads, 'no upload left the browser').toEqual([]);
+
+  // At the limit it passes.
+  await choose(page, await jpeg(browser, { width: 8000, height: 8, name: 'panorama.jpg' }));
+  await expect(page.getByTestId('kyc-preview-image')).toBeVisible();
+  await expect(page.getByTestId('kyc-file-error')).toHaveText('');
+  await page.getByTestId('kyc-upload').click();
+  await expect(page.getByTestId('kyc-uploaded')).toBeVisible();
+  expect(uploads).toHaveLength(1);
+});
+
+test('a photo from the camera input (capture: the rear camera) is previewed and uploaded', async ({ page, browser, request }) => {
+  const login = freshLogin();
+  const { token } = await mint(request, { login });
+  await page.goto(`/inapp/kyc/upload?token=${token}&documentType=identity`);
+  await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+  // On a phone, `capture` opens the camera instead of the file picker.
+  const camera = page.locator('input[type="file"][capture]');
+  await expect(camera).toHaveCount(1);
+  await expect(camera).toHaveAttribute('capture', 'environment');
+  await expect(camera).toHaveAttribute('accept', /^image\//);
+  // The plain picker does not force the camera: files and PDFs stay possible.
+  await expect(page.getByTestId('kyc-file')).not.toHaveAttribute('capture', /.*/);
+
+  await camera.setInputFiles(await jpeg(browser, { name: 'camera.jpg' }));
+  await expect(page.getByTestId('kyc-preview-image')).toBeVisible();
+  await page.getByTestId('kyc-upload').click();
+  await expect(page.getByTestId('kyc-uploaded')).toHaveText('Your document was received.');
+  await page.getByTestId('kyc-to-status').click();
+  await expect(page.locator('[data-testid="kyc-req"][data-type="identity"]')).toHaveAttribute('data-state', 'uploaded');
+});
+
+test('the trader can open the camera from the upload screen', async ({ page, browser, request }) => {
+  const { token } = await mint(request, { login: freshLogin() });
+  await page.goto(`/inapp/kyc/upload?token=${token}&documentType=identity`);
+  await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+  await page.getByTestId('kyc-dropzone').scrollIntoViewIfNeeded();
+  // Something a finger can hit (at least 24×24 px, not covered) that opens the camera input.
+  const spot = await page.evaluate(() => {
+    const input = document.querySelector<HTMLInputElement>('input[type="file"][capture]');
+    if (!input) return null;
+    for (const el of [input, ...Array.from(input.labels ?? [])]) {
+      const r = el.getBoundingClientRect();
+      if (r.width < 24 || r.height < 24) continue;
+      const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
+      const hit = document.elementFromPoint(x, y);
+      if (hit && (hit === el || el.contains(hit))) return { x, y };
+    }
+    return null;
+  });
+  expect(spot, 'a visible control that opens the camera').not.toBeNull();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.mouse.click(spot!.x, spot!.y)]);
+  expect(await chooser.element().getAttribute('capture')).toBe('environment');
+  await chooser.setFiles(await jpeg(browser, { name: 'camera.jpg' }));
+  await expect(page.getByTestId('kyc-preview-image')).toBeVisible();
+});
+
+test('a file dropped on the drop zone is previewed and uploaded', async ({ page, request }) => {
+  const login = freshLogin();
+  const { token } = await mint(request, { login });
+  await page.goto(`/inapp/kyc/upload?token=${token}&documentType=address`);
+  await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+  const uploads = watchRequests(page, 'POST', '/inapp/kyc/documents');
+
+  // A real drag: dragenter, dragover and drop carrying a DataTransfer with
+  // the file, on the zone's "or drop a file here" text.
+  const file = pdf({ pages: 3, name: 'dropped-statement.pdf' });
+  const handled = await page.getByText('or drop a file here').evaluate(
+    (target, { base64, name, type }) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], name, { type }));
+      const fire = (kind: string) => {
+        const ev = new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: data });
+        target.dispatchEvent(ev);
+        return ev.defaultPrevented;
+      };
+      fire('dragenter');
+      return { dragover: fire('dragover'), drop: fire('drop') };
+    },
+    { base64: file.buffer.toString('base64'), name: file.name, type: file.mimeType },
+  );
+  // The page takes the drop itself: the browser neither refuses it (dragover)
+  // nor opens the file in place of the screen (drop).
+  expect(handled).toEqual({ dragover: true, drop: true });
+  await expect(page.getByTestId('kyc-preview-pdf')).toHaveText('dropped-statement.pdf · 3 page(s)');
+  expect(uploads).toEqual([]);
+  await page.getByTestId('kyc-upload').click();
+  await expect(page.getByTestId('kyc-uploaded')).toHaveText('Your document was received.');
+  expect(uploads).toHaveLength(1);
+  await page.getByTestId('kyc-to-status').click();
+  await expect(page.locator('[data-testid="kyc-req"][data-type="address"]')).toHaveAttribute('data-state', 'uploaded');
 });
 
 test('personal details are checked in the browser and kept for the next visit', async ({ page, request }) => {

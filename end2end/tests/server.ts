@@ -2,6 +2,7 @@ import { spawn, execFileSync, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BINARY = path.join(ROOT, 'target', 'debug', 'broker-inapp');
@@ -68,4 +69,23 @@ export class OwnServer {
     await this.kill();
     fs.rmSync(this.data, { recursive: true, force: true });
   }
+}
+
+/** Whether nothing listens on 127.0.0.1:`port`. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Starts `server` only if its port is free: a server left behind by an
+ * earlier, interrupted run would otherwise answer `/healthz` in its place
+ * and the test would talk to the wrong server (other data, other settings).
+ */
+export async function startAlone(server: OwnServer): Promise<void> {
+  if (!(await portIsFree(server.port))) throw new Error(`port ${server.port} is already in use: a server left behind by an earlier run?`);
+  await server.start();
 }

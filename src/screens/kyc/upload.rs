@@ -133,9 +133,15 @@ pub(crate) fn Uploader(
             <label for="kyc-file" class="block font-medium">{t(lang, "kyc.upload.choose")}</label>
             <input id="kyc-file" type="file" data-testid="kyc-file" accept="image/jpeg,image/png,application/pdf"
                 aria-describedby="kyc-hint kyc-file-error" class="block w-full min-h-11" disabled=busy on:change=on_pick/>
-            <label for="kyc-camera" class="sr-only">{t(lang, "kyc.upload.choose")}</label>
-            <input id="kyc-camera" type="file" data-testid="kyc-camera" accept="image/*" capture="environment" class="sr-only"
-                tabindex="-1" aria-hidden="true" disabled=busy on:change=on_camera/>
+            // The camera: a phone opens it straight away for an input with
+            // `capture`; the input stays reachable by keyboard and screen
+            // reader, its label is the visible control.
+            <input id="kyc-camera" type="file" data-testid="kyc-camera" accept="image/*" capture="environment" class="peer sr-only"
+                aria-describedby="kyc-hint kyc-file-error" disabled=busy on:change=on_camera/>
+            <label for="kyc-camera" data-testid="kyc-camera-button"
+                class="inline-flex items-center min-h-11 px-4 rounded-lg border border-brand text-brand font-medium cursor-pointer peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-brand peer-disabled:opacity-60">
+                {t(lang, "kyc.upload.camera")}
+            </label>
             <p class="text-sm text-muted">{t(lang, "kyc.upload.drop")}</p>
             <p id="kyc-hint" class="text-sm text-muted">{hint}</p>
             <p id="kyc-file-error" role="alert" class="text-sm font-medium text-danger" data-testid="kyc-file-error">
