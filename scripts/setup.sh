@@ -12,38 +12,52 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   say "adding the wasm32 target"
   rustup target add wasm32-unknown-unknown
 fi
+# The lint gate of `make test` needs both (a minimal rustup profile has neither).
+for component in clippy rustfmt; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "adding $component"
+    rustup component add "$component"
+  fi
+done
 
 # The two cargo tools are built with a profile made for installing, not for
-# shipping them: cargo-leptos' own release profile (LTO, one codegen unit) spent
-# ~8 of its 26 minutes linking on one core, and both tools only wait on other
-# processes. Cargo's environment overrides take precedence over a package's
-# manifest profile. Both build at once, so neither core idles on a serial step.
+# shipping them (no LTO, many codegen units, opt-level 1): both tools mostly
+# wait on other processes. Cargo's environment overrides take precedence over a
+# package's manifest profile. Both build at once, so neither core idles on the
+# other's serial steps (26 min for both on 2 cores; before, 26 + 4 one after
+# the other).
 install_tool() { # name version [extra cargo install args]
   local name=$1 version=$2; shift 2
   local started=$SECONDS log; log="$(mktemp)"
+  # shellcheck disable=SC2064 # the log's name is fixed now
+  trap "rm -f '$log'" RETURN
   if CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=64 \
      CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
      CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_PROFILE_RELEASE_STRIP=true \
      cargo install -q "$name" --version "$version" "$@" >"$log" 2>&1; then
-    say "$name $version installed in $((SECONDS - started)) s"; rm -f "$log"
+    say "$name $version installed in $((SECONDS - started)) s"
   else
     cat "$log" >&2; say "installing $name failed"; return 1
   fi
 }
 pids=()
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  say "building cargo-leptos $CARGO_LEPTOS_VERSION (once; about 10 minutes on 2 cores)"
+if ! cargo leptos --version 2>/dev/null | grep -qwF "$CARGO_LEPTOS_VERSION"; then
+  say "building cargo-leptos $CARGO_LEPTOS_VERSION (once; about 25 minutes on 2 cores)"
   install_tool cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads & pids+=($!)
 fi
-if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+if ! wasm-bindgen --version 2>/dev/null | grep -qwF "$WASM_BINDGEN_VERSION"; then
   # Must match Cargo.lock. Not --locked: one locked dependency is not served.
-  say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (once; about 4 minutes, alongside)"
+  say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (once; about 8 minutes, alongside)"
   install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" & pids+=($!)
 fi
 if [ ${#pids[@]} -gt 0 ]; then
-  # A heartbeat so a first run never looks stuck.
-  ( while sleep 60; do say "still building tools ($((SECONDS / 60)) min so far)"; done ) & beat=$!
+  # A heartbeat so a first run never looks stuck; its sleep dies with it.
+  ( trap 'kill $nap 2>/dev/null; exit 0' TERM
+    while :; do sleep 60 & nap=$!; wait $nap; say "still building tools ($((SECONDS / 60)) min so far)"; done ) & beat=$!
+  # Background jobs ignore Ctrl-C (no job control here): stop them ourselves.
+  trap 'kill "${pids[@]}" "$beat" 2>/dev/null; pkill -P "${pids[*]// /,}" 2>/dev/null; exit 130' INT TERM
   status=0; for p in "${pids[@]}"; do wait "$p" || status=1; done
+  trap - INT TERM
   kill "$beat" 2>/dev/null || true
   [ "$status" -eq 0 ] || exit 1
 fi

@@ -72,12 +72,14 @@ fn header_dimensions(head: &[u8]) -> Option<(u32, u32)> {
 fn check_pdf(path: &Path) -> Result<(), UploadError> {
     let mut file = std::fs::File::open(path).map_err(|_| UploadError::Corrupt)?;
     let len = file.metadata().map_err(|_| UploadError::Corrupt)?.len();
-    let mut tail = vec![0u8; len.min(1024) as usize];
+    // The last 64 KiB: some office scanners pad a file with thousands of NULs.
+    let mut tail = vec![0u8; len.min(64 * 1024) as usize];
     file.seek(SeekFrom::End(-(tail.len() as i64))).map_err(|_| UploadError::Corrupt)?;
     file.read_exact(&mut tail).map_err(|_| UploadError::Corrupt)?;
-    // Whole means it ends with `%%EOF` (then only line ends or padding): an
-    // earlier `%%EOF` followed by a cut-off incremental update is not whole.
-    let end = tail.iter().rposition(|b| !matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0)).map_or(0, |i| i + 1);
+    // Whole means it ends with `%%EOF`, then only PDF whitespace (NUL, tab,
+    // line ends, form feed, space) or a DOS end-of-file mark: an earlier
+    // `%%EOF` followed by a cut-off incremental update is not whole.
+    let end = tail.iter().rposition(|b| !b"\0\t\n\x0b\x0c\r \x1a".contains(b)).map_or(0, |i| i + 1);
     if !tail[..end].ends_with(b"%%EOF") {
         return Err(UploadError::Corrupt);
     }

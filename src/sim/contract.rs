@@ -234,6 +234,8 @@ pub fn decimal_of(v: &serde_json::Value) -> Option<Decimal> {
 }
 
 pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Response {
+    // Counted from the first moment, before any fault or check can await.
+    let in_flight = super::state::InFlight::new(&s.changes_in_flight);
     let arrived = tokio::time::Instant::now();
     let drawn = match prologue(&s, "changeBalance", q.token.as_deref()).await {
         Ok(d) => d,
@@ -265,6 +267,7 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
         let (due, s) = (arrived + std::time::Duration::from_millis(f.delay_ms), s.clone());
         s.slow_pending.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         tokio::spawn(async move {
+            let _in_flight = in_flight;
             tokio::time::sleep_until(due).await;
             let landed = apply_change(&s, login, sign, amount, &req).await;
             s.slow_pending.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);

@@ -15,6 +15,26 @@ pub struct SimState {
     /// Balance changes accepted under `slowApply` that have not landed yet.
     /// Tests wait for it to reach zero instead of sleeping for the delay.
     pub slow_pending: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Balance-change requests received and not finished (answered, dropped,
+    /// or landed late under `slowApply`): zero means no change can still land.
+    pub changes_in_flight: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+/// Counts one balance-change request in flight for as long as it lives,
+/// whichever way it ends (a panic or a dropped connection included).
+pub struct InFlight(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl InFlight {
+    pub fn new(counter: &std::sync::Arc<std::sync::atomic::AtomicI64>) -> Self {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlight(counter.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// The broker's `/oauth2` endpoints as cTrader reaches them.
@@ -36,6 +56,7 @@ impl SimState {
             hashed_password: hex::encode(Md5::digest(manager_password.as_bytes())),
             broker: None,
             slow_pending: Default::default(),
+            changes_in_flight: Default::default(),
         })
     }
 

@@ -311,8 +311,15 @@ async fn pdfs_with_rich_media_or_a_lone_js_or_cut_short_are_refused_and_nothing_
 
     assert_nothing_kept(&app).await;
     assert_eq!(view(&app, &cookie, None).await["state"], "NotStarted", "no refused upload counts");
-    // The same PDF, whole and without those names, goes through.
+    // The same PDF, whole and without those names, goes through; so does one
+    // an office scanner padded after its `%%EOF` (thousands of NULs, a form
+    // feed, a DOS end-of-file mark).
+    let mut padded = whole.clone();
+    padded.extend_from_slice(b"\x0c\r\n");
+    padded.extend(std::iter::repeat_n(0u8, 5_000));
+    padded.push(0x1a);
     assert_eq!(upload(&app, &cookie, "address", "bill.pdf", whole).await.status(), 201);
+    assert_eq!(upload(&app, &cookie, "address", "scan.pdf", padded).await.status(), 201, "padding after %%EOF is still whole");
 }
 
 /// A PDF whose appended update (an incremental save) is cut mid-object, while

@@ -59,17 +59,18 @@ pub async fn assert_exactly_once(
     }
 }
 
-/// Waits until no balance change accepted under a `slowApply` fault is still
-/// on its way, so the history compared next is final (a condition, not a
-/// sleep: a late second copy cannot slip past the check).
+/// Waits until no balance-change request is in flight at the simulator (none
+/// being processed, none accepted under `slowApply` and still to land), so
+/// the history compared next is final (a condition, not a sleep: a late
+/// second copy cannot slip past the check).
 pub async fn wait_until_landed(http: &reqwest::Client, sim_base: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let stats: Value = http.get(format!("{sim_base}/sim/stats")).send().await.unwrap().json().await.unwrap();
-        if stats["slowApplyPending"].as_i64().expect("the simulator reports slowApplyPending") == 0 {
+        if stats["changeBalanceInFlight"].as_i64().expect("the simulator reports changeBalanceInFlight") == 0 {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "slow changes never landed: {stats}");
+        assert!(std::time::Instant::now() < deadline, "balance changes still in flight: {stats}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
