@@ -6,7 +6,7 @@
 use crate::common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use broker_inapp::backoffice::Role;
 use common::kyc::*;
@@ -213,18 +213,6 @@ async fn documents_are_the_owners_alone_and_photos_come_back_without_exif() {
 
 async fn staff(app: &TestApp, email: &str, role: Role) -> String {
     common::staff_cookie(app, email, role).await
-}
-
-async fn wait_for_access(app: &TestApp, login: i64, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let t = app.sim_trader(login).await;
-        if t["accessRights"] == want {
-            return t;
-        }
-        assert!(Instant::now() < deadline, "accessRights stuck at {}", t["accessRights"]);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]

@@ -4,8 +4,12 @@
 #![allow(dead_code)]
 
 use std::io::Cursor;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use broker_inapp::config::Settings;
+
+use serde_json::{json, Value};
 
 use super::{spawn_with, TestApp};
 
@@ -79,4 +83,106 @@ pub async fn upload(app: &TestApp, cookie: &str, doc_type: &str, name: &str, byt
 
 pub async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     app.http.post(app.url(path)).header("cookie", cookie).header("origin", app.base.clone()).form(form).send().await.unwrap()
+}
+
+pub async fn kyc_app() -> TestApp {
+    app_with(|f| f).await
+}
+
+/// A real JPEG of noise (so it does not compress below the minimum).
+pub fn jpeg(side: u32) -> Vec<u8> {
+    let mut seed = 11u32;
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        image::Rgb([(seed >> 16) as u8, (seed >> 8) as u8, seed as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    out.into_inner()
+}
+
+/// A trader with a session on the KYC screen opened with `kycType`.
+pub async fn trader(app: &TestApp, kyc_type: &str, access_rights: &str) -> (String, i64) {
+    let v = app.mint(json!({ "accessRights": access_rights })).await;
+    let (cookie, _) = app.open(&format!("/inapp/kyc?token={}&kycType={kyc_type}", v["token"].as_str().unwrap())).await;
+    (cookie, v["login"].as_i64().unwrap())
+}
+
+/// `(status, code)` of an upload's answer.
+pub async fn status_and_code(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or_default().to_string())
+}
+
+pub const STANDARD_DETAILS: [(&str, &str); 4] =
+    [("full_name", "Ada Lovelace"), ("date_of_birth", "1990-12-10"), ("address", "12 St James's Square, London"), ("country", "GB")];
+
+pub async fn details(app: &TestApp, cookie: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = STANDARD_DETAILS.to_vec();
+    form.extend_from_slice(extra);
+    app.server_fn(cookie, "kyc/details", &form).await
+}
+
+/// The `kyc/view` server function, as the screens call it (`kycType` or none).
+pub async fn view(app: &TestApp, cookie: &str, kyc_type: Option<&str>) -> Value {
+    let form: Vec<(&str, &str)> = kyc_type.map(|k| vec![("kyc_type", k)]).unwrap_or_default();
+    let res = app.server_fn(cookie, "kyc/view", &form).await;
+    assert_eq!(res.status(), 200, "kyc/view");
+    res.json().await.unwrap()
+}
+
+pub fn requirement(v: &Value, kind: &str) -> Value {
+    v["requirements"].as_array().unwrap().iter().find(|r| r["kind"] == kind).cloned().unwrap_or(Value::Null)
+}
+
+pub fn kinds(v: &Value) -> Vec<String> {
+    v["requirements"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap().to_string()).collect()
+}
+
+pub async fn wait_for_access(app: &TestApp, login: i64, want: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = app.sim_trader(login).await;
+        if t["accessRights"] == want {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "accessRights stuck at {} (want {want}): {t}", t["accessRights"]);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Names in `dir`, which must exist (a missing folder would read as empty).
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    names.sort();
+    names
+}
+
+pub async fn exec(app: &TestApp, db: &str, sql: &str, bind: i64) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/{db}", app.dir.path().display())).await.unwrap();
+    sqlx::query(sql).bind(bind).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    app.count("app.db", sql).await
+}
+
+pub async fn doc_id(app: &TestApp, doc_type: &str) -> String {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+    let id = sqlx::query_scalar("SELECT id FROM kyc_documents WHERE doc_type = ? AND state != 'replaced'").bind(doc_type).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    id
+}
+
+/// A standard case with details, identity and proof of address: submitted.
+pub async fn submitted_case(app: &TestApp, access_rights: &str) -> (String, i64) {
+    let (cookie, login) = trader(app, "standard", access_rights).await;
+    assert_eq!(details(app, &cookie, &[]).await.status(), 200);
+    assert_eq!(upload(app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(upload(app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
+    assert_eq!(view(app, &cookie, None).await["state"], "Submitted");
+    (cookie, login)
 }
