@@ -21,18 +21,19 @@ for component in clippy rustfmt; do
 done
 
 # The two cargo tools are built with a profile made for installing, not for
-# shipping them (no LTO, many codegen units, opt-level 1): both tools mostly
-# wait on other processes. Cargo's environment overrides take precedence over a
+# shipping them (no LTO, many codegen units, a low opt-level): both mostly wait
+# on other processes. Cargo's environment overrides take precedence over a
 # package's manifest profile. Both build at once, so neither core idles on the
-# other's serial steps (26 min for both on 2 cores; before, 26 + 4 one after
-# the other).
-install_tool() { # name version [extra cargo install args]
-  local name=$1 version=$2; shift 2
+# other's serial steps. cargo-leptos unoptimised costs 24 CPU-minutes to build
+# instead of ~40 and runs a dev build as fast; wasm-bindgen keeps opt-level 1
+# (it rewrites the whole WASM on every build).
+install_tool() { # name version opt-level [extra cargo install args]
+  local name=$1 version=$2 opt=$3; shift 3
   local started=$SECONDS log; log="$(mktemp)"
   # shellcheck disable=SC2064 # the log's name is fixed now
   trap "rm -f '$log'" RETURN
   if CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=64 \
-     CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+     CARGO_PROFILE_RELEASE_OPT_LEVEL=$opt CARGO_PROFILE_RELEASE_DEBUG=false \
      CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_PROFILE_RELEASE_STRIP=true \
      cargo install -q "$name" --version "$version" "$@" >"$log" 2>&1; then
     say "$name $version installed in $((SECONDS - started)) s"
@@ -42,13 +43,13 @@ install_tool() { # name version [extra cargo install args]
 }
 pids=()
 if ! cargo leptos --version 2>/dev/null | grep -qwF "$CARGO_LEPTOS_VERSION"; then
-  say "building cargo-leptos $CARGO_LEPTOS_VERSION (once; about 25 minutes on 2 cores)"
-  install_tool cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads & pids+=($!)
+  say "building cargo-leptos $CARGO_LEPTOS_VERSION (once; about 20 minutes on 2 cores)"
+  install_tool cargo-leptos "$CARGO_LEPTOS_VERSION" 0 --locked --features no_downloads & pids+=($!)
 fi
 if ! wasm-bindgen --version 2>/dev/null | grep -qwF "$WASM_BINDGEN_VERSION"; then
   # Must match Cargo.lock. Not --locked: one locked dependency is not served.
   say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (once; about 8 minutes, alongside)"
-  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" & pids+=($!)
+  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" 1 & pids+=($!)
 fi
 if [ ${#pids[@]} -gt 0 ]; then
   # A heartbeat so a first run never looks stuck; its sleep dies with it.
