@@ -134,6 +134,29 @@ mod tests {
     }
 
     #[test]
+    fn exactly_the_limits_are_allowed() {
+        let r = usd();
+        assert_eq!(parse_amount("10.00", &r), Ok(r.min));
+        assert_eq!(parse_amount("50000", &r), Ok(r.max));
+    }
+
+    #[test]
+    fn every_refusal_reads_as_the_trader_sees_it() {
+        use crate::domain::Lang;
+        use crate::i18n::{t, t_with};
+        let say = |e: AmountError| match e.i18n() {
+            (key, Some((name, value))) => t_with(Lang::En, key, &[(name, value.as_str())]),
+            (key, None) => t(Lang::En, key),
+        };
+        assert_eq!(say(AmountError::Empty), "Enter an amount.");
+        assert_eq!(say(AmountError::NotANumber), "Enter the amount in digits, for example 250.00.");
+        assert_eq!(say(AmountError::NotPositive), "The amount must be more than zero.");
+        assert_eq!(say(AmountError::TooManyDecimals { digits: 2 }), "Use at most 2 decimal places.");
+        assert_eq!(say(AmountError::BelowMin { min: Decimal::new(1000, 2) }), "The minimum deposit is 10.00.");
+        assert_eq!(say(AmountError::AboveMax { max: Decimal::new(5_000_000, 2) }), "The maximum deposit is 50000.00.");
+    }
+
+    #[test]
     fn fees_round_to_the_minor_unit() {
         assert_eq!(fee(Decimal::new(1001, 2), &usd()).to_string(), "0.15");
         assert_eq!(format_amount(Decimal::new(250, 0), 2), "250.00");
