@@ -73,14 +73,7 @@ fn same_site_none_is_refused_without_an_https_public_url() {
 
 /// An app built from `settings` on a free port with its own files.
 async fn app_from(dir: &tempfile::TempDir, edit: impl FnOnce(&mut Settings)) -> String {
-    let path = dir.path().display().to_string();
-    let f = Settings::defaults();
-    let f = Settings::with(f, "leptos.site_addr", "127.0.0.1:0");
-    let f = Settings::with(f, "storage.data_dir", &path);
-    let f = Settings::with(f, "storage.database_url", format!("sqlite://{path}/app.db"));
-    let f = Settings::with(f, "simulator.database_url", format!("sqlite://{path}/sim.db"));
-    let f = Settings::with(f, "payments.sandbox_database_url", format!("sqlite://{path}/psp.db"));
-    let mut settings = Settings::from_figment(f).unwrap();
+    let mut settings = Settings::from_figment(common::settings_in(dir.path())).unwrap();
     edit(&mut settings);
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://{}", app.addr());

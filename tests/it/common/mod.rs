@@ -29,16 +29,20 @@ pub async fn spawn() -> TestApp {
     spawn_with(|f| f).await
 }
 
-pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().display().to_string();
+/// The defaults on a free port, with every file under `dir`.
+pub fn settings_in(dir: &std::path::Path) -> Figment {
+    let path = dir.display().to_string();
     let f = Settings::defaults();
     let f = Settings::with(f, "leptos.site_addr", "127.0.0.1:0");
     let f = Settings::with(f, "storage.data_dir", &path);
     let f = Settings::with(f, "storage.database_url", format!("sqlite://{path}/app.db"));
     let f = Settings::with(f, "simulator.database_url", format!("sqlite://{path}/sim.db"));
-    let f = Settings::with(f, "payments.sandbox_database_url", format!("sqlite://{path}/psp.db"));
-    let f = Settings::with(f, "server.test_routes", true);
+    Settings::with(f, "payments.sandbox_database_url", format!("sqlite://{path}/psp.db"))
+}
+
+pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let f = Settings::with(settings_in(dir.path()), "server.test_routes", true);
     let settings = Settings::from_figment(overrides(f)).expect("test settings are valid");
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://{}", app.addr());
