@@ -115,14 +115,15 @@ impl AppError {
     }
 }
 
-/// Sets the response status for a server function's error (leptos would
-/// answer 500 for every one). Server functions end with `with_status(...)`.
-#[cfg(feature = "ssr")]
-pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(e) = &result {
-        set_status(e.http_status());
+impl AppError {
+    /// While the server renders a screen that shows this error instead of
+    /// its content, the page answers with the error's status too (a QA tool
+    /// or a crawler then sees 404 for an unknown action, 401 for no session).
+    /// In the browser there is no response to change.
+    pub fn set_page_status(&self) {
+        #[cfg(feature = "ssr")]
+        set_status(self.http_status());
     }
-    result
 }
 
 #[cfg(feature = "ssr")]
@@ -136,9 +137,15 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        // On the server this is a request whose arguments did not decode: a 400.
-        #[cfg(feature = "ssr")]
-        set_status(400);
         AppError::Transport(value.to_string())
+    }
+
+    /// Encodes the error for the response, and on the server gives that
+    /// response the error's status (leptos would answer 500 for every one).
+    /// Every server function's error passes here, so none can forget it.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        set_status(self.http_status());
+        <JsonEncoding as leptos::server_fn::Encodes<AppError>>::encode(self).unwrap_or_default()
     }
 }

@@ -58,6 +58,8 @@ pub mod theme;
 #[cfg(feature = "ssr")]
 pub mod time;
 #[cfg(feature = "ssr")]
+pub mod web;
+#[cfg(feature = "ssr")]
 pub mod worker;
 
 /// The browser entry point: read the page context the server embedded, then

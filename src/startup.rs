@@ -203,7 +203,7 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
         .route("/gallery/view", get(crate::gallery::view))
         .route("/done/{kind}", get(done))
         .route("/payments/webhook/sandbox", post(webhook::receive))
-        .merge(crate::backoffice::router())
+        .merge(crate::backoffice::router(&state))
         .fallback_service(site);
     if settings.identity.mode == crate::config::IdentityMode::FullSso {
         app = app.merge(crate::sso::router());
@@ -250,13 +250,12 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
 }
 
 /// The theme's tokens as CSS; revalidated on every load so an edit shows at once.
-async fn theme_css(State(state): State<AppState>) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")], state.theme.current().css())
-        .into_response()
+async fn theme_css(State(theme): State<Arc<crate::theme::ThemeSource>>) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")], theme.current().css()).into_response()
 }
 
-async fn health(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+async fn health(State(store): State<crate::store::Store>) -> Response {
+    match store.ping().await {
         Ok(()) => axum::Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

@@ -1,4 +1,5 @@
-//! What every handler and server function can reach.
+//! What every handler and server function can reach. `FromRef` lets a
+//! handler take only the part it uses (`State(store): State<Store>`).
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use crate::ctrader::CtraderClient;
 use crate::payments::PaymentProvider;
 use crate::store::Store;
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
@@ -27,6 +28,7 @@ pub struct AppState {
     /// Wakes the live chat streams of this process (see `chat::notifier`).
     pub chat_notifier: Arc<dyn crate::chat::ChatNotifier>,
     /// This process's name in the chat change log, so it skips its own changes.
+    #[from_ref(skip)]
     pub instance_id: String,
     pub leptos_options: LeptosOptions,
 }
@@ -35,11 +37,5 @@ impl AppState {
     /// The stylesheet cargo-leptos builds from `style/main.css`.
     pub fn css_href(&self) -> String {
         format!("/{}/{}.css", self.leptos_options.site_pkg_dir, self.leptos_options.output_name)
-    }
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
     }
 }

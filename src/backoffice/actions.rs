@@ -4,26 +4,19 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use leptos::prelude::*;
 
-use super::auth::Role;
-use super::pages::{internal, no_store, page, staff_with, ListTable, Shell};
+use super::pages::{no_store, page, ListTable, Shell};
 use crate::domain::format_timestamp;
 use crate::i18n::t;
 use crate::render::document;
 use crate::state::AppState;
+use crate::web::{Agents, PageError, Staff};
 
-pub async fn list(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    if let Err(r) = staff_with(&state, &headers, &[Role::Support, Role::Admin]).await {
-        return r;
-    }
+pub async fn list(State(state): State<AppState>, _: Staff<Agents>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
-    let rows = match state.store.actions.submissions(200).await {
-        Ok(r) => r,
-        Err(e) => return internal(&state, &ctx, e),
-    };
+    let rows = state.store.actions.submissions(200).await?;
     let lang = ctx.lang;
     let title = t(lang, "backoffice.requests_title");
     let titles: BTreeMap<String, String> = state
@@ -60,5 +53,5 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<HashMap<String,
         }
         .into_any()
     });
-    no_store(html)
+    Ok(no_store(html))
 }

@@ -9,38 +9,23 @@
 
 use std::collections::HashMap;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Form;
 use leptos::prelude::*;
 
-use super::auth::{self, Role};
-use super::pages::{internal, no_store, page, staff_with, ListTable, Shell};
-use crate::chat::error::json_body;
+use super::pages::{no_store, page, ListTable, Shell};
 use crate::chat::{service, stream, ChatError, Topic};
 use crate::domain::chat::{Author, ChatMessage, Delivery, ReceiptUpdate, Receipts, SendMessage};
-use crate::domain::{format_timestamp, ErrorCode, Lang};
+use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
-use crate::render::{document, error_page};
+use crate::render::document;
 use crate::state::AppState;
 use crate::store::chat::{ConversationRecord, InboxTab};
-use crate::store::StaffRecord;
-
-const ROLES: &[Role] = &[Role::Support, Role::Admin];
-
-/// For the JSON and event endpoints: 401/403 as JSON rather than a page.
-async fn agent_json(state: &AppState, headers: &HeaderMap) -> Result<StaffRecord, Response> {
-    let refuse = |status: StatusCode, code: &str| (status, Json(serde_json::json!({ "error": code.to_lowercase(), "code": code }))).into_response();
-    match auth::current(state, headers).await {
-        Ok(Some(s)) if Role::parse(&s.role).is_some_and(|r| ROLES.contains(&r)) => Ok(s),
-        Ok(Some(_)) => Err(refuse(StatusCode::FORBIDDEN, "FORBIDDEN")),
-        Ok(None) => Err(refuse(StatusCode::UNAUTHORIZED, "NOT_SIGNED_IN")),
-        Err(e) => Err(ChatError::Store(e).into_response()),
-    }
-}
+use crate::web::caller::still_staff;
+use crate::web::{Agents, ApiError, Json, PageError, Staff, StaffApi};
 
 async fn conversation(state: &AppState, id: i64) -> Result<ConversationRecord, ChatError> {
     state.store.chat.conversation(id).await?.ok_or(ChatError::NotFound)
@@ -56,34 +41,22 @@ fn tab_of(q: &HashMap<String, String>, me: i64) -> (&'static str, InboxTab) {
 
 /// `GET /backoffice/chat?tab=unassigned|mine|closed` (`&fragment=1`: only the
 /// live part, for the script to swap in).
-pub async fn inbox(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    let me = match staff_with(&state, &headers, ROLES).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn inbox(State(state): State<AppState>, me: Staff<Agents>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
     let (tab_name, tab) = tab_of(&q, me.id);
-    let loaded = async {
-        let rows = state.store.chat.inbox(tab, 200).await?;
-        let counts = state.store.chat.unread_counts(me.id).await?;
-        let logins: Vec<i64> = rows.iter().map(|r| r.login).collect();
-        let kyc = state.store.kyc.states(&logins).await?;
-        Ok::<_, crate::store::StoreError>((rows, counts, kyc))
-    }
-    .await;
-    let (rows, counts, kyc) = match loaded {
-        Ok(v) => v,
-        Err(e) => return internal(&state, &ctx, e),
-    };
+    let rows = state.store.chat.inbox(tab, 200).await?;
+    let counts = state.store.chat.unread_counts(me.id).await?;
+    let logins: Vec<i64> = rows.iter().map(|r| r.login).collect();
+    let kyc = state.store.kyc.states(&logins).await?;
     let lang = ctx.lang;
     let live = move || inbox_live(lang, tab_name, rows, counts, kyc);
     if q.contains_key("fragment") {
         let owner = Owner::new();
         let html = owner.with(|| live().to_html());
-        return no_store(html);
+        return Ok(no_store(html));
     }
     let title = t(lang, "backoffice.chat_title");
-    no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+    Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
                 <section id="inbox" data-tab=tab_name aria-live="polite" class="space-y-3">{live()}</section>
@@ -91,7 +64,7 @@ pub async fn inbox(State(state): State<AppState>, Query(q): Query<HashMap<String
             </Shell>
         }
         .into_any()
-    }))
+    })))
 }
 
 fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>, counts: (i64, i64), kyc: HashMap<i64, String>) -> AnyView {
@@ -143,27 +116,16 @@ fn kyc_label(lang: Lang, state: Option<&str>) -> String {
 }
 
 /// `GET /backoffice/chat/{id}`: opening the conversation reads it.
-pub async fn page_view(State(state): State<AppState>, Path(id): Path<i64>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    let me = match staff_with(&state, &headers, ROLES).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn page_view(
+    State(state): State<AppState>,
+    me: Staff<Agents>,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
-    let c = match conversation(&state, id).await {
-        Ok(c) => c,
-        Err(ChatError::NotFound) => return error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
-        Err(e) => return internal(&state, &ctx, e),
-    };
-    let loaded = async {
-        let messages = state.store.chat.latest_messages(id, state.settings.chat.history_limit).await?;
-        let kyc = state.store.kyc.case(c.login).await?.map(|k| k.state);
-        Ok::<_, crate::store::StoreError>((messages, kyc))
-    }
-    .await;
-    let (messages, kyc) = match loaded {
-        Ok(v) => v,
-        Err(e) => return internal(&state, &ctx, e),
-    };
+    let c = conversation(&state, id).await?;
+    let messages = state.store.chat.latest_messages(id, state.settings.chat.history_limit).await?;
+    let kyc = state.store.kyc.case(c.login).await?.map(|k| k.state);
     if let Err(e) = service::mark(&state, id, Author::Staff, ReceiptUpdate { delivered: None, read: Some(c.last_seq) }).await {
         tracing::warn!(error = %e, "marking a conversation read failed");
     }
@@ -183,7 +145,7 @@ pub async fn page_view(State(state): State<AppState>, Path(id): Path<i64>, Query
         None => None,
     };
     let expected = c.assignee_id.map(|a| a.to_string()).unwrap_or_default();
-    no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+    Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         let action = move |what: &str| format!("/backoffice/chat/{id}/{what}");
         view! {
             <Shell title=title.clone()>
@@ -227,7 +189,7 @@ pub async fn page_view(State(state): State<AppState>, Path(id): Path<i64>, Query
             </Shell>
         }
         .into_any()
-    }))
+    })))
 }
 
 fn staff_message(lang: Lang, trader: &str, m: ChatMessage, receipts: Receipts) -> impl IntoView {
@@ -255,21 +217,15 @@ fn staff_message(lang: Lang, trader: &str, m: ChatMessage, receipts: Receipts) -
 }
 
 /// `POST /backoffice/chat/{id}/messages` (JSON, as the trader's endpoint).
-pub async fn post_message(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, body: Result<Json<SendMessage>, JsonRejection>) -> Response {
-    let me = match agent_json(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let result = async {
-        let c = conversation(&state, id).await?;
-        service::send(&state, &c, Author::Staff, Some(me.id), &json_body(body)?).await
-    }
-    .await;
-    match result {
-        Ok((true, m)) => (StatusCode::CREATED, Json(m)).into_response(),
-        Ok((false, m)) => Json(m).into_response(),
-        Err(e) => e.into_response(),
-    }
+pub async fn post_message(
+    State(state): State<AppState>,
+    me: StaffApi<Agents>,
+    Path(id): Path<i64>,
+    Json(body): Json<SendMessage>,
+) -> Result<Response, ApiError> {
+    let c = conversation(&state, id).await?;
+    let sent = service::send(&state, &c, Author::Staff, Some(me.id), &body).await?;
+    Ok(crate::chat::sent_response(sent))
 }
 
 #[derive(serde::Deserialize)]
@@ -279,20 +235,19 @@ pub struct ReplyForm {
 }
 
 /// `POST /backoffice/chat/{id}/reply`: the same as a form, without script.
-pub async fn reply_form(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, Form(f): Form<ReplyForm>) -> Response {
-    let me = match staff_with(&state, &headers, ROLES).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let ctx = page(&state, &HashMap::new());
+pub async fn reply_form(State(state): State<AppState>, me: Staff<Agents>, Path(id): Path<i64>, Form(f): Form<ReplyForm>) -> Result<Response, PageError> {
     let req = SendMessage { client_id: f.client_id, body: f.body, attachment_id: None };
-    let result = async { service::send(&state, &conversation(&state, id).await?, Author::Staff, Some(me.id), &req).await }.await;
-    match result {
-        Ok(_) => back_to(id),
-        Err(ChatError::NotFound) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
-        Err(ChatError::Invalid(e)) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/backoffice/chat/{id}?problem={}", e.code()))]).into_response(),
-        Err(e) => internal(&state, &ctx, e),
+    let c = conversation(&state, id).await?;
+    match service::send(&state, &c, Author::Staff, Some(me.id), &req).await {
+        Ok(_) => Ok(back_to(id)),
+        Err(ChatError::Invalid(e)) => Ok(problem(id, e.code())),
+        Err(e) => Err(e.into()),
     }
+}
+
+/// Back to the conversation, which shows `code`'s sentence above the reply box.
+fn problem(id: i64, code: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/backoffice/chat/{id}?problem={code}"))]).into_response()
 }
 
 fn back_to(id: i64) -> Response {
@@ -302,84 +257,61 @@ fn back_to(id: i64) -> Response {
 /// `POST /backoffice/chat/{id}/{claim|close|reopen}`.
 pub async fn act(
     State(state): State<AppState>,
+    me: Staff<Agents>,
     Path((id, what)): Path<(i64, String)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let me = match staff_with(&state, &headers, ROLES).await {
-        Ok(s) => s,
-        Err(r) => return r,
+) -> Result<Response, PageError> {
+    conversation(&state, id).await?;
+    let done = match what.as_str() {
+        // `expected`: who held it when the agent looked (empty: nobody).
+        "claim" => service::assign(&state, id, me.id, q.get("expected").and_then(|e| e.parse().ok())).await,
+        "close" => service::set_closed(&state, id, true).await,
+        "reopen" => service::set_closed(&state, id, false).await,
+        _ => Err(ChatError::NotFound),
     };
-    let ctx = page(&state, &HashMap::new());
-    let result = async {
-        conversation(&state, id).await?;
-        match what.as_str() {
-            // `expected`: who held it when the agent looked (empty: nobody).
-            "claim" => service::assign(&state, id, me.id, q.get("expected").and_then(|e| e.parse().ok())).await,
-            "close" => service::set_closed(&state, id, true).await,
-            "reopen" => service::set_closed(&state, id, false).await,
-            _ => Err(ChatError::NotFound),
-        }
-    }
-    .await;
-    match result {
+    match done {
         Ok(()) => {
             tracing::info!(conversation = id, staff = me.id, action = %what, "chat conversation changed");
-            back_to(id)
+            Ok(back_to(id))
         }
-        Err(ChatError::NotFound) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
-        Err(ChatError::Claimed) => (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/backoffice/chat/{id}?problem=CLAIMED"))]).into_response(),
-        Err(e) => internal(&state, &ctx, e),
+        Err(ChatError::Claimed) => Ok(problem(id, "CLAIMED")),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn post_receipts(
     State(state): State<AppState>,
+    _: StaffApi<Agents>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Result<Json<ReceiptUpdate>, JsonRejection>,
-) -> Response {
-    if let Err(r) = agent_json(&state, &headers).await {
-        return r;
-    }
-    let result = async {
-        conversation(&state, id).await?;
-        service::mark(&state, id, Author::Staff, json_body(body)?).await
-    }
-    .await;
-    result.map(|()| StatusCode::NO_CONTENT.into_response()).unwrap_or_else(IntoResponse::into_response)
+    Json(body): Json<ReceiptUpdate>,
+) -> Result<StatusCode, ApiError> {
+    conversation(&state, id).await?;
+    service::mark(&state, id, Author::Staff, body).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn post_typing(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    if let Err(r) = agent_json(&state, &headers).await {
-        return r;
-    }
-    let result = async {
-        conversation(&state, id).await?;
-        service::typing(&state, id, Author::Staff).await
-    }
-    .await;
-    result.map(|()| StatusCode::NO_CONTENT.into_response()).unwrap_or_else(IntoResponse::into_response)
+pub async fn post_typing(State(state): State<AppState>, _: StaffApi<Agents>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    conversation(&state, id).await?;
+    service::typing(&state, id, Author::Staff).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /backoffice/chat/{id}/events`: the conversation live, as the agent sees it.
-pub async fn events(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    if let Err(r) = agent_json(&state, &headers).await {
-        return r;
-    }
-    if let Err(e) = conversation(&state, id).await {
-        return e.into_response();
-    }
+pub async fn events(
+    State(state): State<AppState>,
+    _: StaffApi<Agents>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    conversation(&state, id).await?;
     let after = stream::resume_point(&headers, q.get("after").map(String::as_str));
-    stream::events(state.clone(), id, Author::Staff, after, still_agent(state, headers))
+    Ok(stream::events(state.clone(), id, Author::Staff, after, still_agent(state, headers)))
 }
 
 /// `GET /backoffice/chat/events`: an `inbox` event whenever any conversation
 /// changes (the script then reloads the inbox's live part).
-pub async fn inbox_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(r) = agent_json(&state, &headers).await {
-        return r;
-    }
+pub async fn inbox_events(State(state): State<AppState>, _: StaffApi<Agents>, headers: HeaderMap) -> Response {
     use tokio::sync::broadcast::error::RecvError;
     let mut signals = state.chat_notifier.subscribe(Topic::Inbox);
     let mut recheck = stream::recheck_timer(&state);
@@ -416,32 +348,17 @@ pub async fn inbox_events(State(state): State<AppState>, headers: HeaderMap) -> 
 fn still_agent(state: AppState, headers: HeaderMap) -> stream::StillAllowed {
     Box::new(move || {
         let (state, headers) = (state.clone(), headers.clone());
-        Box::pin(async move {
-            match auth::current(&state, &headers).await {
-                Ok(Some(s)) => Role::parse(&s.role).is_some_and(|r| ROLES.contains(&r)),
-                Ok(None) => false,
-                // A passing storage error does not end anyone's stream.
-                Err(_) => true,
-            }
-        })
+        Box::pin(async move { still_staff::<Agents>(&state, &headers).await })
     })
 }
 
 /// `POST /backoffice/chat/{id}/attachments` (multipart, field `file`).
-pub async fn upload(State(state): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    if let Err(r) = agent_json(&state, req.headers()).await {
-        return r;
-    }
-    if let Err(e) = conversation(&state, id).await {
-        return e.into_response();
-    }
+pub async fn upload(State(state): State<AppState>, _: StaffApi<Agents>, Path(id): Path<i64>, req: Request) -> Result<Response, ApiError> {
+    conversation(&state, id).await?;
     crate::chat::attachments::receive(&state, id, Author::Staff, req).await
 }
 
 /// `GET /backoffice/chat/attachments/{id}`.
-pub async fn attachment(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    if let Err(r) = agent_json(&state, &headers).await {
-        return r;
-    }
+pub async fn attachment(State(state): State<AppState>, _: StaffApi<Agents>, Path(id): Path<String>) -> Result<Response, ApiError> {
     crate::chat::attachments::send(&state, &id, |_| true).await
 }

@@ -2,17 +2,15 @@
 //! at the top of the dashboard until an admin says the extra copy is reversed.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use leptos::prelude::*;
 
-use super::auth::Role;
-use super::pages::{internal, page, redirect, staff_with};
-use crate::domain::{format_amount, ErrorCode, Lang};
+use super::pages::redirect;
+use crate::domain::{format_amount, Lang};
 use crate::i18n::{t, t_with};
-use crate::render::error_page;
 use crate::state::AppState;
 use crate::store::DuplicateCredit;
+use crate::web::{Admins, PageError, Staff};
 
 /// The alert; nothing at all when there is nothing to reverse.
 pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl IntoView {
@@ -55,18 +53,10 @@ pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl
 }
 
 /// An admin has reversed the extra copy in cTrader: the alert goes away.
-pub async fn reversed(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let staff = match staff_with(&state, &headers, &[Role::Admin]).await {
-        Ok(s) => s,
-        Err(res) => return res,
-    };
-    let ctx = page(&state, &Default::default());
-    match state.store.deposits.resolve_duplicate(&id).await {
-        Ok(true) => {
-            tracing::info!(deposit = %id, staff = %staff.email, "duplicate credit marked reversed");
-            redirect("/backoffice")
-        }
-        Ok(false) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
-        Err(e) => internal(&state, &ctx, e),
+pub async fn reversed(State(state): State<AppState>, staff: Staff<Admins>, Path(id): Path<String>) -> Result<Response, PageError> {
+    if !state.store.deposits.resolve_duplicate(&id).await? {
+        return Err(PageError::NotFound);
     }
+    tracing::info!(deposit = %id, staff = %staff.email, "duplicate credit marked reversed");
+    Ok(redirect("/backoffice"))
 }

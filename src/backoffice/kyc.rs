@@ -6,37 +6,26 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use leptos::prelude::*;
 
-use super::auth::Role;
-use super::pages::{internal, no_store, page, staff_with, ListTable, Shell};
-use crate::domain::{format_timestamp, ErrorCode, Lang};
+use super::pages::{no_store, page, ListTable, Shell};
+use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
 use crate::kyc::service;
-use crate::render::{document, error_page};
+use crate::render::document;
 use crate::state::AppState;
-use crate::store::{CaseDecision, KycWrite, StaffRecord};
+use crate::store::{CaseDecision, KycWrite};
+use crate::web::{ApiError, PageError, Reviewers, Staff};
 
-/// The signed-in compliance officer or admin, or the response to send instead.
-async fn reviewer(state: &AppState, headers: &HeaderMap) -> Result<StaffRecord, Response> {
-    staff_with(state, headers, &[Role::Compliance, Role::Admin]).await
-}
-
-pub async fn queue(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    if let Err(r) = reviewer(&state, &headers).await {
-        return r;
-    }
+pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
-    let cases = match state.store.kyc.queue(200).await {
-        Ok(c) => c,
-        Err(e) => return internal(&state, &ctx, e),
-    };
+    let cases = state.store.kyc.queue(200).await?;
     let lang = ctx.lang;
     let title = t(lang, "backoffice.kyc_title");
-    no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+    Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
                 <ListTable is_empty=cases.is_empty() label=t(lang, "backoffice.kyc_title") empty=t(lang, "backoffice.no_cases") headers=vec![t(lang, "backoffice.col_login"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_updated")]>
@@ -52,7 +41,7 @@ pub async fn queue(State(state): State<AppState>, Query(q): Query<HashMap<String
             </Shell>
         }
         .into_any()
-    }))
+    })))
 }
 
 fn reason_form(lang: Lang, action: String, button: String, testid: String, required: bool) -> impl IntoView {
@@ -66,18 +55,16 @@ fn reason_form(lang: Lang, action: String, button: String, testid: String, requi
     }
 }
 
-pub async fn case(State(state): State<AppState>, Path(login): Path<i64>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    if let Err(r) = reviewer(&state, &headers).await {
-        return r;
-    }
+pub async fn case(
+    State(state): State<AppState>,
+    _: Staff<Reviewers>,
+    Path(login): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
     let kyc = &state.store.kyc;
-    let loaded = async { Ok::<_, crate::store::StoreError>((kyc.case(login).await?, kyc.documents(login).await?, kyc.events(login).await?)) }.await;
-    let (case, docs, events) = match loaded {
-        Ok((Some(c), d, e)) => (c, d, e),
-        Ok((None, ..)) => return error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
-        Err(e) => return internal(&state, &ctx, e),
-    };
+    let case = kyc.case(login).await?.ok_or(PageError::NotFound)?;
+    let (docs, events) = (kyc.documents(login).await?, kyc.events(login).await?);
     let lang = ctx.lang;
     let title = t_with(lang, "backoffice.kyc_case", &[("login", &login.to_string())]);
     let details: Vec<(String, String)> = case
@@ -88,7 +75,7 @@ pub async fn case(State(state): State<AppState>, Path(login): Path<i64>, Query(q
         .into_iter()
         .collect();
     let open = crate::domain::kyc::CaseState::parse(&case.state).is_some_and(|s| s.open());
-    no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+    Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
                 <p data-testid="kyc-case-state" data-state=case.state.clone()>
@@ -158,7 +145,7 @@ pub async fn case(State(state): State<AppState>, Path(login): Path<i64>, Query(q
             </Shell>
         }
         .into_any()
-    }))
+    })))
 }
 
 /// The reason a form sent, if it holds more than blanks.
@@ -166,94 +153,72 @@ fn reason_of(form: &HashMap<String, String>) -> Option<String> {
     form.get("reason").map(|r| r.trim().chars().take(1000).collect::<String>()).filter(|r| !r.is_empty())
 }
 
-fn bad_request(state: &AppState, lang_q: &HashMap<String, String>) -> Response {
-    let ctx = page(state, lang_q);
-    let mut res = error_page(&ctx, &state.css_href(), ErrorCode::NotFound);
-    *res.status_mut() = StatusCode::BAD_REQUEST;
-    res
-}
-
-fn after_write(state: &AppState, written: Result<KycWrite, crate::store::StoreError>, back: String) -> Response {
-    let ctx = page(state, &HashMap::new());
+/// Back to the case after a write, or why the write did not apply.
+fn after_write(written: KycWrite, back: String) -> Result<Response, PageError> {
     match written {
-        Ok(KycWrite::Done(_)) => (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response(),
-        Ok(KycWrite::Closed) => {
-            let mut res = error_page(&ctx, &state.css_href(), ErrorCode::Forbidden);
-            *res.status_mut() = StatusCode::CONFLICT;
-            res
-        }
-        Ok(KycWrite::NotFound) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
-        Err(e) => internal(state, &ctx, e),
+        KycWrite::Done(_) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response()),
+        KycWrite::Closed => Err(PageError::Conflict),
+        KycWrite::NotFound => Err(PageError::NotFound),
     }
 }
 
 pub async fn decide_document(
     State(state): State<AppState>,
+    staff: Staff<Reviewers>,
     Path((id, verdict)): Path<(String, String)>,
-    headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let staff = match reviewer(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Result<Response, PageError> {
     let accept = match verdict.as_str() {
         "accept" => true,
         "reject" => false,
-        _ => return bad_request(&state, &HashMap::new()),
+        _ => return Err(PageError::BadRequest),
     };
     let reason = reason_of(&form);
     if !accept && reason.is_none() {
-        return bad_request(&state, &HashMap::new());
+        return Err(PageError::BadRequest);
     }
-    let login = match state.store.kyc.document(&id).await {
-        Ok(Some(d)) => d.login,
-        Ok(None) => return after_write(&state, Ok(KycWrite::NotFound), String::new()),
-        Err(e) => return after_write(&state, Err(e), String::new()),
-    };
-    let written = service::decide_document(&state, &id, accept, reason.as_deref(), &staff.email).await;
+    let login = state.store.kyc.document(&id).await?.ok_or(PageError::NotFound)?.login;
+    let written = service::decide_document(&state, &id, accept, reason.as_deref(), &staff.email).await?;
     tracing::info!(staff = %staff.email, document = %id, accept, "kyc document decided");
-    after_write(&state, written, format!("/backoffice/kyc/{login}"))
+    after_write(written, format!("/backoffice/kyc/{login}"))
 }
 
 pub async fn decide_case(
     State(state): State<AppState>,
+    staff: Staff<Reviewers>,
     Path((login, verdict)): Path<(i64, String)>,
-    headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let staff = match reviewer(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Result<Response, PageError> {
     let decision = match verdict.as_str() {
         "approve" => CaseDecision::Approve,
         "reject" => CaseDecision::Reject,
         "more-info" => CaseDecision::MoreInfo,
-        _ => return bad_request(&state, &HashMap::new()),
+        _ => return Err(PageError::BadRequest),
     };
     let reason = reason_of(&form);
     if decision != CaseDecision::Approve && reason.is_none() {
-        return bad_request(&state, &HashMap::new());
+        return Err(PageError::BadRequest);
     }
-    let written = service::decide_case(&state, login, decision, reason.as_deref(), &staff.email).await;
+    let written = service::decide_case(&state, login, decision, reason.as_deref(), &staff.email).await?;
     tracing::info!(staff = %staff.email, login, decision = ?decision, "kyc case decided");
-    after_write(&state, written, format!("/backoffice/kyc/{login}"))
+    after_write(written, format!("/backoffice/kyc/{login}"))
 }
 
 /// `GET /backoffice/kyc/documents/{id}[?original=1]` for reviewers. Staff
 /// of another role get the same 404 as a missing document: a document's
 /// existence is not theirs to learn (the sign-in redirect stays).
-pub async fn document_file(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    if let Err(r) = reviewer(&state, &headers).await {
-        return if r.status() == StatusCode::FORBIDDEN { crate::kyc::serve::not_found() } else { r };
+pub async fn document_file(
+    State(state): State<AppState>,
+    reviewer: Result<Staff<Reviewers>, PageError>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    match reviewer {
+        Ok(_) => {}
+        Err(PageError::Forbidden) => return Err(crate::kyc::serve::not_found().into_response()),
+        Err(e) => return Err(e.into_response()),
     }
-    match state.store.kyc.document(&id).await {
-        Ok(Some(doc)) => crate::kyc::serve::send(&state, &doc, q.get("original").is_some_and(|v| v == "1")).await,
-        Ok(None) => crate::kyc::serve::not_found(),
-        Err(e) => {
-            tracing::error!(error = %e, "document lookup failed");
-            crate::kyc::serve::not_found()
-        }
-    }
+    let found = state.store.kyc.document(&id).await.map_err(|e| tracing::error!(error = %crate::web::error::cause_chain(&e), "document lookup failed"));
+    let Ok(Some(doc)) = found else { return Err(crate::kyc::serve::not_found().into_response()) };
+    crate::kyc::serve::send(&state, &doc, q.get("original").is_some_and(|v| v == "1")).await.map_err(ApiError::into_response)
 }

@@ -13,15 +13,16 @@ mod kyc;
 mod pages;
 mod sso;
 
-pub use auth::{create_staff, hash_password, Role};
+pub use auth::{create_staff, current as current_staff, hash_password, Role};
 pub use chat::upload as chat_upload;
 
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/backoffice", get(pages::dashboard))
         .route("/backoffice/sign-in", get(pages::sign_in_form).post(pages::sign_in))
@@ -46,4 +47,5 @@ pub fn router() -> Router<AppState> {
         .route("/backoffice/chat/{id}/{action}", post(chat::act))
         .route("/backoffice/sso", get(sso::tokens))
         .route("/backoffice/sso/tokens/{id}/revoke", post(sso::revoke))
+        .layer(from_fn_with_state(state.clone(), crate::web::render_page_errors))
 }

@@ -9,13 +9,14 @@ use axum::Form;
 use leptos::prelude::*;
 
 use super::auth::{self, Role};
-use crate::domain::{format_amount, ErrorCode, Lang, PageContext};
+use crate::domain::{format_amount, Lang, PageContext};
 use crate::i18n::{t, t_with};
-use crate::render::{document, error_page, html_response};
+use crate::render::{document, html_response};
 use crate::security::throttle;
 use crate::session::{page_context, Prefs};
 use crate::state::AppState;
 use crate::store::DepositRecord;
+use crate::web::{Admins, AnyStaff, PageError, Staff};
 
 pub(super) fn page(state: &AppState, query: &HashMap<String, String>) -> PageContext {
     let lang = query.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default();
@@ -24,23 +25,6 @@ pub(super) fn page(state: &AppState, query: &HashMap<String, String>) -> PageCon
 
 pub(super) fn redirect(to: &'static str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
-}
-
-pub(super) fn internal(state: &AppState, ctx: &PageContext, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "back-office storage error");
-    error_page(ctx, &state.css_href(), ErrorCode::Internal)
-}
-
-/// The signed-in staff member if their role is one of `roles`; otherwise the
-/// response to send instead (sign-in page, or 403).
-pub(super) async fn staff_with(state: &AppState, headers: &HeaderMap, roles: &[Role]) -> Result<crate::store::StaffRecord, Response> {
-    let ctx = page(state, &HashMap::new());
-    match auth::current(state, headers).await {
-        Ok(Some(s)) if Role::parse(&s.role).is_some_and(|r| roles.contains(&r)) => Ok(s),
-        Ok(Some(_)) => Err(error_page(&ctx, &state.css_href(), ErrorCode::Forbidden)),
-        Ok(None) => Err(redirect("/backoffice/sign-in")),
-        Err(e) => Err(internal(state, &ctx, e)),
-    }
 }
 
 /// A back-office page: personal data, never cached.
@@ -157,51 +141,39 @@ pub async fn sign_in_form(State(state): State<AppState>, Query(q): Query<HashMap
     sign_in_page(&state, &page(&state, &q), None)
 }
 
-pub async fn sign_in(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, Form(form): Form<HashMap<String, String>>) -> Response {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
     let (email, password) = (form.get("email").cloned().unwrap_or_default(), form.get("password").cloned().unwrap_or_default());
     if email.len() > 254 || password.len() > 1024 {
-        return sign_in_page(&state, &ctx, Some(Problem::Wrong));
+        return Ok(sign_in_page(&state, &ctx, Some(Problem::Wrong)));
     }
-    match throttle::locked(&state, "staff", &email).await {
-        Ok(true) => {
-            tracing::warn!("staff sign-in refused: too many failed attempts for this email");
-            return sign_in_page(&state, &ctx, Some(Problem::TooMany));
-        }
-        Ok(false) => {}
-        Err(e) => return internal(&state, &ctx, e),
+    if throttle::locked(&state, "staff", &email).await? {
+        tracing::warn!("staff sign-in refused: too many failed attempts for this email");
+        return Ok(sign_in_page(&state, &ctx, Some(Problem::TooMany)));
     }
-    match auth::sign_in(&state, &email, &password).await {
-        Ok(Some((staff, cookie))) => {
-            if let Err(e) = throttle::succeeded(&state, "staff", &email).await {
-                tracing::warn!(error = %e, "clearing failed sign-ins failed");
-            }
-            tracing::info!(staff = staff.id, "staff signed in");
-            let mut res = redirect("/backoffice");
-            res.headers_mut().insert(header::SET_COOKIE, cookie);
-            res
-        }
-        Ok(None) => {
-            tracing::info!("staff sign-in refused");
-            if let Err(e) = throttle::failed(&state, "staff", &email).await {
-                return internal(&state, &ctx, e);
-            }
-            sign_in_page(&state, &ctx, Some(Problem::Wrong))
-        }
-        Err(e) => internal(&state, &ctx, e),
+    let Some((staff, cookie)) = auth::sign_in(&state, &email, &password).await? else {
+        tracing::info!("staff sign-in refused");
+        throttle::failed(&state, "staff", &email).await?;
+        return Ok(sign_in_page(&state, &ctx, Some(Problem::Wrong)));
+    };
+    if let Err(e) = throttle::succeeded(&state, "staff", &email).await {
+        tracing::warn!(error = %e, "clearing failed sign-ins failed");
     }
+    tracing::info!(staff = staff.id, "staff signed in");
+    let mut res = redirect("/backoffice");
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(res)
 }
 
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let ctx = page(&state, &HashMap::new());
-    match auth::sign_out(&state, &headers).await {
-        Ok(clear) => {
-            let mut res = redirect("/backoffice/sign-in");
-            res.headers_mut().insert(header::SET_COOKIE, clear);
-            res
-        }
-        Err(e) => internal(&state, &ctx, e),
-    }
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let clear = auth::sign_out(&state, &headers).await?;
+    let mut res = redirect("/backoffice/sign-in");
+    res.headers_mut().insert(header::SET_COOKIE, clear);
+    Ok(res)
 }
 
 fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>, admin: bool) -> impl IntoView {
@@ -234,20 +206,12 @@ fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>, admin: bool) -> impl I
         .collect_view()
 }
 
-pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+pub async fn dashboard(State(state): State<AppState>, staff: Staff<AnyStaff>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
-    let staff = match auth::current(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return redirect("/backoffice/sign-in"),
-        Err(e) => return internal(&state, &ctx, e),
-    };
-    let role = Role::parse(&staff.role).unwrap_or(Role::Support);
+    let role = staff.role;
     // Deposits are money: admins and support see them, compliance does not need to.
     let deposits = if matches!(role, Role::Admin | Role::Support) {
-        match (state.store.deposits.latest(50).await, state.store.deposits.duplicate_credits(50).await) {
-            (Ok(d), Ok(twice)) => Some((d, twice)),
-            (Err(e), _) | (_, Err(e)) => return internal(&state, &ctx, e),
-        }
+        Some((state.store.deposits.latest(50).await?, state.store.deposits.duplicate_credits(50).await?))
     } else {
         None
     };
@@ -287,27 +251,17 @@ pub async fn dashboard(State(state): State<AppState>, Query(q): Query<HashMap<St
         }
         .into_any()
     });
-    let mut res = html_response(StatusCode::OK, html);
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    Ok(no_store(html))
 }
 
 /// An admin sends a paid deposit held for review back to the crediting
 /// worker; its next attempt looks the deposit up in cTrader's balance history
 /// before changing anything, so a retry cannot credit twice.
-pub async fn retry_credit(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let staff = match staff_with(&state, &headers, &[Role::Admin]).await {
-        Ok(s) => s,
-        Err(res) => return res,
-    };
-    let ctx = page(&state, &HashMap::new());
-    match state.store.deposits.requeue_credit(&id, crate::time::now_ms()).await {
-        Ok(true) => {
-            tracing::info!(deposit = %id, staff = %staff.email, "credit sent back to the worker");
-            state.credit_queued.notify_one();
-            redirect("/backoffice")
-        }
-        Ok(false) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
-        Err(e) => internal(&state, &ctx, e),
+pub async fn retry_credit(State(state): State<AppState>, staff: Staff<Admins>, Path(id): Path<String>) -> Result<Response, PageError> {
+    if !state.store.deposits.requeue_credit(&id, crate::time::now_ms()).await? {
+        return Err(PageError::NotFound);
     }
+    tracing::info!(deposit = %id, staff = %staff.email, "credit sent back to the worker");
+    state.credit_queued.notify_one();
+    Ok(redirect("/backoffice"))
 }

@@ -4,31 +4,19 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use leptos::prelude::*;
 
-use super::auth::Role;
-use super::pages::{internal, no_store, page, staff_with, ListTable, Shell};
-use crate::domain::{format_timestamp, ErrorCode};
+use super::pages::{no_store, page, ListTable, Shell};
+use crate::domain::format_timestamp;
 use crate::i18n::t;
-use crate::render::{document, error_page};
+use crate::render::document;
 use crate::state::AppState;
-use crate::store::StaffRecord;
+use crate::web::{Admins, PageError, Staff};
 
-async fn admin(state: &AppState, headers: &HeaderMap) -> Result<StaffRecord, Response> {
-    staff_with(state, headers, &[Role::Admin]).await
-}
-
-pub async fn tokens(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    if let Err(r) = admin(&state, &headers).await {
-        return r;
-    }
+pub async fn tokens(State(state): State<AppState>, _: Staff<Admins>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
-    let rows = match state.store.sso.access_tokens(200).await {
-        Ok(r) => r,
-        Err(e) => return internal(&state, &ctx, e),
-    };
+    let rows = state.store.sso.access_tokens(200).await?;
     let lang = ctx.lang;
     let title = t(lang, "backoffice.sso_title");
     let html = document(&ctx, &state.css_href(), title.clone(), move || {
@@ -65,21 +53,13 @@ pub async fn tokens(State(state): State<AppState>, Query(q): Query<HashMap<Strin
         }
         .into_any()
     });
-    no_store(html)
+    Ok(no_store(html))
 }
 
-pub async fn revoke(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let staff = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let ctx = page(&state, &HashMap::new());
-    match state.store.sso.revoke_access_token(&id, &staff.email, crate::time::now_ms()).await {
-        Ok(true) => {
-            tracing::info!(staff = %staff.email, access_token_id = %id, "access token revoked");
-            super::pages::redirect("/backoffice/sso")
-        }
-        Ok(false) => error_page(&ctx, &state.css_href(), ErrorCode::NotFound),
-        Err(e) => internal(&state, &ctx, e),
+pub async fn revoke(State(state): State<AppState>, staff: Staff<Admins>, Path(id): Path<String>) -> Result<Response, PageError> {
+    if !state.store.sso.revoke_access_token(&id, &staff.email, crate::time::now_ms()).await? {
+        return Err(PageError::NotFound);
     }
+    tracing::info!(staff = %staff.email, access_token_id = %id, "access token revoked");
+    Ok(super::pages::redirect("/backoffice/sso"))
 }

@@ -9,12 +9,15 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::chat::ChatError;
 use crate::domain::chat::{Author, ChatAttachment};
 use crate::domain::kyc::UploadLimits;
-use crate::kyc::upload::{forget, internal_error, keep, receive_checked};
+use crate::kyc::serve::{not_found, send_file};
+use crate::kyc::upload::{forget, keep, receive_checked};
 use crate::state::AppState;
 use crate::store::chat::AttachmentRecord;
 use crate::time::now_ms;
+use crate::web::ApiError;
 
 pub fn plausible_id(id: &str) -> bool {
     id.len() == 36 && id.starts_with("att_") && id[4..].bytes().all(|b| b.is_ascii_hexdigit())
@@ -27,52 +30,43 @@ fn limits(state: &AppState) -> UploadLimits {
 
 /// Receives, checks and records an attachment for `conversation_id`;
 /// answers 201 with the attachment, or the upload's refusal.
-pub async fn receive(state: &AppState, conversation_id: i64, author: Author, req: Request) -> Response {
+pub async fn receive(state: &AppState, conversation_id: i64, author: Author, req: Request) -> Result<Response, ApiError> {
     // Uploads count against the same limit as messages, before any byte is read.
     if author == Author::Trader {
         let c = &state.settings.chat;
         let since = now_ms() - c.rate_window_seconds as i64 * 1000;
-        match state.store.chat.attachments_since(conversation_id, author, since).await {
-            Ok(n) if n >= c.rate_limit_messages as i64 => return crate::chat::ChatError::RateLimited(c.rate_window_seconds).into_response(),
-            Ok(_) => {}
-            Err(e) => return crate::chat::ChatError::Store(e).into_response(),
+        if state.store.chat.attachments_since(conversation_id, author, since).await? >= c.rate_limit_messages as i64 {
+            return Err(ChatError::RateLimited(c.rate_window_seconds).into());
         }
     }
-    let mut checked = match receive_checked(state, req, limits(state)).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
+    let mut checked = receive_checked(state, req, limits(state)).await?;
     let id = format!("att_{}", uuid::Uuid::new_v4().simple());
-    if let Err(resp) = keep(state, &id, &mut checked).await {
-        return resp;
-    }
+    keep(state, &id, &mut checked).await?;
     let attachment =
         ChatAttachment { id: id.clone(), file_name: checked.file_name.clone(), kind: format!("{:?}", checked.kind).to_lowercase(), size: checked.size as i64 };
     let record = AttachmentRecord { attachment: attachment.clone(), conversation_id, author, has_preview: checked.preview.is_some() };
-    match state.store.chat.add_attachment(&record, now_ms()).await {
-        Ok(()) => (StatusCode::CREATED, axum::Json(attachment)).into_response(),
-        Err(e) => {
-            forget(state, &id).await;
-            tracing::error!(error = %e, "chat attachment record failed");
-            internal_error()
-        }
+    if let Err(e) = state.store.chat.add_attachment(&record, now_ms()).await {
+        forget(state, &id).await;
+        return Err(e.into());
     }
+    Ok((StatusCode::CREATED, axum::Json(attachment)).into_response())
 }
 
 /// The file of `id` if `allowed` says the asker may see that conversation.
-pub async fn send(state: &AppState, id: &str, allowed: impl FnOnce(i64) -> bool) -> Response {
+/// Anything else, a storage failure included, is the same 404.
+pub async fn send(state: &AppState, id: &str, allowed: impl FnOnce(i64) -> bool) -> Result<Response, ApiError> {
     if !plausible_id(id) {
-        return crate::kyc::serve::not_found();
+        return Err(not_found());
     }
     match state.store.chat.attachment(id).await {
         Ok(Some(a)) if allowed(a.conversation_id) => {
             let name = format!("attachment-{}", &id[4..12]);
-            crate::kyc::serve::send_file(state, id, &a.attachment.kind, a.has_preview, false, &name).await
+            send_file(state, id, &a.attachment.kind, a.has_preview, false, &name).await
         }
-        Ok(_) => crate::kyc::serve::not_found(),
+        Ok(_) => Err(not_found()),
         Err(e) => {
-            tracing::error!(error = %e, "chat attachment lookup failed");
-            crate::kyc::serve::not_found()
+            tracing::error!(error = %crate::web::error::cause_chain(&e), "chat attachment lookup failed");
+            Err(not_found())
         }
     }
 }

@@ -12,4 +12,16 @@ pub mod stream;
 pub mod trader;
 
 pub use error::ChatError;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::chat::ChatMessage;
+
+/// A sent message: 201 when it is new, 200 with the first copy when its
+/// client id was seen before (a resend after a lost answer).
+pub fn sent_response((new, message): (bool, ChatMessage)) -> Response {
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    (status, axum::Json(message)).into_response()
+}
 pub use notifier::{ChatNotifier, LocalNotifier, Topic};

@@ -47,7 +47,7 @@ pub async fn send(
 pub async fn mark(state: &AppState, conversation_id: i64, reader: Author, update: ReceiptUpdate) -> Result<(), ChatError> {
     let bad = |v: Option<i64>| v.is_some_and(|s| s < 0);
     if bad(update.delivered) || bad(update.read) {
-        return Err(ChatError::Malformed("delivered and read are message seqs (0 or more)".into()));
+        return Err(ChatError::Malformed("delivered and read are message seqs (0 or more)"));
     }
     state.store.chat.mark(conversation_id, reader, update.delivered, update.read, now_ms(), &state.instance_id).await?;
     // What staff read changes the inbox's unread counts; what traders read does not.

@@ -2,25 +2,28 @@
 //! re-encoded copy (no EXIF) or their PDF; compliance staff also the original.
 //! Anyone else gets 404, the same answer as for an id that does not exist.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
 use crate::state::AppState;
 use crate::store::DocumentRecord;
+use crate::web::error::cause_chain;
+use crate::web::{ApiError, Trader};
 
-pub fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such document", "code": "NOT_FOUND" }))).into_response()
+pub fn not_found() -> ApiError {
+    ApiError::not_found("no such document")
 }
 
 /// The file of `doc` (its display copy unless `original`).
-pub async fn send(state: &AppState, doc: &DocumentRecord, original: bool) -> Response {
+pub async fn send(state: &AppState, doc: &DocumentRecord, original: bool) -> Result<Response, ApiError> {
     let name = format!("{}-{}", doc.doc_type, &doc.id[4..12.min(doc.id.len())]);
     send_file(state, &doc.id, &doc.kind, doc.has_preview, original, &name).await
 }
 
 /// A stored upload (KYC document or chat attachment) under `id`, with headers
 /// that keep a browser from running or sniffing it. `name` is ASCII we made.
-pub async fn send_file(state: &AppState, id: &str, kind: &str, has_preview: bool, original: bool, name: &str) -> Response {
+pub async fn send_file(state: &AppState, id: &str, kind: &str, has_preview: bool, original: bool, name: &str) -> Result<Response, ApiError> {
     let (key, mime) = if has_preview && !original {
         (format!("{id}.preview"), "image/jpeg")
     } else {
@@ -34,8 +37,8 @@ pub async fn send_file(state: &AppState, id: &str, kind: &str, has_preview: bool
     let bytes = match state.documents.get(&key).await {
         Ok(b) => b,
         Err(e) => {
-            tracing::error!(error = %e, file = %id, "stored file missing");
-            return not_found();
+            tracing::error!(error = %cause_chain(&e), file = %id, "stored file missing");
+            return Err(not_found());
         }
     };
     let mut res = bytes.into_response();
@@ -53,24 +56,17 @@ pub async fn send_file(state: &AppState, id: &str, kind: &str, has_preview: bool
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}.{ext}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    res
+    Ok(res)
 }
 
 /// `GET /inapp/kyc/documents/{id}`: the trader's own document only.
-pub async fn for_trader(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    headers: axum::http::HeaderMap,
-) -> Response {
-    let Ok(Some(session)) = crate::session::load_from_headers(&state, &headers).await else {
-        return (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": "no session", "code": "SESSION_EXPIRED" }))).into_response();
-    };
+pub async fn for_trader(State(state): State<AppState>, Trader(session): Trader, Path(id): Path<String>) -> Result<Response, ApiError> {
     match state.store.kyc.document(&id).await {
         Ok(Some(doc)) if doc.login == session.trader.login => send(&state, &doc, false).await,
-        Ok(_) => not_found(),
+        Ok(_) => Err(not_found()),
         Err(e) => {
-            tracing::error!(error = %e, "document lookup failed");
-            not_found()
+            tracing::error!(error = %cause_chain(&e), "document lookup failed");
+            Err(not_found())
         }
     }
 }

@@ -19,14 +19,12 @@ use crate::kyc::{inspect, service};
 use crate::state::AppState;
 use crate::store::{DocumentRecord, KycWrite};
 use crate::time::now_ms;
+use crate::web::{ApiError, Trader};
 
-pub fn refuse(e: UploadError) -> Response {
-    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, axum::Json(serde_json::json!({ "error": e.to_string(), "code": e.code() }))).into_response()
-}
-
-pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, axum::Json(serde_json::json!({ "error": message, "code": code }))).into_response()
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        ApiError::new(StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST), e.code(), e.to_string())
+    }
 }
 
 /// Deletes the spool file unless it was handed over.
@@ -40,33 +38,19 @@ impl Drop for Spool {
     }
 }
 
-pub async fn upload(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, req: Request) -> Response {
-    let session = match crate::session::load_from_headers(&state, req.headers()).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return json_error(StatusCode::UNAUTHORIZED, "SESSION_EXPIRED", "no session; reopen the screen from the platform"),
-        Err(e) => {
-            tracing::error!(error = %e, "session lookup failed");
-            return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again");
-        }
-    };
-    let Some(doc_type) = q.get("documentType").and_then(|d| DocumentType::parse(d)) else {
-        return refuse(UploadError::NotRequested);
-    };
-    let case = match state.store.kyc.case(session.trader.login).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "kyc case read failed");
-            return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again");
-        }
-    };
+pub async fn upload(
+    State(state): State<AppState>,
+    Trader(session): Trader,
+    Query(q): Query<HashMap<String, String>>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let doc_type = q.get("documentType").and_then(|d| DocumentType::parse(d)).ok_or(UploadError::NotRequested)?;
+    let case = state.store.kyc.case(session.trader.login).await?;
     let (type_name, t) = service::kyc_type(&state.settings, None, case.as_ref());
     if !service::asks_for(t, doc_type) {
-        return refuse(UploadError::NotRequested);
+        return Err(UploadError::NotRequested.into());
     }
-    let checked = match receive_checked(&state, req, service::limits(&state.settings)).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
+    let checked = receive_checked(&state, req, service::limits(&state.settings)).await?;
     store(&state, &session, checked, doc_type, type_name, t).await
 }
 
@@ -83,26 +67,26 @@ pub struct Checked {
 /// The checks every upload goes through, KYC documents and chat attachments
 /// alike: the declared size, the multipart field `file`, streaming to a spool
 /// file with the type sniffed and the size counted, then the content
-/// inspection. The error is the response to send.
-pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimits) -> Result<Checked, Response> {
+/// inspection.
+pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimits) -> Result<Checked, ApiError> {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_bytes + MULTIPART_OVERHEAD) {
-        return Err(refuse(UploadError::TooLarge));
+        return Err(UploadError::TooLarge.into());
     }
-    let mut multipart = Multipart::from_request(req, state).await.map_err(|e| json_error(StatusCode::BAD_REQUEST, "BAD_MULTIPART", &e.body_text()))?;
+    let mut multipart = Multipart::from_request(req, state).await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "BAD_MULTIPART", e.body_text()))?;
     let (spool, kind, size, file_name) = receive(state, &mut multipart, &limits).await?;
     let path = spool.0.clone().expect("spool is held until handed over");
     let checked = tokio::task::spawn_blocking(move || inspect::inspect(&path, kind, &limits)).await;
     let inspected = match checked {
         Ok(Ok(i)) => i,
-        Ok(Err(e)) => return Err(refuse(e)),
-        Err(_) => return Err(refuse(UploadError::Corrupt)),
+        Ok(Err(e)) => return Err(e.into()),
+        Err(_) => return Err(UploadError::Corrupt.into()),
     };
     Ok(Checked { spool, kind, size, file_name, preview: inspected.preview })
 }
 
 /// Moves a checked file (and its display copy) in under `id`.
-pub async fn keep(state: &AppState, id: &str, checked: &mut Checked) -> Result<(), Response> {
+pub async fn keep(state: &AppState, id: &str, checked: &mut Checked) -> Result<(), ApiError> {
     let files = &state.documents;
     let path = checked.spool.0.take().expect("spool is held until handed over");
     let stored = async {
@@ -128,27 +112,23 @@ pub async fn forget(state: &AppState, id: &str) {
     let _ = state.documents.delete(&format!("{id}.preview")).await;
 }
 
-pub fn internal_error() -> Response {
-    json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again")
-}
-
 /// Multipart framing around the file; a body larger than the file limit plus
 /// this is refused before it is read.
 pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 type Received = (Spool, FileKind, u64, String);
 
-async fn receive(state: &AppState, multipart: &mut Multipart, limits: &UploadLimits) -> Result<Received, Response> {
+async fn receive(state: &AppState, multipart: &mut Multipart, limits: &UploadLimits) -> Result<Received, ApiError> {
     let mut field = loop {
         match multipart.next_field().await {
             Ok(Some(f)) if f.name() == Some("file") => break f,
             Ok(Some(_)) => continue,
-            Ok(None) => return Err(refuse(UploadError::NoFile)),
+            Ok(None) => return Err(UploadError::NoFile.into()),
             Err(e) => return Err(multipart_error(e)),
         }
     };
     let file_name = field.file_name().unwrap_or("document").to_string();
-    check_name(&file_name).map_err(refuse)?;
+    check_name(&file_name)?;
     let path = state.documents.spool_dir().join(format!("{}.part", uuid::Uuid::new_v4().simple()));
     let spool = Spool(Some(path.clone()));
     let mut out = tokio::fs::File::create(&path).await.map_err(|e| io_error(&e))?;
@@ -161,37 +141,36 @@ async fn receive(state: &AppState, multipart: &mut Multipart, limits: &UploadLim
         };
         size += chunk.len() as u64;
         if size > limits.max_bytes {
-            return Err(refuse(UploadError::TooLarge));
+            return Err(UploadError::TooLarge.into());
         }
         if kind.is_none() {
             head.extend_from_slice(&chunk[..chunk.len().min(16 - head.len().min(16))]);
             if head.len() >= 8 {
-                kind = Some(sniff(&head).ok_or(UploadError::WrongType).map_err(refuse)?);
+                kind = Some(sniff(&head).ok_or(UploadError::WrongType)?);
             }
         }
         out.write_all(&chunk).await.map_err(|e| io_error(&e))?;
     }
     let kind = match kind {
         Some(k) => k,
-        None if size == 0 => return Err(refuse(UploadError::TooSmall)),
-        None => sniff(&head).ok_or(UploadError::WrongType).map_err(refuse)?,
+        None if size == 0 => return Err(UploadError::TooSmall.into()),
+        None => sniff(&head).ok_or(UploadError::WrongType)?,
     };
-    check_size(size, limits).map_err(refuse)?;
+    check_size(size, limits)?;
     out.sync_all().await.map_err(|e| io_error(&e))?;
     Ok((spool, kind, size, file_name))
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> Response {
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        refuse(UploadError::TooLarge)
+        UploadError::TooLarge.into()
     } else {
-        json_error(StatusCode::BAD_REQUEST, "BAD_MULTIPART", "the upload could not be read")
+        ApiError::new(StatusCode::BAD_REQUEST, "BAD_MULTIPART", "the upload could not be read")
     }
 }
 
-fn io_error(e: &std::io::Error) -> Response {
-    tracing::error!(error = %e, "document spool write failed");
-    json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "try again")
+fn io_error(e: &std::io::Error) -> ApiError {
+    ApiError::internal(e)
 }
 
 async fn store(
@@ -201,11 +180,9 @@ async fn store(
     doc_type: DocumentType,
     type_name: &str,
     t: &crate::config::KycTypeSettings,
-) -> Response {
+) -> Result<Response, ApiError> {
     let id = format!("doc_{}", uuid::Uuid::new_v4().simple());
-    if let Err(resp) = keep(state, &id, &mut checked).await {
-        return resp;
-    }
+    keep(state, &id, &mut checked).await?;
     let record = DocumentRecord {
         id: id.clone(),
         login: session.trader.login,
@@ -224,16 +201,15 @@ async fn store(
     match written {
         Ok(KycWrite::Done(_)) => {
             tracing::info!(login = session.trader.login, document = %id, doc_type = doc_type.as_str(), "kyc document stored");
-            (StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id, "documentType": doc_type.as_str(), "state": "uploaded" }))).into_response()
+            Ok((StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id, "documentType": doc_type.as_str(), "state": "uploaded" }))).into_response())
         }
         Ok(_) => {
             forget(state, &id).await;
-            refuse(UploadError::Closed)
+            Err(UploadError::Closed.into())
         }
         Err(e) => {
             forget(state, &id).await;
-            tracing::error!(error = %e, "kyc document record failed");
-            internal_error()
+            Err(e.into())
         }
     }
 }

@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{use_page, AccountDetails, Frame};
+use crate::components::{use_page, AccountDetails, ErrorNote, Frame};
 use crate::domain::action::{validate_action, ActionField, ActionKind, ActionView, FieldError, FieldKind};
 use crate::domain::Lang;
 use crate::errors::AppError;
@@ -39,10 +39,11 @@ pub fn ActionScreen() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Action view=v/> }.into_any(),
-                        Err(AppError::UnknownAction) => view! { <UnknownAction/> }.into_any(),
-                        Err(e) => view! {
-                            <div role="alert" data-testid="action-error" class="rounded-xl border border-border bg-surface p-4 text-danger">{e.user_message(lang)}</div>
-                        }.into_any(),
+                        Err(e @ AppError::UnknownAction) => {
+                            e.set_page_status();
+                            view! { <UnknownAction/> }.into_any()
+                        }
+                        Err(e) => view! { <ErrorNote error=e testid="action-error"/> }.into_any(),
                     }
                 })}
             </Suspense>

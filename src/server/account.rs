@@ -19,7 +19,7 @@ pub struct AccountInfo {
 /// The identified trader's live account details, read from cTrader.
 #[server(endpoint = "account/summary")]
 pub async fn account_summary() -> Result<AccountInfo, AppError> {
-    crate::errors::with_status(summary().await)
+    summary().await
 }
 
 #[cfg(feature = "ssr")]

@@ -9,7 +9,7 @@ use crate::errors::AppError;
 
 #[server(endpoint = "chat/view")]
 pub async fn load_chat() -> Result<ChatView, AppError> {
-    crate::errors::with_status(view().await)
+    view().await
 }
 
 #[cfg(feature = "ssr")]

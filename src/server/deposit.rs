@@ -8,7 +8,7 @@ use crate::errors::AppError;
 /// parameter cTrader sent; it must be the trader's own login.
 #[server(endpoint = "deposit/form")]
 pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, AppError> {
-    crate::errors::with_status(form_for(account).await)
+    form_for(account).await
 }
 
 #[cfg(feature = "ssr")]
@@ -41,24 +41,14 @@ async fn form_for(account: Option<String>) -> Result<DepositForm, AppError> {
 /// payment page to send the browser to.
 #[server(endpoint = "deposit/start")]
 pub async fn start_deposit(amount: String, method: String, key: String) -> Result<String, AppError> {
-    crate::errors::with_status(
-        async {
-            let (state, session) = crate::session::require().await?;
-            crate::payments::service::start(&state, &session, &amount, &method, &key).await
-        }
-        .await,
-    )
+    let (state, session) = crate::session::require().await?;
+    crate::payments::service::start(&state, &session, &amount, &method, &key).await
 }
 
 #[server(endpoint = "deposit/recent")]
 pub async fn recent_deposits() -> Result<Vec<DepositView>, AppError> {
-    crate::errors::with_status(
-        async {
-            let (state, session) = crate::session::require().await?;
-            crate::payments::service::recent(&state, session.trader.login).await
-        }
-        .await,
-    )
+    let (state, session) = crate::session::require().await?;
+    crate::payments::service::recent(&state, session.trader.login).await
 }
 
 /// A deposit's state and where the browser goes when it ends.
@@ -71,7 +61,7 @@ pub struct DepositStatus {
 
 #[server(endpoint = "deposit/status")]
 pub async fn get_deposit_status(id: String) -> Result<DepositStatus, AppError> {
-    crate::errors::with_status(status_of(id).await)
+    status_of(id).await
 }
 
 #[cfg(feature = "ssr")]

@@ -10,13 +10,8 @@ use crate::errors::AppError;
 /// The trader's case; `kyc_type` is the `kycType` cTrader sent, if any.
 #[server(endpoint = "kyc/view")]
 pub async fn load_kyc(kyc_type: Option<String>) -> Result<KycView, AppError> {
-    crate::errors::with_status(
-        async {
-            let (state, session) = crate::session::require().await?;
-            crate::kyc::service::view(&state, &session, kyc_type.as_deref()).await
-        }
-        .await,
-    )
+    let (state, session) = crate::session::require().await?;
+    crate::kyc::service::view(&state, &session, kyc_type.as_deref()).await
 }
 
 #[server(endpoint = "kyc/details")]
@@ -29,22 +24,17 @@ pub async fn save_kyc_details(
     tax_id: Option<String>,
     source_of_funds: Option<String>,
 ) -> Result<KycView, AppError> {
-    crate::errors::with_status(
-        async {
-            let (state, session) = crate::session::require().await?;
-            let values = [
-                ("full_name", full_name),
-                ("date_of_birth", date_of_birth),
-                ("address", address),
-                ("country", country),
-                ("tax_id", tax_id),
-                ("source_of_funds", source_of_funds),
-            ]
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
-            .collect();
-            crate::kyc::service::save_details(&state, &session, kyc_type.as_deref(), values).await
-        }
-        .await,
-    )
+    let (state, session) = crate::session::require().await?;
+    let values = [
+        ("full_name", full_name),
+        ("date_of_birth", date_of_birth),
+        ("address", address),
+        ("country", country),
+        ("tax_id", tax_id),
+        ("source_of_funds", source_of_funds),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+    .collect();
+    crate::kyc::service::save_details(&state, &session, kyc_type.as_deref(), values).await
 }

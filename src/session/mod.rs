@@ -16,19 +16,17 @@ pub use service::{load_from_headers, page_context, touch};
 use crate::errors::AppError;
 use crate::state::AppState;
 
-/// The trader behind the current server-function call, or `SessionExpired`.
+/// The trader behind the current server-function call, or `SessionExpired`:
+/// the server functions' side of the [`crate::web::Trader`] extractor.
 pub async fn require() -> Result<(AppState, Session), AppError> {
     use leptos::prelude::use_context;
     let state = use_context::<AppState>().ok_or(AppError::Internal)?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-    if let Some(session) = parts.extensions.get::<Session>() {
-        return Ok((state, session.clone()));
-    }
-    match load_from_headers(&state, &parts.headers).await {
+    match crate::web::caller::trader_session(&state, &parts).await {
         Ok(Some(session)) => Ok((state, session)),
         Ok(None) => Err(AppError::SessionExpired),
         Err(e) => {
-            tracing::error!(error = %e, "session lookup failed");
+            tracing::error!(error = %crate::web::error::cause_chain(&e), "session lookup failed");
             Err(AppError::Internal)
         }
     }

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::json::{error, internal, parse};
+use super::json::{error, internal, parse, Reply};
 use super::{faults, SimState};
 use crate::time::now_ms;
 
@@ -31,17 +31,11 @@ struct ManagerLogin {
     hashed_password: String,
 }
 
-pub async fn manager_token(State(s): State<SimState>, body: Bytes) -> Response {
-    let drawn = match faults::before(&s, "managerToken").await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let req: ManagerLogin = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+pub async fn manager_token(State(s): State<SimState>, body: Bytes) -> Reply {
+    let drawn = faults::before(&s, "managerToken").await?;
+    let req: ManagerLogin = parse(&body)?;
     if req.login != s.manager_login || !req.hashed_password.eq_ignore_ascii_case(&s.hashed_password) {
-        return error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS", "manager login or password is wrong");
+        return Err(error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS", "manager login or password is wrong"));
     }
     let token = random_token();
     if let Err(e) = sqlx::query("INSERT INTO sim_manager_tokens (token, expires_at) VALUES (?, ?)")
@@ -50,9 +44,9 @@ pub async fn manager_token(State(s): State<SimState>, body: Bytes) -> Response {
         .execute(&s.pool)
         .await
     {
-        return internal(e);
+        return Err(internal(e));
     }
-    faults::after(drawn, axum::Json(serde_json::json!({ "webservToken": token })).into_response())
+    Ok(faults::after(drawn, axum::Json(serde_json::json!({ "webservToken": token })).into_response()))
 }
 
 #[derive(Deserialize)]
@@ -132,11 +126,8 @@ pub struct OtDataQuery {
 }
 
 /// `GET /ctid2/inAppOneTimeToken/data` (the seed's contract): 404 unknown, 410 expired or used.
-pub async fn ot_data(State(s): State<SimState>, Query(q): Query<OtDataQuery>) -> Response {
-    let drawn = match prologue(&s, "resolve", q.token.as_deref()).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn ot_data(State(s): State<SimState>, Query(q): Query<OtDataQuery>) -> Reply {
+    let drawn = prologue(&s, "resolve", q.token.as_deref()).await?;
     let ot = q.in_app_one_time_token.unwrap_or_default();
     let answer = match redeem(&s, &ot).await {
         Ok(Redeem::Ok { login, user_id, trader_id, .. }) => axum::Json(serde_json::json!({
@@ -150,7 +141,7 @@ pub async fn ot_data(State(s): State<SimState>, Query(q): Query<OtDataQuery>) ->
         Ok(Redeem::ExpiredOrUsed) => error(StatusCode::GONE, "TOKEN_EXPIRED", "token expired or already consumed"),
         Err(e) => internal(e),
     };
-    faults::after(drawn, answer)
+    Ok(faults::after(drawn, answer))
 }
 
 #[derive(Deserialize)]
@@ -159,15 +150,9 @@ pub struct RedeemBody {
 }
 
 /// `POST /ctid2/inAppToken/redeem` (the newer contract): 404 for unknown, expired or used.
-pub async fn ot_redeem(State(s): State<SimState>, Query(q): Query<ManagerAuth>, body: Bytes) -> Response {
-    let drawn = match prologue(&s, "resolve", q.token.as_deref()).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let req: RedeemBody = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+pub async fn ot_redeem(State(s): State<SimState>, Query(q): Query<ManagerAuth>, body: Bytes) -> Reply {
+    let drawn = prologue(&s, "resolve", q.token.as_deref()).await?;
+    let req: RedeemBody = parse(&body)?;
     let answer = match redeem(&s, &req.token).await {
         Ok(Redeem::Ok { login, user_id, email, .. }) => {
             axum::Json(serde_json::json!({ "userId": user_id, "email": email, "tradingLogin": login })).into_response()
@@ -175,18 +160,12 @@ pub async fn ot_redeem(State(s): State<SimState>, Query(q): Query<ManagerAuth>, 
         Ok(_) => error(StatusCode::NOT_FOUND, "TOKEN_NOT_FOUND", "token not found, expired or consumed"),
         Err(e) => internal(e),
     };
-    faults::after(drawn, answer)
+    Ok(faults::after(drawn, answer))
 }
 
-pub async fn trader(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>) -> Response {
-    let drawn = match prologue(&s, "trader", q.token.as_deref()).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let (login, row) = match find_trader(&s, &login).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+pub async fn trader(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>) -> Reply {
+    let drawn = prologue(&s, "trader", q.token.as_deref()).await?;
+    let (login, row) = find_trader(&s, &login).await?;
     let get = |c: &str| row.try_get::<String, _>(c).unwrap_or_default();
     let answer = axum::Json(serde_json::json!({
         "login": login,
@@ -199,7 +178,7 @@ pub async fn trader(State(s): State<SimState>, Path(login): Path<String>, Query(
         "accessRights": get("access_rights"),
     }))
     .into_response();
-    faults::after(drawn, answer)
+    Ok(faults::after(drawn, answer))
 }
 
 #[derive(Deserialize)]
@@ -233,32 +212,23 @@ pub fn decimal_of(v: &serde_json::Value) -> Option<Decimal> {
     }
 }
 
-pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Response {
+pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Reply {
     // Counted from the first moment, before any fault or check can await.
     let in_flight = super::state::InFlight::new(&s.changes_in_flight);
     let arrived = tokio::time::Instant::now();
-    let drawn = match prologue(&s, "changeBalance", q.token.as_deref()).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let login = match parse_login(&login) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let req: ChangeBalance = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let drawn = prologue(&s, "changeBalance", q.token.as_deref()).await?;
+    let login = parse_login(&login)?;
+    let req: ChangeBalance = parse(&body)?;
     if req.login.is_some_and(|l| l != login) {
-        return error(StatusCode::BAD_REQUEST, "LOGIN_MISMATCH", "login in body differs from the path");
+        return Err(error(StatusCode::BAD_REQUEST, "LOGIN_MISMATCH", "login in body differs from the path"));
     }
     let sign = match req.kind.as_str() {
         "DEPOSIT" => 1,
         "WITHDRAW" => -1,
-        _ => return error(StatusCode::BAD_REQUEST, "INVALID_TYPE", "type must be DEPOSIT or WITHDRAW"),
+        _ => return Err(error(StatusCode::BAD_REQUEST, "INVALID_TYPE", "type must be DEPOSIT or WITHDRAW")),
     };
     let Some(amount) = decimal_of(&req.precise_amount) else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_AMOUNT", "preciseAmount must be a number");
+        return Err(error(StatusCode::BAD_REQUEST, "INVALID_AMOUNT", "preciseAmount must be a number"));
     };
     let answer = if let Some(f) = drawn.as_ref().filter(|f| f.kind == faults::FaultKind::SlowApply) {
         // cTrader still working after the caller gave up: the change lands
@@ -278,10 +248,7 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
     } else {
         apply_change(&s, login, sign, amount, &req).await
     };
-    match answer {
-        Ok(ok) => faults::after(drawn, ok),
-        Err(r) => r,
-    }
+    Ok(faults::after(drawn, answer?))
 }
 
 #[derive(Deserialize)]
@@ -294,24 +261,15 @@ const ACCESS_RIGHTS: [&str; 4] = ["FULL_ACCESS", "CLOSE_ONLY", "NO_TRADING", "NO
 
 /// `PATCH /v2/webserv/traders/{login}`: the fields it knows (`accessRights`)
 /// are changed and each change is recorded for the control API to show.
-pub async fn update_trader(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Response {
-    let drawn = match prologue(&s, "updateTrader", q.token.as_deref()).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let login = match parse_login(&login) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let req: TraderUpdate = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+pub async fn update_trader(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Reply {
+    let drawn = prologue(&s, "updateTrader", q.token.as_deref()).await?;
+    let login = parse_login(&login)?;
+    let req: TraderUpdate = parse(&body)?;
     let Some(rights) = req.access_rights else {
-        return error(StatusCode::BAD_REQUEST, "NOTHING_TO_UPDATE", "send accessRights");
+        return Err(error(StatusCode::BAD_REQUEST, "NOTHING_TO_UPDATE", "send accessRights"));
     };
     if !ACCESS_RIGHTS.contains(&rights.as_str()) {
-        return error(StatusCode::BAD_REQUEST, "INVALID_ACCESS_RIGHTS", "accessRights must be FULL_ACCESS, CLOSE_ONLY, NO_TRADING or NO_LOGIN");
+        return Err(error(StatusCode::BAD_REQUEST, "INVALID_ACCESS_RIGHTS", "accessRights must be FULL_ACCESS, CLOSE_ONLY, NO_TRADING or NO_LOGIN"));
     }
     let answer = async {
         let mut tx = crate::store::sqlite::write_tx(&s.pool).await.map_err(internal)?;
@@ -331,10 +289,7 @@ pub async fn update_trader(State(s): State<SimState>, Path(login): Path<String>,
         Ok(axum::Json(serde_json::json!({ "login": login, "accessRights": rights })).into_response())
     }
     .await;
-    match answer {
-        Ok(ok) => faults::after(drawn, ok),
-        Err(r) => r,
-    }
+    Ok(faults::after(drawn, answer?))
 }
 
 /// The balance change itself, in one transaction.
@@ -400,15 +355,9 @@ pub struct HistoryQuery {
 }
 
 /// `GET /v2/webserv/traders/{login}/balanceHistory?from=&to=` (Unix ms).
-pub async fn balance_history(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<HistoryQuery>) -> Response {
-    let drawn = match prologue(&s, "balanceHistory", q.token.as_deref()).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let (login, trader) = match find_trader(&s, &login).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+pub async fn balance_history(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<HistoryQuery>) -> Reply {
+    let drawn = prologue(&s, "balanceHistory", q.token.as_deref()).await?;
+    let (login, trader) = find_trader(&s, &login).await?;
     let digits = trader.try_get::<i64, _>("money_digits").unwrap_or(2) as u32;
     let rows = sqlx::query("SELECT * FROM sim_balance_history WHERE login = ? AND created_at >= ? AND created_at <= ? ORDER BY id")
         .bind(login)
@@ -418,7 +367,7 @@ pub async fn balance_history(State(s): State<SimState>, Path(login): Path<String
         .await;
     let rows = match rows {
         Ok(r) => r,
-        Err(e) => return internal(e),
+        Err(e) => return Err(internal(e)),
     };
     let entries: Vec<_> = rows
         .iter()
@@ -432,5 +381,5 @@ pub async fn balance_history(State(s): State<SimState>, Path(login): Path<String
             })
         })
         .collect();
-    faults::after(drawn, axum::Json(serde_json::json!({ "balanceHistory": entries })).into_response())
+    Ok(faults::after(drawn, axum::Json(serde_json::json!({ "balanceHistory": entries })).into_response()))
 }

@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use super::contract::{decimal_of, find_trader, random_token, to_minor};
 use super::faults::{self, Fault, ENDPOINTS};
-use super::json::{error, internal, parse};
+use super::json::{error, internal, parse, Reply};
 use super::SimState;
 use crate::time::{now_ms, rfc3339};
 
@@ -119,35 +119,24 @@ pub async fn mint(s: &SimState, req: MintRequest) -> Result<(String, NewTrader, 
 }
 
 /// `POST /sim/tokens` `{"login": 100001}` (every field optional).
-pub async fn mint_token(State(s): State<SimState>, body: Bytes) -> Response {
-    let req: MintRequest = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    match mint(&s, req).await {
-        Ok((token, t, expires_at)) => (
-            StatusCode::CREATED,
-            axum::Json(serde_json::json!({
-                "token": token,
-                "userId": t.user_id,
-                "traderId": t.trader_id,
-                "accountId": t.login,
-                "login": t.login,
-                "expiresAt": rfc3339(expires_at),
-            })),
-        )
-            .into_response(),
-        Err(r) => r,
-    }
+pub async fn mint_token(State(s): State<SimState>, body: Bytes) -> Reply {
+    let req: MintRequest = parse(&body)?;
+    let (token, t, expires_at) = mint(&s, req).await?;
+    let minted = serde_json::json!({
+        "token": token,
+        "userId": t.user_id,
+        "traderId": t.trader_id,
+        "accountId": t.login,
+        "login": t.login,
+        "expiresAt": rfc3339(expires_at),
+    });
+    Ok((StatusCode::CREATED, axum::Json(minted)).into_response())
 }
 
 /// `GET /sim/traders/{login}`: balance, balance history (amounts as decimal
 /// strings), access rights and the updates the broker made to the trader.
-pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) -> Response {
-    let (login, row) = match find_trader(&s, &login).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) -> Reply {
+    let (login, row) = find_trader(&s, &login).await?;
     let digits = row.try_get::<i64, _>("money_digits").unwrap_or(2) as u32;
     let money = |minor: i64| Decimal::new(minor, digits).to_string();
     let history = match sqlx::query("SELECT * FROM sim_balance_history WHERE login = ? ORDER BY id").bind(login).fetch_all(&s.pool).await {
@@ -165,7 +154,7 @@ pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) 
                 })
             })
             .collect::<Vec<_>>(),
-        Err(e) => return internal(e),
+        Err(e) => return Err(internal(e)),
     };
     let updates = match sqlx::query_as::<_, (String, String, i64)>("SELECT field, value, created_at FROM sim_trader_updates WHERE login = ? ORDER BY id")
         .bind(login)
@@ -175,10 +164,10 @@ pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) 
         Ok(rows) => {
             rows.into_iter().map(|(field, value, at)| serde_json::json!({ "field": field, "value": value, "timestamp": rfc3339(at) })).collect::<Vec<_>>()
         }
-        Err(e) => return internal(e),
+        Err(e) => return Err(internal(e)),
     };
     let name = format!("{} {}", row.try_get::<String, _>("name").unwrap_or_default(), row.try_get::<String, _>("last_name").unwrap_or_default());
-    axum::Json(serde_json::json!({
+    Ok(axum::Json(serde_json::json!({
         "login": login,
         "name": name.trim(),
         "userId": row.try_get::<i64, _>("user_id").unwrap_or_default(),
@@ -190,7 +179,7 @@ pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) 
         "history": history,
         "updates": updates,
     }))
-    .into_response()
+    .into_response())
 }
 
 /// `GET /sim/stats`: calls per contract endpoint since the last reset.
@@ -226,18 +215,11 @@ pub async fn list_faults(State(s): State<SimState>) -> Response {
 }
 
 /// `POST /sim/faults` `{"endpoint": "resolve", "kind": "delay", "delayMs": 8000}`.
-pub async fn set_fault(State(s): State<SimState>, body: Bytes) -> Response {
-    let fault: Fault = match parse(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_fault(&fault) {
-        return r;
-    }
-    match faults::save(&s, &fault).await {
-        Ok(()) => (StatusCode::CREATED, axum::Json(fault)).into_response(),
-        Err(e) => internal(e),
-    }
+pub async fn set_fault(State(s): State<SimState>, body: Bytes) -> Reply {
+    let fault: Fault = parse(&body)?;
+    check_fault(&fault)?;
+    faults::save(&s, &fault).await.map_err(internal)?;
+    Ok((StatusCode::CREATED, axum::Json(fault)).into_response())
 }
 
 fn check_fault(fault: &Fault) -> Result<(), Response> {

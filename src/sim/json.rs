@@ -4,6 +4,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+/// A simulator handler's answer. The error side is the exact reply cTrader
+/// would send for a refusal, so handlers and their helpers use `?`.
+pub type Reply = Result<Response, Response>;
+
 pub fn error(status: StatusCode, code: &str, description: impl Into<String>) -> Response {
     (status, axum::Json(serde_json::json!({ "errorCode": code, "description": description.into() }))).into_response()
 }

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::control::{mint, MintRequest};
-use super::json::error;
+use super::json::{error, Reply};
 use super::SimState;
 
 /// `(name, path)` of every screen cTrader can open.
@@ -35,22 +35,19 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-pub async fn launch(State(s): State<SimState>, Query(q): Query<Launch>) -> Response {
+pub async fn launch(State(s): State<SimState>, Query(q): Query<Launch>) -> Reply {
     let screen = q.screen.as_deref().unwrap_or("deposit");
     let Some((_, path)) = SCREENS.iter().find(|(name, _)| *name == screen) else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_SCREEN", "screen must be one of deposit, kyc, kyc-upload, kyc-status, chat, action");
+        return Err(error(StatusCode::BAD_REQUEST, "INVALID_SCREEN", "screen must be one of deposit, kyc, kyc-upload, kyc-status, chat, action"));
     };
     let login = match q.login.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => None,
         Some(l) => match l.parse() {
             Ok(l) => Some(l),
-            Err(_) => return error(StatusCode::BAD_REQUEST, "INVALID_LOGIN", "login must be a number"),
+            Err(_) => return Err(error(StatusCode::BAD_REQUEST, "INVALID_LOGIN", "login must be a number")),
         },
     };
-    let (token, trader, _) = match mint(&s, MintRequest { login, ..Default::default() }).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let (token, trader, _) = mint(&s, MintRequest { login, ..Default::default() }).await?;
     let mut url = format!("{path}?token={}", enc(&token));
     if screen == "deposit" {
         url.push_str(&format!("&account={}", trader.login));
@@ -60,7 +57,7 @@ pub async fn launch(State(s): State<SimState>, Query(q): Query<Launch>) -> Respo
             url.push_str(&format!("&{k}={}", enc(v)));
         }
     }
-    (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response()
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response())
 }
 
 fn html_escape(s: &str) -> String {

@@ -19,7 +19,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::json::{error, internal, parse};
+use super::json::{error, internal, parse, Reply};
 use super::state::{BrokerPeer, SimState};
 
 #[derive(Deserialize)]
@@ -109,22 +109,16 @@ async fn screen_token(trail: &mut Trail, s: &SimState, peer: &BrokerPeer, crm: &
     Ok((user_id, token))
 }
 
-pub async fn first_login(State(s): State<SimState>, body: Bytes) -> Response {
-    let req: FirstLogin = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let peer = match peer(&s) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn first_login(State(s): State<SimState>, body: Bytes) -> Reply {
+    let req: FirstLogin = parse(&body)?;
+    let peer = peer(&s)?;
     let mut trail = Trail { calls: vec![] };
     // Stages 1–7: the app shows the broker's sign-in page; the broker answers with a code.
     let signed_in =
         peer.http.post(format!("{}/oauth2/sign-in", peer.base_url)).form(&[("email", req.email.as_str()), ("password", req.password.as_str())]).send().await;
     let signed_in = match signed_in {
         Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_GATEWAY, "BROKER_UNREACHABLE", e.to_string()),
+        Err(e) => return Err(error(StatusCode::BAD_GATEWAY, "BROKER_UNREACHABLE", e.to_string())),
     };
     let status = signed_in.status().as_u16();
     trail.calls.push(json!({ "call": "POST /oauth2/sign-in", "status": status }));
@@ -134,35 +128,27 @@ pub async fn first_login(State(s): State<SimState>, body: Bytes) -> Response {
         .and_then(|l| l.to_str().ok())
         .and_then(|l| url::Url::parse(l).ok())
         .and_then(|u| u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.to_string()));
-    let Some(code) = code else { return trail.refused("/oauth2/sign-in", status, Value::Null) };
+    let Some(code) = code else { return Ok(trail.refused("/oauth2/sign-in", status, Value::Null)) };
     let flow = async {
         let crm = crm_token(&mut trail, peer).await?;
         let auth = trail.call(peer, "/oauth2/onetime/authorize", Some(&crm), json!({ "code": code })).await?;
         let access = text(&auth, "accessToken").ok_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_REPLY", "no accessToken"))?;
         screen_token(&mut trail, &s, peer, &crm, &auth, &access).await
     };
-    match flow.await {
-        Ok((user_id, token)) => trail.done(user_id, &token, req.screen),
-        Err(r) => r,
-    }
+    let (user_id, token) = flow.await?;
+    Ok(trail.done(user_id, &token, req.screen))
 }
 
-pub async fn relogin(State(s): State<SimState>, body: Bytes) -> Response {
-    let req: Relogin = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let peer = match peer(&s) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn relogin(State(s): State<SimState>, body: Bytes) -> Reply {
+    let req: Relogin = parse(&body)?;
+    let peer = peer(&s)?;
     let stored: Option<(String,)> =
         match sqlx::query_as("SELECT access_token FROM sim_sso_logins WHERE user_id = ?").bind(req.user_id).fetch_optional(&s.pool).await {
             Ok(row) => row,
-            Err(e) => return internal(e),
+            Err(e) => return Err(internal(e)),
         };
     let Some((access,)) = stored else {
-        return error(StatusCode::NOT_FOUND, "NO_STORED_LOGIN", "this user has no stored accessToken: do a first login");
+        return Err(error(StatusCode::NOT_FOUND, "NO_STORED_LOGIN", "this user has no stored accessToken: do a first login"));
     };
     let mut trail = Trail { calls: vec![] };
     let flow = async {
@@ -170,8 +156,6 @@ pub async fn relogin(State(s): State<SimState>, body: Bytes) -> Response {
         let auth = trail.call(peer, "/oauth2/authorize", Some(&crm), json!({ "accessToken": access })).await?;
         screen_token(&mut trail, &s, peer, &crm, &auth, &access).await
     };
-    match flow.await {
-        Ok((user_id, token)) => trail.done(user_id, &token, req.screen),
-        Err(r) => r,
-    }
+    let (user_id, token) = flow.await?;
+    Ok(trail.done(user_id, &token, req.screen))
 }

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::components::{use_page, AccountDetails, Frame};
+use crate::components::{use_page, AccountDetails, ErrorNote, Frame};
 use crate::domain::chat::{ChatAttachment, ChatMessage, ChatView, ConversationState, MessageError, Receipts};
 use crate::domain::kyc::UploadError;
 use crate::i18n::t;
@@ -107,9 +107,7 @@ pub fn ChatScreen() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Conversation initial=v/> }.into_any(),
-                        Err(e) => view! {
-                            <div role="alert" data-testid="chat-error" class="rounded-xl border border-border bg-surface p-4 text-danger">{e.user_message(lang)}</div>
-                        }.into_any(),
+                        Err(e) => view! { <ErrorNote error=e testid="chat-error"/> }.into_any(),
                     }
                 })}
             </Suspense>

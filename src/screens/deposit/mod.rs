@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{use_page, Frame};
+use crate::components::{use_page, ErrorNote, Frame};
 use crate::i18n::t;
 use crate::server::deposit::load_deposit_form;
 
@@ -45,11 +45,7 @@ fn DepositHome() -> impl IntoView {
                         <form::DepositFormView form=data.clone()/>
                         <recent::RecentDeposits initial=data.recent.clone()/>
                     }.into_any(),
-                    Err(e) => view! {
-                        <div role="alert" data-testid="deposit-error" class="rounded-xl border border-border bg-surface p-4 text-danger">
-                            {e.user_message(lang)}
-                        </div>
-                    }.into_any(),
+                    Err(e) => view! { <ErrorNote error=e testid="deposit-error"/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -22,13 +22,10 @@ use crate::i18n::t;
 use crate::server::kyc::load_kyc;
 
 /// Shows `view` once loaded, or the error in place of the screen.
-pub(super) fn loaded(lang: crate::domain::Lang, result: Result<KycView, crate::errors::AppError>, body: impl FnOnce(KycView) -> AnyView) -> AnyView {
+pub(super) fn loaded(result: Result<KycView, crate::errors::AppError>, body: impl FnOnce(KycView) -> AnyView) -> AnyView {
     match result {
         Ok(v) => body(v),
-        Err(e) => view! {
-            <div role="alert" data-testid="kyc-error" class="rounded-xl border border-border bg-surface p-4 text-danger">{e.user_message(lang)}</div>
-        }
-        .into_any(),
+        Err(e) => view! { <crate::components::ErrorNote error=e testid="kyc-error"/> }.into_any(),
     }
 }
 
@@ -48,7 +45,7 @@ pub fn KycScreen() -> impl IntoView {
                 {move || {
                     let kyc_type = kyc_type.clone();
                     Suspend::new(async move {
-                        loaded(lang, data.await, move |v| view! { <KycHome initial=v kyc_type/> }.into_any())
+                        loaded(data.await, move |v| view! { <KycHome initial=v kyc_type/> }.into_any())
                     })
                 }}
             </Suspense>

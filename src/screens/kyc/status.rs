@@ -21,7 +21,7 @@ pub fn KycStatusScreen() -> impl IntoView {
             <AccountDetails/>
             <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
                 {move || Suspend::new(async move {
-                    super::loaded(lang, data.await, |v| view! { <KycStatus initial=v/> }.into_any())
+                    super::loaded(data.await, |v| view! { <KycStatus initial=v/> }.into_any())
                 })}
             </Suspense>
         </Frame>

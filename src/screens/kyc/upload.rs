@@ -65,7 +65,7 @@ pub fn KycUploadScreen() -> impl IntoView {
             <AccountDetails/>
             <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
                 {move || Suspend::new(async move {
-                    super::loaded(lang, data.await, move |v| match doc_type.filter(|d| v.requirements.iter().any(|r| r.kind == d.as_str())) {
+                    super::loaded(data.await, move |v| match doc_type.filter(|d| v.requirements.iter().any(|r| r.kind == d.as_str())) {
                         Some(d) => view! { <Uploader view=v doc_type=d/> }.into_any(),
                         None => view! {
                             <p role="alert" class="text-danger" data-testid="kyc-error">{t(lang, "kyc.upload.error.not_requested")}</p>
