@@ -2,6 +2,7 @@
 //! routes and layers → a bound listener. Tests build the same application on
 //! port 0 and talk to it over real HTTP.
 
+use secrecy::ExposeSecret;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,14 +65,20 @@ async fn payment_provider(settings: &Settings, addr: SocketAddr, css_href: Strin
             let own = local_base(addr);
             let psp = SandboxPsp::open(
                 &p.sandbox_database_url,
-                &p.api_key,
-                &p.webhook_secret,
+                p.api_key.expose_secret(),
+                p.webhook_secret.expose_secret(),
                 format!("{own}/payments/webhook/sandbox"),
                 p.sandbox_async_delay_ms,
                 css_href,
             )
             .await?;
-            let client = SandboxClient::new(&format!("{own}/psp/sandbox"), &p.api_key, &p.webhook_secret, p.webhook_tolerance_seconds, Duration::from_secs(10));
+            let client = SandboxClient::new(
+                &format!("{own}/psp/sandbox"),
+                p.api_key.expose_secret(),
+                p.webhook_secret.expose_secret(),
+                p.webhook_tolerance_seconds,
+                Duration::from_secs(10),
+            );
             Ok((Arc::new(client), Some(psp)))
         }
     }
@@ -97,11 +104,11 @@ impl Application {
                 &settings.simulator.database_url,
                 settings.simulator.token_ttl_seconds,
                 settings.ctrader.manager_login,
-                &settings.ctrader.manager_password,
+                settings.ctrader.manager_password.expose_secret(),
             )
             .await?;
             let sim = if settings.identity.mode == crate::config::IdentityMode::FullSso {
-                sim.with_broker(local_base(addr), settings.simulator.crm_password.clone())
+                sim.with_broker(local_base(addr), settings.simulator.crm_password.expose_secret().to_string())
             } else {
                 sim
             };
@@ -112,7 +119,7 @@ impl Application {
         let ctrader = CtraderClient::new(
             &ctrader_base,
             settings.ctrader.manager_login,
-            &settings.ctrader.manager_password,
+            settings.ctrader.manager_password.expose_secret(),
             settings.ctrader.token_contract,
             Duration::from_millis(settings.ctrader.timeout_ms),
         );

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use jsonwebtoken::{encode, EncodingKey, Header};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ActionSettings, Settings, Translated};
@@ -112,10 +113,11 @@ pub fn handoff(settings: &Settings, session: &Session, action_type: &str) -> Res
         exp: now + settings.actions.handoff_ttl_seconds as i64,
         jti: uuid::Uuid::new_v4().simple().to_string(),
     };
-    let assertion = encode(&Header::default(), &claims, &EncodingKey::from_secret(settings.actions.handoff_secret.as_bytes())).map_err(|e| {
-        tracing::error!(error = %e, "assertion not signed");
-        AppError::Internal
-    })?;
+    let assertion =
+        encode(&Header::default(), &claims, &EncodingKey::from_secret(settings.actions.handoff_secret.expose_secret().as_bytes())).map_err(|e| {
+            tracing::error!(error = %e, "assertion not signed");
+            AppError::Internal
+        })?;
     tracing::info!(login = session.trader.login, action_type, "hand-off assertion issued");
     Ok(Handoff { url: a.url.clone(), assertion })
 }

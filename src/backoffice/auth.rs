@@ -4,38 +4,13 @@ use cookie::{Cookie, SameSite};
 pub use crate::security::password::{hash_password, verify_password};
 use crate::session::{hash as sha256_hex, new_session_id};
 use crate::state::AppState;
+pub use crate::store::Role;
 use crate::store::{StaffRecord, StoreError};
 use crate::time::now_ms;
 
 pub const COOKIE: &str = "inapp_staff";
 const IDLE_MS: i64 = 30 * 60_000;
 const ABSOLUTE_MS: i64 = 10 * 3_600_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Compliance,
-    Support,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "compliance" => Some(Role::Compliance),
-            "support" => Some(Role::Support),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Compliance => "compliance",
-            Role::Support => "support",
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateStaffError {
@@ -58,7 +33,7 @@ pub async fn create_staff(store: &crate::store::Store, email: &str, password: &s
         return Err(CreateStaffError::WeakPassword);
     }
     let hash = hash_password(password);
-    if store.staff.create_staff(&email, &hash, role.as_str(), now_ms()).await? {
+    if store.staff.create_staff(&email, &hash, role, now_ms()).await? {
         Ok(())
     } else {
         Err(CreateStaffError::Exists)

@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use super::pages::{no_store, page, ListTable, Shell};
 use crate::chat::{service, stream, ChatError, Topic};
 use crate::domain::chat::{Author, ChatMessage, Delivery, ReceiptUpdate, Receipts, SendMessage};
+use crate::domain::kyc::CaseState;
 use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
 use crate::render::document;
@@ -67,7 +68,7 @@ pub async fn inbox(State(state): State<AppState>, me: Staff<Agents>, Query(q): Q
     })))
 }
 
-fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>, counts: (i64, i64), kyc: HashMap<i64, String>) -> AnyView {
+fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>, counts: (i64, i64), kyc: HashMap<i64, CaseState>) -> AnyView {
     let tab = move |name: &'static str, count: Option<i64>| {
         let current = name == tab_name;
         view! {
@@ -91,12 +92,12 @@ fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>,
         <ListTable is_empty=rows.is_empty() label=t(lang, "backoffice.chat_title") empty=t(lang, "backoffice.chat_none")
             headers=vec![t(lang, "backoffice.col_trader"), t(lang, "backoffice.col_login"), t(lang, "backoffice.col_kyc"), t(lang, "backoffice.col_unread"), t(lang, "backoffice.col_agent"), t(lang, "backoffice.col_updated")]>
             {rows.into_iter().map(|c| {
-                let kyc_state = kyc.get(&c.login).cloned();
+                let kyc_state = kyc.get(&c.login).copied();
                 view! {
                     <tr class="border-t border-border" data-testid="conversation" data-login=c.login.to_string() data-unread=c.unread_by_staff.to_string()>
                         <td class="p-2"><a class="underline" href=format!("/backoffice/chat/{}", c.id)>{c.trader_name.clone().unwrap_or_else(|| c.login.to_string())}</a></td>
                         <td class="p-2">{c.login}</td>
-                        <td class="p-2" data-testid="conversation-kyc">{kyc_label(lang, kyc_state.as_deref())}</td>
+                        <td class="p-2" data-testid="conversation-kyc">{kyc_label(lang, kyc_state)}</td>
                         <td class="p-2" data-testid="conversation-unread">{c.unread_by_staff}</td>
                         <td class="p-2">{c.state().agent.unwrap_or_default()}</td>
                         <td class="p-2">{format_timestamp(c.updated_at)}</td>
@@ -108,9 +109,9 @@ fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>,
     .into_any()
 }
 
-fn kyc_label(lang: Lang, state: Option<&str>) -> String {
+fn kyc_label(lang: Lang, state: Option<CaseState>) -> String {
     match state {
-        Some(s) => t(lang, &format!("kyc.state.{s}")),
+        Some(s) => t(lang, &format!("kyc.state.{}", s.as_str())),
         None => t(lang, "backoffice.kyc_none"),
     }
 }
@@ -159,7 +160,7 @@ pub async fn page_view(
                     <dl class="grid grid-cols-2 gap-x-4 gap-y-1 rounded-xl border border-border bg-surface p-3 text-sm sm:grid-cols-4">
                         <dt class="text-muted">{t(lang, "backoffice.col_trader")}</dt><dd data-testid="chat-trader">{name.clone()}</dd>
                         <dt class="text-muted">{t(lang, "backoffice.col_login")}</dt><dd data-testid="chat-login">{c.login}</dd>
-                        <dt class="text-muted">{t(lang, "backoffice.col_kyc")}</dt><dd data-testid="chat-kyc">{kyc_label(lang, kyc.as_deref())}</dd>
+                        <dt class="text-muted">{t(lang, "backoffice.col_kyc")}</dt><dd data-testid="chat-kyc">{kyc_label(lang, kyc)}</dd>
                         <dt class="text-muted">{t(lang, "backoffice.col_state")}</dt>
                         <dd data-testid="chat-state" data-closed=c.closed.to_string()>{state_label}{agent.map(|a| format!(" · {a}"))}</dd>
                     </dl>

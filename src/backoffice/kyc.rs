@@ -12,6 +12,7 @@ use axum::Form;
 use leptos::prelude::*;
 
 use super::pages::{no_store, page, ListTable, Shell};
+use crate::domain::kyc::DocumentState;
 use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
 use crate::kyc::service;
@@ -30,10 +31,10 @@ pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q):
             <Shell title=title.clone()>
                 <ListTable is_empty=cases.is_empty() label=t(lang, "backoffice.kyc_title") empty=t(lang, "backoffice.no_cases") headers=vec![t(lang, "backoffice.col_login"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_updated")]>
                     {cases.into_iter().map(|c| view! {
-                        <tr class="border-t border-border" data-testid="kyc-case" data-login=c.login.to_string() data-state=c.state.clone()>
+                        <tr class="border-t border-border" data-testid="kyc-case" data-login=c.login.to_string() data-state=c.state.as_str()>
                             <td class="p-2"><a class="underline" href=format!("/backoffice/kyc/{}", c.login)>{c.login}</a></td>
                             <td class="p-2">{c.kyc_type.clone()}</td>
-                            <td class="p-2">{t(lang, &format!("kyc.state.{}", c.state))}</td>
+                            <td class="p-2">{t(lang, &format!("kyc.state.{}", c.state.as_str()))}</td>
                             <td class="p-2">{format_timestamp(c.updated_at)}</td>
                         </tr>
                     }).collect_view()}
@@ -74,12 +75,12 @@ pub async fn case(
         .unwrap_or_default()
         .into_iter()
         .collect();
-    let open = crate::domain::kyc::CaseState::parse(&case.state).is_some_and(|s| s.open());
+    let open = case.state.open();
     Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
-                <p data-testid="kyc-case-state" data-state=case.state.clone()>
-                    {format!("{} · {}", case.kyc_type, t(lang, &format!("kyc.state.{}", case.state)))}
+                <p data-testid="kyc-case-state" data-state=case.state.as_str()>
+                    {format!("{} · {}", case.kyc_type, t(lang, &format!("kyc.state.{}", case.state.as_str())))}
                 </p>
                 <section class="rounded-xl border border-border bg-surface p-4">
                     <h2 class="font-semibold mb-2">{t(lang, "backoffice.details")}</h2>
@@ -93,20 +94,20 @@ pub async fn case(
                     <h2 class="font-semibold">{t(lang, "backoffice.documents")}</h2>
                     {if docs.is_empty() { Some(view! { <p class="text-muted">{t(lang, "backoffice.no_documents")}</p> }) } else { None }}
                     {docs.into_iter().map(|d| {
-                        let live = d.state != "replaced";
+                        let live = d.state != DocumentState::Replaced;
                         let base = format!("/backoffice/kyc/documents/{}", d.id);
                         view! {
                             <article class="rounded-xl border border-border bg-surface p-4 space-y-2" data-testid=if live { "kyc-doc" } else { "kyc-doc-old" }
-                                data-type=d.doc_type.clone() data-state=d.state.clone()>
-                                <p class="font-medium">{format!("{} · {} · {}", t(lang, &format!("kyc.step.{}", d.doc_type)), d.file_name, d.state)}</p>
+                                data-type=d.doc_type.as_str() data-state=d.state.as_str()>
+                                <p class="font-medium">{format!("{} · {} · {}", t(lang, &format!("kyc.step.{}", d.doc_type.as_str())), d.file_name, d.state.as_str())}</p>
                                 {d.reason.clone().map(|r| view! { <p class="text-sm text-danger">{r}</p> })}
-                                {d.has_preview.then(|| view! { <img src=base.clone() alt=t(lang, &format!("kyc.step.{}", d.doc_type)) class="max-h-48 rounded border border-border"/> })}
+                                {d.has_preview.then(|| view! { <img src=base.clone() alt=t(lang, &format!("kyc.step.{}", d.doc_type.as_str())) class="max-h-48 rounded border border-border"/> })}
                                 <a href=format!("{base}?original=1") class="underline" target="_self">{t(lang, "backoffice.open_original")}</a>
                                 {(live && open).then(|| view! {
                                     <form method="post" action=format!("{base}/accept")>
-                                        <button data-testid=format!("kyc-accept-{}", d.doc_type) class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.accept")}</button>
+                                        <button data-testid=format!("kyc-accept-{}", d.doc_type.as_str()) class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.accept")}</button>
                                     </form>
-                                    {reason_form(lang, format!("{base}/reject"), t(lang, "backoffice.reject"), format!("kyc-reject-{}", d.doc_type), true)}
+                                    {reason_form(lang, format!("{base}/reject"), t(lang, "backoffice.reject"), format!("kyc-reject-{}", d.doc_type.as_str()), true)}
                                 })}
                             </article>
                         }

@@ -9,7 +9,7 @@ use axum::Form;
 use leptos::prelude::*;
 
 use super::auth::{self, Role};
-use crate::domain::{format_amount, Lang, PageContext};
+use crate::domain::{format_amount, DepositState, Lang, PageContext};
 use crate::i18n::{t, t_with};
 use crate::render::{document, html_response};
 use crate::security::throttle;
@@ -181,10 +181,10 @@ fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>, admin: bool) -> impl I
         .into_iter()
         .map(|d| {
             let amount = format_amount(rust_decimal::Decimal::new(d.confirmed_minor.unwrap_or(d.requested_minor), d.digits), d.digits);
-            let state = d.state.clone();
+            let state = d.state.as_str();
             // Only a confirmed amount can be credited; a provider mismatch
             // (no confirmed amount) is settled with the provider instead.
-            let retry = (admin && state == "review" && d.confirmed_minor.is_some()).then(|| {
+            let retry = (admin && d.state == DepositState::Review && d.confirmed_minor.is_some()).then(|| {
                 view! {
                     <form method="post" action=format!("/backoffice/deposits/{}/retry-credit", d.id)>
                         <button class="rounded-lg border border-border min-h-11 px-3" data-testid="retry-credit">{t(lang, "backoffice.retry_credit")}</button>
@@ -192,7 +192,7 @@ fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>, admin: bool) -> impl I
                 }
             });
             view! {
-                <tr class="border-t border-border" data-testid="bo-deposit" data-state=state.clone()>
+                <tr class="border-t border-border" data-testid="bo-deposit" data-state=state>
                     <td class="p-2 font-mono text-xs">{d.id}</td>
                     <td class="p-2">{d.login}</td>
                     <td class="p-2">{format!("{amount} {}", d.currency)}</td>

@@ -42,8 +42,7 @@ pub async fn receive(state: &AppState, conversation_id: i64, author: Author, req
     let mut checked = receive_checked(state, req, limits(state)).await?;
     let id = format!("att_{}", uuid::Uuid::new_v4().simple());
     keep(state, &id, &mut checked).await?;
-    let attachment =
-        ChatAttachment { id: id.clone(), file_name: checked.file_name.clone(), kind: format!("{:?}", checked.kind).to_lowercase(), size: checked.size as i64 };
+    let attachment = ChatAttachment { id: id.clone(), file_name: checked.file_name.clone(), kind: checked.kind, size: checked.size as i64 };
     let record = AttachmentRecord { attachment: attachment.clone(), conversation_id, author, has_preview: checked.preview.is_some() };
     if let Err(e) = state.store.chat.add_attachment(&record, now_ms()).await {
         forget(state, &id).await;
@@ -61,7 +60,7 @@ pub async fn send(state: &AppState, id: &str, allowed: impl FnOnce(i64) -> bool)
     match state.store.chat.attachment(id).await {
         Ok(Some(a)) if allowed(a.conversation_id) => {
             let name = format!("attachment-{}", &id[4..12]);
-            send_file(state, id, &a.attachment.kind, a.has_preview, false, &name).await
+            send_file(state, id, a.attachment.kind, a.has_preview, false, &name).await
         }
         Ok(_) => Err(not_found()),
         Err(e) => {

@@ -7,11 +7,13 @@ use std::path::PathBuf;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+mod names;
 mod validate;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub leptos: LeptosSection,
     pub server: ServerSection,
@@ -29,7 +31,7 @@ pub struct Settings {
     pub chat: ChatSection,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct LeptosSection {
     pub output_name: String,
     pub site_root: String,
@@ -45,7 +47,7 @@ pub enum Mode {
     Production,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ServerSection {
     pub mode: Mode,
     pub public_url: String,
@@ -54,7 +56,7 @@ pub struct ServerSection {
     pub test_routes: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct StorageSection {
     pub database_url: String,
     pub data_dir: PathBuf,
@@ -69,26 +71,13 @@ pub enum TokenContract {
     Redeem,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct CtraderSection {
     pub base_url: String,
     pub manager_login: u64,
-    pub manager_password: String,
+    pub manager_password: SecretString,
     pub token_contract: TokenContract,
     pub timeout_ms: u64,
-}
-
-// The manager password must never reach a log line, even through `{:?}`.
-impl std::fmt::Debug for CtraderSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CtraderSection")
-            .field("base_url", &self.base_url)
-            .field("manager_login", &self.manager_login)
-            .field("manager_password", &"[redacted]")
-            .field("token_contract", &self.token_contract)
-            .field("timeout_ms", &self.timeout_ms)
-            .finish()
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,7 +87,7 @@ pub enum SameSite {
     None,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SessionSection {
     pub idle_minutes: u64,
     pub absolute_minutes: u64,
@@ -106,26 +95,26 @@ pub struct SessionSection {
     pub same_site: SameSite,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct UrlsSection {
     pub success: String,
     pub failure: String,
     pub close: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct BrokerSection {
     /// The brand (names, logo, colours, font, footer): see `theme.toml`.
     pub theme_file: PathBuf,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SimulatorSection {
     pub database_url: String,
     pub token_ttl_seconds: u64,
     /// The CRM API password the simulator, playing cTrader, sends to
     /// `/oauth2/crmApiToken` in Full SSO mode.
-    pub crm_password: String,
+    pub crm_password: SecretString,
 }
 
 /// Who identifies the trader on a screen link.
@@ -139,12 +128,12 @@ pub enum IdentityMode {
     FullSso,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct IdentitySection {
     pub mode: IdentityMode,
     /// argon2 hash of the password cTrader presents to `/oauth2/crmApiToken`
     /// (make one with `broker-inapp hash-password`).
-    pub crm_password_hash: String,
+    pub crm_password_hash: SecretString,
     pub crm_token_ttl_hours: u64,
     pub access_token_ttl_days: u64,
     pub one_time_ttl_seconds: u64,
@@ -153,10 +142,10 @@ pub struct IdentitySection {
 }
 
 /// The broker's own actions (`/inapp/action?actionType=…`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ActionsSection {
     /// Signs the identity assertion a hand-off action carries (HS256).
-    pub handoff_secret: String,
+    pub handoff_secret: SecretString,
     pub handoff_ttl_seconds: u64,
     pub types: std::collections::BTreeMap<String, ActionSettings>,
 }
@@ -164,7 +153,7 @@ pub struct ActionsSection {
 /// Text in several languages: `{ en = "…", de = "…" }`; English is required.
 pub type Translated = std::collections::BTreeMap<String, String>;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ActionSettings {
     /// `form` or `handoff`.
     pub kind: String,
@@ -177,7 +166,7 @@ pub struct ActionSettings {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ActionFieldSettings {
     pub name: String,
     /// text, textarea, amount, choice, email, phone
@@ -194,7 +183,7 @@ pub struct ActionFieldSettings {
     pub options: Vec<ActionOptionSettings>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ActionOptionSettings {
     pub value: String,
     pub label: Translated,
@@ -206,14 +195,14 @@ pub const DEV_HANDOFF_SECRET: &str = "development-handoff-secret-change-me-01234
 /// The development CRM password (`simulator.crm_password`'s default); refused in production.
 pub const DEV_CRM_PASSWORD: &str = "simulator-crm-password";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct DepositSection {
     pub methods: Vec<String>,
     pub currencies: std::collections::BTreeMap<String, CurrencySettings>,
 }
 
 /// Support chat limits.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ChatSection {
     pub max_message_chars: usize,
     pub rate_limit_messages: u32,
@@ -227,7 +216,7 @@ pub struct ChatSection {
 
 /// What each `kycType` asks for, the upload limits, and how a decision maps
 /// to the trader's `accessRights` in cTrader.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct KycSection {
     pub default_type: String,
     pub min_age_years: u32,
@@ -236,19 +225,22 @@ pub struct KycSection {
     pub max_image_side: u32,
     /// Case state (`approved`, `rejected`, `more_info`, `submitted`) → cTrader
     /// `accessRights`; a state not listed changes nothing in cTrader.
-    pub access_rights: std::collections::BTreeMap<String, String>,
+    #[serde(deserialize_with = "names::map_keys")]
+    pub access_rights: std::collections::BTreeMap<crate::domain::kyc::CaseState, String>,
     pub types: std::collections::BTreeMap<String, KycTypeSettings>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct KycTypeSettings {
     /// Personal details asked for, in order (see `domain::kyc::DetailField`).
-    pub details: Vec<String>,
+    #[serde(deserialize_with = "names::list")]
+    pub details: Vec<crate::domain::kyc::DetailField>,
     /// Documents asked for: `identity`, `address`, `additional`.
-    pub documents: Vec<String>,
+    #[serde(deserialize_with = "names::list")]
+    pub documents: Vec<crate::domain::kyc::DocumentType>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct CurrencySettings {
     pub digits: u32,
     pub min: rust_decimal::Decimal,
@@ -263,11 +255,13 @@ pub enum Provider {
     Sandbox,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+/// Every secret in the settings is a `SecretString`: `{:?}` of any section
+/// prints `[REDACTED]`, and reading one takes an explicit `expose_secret()`.
+#[derive(Debug, Clone, Deserialize)]
 pub struct PaymentsSection {
     pub provider: Provider,
-    pub api_key: String,
-    pub webhook_secret: String,
+    pub api_key: SecretString,
+    pub webhook_secret: SecretString,
     pub webhook_tolerance_seconds: u64,
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
@@ -287,18 +281,6 @@ pub struct PaymentsSection {
     /// A credit that followed an unknown outcome is looked up again this long
     /// after it was settled, for a copy that landed late (reported, never undone).
     pub audit_after_ms: u64,
-}
-
-// Keys and secrets never reach a log line, even through `{:?}`.
-impl std::fmt::Debug for PaymentsSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PaymentsSection")
-            .field("provider", &self.provider)
-            .field("api_key", &"[redacted]")
-            .field("webhook_secret", &"[redacted]")
-            .field("webhook_tolerance_seconds", &self.webhook_tolerance_seconds)
-            .finish()
-    }
 }
 
 impl Settings {
@@ -395,6 +377,27 @@ mod tests {
     }
 
     #[test]
+    fn no_secret_reaches_the_settings_debug_output() {
+        let secrets = [
+            ("ctrader.manager_password", "manager-secret-one"),
+            ("simulator.crm_password", "crm-secret-two"),
+            ("payments.api_key", "api-key-secret-three"),
+            ("payments.webhook_secret", "webhook-secret-four"),
+            ("actions.handoff_secret", "handoff-secret-five-0123456789abcdef"),
+        ];
+        let f = secrets.iter().fold(Settings::defaults(), |f, (key, value)| Settings::with(f, key, value));
+        let settings = Settings::from_figment(f).expect("valid");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&settings.payments.api_key), "api-key-secret-three", "the value is there");
+        let printed = format!("{settings:?} {settings:#?}");
+        for (key, value) in secrets {
+            assert!(!printed.contains(value), "{key} printed by Debug");
+        }
+        let hash = secrecy::ExposeSecret::expose_secret(&settings.identity.crm_password_hash).to_string();
+        assert!(!printed.contains(&hash), "the CRM password hash printed by Debug");
+        assert!(printed.contains("REDACTED"));
+    }
+
+    #[test]
     fn bad_value_names_the_key() {
         let f = Settings::with(Settings::defaults(), "ctrader.timeout_ms", "soon");
         let err = Settings::from_figment(f).unwrap_err().to_string();
@@ -445,7 +448,7 @@ mod tests {
         prod.server.mode = Mode::Production;
         let err = prod.validate_identity().unwrap_err().to_string();
         assert!(err.contains("identity.crm_password_hash") && err.contains("development"), "{err}");
-        prod.identity.crm_password_hash = crate::security::password::hash_password("a real production password");
+        prod.identity.crm_password_hash = crate::security::password::hash_password("a real production password").into();
         assert!(prod.validate_identity().is_ok());
         prod.actions.handoff_secret = DEV_HANDOFF_SECRET.into();
         assert!(prod.validate_actions().unwrap_err().to_string().contains("actions.handoff_secret"));

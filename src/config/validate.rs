@@ -2,6 +2,7 @@
 //! each refusal names its key.
 
 use super::*;
+use secrecy::ExposeSecret;
 
 pub(super) fn invalid(key: &str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { key: key.to_string(), problem: problem.into() }
@@ -9,7 +10,6 @@ pub(super) fn invalid(key: &str, problem: impl Into<String>) -> ConfigError {
 
 impl Settings {
     pub(super) fn validate_kyc(&self) -> Result<(), ConfigError> {
-        use crate::domain::kyc::{DetailField, DocumentType};
         let k = &self.kyc;
         if !k.types.contains_key(&k.default_type) {
             return Err(invalid("kyc.default_type", "must name one of the [kyc.types.*] tables"));
@@ -25,18 +25,13 @@ impl Settings {
         }
         for (name, t) in &k.types {
             let bad = |problem: String| ConfigError::Parse(format!("configuration key `kyc.types.{name}`: {problem}"));
-            if let Some(f) = t.details.iter().find(|f| DetailField::parse(f).is_none()) {
-                return Err(bad(format!("unknown detail `{f}` (known: {})", DetailField::ALL.map(|f| f.as_str()).join(", "))));
-            }
-            if let Some(d) = t.documents.iter().find(|d| DocumentType::parse(d).is_none()) {
-                return Err(bad(format!("unknown document `{d}` (known: identity, address, additional)")));
-            }
             if t.details.is_empty() && t.documents.is_empty() {
                 return Err(bad("asks for nothing".into()));
             }
         }
         for (state, rights) in &k.access_rights {
-            if !matches!(state.as_str(), "submitted" | "more_info" | "approved" | "rejected") {
+            let state = state.as_str();
+            if !matches!(state, "submitted" | "more_info" | "approved" | "rejected") {
                 return Err(ConfigError::Parse(format!(
                     "configuration key `kyc.access_rights.{state}`: not a decision state (submitted, more_info, approved, rejected)"
                 )));
@@ -71,7 +66,7 @@ impl Settings {
                 return Err(bad(format!("preset {p} is outside min..max or has too many decimals")));
             }
         }
-        if self.payments.webhook_secret.len() < 16 {
+        if self.payments.webhook_secret.expose_secret().len() < 16 {
             return Err(invalid("payments.webhook_secret", "must be at least 16 characters"));
         }
         if self.payments.retry_base_ms == 0 || self.payments.retry_max_ms < self.payments.retry_base_ms {
@@ -113,7 +108,7 @@ impl Settings {
                     "production mode needs a real cTrader; set INAPP_CTRADER__BASE_URL (the simulator is for development)",
                 ));
             }
-            if self.ctrader.manager_password.is_empty() || self.ctrader.manager_password == "simulator" {
+            if self.ctrader.manager_password.expose_secret().is_empty() || self.ctrader.manager_password.expose_secret() == "simulator" {
                 return Err(invalid("ctrader.manager_password", "production mode needs the real manager password"));
             }
             if self.server.test_routes {
@@ -170,10 +165,10 @@ impl Settings {
 
     pub(super) fn validate_actions(&self) -> Result<(), ConfigError> {
         let a = &self.actions;
-        if a.handoff_secret.len() < 32 {
+        if a.handoff_secret.expose_secret().len() < 32 {
             return Err(invalid("actions.handoff_secret", "must be at least 32 characters"));
         }
-        if self.server.mode == Mode::Production && a.handoff_secret == DEV_HANDOFF_SECRET {
+        if self.server.mode == Mode::Production && a.handoff_secret.expose_secret() == DEV_HANDOFF_SECRET {
             return Err(invalid("actions.handoff_secret", "is the development secret; production needs its own"));
         }
         if !(10..=600).contains(&a.handoff_ttl_seconds) {
@@ -258,10 +253,11 @@ impl Settings {
             return Err(invalid("identity.one_time_ttl_seconds", "must be between 1 and 60"));
         }
         if id.mode == IdentityMode::FullSso {
-            if argon2::PasswordHash::new(&id.crm_password_hash).is_err() {
+            if argon2::PasswordHash::new(id.crm_password_hash.expose_secret()).is_err() {
                 return Err(invalid("identity.crm_password_hash", "must be an argon2 hash (make one with `broker-inapp hash-password`)"));
             }
-            if self.server.mode == Mode::Production && crate::security::password::verify_password(DEV_CRM_PASSWORD, Some(&id.crm_password_hash)) {
+            if self.server.mode == Mode::Production && crate::security::password::verify_password(DEV_CRM_PASSWORD, Some(id.crm_password_hash.expose_secret()))
+            {
                 return Err(invalid("identity.crm_password_hash", "is the development password's hash; production needs its own"));
             }
             if id.app_redirect_url.trim().is_empty() {

@@ -42,14 +42,14 @@ impl Author {
 pub struct ChatAttachment {
     pub id: String,
     pub file_name: String,
-    /// `jpeg`, `png` or `pdf`.
-    pub kind: String,
+    /// `jpeg`, `png` or `pdf` on the wire.
+    pub kind: super::kyc::FileKind,
     pub size: i64,
 }
 
 impl ChatAttachment {
     pub fn is_image(&self) -> bool {
-        self.kind != "pdf"
+        self.kind.is_image()
     }
 }
 

@@ -10,6 +10,7 @@ use super::CurrencyRule;
 /// (cTrader refused it, or the provider confirmed another currency) goes to
 /// `Review` for a person, never to `Failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum DepositState {
     /// Created; waiting for the payment provider.
     Pending,
@@ -27,6 +28,16 @@ pub enum DepositState {
 }
 
 impl DepositState {
+    pub const ALL: [DepositState; 7] = [
+        DepositState::Pending,
+        DepositState::Confirmed,
+        DepositState::Credited,
+        DepositState::Failed,
+        DepositState::Cancelled,
+        DepositState::Expired,
+        DepositState::Review,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DepositState::Pending => "pending",
@@ -40,17 +51,7 @@ impl DepositState {
     }
 
     pub fn parse(s: &str) -> Option<DepositState> {
-        [
-            DepositState::Pending,
-            DepositState::Confirmed,
-            DepositState::Credited,
-            DepositState::Failed,
-            DepositState::Cancelled,
-            DepositState::Expired,
-            DepositState::Review,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s)
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
 
     pub fn in_flight(self) -> bool {

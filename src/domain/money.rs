@@ -161,4 +161,71 @@ mod tests {
         assert_eq!(fee(Decimal::new(1001, 2), &usd()).to_string(), "0.15");
         assert_eq!(format_amount(Decimal::new(250, 0), 2), "250.00");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn rule(digits: u32) -> CurrencyRule {
+            let scale = 10i64.pow(digits);
+            CurrencyRule {
+                code: "XXX".into(),
+                digits,
+                min: Decimal::new(10 * scale, digits),
+                max: Decimal::new(50_000 * scale, digits),
+                presets: vec![],
+                fee_percent: Decimal::ZERO,
+            }
+        }
+
+        /// `minor` written the way a trader would: all its decimals, some
+        /// trailing zeros, a sign or blanks around it.
+        fn written(minor: i64, digits: u32, zeros: usize, plus: bool, pad: &str) -> String {
+            let scale = 10i64.pow(digits);
+            let (int, frac) = (minor / scale, minor % scale);
+            let frac = if digits == 0 { String::new() } else { format!(".{frac:0width$}{}", "0".repeat(zeros), width = digits as usize) };
+            format!("{pad}{}{int}{frac}{pad}", if plus { "+" } else { "" })
+        }
+
+        proptest! {
+            /// Every amount between the limits, however it is written, is
+            /// exactly the number of minor units it names: no float, no rounding.
+            #[test]
+            fn every_amount_in_range_is_read_exactly(digits in 0u32..=3, at in 0.0f64..=1.0, zeros in 0usize..3, plus: bool, pad in "[ \t]{0,2}") {
+                let r = rule(digits);
+                let scale = 10i64.pow(digits);
+                let (lo, hi) = (10 * scale, 50_000 * scale);
+                let minor = lo + ((hi - lo) as f64 * at) as i64;
+                let parsed = parse_amount(&written(minor, digits, zeros, plus, &pad), &r);
+                prop_assert_eq!(parsed, Ok(Decimal::new(minor, digits)));
+            }
+
+            /// One minor unit outside the limits is refused with the limit.
+            #[test]
+            fn just_outside_the_limits_is_refused(digits in 0u32..=3) {
+                let r = rule(digits);
+                let scale = 10i64.pow(digits);
+                prop_assert_eq!(parse_amount(&written(10 * scale - 1, digits, 0, false, ""), &r), Err(AmountError::BelowMin { min: r.min }));
+                prop_assert_eq!(parse_amount(&written(50_000 * scale + 1, digits, 0, false, ""), &r), Err(AmountError::AboveMax { max: r.max }));
+            }
+
+            /// Whatever is typed, an accepted amount is positive, within the
+            /// limits and has no more decimals than the currency; nothing panics.
+            #[test]
+            fn anything_accepted_is_a_valid_amount(input in "\\PC{0,40}", digits in 0u32..=3) {
+                let r = rule(digits);
+                if let Ok(v) = parse_amount(&input, &r) {
+                    prop_assert!(v >= r.min && v <= r.max && v.normalize().scale() <= digits, "{input:?} gave {v}");
+                }
+            }
+
+            /// Only a sign, digits and one point are money: any other character is refused.
+            #[test]
+            fn other_characters_are_never_money(before in "[0-9]{1,4}", odd in "[^0-9.+\\- \t\n\r\x0b\x0c]", after in "[0-9]{0,2}") {
+                let input = format!("{before}{odd}{after}");
+                prop_assert_eq!(parse_amount(&input, &rule(2)), Err(AmountError::NotANumber), "{:?}", input);
+            }
+        }
+    }
 }

@@ -243,7 +243,7 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                 pdf.attachment = Some(ChatAttachment {
                     id: "att_00000000000000000000000000000000".into(),
                     file_name: "statement.pdf".into(),
-                    kind: "pdf".into(),
+                    kind: crate::domain::kyc::FileKind::Pdf,
                     size: 120_000,
                 });
                 vec![

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
+use crate::domain::kyc::FileKind;
 use crate::state::AppState;
 use crate::store::DocumentRecord;
 use crate::web::error::cause_chain;
@@ -17,23 +18,14 @@ pub fn not_found() -> ApiError {
 
 /// The file of `doc` (its display copy unless `original`).
 pub async fn send(state: &AppState, doc: &DocumentRecord, original: bool) -> Result<Response, ApiError> {
-    let name = format!("{}-{}", doc.doc_type, &doc.id[4..12.min(doc.id.len())]);
-    send_file(state, &doc.id, &doc.kind, doc.has_preview, original, &name).await
+    let name = format!("{}-{}", doc.doc_type.as_str(), &doc.id[4..12.min(doc.id.len())]);
+    send_file(state, &doc.id, doc.kind, doc.has_preview, original, &name).await
 }
 
 /// A stored upload (KYC document or chat attachment) under `id`, with headers
 /// that keep a browser from running or sniffing it. `name` is ASCII we made.
-pub async fn send_file(state: &AppState, id: &str, kind: &str, has_preview: bool, original: bool, name: &str) -> Result<Response, ApiError> {
-    let (key, mime) = if has_preview && !original {
-        (format!("{id}.preview"), "image/jpeg")
-    } else {
-        let mime = match kind {
-            "jpeg" => "image/jpeg",
-            "png" => "image/png",
-            _ => "application/pdf",
-        };
-        (id.to_string(), mime)
-    };
+pub async fn send_file(state: &AppState, id: &str, kind: FileKind, has_preview: bool, original: bool, name: &str) -> Result<Response, ApiError> {
+    let (key, mime) = if has_preview && !original { (format!("{id}.preview"), "image/jpeg") } else { (id.to_string(), kind.mime()) };
     let bytes = match state.documents.get(&key).await {
         Ok(b) => b,
         Err(e) => {

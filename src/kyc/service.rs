@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::{KycTypeSettings, Settings};
-use crate::domain::kyc::{validate_details, CaseState, DetailField, DocumentType, KycEvent, KycView, Requirement, RequirementState, UploadLimits};
+use crate::domain::kyc::{validate_details, CaseState, DocumentState, DocumentType, KycEvent, KycView, Requirement, RequirementState, UploadLimits};
 use crate::errors::AppError;
 use crate::session::Session;
 use crate::state::AppState;
@@ -45,10 +45,10 @@ pub fn today() -> String {
 }
 
 /// The newest document of each type that has not been replaced.
-pub fn current_documents(docs: &[DocumentRecord]) -> BTreeMap<String, &DocumentRecord> {
+pub fn current_documents(docs: &[DocumentRecord]) -> BTreeMap<DocumentType, &DocumentRecord> {
     let mut current = BTreeMap::new();
-    for d in docs.iter().filter(|d| d.state != "replaced") {
-        current.entry(d.doc_type.clone()).or_insert(d);
+    for d in docs.iter().filter(|d| d.state != DocumentState::Replaced) {
+        current.entry(d.doc_type).or_insert(d);
     }
     current
 }
@@ -64,7 +64,7 @@ pub async fn view(state: &AppState, session: &Session, wanted: Option<&str>) -> 
     let mut requirements = vec![];
     if !t.details.is_empty() {
         let state = match case.as_ref() {
-            Some(c) if c.details.is_some() && c.state == "approved" => RequirementState::Accepted,
+            Some(c) if c.details.is_some() && c.state == CaseState::Approved => RequirementState::Accepted,
             Some(c) if c.details.is_some() => RequirementState::Uploaded,
             _ => RequirementState::Missing,
         };
@@ -73,9 +73,9 @@ pub async fn view(state: &AppState, session: &Session, wanted: Option<&str>) -> 
     for doc_type in &t.documents {
         let d = current.get(doc_type);
         requirements.push(Requirement {
-            kind: doc_type.clone(),
-            state: d.and_then(|d| RequirementState::parse(&d.state)).unwrap_or(RequirementState::Missing),
-            reason: d.filter(|d| d.state == "rejected").and_then(|d| d.reason.clone()),
+            kind: doc_type.as_str().to_string(),
+            state: d.map_or(RequirementState::Missing, |d| d.state.requirement()),
+            reason: d.filter(|d| d.state == DocumentState::Rejected).and_then(|d| d.reason.clone()),
             file_name: d.map(|d| d.file_name.clone()),
         });
     }
@@ -88,8 +88,8 @@ pub async fn view(state: &AppState, session: &Session, wanted: Option<&str>) -> 
         .collect();
     Ok(KycView {
         kyc_type: name.to_string(),
-        state: case.as_ref().and_then(|c| CaseState::parse(&c.state)).unwrap_or(CaseState::NotStarted),
-        fields: t.details.iter().filter_map(|f| DetailField::parse(f)).collect(),
+        state: case.as_ref().map_or(CaseState::NotStarted, |c| c.state),
+        fields: t.details.clone(),
         details,
         requirements,
         timeline,
@@ -104,8 +104,7 @@ pub async fn save_details(state: &AppState, session: &Session, wanted: Option<&s
     let login = session.trader.login;
     let case = state.store.kyc.case(login).await.map_err(internal)?;
     let (name, t) = kyc_type(&state.settings, wanted, case.as_ref());
-    let fields: Vec<DetailField> = t.details.iter().filter_map(|f| DetailField::parse(f)).collect();
-    let clean = validate_details(&fields, &values, &today(), state.settings.kyc.min_age_years)
+    let clean = validate_details(&t.details, &values, &today(), state.settings.kyc.min_age_years)
         .map_err(|errors| AppError::InvalidDetails(errors.into_iter().map(|(f, e)| (f.as_str().to_string(), e)).collect()))?;
     let json = serde_json::to_string(&clean).map_err(|_| AppError::Internal)?;
     match state.store.kyc.save_details(login, session.trader.user_id, &json, &rules(&state.settings, name, t), now_ms()).await.map_err(internal)? {
@@ -134,5 +133,5 @@ pub async fn decide_case(state: &AppState, login: i64, decision: CaseDecision, r
 
 /// Whether `doc_type` is one this trader's case asks for.
 pub fn asks_for(t: &KycTypeSettings, doc_type: DocumentType) -> bool {
-    t.documents.iter().any(|d| d == doc_type.as_str())
+    t.documents.contains(&doc_type)
 }

@@ -14,7 +14,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::io::AsyncWriteExt;
 
-use crate::domain::kyc::{check_name, check_size, sniff, DocumentType, FileKind, UploadError, UploadLimits};
+use crate::domain::kyc::{check_name, check_size, sniff, DocumentState, DocumentType, FileKind, UploadError, UploadLimits};
 use crate::kyc::{inspect, service};
 use crate::state::AppState;
 use crate::store::{DocumentRecord, KycWrite};
@@ -186,11 +186,11 @@ async fn store(
     let record = DocumentRecord {
         id: id.clone(),
         login: session.trader.login,
-        doc_type: doc_type.as_str().into(),
-        state: "uploaded".into(),
+        doc_type,
+        state: DocumentState::Uploaded,
         reason: None,
         file_name: checked.file_name.clone(),
-        kind: format!("{:?}", checked.kind).to_lowercase(),
+        kind: checked.kind,
         size: checked.size as i64,
         has_preview: checked.preview.is_some(),
         created_at: now_ms(),

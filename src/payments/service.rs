@@ -66,7 +66,7 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         fee_minor: to_minor(fee, rule.digits).ok_or(AppError::InvalidRequest)?,
         confirmed_minor: None,
         method: method.to_string(),
-        state: DepositState::Pending.as_str().into(),
+        state: DepositState::Pending,
         provider_payment_id: None,
         balance_history_id: None,
         failure_reason: None,
@@ -78,7 +78,7 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         return Err(AppError::AlreadySubmitted);
     }
     let return_url = format!("/inapp/deposit?deposit={}", deposit.id);
-    if deposit.state != DepositState::Pending.as_str() {
+    if deposit.state != DepositState::Pending {
         return Ok(return_url);
     }
     // Every duplicate submit asks the provider again with the same idempotency
@@ -129,8 +129,8 @@ pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<Event
                 }
             }
         }
-        PaymentEvent::Failed { event_id, reference, reason } => deposits.close_unpaid(event_id, reference, DepositState::Failed.as_str(), reason, now).await,
-        PaymentEvent::Cancelled { event_id, reference } => deposits.close_unpaid(event_id, reference, DepositState::Cancelled.as_str(), "cancelled", now).await,
+        PaymentEvent::Failed { event_id, reference, reason } => deposits.close_unpaid(event_id, reference, DepositState::Failed, reason, now).await,
+        PaymentEvent::Cancelled { event_id, reference } => deposits.close_unpaid(event_id, reference, DepositState::Cancelled, "cancelled", now).await,
     }
 }
 
@@ -139,7 +139,7 @@ pub fn view(d: &DepositRecord) -> DepositView {
         id: d.id.clone(),
         amount: from_minor(d.confirmed_minor.unwrap_or(d.requested_minor), d.digits),
         currency: d.currency.clone(),
-        state: DepositState::parse(&d.state).unwrap_or(DepositState::Pending),
+        state: d.state,
         created_at_ms: d.created_at,
     }
 }

@@ -2,6 +2,7 @@
 //! issues and stores. Tokens are 256 random bits; only their SHA-256 is kept.
 
 use axum::http::HeaderMap;
+use secrecy::ExposeSecret;
 
 use super::SsoError;
 use crate::security::password::{hash_password, verify_password};
@@ -24,7 +25,7 @@ pub async fn issue_crm_token(state: &AppState, password: &str) -> Result<(String
     if crate::security::throttle::locked(state, "crm", "api").await? {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
-    let stored = state.settings.identity.crm_password_hash.clone();
+    let stored = state.settings.identity.crm_password_hash.expose_secret().to_string();
     let given = password.to_string();
     // argon2 is deliberately slow: keep it off the async workers.
     let ok = tokio::task::spawn_blocking(move || verify_password(&given, Some(&stored))).await.unwrap_or(false);

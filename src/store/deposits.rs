@@ -3,8 +3,11 @@
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::domain::DepositState;
 
-#[derive(Debug, Clone, PartialEq)]
+/// A `deposits` row. Decoding fails on a state this code does not know,
+/// rather than guessing one.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DepositRecord {
     pub id: String,
     pub login: i64,
@@ -16,7 +19,7 @@ pub struct DepositRecord {
     pub fee_minor: i64,
     pub confirmed_minor: Option<i64>,
     pub method: String,
-    pub state: String,
+    pub state: DepositState,
     pub provider_payment_id: Option<String>,
     pub balance_history_id: Option<i64>,
     pub failure_reason: Option<String>,
@@ -81,7 +84,7 @@ pub trait DepositStore: Send + Sync {
     /// provider's amount, and queue the credit.
     async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError>;
     /// In one transaction: record the event and move `pending → failed|cancelled`.
-    async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
+    async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: DepositState, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
     /// In one transaction: record the event and hold the paid deposit for a
     /// person (`review`) instead of crediting it (e.g. the provider confirmed
     /// another currency).

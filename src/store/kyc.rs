@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::domain::kyc::CaseState;
+use crate::domain::kyc::{CaseState, DocumentState, DocumentType, FileKind};
 
-#[derive(Debug, Clone, PartialEq)]
+/// A `kyc_cases` row; a state this code does not know fails to decode.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CaseRecord {
     pub login: i64,
     pub user_id: i64,
     pub kyc_type: String,
-    pub state: String,
+    pub state: CaseState,
     /// JSON object of the personal details, once saved.
     pub details: Option<String>,
     /// Compliance's message to the trader (more information, rejection).
@@ -22,17 +23,17 @@ pub struct CaseRecord {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// A `kyc_documents` row.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DocumentRecord {
     pub id: String,
     pub login: i64,
-    pub doc_type: String,
-    /// `uploaded`, `accepted`, `rejected`, or `replaced` by a newer upload.
-    pub state: String,
+    pub doc_type: DocumentType,
+    pub state: DocumentState,
     pub reason: Option<String>,
     pub file_name: String,
-    /// `jpeg`, `png` or `pdf`, decided from the content.
-    pub kind: String,
+    /// Decided from the content, never from the name.
+    pub kind: FileKind,
     pub size: i64,
     pub has_preview: bool,
     pub created_at: i64,
@@ -40,7 +41,7 @@ pub struct DocumentRecord {
     pub decided_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct EventRecord {
     pub login: i64,
     pub at: i64,
@@ -57,8 +58,8 @@ pub struct EventRecord {
 pub struct CaseRules<'a> {
     pub kyc_type: &'a str,
     pub needs_details: bool,
-    pub documents: &'a [String],
-    pub access_rights: &'a BTreeMap<String, String>,
+    pub documents: &'a [DocumentType],
+    pub access_rights: &'a BTreeMap<CaseState, String>,
 }
 
 /// A write's outcome.
@@ -91,7 +92,7 @@ pub struct AccessJob {
 pub trait KycStore: Send + Sync {
     async fn case(&self, login: i64) -> Result<Option<CaseRecord>, StoreError>;
     /// The case state of each of `logins` that has a case (one query).
-    async fn states(&self, logins: &[i64]) -> Result<std::collections::HashMap<i64, String>, StoreError>;
+    async fn states(&self, logins: &[i64]) -> Result<std::collections::HashMap<i64, CaseState>, StoreError>;
     /// Every document of the login, newest first (replaced ones included).
     async fn documents(&self, login: i64) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError>;
@@ -128,15 +129,15 @@ pub trait KycStore: Send + Sync {
 }
 
 /// The case's state from what it holds. Closed cases never move.
-pub fn derive_state(current: CaseState, has_details: bool, latest_docs: &[(String, String)], rules: &CaseRules<'_>) -> CaseState {
+pub fn derive_state(current: CaseState, has_details: bool, latest_docs: &[(DocumentType, DocumentState)], rules: &CaseRules<'_>) -> CaseState {
     if !current.open() {
         return current;
     }
-    let state_of = |t: &str| latest_docs.iter().find(|(ty, _)| ty == t).map(|(_, s)| s.as_str());
-    if rules.documents.iter().any(|t| state_of(t) == Some("rejected")) {
+    let state_of = |t: DocumentType| latest_docs.iter().find(|(ty, _)| *ty == t).map(|(_, s)| *s);
+    if rules.documents.iter().any(|t| state_of(*t) == Some(DocumentState::Rejected)) {
         return CaseState::MoreInfo;
     }
-    let docs_done = rules.documents.iter().all(|t| matches!(state_of(t), Some("uploaded" | "accepted")));
+    let docs_done = rules.documents.iter().all(|t| matches!(state_of(*t), Some(DocumentState::Uploaded | DocumentState::Accepted)));
     if (has_details || !rules.needs_details) && docs_done {
         CaseState::Submitted
     } else if !has_details && latest_docs.is_empty() {

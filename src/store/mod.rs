@@ -17,7 +17,7 @@ pub use chat::ChatStore;
 pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
-pub use staff::{StaffRecord, StaffStore};
+pub use staff::{Role, StaffRecord, StaffStore};
 
 use std::sync::Arc;
 

@@ -12,6 +12,8 @@ pub struct UploadLimits {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum FileKind {
     Jpeg,
     Png,
@@ -19,6 +21,16 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    pub const ALL: [FileKind; 3] = [FileKind::Jpeg, FileKind::Png, FileKind::Pdf];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Jpeg => "jpeg",
+            FileKind::Png => "png",
+            FileKind::Pdf => "pdf",
+        }
+    }
+
     pub fn mime(self) -> &'static str {
         match self {
             FileKind::Jpeg => "image/jpeg",

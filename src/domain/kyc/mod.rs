@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The documents a trader can be asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum DocumentType {
     Identity,
     Address,
@@ -38,7 +39,8 @@ impl DocumentType {
 }
 
 /// Where a trader's verification stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
 pub enum CaseState {
     NotStarted,
     /// Some of what is asked for is there.
@@ -73,6 +75,40 @@ impl CaseState {
     /// Whether the trader can still change details or documents.
     pub fn open(self) -> bool {
         !matches!(self, CaseState::Approved | CaseState::Rejected)
+    }
+}
+
+/// Where one uploaded document stands; a newer upload of the same type
+/// `Replaced` it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
+pub enum DocumentState {
+    Uploaded,
+    Accepted,
+    Rejected,
+    Replaced,
+}
+
+impl DocumentState {
+    pub const ALL: [DocumentState; 4] = [DocumentState::Uploaded, DocumentState::Accepted, DocumentState::Rejected, DocumentState::Replaced];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentState::Uploaded => "uploaded",
+            DocumentState::Accepted => "accepted",
+            DocumentState::Rejected => "rejected",
+            DocumentState::Replaced => "replaced",
+        }
+    }
+
+    /// The checklist line of the type's current document.
+    pub fn requirement(self) -> RequirementState {
+        match self {
+            DocumentState::Uploaded => RequirementState::Uploaded,
+            DocumentState::Accepted => RequirementState::Accepted,
+            DocumentState::Rejected => RequirementState::Rejected,
+            DocumentState::Replaced => RequirementState::Missing,
+        }
     }
 }
 

@@ -302,7 +302,7 @@ impl ChatStore for SqliteStore {
             .bind(a.conversation_id)
             .bind(a.author.as_str())
             .bind(&a.attachment.file_name)
-            .bind(&a.attachment.kind)
+            .bind(a.attachment.kind)
             .bind(a.attachment.size)
             .bind(a.has_preview as i64)
             .bind(now)

@@ -1,30 +1,9 @@
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{FromRow, Row, Sqlite, Transaction};
 
 use super::SqliteStore;
+use crate::domain::DepositState;
 use crate::store::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
-
-fn from_row(r: &SqliteRow) -> Result<DepositRecord, sqlx::Error> {
-    Ok(DepositRecord {
-        id: r.try_get("id")?,
-        login: r.try_get("login")?,
-        user_id: r.try_get("user_id")?,
-        idempotency_key: r.try_get("idempotency_key")?,
-        currency: r.try_get("currency")?,
-        digits: r.try_get::<i64, _>("digits")? as u32,
-        requested_minor: r.try_get("requested_minor")?,
-        fee_minor: r.try_get("fee_minor")?,
-        confirmed_minor: r.try_get("confirmed_minor")?,
-        method: r.try_get("method")?,
-        state: r.try_get("state")?,
-        provider_payment_id: r.try_get("provider_payment_id")?,
-        balance_history_id: r.try_get("balance_history_id")?,
-        failure_reason: r.try_get("failure_reason")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
 
 /// Records a provider event once; `false` when it was seen before.
 async fn record_event(tx: &mut Transaction<'_, Sqlite>, event_id: &str, deposit_id: &str, kind: &str, now: i64) -> Result<bool, sqlx::Error> {
@@ -58,14 +37,17 @@ impl DepositStore for SqliteStore {
         .bind(d.requested_minor)
         .bind(d.fee_minor)
         .bind(&d.method)
-        .bind(&d.state)
+        .bind(d.state)
         .bind(d.created_at)
         .bind(d.updated_at)
         .execute(&self.pool)
         .await?;
-        let row =
-            sqlx::query("SELECT * FROM deposits WHERE login = ? AND idempotency_key = ?").bind(d.login).bind(&d.idempotency_key).fetch_one(&self.pool).await?;
-        Ok((from_row(&row)?, done.rows_affected() == 1))
+        let stored = sqlx::query_as("SELECT * FROM deposits WHERE login = ? AND idempotency_key = ?")
+            .bind(d.login)
+            .bind(&d.idempotency_key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((stored, done.rows_affected() == 1))
     }
 
     async fn set_provider_payment(&self, id: &str, provider_payment_id: &str, now: i64) -> Result<(), StoreError> {
@@ -79,22 +61,19 @@ impl DepositStore for SqliteStore {
     }
 
     async fn get(&self, id: &str) -> Result<Option<DepositRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM deposits WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
-        Ok(row.as_ref().map(from_row).transpose()?)
+        Ok(sqlx::query_as("SELECT * FROM deposits WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
     }
 
     async fn recent(&self, login: i64, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM deposits WHERE login = ? ORDER BY created_at DESC, id DESC LIMIT ?")
+        Ok(sqlx::query_as("SELECT * FROM deposits WHERE login = ? ORDER BY created_at DESC, id DESC LIMIT ?")
             .bind(login)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+            .await?)
     }
 
     async fn latest(&self, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM deposits ORDER BY created_at DESC, id DESC LIMIT ?").bind(limit).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+        Ok(sqlx::query_as("SELECT * FROM deposits ORDER BY created_at DESC, id DESC LIMIT ?").bind(limit).fetch_all(&self.pool).await?)
     }
 
     async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError> {
@@ -130,12 +109,12 @@ impl DepositStore for SqliteStore {
         Ok(outcome)
     }
 
-    async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
+    async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: DepositState, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         if !deposit_exists(&mut tx, deposit_id).await? {
             return Ok(EventOutcome::UnknownDeposit);
         }
-        if !record_event(&mut tx, event_id, deposit_id, state, now).await? {
+        if !record_event(&mut tx, event_id, deposit_id, state.as_str(), now).await? {
             return Ok(EventOutcome::Duplicate);
         }
         let moved = sqlx::query("UPDATE deposits SET state = ?, failure_reason = ?, updated_at = ? WHERE id = ? AND state = 'pending'")
@@ -285,7 +264,7 @@ impl DepositStore for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(DuplicateCredit { deposit: from_row(r)?, copies: r.try_get::<Option<String>, _>("copies")?.unwrap_or_default() }))
+            .map(|r| Ok(DuplicateCredit { deposit: DepositRecord::from_row(r)?, copies: r.try_get::<Option<String>, _>("copies")?.unwrap_or_default() }))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }

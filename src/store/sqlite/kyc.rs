@@ -1,40 +1,9 @@
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use super::SqliteStore;
-use crate::domain::kyc::CaseState;
+use crate::domain::kyc::{CaseState, DocumentState, DocumentType};
 use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError};
-
-fn case_row(r: &SqliteRow) -> Result<CaseRecord, sqlx::Error> {
-    Ok(CaseRecord {
-        login: r.try_get("login")?,
-        user_id: r.try_get("user_id")?,
-        kyc_type: r.try_get("kyc_type")?,
-        state: r.try_get("state")?,
-        details: r.try_get("details")?,
-        note: r.try_get("note")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
-fn doc_row(r: &SqliteRow) -> Result<DocumentRecord, sqlx::Error> {
-    Ok(DocumentRecord {
-        id: r.try_get("id")?,
-        login: r.try_get("login")?,
-        doc_type: r.try_get("doc_type")?,
-        state: r.try_get("state")?,
-        reason: r.try_get("reason")?,
-        file_name: r.try_get("file_name")?,
-        kind: r.try_get("kind")?,
-        size: r.try_get("size")?,
-        has_preview: r.try_get::<i64, _>("has_preview")? != 0,
-        created_at: r.try_get("created_at")?,
-        decided_at: r.try_get("decided_at")?,
-        decided_by: r.try_get("decided_by")?,
-    })
-}
 
 type Tx = Transaction<'static, Sqlite>;
 
@@ -57,7 +26,7 @@ async fn ensure_case(tx: &mut Tx, login: i64, user_id: i64, kyc_type: &str, now:
         .bind(login)
         .bind(user_id)
         .bind(kyc_type)
-        .bind(CaseState::NotStarted.as_str())
+        .bind(CaseState::NotStarted)
         .bind(now)
         .bind(now)
         .execute(&mut **tx)
@@ -66,8 +35,7 @@ async fn ensure_case(tx: &mut Tx, login: i64, user_id: i64, kyc_type: &str, now:
 }
 
 async fn current_state(tx: &mut Tx, login: i64) -> Result<Option<CaseState>, sqlx::Error> {
-    let s: Option<String> = sqlx::query_scalar("SELECT state FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&mut **tx).await?;
-    Ok(s.and_then(|s| CaseState::parse(&s)))
+    sqlx::query_scalar("SELECT state FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&mut **tx).await
 }
 
 /// Recomputes the state from what the case holds, saves it, and queues the
@@ -75,7 +43,7 @@ async fn current_state(tx: &mut Tx, login: i64) -> Result<Option<CaseState>, sql
 async fn settle(tx: &mut Tx, login: i64, current: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<CaseState, sqlx::Error> {
     let has_details: bool =
         sqlx::query_scalar::<_, i64>("SELECT details IS NOT NULL FROM kyc_cases WHERE login = ?").bind(login).fetch_one(&mut **tx).await? != 0;
-    let latest: Vec<(String, String)> =
+    let latest: Vec<(DocumentType, DocumentState)> =
         sqlx::query_as("SELECT doc_type, state FROM kyc_documents WHERE login = ? AND state != 'replaced' ORDER BY created_at DESC")
             .bind(login)
             .fetch_all(&mut **tx)
@@ -86,9 +54,9 @@ async fn settle(tx: &mut Tx, login: i64, current: CaseState, rules: &CaseRules<'
 }
 
 async fn move_to(tx: &mut Tx, login: i64, current: CaseState, next: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE kyc_cases SET state = ?, updated_at = ? WHERE login = ?").bind(next.as_str()).bind(now).bind(login).execute(&mut **tx).await?;
+    sqlx::query("UPDATE kyc_cases SET state = ?, updated_at = ? WHERE login = ?").bind(next).bind(now).bind(login).execute(&mut **tx).await?;
     if next != current {
-        if let Some(rights) = rules.access_rights.get(next.as_str()) {
+        if let Some(rights) = rules.access_rights.get(&next) {
             sqlx::query(
                 "INSERT INTO kyc_access_sync (login, access_rights, version, next_at) VALUES (?, ?, 1, ?) \
                  ON CONFLICT (login) DO UPDATE SET access_rights = excluded.access_rights, version = version + 1, \
@@ -107,59 +75,41 @@ async fn move_to(tx: &mut Tx, login: i64, current: CaseState, next: CaseState, r
 #[async_trait]
 impl KycStore for SqliteStore {
     async fn case(&self, login: i64) -> Result<Option<CaseRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&self.pool).await?;
-        Ok(row.as_ref().map(case_row).transpose()?)
+        Ok(sqlx::query_as("SELECT * FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&self.pool).await?)
     }
 
-    async fn states(&self, logins: &[i64]) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    async fn states(&self, logins: &[i64]) -> Result<std::collections::HashMap<i64, CaseState>, StoreError> {
         if logins.is_empty() {
             return Ok(Default::default());
         }
         let marks = vec!["?"; logins.len()].join(",");
         let sql = format!("SELECT login, state FROM kyc_cases WHERE login IN ({marks})");
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query_as::<_, (i64, CaseState)>(&sql);
         for l in logins {
             q = q.bind(*l);
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(|r| Ok((r.try_get("login")?, r.try_get("state")?))).collect::<Result<_, sqlx::Error>>()?)
+        Ok(q.fetch_all(&self.pool).await?.into_iter().collect())
     }
 
     async fn documents(&self, login: i64) -> Result<Vec<DocumentRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM kyc_documents WHERE login = ? ORDER BY created_at DESC, id DESC").bind(login).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(doc_row).collect::<Result<_, _>>()?)
+        Ok(sqlx::query_as("SELECT * FROM kyc_documents WHERE login = ? ORDER BY created_at DESC, id DESC").bind(login).fetch_all(&self.pool).await?)
     }
 
     async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM kyc_documents WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
-        Ok(row.as_ref().map(doc_row).transpose()?)
+        Ok(sqlx::query_as("SELECT * FROM kyc_documents WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
     }
 
     async fn events(&self, login: i64) -> Result<Vec<EventRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM kyc_events WHERE login = ? ORDER BY id").bind(login).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EventRecord {
-                    login: r.try_get("login")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    reason: r.try_get("reason")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        Ok(sqlx::query_as::<_, EventRecord>("SELECT * FROM kyc_events WHERE login = ? ORDER BY id").bind(login).fetch_all(&self.pool).await?)
     }
 
     async fn queue(&self, limit: i64) -> Result<Vec<CaseRecord>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT * FROM kyc_cases ORDER BY CASE state WHEN 'submitted' THEN 0 WHEN 'more_info' THEN 1 WHEN 'in_progress' THEN 2 ELSE 3 END, updated_at DESC LIMIT ?",
         )
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(case_row).collect::<Result<_, _>>()?)
+        .await?)
     }
 
     async fn save_details(&self, login: i64, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
@@ -188,22 +138,22 @@ impl KycStore for SqliteStore {
         }
         sqlx::query("UPDATE kyc_documents SET state = 'replaced' WHERE login = ? AND doc_type = ? AND state IN ('uploaded', 'rejected')")
             .bind(d.login)
-            .bind(&d.doc_type)
+            .bind(d.doc_type)
             .execute(&mut *tx)
             .await?;
         sqlx::query("INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) VALUES (?,?,?,?,?,?,?,?,?)")
             .bind(&d.id)
             .bind(d.login)
-            .bind(&d.doc_type)
-            .bind("uploaded")
+            .bind(d.doc_type)
+            .bind(DocumentState::Uploaded)
             .bind(&d.file_name)
-            .bind(&d.kind)
+            .bind(d.kind)
             .bind(d.size)
-            .bind(d.has_preview as i64)
+            .bind(d.has_preview)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        event(&mut tx, d.login, now, "trader", "document_uploaded", Some(&d.doc_type), None).await?;
+        event(&mut tx, d.login, now, "trader", "document_uploaded", Some(d.doc_type.as_str()), None).await?;
         let next = settle(&mut tx, d.login, current, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))
@@ -219,11 +169,12 @@ impl KycStore for SqliteStore {
         now: i64,
     ) -> Result<KycWrite, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let Some((login, doc_type)) =
-            sqlx::query_as::<_, (i64, String)>("SELECT login, doc_type FROM kyc_documents WHERE id = ? AND state IN ('uploaded', 'accepted', 'rejected')")
-                .bind(doc_id)
-                .fetch_optional(&mut *tx)
-                .await?
+        let Some((login, doc_type)) = sqlx::query_as::<_, (i64, DocumentType)>(
+            "SELECT login, doc_type FROM kyc_documents WHERE id = ? AND state IN ('uploaded', 'accepted', 'rejected')",
+        )
+        .bind(doc_id)
+        .fetch_optional(&mut *tx)
+        .await?
         else {
             return Ok(KycWrite::NotFound);
         };
@@ -231,7 +182,7 @@ impl KycStore for SqliteStore {
         if !current.open() {
             return Ok(KycWrite::Closed);
         }
-        let state = if accept { "accepted" } else { "rejected" };
+        let state = if accept { DocumentState::Accepted } else { DocumentState::Rejected };
         sqlx::query("UPDATE kyc_documents SET state = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ?")
             .bind(state)
             .bind(reason)
@@ -241,7 +192,7 @@ impl KycStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         let action = if accept { "document_accepted" } else { "document_rejected" };
-        event(&mut tx, login, now, actor, action, Some(&doc_type), reason).await?;
+        event(&mut tx, login, now, actor, action, Some(doc_type.as_str()), reason).await?;
         let next = settle(&mut tx, login, current, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))

@@ -69,3 +69,73 @@ impl Health for SqliteStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::kyc::{CaseState, DocumentState, DocumentType, FileKind};
+    use crate::domain::DepositState;
+    use crate::store::Role;
+
+    /// One row in each table with a state column, every state valid.
+    const ROWS: &str = "\
+        INSERT INTO deposits (id, login, user_id, idempotency_key, currency, digits, requested_minor, fee_minor, method, state, created_at, updated_at) \
+            VALUES ('dep_1', 1, 1, 'k', 'USD', 2, 100, 0, 'card', 'pending', 0, 0); \
+        INSERT INTO credit_outbox (deposit_id, state, next_at) VALUES ('dep_1', 'pending', 0); \
+        INSERT INTO staff (email, password_hash, role, created_at) VALUES ('a@b.example', 'x', 'admin', 0); \
+        INSERT INTO kyc_cases (login, user_id, kyc_type, state, created_at, updated_at) VALUES (1, 1, 'standard', 'not_started', 0, 0); \
+        INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) \
+            VALUES ('doc_1', 1, 'identity', 'uploaded', 'a.pdf', 'pdf', 1, 0, 0); \
+        INSERT INTO chat_conversations (id, login, user_id, created_at, updated_at) VALUES (1, 1, 1, 0, 0); \
+        INSERT INTO chat_attachments (id, conversation_id, author, file_name, kind, size, has_preview, created_at) \
+            VALUES ('att_1', 1, 'trader', 'a.pdf', 'pdf', 1, 0, 0);";
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        sqlx::raw_sql(ROWS).execute(&store.pool).await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn each_state_column_takes_exactly_its_enums_values() {
+        let (_dir, store) = store().await;
+        let columns: [(&str, &str, Vec<&str>); 7] = [
+            ("deposits", "state", DepositState::ALL.map(DepositState::as_str).to_vec()),
+            ("staff", "role", Role::ALL.map(Role::as_str).to_vec()),
+            ("kyc_cases", "state", CaseState::ALL.map(CaseState::as_str).to_vec()),
+            ("kyc_documents", "state", DocumentState::ALL.map(DocumentState::as_str).to_vec()),
+            ("kyc_documents", "doc_type", DocumentType::ALL.map(DocumentType::as_str).to_vec()),
+            ("kyc_documents", "kind", FileKind::ALL.map(FileKind::as_str).to_vec()),
+            ("chat_attachments", "kind", FileKind::ALL.map(FileKind::as_str).to_vec()),
+        ];
+        for (table, column, values) in columns {
+            let set = format!("UPDATE {table} SET {column} = ?");
+            for v in values {
+                sqlx::query(&set).bind(v).execute(&store.pool).await.unwrap_or_else(|e| panic!("{table}.{column} = {v}: {e}"));
+            }
+            let refused = sqlx::query(&set).bind("Pending").execute(&store.pool).await;
+            assert!(refused.is_err_and(|e| e.to_string().contains(&format!("{table}.{column}"))), "{table}.{column} refuses a value no enum has");
+        }
+        for v in ["pending", "done", "review", "duplicate", "reconciled"] {
+            sqlx::query("UPDATE credit_outbox SET state = ?").bind(v).execute(&store.pool).await.unwrap();
+        }
+        assert!(sqlx::query("UPDATE credit_outbox SET state = 'credited'").execute(&store.pool).await.is_err());
+        let insert = "INSERT INTO staff (email, password_hash, role, created_at) VALUES ('c@d.example', 'x', 'root', 0)";
+        assert!(sqlx::query(insert).execute(&store.pool).await.is_err(), "inserts are checked too");
+    }
+
+    #[tokio::test]
+    async fn a_row_with_a_state_the_code_does_not_know_is_an_error_not_a_guess() {
+        use crate::store::{DepositStore, KycStore, StaffStore};
+        let (_dir, store) = store().await;
+        // As if a newer version had written a state this one does not know.
+        let unknown = "DROP TRIGGER deposits_state_check_update; UPDATE deposits SET state = 'refunded'; \
+            DROP TRIGGER staff_role_check_update; UPDATE staff SET role = 'auditor'; \
+            DROP TRIGGER kyc_cases_state_check_update; UPDATE kyc_cases SET state = 'escalated';";
+        sqlx::raw_sql(unknown).execute(&store.pool).await.unwrap();
+        assert!(store.get("dep_1").await.is_err());
+        assert!(store.staff_by_email("a@b.example").await.is_err());
+        assert!(store.case(1).await.is_err());
+    }
+}

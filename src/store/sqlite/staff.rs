@@ -1,16 +1,11 @@
 use async_trait::async_trait;
-use sqlx::Row;
 
 use super::SqliteStore;
-use crate::store::{StaffRecord, StaffStore, StoreError};
-
-fn staff(r: &sqlx::sqlite::SqliteRow) -> Result<StaffRecord, sqlx::Error> {
-    Ok(StaffRecord { id: r.try_get("id")?, email: r.try_get("email")?, password_hash: r.try_get("password_hash")?, role: r.try_get("role")? })
-}
+use crate::store::{Role, StaffRecord, StaffStore, StoreError};
 
 #[async_trait]
 impl StaffStore for SqliteStore {
-    async fn create_staff(&self, email: &str, password_hash: &str, role: &str, now: i64) -> Result<bool, StoreError> {
+    async fn create_staff(&self, email: &str, password_hash: &str, role: Role, now: i64) -> Result<bool, StoreError> {
         let done = sqlx::query("INSERT INTO staff (email, password_hash, role, created_at) VALUES (?,?,?,?) ON CONFLICT (email) DO NOTHING")
             .bind(email)
             .bind(password_hash)
@@ -22,8 +17,7 @@ impl StaffStore for SqliteStore {
     }
 
     async fn staff_by_email(&self, email: &str) -> Result<Option<StaffRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM staff WHERE email = ?").bind(email).fetch_optional(&self.pool).await?;
-        Ok(row.as_ref().map(staff).transpose()?)
+        Ok(sqlx::query_as("SELECT * FROM staff WHERE email = ?").bind(email).fetch_optional(&self.pool).await?)
     }
 
     async fn insert_staff_session(&self, id_hash: &str, staff_id: i64, now: i64, expires_at: i64) -> Result<(), StoreError> {
@@ -39,7 +33,7 @@ impl StaffStore for SqliteStore {
     }
 
     async fn staff_for_session(&self, id_hash: &str, now: i64, idle_cutoff: i64) -> Result<Option<StaffRecord>, StoreError> {
-        let row = sqlx::query(
+        let row: Option<StaffRecord> = sqlx::query_as(
             "SELECT s.* FROM staff_sessions x JOIN staff s ON s.id = x.staff_id \
              WHERE x.id_hash = ? AND x.expires_at > ? AND x.last_seen_at > ?",
         )
@@ -51,7 +45,7 @@ impl StaffStore for SqliteStore {
         if row.is_some() {
             sqlx::query("UPDATE staff_sessions SET last_seen_at = ? WHERE id_hash = ?").bind(now).bind(id_hash).execute(&self.pool).await?;
         }
-        Ok(row.as_ref().map(staff).transpose()?)
+        Ok(row)
     }
 
     async fn delete_staff_session(&self, id_hash: &str) -> Result<(), StoreError> {

@@ -98,7 +98,7 @@ pub fn pending_record(id: &str, login: i64, minor: i64, key: String, now: i64) -
         fee_minor: 0,
         confirmed_minor: None,
         method: "card".into(),
-        state: "pending".into(),
+        state: broker_inapp::domain::DepositState::Pending,
         provider_payment_id: None,
         balance_history_id: None,
         failure_reason: None,
