@@ -27,27 +27,20 @@ pub fn view(settings: &Settings, action_type: &str, lang: Lang) -> Result<Action
     let fields = a
         .fields
         .iter()
-        .filter_map(|f| {
-            let kind = FieldKind::parse(&f.kind)?;
-            let default_max = if kind == FieldKind::Textarea { 2000 } else { 200 };
-            Some(ActionField {
+        .map(|f| {
+            let default_max = if f.kind == FieldKind::Textarea { 2000 } else { 200 };
+            ActionField {
                 name: f.name.clone(),
-                kind,
+                kind: f.kind,
                 label: pick(&f.label, lang),
                 required: f.required,
                 max_length: f.max_length.unwrap_or(default_max),
                 options: f.options.iter().map(|o| (o.value.clone(), pick(&o.label, lang))).collect(),
                 max_amount: f.max_amount.as_deref().and_then(|m| m.parse().ok()),
-            })
+            }
         })
         .collect();
-    Ok(ActionView {
-        action_type: action_type.to_string(),
-        kind: if a.kind == "handoff" { ActionKind::Handoff } else { ActionKind::Form },
-        title: pick(&a.title, lang),
-        text: pick(&a.text, lang),
-        fields,
-    })
+    Ok(ActionView { action_type: action_type.to_string(), kind: a.kind, title: pick(&a.title, lang), text: pick(&a.text, lang), fields })
 }
 
 /// Stores a form action's submission; returns its id.
@@ -99,7 +92,7 @@ pub struct Handoff {
 
 pub fn handoff(settings: &Settings, session: &Session, action_type: &str) -> Result<Handoff, AppError> {
     let a = settings_of(settings, action_type)?;
-    if a.kind != "handoff" {
+    if a.kind != ActionKind::Handoff {
         return Err(AppError::InvalidRequest);
     }
     let now = now_ms() / 1000;

@@ -156,7 +156,8 @@ pub type Translated = std::collections::BTreeMap<String, String>;
 #[derive(Debug, Clone, Deserialize)]
 pub struct ActionSettings {
     /// `form` or `handoff`.
-    pub kind: String,
+    #[serde(deserialize_with = "names::one")]
+    pub kind: crate::domain::action::ActionKind,
     pub title: Translated,
     pub text: Translated,
     #[serde(default)]
@@ -170,8 +171,8 @@ pub struct ActionSettings {
 pub struct ActionFieldSettings {
     pub name: String,
     /// text, textarea, amount, choice, email, phone
-    #[serde(rename = "type")]
-    pub kind: String,
+    #[serde(rename = "type", deserialize_with = "names::one")]
+    pub kind: crate::domain::action::FieldKind,
     #[serde(default)]
     pub required: bool,
     pub label: Translated,
@@ -307,6 +308,28 @@ pub enum ConfigError {
     Invalid { key: String, problem: String },
 }
 
+/// One figment error as the checks in `validate` word theirs: the key as
+/// written in `Leptos.toml` (`actions.types.x.fields[0].type`), then what is wrong.
+fn describe(e: &figment::Error) -> String {
+    let mut key = String::new();
+    for part in &e.path {
+        if part.parse::<usize>().is_ok() {
+            key.push_str(&format!("[{part}]"));
+        } else {
+            if !key.is_empty() {
+                key.push('.');
+            }
+            key.push_str(part);
+        }
+    }
+    if key.is_empty() {
+        // Not about one key (a missing file): figment's own words name the file.
+        e.to_string()
+    } else {
+        format!("key `{key}`: {}", e.kind)
+    }
+}
+
 /// The variables cargo-leptos sets when it serves the app; they win over the file
 /// so `cargo leptos serve` and the plain binary agree.
 const CARGO_LEPTOS_VARS: [&str; 5] = ["LEPTOS_OUTPUT_NAME", "LEPTOS_SITE_ROOT", "LEPTOS_SITE_PKG_DIR", "LEPTOS_SITE_ADDR", "LEPTOS_RELOAD_PORT"];
@@ -326,7 +349,7 @@ impl Settings {
     /// [`Settings::defaults`] and override what they need).
     pub fn from_figment(figment: Figment) -> Result<Settings, ConfigError> {
         let settings: Settings = figment.extract().map_err(|e| {
-            let mut msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+            let mut msgs: Vec<String> = e.into_iter().map(|e| describe(&e)).collect();
             msgs.dedup();
             ConfigError::Parse(msgs.join("; "))
         })?;

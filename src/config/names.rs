@@ -9,6 +9,7 @@ use std::fmt;
 use serde::de::{Deserializer, Error};
 use serde::Deserialize;
 
+use crate::domain::action::{ActionKind, FieldKind};
 use crate::domain::kyc::{CaseState, DetailField, DocumentType};
 
 /// An enum written in configuration by its snake_case name.
@@ -38,6 +39,20 @@ impl Named for CaseState {
     }
 }
 
+impl Named for ActionKind {
+    const ALL: &'static [Self] = &ActionKind::ALL;
+    fn as_str(self) -> &'static str {
+        ActionKind::as_str(self)
+    }
+}
+
+impl Named for FieldKind {
+    const ALL: &'static [Self] = &FieldKind::ALL;
+    fn as_str(self) -> &'static str {
+        FieldKind::as_str(self)
+    }
+}
+
 fn parse<T: Named, E: Error>(name: &str) -> Result<T, E> {
     T::ALL.iter().copied().find(|v| v.as_str() == name).ok_or_else(|| E::custom(Unknown::<T>(name.to_string(), std::marker::PhantomData)))
 }
@@ -49,6 +64,10 @@ impl<T: Named> fmt::Display for Unknown<T> {
         let known: Vec<&str> = T::ALL.iter().map(|v| v.as_str()).collect();
         write!(f, "unknown name `{}` (known: {})", self.0, known.join(", "))
     }
+}
+
+pub fn one<'de, D: Deserializer<'de>, T: Named>(d: D) -> Result<T, D::Error> {
+    parse(&String::deserialize(d)?)
 }
 
 pub fn list<'de, D: Deserializer<'de>, T: Named>(d: D) -> Result<Vec<T>, D::Error> {

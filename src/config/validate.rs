@@ -4,6 +4,8 @@
 use super::*;
 use secrecy::ExposeSecret;
 
+use crate::domain::action::{ActionKind, FieldKind};
+
 pub(super) fn invalid(key: &str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { key: key.to_string(), problem: problem.into() }
 }
@@ -185,8 +187,8 @@ impl Settings {
                     return Err(invalid(&at(&format!("{what}.en")), "English is required (other languages fall back to it)"));
                 }
             }
-            match t.kind.as_str() {
-                "form" => {
+            match t.kind {
+                ActionKind::Form => {
                     if t.fields.is_empty() {
                         return Err(invalid(&at("fields"), "a form needs at least one field"));
                     }
@@ -196,13 +198,10 @@ impl Settings {
                         if !name_ok(&f.name) || !seen.insert(f.name.clone()) {
                             return Err(invalid(&fk("name"), "a unique name of a-z, 0-9 and _"));
                         }
-                        let Some(kind) = crate::domain::action::FieldKind::parse(&f.kind) else {
-                            return Err(invalid(&fk("type"), "one of text, textarea, amount, choice, email, phone"));
-                        };
                         if f.label.get("en").is_none_or(|s| s.trim().is_empty()) {
                             return Err(invalid(&fk("label.en"), "English is required"));
                         }
-                        if kind == crate::domain::action::FieldKind::Choice && f.options.is_empty() {
+                        if f.kind == FieldKind::Choice && f.options.is_empty() {
                             return Err(invalid(&fk("options"), "a choice needs options"));
                         }
                         if let Some(max) = &f.max_amount {
@@ -220,7 +219,7 @@ impl Settings {
                         }
                     }
                 }
-                "handoff" => {
+                ActionKind::Handoff => {
                     let ok = url::Url::parse(&t.url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
                     if !ok {
                         return Err(invalid(&at("url"), "a hand-off needs an http(s) URL"));
@@ -229,7 +228,6 @@ impl Settings {
                         return Err(invalid(&at("url"), "must be https:// in production (it receives a signed identity)"));
                     }
                 }
-                _ => return Err(invalid(&at("kind"), "\"form\" or \"handoff\"")),
             }
         }
         Ok(())

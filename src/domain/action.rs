@@ -27,17 +27,35 @@ pub enum FieldKind {
     Phone,
 }
 
+impl ActionKind {
+    pub const ALL: [ActionKind; 2] = [ActionKind::Form, ActionKind::Handoff];
+
+    /// The name the configuration uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Form => "form",
+            ActionKind::Handoff => "handoff",
+        }
+    }
+}
+
 impl FieldKind {
+    pub const ALL: [FieldKind; 6] = [FieldKind::Text, FieldKind::Textarea, FieldKind::Amount, FieldKind::Choice, FieldKind::Email, FieldKind::Phone];
+
+    /// The name the configuration uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Textarea => "textarea",
+            FieldKind::Amount => "amount",
+            FieldKind::Choice => "choice",
+            FieldKind::Email => "email",
+            FieldKind::Phone => "phone",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<FieldKind> {
-        Some(match s {
-            "text" => FieldKind::Text,
-            "textarea" => FieldKind::Textarea,
-            "amount" => FieldKind::Amount,
-            "choice" => FieldKind::Choice,
-            "email" => FieldKind::Email,
-            "phone" => FieldKind::Phone,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

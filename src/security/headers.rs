@@ -66,7 +66,7 @@ fn origin(url: &str) -> Option<String> {
 /// assertion), and the app the SSO sign-in redirects to with its code.
 fn form_targets(settings: &crate::config::Settings) -> String {
     let mut targets = vec!["'self'".to_string()];
-    let handoffs = settings.actions.types.values().filter(|a| a.kind == "handoff").map(|a| a.url.as_str());
+    let handoffs = settings.actions.types.values().filter(|a| a.kind == crate::domain::action::ActionKind::Handoff).map(|a| a.url.as_str());
     let sign_in = (settings.identity.mode == crate::config::IdentityMode::FullSso).then_some(settings.identity.app_redirect_url.as_str());
     for url in handoffs.chain(sign_in) {
         if let Some(o) = origin(url) {
