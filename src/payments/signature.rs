@@ -47,9 +47,18 @@ pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("t={timestamp},v1={}", hex::encode(mac(secret, timestamp, body).finalize().into_bytes()))
 }
 
-/// Checks a header value against the body, in constant time.
+/// More than a provider ever sends (one signature per secret being rotated);
+/// a longer header is refused before anything is hashed.
+const MAX_HEADER_BYTES: usize = 1024;
+const MAX_SIGNATURES: usize = 4;
+
+/// Checks a header value against the body, in constant time. The body is
+/// hashed once, however many signatures the header carries.
 pub fn verify(secret: &str, header: Option<&str>, body: &[u8], now_s: i64, tolerance_s: i64) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
+    if header.len() > MAX_HEADER_BYTES {
+        return Err(SignatureError::Malformed);
+    }
     let mut timestamp = None;
     let mut signatures = vec![];
     for part in header.split(',') {
@@ -60,13 +69,14 @@ pub fn verify(secret: &str, header: Option<&str>, body: &[u8], now_s: i64, toler
         }
     }
     let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
-    if signatures.is_empty() {
+    if signatures.is_empty() || signatures.len() > MAX_SIGNATURES {
         return Err(SignatureError::Malformed);
     }
     if now_s.abs_diff(timestamp) > tolerance_s.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
-    let ok = signatures.iter().any(|sig| mac(secret, timestamp, body).verify_slice(sig).is_ok());
+    let hashed = mac(secret, timestamp, body);
+    let ok = signatures.iter().any(|sig| hashed.clone().verify_slice(sig).is_ok());
     if ok {
         Ok(())
     } else {
@@ -89,10 +99,25 @@ mod tests {
         assert_eq!(verify("another-secret-value", Some(&header), body, 1_100, 300), Err(SignatureError::Mismatch));
         assert_eq!(verify(SECRET, Some(&header), body, 1_301, 300), Err(SignatureError::Stale));
         assert_eq!(verify(SECRET, Some(&header), body, 699, 300), Err(SignatureError::Stale));
+        assert_eq!(verify(SECRET, Some(&header), body, 1_300, 300), Ok(()), "exactly at the tolerance is still fresh");
+        assert_eq!(verify(SECRET, Some(&header), body, 700, 300), Ok(()), "on both sides");
         assert_eq!(verify(SECRET, None, body, 1_000, 300), Err(SignatureError::Missing));
         assert_eq!(verify(SECRET, Some("t=1000"), body, 1_000, 300), Err(SignatureError::Malformed));
         assert_eq!(verify(SECRET, Some("v1=zz,t=1000"), body, 1_000, 300), Err(SignatureError::Malformed));
         assert_eq!(verify(SECRET, Some("garbage"), body, 1_000, 300), Err(SignatureError::Malformed));
+    }
+
+    #[test]
+    fn a_rotated_secret_verifies_but_a_header_stuffed_with_signatures_is_refused_unread() {
+        let body = br#"{"id":"evt_1"}"#;
+        let good = sign(SECRET, 1_000, body);
+        let v1 = good.split_once(",v1=").unwrap().1;
+        let rotated = format!("t=1000,v1={},v1={v1}", "00".repeat(32));
+        assert_eq!(verify(SECRET, Some(&rotated), body, 1_000, 300), Ok(()), "the second of two signatures matches");
+        let stuffed = format!("t=1000{}", format!(",v1={v1}").repeat(MAX_SIGNATURES + 1));
+        assert_eq!(verify(SECRET, Some(&stuffed), body, 1_000, 300), Err(SignatureError::Malformed));
+        let long = format!("t=1000,v1={v1},x={}", "a".repeat(MAX_HEADER_BYTES));
+        assert_eq!(verify(SECRET, Some(&long), body, 1_000, 300), Err(SignatureError::Malformed));
     }
 
     #[test]

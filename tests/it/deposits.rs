@@ -138,15 +138,21 @@ async fn webhooks_must_be_signed_fresh_and_are_applied_once() {
     let secret = "sandbox-webhook-secret";
     let body = event("evt_test_1", "payment.succeeded", &deposit, "40.00");
 
-    assert_eq!(post_webhook(&app, &body, None).await.status(), 400, "missing signature");
-    assert_eq!(post_webhook(&app, &body, Some("t=1,v1=zz".into())).await.status(), 400, "malformed");
+    // The provider's operators read the code in their delivery log: each refusal says which.
+    let refusal =
+        |res: reqwest::Response| async move { (res.status().as_u16(), res.json::<Value>().await.unwrap()["code"].as_str().unwrap_or("").to_string()) };
+    assert_eq!(refusal(post_webhook(&app, &body, None).await).await, (400, "MISSING_SIGNATURE".into()), "missing signature");
+    assert_eq!(refusal(post_webhook(&app, &body, Some("t=1,v1=zz".into())).await).await, (400, "MALFORMED_SIGNATURE".into()), "malformed");
     let wrong = signature::sign("not-the-secret-at-all", now_s(), body.as_bytes());
-    assert_eq!(post_webhook(&app, &body, Some(wrong)).await.status(), 401, "wrong key");
+    assert_eq!(refusal(post_webhook(&app, &body, Some(wrong)).await).await, (401, "INVALID_SIGNATURE".into()), "wrong key");
     let stale = signature::sign(secret, now_s() - 301, body.as_bytes());
-    assert_eq!(post_webhook(&app, &body, Some(stale)).await.status(), 401, "too old");
+    assert_eq!(refusal(post_webhook(&app, &body, Some(stale)).await).await, (401, "STALE_SIGNATURE".into()), "too old");
     let tampered = signature::sign(secret, now_s(), body.as_bytes());
     let other_body = event("evt_test_1", "payment.succeeded", &deposit, "4000.00");
-    assert_eq!(post_webhook(&app, &other_body, Some(tampered.clone())).await.status(), 401, "body changed after signing");
+    assert_eq!(refusal(post_webhook(&app, &other_body, Some(tampered.clone())).await).await, (401, "INVALID_SIGNATURE".into()), "body changed after signing");
+    let not_an_event = r#"{"id":"evt_x"}"#;
+    let signed = signature::sign(secret, now_s(), not_an_event.as_bytes());
+    assert_eq!(refusal(post_webhook(&app, not_an_event, Some(signed)).await).await, (400, "INVALID_EVENT".into()), "signed but not an event");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM payment_events").await, 0, "nothing applied yet");
 
     let first = post_webhook(&app, &body, Some(tampered.clone())).await;
