@@ -58,7 +58,7 @@ pub fn error_page(page: &PageContext, css_href: &str, code: ErrorCode) -> Respon
     html_response(status, html)
 }
 
-/// The seed's JSON error body: `{"error", "message", "code"}`.
+/// The InApp JSON error body: `{"error", "message", "code"}`.
 pub fn error_json(code: ErrorCode) -> Response {
     let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = (status, axum::Json(serde_json::json!({ "error": code.title(), "message": code.message(), "code": code.code() }))).into_response();

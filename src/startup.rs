@@ -171,7 +171,7 @@ impl Application {
             crate::kyc::access::spawn_worker(self.state.clone());
         }
         let listener = self.listener.tap_io(|tcp| {
-            // Streamed SSR otherwise waits on Nagle + delayed ACK (TOOLCHAIN.md).
+            // Streamed SSR otherwise waits on Nagle + delayed ACK (up to 40 ms per chunk on Linux).
             let _ = tcp.set_nodelay(true);
         });
         // `into_make_service`: serving the Router itself turns every new

@@ -65,7 +65,7 @@ pub struct StorageSection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenContract {
-    /// `GET /ctid2/inAppOneTimeToken/data` (the seed's contract).
+    /// `GET /ctid2/inAppOneTimeToken/data` (cTrader's original InApp contract).
     Get,
     /// `POST /ctid2/inAppToken/redeem` (Spotware's newer pages).
     Redeem,

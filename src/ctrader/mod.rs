@@ -1,4 +1,4 @@
-//! A typed client for the cTrader calls the broker makes (SPEC.md): manager
+//! A typed client for the cTrader calls the broker makes (Spotware's Manager API and InApp token endpoints): manager
 //! token, one-time-token resolution (either contract), trader read and
 //! balance change. Errors never carry a URL, since URLs here carry tokens.
 

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-/// Why a screen could not identify the trader. The first three are the seed's
+/// Why a screen could not identify the trader. The first three are cTrader's InApp
 /// machine-readable codes; the others are this server's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorCode {
@@ -31,7 +31,7 @@ impl ErrorCode {
         }
     }
 
-    /// The seed's English `error` title for the JSON form.
+    /// The contract's English `error` title for the JSON form.
     pub fn title(self) -> &'static str {
         match self {
             ErrorCode::InvalidOtToken => "Invalid Token",
@@ -45,7 +45,7 @@ impl ErrorCode {
         }
     }
 
-    /// The seed's English `message` for the JSON form.
+    /// The contract's English `message` for the JSON form.
     pub fn message(self) -> &'static str {
         match self {
             ErrorCode::InvalidOtToken => "The provided token is invalid or expired",

@@ -4,7 +4,7 @@ use crate::components::{use_page, Frame};
 use crate::domain::ErrorCode;
 use crate::i18n::{t, t_with};
 
-/// The branded page for a token or session problem. It carries the seed's
+/// The branded page for a token or session problem. It carries cTrader's InApp
 /// machine-readable code so QA suites and support can tell the cases apart.
 #[component]
 pub fn ErrorPage(code: ErrorCode) -> impl IntoView {

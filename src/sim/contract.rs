@@ -125,7 +125,7 @@ pub struct OtDataQuery {
     in_app_one_time_token: Option<String>,
 }
 
-/// `GET /ctid2/inAppOneTimeToken/data` (the seed's contract): 404 unknown, 410 expired or used.
+/// `GET /ctid2/inAppOneTimeToken/data` (cTrader's original InApp contract): 404 unknown, 410 expired or used.
 pub async fn ot_data(State(s): State<SimState>, Query(q): Query<OtDataQuery>) -> Reply {
     let drawn = prologue(&s, "resolve", q.token.as_deref()).await?;
     let ot = q.in_app_one_time_token.unwrap_or_default();

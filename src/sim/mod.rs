@@ -1,4 +1,4 @@
-//! The cTrader simulator: the contract of SPEC.md served for real (manager
+//! The cTrader simulator: cTrader's Manager API and InApp token contract served for real (manager
 //! tokens, one-time tokens that expire and are single-use, traders, balances
 //! and a balance history, faults on demand) plus a control API for `make run`,
 //! tests and QA suites. It keeps its state in its own SQLite file, so it

@@ -1,5 +1,5 @@
 //! cTrader's part of Full SSO, played by the simulator over real HTTP
-//! against the broker's `/oauth2` endpoints, in the order of the seed's two
+//! against the broker's `/oauth2` endpoints, in the order of cTrader's two
 //! flows:
 //! - `POST /sim/sso/first-login {email, password, screen?}` (Flow 2): the app
 //!   shows the broker's sign-in page and gets a code; cTrader takes a CRM API

@@ -1,4 +1,4 @@
-//! The four calls cTrader makes to the broker in Full SSO (SPEC 4.1–4.4):
+//! The four calls cTrader makes to the broker in Full SSO (cTrader's calls 4.1–4.4):
 //! JSON in, JSON out, `Cache-Control: no-store`, precise 4xx on every mistake.
 
 use axum::extract::rejection::JsonRejection;

@@ -1,7 +1,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-/// Every refusal of the `/oauth2` endpoints, as a status and the seed's
+/// Every refusal of the `/oauth2` endpoints, as a status and the InApp
 /// `{error, message, code}` JSON. Messages never echo a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SsoError {

@@ -1,5 +1,5 @@
-//! Full SSO: the broker as cTrader's identity provider (SPEC "Full SSO",
-//! seed `inapp-actions-flows.txt`). cTrader obtains a CRM API token (4.1),
+//! Full SSO: the broker as cTrader's identity provider (cTrader's "Full SSO"
+//! flows). cTrader obtains a CRM API token (4.1),
 //! exchanges a sign-in code for a long-term access token (4.2), re-checks
 //! that token on every app start (4.3) and asks for a one-time token per
 //! screen (4.4); the screens then validate that token locally. Mounted only

@@ -1,5 +1,5 @@
 //! `/oauth2/sign-in`: the broker's own sign-in form, shown by the trading app
-//! on a first login (seed Flow 2, stages 1–7). A right email and password
+//! on a first login (cTrader's Full SSO first login, stages 1–7). A right email and password
 //! send the browser to `identity.app_redirect_url?code=…`, a one-time code
 //! that cTrader exchanges at 4.2.
 

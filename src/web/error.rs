@@ -5,7 +5,7 @@
 //!   `{ "error": <English sentence>, "code": <MACHINE_CODE> }` with a precise
 //!   status. The browser shows the translation of `code`.
 //! - [`PageError`]: a back-office page answers with the branded, translated
-//!   error page (or, for a client that asks for JSON, the seed's JSON error).
+//!   error page (or, for a client that asks for JSON, the InApp JSON error `{error, message, code}`).
 //!   Rendering a page needs the theme and the language, which an error value
 //!   does not have: the handler returns the bare status with the error in the
 //!   response's extensions and [`render_page_errors`], a layer on the

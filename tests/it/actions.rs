@@ -2,7 +2,10 @@
 //! listed for staff, an unknown action type, and a hand-off's signed,
 //! short-lived assertion.
 
+use std::collections::BTreeMap;
+
 use crate::common;
+use broker_inapp::server::action::{LoadAction, StartHandoff, SubmitAction};
 
 use broker_inapp::actions::service::Assertion;
 use broker_inapp::backoffice::Role;
@@ -16,32 +19,21 @@ async fn a_form_action_is_checked_stored_and_listed_for_staff() {
     let app = spawn().await;
     let (cookie, login) = app.sign_in(None).await;
 
-    let res = app.server_fn(&cookie, "action/view", &[("action_type", "withdraw")]).await;
+    let res = app.call(&cookie, LoadAction { action_type: "withdraw".into() }).await;
     assert_eq!(res.status(), 200);
     let view: Value = res.json().await.unwrap();
     assert_eq!(view["title"], "Withdrawal request");
     assert_eq!(view["fields"].as_array().unwrap().len(), 3);
 
     // Every rule the browser applies, the server applies too.
-    let bad = app.server_fn(&cookie, "action/submit", &[("action_type", "withdraw"), ("values[amount]", "10.005"), ("values[method]", "cash")]).await;
+    let bad = app.call(&cookie, SubmitAction { action_type: "withdraw".into(), values: values(&[("amount", "10.005"), ("method", "cash")]) }).await;
     assert_eq!(bad.status(), 422);
     let body = bad.text().await.unwrap();
     assert!(body.contains("amount") && body.contains("method"), "{body}");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM action_submissions").await, 0, "nothing half-written");
 
-    let ok = app
-        .server_fn(
-            &cookie,
-            "action/submit",
-            &[
-                ("action_type", "withdraw"),
-                ("values[amount]", "1250.5"),
-                ("values[method]", "bank_transfer"),
-                ("values[details]", "<b>IBAN</b> DE89 3704"),
-                ("values[role]", "admin"),
-            ],
-        )
-        .await;
+    let form = values(&[("amount", "1250.5"), ("method", "bank_transfer"), ("details", "<b>IBAN</b> DE89 3704"), ("role", "admin")]);
+    let ok = app.call(&cookie, SubmitAction { action_type: "withdraw".into(), values: form }).await;
     assert_eq!(ok.status(), 200);
     let id: String = ok.json().await.unwrap();
     assert!(id.starts_with("req_"));
@@ -65,14 +57,14 @@ async fn a_form_action_is_checked_stored_and_listed_for_staff() {
 async fn unknown_action_types_and_wrong_kinds_are_refused_clearly() {
     let app = spawn().await;
     let (cookie, _) = app.sign_in(None).await;
-    let res = app.server_fn(&cookie, "action/view", &[("action_type", "teleport")]).await;
+    let res = app.call(&cookie, LoadAction { action_type: "teleport".into() }).await;
     assert_eq!(res.status(), 404);
-    let res = app.server_fn(&cookie, "action/submit", &[("action_type", "teleport"), ("values[x]", "1")]).await;
+    let res = app.call(&cookie, SubmitAction { action_type: "teleport".into(), values: values(&[("x", "1")]) }).await;
     assert_eq!(res.status(), 404);
     // A hand-off is not a form, and a form is not a hand-off.
-    let res = app.server_fn(&cookie, "action/submit", &[("action_type", "client_area")]).await;
+    let res = app.call(&cookie, SubmitAction { action_type: "client_area".into(), values: BTreeMap::new() }).await;
     assert_eq!(res.status(), 400);
-    let res = app.server_fn(&cookie, "action/handoff", &[("action_type", "withdraw")]).await;
+    let res = app.call(&cookie, StartHandoff { action_type: "withdraw".into() }).await;
     assert_eq!(res.status(), 400);
     // Without a session nothing is answered.
     let res = app.http.post(app.url("/api/action/view")).header("origin", app.base.clone()).form(&[("action_type", "withdraw")]).send().await.unwrap();
@@ -88,7 +80,7 @@ async fn unknown_action_types_and_wrong_kinds_are_refused_clearly() {
 async fn a_handoff_carries_a_signed_short_lived_assertion_of_the_trader() {
     let app = spawn().await;
     let (cookie, login) = app.sign_in(None).await;
-    let res = app.server_fn(&cookie, "action/handoff", &[("action_type", "client_area")]).await;
+    let res = app.call(&cookie, StartHandoff { action_type: "client_area".into() }).await;
     assert_eq!(res.status(), 200);
     let (url, assertion): (String, String) = res.json().await.unwrap();
     assert_eq!(url, "https://clients.broker.example/inapp-sso");
@@ -105,7 +97,11 @@ async fn a_handoff_carries_a_signed_short_lived_assertion_of_the_trader() {
     assert_eq!(claims.action, "client_area");
     assert_eq!(claims.exp - claims.iat, 60, "lives a minute");
     assert!(decode::<Assertion>(&assertion, &DecodingKey::from_secret(b"another secret of thirty-two chars!!"), &rules).is_err(), "signed");
-    let again: (String, String) = app.server_fn(&cookie, "action/handoff", &[("action_type", "client_area")]).await.json().await.unwrap();
+    let again: (String, String) = app.call(&cookie, StartHandoff { action_type: "client_area".into() }).await.json().await.unwrap();
     let second = decode::<Assertion>(&again.1, &DecodingKey::from_secret(DEV_HANDOFF_SECRET.as_bytes()), &rules).unwrap().claims;
     assert_ne!(second.jti, claims.jti, "each assertion is unique");
+}
+
+fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }

@@ -2,6 +2,7 @@
 //! roles, and the deposits list.
 
 use crate::common;
+use broker_inapp::server::deposit::StartDeposit;
 
 use broker_inapp::backoffice::{create_staff, Role};
 use common::{cookie_pair, spawn};
@@ -36,7 +37,7 @@ async fn staff_sign_in_out_and_see_deposits() {
 
     // A trader's deposit shows up in the list.
     let (trader, login) = app.sign_in(None).await;
-    let res = app.server_fn(&trader, "deposit/start", &[("amount", "42"), ("method", "card"), ("key", "bo-key-0123456789abcdef")]).await;
+    let res = app.call(&trader, StartDeposit { amount: "42".into(), method: "card".into(), key: "bo-key-0123456789abcdef".into() }).await;
     assert_eq!(res.status(), 200);
     let page = app.get_with_cookie("/backoffice", &staff).await;
     assert_eq!(page.status(), 200);
@@ -75,7 +76,7 @@ async fn compliance_does_not_see_money() {
     let cookie = cookie_pair(&sign_in(&app, "kyc@broker.example", PASSWORD).await);
     // There is money to see: a trader's deposit, which an admin's dashboard lists.
     let (trader, login) = app.sign_in(None).await;
-    let res = app.server_fn(&trader, "deposit/start", &[("amount", "42"), ("method", "card"), ("key", "co-key-0123456789abcdef")]).await;
+    let res = app.call(&trader, StartDeposit { amount: "42".into(), method: "card".into(), key: "co-key-0123456789abcdef".into() }).await;
     assert_eq!(res.status(), 200);
     let admin = common::staff_cookie(&app, "root@broker.example", Role::Admin).await;
     let admins = app.get_with_cookie("/backoffice", &admin).await.text().await.unwrap();

@@ -5,6 +5,7 @@
 //! changes made by the first.
 
 use crate::common;
+use broker_inapp::server::chat::LoadChat;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -125,7 +126,7 @@ async fn a_trader_reaches_only_their_own_conversation() {
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "BAD_ATTACHMENT");
 
     // Bob's view and stream hold none of Alice's conversation.
-    let view: Value = app.server_fn(&bob, "chat/view", &[]).await.json().await.unwrap();
+    let view: Value = app.call(&bob, LoadChat {}).await.json().await.unwrap();
     assert_eq!(view["messages"], json!([]));
     let page = app.get_with_cookie("/inapp/chat", &bob).await.text().await.unwrap();
     assert!(!page.contains("my secret"));
@@ -133,7 +134,7 @@ async fn a_trader_reaches_only_their_own_conversation() {
     let mut stream = events(&app, "/inapp/chat/events", &bob, None).await;
     assert_eq!(next(&mut stream, "message").await["body"], "bob here");
     // Alice's own view has her message; Bob's client id did not collide with hers.
-    let view: Value = app.server_fn(&alice, "chat/view", &[]).await.json().await.unwrap();
+    let view: Value = app.call(&alice, LoadChat {}).await.json().await.unwrap();
     assert_eq!(view["messages"].as_array().unwrap().len(), 1);
     assert_eq!(app.state.store.chat.open_conversation(alice_login, 0, None, 0, "t").await.unwrap().last_seq, 1);
 

@@ -5,6 +5,7 @@
 #![allow(unused_imports)]
 
 use crate::common;
+use broker_inapp::server::deposit::LoadDepositForm;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -371,11 +372,11 @@ async fn trading_login_or_login_in_ctraders_answer_win_over_account_id() {
         assert!(asked.lock().unwrap().iter().all(|l| *l == login), "{token}: cTrader was asked only about {login}: {:?}", asked.lock().unwrap());
         // The session's account is that login: the deposit form opens for it
         // and refuses the other numbers as someone else's account.
-        let own = app.server_fn(&cookie, "deposit/form", &[("account", &login.to_string())]).await;
+        let own = app.call(&cookie, LoadDepositForm { account: Some(login.to_string()) }).await;
         assert_eq!(own.status(), 200, "{token}");
         assert_eq!(own.json::<Value>().await.unwrap()["login"], login, "{token}");
         if login != 111_111 {
-            let res = app.server_fn(&cookie, "deposit/form", &[("account", "111111")]).await;
+            let res = app.call(&cookie, LoadDepositForm { account: Some("111111".into()) }).await;
             assert_eq!(res.status(), 403, "{token}: accountId 111111 is not the trading login");
         }
     }

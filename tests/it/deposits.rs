@@ -3,6 +3,7 @@
 //! simulator's balance history.
 
 use crate::common;
+use broker_inapp::server::deposit::{GetDepositStatus, LoadDepositForm, StartDeposit};
 
 use broker_inapp::config::Settings;
 use broker_inapp::payments::signature;
@@ -118,12 +119,12 @@ async fn another_traders_account_or_deposit_is_refused() {
     let (alice, _) = app.sign_in(None).await;
     let (bob, bob_login) = app.sign_in(None).await;
     let other = bob_login.to_string();
-    let form = app.server_fn(&alice, "deposit/form", &[("account", &other)]).await;
+    let form = app.call(&alice, LoadDepositForm { account: Some(other.clone()) }).await;
     assert_eq!(form.status(), 403);
     assert!(form.text().await.unwrap().contains("AccountNotYours"));
     let page = started(&app, &bob, "100", KEY).await;
     let id = deposit_id(&pay(&app, &page, "4242424242424242").await);
-    let peek = app.server_fn(&alice, "deposit/status", &[("id", &id)]).await;
+    let peek = app.call(&alice, GetDepositStatus { id: id.clone() }).await;
     assert_eq!(peek.status(), 404);
     assert!(peek.text().await.unwrap().contains("NotFound"));
 }
@@ -202,7 +203,7 @@ async fn malformed_server_function_calls_get_a_4xx() {
     let res = start(&app, &cookie, "10", "short").await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("InvalidRequest"));
-    let res = app.server_fn(&cookie, "deposit/start", &[("amount", "10"), ("method", "bitcoin"), ("key", KEY)]).await;
+    let res = app.call(&cookie, StartDeposit { amount: "10".into(), method: "bitcoin".into(), key: KEY.into() }).await;
     assert_eq!(res.status(), 400);
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 0);
 }

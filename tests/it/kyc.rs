@@ -49,16 +49,12 @@ async fn trader(app: &TestApp) -> (String, i64) {
 }
 
 async fn details(app: &TestApp, cookie: &str, dob: &str) -> reqwest::Response {
-    app.server_fn(
-        cookie,
-        "kyc/details",
-        &[("full_name", "Ada Lovelace"), ("date_of_birth", dob), ("address", "12 St James's Square, London"), ("country", "GB")],
-    )
-    .await
+    let form = [("full_name", "Ada Lovelace"), ("date_of_birth", dob), ("address", "12 St James's Square, London"), ("country", "GB")];
+    app.call(cookie, common::kyc::details_form(&form)).await
 }
 
 async fn view(app: &TestApp, cookie: &str) -> Value {
-    app.server_fn(cookie, "kyc/view", &[]).await.json().await.unwrap()
+    app.call(cookie, broker_inapp::server::kyc::LoadKyc { kyc_type: None }).await.json().await.unwrap()
 }
 
 /// Files in `dir`, which must exist (a missing folder would count as empty

@@ -215,15 +215,23 @@ mod browser {
     use super::{Phase, Preview};
     use crate::domain::kyc::{check_name, check_size, sniff, DocumentType, FileKind, UploadError, UploadLimits};
 
+    use send_wrapper::SendWrapper;
     pub use web_sys::File;
 
-    /// The chosen file and the request uploading it.
-    #[derive(Clone, Default)]
-    pub struct FileSlot(Rc<RefCell<(Option<File>, Option<web_sys::XmlHttpRequest>)>>);
+    /// The chosen file and the request uploading it. Leptos event handlers
+    /// must be `Send`; `SendWrapper` makes the browser-only handles so, and
+    /// would panic if one were ever touched from another thread.
+    #[derive(Clone)]
+    pub struct FileSlot(SendWrapper<Rc<RefCell<Slot>>>);
 
-    // Leptos event handlers must be Send; the page is single-threaded.
-    unsafe impl Send for FileSlot {}
-    unsafe impl Sync for FileSlot {}
+    /// The file picked, and the upload of it in flight.
+    type Slot = (Option<File>, Option<web_sys::XmlHttpRequest>);
+
+    impl Default for FileSlot {
+        fn default() -> Self {
+            FileSlot(SendWrapper::new(Rc::default()))
+        }
+    }
 
     pub fn picked(ev: &leptos::ev::Event) -> Option<File> {
         let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;

@@ -7,13 +7,15 @@ use broker_inapp::backoffice::Role;
 use broker_inapp::payments::signature;
 use serde_json::{json, Value};
 
+use broker_inapp::server::deposit::{GetDepositStatus, StartDeposit};
+
 use super::TestApp;
 
 pub const KEY: &str = "form-key-0123456789abcdef";
 pub const SECRET: &str = "sandbox-webhook-secret";
 
 pub async fn start(app: &TestApp, cookie: &str, amount: &str, key: &str) -> reqwest::Response {
-    app.server_fn(cookie, "deposit/start", &[("amount", amount), ("method", "card"), ("key", key)]).await
+    app.call(cookie, StartDeposit { amount: amount.into(), method: "card".into(), key: key.into() }).await
 }
 
 /// Starts a deposit and returns the hosted page path.
@@ -30,7 +32,7 @@ pub async fn pay(app: &TestApp, page: &str, card: &str) -> String {
 }
 
 pub async fn status(app: &TestApp, cookie: &str, id: &str) -> Value {
-    app.server_fn(cookie, "deposit/status", &[("id", id)]).await.json().await.unwrap()
+    app.call(cookie, GetDepositStatus { id: id.into() }).await.json().await.unwrap()
 }
 
 pub async fn wait_for_state(app: &TestApp, cookie: &str, id: &str, want: &str) -> Value {

@@ -3,6 +3,7 @@
 //! upload screen and the back-office forms make.
 #![allow(dead_code)]
 
+use broker_inapp::server::kyc::{LoadKyc, SaveKycDetails};
 use std::io::Cursor;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -118,16 +119,34 @@ pub async fn status_and_code(res: reqwest::Response) -> (u16, String) {
 pub const STANDARD_DETAILS: [(&str, &str); 4] =
     [("full_name", "Ada Lovelace"), ("date_of_birth", "1990-12-10"), ("address", "12 St James's Square, London"), ("country", "GB")];
 
+/// The details form with `values` (name, value) filled in.
+pub fn details_form(values: &[(&str, &str)]) -> SaveKycDetails {
+    let mut form = SaveKycDetails { kyc_type: None, full_name: None, date_of_birth: None, address: None, country: None, tax_id: None, source_of_funds: None };
+    for (name, value) in values {
+        let slot = match *name {
+            "kyc_type" => &mut form.kyc_type,
+            "full_name" => &mut form.full_name,
+            "date_of_birth" => &mut form.date_of_birth,
+            "address" => &mut form.address,
+            "country" => &mut form.country,
+            "tax_id" => &mut form.tax_id,
+            "source_of_funds" => &mut form.source_of_funds,
+            other => panic!("the details form has no field {other}"),
+        };
+        *slot = Some(value.to_string());
+    }
+    form
+}
+
 pub async fn details(app: &TestApp, cookie: &str, extra: &[(&str, &str)]) -> reqwest::Response {
     let mut form: Vec<(&str, &str)> = STANDARD_DETAILS.to_vec();
     form.extend_from_slice(extra);
-    app.server_fn(cookie, "kyc/details", &form).await
+    app.call(cookie, details_form(&form)).await
 }
 
 /// The `kyc/view` server function, as the screens call it (`kycType` or none).
 pub async fn view(app: &TestApp, cookie: &str, kyc_type: Option<&str>) -> Value {
-    let form: Vec<(&str, &str)> = kyc_type.map(|k| vec![("kyc_type", k)]).unwrap_or_default();
-    let res = app.server_fn(cookie, "kyc/view", &form).await;
+    let res = app.call(cookie, LoadKyc { kyc_type: kyc_type.map(String::from) }).await;
     assert_eq!(res.status(), 200, "kyc/view");
     res.json().await.unwrap()
 }
