@@ -17,12 +17,12 @@ pub mod domain;
 pub mod errors;
 pub mod i18n;
 pub mod screens;
-pub mod server;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
-pub mod actions;
-#[cfg(feature = "ssr")]
 pub mod backoffice;
+#[cfg(feature = "ssr")]
+pub mod broker_actions;
 #[cfg(feature = "ssr")]
 pub mod chat;
 #[cfg(feature = "ssr")]

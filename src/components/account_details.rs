@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::components::use_page;
 use crate::i18n::t;
-use crate::server::account::{account_summary, AccountInfo};
+use crate::server_fns::account::{account_summary, AccountInfo};
 
 /// A disclosure that, once opened, asks the server for the trader's live
 /// account details (balance read from cTrader through the session). It only

@@ -198,7 +198,7 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
         "action" => {
             let body = match state {
                 "unknown" => view! { <UnknownAction/> }.into_any(),
-                "handoff" => match crate::actions::service::view(settings, "client_area", lang) {
+                "handoff" => match crate::broker_actions::service::view(settings, "client_area", lang) {
                     Ok(v) => view! { <Action view=v/> }.into_any(),
                     Err(_) => view! { <UnknownAction/> }.into_any(),
                 },
@@ -216,7 +216,7 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                         "success" => ActionPreview { done: Some("req_3f9c2a7be41d4c0f9a5e2b7c1d8e6f01".into()), ..Default::default() },
                         _ => ActionPreview::default(),
                     };
-                    match crate::actions::service::view(settings, "withdraw", lang) {
+                    match crate::broker_actions::service::view(settings, "withdraw", lang) {
                         Ok(v) => view! { <Action view=v preview/> }.into_any(),
                         Err(_) => view! { <UnknownAction/> }.into_any(),
                     }

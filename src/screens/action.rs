@@ -16,7 +16,7 @@ use crate::domain::action::{validate_action, ActionField, ActionKind, ActionView
 use crate::domain::Lang;
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
-use crate::server::action::{load_action, start_handoff, submit_action};
+use crate::server_fns::action::{load_action, start_handoff, submit_action};
 
 fn field_message(lang: Lang, e: &FieldError) -> String {
     match e.i18n() {

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::common;
-use broker_inapp::server::action::{LoadAction, StartHandoff, SubmitAction};
+use broker_inapp::server_fns::action::{LoadAction, StartHandoff, SubmitAction};
 
-use broker_inapp::actions::service::Assertion;
 use broker_inapp::backoffice::Role;
+use broker_inapp::broker_actions::service::Assertion;
 use broker_inapp::config::DEV_HANDOFF_SECRET;
 use common::spawn;
 use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};

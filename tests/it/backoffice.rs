@@ -2,7 +2,7 @@
 //! roles, and the deposits list.
 
 use crate::common;
-use broker_inapp::server::deposit::StartDeposit;
+use broker_inapp::server_fns::deposit::StartDeposit;
 
 use broker_inapp::backoffice::{create_staff, Role};
 use common::{cookie_pair, spawn};

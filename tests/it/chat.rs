@@ -5,7 +5,7 @@
 //! changes made by the first.
 
 use crate::common;
-use broker_inapp::server::chat::LoadChat;
+use broker_inapp::server_fns::chat::LoadChat;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;

@@ -5,7 +5,7 @@
 #![allow(unused_imports)]
 
 use crate::common;
-use broker_inapp::server::deposit::LoadDepositForm;
+use broker_inapp::server_fns::deposit::LoadDepositForm;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

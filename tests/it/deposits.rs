@@ -3,7 +3,7 @@
 //! simulator's balance history.
 
 use crate::common;
-use broker_inapp::server::deposit::{GetDepositStatus, LoadDepositForm, StartDeposit};
+use broker_inapp::server_fns::deposit::{GetDepositStatus, LoadDepositForm, StartDeposit};
 
 use broker_inapp::config::Settings;
 use broker_inapp::payments::signature;

@@ -16,7 +16,7 @@ use crate::components::{use_page, AccountDetails, ErrorNote, Frame};
 use crate::domain::chat::{ChatAttachment, ChatMessage, ChatView, ConversationState, MessageError, Receipts};
 use crate::domain::kyc::UploadError;
 use crate::i18n::t;
-use crate::server::chat::load_chat;
+use crate::server_fns::chat::load_chat;
 
 /// A message the server does not have yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

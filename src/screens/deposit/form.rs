@@ -6,7 +6,7 @@ use crate::components::use_page;
 use crate::domain::{fee, format_amount, format_money, parse_amount, AmountError, DepositForm};
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
-use crate::server::deposit::start_deposit;
+use crate::server_fns::deposit::start_deposit;
 
 /// The amount form. The browser checks the amount with the same parser the
 /// server uses; the button disables itself on the first submit, and the form's

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{use_page, ErrorNote, Frame};
 use crate::i18n::t;
-use crate::server::deposit::load_deposit_form;
+use crate::server_fns::deposit::load_deposit_form;
 
 #[component]
 pub fn DepositScreen() -> impl IntoView {

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use crate::components::use_page;
 use crate::domain::{format_money, DepositState};
 use crate::i18n::t;
-use crate::server::deposit::{get_deposit_status, DepositStatus};
+use crate::server_fns::deposit::{get_deposit_status, DepositStatus};
 
 /// Back from the payment page: follows the deposit live and, when it ends,
 /// sends the browser to the success or failure URL (cTrader closes on them).

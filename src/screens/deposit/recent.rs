@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use crate::components::use_page;
 use crate::domain::{format_money, DepositView};
 use crate::i18n::t;
-use crate::server::deposit::recent_deposits;
+use crate::server_fns::deposit::recent_deposits;
 
 /// The trader's recent deposits; refreshed every two seconds while any of
 /// them is still in flight.

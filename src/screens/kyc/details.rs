@@ -8,7 +8,7 @@ use crate::components::use_page;
 use crate::domain::kyc::{validate_details, DetailError, DetailField, KycView, COUNTRIES, SOURCES_OF_FUNDS};
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
-use crate::server::kyc::save_kyc_details;
+use crate::server_fns::kyc::save_kyc_details;
 
 fn message(lang: crate::domain::Lang, e: DetailError, min_age: u32) -> String {
     if e == DetailError::Underage {

@@ -19,7 +19,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{use_page, AccountDetails, Frame};
 use crate::domain::kyc::KycView;
 use crate::i18n::t;
-use crate::server::kyc::load_kyc;
+use crate::server_fns::kyc::load_kyc;
 
 /// Shows `view` once loaded, or the error in place of the screen.
 pub(super) fn loaded(result: Result<KycView, crate::errors::AppError>, body: impl FnOnce(KycView) -> AnyView) -> AnyView {

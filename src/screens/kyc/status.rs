@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::components::{use_page, AccountDetails, Frame};
 use crate::domain::kyc::{KycView, RequirementState};
 use crate::i18n::{t, t_with};
-use crate::server::kyc::load_kyc;
+use crate::server_fns::kyc::load_kyc;
 
 #[component]
 pub fn KycStatusScreen() -> impl IntoView {

@@ -11,7 +11,7 @@ use crate::components::{use_page, AccountDetails, Frame};
 use crate::domain::kyc::{DocumentType, KycView, UploadError, UploadLimits};
 use crate::domain::Lang;
 use crate::i18n::{t, t_with};
-use crate::server::kyc::load_kyc;
+use crate::server_fns::kyc::load_kyc;
 
 /// Where the chosen file is in its life on this page.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

@@ -7,7 +7,7 @@ use broker_inapp::backoffice::Role;
 use broker_inapp::payments::signature;
 use serde_json::{json, Value};
 
-use broker_inapp::server::deposit::{GetDepositStatus, StartDeposit};
+use broker_inapp::server_fns::deposit::{GetDepositStatus, StartDeposit};
 
 use super::TestApp;
 

@@ -3,7 +3,7 @@
 //! upload screen and the back-office forms make.
 #![allow(dead_code)]
 
-use broker_inapp::server::kyc::{LoadKyc, SaveKycDetails};
+use broker_inapp::server_fns::kyc::{LoadKyc, SaveKycDetails};
 use std::io::Cursor;
 use std::path::Path;
 use std::time::{Duration, Instant};

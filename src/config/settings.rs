@@ -1,0 +1,298 @@
+//! The application's settings, section by section, as `Leptos.toml` and
+//! `INAPP_*` spell them. Pure data: loading and checking live in `mod.rs`
+//! and `validate.rs`. Leptos' own site settings are the `[leptos]` section
+//! (`LeptosSection`), the only place they are read.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use super::names;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub leptos: LeptosSection,
+    pub server: ServerSection,
+    pub storage: StorageSection,
+    pub ctrader: CtraderSection,
+    pub session: SessionSection,
+    pub urls: UrlsSection,
+    pub broker: BrokerSection,
+    pub simulator: SimulatorSection,
+    pub deposit: DepositSection,
+    pub payments: PaymentsSection,
+    pub kyc: KycSection,
+    pub identity: IdentitySection,
+    pub actions: ActionsSection,
+    pub chat: ChatSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LeptosSection {
+    pub output_name: String,
+    pub site_root: String,
+    pub site_pkg_dir: String,
+    pub site_addr: SocketAddr,
+    pub reload_port: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSection {
+    pub mode: Mode,
+    pub public_url: String,
+    pub frame_ancestors: Vec<String>,
+    pub max_body_bytes: usize,
+    pub test_routes: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSection {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenContract {
+    /// `GET /ctid2/inAppOneTimeToken/data` (cTrader's original InApp contract).
+    Get,
+    /// `POST /ctid2/inAppToken/redeem` (Spotware's newer pages).
+    Redeem,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CtraderSection {
+    pub base_url: String,
+    pub manager_login: u64,
+    pub manager_password: SecretString,
+    pub token_contract: TokenContract,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SameSite {
+    Lax,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionSection {
+    pub idle_minutes: u64,
+    pub absolute_minutes: u64,
+    pub cookie_name: String,
+    pub same_site: SameSite,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UrlsSection {
+    pub success: String,
+    pub failure: String,
+    pub close: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BrokerSection {
+    /// The brand (names, logo, colours, font, footer): see `theme.toml`.
+    pub theme_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SimulatorSection {
+    pub database_url: String,
+    pub token_ttl_seconds: u64,
+    /// The CRM API password the simulator, playing cTrader, sends to
+    /// `/oauth2/crmApiToken` in Full SSO mode.
+    pub crm_password: SecretString,
+}
+
+/// Who identifies the trader on a screen link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityMode {
+    /// cTrader issues the one-time token; the server resolves it with cTrader.
+    CtraderToken,
+    /// The broker is the identity provider: cTrader calls `/oauth2/*` and the
+    /// server validates its own one-time tokens.
+    FullSso,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdentitySection {
+    pub mode: IdentityMode,
+    /// argon2 hash of the password cTrader presents to `/oauth2/crmApiToken`
+    /// (make one with `broker-inapp hash-password`).
+    pub crm_password_hash: SecretString,
+    pub crm_token_ttl_hours: u64,
+    pub access_token_ttl_days: u64,
+    pub one_time_ttl_seconds: u64,
+    /// Where the sign-in page sends the trader, with `?code=`, after a first login.
+    pub app_redirect_url: String,
+}
+
+/// The broker's own actions (`/inapp/action?actionType=…`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionsSection {
+    /// Signs the identity assertion a hand-off action carries (HS256).
+    pub handoff_secret: SecretString,
+    pub handoff_ttl_seconds: u64,
+    pub types: std::collections::BTreeMap<String, ActionSettings>,
+}
+
+/// Text in several languages: `{ en = "…", de = "…" }`; English is required.
+pub type Translated = std::collections::BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionSettings {
+    /// `form` or `handoff`.
+    #[serde(deserialize_with = "names::one")]
+    pub kind: crate::domain::action::ActionKind,
+    pub title: Translated,
+    pub text: Translated,
+    #[serde(default)]
+    pub fields: Vec<ActionFieldSettings>,
+    /// For `handoff`: where the trader goes, with the assertion posted along.
+    #[serde(default)]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionFieldSettings {
+    pub name: String,
+    /// text, textarea, amount, choice, email, phone
+    #[serde(rename = "type", deserialize_with = "names::one")]
+    pub kind: crate::domain::action::FieldKind,
+    #[serde(default)]
+    pub required: bool,
+    pub label: Translated,
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    #[serde(default)]
+    pub max_amount: Option<String>,
+    #[serde(default)]
+    pub options: Vec<ActionOptionSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionOptionSettings {
+    pub value: String,
+    pub label: Translated,
+}
+
+/// The development hand-off secret; refused in production.
+pub const DEV_HANDOFF_SECRET: &str = "development-handoff-secret-change-me-0123456789";
+
+/// The development CRM password (`simulator.crm_password`'s default); refused in production.
+pub const DEV_CRM_PASSWORD: &str = "simulator-crm-password";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DepositSection {
+    pub methods: Vec<String>,
+    pub currencies: std::collections::BTreeMap<String, CurrencySettings>,
+}
+
+/// Support chat limits.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChatSection {
+    pub max_message_chars: usize,
+    pub rate_limit_messages: u32,
+    pub rate_window_seconds: u64,
+    pub typing_seconds: u64,
+    pub history_limit: i64,
+    pub min_attachment_bytes: u64,
+    pub watch_interval_ms: u64,
+    pub session_recheck_seconds: u64,
+}
+
+/// What each `kycType` asks for, the upload limits, and how a decision maps
+/// to the trader's `accessRights` in cTrader.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KycSection {
+    pub default_type: String,
+    pub min_age_years: u32,
+    pub max_upload_bytes: u64,
+    pub min_upload_bytes: u64,
+    pub max_image_side: u32,
+    /// Case state (`approved`, `rejected`, `more_info`, `submitted`) → cTrader
+    /// `accessRights`; a state not listed changes nothing in cTrader.
+    #[serde(deserialize_with = "names::map_keys")]
+    pub access_rights: std::collections::BTreeMap<crate::domain::kyc::CaseState, String>,
+    pub types: std::collections::BTreeMap<String, KycTypeSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct KycTypeSettings {
+    /// Personal details asked for, in order (see `domain::kyc::DetailField`).
+    #[serde(deserialize_with = "names::list")]
+    pub details: Vec<crate::domain::kyc::DetailField>,
+    /// Documents asked for: `identity`, `address`, `additional`.
+    #[serde(deserialize_with = "names::list")]
+    pub documents: Vec<crate::domain::kyc::DocumentType>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CurrencySettings {
+    pub digits: u32,
+    pub min: rust_decimal::Decimal,
+    pub max: rust_decimal::Decimal,
+    pub presets: Vec<rust_decimal::Decimal>,
+    pub fee_percent: rust_decimal::Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Sandbox,
+}
+
+/// Every secret in the settings is a `SecretString`: `{:?}` of any section
+/// prints `[REDACTED]`, and reading one takes an explicit `expose_secret()`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentsSection {
+    pub provider: Provider,
+    pub api_key: SecretString,
+    pub webhook_secret: SecretString,
+    pub webhook_tolerance_seconds: u64,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    pub settle_ms: u64,
+    pub worker: bool,
+    pub sandbox_database_url: String,
+    pub sandbox_async_delay_ms: u64,
+    /// The sandbox takes no money: with a real cTrader configured it would
+    /// credit real accounts for test cards, so that needs this explicit yes.
+    pub sandbox_with_real_ctrader: bool,
+    /// A deposit still waiting for the provider after this long is closed as
+    /// expired (a late success still confirms it: the money was taken).
+    pub pending_expiry_minutes: u64,
+    /// From this attempt on, an unsettled credit is logged as an error for
+    /// operators (it keeps being retried).
+    pub alert_after_attempts: i64,
+    /// A credit that followed an unknown outcome is looked up again this long
+    /// after it was settled, for a copy that landed late (reported, never undone).
+    pub audit_after_ms: u64,
+}
+
+impl Settings {
+    /// The deposit rule for `currency`, if deposits in it are configured.
+    pub fn currency_rule(&self, currency: &str) -> Option<crate::domain::CurrencyRule> {
+        let c = self.deposit.currencies.get(currency)?;
+        Some(crate::domain::CurrencyRule {
+            code: currency.to_string(),
+            digits: c.digits,
+            min: c.min,
+            max: c.max,
+            presets: c.presets.clone(),
+            fee_percent: c.fee_percent,
+        })
+    }
+}
