@@ -18,6 +18,10 @@ pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// A browser sends one value, or two when a parent domain set one too; each
+/// is a database lookup, so a request stuffed with more gets only these tried.
+const MAX_SESSION_IDS: usize = 4;
+
 /// Every value of our cookie the browser sent (there can be several when a
 /// parent domain set one too); each is tried in turn.
 pub fn session_ids(headers: &HeaderMap, name: &str) -> Vec<String> {
@@ -28,6 +32,7 @@ pub fn session_ids(headers: &HeaderMap, name: &str) -> Vec<String> {
         .flat_map(|v| Cookie::split_parse(v.to_string()).filter_map(Result::ok).collect::<Vec<_>>())
         .filter(|c| c.name() == name && !c.value().is_empty() && c.value().len() <= 128)
         .map(|c| c.value().to_string())
+        .take(MAX_SESSION_IDS)
         .collect()
 }
 
@@ -44,4 +49,22 @@ pub fn set_cookie(settings: &Settings, id: &str) -> HeaderValue {
         .max_age(cookie::time::Duration::minutes(settings.session.absolute_minutes as i64))
         .build();
     HeaderValue::from_str(&c.to_string()).expect("cookie of base64url characters is a valid header")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_cookie_with_a_plausible_value_is_tried_and_only_a_few_of_them() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, "other=abc; inapp_session=; inapp_session=first".parse().unwrap());
+        h.append(header::COOKIE, format!("inapp_session={}", "x".repeat(129)).parse().unwrap());
+        h.append(header::COOKIE, format!("inapp_session={}", "y".repeat(128)).parse().unwrap());
+        assert_eq!(session_ids(&h, "inapp_session"), ["first".to_string(), "y".repeat(128)]);
+        assert!(session_ids(&h, "missing").is_empty());
+        let stuffed: String = (0..50).map(|i| format!("inapp_session=id{i}; ")).collect();
+        h.append(header::COOKIE, stuffed.parse().unwrap());
+        assert_eq!(session_ids(&h, "inapp_session").len(), MAX_SESSION_IDS);
+    }
 }
