@@ -1,12 +1,13 @@
 use axum::http::{HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};
 
-pub use crate::security::password::{hash_password, verify_password};
+pub use crate::security::password::hash_password;
 use crate::session::{hash as sha256_hex, new_session_id};
 use crate::state::AppState;
 pub use crate::store::Role;
 use crate::store::{StaffRecord, StoreError};
 use crate::time::now_ms;
+use crate::web::PageError;
 
 pub const COOKIE: &str = "inapp_staff";
 const IDLE_MS: i64 = 30 * 60_000;
@@ -41,9 +42,9 @@ pub async fn create_staff(store: &crate::store::Store, email: &str, password: &s
 }
 
 /// Signs in: the staff member and a new session cookie, or `None`.
-pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Option<(StaffRecord, HeaderValue)>, StoreError> {
+pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Option<(StaffRecord, HeaderValue)>, PageError> {
     let staff = state.store.staff.staff_by_email(&email.trim().to_ascii_lowercase()).await?;
-    if !verify_password(password, staff.as_ref().map(|s| s.password_hash.as_str())) {
+    if !crate::security::password::verify(crate::security::password::Queue::SignIn, password, staff.as_ref().map(|s| s.password_hash.as_str())).await? {
         return Ok(None);
     }
     let staff = staff.expect("verified, so it exists");
@@ -87,6 +88,7 @@ pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<HeaderVal
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::security::password::verify_password;
 
     #[test]
     fn passwords_verify_only_against_their_hash() {

@@ -31,6 +31,8 @@ pub enum SsoError {
     UserNotFound,
     #[error("too many wrong passwords; try again in 15 minutes")]
     TooManyAttempts,
+    #[error("too many sign-ins at once; try again in a moment")]
+    Busy,
     #[error("internal error")]
     Internal,
 }
@@ -45,6 +47,7 @@ impl SsoError {
             | NoAccessToken => StatusCode::UNAUTHORIZED,
             UserNotFound => StatusCode::NOT_FOUND,
             TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Busy => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +68,7 @@ impl SsoError {
             NoAccessToken => "NO_ACCESS_TOKEN",
             UserNotFound => "USER_NOT_FOUND",
             TooManyAttempts => "TOO_MANY_ATTEMPTS",
+            Busy => "BUSY",
             Internal => "INTERNAL_ERROR",
         }
     }
@@ -76,6 +80,7 @@ impl SsoError {
             StatusCode::UNAUTHORIZED => "Unauthorized",
             StatusCode::NOT_FOUND => "Not Found",
             StatusCode::TOO_MANY_REQUESTS => "Too Many Requests",
+            StatusCode::SERVICE_UNAVAILABLE => "Service Unavailable",
             _ => "Internal Server Error",
         }
     }
@@ -89,7 +94,17 @@ impl SsoError {
 
 impl IntoResponse for SsoError {
     fn into_response(self) -> Response {
-        self.with_message(&self.to_string())
+        let mut res = self.with_message(&self.to_string());
+        if self == SsoError::Busy {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        }
+        res
+    }
+}
+
+impl From<crate::security::password::Busy> for SsoError {
+    fn from(_: crate::security::password::Busy) -> Self {
+        SsoError::Busy
     }
 }
 

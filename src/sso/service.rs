@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use secrecy::ExposeSecret;
 
 use super::SsoError;
-use crate::security::password::{hash_password, verify_password};
+use crate::security::password::{hash_password, verify, Queue};
 use crate::session::{hash, new_session_id};
 use crate::state::AppState;
 use crate::store::{AccessCheck, OneTime, SsoUser, Store};
@@ -25,10 +25,7 @@ pub async fn issue_crm_token(state: &AppState, password: &str) -> Result<(String
     if crate::security::throttle::locked(state, "crm", "api").await? {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
-    let stored = state.settings.identity.crm_password_hash.expose_secret().to_string();
-    let given = password.to_string();
-    // argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&given, Some(&stored))).await.unwrap_or(false);
+    let ok = verify(Queue::CrmApi, password, Some(state.settings.identity.crm_password_hash.expose_secret())).await?;
     if !ok {
         tracing::info!("crm api token refused: wrong password");
         crate::security::throttle::failed(state, "crm", "api").await?;
@@ -128,8 +125,7 @@ pub async fn generate_screen_token(state: &AppState, user_id: i64, inapp_token: 
 /// A first login on the sign-in page: the code the app hands to cTrader.
 pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Option<String>, SsoError> {
     let user = state.store.sso.user_by_email(&email.trim().to_ascii_lowercase()).await?;
-    let (given, stored) = (password.to_string(), user.as_ref().map(|u| u.password_hash.clone()));
-    let ok = tokio::task::spawn_blocking(move || verify_password(&given, stored.as_deref())).await.unwrap_or(false);
+    let ok = verify(Queue::SignIn, password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let Some(user) = user.filter(|_| ok) else { return Ok(None) };
     let code = new_session_id();
     let now = now_ms();

@@ -86,6 +86,14 @@ pub async fn submit(State(state): State<AppState>, Query(q): Query<HashMap<Strin
             Ok(()) => page(&state, &ctx, Some(WRONG)),
             Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
         },
-        Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
+        Err(e) => {
+            let mut res = error_page(&ctx, &state.css_href(), ErrorCode::Internal);
+            if e == super::SsoError::Busy {
+                // Not our failure: too many sign-ins at once. The same page, told to retry.
+                *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            res
+        }
     }
 }

@@ -109,6 +109,8 @@ pub enum PageError {
     BadRequest,
     /// The record was decided or changed; the write does not apply.
     Conflict,
+    /// Too much at once (password checks); come back in a moment.
+    Busy,
     /// Our failure; logged where it was converted.
     Internal,
 }
@@ -121,6 +123,7 @@ impl PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::BadRequest => StatusCode::BAD_REQUEST,
             PageError::Conflict => StatusCode::CONFLICT,
+            PageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,7 +135,7 @@ impl PageError {
             PageError::SignIn => ErrorCode::SessionExpired,
             PageError::Forbidden | PageError::Conflict => ErrorCode::Forbidden,
             PageError::NotFound | PageError::BadRequest => ErrorCode::NotFound,
-            PageError::Internal => ErrorCode::Internal,
+            PageError::Internal | PageError::Busy => ErrorCode::Internal,
         }
     }
 
@@ -147,6 +150,9 @@ impl PageError {
             error_page(&ctx, &state.css_href(), self.code())
         };
         *res.status_mut() = if self == PageError::SignIn { StatusCode::UNAUTHORIZED } else { self.status() };
+        if self == PageError::Busy {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         res
     }
 }
@@ -155,6 +161,12 @@ impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %cause_chain(&e), "back-office request failed");
         PageError::Internal
+    }
+}
+
+impl From<crate::security::password::Busy> for PageError {
+    fn from(_: crate::security::password::Busy) -> Self {
+        PageError::Busy
     }
 }
 
