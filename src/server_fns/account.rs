@@ -19,11 +19,6 @@ pub struct AccountInfo {
 /// The identified trader's live account details, read from cTrader.
 #[server(endpoint = "account/summary")]
 pub async fn account_summary() -> Result<AccountInfo, AppError> {
-    summary().await
-}
-
-#[cfg(feature = "ssr")]
-async fn summary() -> Result<AccountInfo, AppError> {
     let (state, session) = crate::session::require().await?;
     let trader = state.ctrader.trader(session.trader.login).await;
     let (name, currency, balance) = match trader {

@@ -9,11 +9,6 @@ use crate::errors::AppError;
 
 #[server(endpoint = "chat/view")]
 pub async fn load_chat() -> Result<ChatView, AppError> {
-    view().await
-}
-
-#[cfg(feature = "ssr")]
-async fn view() -> Result<ChatView, AppError> {
     use crate::domain::chat::Author;
     let (state, session) = crate::session::require().await?;
     let t = &session.trader;

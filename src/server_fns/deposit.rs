@@ -8,11 +8,6 @@ use crate::errors::AppError;
 /// parameter cTrader sent; it must be the trader's own login.
 #[server(endpoint = "deposit/form")]
 pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, AppError> {
-    form_for(account).await
-}
-
-#[cfg(feature = "ssr")]
-async fn form_for(account: Option<String>) -> Result<DepositForm, AppError> {
     let (state, session) = crate::session::require().await?;
     let login = session.trader.login;
     if let Some(a) = account.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
@@ -61,11 +56,6 @@ pub struct DepositStatus {
 
 #[server(endpoint = "deposit/status")]
 pub async fn get_deposit_status(id: String) -> Result<DepositStatus, AppError> {
-    status_of(id).await
-}
-
-#[cfg(feature = "ssr")]
-async fn status_of(id: String) -> Result<DepositStatus, AppError> {
     let (state, session) = crate::session::require().await?;
     if id.len() > 64 {
         return Err(AppError::NotFound);
