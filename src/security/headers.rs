@@ -37,7 +37,9 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
         forms = form_targets(&state.settings),
         fa = state.settings.server.frame_ancestors.join(" "),
     );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
+    // A response that brought its own policy keeps it: served documents and
+    // attachments carry `sandbox`, which this page policy would undo.
+    if let (false, Ok(v)) = (h.contains_key(header::CONTENT_SECURITY_POLICY), HeaderValue::from_str(&csp)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -46,7 +48,7 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     let personal = ["/inapp", "/api", "/sim", "/done", "/backoffice"].iter().any(|p| path.starts_with(p));
-    if personal {
+    if personal && !h.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("no-store")) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res

@@ -119,7 +119,12 @@ async fn a_trader_reaches_only_their_own_conversation() {
     assert_eq!(res.status(), 201);
     assert_eq!(res.json::<Value>().await.unwrap()["attachment"]["id"], att.as_str());
 
-    assert_eq!(app.get_with_cookie(&format!("/inapp/chat/attachments/{att}"), &alice).await.status(), 200);
+    let own = app.get_with_cookie(&format!("/inapp/chat/attachments/{att}"), &alice).await;
+    assert_eq!(own.status(), 200);
+    crate::common::kyc::assert_served_file_headers(
+        &own,
+        &format!(".{}", own.headers()["content-type"].to_str().unwrap().rsplit('/').next().unwrap().replace("jpeg", "jpg")),
+    );
     assert_eq!(app.get_with_cookie(&format!("/inapp/chat/attachments/{att}"), &bob).await.status(), 404, "another trader's file does not exist for Bob");
     let res = post_json(&app, "/inapp/chat/messages", &bob, json!({ "clientId": "bob-00001", "body": "", "attachmentId": att })).await;
     assert_eq!(res.status(), 400);

@@ -196,6 +196,7 @@ async fn documents_are_the_owners_alone_and_photos_come_back_without_exif() {
     let shown = app.get_with_cookie(&format!("/inapp/kyc/documents/{id}"), &alice).await;
     assert_eq!(shown.status(), 200);
     assert_eq!(shown.headers()["content-type"], "image/jpeg");
+    common::kyc::assert_served_file_headers(&shown, ".jpg");
     let bytes = shown.bytes().await.unwrap();
     assert!(image::load_from_memory(&bytes).is_ok(), "a real image comes back");
     assert!(!bytes.windows(10).any(|w| w == b"GPS-SECRET"), "EXIF is gone from what the browser sees");
@@ -248,6 +249,7 @@ async fn a_case_from_details_to_approval_reaches_ctrader_even_when_it_is_down_fo
     assert!(!clean.windows(10).any(|w| w == b"GPS-SECRET"), "the reviewer's usual view is the re-encoded copy");
     let pdf_original = app.get_with_cookie(&format!("/backoffice/kyc/documents/{address_id}?original=1"), &officer).await;
     assert_eq!(pdf_original.headers()["content-type"], "application/pdf");
+    common::kyc::assert_served_file_headers(&pdf_original, ".pdf");
 
     let no_reason = post_form(&app, &officer, &format!("/backoffice/kyc/documents/{address_id}/reject"), &[("reason", "  ")]).await;
     assert_eq!(no_reason.status(), 400, "a rejection needs a reason");

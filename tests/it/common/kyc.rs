@@ -205,3 +205,18 @@ pub async fn submitted_case(app: &TestApp, access_rights: &str) -> (String, i64)
     assert_eq!(view(app, &cookie, None).await["state"], "Submitted");
     (cookie, login)
 }
+
+/// A served upload keeps its own protection on the wire, whatever the global
+/// headers layer adds: a sandbox policy (a PDF's script cannot run, an SVG
+/// trick cannot reach our origin), a download name with the right extension,
+/// no type sniffing, and no cache.
+pub fn assert_served_file_headers(res: &reqwest::Response, extension: &str) {
+    let h = res.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("sandbox;") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(!csp.contains("script-src"), "the page policy did not replace it: {csp}");
+    let disposition = h["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("inline; filename=\"") && disposition.ends_with(&format!("{extension}\"")), "{disposition}");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["cache-control"], "private, no-store");
+}
