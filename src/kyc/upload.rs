@@ -118,11 +118,17 @@ pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 type Received = (Spool, FileKind, u64, String);
 
+/// Parts a form may send before `file` (our pages send none); a body of
+/// thousands of tiny parts is refused instead of parsed to the end.
+const MAX_OTHER_PARTS: usize = 8;
+
 async fn receive(state: &AppState, multipart: &mut Multipart, limits: &UploadLimits) -> Result<Received, ApiError> {
+    let mut others = 0;
     let mut field = loop {
         match multipart.next_field().await {
             Ok(Some(f)) if f.name() == Some("file") => break f,
-            Ok(Some(_)) => continue,
+            Ok(Some(_)) if others < MAX_OTHER_PARTS => others += 1,
+            Ok(Some(_)) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "BAD_MULTIPART", "too many parts before the file")),
             Ok(None) => return Err(UploadError::NoFile.into()),
             Err(e) => return Err(multipart_error(e)),
         }

@@ -257,3 +257,27 @@ async fn an_upload_refused_because_the_case_is_decided_leaves_no_file_and_no_row
     assert_eq!(v["state"], "Approved");
     assert_eq!(requirement(&v, "identity")["file_name"], "passport.jpg", "the approved document is still the one shown");
 }
+
+#[tokio::test]
+async fn an_upload_padded_with_many_parts_is_refused_before_the_file_is_read() {
+    let app = kyc_app().await;
+    let (cookie, _) = trader(&app, "standard", "FULL_ACCESS").await;
+    let send = |extra: usize| {
+        let mut form = reqwest::multipart::Form::new();
+        for i in 0..extra {
+            form = form.text(format!("pad{i}"), "x");
+        }
+        let part = reqwest::multipart::Part::bytes(jpeg(240)).file_name("id.jpg").mime_str("image/jpeg").unwrap();
+        app.http
+            .post(app.url("/inapp/kyc/documents?documentType=identity"))
+            .header("cookie", cookie.clone())
+            .header("origin", app.base.clone())
+            .multipart(form.part("file", part))
+            .send()
+    };
+    let refused = send(500).await.unwrap();
+    assert_eq!(status_and_code(refused).await, (400, "BAD_MULTIPART".to_string()));
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 0);
+    // A few extra fields (a form's hidden inputs) are still fine.
+    assert_eq!(send(3).await.unwrap().status(), 201);
+}
