@@ -233,7 +233,8 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
         .route("/inapp/chat/attachments", post(crate::chat::trader::upload))
         .route("/backoffice/chat/{id}/attachments", post(crate::backoffice::chat_upload))
         .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
-        .layer(RequestBodyLimitLayer::new(upload_limit));
+        .layer(RequestBodyLimitLayer::new(upload_limit))
+        .layer(axum::middleware::map_response(crate::web::error::file_too_large_as_json));
     let app = app
         .route("/inapp/kyc/documents/{id}", get(crate::kyc::serve::for_trader))
         .route("/inapp/chat/messages", post(crate::chat::trader::post_message))
@@ -242,6 +243,7 @@ fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Ro
         .route("/inapp/chat/events", get(crate::chat::trader::events))
         .route("/inapp/chat/attachments/{id}", get(crate::chat::trader::attachment))
         .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
+        .layer(axum::middleware::map_response(crate::web::error::body_too_large_as_json))
         .merge(uploads);
 
     let panic_page = page_context(&state, Prefs::default(), None);

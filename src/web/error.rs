@@ -190,3 +190,23 @@ pub async fn render_page_errors(State(state): State<AppState>, req: Request, nex
         None => res,
     }
 }
+
+/// tower-http's body limit answers a bare, plain-text 413; these give it the
+/// JSON error every other refusal has. For the JSON endpoints and server functions:
+pub async fn body_too_large_as_json(res: Response) -> Response {
+    too_large_as_json(res, "BODY_TOO_LARGE", "the request body is larger than the server takes")
+}
+
+/// For the upload endpoints: the same code as a file found too large while read.
+pub async fn file_too_large_as_json(res: Response) -> Response {
+    too_large_as_json(res, "FILE_TOO_LARGE", "file too large")
+}
+
+fn too_large_as_json(res: Response, code: &'static str, message: &'static str) -> Response {
+    let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message).into_response()
+    } else {
+        res
+    }
+}

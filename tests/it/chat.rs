@@ -196,6 +196,7 @@ async fn bad_messages_get_precise_errors_and_store_nothing() {
     let huge = format!(r#"{{"clientId":"huge-0001","body":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
     let res = post_json(&app, "/inapp/chat/messages", &trader, serde_json::from_str(&huge).unwrap()).await;
     assert_eq!(res.status(), 413, "a body over server.max_body_bytes");
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "BODY_TOO_LARGE", "as JSON like every refusal");
 
     let check = |res: reqwest::Response, want_status: u16, want_code: &'static str| async move {
         assert_eq!(res.status().as_u16(), want_status);

@@ -118,7 +118,7 @@ async fn every_upload_attack_gets_its_status_and_leaves_nothing_behind() {
 
     // Too large, declared up front: refused before the body is read.
     let big = vec![0xFFu8; MAX + 70_000];
-    assert_eq!(code(upload(&app, &cookie, "identity", "big.jpg", big.clone()).await).await.0, 413);
+    assert_eq!(code(upload(&app, &cookie, "identity", "big.jpg", big.clone()).await).await, (413, "FILE_TOO_LARGE".to_string()));
     // Too large, chunked with no Content-Length: refused once the limit is passed.
     assert_eq!(chunked_upload_status(&app, &cookie, MAX + 64 * 1024).await, "HTTP/1.1 413 Payload Too Large");
     // HTML and a Windows executable renamed .jpg.
