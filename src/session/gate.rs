@@ -56,6 +56,12 @@ pub async fn inapp_gate(State(state): State<AppState>, mut req: Request, next: N
     next.run(req).await
 }
 
+/// The exchange's budget: two cTrader timeouts, so one slow call still
+/// leaves room for the trader read.
+fn exchange_budget(ctrader_timeout_ms: u64) -> Duration {
+    Duration::from_millis(ctrader_timeout_ms.saturating_mul(2))
+}
+
 /// Tokens are opaque, but nothing longer or stranger than this is worth a call.
 fn plausible(token: &str) -> bool {
     (8..=512).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'='))
@@ -78,7 +84,7 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
     // One deadline for the whole exchange: a manager sign-in, a retry after a
     // refused manager token and the trader read must not add up to minutes
     // of a blank embedded browser.
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(state.settings.ctrader.timeout_ms * 2);
+    let deadline = tokio::time::Instant::now() + exchange_budget(state.settings.ctrader.timeout_ms);
     let resolved = match state.settings.identity.mode {
         IdentityMode::CtraderToken => with_ctrader(state, token, &token_hash, deadline).await,
         IdentityMode::FullSso => {
@@ -188,4 +194,16 @@ fn fail(state: &AppState, headers: &HeaderMap, prefs: Prefs, code: ErrorCode) ->
     }
     let page = service::page_context(state, prefs, None);
     render::error_page(&page, &state.css_href(), code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exchange_gets_two_ctrader_timeouts() {
+        assert_eq!(exchange_budget(400), Duration::from_millis(800));
+        assert_eq!(exchange_budget(10_000), Duration::from_secs(20));
+        assert_eq!(exchange_budget(u64::MAX), Duration::from_millis(u64::MAX), "no overflow");
+    }
 }

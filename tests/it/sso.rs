@@ -324,3 +324,22 @@ async fn the_openapi_document_describes_every_call_and_the_default_mode_has_none
     assert!(matches!(status.as_u16(), 404 | 405), "{status}");
     assert_eq!(plain.get("/oauth2/openapi.json").await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_screen_token_our_storage_failed_on_still_works_when_retried() {
+    let app = sso_app().await;
+    let uid = user(&app, "d@trader.example", 300_004).await;
+    let token = "a-screen-token-for-a-storage-failure-000001";
+    app.state.store.sso.insert_one_time(&hash(token), "screen", uid, now_ms(), now_ms() + 60_000).await.unwrap();
+    // Our own storage fails while the token is checked (its table is away).
+    let pool = app.pool("app.db").await;
+    sqlx::query("ALTER TABLE sso_one_time RENAME TO sso_one_time_away").execute(&pool).await.unwrap();
+    let failed = app.get(&format!("/inapp/kyc?token={token}")).await;
+    assert_eq!(failed.status(), 500, "our failure, not the token's");
+    assert!(failed.text().await.unwrap().contains("INTERNAL_ERROR"));
+    sqlx::query("ALTER TABLE sso_one_time_away RENAME TO sso_one_time").execute(&pool).await.unwrap();
+    // The token was not used up: reloading the link opens the screen.
+    let (_, location) = app.open(&format!("/inapp/kyc?token={token}")).await;
+    assert_eq!(location, "/inapp/kyc");
+    assert_eq!(app.session_count().await, 1);
+}
