@@ -18,40 +18,19 @@ pub trait Named: Sized + Copy + 'static {
     fn as_str(self) -> &'static str;
 }
 
-impl Named for DetailField {
-    const ALL: &'static [Self] = &DetailField::ALL;
-    fn as_str(self) -> &'static str {
-        DetailField::as_str(self)
-    }
+/// Each of these enums already has `ALL` and `as_str`; `Named` only points at them.
+macro_rules! named {
+    ($($t:ty),*) => {$(
+        impl Named for $t {
+            const ALL: &'static [Self] = &<$t>::ALL;
+            fn as_str(self) -> &'static str {
+                <$t>::as_str(self)
+            }
+        }
+    )*};
 }
 
-impl Named for DocumentType {
-    const ALL: &'static [Self] = &DocumentType::ALL;
-    fn as_str(self) -> &'static str {
-        DocumentType::as_str(self)
-    }
-}
-
-impl Named for CaseState {
-    const ALL: &'static [Self] = &CaseState::ALL;
-    fn as_str(self) -> &'static str {
-        CaseState::as_str(self)
-    }
-}
-
-impl Named for ActionKind {
-    const ALL: &'static [Self] = &ActionKind::ALL;
-    fn as_str(self) -> &'static str {
-        ActionKind::as_str(self)
-    }
-}
-
-impl Named for FieldKind {
-    const ALL: &'static [Self] = &FieldKind::ALL;
-    fn as_str(self) -> &'static str {
-        FieldKind::as_str(self)
-    }
-}
+named!(DetailField, DocumentType, CaseState, ActionKind, FieldKind);
 
 fn parse<T: Named, E: Error>(name: &str) -> Result<T, E> {
     T::ALL.iter().copied().find(|v| v.as_str() == name).ok_or_else(|| E::custom(Unknown::<T>(name.to_string(), std::marker::PhantomData)))
