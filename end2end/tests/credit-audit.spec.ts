@@ -12,7 +12,7 @@ test('a deposit cTrader applied twice is raised on the dashboard until an admin 
   // A cTrader slower than settle_ms: the one assumption of exactly-once,
   // broken on purpose, so the second look has something to find.
   const server = new OwnServer(3400 + test.info().workerIndex, {
-    INAPP_CTRADER__TIMEOUT_MS: '300',
+    INAPP_CTRADER__TIMEOUT_MS: '1000',
     INAPP_PAYMENTS__SETTLE_MS: '200',
     INAPP_PAYMENTS__RETRY_BASE_MS: '20',
     INAPP_PAYMENTS__AUDIT_AFTER_MS: '4000',

@@ -7,16 +7,15 @@ use std::collections::BTreeMap;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{use_page, AccountDetails, ErrorNote, Frame};
+use crate::components::{use_page, AccountDetails, ErrorNote, FieldMessage, FormError, Frame, Loading, PrimaryButton, INPUT};
 use crate::domain::action::{validate_action, ActionField, ActionKind, ActionView, FieldError, FieldKind};
 use crate::domain::Lang;
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
-use crate::server_fns::action::{load_action, start_handoff, submit_action};
+use crate::server_fns::action::{load_action, StartHandoff, SubmitAction};
 
 fn field_message(lang: Lang, e: &FieldError) -> String {
     match e.i18n() {
@@ -35,7 +34,7 @@ pub fn ActionScreen() -> impl IntoView {
         <Title text=title.clone()/>
         <Frame title=title>
             <AccountDetails/>
-            <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+            <Suspense fallback=move || view! { <Loading text=t(lang, "app.details_loading")/> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Action view=v/> }.into_any(),
@@ -111,9 +110,18 @@ fn form_values(_: &SubmitEvent, _: &[ActionField]) -> BTreeMap<String, String> {
 fn ActionForm(view: ActionView, preview: ActionPreview) -> impl IntoView {
     let lang = use_page().lang;
     let errors = RwSignal::new(preview.errors);
-    let sending = RwSignal::new(false);
-    let done = RwSignal::new(preview.done);
-    let failure = RwSignal::new(None::<AppError>);
+    let send = ServerAction::<SubmitAction>::new();
+    Effect::new(move |_| {
+        if let Some(Err(AppError::InvalidFields(found))) = send.value().get() {
+            errors.set(found.into_iter().collect());
+        }
+    });
+    let preview_done = preview.done;
+    let done = Signal::derive(move || preview_done.clone().or_else(|| send.value().get().and_then(Result::ok)));
+    let failure = Signal::derive(move || match send.value().get() {
+        Some(Err(AppError::InvalidFields(_))) | Some(Ok(_)) | None => None,
+        Some(Err(e)) => Some(e),
+    });
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
     let fields = view.fields.clone();
@@ -122,26 +130,17 @@ fn ActionForm(view: ActionView, preview: ActionPreview) -> impl IntoView {
         let fields = fields.clone();
         move |ev: SubmitEvent| {
             ev.prevent_default();
-            if sending.get_untracked() {
+            if send.pending().get_untracked() {
                 return;
             }
+            send.value().set(None);
             let values = form_values(&ev, &fields);
             if let Err(found) = validate_action(&fields, &values) {
                 errors.set(found.into_iter().collect());
                 return;
             }
             errors.set(BTreeMap::new());
-            failure.set(None);
-            sending.set(true);
-            let action_type = action_type.clone();
-            spawn_local(async move {
-                match submit_action(action_type, values).await {
-                    Ok(id) => done.set(Some(id)),
-                    Err(AppError::InvalidFields(found)) => errors.set(found.into_iter().collect()),
-                    Err(e) => failure.set(Some(e)),
-                }
-                sending.set(false);
-            });
+            send.dispatch(SubmitAction { action_type: action_type.clone(), values });
         }
     };
     let controls = fields
@@ -151,10 +150,10 @@ fn ActionForm(view: ActionView, preview: ActionPreview) -> impl IntoView {
             let id = format!("action-{name}");
             let error_id = format!("action-error-{name}");
             let key = name.clone();
-            let error = move || errors.get().get(&key).map(|e| field_message(lang, e));
+            let error = Signal::derive(move || errors.get().get(&key).map(|e| field_message(lang, e)));
             let key = name.clone();
             let invalid = move || errors.get().contains_key(&key).to_string();
-            let class = "w-full rounded-lg border border-border bg-surface px-3 py-3 focus-visible:outline-2 focus-visible:outline-brand";
+            let class = INPUT;
             let maxlength = f.max_length.to_string();
             let control = match f.kind {
                 FieldKind::Choice => view! {
@@ -187,7 +186,7 @@ fn ActionForm(view: ActionView, preview: ActionPreview) -> impl IntoView {
                 <div class="space-y-1">
                     <label for=id class="block font-medium">{f.label.clone()}</label>
                     {control}
-                    <p id=error_id.clone() data-testid=error_id class="text-sm font-medium text-danger" role="alert">{error}</p>
+                    <FieldMessage id=error_id message=error/>
                 </div>
             }
         })
@@ -200,12 +199,9 @@ fn ActionForm(view: ActionView, preview: ActionPreview) -> impl IntoView {
         })}
         <form class="space-y-4" novalidate on:submit=on_submit hidden=move || done.get().is_some()>
             {controls}
-            <p role="alert" class="text-sm font-medium text-danger" data-testid="action-form-error">{move || failure.get().map(|e| e.user_message(lang))}</p>
-            <button type="submit" data-testid="action-submit"
-                class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
-                disabled=move || !ready.get() || sending.get() aria-busy=move || sending.get().to_string()>
-                {move || if sending.get() { t(lang, "action.sending") } else { t(lang, "action.send") }}
-            </button>
+            <FormError testid="action-form-error" error=failure/>
+            <PrimaryButton testid="action-submit" label=t(lang, "action.send") busy_label=t(lang, "action.sending")
+                busy=send.pending() disabled=Signal::derive(move || !ready.get())/>
         </form>
     }
 }
@@ -238,38 +234,32 @@ fn post_to(_: &str, _: &str) -> bool {
 #[component]
 fn Handoff(action_type: String) -> impl IntoView {
     let lang = use_page().lang;
-    let going = RwSignal::new(false);
+    let handoff = ServerAction::<StartHandoff>::new();
     let failure = RwSignal::new(None::<AppError>);
+    Effect::new(move |_| {
+        let problem = match handoff.value().get() {
+            None => return,
+            // Stays busy: the browser is leaving for the broker's page.
+            Some(Ok((url, assertion))) if post_to(&url, &assertion) => return,
+            Some(Ok(_)) => AppError::Internal,
+            Some(Err(e)) => e,
+        };
+        failure.set(Some(problem));
+        handoff.value().set(None);
+    });
+    let going = Signal::derive(move || handoff.pending().get() || handoff.value().with(|v| matches!(v, Some(Ok(_)))));
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
     let go = move |_| {
         if going.get_untracked() {
             return;
         }
-        going.set(true);
         failure.set(None);
-        let action_type = action_type.clone();
-        spawn_local(async move {
-            match start_handoff(action_type).await {
-                Ok((url, assertion)) => {
-                    if !post_to(&url, &assertion) {
-                        failure.set(Some(AppError::Internal));
-                        going.set(false);
-                    }
-                }
-                Err(e) => {
-                    failure.set(Some(e));
-                    going.set(false);
-                }
-            }
-        });
+        handoff.dispatch(StartHandoff { action_type: action_type.clone() });
     };
     view! {
-        <p role="alert" class="text-sm font-medium text-danger" data-testid="action-form-error">{move || failure.get().map(|e| e.user_message(lang))}</p>
-        <button type="button" data-testid="action-continue" on:click=go
-            class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
-            disabled=move || !ready.get() || going.get()>
-            {t(lang, "action.continue")}
-        </button>
+        <FormError testid="action-form-error" error=failure/>
+        <PrimaryButton testid="action-continue" label=t(lang, "action.continue") plain=true
+            busy=going disabled=Signal::derive(move || !ready.get()) on:click=go/>
     }
 }

@@ -8,11 +8,13 @@
 mod live;
 mod view;
 
+use live::Live;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::components::{use_page, AccountDetails, ErrorNote, Frame};
+use crate::components::{use_page, AccountDetails, ErrorNote, Frame, Loading};
 use crate::domain::chat::{ChatAttachment, ChatMessage, ChatView, ConversationState, MessageError, Receipts};
 use crate::domain::kyc::UploadError;
 use crate::i18n::t;
@@ -103,7 +105,7 @@ pub fn ChatScreen() -> impl IntoView {
         <Frame title=title>
             <p class="text-muted">{t(lang, "screen.chat.lead")}</p>
             <AccountDetails/>
-            <Suspense fallback=move || view! { <p role="status" class="text-muted min-h-[50dvh]">{t(lang, "chat.loading")}</p> }>
+            <Suspense fallback=move || view! { <Loading text=t(lang, "chat.loading") class="min-h-[50dvh]"/> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Conversation initial=v/> }.into_any(),
@@ -118,14 +120,16 @@ pub fn ChatScreen() -> impl IntoView {
 #[component]
 fn Conversation(initial: ChatView) -> impl IntoView {
     let chat = ChatState::new(&initial);
-    let key = initial.outbox_key.clone();
+    let live = Live::new(chat, initial.outbox_key.clone());
+    provide_context(live);
+    // In the browser only (effects do not run on the server), once.
     Effect::new(move |started: Option<()>| {
         if started.is_none() {
-            live::start(chat, key.clone());
+            live.start();
         }
     });
     // Leaving the screen (in-app navigation) ends its stream and callbacks.
-    on_cleanup(live::stop);
+    on_cleanup(move || live.stop());
     view::conversation(chat, initial.max_chars)
 }
 
@@ -137,6 +141,7 @@ pub fn ChatPreview(view: ChatView, #[prop(optional)] offline: bool, #[prop(optio
     chat.connected.set(!offline);
     chat.typing.set(typing);
     chat.pending.set(pending);
+    provide_context(Live::new(chat, String::new()));
     view::conversation(chat, view.max_chars)
 }
 

@@ -5,14 +5,15 @@
 
 use leptos::prelude::*;
 
-use super::{live, Attaching, ChatState, Notice, Pending};
-use crate::components::use_page;
+use super::{live, Attaching, ChatState, Live, Notice, Pending};
+use crate::components::{use_page, PrimaryButton};
 use crate::domain::chat::{clean_body, Author, ChatAttachment, ChatMessage, Delivery};
 use crate::domain::Lang;
 use crate::i18n::{t, t_with};
 
 pub fn conversation(chat: ChatState, max_chars: usize) -> AnyView {
     let lang = use_page().lang;
+    let live = expect_context::<Live>();
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let list = NodeRef::<leptos::html::Ol>::new();
@@ -35,7 +36,7 @@ pub fn conversation(chat: ChatState, max_chars: usize) -> AnyView {
                 problem.set(None);
                 draft.set(String::new());
                 chat.attaching.set(Attaching::Nothing);
-                live::send(chat, body, attachment);
+                live.send(body, attachment);
             }
             Err(e) => problem.set(Some(t_with(lang, e.key(), &[("max", &max_chars.to_string())]))),
         }
@@ -93,6 +94,7 @@ fn composer(
     problem: RwSignal<Option<String>>,
     submit: impl Fn(leptos::ev::SubmitEvent) + Send + 'static,
 ) -> AnyView {
+    let live = expect_context::<Live>();
     view! {
             <p class="min-h-5 text-sm text-muted" data-testid="typing" aria-live="polite">
                 {move || chat.typing.get().then(|| t(lang, "chat.typing"))}
@@ -106,7 +108,7 @@ fn composer(
                     prop:value=move || draft.get()
                     on:input=move |ev| {
                         draft.set(event_target_value(&ev));
-                        live::typing();
+                        live.typing();
                     }
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| live::ctrl_enter(&ev)></textarea>
                 <AttachmentControl lang chat/>
@@ -117,11 +119,8 @@ fn composer(
                         Notice::SessionExpired => format!("{} {}", t(lang, "error.session_expired.body"), t(lang, "error.reopen")),
                     })}
                 </p>
-                <button id="chat-send" type="submit" data-testid="chat-send"
-                    class="w-full rounded-lg min-h-11 bg-brand text-brand-contrast font-semibold disabled:opacity-60"
-                    disabled=move || chat.attaching.with(|a| *a == Attaching::Uploading)>
-                    {t(lang, "chat.send")}
-                </button>
+                <PrimaryButton testid="chat-send" label=t(lang, "chat.send")
+                    disabled=Signal::derive(move || chat.attaching.with(|a| *a == Attaching::Uploading))/>
             </form>
     }
     .into_any()
@@ -129,12 +128,13 @@ fn composer(
 
 #[component]
 fn AttachmentControl(lang: Lang, chat: ChatState) -> impl IntoView {
+    let live = expect_context::<Live>();
     view! {
         <div class="flex flex-wrap items-center gap-2 min-h-11">
             <label for="chat-file" class="inline-flex items-center rounded-lg border border-border min-h-11 px-3 cursor-pointer focus-within:outline-2 focus-within:outline-brand">
                 {t(lang, "chat.attach")}
                 <input id="chat-file" type="file" accept="image/jpeg,image/png,application/pdf" class="sr-only" data-testid="chat-file"
-                    on:change=move |ev| live::attach(chat, &ev)/>
+                    on:change=move |ev| live.attach(&ev)/>
             </label>
             <span class="text-sm" data-testid="chat-attachment" data-state=move || match chat.attaching.get() {
                 Attaching::Nothing => "none",

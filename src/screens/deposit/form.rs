@@ -1,16 +1,12 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::components::use_page;
+use crate::components::{use_page, Card, FieldMessage, PrimaryButton};
 use crate::domain::{fee, format_amount, format_money, parse_amount, AmountError, DepositForm};
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
-use crate::server_fns::deposit::start_deposit;
+use crate::server_fns::deposit::StartDeposit;
 
-/// The amount form. The browser checks the amount with the same parser the
-/// server uses; the button disables itself on the first submit, and the form's
-/// idempotency key makes any repeat the same payment anyway.
 /// A state to show the form in without a trader typing (the designers' gallery).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormPreview {
@@ -19,6 +15,9 @@ pub struct FormPreview {
     pub submitting: bool,
 }
 
+/// The amount form. The browser checks the amount with the same parser the
+/// server uses; the button disables itself on the first submit, and the form's
+/// idempotency key makes any repeat the same payment anyway.
 #[component]
 pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<FormPreview>) -> impl IntoView {
     let lang = use_page().lang;
@@ -41,14 +40,30 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
     });
     let method = RwSignal::new(form.methods.first().cloned().unwrap_or_default());
     let show_error = RwSignal::new(preview.show_error);
-    let server_error = RwSignal::new(None::<AppError>);
-    let submitting = RwSignal::new(preview.submitting);
+    let start = ServerAction::<StartDeposit>::new();
+    // The payment page's address came back: stay busy, the browser is leaving.
+    let leaving = move || matches!(start.value().get(), Some(Ok(_)));
+    Effect::new(move |_| {
+        if let Some(Ok(url)) = start.value().get() {
+            let _ = window().location().assign(&url);
+        }
+    });
+    let server_error = move || match start.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    };
+    let forget_server_error = move || {
+        if server_error().is_some() {
+            start.value().set(None);
+        }
+    };
+    let submitting = Signal::derive(move || preview.submitting || start.pending().get() || leaving());
     let parsed = {
         let rule = rule.clone();
         Memo::new(move |_| parse_amount(&amount.get(), &rule))
     };
     let error_text = move || {
-        if let Some(e) = server_error.get() {
+        if let Some(e) = server_error() {
             return Some(e.user_message(lang));
         }
         match parsed.get() {
@@ -63,21 +78,7 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
         if submitting.get_untracked() || parsed.get_untracked().is_err() {
             return;
         }
-        submitting.set(true);
-        server_error.set(None);
-        let (amount, method, key) = (amount.get_untracked(), method.get_untracked(), key.clone());
-        spawn_local(async move {
-            match start_deposit(amount, method, key).await {
-                Ok(url) => {
-                    // Stay disabled: the browser is leaving for the payment page.
-                    let _ = window().location().assign(&url);
-                }
-                Err(e) => {
-                    server_error.set(Some(e));
-                    submitting.set(false);
-                }
-            }
-        });
+        start.dispatch(StartDeposit { amount: amount.get_untracked(), method: method.get_untracked(), key: key.clone() });
     };
     let money = move |v: Result<rust_decimal::Decimal, AmountError>| v.map(|a| format_money(a, digits, lang)).unwrap_or_else(|_| "—".into());
     let fee_rule = rule.clone();
@@ -87,13 +88,13 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
     let limits = t_with(lang, "deposit.limits", &[("min", &format_money(rule.min, digits, lang)), ("max", &format_money(rule.max, digits, lang))]);
     let balance = form.balance.map(|b| format_money(b, digits, lang)).unwrap_or_else(|| "—".into());
     view! {
-        <section class="rounded-xl border border-border bg-surface p-4" aria-labelledby="account-heading">
+        <Card attr:aria-labelledby="account-heading">
             <h2 id="account-heading" class="text-sm text-muted">{t(lang, "deposit.account")}</h2>
             <p class="flex justify-between gap-4 font-medium">
                 <span data-testid="deposit-login">{form.login}</span>
                 <span data-testid="deposit-balance">{format!("{balance} {currency}")}</span>
             </p>
-        </section>
+        </Card>
         <form class="space-y-4" on:submit=on_submit novalidate>
             <div class="space-y-1">
                 <label for="amount" class="block font-medium">{t(lang, "deposit.amount")}</label>
@@ -103,12 +104,12 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
                         aria-describedby="amount-limits amount-error"
                         aria-invalid=move || error_text().is_some().to_string()
                         node_ref=input
-                        on:input=move |ev| { amount.set(event_target_value(&ev)); server_error.set(None); }
+                        on:input=move |ev| { amount.set(event_target_value(&ev)); forget_server_error(); }
                         on:blur=move |_| if !amount.get_untracked().is_empty() { show_error.set(true) }/>
                     <span class="text-muted" aria-hidden="true">{form.currency.clone()}</span>
                 </div>
                 <p id="amount-limits" class="text-sm text-muted">{limits}</p>
-                <p id="amount-error" role="alert" class="text-sm font-medium text-danger" data-testid="amount-error">{error_text}</p>
+                <FieldMessage id="amount-error" message=Signal::derive(error_text)/>
             </div>
             <fieldset class="space-y-2">
                 <legend class="text-sm text-muted">{t(lang, "deposit.presets")}</legend>
@@ -126,7 +127,7 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
                                     }
                                     amount.set(value.clone());
                                     show_error.set(true);
-                                    server_error.set(None);
+                                    forget_server_error();
                                 }>
                                 {text}
                             </button>
@@ -149,20 +150,15 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
                     }
                 }).collect_view()}
             </fieldset>
-            <section class="rounded-xl border border-border bg-surface p-4 text-sm" aria-labelledby="summary-heading">
+            <Card class="text-sm" attr:aria-labelledby="summary-heading">
                 <h2 id="summary-heading" class="font-medium mb-2">{t(lang, "deposit.summary")}</h2>
                 <dl class="space-y-1">
                     <div class="flex justify-between"><dt class="text-muted">{t(lang, "deposit.amount")}</dt><dd data-testid="summary-amount">{move || money(parsed.get())}</dd></div>
                     <div class="flex justify-between"><dt class="text-muted">{t(lang, "deposit.fee")}</dt><dd data-testid="summary-fee">{fee_text}</dd></div>
                     <div class="flex justify-between font-semibold"><dt>{t(lang, "deposit.total")}</dt><dd data-testid="summary-total">{total_text}</dd></div>
                 </dl>
-            </section>
-            <button type="submit" data-testid="submit"
-                class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
-                prop:disabled=move || submitting.get()
-                aria-busy=move || submitting.get().to_string()>
-                {move || if submitting.get() { t(lang, "deposit.submitting") } else { t(lang, "deposit.submit") }}
-            </button>
+            </Card>
+            <PrimaryButton testid="submit" label=t(lang, "deposit.submit") busy_label=t(lang, "deposit.submitting") busy=submitting/>
         </form>
     }
 }

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{use_page, ErrorNote, Frame};
+use crate::components::{use_page, ErrorNote, Frame, Loading};
 use crate::i18n::t;
 use crate::server_fns::deposit::load_deposit_form;
 
@@ -38,7 +38,7 @@ fn DepositHome() -> impl IntoView {
     let account = query.read_untracked().get("account");
     let form = Resource::new(move || account.clone(), load_deposit_form);
     view! {
-        <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+        <Suspense fallback=move || view! { <Loading text=t(lang, "app.details_loading")/> }>
             {move || Suspend::new(async move {
                 match form.await {
                     Ok(data) => view! {

@@ -1,12 +1,19 @@
 use std::time::Duration;
 
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use std::ops::ControlFlow;
 
-use crate::components::use_page;
+use leptos::prelude::*;
+
+use crate::components::{poll, use_page, Card};
 use crate::domain::{format_money, DepositState};
 use crate::i18n::t;
 use crate::server_fns::deposit::{get_deposit_status, DepositStatus};
+
+/// cTrader closes its browser on the success and failure URLs.
+fn leave(url: &str) -> ControlFlow<()> {
+    let _ = window().location().assign(url);
+    ControlFlow::Break(())
+}
 
 /// Back from the payment page: follows the deposit live and, when it ends,
 /// sends the browser to the success or failure URL (cTrader closes on them).
@@ -15,38 +22,27 @@ use crate::server_fns::deposit::{get_deposit_status, DepositStatus};
 pub fn DepositProgress(id: String) -> impl IntoView {
     let lang = use_page().lang;
     let status = RwSignal::new(None::<Result<DepositStatus, crate::errors::AppError>>);
-    let poll = {
-        let id = id.clone();
-        move || {
-            let id = id.clone();
-            let held = matches!(status.get_untracked(), Some(Ok(ref s)) if s.deposit.state == DepositState::Review);
-            if held {
-                return;
-            }
-            spawn_local(async move {
-                let answer = get_deposit_status(id).await;
-                if let Ok(s) = &answer {
-                    let target = match s.deposit.state {
-                        DepositState::Credited => Some(s.success_url.clone()),
-                        DepositState::Failed | DepositState::Cancelled => Some(s.failure_url.clone()),
-                        _ => None,
-                    };
-                    if let Some(url) = target {
-                        let _ = window().location().assign(&url);
-                    }
-                }
-                status.set(Some(answer));
-            })
-        }
-    };
-    Effect::new(move |_| {
-        poll();
-        if let Ok(handle) = set_interval_with_handle(poll.clone(), Duration::from_secs(1)) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    poll(
+        Duration::ZERO,
+        Duration::from_secs(1),
+        move || get_deposit_status(id.clone()),
+        move |answer| {
+            let next = match &answer {
+                Ok(s) => match s.deposit.state {
+                    DepositState::Credited => leave(&s.success_url),
+                    DepositState::Failed | DepositState::Cancelled => leave(&s.failure_url),
+                    // Paid and held for review: nothing will change soon.
+                    DepositState::Review => ControlFlow::Break(()),
+                    _ => ControlFlow::Continue(()),
+                },
+                Err(_) => ControlFlow::Continue(()),
+            };
+            status.set(Some(answer));
+            next
+        },
+    );
     view! {
-        <section class="rounded-xl border border-border bg-surface p-4 space-y-2" aria-live="polite" data-testid="deposit-progress">
+        <Card class="space-y-2" attr:aria-live="polite" attr:data-testid="deposit-progress">
             {move || match status.get() {
                 None => view! { <p role="status">{t(lang, "deposit.processing")}</p> }.into_any(),
                 Some(Err(e)) => view! { <p role="alert" class="text-danger">{e.user_message(lang)}</p> }.into_any(),
@@ -60,6 +56,6 @@ pub fn DepositProgress(id: String) -> impl IntoView {
                     }.into_any()
                 }
             }}
-        </section>
+        </Card>
     }
 }

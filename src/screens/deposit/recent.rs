@@ -1,9 +1,10 @@
 use std::time::Duration;
 
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use std::ops::ControlFlow;
 
-use crate::components::use_page;
+use leptos::prelude::*;
+
+use crate::components::{poll, use_page};
 use crate::domain::{format_money, DepositView};
 use crate::i18n::t;
 use crate::server_fns::deposit::recent_deposits;
@@ -14,23 +15,19 @@ use crate::server_fns::deposit::recent_deposits;
 pub fn RecentDeposits(initial: Vec<DepositView>) -> impl IntoView {
     let lang = use_page().lang;
     let deposits = RwSignal::new(initial);
-    Effect::new(move |_| {
-        if !deposits.get().iter().any(|d| d.state.in_flight()) {
-            return;
-        }
-        if let Ok(handle) = set_interval_with_handle(
-            move || {
-                spawn_local(async move {
-                    if let Ok(list) = recent_deposits().await {
-                        deposits.set(list);
-                    }
-                })
-            },
-            Duration::from_secs(2),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let in_flight = |list: &[DepositView]| list.iter().any(|d| d.state.in_flight());
+    if deposits.with_untracked(|list| in_flight(list)) {
+        poll(Duration::from_secs(2), Duration::from_secs(2), recent_deposits, move |answer| {
+            if let Ok(list) = answer {
+                deposits.set(list);
+            }
+            if deposits.with_untracked(|list| in_flight(list)) {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        });
+    }
     view! {
         <section class="space-y-2" aria-labelledby="recent-heading">
             <h2 id="recent-heading" class="font-medium">{t(lang, "deposit.recent")}</h2>

@@ -2,13 +2,12 @@ use std::collections::BTreeMap;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::components::use_page;
+use crate::components::{use_page, FieldMessage, FormError, PrimaryButton, INPUT};
 use crate::domain::kyc::{validate_details, DetailError, DetailField, KycView, COUNTRIES, SOURCES_OF_FUNDS};
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
-use crate::server_fns::kyc::save_kyc_details;
+use crate::server_fns::kyc::SaveKycDetails;
 
 fn message(lang: crate::domain::Lang, e: DetailError, min_age: u32) -> String {
     if e == DetailError::Underage {
@@ -53,9 +52,17 @@ pub fn DetailsForm(
 ) -> impl IntoView {
     let lang = use_page().lang;
     let errors = RwSignal::new(preview_errors.unwrap_or_default());
-    let saving = RwSignal::new(false);
-    let saved = RwSignal::new(false);
-    let failure = RwSignal::new(None::<AppError>);
+    let save = ServerAction::<SaveKycDetails>::new();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(next)) => view.set(next),
+        Some(Err(AppError::InvalidDetails(found))) => errors.set(found.into_iter().collect()),
+        _ => {}
+    });
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let failure = Signal::derive(move || match save.value().get() {
+        Some(Err(AppError::InvalidDetails(_))) | None | Some(Ok(_)) => None,
+        Some(Err(e)) => Some(e),
+    });
     // Disabled until the page is interactive: a submit before that would be a
     // plain form post.
     let ready = RwSignal::new(false);
@@ -65,32 +72,27 @@ pub fn DetailsForm(
     let open = initial.state.open();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if saving.get_untracked() {
+        if save.pending().get_untracked() {
             return;
         }
         let values = form_values(&ev);
         let fields = view.get_untracked().fields;
-        if let Err(found) = validate_details(&fields, &values, &today, min_age) {
-            errors.set(found.into_iter().map(|(f, e)| (f.as_str().to_string(), e)).collect());
-            saved.set(false);
+        // A new attempt: the last one's outcome is no longer news.
+        save.value().set(None);
+        let found = validate_details(&fields, &values, &today, min_age).err().unwrap_or_default();
+        errors.set(found.iter().map(|(f, e)| (f.as_str().to_string(), *e)).collect());
+        if !found.is_empty() {
             return;
         }
-        errors.set(BTreeMap::new());
-        failure.set(None);
-        saving.set(true);
-        let kyc_type = kyc_type.clone();
-        spawn_local(async move {
-            let v = |k: &str| values.get(k).cloned();
-            let answer = save_kyc_details(kyc_type, v("full_name"), v("date_of_birth"), v("address"), v("country"), v("tax_id"), v("source_of_funds")).await;
-            match answer {
-                Ok(next) => {
-                    view.set(next);
-                    saved.set(true);
-                }
-                Err(AppError::InvalidDetails(found)) => errors.set(found.into_iter().collect()),
-                Err(e) => failure.set(Some(e)),
-            }
-            saving.set(false);
+        let v = |k: &str| values.get(k).cloned();
+        save.dispatch(SaveKycDetails {
+            kyc_type: kyc_type.clone(),
+            full_name: v("full_name"),
+            date_of_birth: v("date_of_birth"),
+            address: v("address"),
+            country: v("country"),
+            tax_id: v("tax_id"),
+            source_of_funds: v("source_of_funds"),
         });
     };
     let fields = initial.fields.clone();
@@ -102,12 +104,11 @@ pub fn DetailsForm(
                 let id = format!("kyc-{name}");
                 let error_id = format!("kyc-error-{name}");
                 let value = values.get(name).cloned().unwrap_or_default();
-                let error = move || errors.get().get(name).map(|e| message(lang, *e, min_age));
+                let error = Signal::derive(move || errors.get().get(name).map(|e| message(lang, *e, min_age)));
                 let invalid = move || errors.get().contains_key(name).to_string();
-                let input_class = "w-full rounded-lg border border-border bg-surface px-3 py-3 focus-visible:outline-2 focus-visible:outline-brand";
-                let control = match f {
+                                let control = match f {
                     DetailField::Country => view! {
-                        <select id=id.clone() name=name class=input_class aria-describedby=error_id.clone() aria-invalid=invalid disabled=!open>
+                        <select id=id.clone() name=name class=INPUT aria-describedby=error_id.clone() aria-invalid=invalid disabled=!open>
                             <option value="">{t(lang, "kyc.choose")}</option>
                             {COUNTRIES.iter().map(|(code, label)| view! {
                                 <option value=*code selected=value == *code>{format!("{label} ({code})")}</option>
@@ -115,7 +116,7 @@ pub fn DetailsForm(
                         </select>
                     }.into_any(),
                     DetailField::SourceOfFunds => view! {
-                        <select id=id.clone() name=name class=input_class aria-describedby=error_id.clone() aria-invalid=invalid disabled=!open>
+                        <select id=id.clone() name=name class=INPUT aria-describedby=error_id.clone() aria-invalid=invalid disabled=!open>
                             <option value="">{t(lang, "kyc.choose")}</option>
                             {SOURCES_OF_FUNDS.iter().map(|s| view! {
                                 <option value=*s selected=value == *s>{t(lang, &format!("kyc.funds.{s}"))}</option>
@@ -123,13 +124,13 @@ pub fn DetailsForm(
                         </select>
                     }.into_any(),
                     DetailField::DateOfBirth => view! {
-                        <input id=id.clone() name=name type="date" value=value class=input_class autocomplete="bday"
+                        <input id=id.clone() name=name type="date" value=value class=INPUT autocomplete="bday"
                             aria-describedby=error_id.clone() aria-invalid=invalid disabled=!open/>
                     }.into_any(),
                     _ => {
                         let autocomplete = match f { DetailField::FullName => "name", DetailField::Address => "street-address", _ => "off" };
                         view! {
-                            <input id=id.clone() name=name value=value class=input_class autocomplete=autocomplete
+                            <input id=id.clone() name=name value=value class=INPUT autocomplete=autocomplete
                                 aria-describedby=error_id.clone() aria-invalid=invalid disabled=!open/>
                         }.into_any()
                     }
@@ -138,21 +139,17 @@ pub fn DetailsForm(
                     <div class="space-y-1">
                         <label for=id class="block font-medium">{t(lang, &format!("kyc.field.{name}"))}</label>
                         {control}
-                        <p id=error_id.clone() data-testid=error_id class="text-sm font-medium text-danger" role="alert">{error}</p>
+                        <FieldMessage id=error_id message=error/>
                     </div>
                 }
             }).collect_view()}
-            <p role="alert" class="text-sm font-medium text-danger" data-testid="kyc-form-error">{move || failure.get().map(|e| e.user_message(lang))}</p>
-            <p role="status" data-testid=move || if saved.get() { "kyc-saved" } else { "kyc-save-status" } class="text-sm">
-                {move || saved.get().then(|| t(lang, "kyc.saved"))}
+            <FormError testid="kyc-form-error" error=failure/>
+            <p role="status" data-testid=move || if saved() { "kyc-saved" } else { "kyc-save-status" } class="text-sm">
+                {move || saved().then(|| t(lang, "kyc.saved"))}
             </p>
             {open.then(|| view! {
-                <button type="submit" data-testid="kyc-save"
-                    class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
-                    disabled=move || !ready.get() || saving.get()
-                    aria-busy=move || saving.get().to_string()>
-                    {move || if saving.get() { t(lang, "kyc.saving") } else { t(lang, "kyc.save") }}
-                </button>
+                <PrimaryButton testid="kyc-save" label=t(lang, "kyc.save") busy_label=t(lang, "kyc.saving")
+                    busy=save.pending() disabled=Signal::derive(move || !ready.get())/>
             })}
         </form>
     }

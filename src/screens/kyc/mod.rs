@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{use_page, AccountDetails, Frame};
+use crate::components::{use_page, AccountDetails, Frame, Loading};
 use crate::domain::kyc::KycView;
 use crate::i18n::t;
 use crate::server_fns::kyc::load_kyc;
@@ -41,7 +41,7 @@ pub fn KycScreen() -> impl IntoView {
         <Frame title=title>
             <p class="text-muted">{t(lang, "screen.kyc.lead")}</p>
             <AccountDetails/>
-            <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+            <Suspense fallback=move || view! { <Loading text=t(lang, "app.details_loading")/> }>
                 {move || {
                     let kyc_type = kyc_type.clone();
                     Suspend::new(async move {

@@ -1,10 +1,11 @@
 use std::time::Duration;
 
+use std::ops::ControlFlow;
+
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 
-use crate::components::{use_page, AccountDetails, Frame};
+use crate::components::{poll, use_page, AccountDetails, Card, Frame, Loading};
 use crate::domain::kyc::{KycView, RequirementState};
 use crate::i18n::{t, t_with};
 use crate::server_fns::kyc::load_kyc;
@@ -19,7 +20,7 @@ pub fn KycStatusScreen() -> impl IntoView {
         <Frame title=title>
             <p class="text-muted">{t(lang, "screen.kyc_status.lead")}</p>
             <AccountDetails/>
-            <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+            <Suspense fallback=move || view! { <Loading text=t(lang, "app.details_loading")/> }>
                 {move || Suspend::new(async move {
                     super::loaded(data.await, |v| view! { <KycStatus initial=v/> }.into_any())
                 })}
@@ -35,24 +36,21 @@ pub fn KycStatusScreen() -> impl IntoView {
 pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
     let lang = use_page().lang;
     let view = RwSignal::new(initial);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || {
-                spawn_local(async move {
-                    if let Ok(next) = load_kyc(None).await {
-                        if next != view.get_untracked() {
-                            view.set(next);
-                        }
-                    }
-                })
-            },
-            Duration::from_secs(2),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    poll(
+        Duration::from_secs(2),
+        Duration::from_secs(2),
+        || load_kyc(None),
+        move |answer| {
+            if let Ok(next) = answer {
+                if next != view.get_untracked() {
+                    view.set(next);
+                }
+            }
+            ControlFlow::Continue(())
+        },
+    );
     view! {
-        <section class="rounded-xl border border-border bg-surface p-4 space-y-2" aria-live="polite">
+        <Card class="space-y-2" attr:aria-live="polite">
             {move || {
                 let v = view.get();
                 let state = v.state.as_str();
@@ -62,7 +60,7 @@ pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
                     {v.note.map(|note| view! { <p data-testid="kyc-note">{t_with(lang, "kyc.note", &[("note", &note)])}</p> })}
                 }
             }}
-        </section>
+        </Card>
         <ul class="divide-y divide-border rounded-xl border border-border bg-surface" aria-live="polite">
             {move || view.get().requirements.into_iter().map(|r| {
                 let label = if r.kind == "details" { t(lang, "kyc.step.details") } else { t(lang, &format!("kyc.doc.{}", r.kind)) };

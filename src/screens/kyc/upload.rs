@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{use_page, AccountDetails, Frame};
+use crate::components::{use_page, AccountDetails, FieldMessage, Frame, Loading, PrimaryButton, SecondaryButton};
 use crate::domain::kyc::{DocumentType, KycView, UploadError, UploadLimits};
 use crate::domain::Lang;
 use crate::i18n::{t, t_with};
@@ -63,7 +63,7 @@ pub fn KycUploadScreen() -> impl IntoView {
         <Frame title=title>
             <p class="text-muted">{t(lang, "screen.kyc_upload.lead")}</p>
             <AccountDetails/>
-            <Suspense fallback=move || view! { <p role="status" class="text-muted">{t(lang, "app.details_loading")}</p> }>
+            <Suspense fallback=move || view! { <Loading text=t(lang, "app.details_loading")/> }>
                 {move || Suspend::new(async move {
                     super::loaded(data.await, move |v| match doc_type.filter(|d| v.requirements.iter().any(|r| r.kind == d.as_str())) {
                         Some(d) => view! { <Uploader view=v doc_type=d/> }.into_any(),
@@ -144,12 +144,10 @@ pub(crate) fn Uploader(
             </label>
             <p class="text-sm text-muted">{t(lang, "kyc.upload.drop")}</p>
             <p id="kyc-hint" class="text-sm text-muted">{hint}</p>
-            <p id="kyc-file-error" role="alert" class="text-sm font-medium text-danger" data-testid="kyc-file-error">
-                {move || match phase.get() {
-                    Phase::Invalid(e) => Some(error_text(lang, e, &limits)),
-                    _ => None,
-                }}
-            </p>
+            <FieldMessage id="kyc-file-error" message=Signal::derive(move || match phase.get() {
+                Phase::Invalid(e) => Some(error_text(lang, e, &limits)),
+                _ => None,
+            })/>
         </div>
         <div data-testid="kyc-preview" class="space-y-2">
             {move || preview.get().map(|p| match p {
@@ -168,15 +166,11 @@ pub(crate) fn Uploader(
                 <div class="space-y-2">
                     <label for="kyc-progress" class="text-sm">{format!("{} {percent}%", t(lang, "kyc.upload.progress"))}</label>
                     <progress id="kyc-progress" data-testid="kyc-progress" max="100" value=percent class="w-full"></progress>
-                    <button type="button" data-testid="kyc-cancel" on:click=cancel.clone()
-                        class="rounded-lg border border-border min-h-11 px-4">{t(lang, "kyc.upload.cancel")}</button>
+                    <SecondaryButton testid="kyc-cancel" label=t(lang, "kyc.upload.cancel") on:click=cancel.clone()/>
                 </div>
             }.into_any(),
             Phase::Ready => view! {
-                <button type="button" data-testid="kyc-upload" on:click=start.clone()
-                    class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand">
-                    {t(lang, "kyc.upload.send")}
-                </button>
+                <PrimaryButton testid="kyc-upload" label=t(lang, "kyc.upload.send") plain=true on:click=start.clone()/>
             }.into_any(),
             Phase::Done => view! {
                 <p role="status" data-testid="kyc-uploaded" class="font-medium">{t(lang, "kyc.upload.done")}</p>
@@ -186,13 +180,11 @@ pub(crate) fn Uploader(
                 <p role="alert" class="text-danger" data-testid="kyc-upload-error">
                     {e.map(|e| error_text(lang, e, &limits)).unwrap_or_else(|| t(lang, "kyc.upload.failed"))}
                 </p>
-                <button type="button" data-testid="kyc-retry" on:click=retry.clone()
-                    class="rounded-lg border border-border min-h-11 px-4">{t(lang, "kyc.upload.retry")}</button>
+                <SecondaryButton testid="kyc-retry" label=t(lang, "kyc.upload.retry") on:click=retry.clone()/>
             }.into_any(),
             Phase::Cancelled => view! {
                 <p role="status">{t(lang, "kyc.upload.cancelled")}</p>
-                <button type="button" data-testid="kyc-retry" on:click=retry.clone()
-                    class="rounded-lg border border-border min-h-11 px-4">{t(lang, "kyc.upload.retry")}</button>
+                <SecondaryButton testid="kyc-retry" label=t(lang, "kyc.upload.retry") on:click=retry.clone()/>
             }.into_any(),
             _ => ().into_any(),
         }}
