@@ -93,7 +93,7 @@ async fn open_store(settings: &Settings) -> Option<broker_inapp::store::Store> {
 /// `<login>`. Password from `INAPP_USER_PASSWORD` or stdin.
 async fn create_user(settings: Settings) -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(email), Some(login)) = (args.get(2), args.get(3).and_then(|l| l.parse::<i64>().ok())) else {
+    let (Some(email), Some(login)) = (args.get(2), args.get(3).and_then(|l| l.parse::<broker_inapp::domain::Login>().ok())) else {
         eprintln!("usage: broker-inapp create-user <email> <login>   (password from INAPP_USER_PASSWORD or stdin)");
         return ExitCode::from(2);
     };

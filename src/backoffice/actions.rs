@@ -37,7 +37,7 @@ pub async fn list(State(state): State<AppState>, _: Staff<Agents>, Query(q): Que
                             <tr class="border-t border-border align-top" data-testid="bo-request" data-type=r.action_type.clone() data-login=r.login.to_string()>
                                 <td class="p-2 whitespace-nowrap">{format_timestamp(r.created_at)}</td>
                                 <td class="p-2">{kind}<br/><span class="text-muted text-xs">{r.id.clone()}</span></td>
-                                <td class="p-2">{r.login}</td>
+                                <td class="p-2">{r.login.to_string()}</td>
                                 <td class="p-2">
                                     <dl class="grid grid-cols-[auto_1fr] gap-x-3">
                                         {fields.into_iter().map(|(k, v)| view! {

@@ -7,6 +7,7 @@
 //! attachments). A small script rather than the trader's WASM bundle: the
 //! back-office is forms throughout and stays light.
 
+use crate::domain::Login;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, Request, State};
@@ -47,7 +48,7 @@ pub async fn inbox(State(state): State<AppState>, me: Staff<Agents>, Query(q): Q
     let (tab_name, tab) = tab_of(&q, me.id);
     let rows = state.store.chat.inbox(tab, 200).await?;
     let counts = state.store.chat.unread_counts(me.id).await?;
-    let logins: Vec<i64> = rows.iter().map(|r| r.login).collect();
+    let logins: Vec<Login> = rows.iter().map(|r| r.login).collect();
     let kyc = state.store.kyc.states(&logins).await?;
     let lang = ctx.lang;
     let live = move || inbox_live(lang, tab_name, rows, counts, kyc);
@@ -68,7 +69,7 @@ pub async fn inbox(State(state): State<AppState>, me: Staff<Agents>, Query(q): Q
     })))
 }
 
-fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>, counts: (i64, i64), kyc: HashMap<i64, CaseState>) -> AnyView {
+fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>, counts: (i64, i64), kyc: HashMap<Login, CaseState>) -> AnyView {
     let tab = move |name: &'static str, count: Option<i64>| {
         let current = name == tab_name;
         view! {
@@ -159,7 +160,7 @@ pub async fn page_view(
                     data-disconnected=format!("{} {}", t(lang, "error.session_expired.body"), t(lang, "backoffice.sign_in"))>
                     <dl class="grid grid-cols-2 gap-x-4 gap-y-1 rounded-xl border border-border bg-surface p-3 text-sm sm:grid-cols-4">
                         <dt class="text-muted">{t(lang, "backoffice.col_trader")}</dt><dd data-testid="chat-trader">{name.clone()}</dd>
-                        <dt class="text-muted">{t(lang, "backoffice.col_login")}</dt><dd data-testid="chat-login">{c.login}</dd>
+                        <dt class="text-muted">{t(lang, "backoffice.col_login")}</dt><dd data-testid="chat-login">{c.login.to_string()}</dd>
                         <dt class="text-muted">{t(lang, "backoffice.col_kyc")}</dt><dd data-testid="chat-kyc">{kyc_label(lang, kyc)}</dd>
                         <dt class="text-muted">{t(lang, "backoffice.col_state")}</dt>
                         <dd data-testid="chat-state" data-closed=c.closed.to_string()>{state_label}{agent.map(|a| format!(" · {a}"))}</dd>

@@ -1,6 +1,7 @@
 //! Credits cTrader holds twice (found by the crediting worker's audit): shown
 //! at the top of the dashboard until an admin says the extra copy is reversed.
 
+use crate::domain::DepositId;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use leptos::prelude::*;
@@ -33,9 +34,9 @@ pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl
                     }
                 });
                 view! {
-                    <li class="flex flex-wrap items-center justify-between gap-2" data-testid="duplicate-credit" data-deposit=d.id.clone()>
+                    <li class="flex flex-wrap items-center justify-between gap-2" data-testid="duplicate-credit" data-deposit=d.id.to_string()>
                         <span>
-                            <span class="font-mono text-xs">{d.id.clone()}</span>" · "{d.login}" · "{format!("{amount} {}", d.currency)}" · "{copies}
+                            <span class="font-mono text-xs">{d.id.clone()}</span>" · "{d.login.to_string()}" · "{format!("{amount} {}", d.currency)}" · "{copies}
                         </span>
                         {resolve}
                     </li>
@@ -54,6 +55,7 @@ pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl
 
 /// An admin has reversed the extra copy in cTrader: the alert goes away.
 pub async fn reversed(State(state): State<AppState>, staff: Staff<Admins>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let id: DepositId = id.parse().map_err(|_| PageError::NotFound)?;
     if !state.store.deposits.resolve_duplicate(&id).await? {
         return Err(PageError::NotFound);
     }

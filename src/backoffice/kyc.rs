@@ -3,6 +3,7 @@
 //! is recorded with who, when and why, and reaches cTrader through the
 //! accessRights outbox.
 
+use crate::domain::Login;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -59,7 +60,7 @@ fn reason_form(lang: Lang, action: String, button: String, testid: String, requi
 pub async fn case(
     State(state): State<AppState>,
     _: Staff<Reviewers>,
-    Path(login): Path<i64>,
+    Path(login): Path<Login>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
@@ -187,7 +188,7 @@ pub async fn decide_document(
 pub async fn decide_case(
     State(state): State<AppState>,
     staff: Staff<Reviewers>,
-    Path((login, verdict)): Path<(i64, String)>,
+    Path((login, verdict)): Path<(Login, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let decision = match verdict.as_str() {
@@ -201,7 +202,7 @@ pub async fn decide_case(
         return Err(PageError::BadRequest);
     }
     let written = service::decide_case(&state, login, decision, reason.as_deref(), &staff.email).await?;
-    tracing::info!(staff = %staff.email, login, decision = ?decision, "kyc case decided");
+    tracing::info!(staff = %staff.email, %login, decision = ?decision, "kyc case decided");
     after_write(written, format!("/backoffice/kyc/{login}"))
 }
 

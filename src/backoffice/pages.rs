@@ -1,5 +1,6 @@
 //! Back-office pages: server-rendered HTML forms, no WASM needed.
 
+use crate::domain::DepositId;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -258,6 +259,7 @@ pub async fn dashboard(State(state): State<AppState>, staff: Staff<AnyStaff>, Qu
 /// worker; its next attempt looks the deposit up in cTrader's balance history
 /// before changing anything, so a retry cannot credit twice.
 pub async fn retry_credit(State(state): State<AppState>, staff: Staff<Admins>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let id: DepositId = id.parse().map_err(|_| PageError::NotFound)?;
     if !state.store.deposits.requeue_credit(&id, crate::time::now_ms()).await? {
         return Err(PageError::NotFound);
     }

@@ -1,3 +1,4 @@
+use crate::domain::Login;
 use std::collections::BTreeMap;
 
 use jsonwebtoken::{encode, EncodingKey, Header};
@@ -62,7 +63,7 @@ pub async fn submit(state: &AppState, session: &Session, action_type: &str, valu
         tracing::error!(error = %e, "action submission not stored");
         AppError::Internal
     })?;
-    tracing::info!(login = record.login, action_type, request = %record.id, "action submitted");
+    tracing::info!(login = %record.login, action_type, request = %record.id, "action submitted");
     Ok(record.id)
 }
 
@@ -75,7 +76,7 @@ pub struct Assertion {
     pub aud: String,
     /// The trader's cTrader userId.
     pub sub: String,
-    pub login: i64,
+    pub login: Login,
     pub action: String,
     pub iat: i64,
     pub exp: i64,
@@ -111,6 +112,6 @@ pub fn handoff(settings: &Settings, session: &Session, action_type: &str) -> Res
             tracing::error!(error = %e, "assertion not signed");
             AppError::Internal
         })?;
-    tracing::info!(login = session.trader.login, action_type, "hand-off assertion issued");
+    tracing::info!(login = %session.trader.login, action_type, "hand-off assertion issued");
     Ok(Handoff { url: a.url.clone(), assertion })
 }

@@ -232,4 +232,12 @@ mod tests {
         let err = Settings::from_figment(f).unwrap_err().to_string();
         assert!(err.contains("deposit.currencies.USD"), "{err}");
     }
+
+    #[test]
+    fn a_currency_that_is_not_an_iso_code_is_refused_by_its_key() {
+        let f = Settings::with(Settings::defaults(), "deposit.currencies.usd.min", "10");
+        let err = Settings::from_figment(f).unwrap_err().to_string();
+        assert!(err.contains("three capital letters"), "{err}");
+        assert!(err.contains("deposit.currencies"), "{err}");
+    }
 }

@@ -3,6 +3,7 @@
 //! and `validate.rs`. Leptos' own site settings are the `[leptos]` section
 //! (`LeptosSection`), the only place they are read.
 
+use crate::domain::Currency;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -197,7 +198,7 @@ pub const DEV_CRM_PASSWORD: &str = "simulator-crm-password";
 #[derive(Debug, Clone, Deserialize)]
 pub struct DepositSection {
     pub methods: Vec<String>,
-    pub currencies: std::collections::BTreeMap<String, CurrencySettings>,
+    pub currencies: std::collections::BTreeMap<Currency, CurrencySettings>,
 }
 
 /// Support chat limits.
@@ -284,7 +285,7 @@ pub struct PaymentsSection {
 
 impl Settings {
     /// The deposit rule for `currency`, if deposits in it are configured.
-    pub fn currency_rule(&self, currency: &str) -> Option<crate::domain::CurrencyRule> {
+    pub fn currency_rule(&self, currency: &Currency) -> Option<crate::domain::CurrencyRule> {
         let c = self.deposit.currencies.get(currency)?;
         Some(crate::domain::CurrencyRule {
             code: currency.to_string(),

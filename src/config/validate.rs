@@ -52,9 +52,6 @@ impl Settings {
         }
         for (code, c) in &self.deposit.currencies {
             let bad = |problem: String| ConfigError::Parse(format!("configuration key `deposit.currencies.{code}`: {problem}"));
-            if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-                return Err(bad("the currency must be a 3-letter upper-case ISO code".into()));
-            }
             if c.digits > 8 {
                 return Err(bad("digits must be 0 to 8".into()));
             }

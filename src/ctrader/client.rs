@@ -1,3 +1,4 @@
+use crate::domain::Login;
 use std::time::Duration;
 
 use md5::{Digest, Md5};
@@ -62,7 +63,7 @@ impl CtraderClient {
         answer.into_identity().ok_or(CtraderError::NoUser)
     }
 
-    pub async fn trader(&self, login: i64) -> Result<Trader, CtraderError> {
+    pub async fn trader(&self, login: Login) -> Result<Trader, CtraderError> {
         let res = self.authed(|http, base, token| http.get(format!("{base}/v2/webserv/traders/{login}")).query(&[("token", token)])).await?;
         read_json(res).await
     }
@@ -93,7 +94,7 @@ impl CtraderClient {
     /// Sets the trader's `accessRights` (how a KYC decision reaches the
     /// platform). Setting a value is idempotent, so a retry after an unknown
     /// outcome is safe.
-    pub async fn set_access_rights(&self, login: i64, access_rights: &str) -> Result<(), CtraderError> {
+    pub async fn set_access_rights(&self, login: Login, access_rights: &str) -> Result<(), CtraderError> {
         let body = serde_json::json!({ "accessRights": access_rights }).to_string();
         let res = self
             .authed(|http, base, token| {
@@ -110,13 +111,13 @@ impl CtraderClient {
     /// The `balanceHistoryId` of the change carrying `external_id`, if cTrader has
     /// one between `from_ms` and `to_ms`: how an unknown outcome is settled
     /// before any retry.
-    pub async fn find_balance_change(&self, login: i64, external_id: &str, from_ms: i64, to_ms: i64) -> Result<Option<i64>, CtraderError> {
+    pub async fn find_balance_change(&self, login: Login, external_id: &str, from_ms: i64, to_ms: i64) -> Result<Option<i64>, CtraderError> {
         Ok(self.balance_changes_for(login, external_id, from_ms, to_ms).await?.first().copied())
     }
 
     /// Every `balanceHistoryId` in the trader's history carrying `external_id`
     /// (more than one means the same deposit was applied twice).
-    pub async fn balance_changes_for(&self, login: i64, external_id: &str, from_ms: i64, to_ms: i64) -> Result<Vec<i64>, CtraderError> {
+    pub async fn balance_changes_for(&self, login: Login, external_id: &str, from_ms: i64, to_ms: i64) -> Result<Vec<i64>, CtraderError> {
         let (from, to) = (from_ms.to_string(), to_ms.to_string());
         let res = self
             .authed(|http, base, token| {
@@ -187,7 +188,7 @@ fn balance_change_body(c: &BalanceChange) -> Result<String, CtraderError> {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Body<'a> {
-        login: i64,
+        login: Login,
         precise_amount: &'a serde_json::value::RawValue,
         #[serde(rename = "type")]
         kind: super::BalanceChangeType,
@@ -242,7 +243,7 @@ mod tests {
     #[test]
     fn amount_is_an_exact_json_number() {
         let body = balance_change_body(&BalanceChange {
-            login: 100001,
+            login: Login::new(100001).unwrap(),
             amount: Decimal::from_str("250.10").unwrap(),
             kind: BalanceChangeType::Deposit,
             comment: None,

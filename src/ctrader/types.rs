@@ -1,6 +1,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::{Currency, Login};
+
 /// Who a one-time token belongs to, from either token contract.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OtIdentity {
@@ -8,7 +10,7 @@ pub struct OtIdentity {
     pub trader_id: Option<i64>,
     pub account_id: Option<i64>,
     /// The trading login (from `tradingLogin`, `login`, or the GET contract's `accountId`).
-    pub login: i64,
+    pub login: Login,
     pub broker_name: Option<String>,
     pub email: Option<String>,
 }
@@ -30,7 +32,8 @@ pub(crate) struct OtAnswer {
 impl OtAnswer {
     pub fn into_identity(self) -> Option<OtIdentity> {
         let user_id = self.user_id?;
-        let login = self.trading_login.or(self.login).or(self.account_id)?;
+        // A login that is not a positive number is no login.
+        let login = self.trading_login.or(self.login).or(self.account_id).and_then(Login::new)?;
         Some(OtIdentity { user_id, trader_id: self.trader_id, account_id: self.account_id, login, broker_name: self.broker_name, email: self.email })
     }
 }
@@ -39,14 +42,14 @@ impl OtAnswer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Trader {
-    pub login: i64,
+    pub login: Login,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
     pub last_name: Option<String>,
     pub balance: i64,
     pub money_digits: u32,
-    pub deposit_currency: String,
+    pub deposit_currency: Currency,
     #[serde(default)]
     pub access_rights: Option<String>,
 }
@@ -74,7 +77,7 @@ pub enum BalanceChangeType {
 /// cTrader has no idempotency key, so it is how a lost answer is looked up later.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceChange {
-    pub login: i64,
+    pub login: Login,
     pub amount: Decimal,
     pub kind: BalanceChangeType,
     pub comment: Option<String>,
@@ -90,10 +93,10 @@ mod tests {
     #[test]
     fn both_contracts_give_an_identity() {
         let get: OtAnswer = serde_json::from_str(r#"{"userId":7,"traderId":9,"brokerName":"B","accountId":100001}"#).unwrap();
-        assert_eq!(get.into_identity().unwrap().login, 100001);
+        assert_eq!(get.into_identity().unwrap().login.get(), 100001);
         let redeem: OtAnswer = serde_json::from_str(r#"{"userId":7,"email":"a@b.c","tradingLogin":100002}"#).unwrap();
         let id = redeem.into_identity().unwrap();
-        assert_eq!((id.user_id, id.login), (7, 100002));
+        assert_eq!((id.user_id, id.login.get()), (7, 100002));
         let none: OtAnswer = serde_json::from_str(r#"{"brokerName":"B","accountId":1}"#).unwrap();
         assert!(none.into_identity().is_none());
     }
@@ -101,12 +104,12 @@ mod tests {
     #[test]
     fn balance_is_exact() {
         let t = Trader {
-            login: 1,
+            login: Login::new(1).unwrap(),
             name: Some("Ann".into()),
             last_name: None,
             balance: 100_025,
             money_digits: 2,
-            deposit_currency: "USD".into(),
+            deposit_currency: "USD".parse().unwrap(),
             access_rights: None,
         };
         assert_eq!(t.balance_decimal().to_string(), "1000.25");

@@ -1,3 +1,5 @@
+use super::{Currency, DepositId};
+use crate::domain::Login;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -62,9 +64,9 @@ impl DepositState {
 /// A deposit as the trader sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DepositView {
-    pub id: String,
+    pub id: DepositId,
     pub amount: Decimal,
-    pub currency: String,
+    pub currency: Currency,
     pub state: DepositState,
     pub created_at_ms: i64,
 }
@@ -72,8 +74,8 @@ pub struct DepositView {
 /// Everything the deposit form needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DepositForm {
-    pub login: i64,
-    pub currency: String,
+    pub login: Login,
+    pub currency: Currency,
     pub balance: Option<Decimal>,
     pub rule: CurrencyRule,
     pub methods: Vec<String>,

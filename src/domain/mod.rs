@@ -5,6 +5,7 @@
 pub mod action;
 pub mod chat;
 mod deposit;
+mod ids;
 pub mod kyc;
 mod lang;
 mod locale;
@@ -17,6 +18,7 @@ mod token_error;
 mod when;
 
 pub use deposit::{DepositForm, DepositState, DepositView};
+pub use ids::{Currency, DepositId, IdError, Login};
 pub use lang::{Dir, Lang};
 pub use locale::{format_money, format_when};
 pub use money::{fee, format_amount, parse_amount, AmountError, CurrencyRule};

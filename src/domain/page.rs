@@ -1,3 +1,5 @@
+use super::Currency;
+use crate::domain::Login;
 use serde::{Deserialize, Serialize};
 
 use super::{Lang, Source, Theme};
@@ -7,11 +9,11 @@ use super::{Lang, Source, Theme};
 pub struct TraderView {
     /// Display name from cTrader; `None` when the trader read failed.
     pub name: Option<String>,
-    pub login: i64,
+    pub login: Login,
     pub user_id: i64,
     pub trader_id: Option<i64>,
     pub account_id: Option<i64>,
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
 }
 
 /// Everything a screen needs to render its frame. The server computes it from the

@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::domain::action::FieldError;
 use crate::domain::kyc::{CaseState, DetailError, DetailField, DocumentType, KycEvent, KycView, Requirement, RequirementState, UploadError, UploadLimits};
 use crate::domain::{AmountError, DepositForm, DepositState, DepositView, ErrorCode, Lang, TraderView};
+use crate::domain::{Currency, Login};
 use crate::i18n::t;
 use crate::screens::action::{Action, ActionPreview, UnknownAction};
 use crate::screens::deposit::form::{DepositFormView, FormPreview};
@@ -19,33 +20,39 @@ use crate::screens::kyc::upload::{Phase, Preview, Uploader};
 use crate::screens::kyc::{KycHome, KycStatus};
 use crate::screens::{DoneKind, DonePage, ErrorPage};
 
+const SAMPLE_LOGIN: Login = match Login::new(100_001) {
+    Some(l) => l,
+    None => unreachable!(),
+};
+
 /// An hour ago, in a fixed place: the gallery looks the same on every reload.
 const SAMPLE_MS: i64 = 1_795_000_000_000;
 
 pub fn trader() -> TraderView {
     TraderView {
         name: Some("Alex Morgan".into()),
-        login: 100_001,
+        login: SAMPLE_LOGIN,
         user_id: 4_100_001,
         trader_id: Some(7_100_001),
         account_id: Some(100_001),
-        currency: Some("USD".into()),
+        currency: "USD".parse().ok(),
     }
 }
 
 /// The sample account's currency: USD, or the first one the broker configured.
-fn currency(settings: &Settings) -> String {
-    if settings.deposit.currencies.contains_key("USD") {
-        "USD".into()
+fn currency(settings: &Settings) -> Currency {
+    let usd: Currency = "USD".parse().expect("a currency code");
+    if settings.deposit.currencies.contains_key(&usd) {
+        usd
     } else {
-        settings.deposit.currencies.keys().next().cloned().unwrap_or_else(|| "USD".into())
+        settings.deposit.currencies.keys().next().cloned().unwrap_or(usd)
     }
 }
 
 fn deposit_form(settings: &Settings, recent: Vec<DepositView>) -> Option<DepositForm> {
     let currency = currency(settings);
     Some(DepositForm {
-        login: 100_001,
+        login: SAMPLE_LOGIN,
         balance: Some(Decimal::new(125_050, 2)),
         rule: settings.currency_rule(&currency)?,
         currency,
@@ -55,8 +62,15 @@ fn deposit_form(settings: &Settings, recent: Vec<DepositView>) -> Option<Deposit
     })
 }
 
-fn deposit(id: &str, minor: i64, state: DepositState, minutes_ago: i64) -> DepositView {
-    DepositView { id: id.into(), amount: Decimal::new(minor, 2), currency: "USD".into(), state, created_at_ms: SAMPLE_MS - minutes_ago * 60_000 }
+/// Sample deposit `n`, with an id of the real shape.
+fn deposit(n: u32, minor: i64, state: DepositState, minutes_ago: i64) -> DepositView {
+    DepositView {
+        id: format!("dep_{n:032x}").parse().expect("a deposit id"),
+        amount: Decimal::new(minor, 2),
+        currency: "USD".parse().expect("a currency code"),
+        state,
+        created_at_ms: SAMPLE_MS - minutes_ago * 60_000,
+    }
 }
 
 fn requirement(kind: &str, state: RequirementState, reason: Option<&str>) -> Requirement {
@@ -132,11 +146,11 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
     match screen {
         "deposit" => {
             let (preview, recent) = match state {
-                "filled" => (FormPreview { amount: "250.00".into(), ..Default::default() }, vec![deposit("dep_2", 50_000, DepositState::Credited, 60 * 24)]),
+                "filled" => (FormPreview { amount: "250.00".into(), ..Default::default() }, vec![deposit(2, 50_000, DepositState::Credited, 60 * 24)]),
                 "error" => (FormPreview { amount: "10.005".into(), show_error: true, ..Default::default() }, vec![]),
                 "in_progress" => (
                     FormPreview { amount: "250.00".into(), submitting: true, ..Default::default() },
-                    vec![deposit("dep_3", 25_000, DepositState::Pending, 1), deposit("dep_2", 50_000, DepositState::Credited, 60 * 24)],
+                    vec![deposit(3, 25_000, DepositState::Pending, 1), deposit(2, 50_000, DepositState::Credited, 60 * 24)],
                 ),
                 "success" => return view! { <DonePage kind=DoneKind::Success/> }.into_any(),
                 _ => (FormPreview::default(), vec![]),

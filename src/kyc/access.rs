@@ -22,18 +22,18 @@ pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreErro
         let result = state.ctrader.set_access_rights(job.login, &job.access_rights).await;
         let saved = match result {
             Ok(()) => {
-                tracing::info!(login = job.login, access_rights = %job.access_rights, "access rights applied in cTrader");
+                tracing::info!(login = %job.login, access_rights = %job.access_rights, "access rights applied in cTrader");
                 state.store.kyc.access_applied(job.login, job.version).await
             }
             Err(e) => {
                 let p = &state.settings.payments;
                 let wait = p.retry_base_ms.saturating_mul(1u64 << job.attempt.clamp(1, 16).saturating_sub(1)).min(p.retry_max_ms) as i64;
-                tracing::warn!(login = job.login, attempt = job.attempt, error = %e, "access rights not applied yet; will retry");
+                tracing::warn!(login = %job.login, attempt = job.attempt, error = %e, "access rights not applied yet; will retry");
                 state.store.kyc.access_retry(job.login, job.attempt, now_ms() + wait, &e.to_string()).await
             }
         };
         if let Err(e) = saved {
-            tracing::error!(error = %e, login = job.login, "access rights result not saved");
+            tracing::error!(error = %e, login = %job.login, "access rights result not saved");
         }
     }
     Ok(n)

@@ -2,6 +2,7 @@
 //! (`kycType` from configuration), the trader's view, saving details, and
 //! compliance decisions. Storage keeps the state machine atomic.
 
+use crate::domain::Login;
 use std::collections::BTreeMap;
 
 use crate::config::{KycTypeSettings, Settings};
@@ -114,7 +115,7 @@ pub async fn save_details(state: &AppState, session: &Session, wanted: Option<&s
 }
 
 /// The rules of `login`'s case (for decisions taken in the back-office).
-pub async fn case_rules_for(state: &AppState, login: i64) -> Result<(String, KycTypeSettings), StoreError> {
+pub async fn case_rules_for(state: &AppState, login: Login) -> Result<(String, KycTypeSettings), StoreError> {
     let case = state.store.kyc.case(login).await?;
     let (name, t) = kyc_type(&state.settings, None, case.as_ref());
     Ok((name.to_string(), t.clone()))
@@ -126,7 +127,7 @@ pub async fn decide_document(state: &AppState, doc_id: &str, accept: bool, reaso
     state.store.kyc.decide_document(doc_id, accept, reason, actor, &rules(&state.settings, &name, &t), now_ms()).await
 }
 
-pub async fn decide_case(state: &AppState, login: i64, decision: CaseDecision, reason: Option<&str>, actor: &str) -> Result<KycWrite, StoreError> {
+pub async fn decide_case(state: &AppState, login: Login, decision: CaseDecision, reason: Option<&str>, actor: &str) -> Result<KycWrite, StoreError> {
     let (name, t) = case_rules_for(state, login).await?;
     state.store.kyc.decide_case(login, decision, reason, actor, &rules(&state.settings, &name, &t), now_ms()).await
 }

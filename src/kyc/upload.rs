@@ -206,7 +206,7 @@ async fn store(
     let written = state.store.kyc.add_document(&record, session.trader.user_id, &service::rules(&state.settings, type_name, t), now_ms()).await;
     match written {
         Ok(KycWrite::Done(_)) => {
-            tracing::info!(login = session.trader.login, document = %id, doc_type = doc_type.as_str(), "kyc document stored");
+            tracing::info!(login = %session.trader.login, document = %id, doc_type = doc_type.as_str(), "kyc document stored");
             Ok((StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id, "documentType": doc_type.as_str(), "state": "uploaded" }))).into_response())
         }
         Ok(_) => {

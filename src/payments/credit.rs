@@ -96,11 +96,11 @@ async fn audit(state: &AppState, job: AuditJob) {
         }
     };
     if job.balance_history_id.is_some_and(|ours| !found.contains(&ours)) {
-        tracing::error!(deposit = %job.deposit_id, login = job.login, "credited deposit's balance change not found in cTrader's history; check it");
+        tracing::error!(deposit = %job.deposit_id, login = %job.login, "credited deposit's balance change not found in cTrader's history; check it");
     }
     let duplicate = (found.len() > 1).then(|| {
         let copies = found.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
-        tracing::error!(deposit = %job.deposit_id, login = job.login, balance_history_ids = %copies, "deposit credited more than once in cTrader; reverse the extra copy");
+        tracing::error!(deposit = %job.deposit_id, login = %job.login, balance_history_ids = %copies, "deposit credited more than once in cTrader; reverse the extra copy");
         copies
     });
     if let Err(e) = state.store.deposits.finish_audit(&job.deposit_id, duplicate.as_deref()).await {
@@ -176,7 +176,7 @@ async fn attempt(state: &AppState, job: &CreditJob) -> Step {
         kind: BalanceChangeType::Deposit,
         comment: Some(format!("Deposit {}", job.deposit_id)),
         external_note: None,
-        external_id: Some(job.deposit_id.clone()),
+        external_id: Some(job.deposit_id.to_string()),
         source: Some("broker-inapp".into()),
     };
     // Dropping the call at `send_by` stops any further request (a manager

@@ -1,3 +1,4 @@
+use crate::domain::{Currency, DepositId};
 use async_trait::async_trait;
 use axum::http::HeaderMap;
 use rust_decimal::Decimal;
@@ -8,10 +9,10 @@ use super::signature::SignatureError;
 #[derive(Debug, Clone)]
 pub struct PaymentRequest {
     /// The deposit id: the provider's idempotency key and our reference.
-    pub reference: String,
+    pub reference: DepositId,
     /// What the trader pays (amount plus any fee).
     pub amount: Decimal,
-    pub currency: String,
+    pub currency: Currency,
     /// Where the provider sends the browser afterwards.
     pub return_url: String,
 }
@@ -28,6 +29,15 @@ pub enum PaymentEvent {
     Succeeded { event_id: String, reference: String, amount: Decimal, currency: String },
     Failed { event_id: String, reference: String, reason: String },
     Cancelled { event_id: String, reference: String },
+}
+
+impl PaymentEvent {
+    /// The provider's copy of our reference: the deposit it is about.
+    pub fn reference(&self) -> &str {
+        match self {
+            PaymentEvent::Succeeded { reference, .. } | PaymentEvent::Failed { reference, .. } | PaymentEvent::Cancelled { reference, .. } => reference,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::domain::{fee, parse_amount, DepositState, DepositView};
+use crate::domain::{fee, parse_amount, Currency, DepositId, DepositState, DepositView, Login};
 use crate::errors::AppError;
 use crate::payments::{PaymentEvent, PaymentRequest, ProviderError};
 use crate::session::Session;
@@ -30,7 +30,7 @@ pub fn from_minor(minor: i64, digits: u32) -> Decimal {
 }
 
 /// The trader's account currency: from the session, else read from cTrader.
-pub async fn account_currency(state: &AppState, session: &Session) -> Result<String, AppError> {
+pub async fn account_currency(state: &AppState, session: &Session) -> Result<Currency, AppError> {
     if let Some(c) = &session.trader.currency {
         return Ok(c.clone());
     }
@@ -51,12 +51,12 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         return Err(AppError::InvalidRequest);
     }
     let currency = account_currency(state, session).await?;
-    let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.clone()))?;
+    let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.to_string()))?;
     let amount = parse_amount(amount, &rule).map_err(AppError::InvalidAmount)?;
     let fee = fee(amount, &rule);
     let now = now_ms();
     let candidate = DepositRecord {
-        id: format!("dep_{}", uuid::Uuid::new_v4().simple()),
+        id: DepositId::generate(),
         login: session.trader.login,
         user_id: session.trader.user_id,
         idempotency_key: key.to_string(),
@@ -106,12 +106,15 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
 pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<EventOutcome, StoreError> {
     let now = now_ms();
     let deposits = &state.store.deposits;
+    // A reference that is not one of our ids names no deposit of ours.
+    let Ok(reference) = event.reference().parse::<DepositId>() else { return Ok(EventOutcome::UnknownDeposit) };
+    let reference = &reference;
     match event {
-        PaymentEvent::Succeeded { event_id, reference, amount, currency } => {
+        PaymentEvent::Succeeded { event_id, amount, currency, .. } => {
             let Some(d) = deposits.get(reference).await? else { return Ok(EventOutcome::UnknownDeposit) };
             let paid = to_minor(*amount, d.digits);
             match paid {
-                Some(paid) if currency.eq_ignore_ascii_case(&d.currency) && paid > d.fee_minor => {
+                Some(paid) if currency.eq_ignore_ascii_case(d.currency.as_str()) && paid > d.fee_minor => {
                     if paid != d.requested_minor + d.fee_minor {
                         tracing::warn!(deposit = %d.id, "provider confirmed a different amount; crediting the provider's");
                     }
@@ -129,8 +132,8 @@ pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<Event
                 }
             }
         }
-        PaymentEvent::Failed { event_id, reference, reason } => deposits.close_unpaid(event_id, reference, DepositState::Failed, reason, now).await,
-        PaymentEvent::Cancelled { event_id, reference } => deposits.close_unpaid(event_id, reference, DepositState::Cancelled, "cancelled", now).await,
+        PaymentEvent::Failed { event_id, reason, .. } => deposits.close_unpaid(event_id, reference, DepositState::Failed, reason, now).await,
+        PaymentEvent::Cancelled { event_id, .. } => deposits.close_unpaid(event_id, reference, DepositState::Cancelled, "cancelled", now).await,
     }
 }
 
@@ -144,6 +147,6 @@ pub fn view(d: &DepositRecord) -> DepositView {
     }
 }
 
-pub async fn recent(state: &AppState, login: i64) -> Result<Vec<DepositView>, AppError> {
+pub async fn recent(state: &AppState, login: Login) -> Result<Vec<DepositView>, AppError> {
     Ok(state.store.deposits.recent(login, 10).await.map_err(internal)?.iter().map(view).collect())
 }

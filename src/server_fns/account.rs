@@ -1,3 +1,5 @@
+use crate::domain::Currency;
+use crate::domain::Login;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -6,9 +8,9 @@ use crate::errors::AppError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountInfo {
-    pub login: i64,
+    pub login: Login,
     pub name: Option<String>,
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
     /// `None` when cTrader could not be read; never a float.
     pub balance: Option<Decimal>,
     pub user_id: i64,

@@ -11,7 +11,7 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
     let (state, session) = crate::session::require().await?;
     let login = session.trader.login;
     if let Some(a) = account.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-        if a.parse::<i64>().ok() != Some(login) {
+        if a.parse::<crate::domain::Login>().ok() != Some(login) {
             return Err(AppError::AccountNotYours);
         }
     }
@@ -20,7 +20,7 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
         Some(t) => t.deposit_currency.clone(),
         None => crate::payments::service::account_currency(&state, &session).await?,
     };
-    let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.clone()))?;
+    let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.to_string()))?;
     Ok(DepositForm {
         login,
         currency,
@@ -57,9 +57,7 @@ pub struct DepositStatus {
 #[server(endpoint = "deposit/status")]
 pub async fn get_deposit_status(id: String) -> Result<DepositStatus, AppError> {
     let (state, session) = crate::session::require().await?;
-    if id.len() > 64 {
-        return Err(AppError::NotFound);
-    }
+    let id: crate::domain::DepositId = id.parse().map_err(|_| AppError::NotFound)?;
     let record = state.store.deposits.get(&id).await.map_err(|_| AppError::Internal)?;
     // Another trader's deposit is as good as absent.
     let record = record.filter(|d| d.login == session.trader.login).ok_or(AppError::NotFound)?;

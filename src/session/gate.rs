@@ -110,7 +110,7 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
         Ok(t) => (t.display_name(), Some(t.deposit_currency)),
         Err(CtraderError::NotFound) => return fail(state, headers, prefs, ErrorCode::UserNotFound),
         Err(e) => {
-            tracing::warn!(error = %e, login = identity.login, "trader read failed; continuing without a name");
+            tracing::warn!(error = %e, login = %identity.login, "trader read failed; continuing without a name");
             (None, None)
         }
     };
@@ -134,7 +134,7 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
             return fail(state, headers, prefs, ErrorCode::Internal);
         }
     };
-    tracing::info!(login = trader.login, "session started from one-time token");
+    tracing::info!(login = %trader.login, "session started from one-time token");
     let rest = without_param(raw_query, "token");
     let location = if rest.is_empty() { path.to_string() } else { format!("{path}?{rest}") };
     let mut res = StatusCode::SEE_OTHER.into_response();

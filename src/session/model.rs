@@ -1,3 +1,5 @@
+use crate::domain::Currency;
+use crate::domain::Login;
 use crate::domain::{query_values, Lang, Source, Theme};
 
 /// Who the session belongs to, as cTrader told us when the token was redeemed.
@@ -6,9 +8,9 @@ pub struct TraderIdentity {
     pub user_id: i64,
     pub trader_id: Option<i64>,
     pub account_id: Option<i64>,
-    pub login: i64,
+    pub login: Login,
     pub name: Option<String>,
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
     pub broker_name: Option<String>,
 }
 

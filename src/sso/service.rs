@@ -1,6 +1,7 @@
 //! The token rules of Full SSO, independent of HTTP: what each call checks,
 //! issues and stores. Tokens are 256 random bits; only their SHA-256 is kept.
 
+use crate::domain::Login;
 use axum::http::HeaderMap;
 use secrecy::ExposeSecret;
 
@@ -155,7 +156,7 @@ pub enum CreateUserError {
 
 /// Creates a CRM user (for `broker-inapp create-user` and tests): email,
 /// password (argon2-hashed) and the trading login they open screens for.
-pub async fn create_user(store: &Store, email: &str, password: &str, login: i64) -> Result<i64, CreateUserError> {
+pub async fn create_user(store: &Store, email: &str, password: &str, login: Login) -> Result<i64, CreateUserError> {
     let email = email.trim().to_ascii_lowercase();
     if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(CreateUserError::BadEmail);
@@ -163,7 +164,7 @@ pub async fn create_user(store: &Store, email: &str, password: &str, login: i64)
     if password.chars().count() < 12 {
         return Err(CreateUserError::WeakPassword);
     }
-    if !(1..=2_000_000_000).contains(&login) {
+    if login.get() > 2_000_000_000 {
         return Err(CreateUserError::BadLogin);
     }
     let hashed = hash_password(password);

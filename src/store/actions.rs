@@ -1,5 +1,6 @@
 //! Submissions of the broker's form actions.
 
+use crate::domain::Login;
 use async_trait::async_trait;
 
 use super::StoreError;
@@ -8,7 +9,7 @@ use super::StoreError;
 pub struct SubmissionRecord {
     pub id: String,
     pub action_type: String,
-    pub login: i64,
+    pub login: Login,
     pub user_id: i64,
     /// The cleaned values, as a JSON object.
     pub fields: String,

@@ -2,6 +2,7 @@
 //! numbered messages, attachments, receipts, typing moments, and a change log
 //! that lets every instance wake its own live listeners.
 
+use crate::domain::Login;
 use async_trait::async_trait;
 
 use super::StoreError;
@@ -10,7 +11,7 @@ use crate::domain::chat::{Author, ChatAttachment, ChatMessage, ConversationState
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationRecord {
     pub id: i64,
-    pub login: i64,
+    pub login: Login,
     pub user_id: i64,
     pub trader_name: Option<String>,
     pub closed: bool,
@@ -100,7 +101,7 @@ pub struct AttachmentRecord {
 #[async_trait]
 pub trait ChatStore: Send + Sync {
     /// The trader's conversation, created on first use.
-    async fn open_conversation(&self, login: i64, user_id: i64, trader_name: Option<&str>, now: i64, origin: &str) -> Result<ConversationRecord, StoreError>;
+    async fn open_conversation(&self, login: Login, user_id: i64, trader_name: Option<&str>, now: i64, origin: &str) -> Result<ConversationRecord, StoreError>;
     async fn conversation(&self, id: i64) -> Result<Option<ConversationRecord>, StoreError>;
     /// Messages with `seq > after`, oldest first, at most `limit`.
     async fn messages_after(&self, conversation_id: i64, after: i64, limit: i64) -> Result<Vec<ChatMessage>, StoreError>;

@@ -1,5 +1,6 @@
 //! The deposit records and the crediting outbox.
 
+use crate::domain::{Currency, DepositId, Login};
 use async_trait::async_trait;
 
 use super::StoreError;
@@ -9,11 +10,11 @@ use crate::domain::DepositState;
 /// rather than guessing one.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DepositRecord {
-    pub id: String,
-    pub login: i64,
+    pub id: DepositId,
+    pub login: Login,
     pub user_id: i64,
     pub idempotency_key: String,
-    pub currency: String,
+    pub currency: Currency,
     pub digits: u32,
     pub requested_minor: i64,
     pub fee_minor: i64,
@@ -41,9 +42,9 @@ pub enum EventOutcome {
 /// A credit the worker owns until `locked_until`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreditJob {
-    pub deposit_id: String,
-    pub login: i64,
-    pub currency: String,
+    pub deposit_id: DepositId,
+    pub login: Login,
+    pub currency: Currency,
     pub digits: u32,
     pub amount_minor: i64,
     /// Counting this one; above 1 means an earlier attempt's outcome is unknown.
@@ -56,8 +57,8 @@ pub struct CreditJob {
 /// A credited deposit due for its second look in cTrader's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditJob {
-    pub deposit_id: String,
-    pub login: i64,
+    pub deposit_id: DepositId,
+    pub login: Login,
     pub created_at: i64,
     /// The copy we recorded.
     pub balance_history_id: Option<i64>,
@@ -75,46 +76,46 @@ pub struct DuplicateCredit {
 pub trait DepositStore: Send + Sync {
     /// Inserts the deposit, or returns the one with the same `(login, idempotency_key)`.
     async fn create_or_get(&self, new: &DepositRecord) -> Result<(DepositRecord, bool), StoreError>;
-    async fn set_provider_payment(&self, id: &str, provider_payment_id: &str, now: i64) -> Result<(), StoreError>;
-    async fn get(&self, id: &str) -> Result<Option<DepositRecord>, StoreError>;
-    async fn recent(&self, login: i64, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
+    async fn set_provider_payment(&self, id: &DepositId, provider_payment_id: &str, now: i64) -> Result<(), StoreError>;
+    async fn get(&self, id: &DepositId) -> Result<Option<DepositRecord>, StoreError>;
+    async fn recent(&self, login: Login, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
     /// The newest deposits of every trader, for the back-office.
     async fn latest(&self, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
     /// In one transaction: record the event, move `pending → confirmed` with the
     /// provider's amount, and queue the credit.
-    async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError>;
+    async fn confirm(&self, event_id: &str, deposit_id: &DepositId, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError>;
     /// In one transaction: record the event and move `pending → failed|cancelled`.
-    async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: DepositState, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
+    async fn close_unpaid(&self, event_id: &str, deposit_id: &DepositId, state: DepositState, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
     /// In one transaction: record the event and hold the paid deposit for a
     /// person (`review`) instead of crediting it (e.g. the provider confirmed
     /// another currency).
-    async fn hold_for_review(&self, event_id: &str, deposit_id: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
+    async fn hold_for_review(&self, event_id: &str, deposit_id: &DepositId, reason: &str, now: i64) -> Result<EventOutcome, StoreError>;
     /// Leases up to `limit` due credits for `lease_ms`, counting the attempt.
     async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError>;
     /// Records the credit and closes the job; `audit_at` schedules a second
     /// look for a copy that landed late (set when an earlier attempt's outcome
     /// was unknown). The job is closed only if `attempt` is still the latest:
     /// `false` when another worker holds or has closed it.
-    async fn mark_credited(&self, deposit_id: &str, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError>;
+    async fn mark_credited(&self, deposit_id: &DepositId, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError>;
     /// Schedules the second look for a closed job that has none due.
-    async fn schedule_audit(&self, deposit_id: &str, at: i64) -> Result<(), StoreError>;
+    async fn schedule_audit(&self, deposit_id: &DepositId, at: i64) -> Result<(), StoreError>;
     /// Leases up to `limit` due audits for `lease_ms` (an audit cut short is taken again).
     async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AuditJob>, StoreError>;
     /// Ends an audit: `Some(copies)` marks the credit a duplicate for a person.
-    async fn finish_audit(&self, deposit_id: &str, duplicate: Option<&str>) -> Result<(), StoreError>;
+    async fn finish_audit(&self, deposit_id: &DepositId, duplicate: Option<&str>) -> Result<(), StoreError>;
     /// Credits cTrader holds twice and nobody has reversed yet, newest first.
     async fn duplicate_credits(&self, limit: i64) -> Result<Vec<DuplicateCredit>, StoreError>;
     /// A person reversed the extra copy in cTrader; `false` if it was not flagged.
-    async fn resolve_duplicate(&self, deposit_id: &str) -> Result<bool, StoreError>;
+    async fn resolve_duplicate(&self, deposit_id: &DepositId) -> Result<bool, StoreError>;
     /// Releases the job for another attempt at `next_at`, only if `attempt`
     /// is still the latest (a worker that overran its lease changes nothing).
-    async fn retry_credit_at(&self, deposit_id: &str, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
+    async fn retry_credit_at(&self, deposit_id: &DepositId, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
     /// cTrader refused the credit for good: the paid deposit waits for a
     /// person (`review`); fenced by `attempt` like `retry_credit_at`.
-    async fn review_credit(&self, deposit_id: &str, attempt: i64, reason: &str, now: i64) -> Result<(), StoreError>;
+    async fn review_credit(&self, deposit_id: &DepositId, attempt: i64, reason: &str, now: i64) -> Result<(), StoreError>;
     /// A person asks for a reviewed credit to be tried again; the next attempt
     /// looks the deposit up in the balance history first. `false` if it was not in review.
-    async fn requeue_credit(&self, deposit_id: &str, now: i64) -> Result<bool, StoreError>;
+    async fn requeue_credit(&self, deposit_id: &DepositId, now: i64) -> Result<bool, StoreError>;
     /// Closes deposits still `pending` that were created before `before`; returns how many.
     async fn expire_pending(&self, before: i64, now: i64) -> Result<u64, StoreError>;
 }

@@ -1,6 +1,7 @@
 //! KYC cases, documents, the event log (timeline and audit) and the
 //! accessRights outbox.
 
+use crate::domain::Login;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -11,7 +12,7 @@ use crate::domain::kyc::{CaseState, DocumentState, DocumentType, FileKind};
 /// A `kyc_cases` row; a state this code does not know fails to decode.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CaseRecord {
-    pub login: i64,
+    pub login: Login,
     pub user_id: i64,
     pub kyc_type: String,
     pub state: CaseState,
@@ -27,7 +28,7 @@ pub struct CaseRecord {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DocumentRecord {
     pub id: String,
-    pub login: i64,
+    pub login: Login,
     pub doc_type: DocumentType,
     pub state: DocumentState,
     pub reason: Option<String>,
@@ -43,7 +44,7 @@ pub struct DocumentRecord {
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct EventRecord {
-    pub login: i64,
+    pub login: Login,
     pub at: i64,
     /// `trader` or the staff member's email.
     pub actor: String,
@@ -82,7 +83,7 @@ pub enum CaseDecision {
 /// An accessRights change to carry to cTrader.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessJob {
-    pub login: i64,
+    pub login: Login,
     pub access_rights: String,
     pub version: i64,
     pub attempt: i64,
@@ -90,16 +91,16 @@ pub struct AccessJob {
 
 #[async_trait]
 pub trait KycStore: Send + Sync {
-    async fn case(&self, login: i64) -> Result<Option<CaseRecord>, StoreError>;
+    async fn case(&self, login: Login) -> Result<Option<CaseRecord>, StoreError>;
     /// The case state of each of `logins` that has a case (one query).
-    async fn states(&self, logins: &[i64]) -> Result<std::collections::HashMap<i64, CaseState>, StoreError>;
+    async fn states(&self, logins: &[Login]) -> Result<std::collections::HashMap<Login, CaseState>, StoreError>;
     /// Every document of the login, newest first (replaced ones included).
-    async fn documents(&self, login: i64) -> Result<Vec<DocumentRecord>, StoreError>;
+    async fn documents(&self, login: Login) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError>;
-    async fn events(&self, login: i64) -> Result<Vec<EventRecord>, StoreError>;
+    async fn events(&self, login: Login) -> Result<Vec<EventRecord>, StoreError>;
     /// Cases waiting for compliance first, then the rest, newest activity first.
     async fn queue(&self, limit: i64) -> Result<Vec<CaseRecord>, StoreError>;
-    async fn save_details(&self, login: i64, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
+    async fn save_details(&self, login: Login, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
     /// Records an uploaded document (its file is already stored); an earlier
     /// document of the same type becomes `replaced`.
     async fn add_document(&self, doc: &DocumentRecord, user_id: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
@@ -114,7 +115,7 @@ pub trait KycStore: Send + Sync {
     ) -> Result<KycWrite, StoreError>;
     async fn decide_case(
         &self,
-        login: i64,
+        login: Login,
         decision: CaseDecision,
         reason: Option<&str>,
         actor: &str,
@@ -122,10 +123,10 @@ pub trait KycStore: Send + Sync {
         now: i64,
     ) -> Result<KycWrite, StoreError>;
     async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError>;
-    async fn access_applied(&self, login: i64, version: i64) -> Result<(), StoreError>;
-    async fn access_retry(&self, login: i64, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
+    async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError>;
+    async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
     /// `(accessRights, applied?)` for the login, if a decision was ever synced.
-    async fn access_state(&self, login: i64) -> Result<Option<(String, bool)>, StoreError>;
+    async fn access_state(&self, login: Login) -> Result<Option<(String, bool)>, StoreError>;
 }
 
 /// The case's state from what it holds. Closed cases never move.

@@ -19,6 +19,8 @@ pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, Docu
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{Role, StaffRecord, StaffStore};
 
+use crate::domain::Currency;
+use crate::domain::Login;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -47,10 +49,10 @@ pub struct SessionRecord {
     pub user_id: i64,
     pub trader_id: Option<i64>,
     pub account_id: Option<i64>,
-    pub login: i64,
+    pub login: Login,
     pub broker_name: Option<String>,
     pub trader_name: Option<String>,
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
     pub lang: String,
     pub theme: String,
     pub source: String,

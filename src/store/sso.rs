@@ -1,6 +1,7 @@
 //! Full SSO storage: CRM users, CRM API tokens, access tokens (with their
 //! inappToken) and one-time tokens, all tokens kept as hashes.
 
+use crate::domain::Login;
 use async_trait::async_trait;
 
 use super::StoreError;
@@ -10,7 +11,7 @@ pub struct SsoUser {
     pub user_id: i64,
     pub email: String,
     pub password_hash: String,
-    pub login: i64,
+    pub login: Login,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +19,7 @@ pub struct AccessTokenRecord {
     pub id: String,
     pub user_id: i64,
     pub email: String,
-    pub login: i64,
+    pub login: Login,
     pub created_at: i64,
     pub expires_at: i64,
     pub last_used_at: Option<i64>,
@@ -48,7 +49,7 @@ pub enum AccessCheck {
 #[async_trait]
 pub trait SsoStore: Send + Sync {
     /// `None` when the email is taken.
-    async fn create_user(&self, email: &str, password_hash: &str, login: i64, now: i64) -> Result<Option<i64>, StoreError>;
+    async fn create_user(&self, email: &str, password_hash: &str, login: Login, now: i64) -> Result<Option<i64>, StoreError>;
     async fn user_by_email(&self, email: &str) -> Result<Option<SsoUser>, StoreError>;
     async fn user(&self, user_id: i64) -> Result<Option<SsoUser>, StoreError>;
 

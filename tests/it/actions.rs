@@ -40,7 +40,7 @@ async fn a_form_action_is_checked_stored_and_listed_for_staff() {
 
     let records = app.state.store.actions.submissions(10).await.unwrap();
     assert_eq!(records.len(), 1);
-    assert_eq!(records[0].login, login);
+    assert_eq!(records[0].login, common::login(login));
     let fields: Value = serde_json::from_str(&records[0].fields).unwrap();
     assert_eq!(fields, serde_json::json!({ "amount": "1250.50", "method": "bank_transfer", "details": "<b>IBAN</b> DE89 3704" }), "unknown fields dropped");
 
@@ -93,7 +93,7 @@ async fn a_handoff_carries_a_signed_short_lived_assertion_of_the_trader() {
     rules.set_audience(&[url.as_str()]);
     rules.set_issuer(&[app.state.settings.server.public_url.trim_end_matches('/')]);
     let claims = decode::<Assertion>(&assertion, &DecodingKey::from_secret(DEV_HANDOFF_SECRET.as_bytes()), &rules).unwrap().claims;
-    assert_eq!(claims.login, login);
+    assert_eq!(claims.login, common::login(login));
     assert_eq!(claims.action, "client_area");
     assert_eq!(claims.exp - claims.iat, 60, "lives a minute");
     assert!(decode::<Assertion>(&assertion, &DecodingKey::from_secret(b"another secret of thirty-two chars!!"), &rules).is_err(), "signed");

@@ -141,7 +141,7 @@ async fn a_trader_reaches_only_their_own_conversation() {
     // Alice's own view has her message; Bob's client id did not collide with hers.
     let view: Value = app.call(&alice, LoadChat {}).await.json().await.unwrap();
     assert_eq!(view["messages"].as_array().unwrap().len(), 1);
-    assert_eq!(app.state.store.chat.open_conversation(alice_login, 0, None, 0, "t").await.unwrap().last_seq, 1);
+    assert_eq!(app.state.store.chat.open_conversation(common::login(alice_login), 0, None, 0, "t").await.unwrap().last_seq, 1);
 
     // Traders are not staff, and compliance is not support.
     let id = conversation_id(&app, alice_login).await;

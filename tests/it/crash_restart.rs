@@ -113,7 +113,7 @@ async fn a_process_killed_mid_credit_resumes_on_restart_and_credits_each_deposit
     let now = broker_inapp::time::now_ms();
     let (mut confirmed, mut unconfirmed, mut events) = (HashMap::new(), HashSet::new(), vec![]);
     for i in 0..DEPOSITS {
-        let (id, login, minor) = (format!("dep_crash_{i:04}"), logins[i % TRADERS as usize], 2_000 + i as i64);
+        let (id, login, minor) = (format!("dep_c{i:031x}"), logins[i % TRADERS as usize], 2_000 + i as i64);
         let record = common::deposits::pending_record(&id, login, minor, format!("crash-key-{i:04}-0123456789"), now);
         store.deposits.create_or_get(&record).await.unwrap();
         let amount = format!("{}.{:02}", minor / 100, minor % 100);

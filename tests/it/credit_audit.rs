@@ -105,20 +105,20 @@ async fn a_late_success_from_a_worker_that_lost_its_lease_is_audited_and_cannot_
 
     // The first worker's change succeeded, but its lease had run out: the
     // job stays the second worker's.
-    assert!(!deposits.mark_credited(&id, first.attempt, 11, t0, None).await.unwrap());
+    assert!(!deposits.mark_credited(&id.parse().unwrap(), first.attempt, 11, t0, None).await.unwrap());
     assert!(deposits.claim_credits(t0 + 2_000, 1_000, 10).await.unwrap().is_empty(), "still the second worker's");
     // The second closes it (attempt 2: audited); a late first report on a
     // closed job still asks for the second look, it does not cancel it.
-    assert!(deposits.mark_credited(&id, second.attempt, 12, t0, Some(t0 + 10_000)).await.unwrap());
-    deposits.schedule_audit(&id, t0 + 99_000).await.unwrap();
+    assert!(deposits.mark_credited(&id.parse().unwrap(), second.attempt, 12, t0, Some(t0 + 10_000)).await.unwrap());
+    deposits.schedule_audit(&id.parse().unwrap(), t0 + 99_000).await.unwrap();
     let audits = deposits.claim_audits(t0 + 10_000, 1_000, 10).await.unwrap();
     assert_eq!(audits.len(), 1, "due at the first schedule, not pushed back");
     assert_eq!(audits[0].balance_history_id, Some(11), "the first report recorded the credit");
 
     // Flagged, then a late success report: the flag and its copies stay.
-    deposits.finish_audit(&id, Some("11, 12")).await.unwrap();
-    assert!(!deposits.mark_credited(&id, first.attempt, 11, t0, None).await.unwrap());
-    deposits.schedule_audit(&id, t0).await.unwrap();
+    deposits.finish_audit(&id.parse().unwrap(), Some("11, 12")).await.unwrap();
+    assert!(!deposits.mark_credited(&id.parse().unwrap(), first.attempt, 11, t0, None).await.unwrap());
+    deposits.schedule_audit(&id.parse().unwrap(), t0).await.unwrap();
     let flagged = deposits.duplicate_credits(10).await.unwrap();
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0].copies, "11, 12");

@@ -42,7 +42,7 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
     for i in 0..DEPOSITS {
         let login = logins[i % TRADERS];
         let minor = 1_000 + i as i64;
-        let id = format!("dep_fault_{i:04}");
+        let id = format!("dep_f{i:031x}");
         let record = common::deposits::pending_record(&id, login, minor, format!("fault-key-{i:04}-0123456789"), now);
         app.state.store.deposits.create_or_get(&record).await.unwrap();
         let event = match i % 25 {

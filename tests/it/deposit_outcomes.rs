@@ -92,7 +92,7 @@ async fn a_credit_ctrader_refuses_waits_for_review_and_an_admin_retry_credits_it
     // by hand, or the refusal was wrong): the retry must find it, not send a
     // second copy.
     let landed = broker_inapp::ctrader::BalanceChange {
-        login,
+        login: common::login(login),
         amount: rust_decimal::Decimal::new(75, 0),
         kind: broker_inapp::ctrader::BalanceChangeType::Deposit,
         comment: None,
@@ -205,13 +205,13 @@ async fn a_worker_that_overran_its_lease_cannot_touch_the_job_another_worker_hol
     assert_eq!(second[0].attempt, first[0].attempt + 1);
 
     // The first worker's late writes change nothing: the job stays leased to the second.
-    deposits.retry_credit_at(&id, first[0].attempt, t0, "late").await.unwrap();
-    deposits.review_credit(&id, first[0].attempt, "late", t0).await.unwrap();
+    deposits.retry_credit_at(&id.parse().unwrap(), first[0].attempt, t0, "late").await.unwrap();
+    deposits.review_credit(&id.parse().unwrap(), first[0].attempt, "late", t0).await.unwrap();
     assert!(deposits.claim_credits(t0 + 2_000, 1_000, 10).await.unwrap().is_empty(), "still the second worker's");
     assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "Confirmed");
 
     // The holder's own write does release it.
-    deposits.retry_credit_at(&id, second[0].attempt, t0, "unknown").await.unwrap();
+    deposits.retry_credit_at(&id.parse().unwrap(), second[0].attempt, t0, "unknown").await.unwrap();
     assert_eq!(deposits.claim_credits(t0 + 2_000, 1_000, 10).await.unwrap().len(), 1);
 }
 

@@ -57,7 +57,7 @@ async fn first_login(app: &TestApp, crm: &str, email: &str) -> Value {
 async fn an_access_token_past_its_expiry_is_refused() {
     let app = spawn_with(|f| Settings::with(Settings::with(f, "identity.mode", "full_sso"), "identity.access_token_ttl_days", 3)).await;
     app.mint(json!({ "login": 300_101, "name": "Sofia Romano" })).await;
-    let uid = broker_inapp::sso::create_user(&app.state.store, "e@trader.example", TRADER_PASSWORD, 300_101).await.unwrap();
+    let uid = broker_inapp::sso::create_user(&app.state.store, "e@trader.example", TRADER_PASSWORD, common::login(300_101)).await.unwrap();
     let crm = crm_token(&app).await;
     let auth = first_login(&app, &crm, "e@trader.example").await;
     let access = auth["accessToken"].as_str().unwrap().to_string();
@@ -165,7 +165,7 @@ async fn a_staff_sign_in_lock_lifts_once_its_window_has_passed() {
 async fn an_sso_sign_in_lock_lifts_once_its_window_has_passed() {
     let app = spawn_with(|f| Settings::with(f, "identity.mode", "full_sso")).await;
     app.mint(json!({ "login": 300_102 })).await;
-    broker_inapp::sso::create_user(&app.state.store, "f@trader.example", TRADER_PASSWORD, 300_102).await.unwrap();
+    broker_inapp::sso::create_user(&app.state.store, "f@trader.example", TRADER_PASSWORD, common::login(300_102)).await.unwrap();
     for _ in 0..5 {
         assert_eq!(sso_sign_in(&app, "f@trader.example", "wrong password!!").await.status(), 401);
     }
@@ -222,7 +222,7 @@ async fn screen_token(app: &TestApp, crm: &str, uid: i64) -> String {
 async fn a_full_sso_user_whose_login_ctrader_does_not_know_gets_user_not_found() {
     let app = spawn_with(|f| Settings::with(f, "identity.mode", "full_sso")).await;
     // A CRM user for a login that exists nowhere in cTrader.
-    let uid = broker_inapp::sso::create_user(&app.state.store, "ghost@trader.example", TRADER_PASSWORD, 777_777).await.unwrap();
+    let uid = broker_inapp::sso::create_user(&app.state.store, "ghost@trader.example", TRADER_PASSWORD, common::login(777_777)).await.unwrap();
     let crm = crm_token(&app).await;
     first_login(&app, &crm, "ghost@trader.example").await;
     assert_eq!(app.get("/sim/traders/777777").await.status(), 404, "the premise: cTrader has no such trader");

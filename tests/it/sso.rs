@@ -44,7 +44,7 @@ async fn crm_token(app: &TestApp) -> String {
 /// A CRM user for `login` (and the trader in the simulator, as cTrader has it).
 async fn user(app: &TestApp, email: &str, login: i64) -> i64 {
     app.mint(json!({ "login": login, "name": "Sofia Romano" })).await;
-    broker_inapp::sso::create_user(&app.state.store, email, PASSWORD, login).await.unwrap()
+    broker_inapp::sso::create_user(&app.state.store, email, PASSWORD, common::login(login)).await.unwrap()
 }
 
 /// The sign-in page's answer: the code in the Location it redirects to.

@@ -58,7 +58,7 @@ impl PaymentProvider for SandboxClient {
             .http
             .post(format!("{}/v1/payments", self.base))
             .bearer_auth(&self.api_key)
-            .header("idempotency-key", &req.reference)
+            .header("idempotency-key", req.reference.as_str())
             .json(&serde_json::json!({
                 "amount": req.amount.to_string(),
                 "currency": req.currency,

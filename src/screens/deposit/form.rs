@@ -91,7 +91,7 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
         <Card attr:aria-labelledby="account-heading">
             <h2 id="account-heading" class="text-sm text-muted">{t(lang, "deposit.account")}</h2>
             <p class="flex justify-between gap-4 font-medium">
-                <span data-testid="deposit-login">{form.login}</span>
+                <span data-testid="deposit-login">{form.login.to_string()}</span>
                 <span data-testid="deposit-balance">{format!("{balance} {currency}")}</span>
             </p>
         </Card>

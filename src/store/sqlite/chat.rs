@@ -1,3 +1,4 @@
+use crate::domain::Login;
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
@@ -91,7 +92,14 @@ impl SqliteStore {
 
 #[async_trait]
 impl ChatStore for SqliteStore {
-    async fn open_conversation(&self, login: i64, user_id: i64, trader_name: Option<&str>, now: i64, _origin: &str) -> Result<ConversationRecord, StoreError> {
+    async fn open_conversation(
+        &self,
+        login: Login,
+        user_id: i64,
+        trader_name: Option<&str>,
+        now: i64,
+        _origin: &str,
+    ) -> Result<ConversationRecord, StoreError> {
         let existing = sqlx::query(&format!("{CONVERSATION} WHERE c.login = ?")).bind(login).fetch_optional(&self.pool).await?;
         if let Some(row) = existing {
             let c = conversation(&row)?;

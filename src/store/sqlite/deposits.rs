@@ -1,3 +1,4 @@
+use crate::domain::{DepositId, Login};
 use async_trait::async_trait;
 use sqlx::{FromRow, Row, Sqlite, Transaction};
 
@@ -6,7 +7,7 @@ use crate::domain::DepositState;
 use crate::store::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
 
 /// Records a provider event once; `false` when it was seen before.
-async fn record_event(tx: &mut Transaction<'_, Sqlite>, event_id: &str, deposit_id: &str, kind: &str, now: i64) -> Result<bool, sqlx::Error> {
+async fn record_event(tx: &mut Transaction<'_, Sqlite>, event_id: &str, deposit_id: &DepositId, kind: &str, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("INSERT INTO payment_events (event_id, deposit_id, kind, received_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING")
         .bind(event_id)
         .bind(deposit_id)
@@ -50,7 +51,7 @@ impl DepositStore for SqliteStore {
         Ok((stored, done.rows_affected() == 1))
     }
 
-    async fn set_provider_payment(&self, id: &str, provider_payment_id: &str, now: i64) -> Result<(), StoreError> {
+    async fn set_provider_payment(&self, id: &DepositId, provider_payment_id: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE deposits SET provider_payment_id = ?, updated_at = ? WHERE id = ? AND provider_payment_id IS NULL")
             .bind(provider_payment_id)
             .bind(now)
@@ -60,11 +61,11 @@ impl DepositStore for SqliteStore {
         Ok(())
     }
 
-    async fn get(&self, id: &str) -> Result<Option<DepositRecord>, StoreError> {
+    async fn get(&self, id: &DepositId) -> Result<Option<DepositRecord>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM deposits WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
     }
 
-    async fn recent(&self, login: i64, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
+    async fn recent(&self, login: Login, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM deposits WHERE login = ? ORDER BY created_at DESC, id DESC LIMIT ?")
             .bind(login)
             .bind(limit)
@@ -76,7 +77,7 @@ impl DepositStore for SqliteStore {
         Ok(sqlx::query_as("SELECT * FROM deposits ORDER BY created_at DESC, id DESC LIMIT ?").bind(limit).fetch_all(&self.pool).await?)
     }
 
-    async fn confirm(&self, event_id: &str, deposit_id: &str, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError> {
+    async fn confirm(&self, event_id: &str, deposit_id: &DepositId, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         if !deposit_exists(&mut tx, deposit_id).await? {
             return Ok(EventOutcome::UnknownDeposit);
@@ -109,7 +110,7 @@ impl DepositStore for SqliteStore {
         Ok(outcome)
     }
 
-    async fn close_unpaid(&self, event_id: &str, deposit_id: &str, state: DepositState, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
+    async fn close_unpaid(&self, event_id: &str, deposit_id: &DepositId, state: DepositState, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         if !deposit_exists(&mut tx, deposit_id).await? {
             return Ok(EventOutcome::UnknownDeposit);
@@ -128,7 +129,7 @@ impl DepositStore for SqliteStore {
         Ok(if moved.rows_affected() == 1 { EventOutcome::Applied } else { EventOutcome::Ignored })
     }
 
-    async fn hold_for_review(&self, event_id: &str, deposit_id: &str, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
+    async fn hold_for_review(&self, event_id: &str, deposit_id: &DepositId, reason: &str, now: i64) -> Result<EventOutcome, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         if !deposit_exists(&mut tx, deposit_id).await? {
             return Ok(EventOutcome::UnknownDeposit);
@@ -186,7 +187,7 @@ impl DepositStore for SqliteStore {
         Ok(jobs)
     }
 
-    async fn mark_credited(&self, deposit_id: &str, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError> {
+    async fn mark_credited(&self, deposit_id: &DepositId, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         sqlx::query("UPDATE deposits SET state = 'credited', balance_history_id = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
             .bind(balance_history_id)
@@ -207,7 +208,7 @@ impl DepositStore for SqliteStore {
         Ok(closed.rows_affected() == 1)
     }
 
-    async fn schedule_audit(&self, deposit_id: &str, at: i64) -> Result<(), StoreError> {
+    async fn schedule_audit(&self, deposit_id: &DepositId, at: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE credit_outbox SET audit_at = COALESCE(audit_at, ?) WHERE deposit_id = ? AND state = 'done'")
             .bind(at)
             .bind(deposit_id)
@@ -242,7 +243,7 @@ impl DepositStore for SqliteStore {
             .map_err(Into::into)
     }
 
-    async fn finish_audit(&self, deposit_id: &str, duplicate: Option<&str>) -> Result<(), StoreError> {
+    async fn finish_audit(&self, deposit_id: &DepositId, duplicate: Option<&str>) -> Result<(), StoreError> {
         let sql = match duplicate {
             Some(_) => "UPDATE credit_outbox SET audit_at = NULL, state = 'duplicate', last_error = ? WHERE deposit_id = ? AND state = 'done'",
             None => "UPDATE credit_outbox SET audit_at = NULL WHERE deposit_id = ? AND state = 'done'",
@@ -269,7 +270,7 @@ impl DepositStore for SqliteStore {
             .map_err(Into::into)
     }
 
-    async fn resolve_duplicate(&self, deposit_id: &str) -> Result<bool, StoreError> {
+    async fn resolve_duplicate(&self, deposit_id: &DepositId) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE credit_outbox SET state = 'reconciled' WHERE deposit_id = ? AND state = 'duplicate'")
             .bind(deposit_id)
             .execute(&self.pool)
@@ -277,7 +278,7 @@ impl DepositStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn retry_credit_at(&self, deposit_id: &str, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
+    async fn retry_credit_at(&self, deposit_id: &DepositId, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE credit_outbox SET next_at = ?, locked_until = NULL, last_error = ? WHERE deposit_id = ? AND attempts = ? AND state = 'pending'")
             .bind(next_at)
             .bind(error)
@@ -288,7 +289,7 @@ impl DepositStore for SqliteStore {
         Ok(())
     }
 
-    async fn review_credit(&self, deposit_id: &str, attempt: i64, reason: &str, now: i64) -> Result<(), StoreError> {
+    async fn review_credit(&self, deposit_id: &DepositId, attempt: i64, reason: &str, now: i64) -> Result<(), StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         let fenced = sqlx::query(
             "UPDATE credit_outbox SET state = 'review', locked_until = NULL, last_error = ? WHERE deposit_id = ? AND attempts = ? AND state = 'pending'",
@@ -310,7 +311,7 @@ impl DepositStore for SqliteStore {
         Ok(())
     }
 
-    async fn requeue_credit(&self, deposit_id: &str, now: i64) -> Result<bool, StoreError> {
+    async fn requeue_credit(&self, deposit_id: &DepositId, now: i64) -> Result<bool, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         let moved = sqlx::query("UPDATE credit_outbox SET state = 'pending', next_at = ?, locked_until = NULL WHERE deposit_id = ? AND state = 'review'")
             .bind(now)

@@ -1,3 +1,4 @@
+use crate::domain::Login;
 use async_trait::async_trait;
 use sqlx::{Sqlite, Transaction};
 
@@ -7,7 +8,7 @@ use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules,
 
 type Tx = Transaction<'static, Sqlite>;
 
-async fn event(tx: &mut Tx, login: i64, now: i64, actor: &str, action: &str, subject: Option<&str>, reason: Option<&str>) -> Result<(), sqlx::Error> {
+async fn event(tx: &mut Tx, login: Login, now: i64, actor: &str, action: &str, subject: Option<&str>, reason: Option<&str>) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO kyc_events (login, at, actor, action, subject, reason) VALUES (?,?,?,?,?,?)")
         .bind(login)
         .bind(now)
@@ -21,7 +22,7 @@ async fn event(tx: &mut Tx, login: i64, now: i64, actor: &str, action: &str, sub
 }
 
 /// Creates the case if it does not exist yet; returns its state.
-async fn ensure_case(tx: &mut Tx, login: i64, user_id: i64, kyc_type: &str, now: i64) -> Result<CaseState, sqlx::Error> {
+async fn ensure_case(tx: &mut Tx, login: Login, user_id: i64, kyc_type: &str, now: i64) -> Result<CaseState, sqlx::Error> {
     sqlx::query("INSERT INTO kyc_cases (login, user_id, kyc_type, state, created_at, updated_at) VALUES (?,?,?,?,?,?) ON CONFLICT (login) DO NOTHING")
         .bind(login)
         .bind(user_id)
@@ -34,13 +35,13 @@ async fn ensure_case(tx: &mut Tx, login: i64, user_id: i64, kyc_type: &str, now:
     current_state(tx, login).await.map(|s| s.unwrap_or(CaseState::NotStarted))
 }
 
-async fn current_state(tx: &mut Tx, login: i64) -> Result<Option<CaseState>, sqlx::Error> {
+async fn current_state(tx: &mut Tx, login: Login) -> Result<Option<CaseState>, sqlx::Error> {
     sqlx::query_scalar("SELECT state FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&mut **tx).await
 }
 
 /// Recomputes the state from what the case holds, saves it, and queues the
 /// accessRights the new state maps to (same transaction: never lost).
-async fn settle(tx: &mut Tx, login: i64, current: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<CaseState, sqlx::Error> {
+async fn settle(tx: &mut Tx, login: Login, current: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<CaseState, sqlx::Error> {
     let has_details: bool =
         sqlx::query_scalar::<_, i64>("SELECT details IS NOT NULL FROM kyc_cases WHERE login = ?").bind(login).fetch_one(&mut **tx).await? != 0;
     let latest: Vec<(DocumentType, DocumentState)> =
@@ -53,7 +54,7 @@ async fn settle(tx: &mut Tx, login: i64, current: CaseState, rules: &CaseRules<'
     Ok(next)
 }
 
-async fn move_to(tx: &mut Tx, login: i64, current: CaseState, next: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<(), sqlx::Error> {
+async fn move_to(tx: &mut Tx, login: Login, current: CaseState, next: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE kyc_cases SET state = ?, updated_at = ? WHERE login = ?").bind(next).bind(now).bind(login).execute(&mut **tx).await?;
     if next != current {
         if let Some(rights) = rules.access_rights.get(&next) {
@@ -74,24 +75,24 @@ async fn move_to(tx: &mut Tx, login: i64, current: CaseState, next: CaseState, r
 
 #[async_trait]
 impl KycStore for SqliteStore {
-    async fn case(&self, login: i64) -> Result<Option<CaseRecord>, StoreError> {
+    async fn case(&self, login: Login) -> Result<Option<CaseRecord>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&self.pool).await?)
     }
 
-    async fn states(&self, logins: &[i64]) -> Result<std::collections::HashMap<i64, CaseState>, StoreError> {
+    async fn states(&self, logins: &[Login]) -> Result<std::collections::HashMap<Login, CaseState>, StoreError> {
         if logins.is_empty() {
             return Ok(Default::default());
         }
         let marks = vec!["?"; logins.len()].join(",");
         let sql = format!("SELECT login, state FROM kyc_cases WHERE login IN ({marks})");
-        let mut q = sqlx::query_as::<_, (i64, CaseState)>(&sql);
+        let mut q = sqlx::query_as::<_, (Login, CaseState)>(&sql);
         for l in logins {
             q = q.bind(*l);
         }
         Ok(q.fetch_all(&self.pool).await?.into_iter().collect())
     }
 
-    async fn documents(&self, login: i64) -> Result<Vec<DocumentRecord>, StoreError> {
+    async fn documents(&self, login: Login) -> Result<Vec<DocumentRecord>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM kyc_documents WHERE login = ? ORDER BY created_at DESC, id DESC").bind(login).fetch_all(&self.pool).await?)
     }
 
@@ -99,7 +100,7 @@ impl KycStore for SqliteStore {
         Ok(sqlx::query_as("SELECT * FROM kyc_documents WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
     }
 
-    async fn events(&self, login: i64) -> Result<Vec<EventRecord>, StoreError> {
+    async fn events(&self, login: Login) -> Result<Vec<EventRecord>, StoreError> {
         Ok(sqlx::query_as::<_, EventRecord>("SELECT * FROM kyc_events WHERE login = ? ORDER BY id").bind(login).fetch_all(&self.pool).await?)
     }
 
@@ -112,7 +113,7 @@ impl KycStore for SqliteStore {
         .await?)
     }
 
-    async fn save_details(&self, login: i64, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+    async fn save_details(&self, login: Login, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         let current = ensure_case(&mut tx, login, user_id, rules.kyc_type, now).await?;
         if !current.open() {
@@ -169,7 +170,7 @@ impl KycStore for SqliteStore {
         now: i64,
     ) -> Result<KycWrite, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let Some((login, doc_type)) = sqlx::query_as::<_, (i64, DocumentType)>(
+        let Some((login, doc_type)) = sqlx::query_as::<_, (Login, DocumentType)>(
             "SELECT login, doc_type FROM kyc_documents WHERE id = ? AND state IN ('uploaded', 'accepted', 'rejected')",
         )
         .bind(doc_id)
@@ -200,7 +201,7 @@ impl KycStore for SqliteStore {
 
     async fn decide_case(
         &self,
-        login: i64,
+        login: Login,
         decision: CaseDecision,
         reason: Option<&str>,
         actor: &str,
@@ -235,7 +236,7 @@ impl KycStore for SqliteStore {
 
     async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(Login, String, i64, i64)> = sqlx::query_as(
             "UPDATE kyc_access_sync SET attempts = attempts + 1, locked_until = ? WHERE login IN \
              (SELECT login FROM kyc_access_sync WHERE applied_version < version AND next_at <= ? \
               AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_at LIMIT ?) \
@@ -251,7 +252,7 @@ impl KycStore for SqliteStore {
         Ok(rows.into_iter().map(|(login, access_rights, version, attempt)| AccessJob { login, access_rights, version, attempt }).collect())
     }
 
-    async fn access_applied(&self, login: i64, version: i64) -> Result<(), StoreError> {
+    async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE kyc_access_sync SET applied_version = MAX(applied_version, ?), locked_until = NULL, last_error = NULL, attempts = 0 WHERE login = ?",
         )
@@ -262,7 +263,7 @@ impl KycStore for SqliteStore {
         Ok(())
     }
 
-    async fn access_retry(&self, login: i64, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
+    async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE kyc_access_sync SET next_at = ?, locked_until = NULL, last_error = ? WHERE login = ? AND attempts = ?")
             .bind(next_at)
             .bind(error)
@@ -273,7 +274,7 @@ impl KycStore for SqliteStore {
         Ok(())
     }
 
-    async fn access_state(&self, login: i64) -> Result<Option<(String, bool)>, StoreError> {
+    async fn access_state(&self, login: Login) -> Result<Option<(String, bool)>, StoreError> {
         let row: Option<(String, i64, i64)> = sqlx::query_as("SELECT access_rights, version, applied_version FROM kyc_access_sync WHERE login = ?")
             .bind(login)
             .fetch_optional(&self.pool)

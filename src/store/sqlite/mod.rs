@@ -80,8 +80,8 @@ mod tests {
     /// One row in each table with a state column, every state valid.
     const ROWS: &str = "\
         INSERT INTO deposits (id, login, user_id, idempotency_key, currency, digits, requested_minor, fee_minor, method, state, created_at, updated_at) \
-            VALUES ('dep_1', 1, 1, 'k', 'USD', 2, 100, 0, 'card', 'pending', 0, 0); \
-        INSERT INTO credit_outbox (deposit_id, state, next_at) VALUES ('dep_1', 'pending', 0); \
+            VALUES ('dep_00000000000000000000000000000001', 1, 1, 'k', 'USD', 2, 100, 0, 'card', 'pending', 0, 0); \
+        INSERT INTO credit_outbox (deposit_id, state, next_at) VALUES ('dep_00000000000000000000000000000001', 'pending', 0); \
         INSERT INTO staff (email, password_hash, role, created_at) VALUES ('a@b.example', 'x', 'admin', 0); \
         INSERT INTO kyc_cases (login, user_id, kyc_type, state, created_at, updated_at) VALUES (1, 1, 'standard', 'not_started', 0, 0); \
         INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) \
@@ -134,8 +134,8 @@ mod tests {
             DROP TRIGGER staff_role_check_update; UPDATE staff SET role = 'auditor'; \
             DROP TRIGGER kyc_cases_state_check_update; UPDATE kyc_cases SET state = 'escalated';";
         sqlx::raw_sql(unknown).execute(&store.pool).await.unwrap();
-        assert!(store.get("dep_1").await.is_err());
+        assert!(store.get(&"dep_00000000000000000000000000000001".parse().unwrap()).await.is_err());
         assert!(store.staff_by_email("a@b.example").await.is_err());
-        assert!(store.case(1).await.is_err());
+        assert!(store.case(crate::domain::Login::new(1).unwrap()).await.is_err());
     }
 }

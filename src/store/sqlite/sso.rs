@@ -1,3 +1,4 @@
+use crate::domain::Login;
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
@@ -25,7 +26,7 @@ fn access_row(r: &SqliteRow) -> Result<AccessTokenRecord, sqlx::Error> {
 
 #[async_trait]
 impl SsoStore for SqliteStore {
-    async fn create_user(&self, email: &str, password_hash: &str, login: i64, now: i64) -> Result<Option<i64>, StoreError> {
+    async fn create_user(&self, email: &str, password_hash: &str, login: Login, now: i64) -> Result<Option<i64>, StoreError> {
         let row =
             sqlx::query("INSERT INTO sso_users (email, password_hash, login, created_at) VALUES (?,?,?,?) ON CONFLICT (email) DO NOTHING RETURNING user_id")
                 .bind(email)

@@ -93,7 +93,7 @@ pub async fn closes(rx: &mut mpsc::UnboundedReceiver<(String, Value)>) {
 }
 
 pub async fn conversation_id(app: &TestApp, login: i64) -> i64 {
-    app.state.store.chat.open_conversation(login, 0, None, 0, "test").await.unwrap().id
+    app.state.store.chat.open_conversation(broker_inapp::domain::Login::new(login).unwrap(), 0, None, 0, "test").await.unwrap().id
 }
 
 pub fn png(side: u32) -> Vec<u8> {

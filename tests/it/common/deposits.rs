@@ -90,11 +90,11 @@ pub fn now_s() -> i64 {
 /// the store directly.
 pub fn pending_record(id: &str, login: i64, minor: i64, key: String, now: i64) -> broker_inapp::store::DepositRecord {
     broker_inapp::store::DepositRecord {
-        id: id.to_string(),
-        login,
+        id: id.parse().expect("a deposit id of the real shape"),
+        login: broker_inapp::domain::Login::new(login).unwrap(),
         user_id: 1,
         idempotency_key: key,
-        currency: "USD".into(),
+        currency: "USD".parse().unwrap(),
         digits: 2,
         requested_minor: minor,
         fee_minor: 0,

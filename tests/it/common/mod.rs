@@ -22,6 +22,11 @@ pub struct TestApp {
 }
 
 /// A client that, like a test should, sees redirects and cookies itself.
+/// A login as the product types it (tests get plain numbers from the simulator).
+pub fn login(n: i64) -> broker_inapp::domain::Login {
+    broker_inapp::domain::Login::new(n).expect("a positive login")
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
