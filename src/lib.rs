@@ -30,11 +30,11 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod ctrader;
 #[cfg(feature = "ssr")]
+pub mod deposit;
+#[cfg(feature = "ssr")]
 pub mod gallery;
 #[cfg(feature = "ssr")]
 pub mod kyc;
-#[cfg(feature = "ssr")]
-pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]

@@ -8,7 +8,7 @@ use leptos::config::LeptosOptions;
 
 use crate::config::Settings;
 use crate::ctrader::CtraderClient;
-use crate::payments::PaymentProvider;
+use crate::deposit::PaymentProvider;
 use crate::store::Store;
 
 #[derive(Clone, FromRef)]

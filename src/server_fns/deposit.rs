@@ -18,7 +18,7 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
     let trader = state.ctrader.trader(login).await.ok();
     let currency = match &trader {
         Some(t) => t.deposit_currency.clone(),
-        None => crate::payments::service::account_currency(&state, &session).await?,
+        None => crate::deposit::service::account_currency(&state, &session).await?,
     };
     let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.to_string()))?;
     Ok(DepositForm {
@@ -28,7 +28,7 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
         rule,
         methods: state.settings.deposit.methods.clone(),
         idempotency_key: uuid::Uuid::new_v4().simple().to_string(),
-        recent: crate::payments::service::recent(&state, login).await?,
+        recent: crate::deposit::service::recent(&state, login).await?,
     })
 }
 
@@ -37,13 +37,13 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
 #[server(endpoint = "deposit/start")]
 pub async fn start_deposit(amount: String, method: String, key: String) -> Result<String, AppError> {
     let (state, session) = crate::session::require().await?;
-    crate::payments::service::start(&state, &session, &amount, &method, &key).await
+    crate::deposit::service::start(&state, &session, &amount, &method, &key).await
 }
 
 #[server(endpoint = "deposit/recent")]
 pub async fn recent_deposits() -> Result<Vec<DepositView>, AppError> {
     let (state, session) = crate::session::require().await?;
-    crate::payments::service::recent(&state, session.trader.login).await
+    crate::deposit::service::recent(&state, session.trader.login).await
 }
 
 /// A deposit's state and where the browser goes when it ends.
@@ -63,7 +63,7 @@ pub async fn get_deposit_status(id: String) -> Result<DepositStatus, AppError> {
     let record = record.filter(|d| d.login == session.trader.login).ok_or(AppError::NotFound)?;
     let with_id = |url: &str| format!("{url}{}depositId={}", if url.contains('?') { '&' } else { '?' }, record.id);
     Ok(DepositStatus {
-        deposit: crate::payments::service::view(&record),
+        deposit: crate::deposit::service::view(&record),
         success_url: with_id(&state.settings.urls.success),
         failure_url: with_id(&state.settings.urls.failure),
     })

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use broker_inapp::payments::signature;
+use broker_inapp::deposit::signature;
 use common::deposits::{event, now_s, SECRET};
 use common::ledger::{slow_pending, wait_until_landed};
 use serde_json::json;

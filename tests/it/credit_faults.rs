@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use broker_inapp::config::Settings;
-use broker_inapp::payments::{credit, service, PaymentEvent};
+use broker_inapp::deposit::{credit, service, PaymentEvent};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 

@@ -226,7 +226,7 @@ async fn a_credit_is_never_sent_when_too_little_of_its_lease_is_left() {
     deliver(&app, &event("evt_short", "payment.succeeded", &id, "15.00")).await;
     let mut jobs = app.state.store.deposits.claim_credits(now_ms(), 1_000, 10).await.unwrap();
     jobs[0].leased_until = now_ms() + 1_000;
-    broker_inapp::payments::credit::work(&app.state, jobs.remove(0)).await;
+    broker_inapp::deposit::credit::work(&app.state, jobs.remove(0)).await;
     let calls: serde_json::Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
     assert_eq!(calls["calls"]["changeBalance"].as_i64().expect("the simulator counts changeBalance"), 0);
     assert_eq!(app.sim_trader(login).await["balance"], "1000.00");

@@ -6,7 +6,7 @@ use crate::common;
 use broker_inapp::server_fns::deposit::{GetDepositStatus, LoadDepositForm, StartDeposit};
 
 use broker_inapp::config::Settings;
-use broker_inapp::payments::signature;
+use broker_inapp::deposit::signature;
 use common::deposits::*;
 use common::{spawn, spawn_with};
 use serde_json::Value;

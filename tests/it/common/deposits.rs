@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use broker_inapp::backoffice::Role;
-use broker_inapp::payments::signature;
+use broker_inapp::deposit::signature;
 use serde_json::{json, Value};
 
 use broker_inapp::server_fns::deposit::{GetDepositStatus, StartDeposit};

@@ -45,7 +45,7 @@ impl SandboxPsp {
         css_href: String,
     ) -> Result<Self, StoreError> {
         let pool = crate::store::sqlite::open_pool(database_url).await?;
-        sqlx::migrate!("src/payments/sandbox/migrations").run(&pool).await.map_err(|e| StoreError::Migration(e.to_string()))?;
+        sqlx::migrate!("src/deposit/sandbox/migrations").run(&pool).await.map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(SandboxPsp {
             pool,
             api_key: api_key.to_string(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::Row;
 
 use super::SandboxPsp;
-use crate::payments::signature;
+use crate::deposit::signature;
 use crate::time::now_ms;
 
 /// Queues an event for `payment_id` in the caller's transaction, so a payment

@@ -5,8 +5,8 @@ use axum::http::HeaderMap;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::payments::signature::{self, SignatureError};
-use crate::payments::{HostedPayment, PaymentEvent, PaymentProvider, PaymentRequest, ProviderError};
+use crate::deposit::signature::{self, SignatureError};
+use crate::deposit::{HostedPayment, PaymentEvent, PaymentProvider, PaymentRequest, ProviderError};
 
 /// Our side of the sandbox provider: its API over HTTP and its webhooks.
 pub struct SandboxClient {

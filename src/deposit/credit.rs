@@ -25,7 +25,7 @@ use std::time::Duration;
 use rand::Rng;
 
 use crate::ctrader::{BalanceChange, BalanceChangeType, CtraderError};
-use crate::payments::service::from_minor;
+use crate::deposit::service::from_minor;
 use crate::state::AppState;
 use crate::store::{AuditJob, CreditJob};
 use crate::time::now_ms;

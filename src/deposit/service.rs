@@ -3,9 +3,9 @@
 
 use rust_decimal::Decimal;
 
+use crate::deposit::{PaymentEvent, PaymentRequest, ProviderError};
 use crate::domain::{fee, parse_amount, Currency, DepositId, DepositState, DepositView, Login};
 use crate::errors::AppError;
-use crate::payments::{PaymentEvent, PaymentRequest, ProviderError};
 use crate::session::Session;
 use crate::state::AppState;
 use crate::store::{DepositRecord, EventOutcome, StoreError};
