@@ -1,12 +1,12 @@
 //! Credits cTrader holds twice (found by the crediting worker's audit): shown
 //! at the top of the dashboard until an admin says the extra copy is reversed.
 
-use crate::domain::DepositId;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use leptos::prelude::*;
 
 use super::pages::redirect;
+use crate::domain::DepositId;
 use crate::domain::{format_amount, Lang};
 use crate::i18n::{t, t_with};
 use crate::state::AppState;

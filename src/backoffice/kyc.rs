@@ -3,7 +3,6 @@
 //! is recorded with who, when and why, and reaches cTrader through the
 //! accessRights outbox.
 
-use crate::domain::Login;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -14,6 +13,7 @@ use leptos::prelude::*;
 
 use super::pages::{no_store, page, ListTable, Shell};
 use crate::domain::kyc::DocumentState;
+use crate::domain::Login;
 use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
 use crate::kyc::service;

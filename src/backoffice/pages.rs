@@ -1,6 +1,5 @@
 //! Back-office pages: server-rendered HTML forms, no WASM needed.
 
-use crate::domain::DepositId;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -10,6 +9,7 @@ use axum::Form;
 use leptos::prelude::*;
 
 use super::auth::{self, Role};
+use crate::domain::DepositId;
 use crate::domain::{format_amount, DepositState, Lang, PageContext};
 use crate::i18n::{t, t_with};
 use crate::render::{document, html_response};

@@ -1,4 +1,3 @@
-use crate::domain::Login;
 use std::collections::BTreeMap;
 
 use jsonwebtoken::{encode, EncodingKey, Header};
@@ -8,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ActionSettings, Settings, Translated};
 use crate::domain::action::{validate_action, ActionField, ActionKind, ActionView, FieldKind};
 use crate::domain::Lang;
+use crate::domain::Login;
 use crate::errors::AppError;
 use crate::session::Session;
 use crate::state::AppState;

@@ -3,7 +3,6 @@
 //! and `validate.rs`. Leptos' own site settings are the `[leptos]` section
 //! (`LeptosSection`), the only place they are read.
 
-use crate::domain::Currency;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -11,6 +10,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::names;
+use crate::domain::Currency;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {

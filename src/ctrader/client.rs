@@ -1,4 +1,3 @@
-use crate::domain::Login;
 use std::time::Duration;
 
 use md5::{Digest, Md5};
@@ -9,6 +8,7 @@ use tokio::sync::Mutex;
 use super::types::OtAnswer;
 use super::{BalanceChange, CtraderError, OtIdentity, Trader};
 use crate::config::TokenContract;
+use crate::domain::Login;
 
 /// One client per process, shared. The manager token is cached here: it is a
 /// credential each instance can obtain for itself, not shared state.

@@ -2,11 +2,11 @@
 //! (`kycType` from configuration), the trader's view, saving details, and
 //! compliance decisions. Storage keeps the state machine atomic.
 
-use crate::domain::Login;
 use std::collections::BTreeMap;
 
 use crate::config::{KycTypeSettings, Settings};
 use crate::domain::kyc::{validate_details, CaseState, DocumentState, DocumentType, KycEvent, KycView, Requirement, RequirementState, UploadLimits};
+use crate::domain::Login;
 use crate::errors::AppError;
 use crate::session::Session;
 use crate::state::AppState;

@@ -1,11 +1,11 @@
 //! The token rules of Full SSO, independent of HTTP: what each call checks,
 //! issues and stores. Tokens are 256 random bits; only their SHA-256 is kept.
 
-use crate::domain::Login;
 use axum::http::HeaderMap;
 use secrecy::ExposeSecret;
 
 use super::SsoError;
+use crate::domain::Login;
 use crate::security::password::{hash_password, verify, Queue};
 use crate::session::{hash, new_session_id};
 use crate::state::AppState;

@@ -1,9 +1,9 @@
 //! Submissions of the broker's form actions.
 
-use crate::domain::Login;
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::domain::Login;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubmissionRecord {

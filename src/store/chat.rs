@@ -2,11 +2,11 @@
 //! numbered messages, attachments, receipts, typing moments, and a change log
 //! that lets every instance wake its own live listeners.
 
-use crate::domain::Login;
 use async_trait::async_trait;
 
 use super::StoreError;
 use crate::domain::chat::{Author, ChatAttachment, ChatMessage, ConversationState, Receipts};
+use crate::domain::Login;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationRecord {

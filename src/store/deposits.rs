@@ -1,10 +1,10 @@
 //! The deposit records and the crediting outbox.
 
-use crate::domain::{Currency, DepositId, Login};
 use async_trait::async_trait;
 
 use super::StoreError;
 use crate::domain::DepositState;
+use crate::domain::{Currency, DepositId, Login};
 
 /// A `deposits` row. Decoding fails on a state this code does not know,
 /// rather than guessing one.

@@ -1,13 +1,13 @@
 //! KYC cases, documents, the event log (timeline and audit) and the
 //! accessRights outbox.
 
-use crate::domain::Login;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
 use super::StoreError;
 use crate::domain::kyc::{CaseState, DocumentState, DocumentType, FileKind};
+use crate::domain::Login;
 
 /// A `kyc_cases` row; a state this code does not know fails to decode.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

@@ -1,10 +1,10 @@
 //! Full SSO storage: CRM users, CRM API tokens, access tokens (with their
 //! inappToken) and one-time tokens, all tokens kept as hashes.
 
-use crate::domain::Login;
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::domain::Login;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SsoUser {

@@ -1,10 +1,10 @@
-use crate::domain::Login;
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::{write_tx, SqliteStore};
 use crate::domain::chat::{Author, ChatAttachment, ChatMessage};
+use crate::domain::Login;
 use crate::store::chat::{AttachmentRecord, ConversationRecord, InboxTab, NewMessage, Stored};
 use crate::store::{ChatStore, StoreError};
 

@@ -1,9 +1,9 @@
-use crate::domain::{DepositId, Login};
 use async_trait::async_trait;
 use sqlx::{FromRow, Row, Sqlite, Transaction};
 
 use super::SqliteStore;
 use crate::domain::DepositState;
+use crate::domain::{DepositId, Login};
 use crate::store::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
 
 /// Records a provider event once; `false` when it was seen before.

@@ -1,9 +1,9 @@
-use crate::domain::Login;
 use async_trait::async_trait;
 use sqlx::{Sqlite, Transaction};
 
 use super::SqliteStore;
 use crate::domain::kyc::{CaseState, DocumentState, DocumentType};
+use crate::domain::Login;
 use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError};
 
 type Tx = Transaction<'static, Sqlite>;

@@ -1,9 +1,9 @@
-use crate::domain::Login;
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use super::SqliteStore;
+use crate::domain::Login;
 use crate::store::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser, StoreError};
 
 fn user_row(r: &SqliteRow) -> Result<SsoUser, sqlx::Error> {

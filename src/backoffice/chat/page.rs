@@ -1,121 +1,24 @@
-//! The support side of chat: the inbox (unassigned, mine, closed, with live
-//! unread counts), a conversation with the trader's identity and KYC state,
-//! claim / close / reopen, and replies. Support staff and admins only.
-//!
-//! The pages are server-rendered and work as plain forms; `/js/support.js`
-//! makes them live (server-sent events, replies without reload, typing,
-//! attachments). A small script rather than the trader's WASM bundle: the
-//! back-office is forms throughout and stays light.
+//! One conversation as the agent sees it, with the trader's identity and KYC
+//! state; the plain-form reply and claim / close / reopen, which work without
+//! script.
 
-use crate::domain::Login;
+use super::{conversation, kyc_label};
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::sse::{Event, Sse};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use leptos::prelude::*;
 
-use super::pages::{no_store, page, ListTable, Shell};
-use crate::chat::{service, stream, ChatError, Topic};
+use crate::backoffice::pages::{no_store, page, Shell};
+use crate::chat::{service, ChatError};
 use crate::domain::chat::{Author, ChatMessage, Delivery, ReceiptUpdate, Receipts, SendMessage};
-use crate::domain::kyc::CaseState;
 use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
 use crate::render::document;
 use crate::state::AppState;
-use crate::store::chat::{ConversationRecord, InboxTab};
-use crate::web::caller::still_staff;
-use crate::web::{Agents, ApiError, Json, PageError, Staff, StaffApi};
-
-async fn conversation(state: &AppState, id: i64) -> Result<ConversationRecord, ChatError> {
-    state.store.chat.conversation(id).await?.ok_or(ChatError::NotFound)
-}
-
-fn tab_of(q: &HashMap<String, String>, me: i64) -> (&'static str, InboxTab) {
-    match q.get("tab").map(String::as_str) {
-        Some("mine") => ("mine", InboxTab::Mine(me)),
-        Some("closed") => ("closed", InboxTab::Closed),
-        _ => ("unassigned", InboxTab::Unassigned),
-    }
-}
-
-/// `GET /backoffice/chat?tab=unassigned|mine|closed` (`&fragment=1`: only the
-/// live part, for the script to swap in).
-pub async fn inbox(State(state): State<AppState>, me: Staff<Agents>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
-    let ctx = page(&state, &q);
-    let (tab_name, tab) = tab_of(&q, me.id);
-    let rows = state.store.chat.inbox(tab, 200).await?;
-    let counts = state.store.chat.unread_counts(me.id).await?;
-    let logins: Vec<Login> = rows.iter().map(|r| r.login).collect();
-    let kyc = state.store.kyc.states(&logins).await?;
-    let lang = ctx.lang;
-    let live = move || inbox_live(lang, tab_name, rows, counts, kyc);
-    if q.contains_key("fragment") {
-        let owner = Owner::new();
-        let html = owner.with(|| live().to_html());
-        return Ok(no_store(html));
-    }
-    let title = t(lang, "backoffice.chat_title");
-    Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
-        view! {
-            <Shell title=title.clone()>
-                <section id="inbox" data-tab=tab_name aria-live="polite" class="space-y-3">{live()}</section>
-                <script src="/js/support.js" defer></script>
-            </Shell>
-        }
-        .into_any()
-    })))
-}
-
-fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>, counts: (i64, i64), kyc: HashMap<Login, CaseState>) -> AnyView {
-    let tab = move |name: &'static str, count: Option<i64>| {
-        let current = name == tab_name;
-        view! {
-            <a href=format!("/backoffice/chat?tab={name}") aria-current=current.then_some("page")
-                class=if current { "rounded-lg px-3 py-2 min-h-11 inline-flex items-center gap-2 bg-brand text-brand-contrast font-semibold" } else { "rounded-lg px-3 py-2 min-h-11 inline-flex items-center gap-2 border border-border" }
-                data-testid=format!("tab-{name}")>
-                {t(lang, &format!("backoffice.chat_tab_{name}"))}
-                {count.map(|c| view! {
-                    <span class="rounded-full bg-surface text-text border border-border px-2 text-xs" data-testid=format!("unread-{name}")
-                        aria-label=t_with(lang, "backoffice.chat_unread_label", &[("count", &c.to_string())])>{c}</span>
-                })}
-            </a>
-        }
-    };
-    view! {
-        <nav class="flex flex-wrap gap-2" aria-label=t(lang, "backoffice.chat_title")>
-            {tab("unassigned", Some(counts.0))}
-            {tab("mine", Some(counts.1))}
-            {tab("closed", None)}
-        </nav>
-        <ListTable is_empty=rows.is_empty() label=t(lang, "backoffice.chat_title") empty=t(lang, "backoffice.chat_none")
-            headers=vec![t(lang, "backoffice.col_trader"), t(lang, "backoffice.col_login"), t(lang, "backoffice.col_kyc"), t(lang, "backoffice.col_unread"), t(lang, "backoffice.col_agent"), t(lang, "backoffice.col_updated")]>
-            {rows.into_iter().map(|c| {
-                let kyc_state = kyc.get(&c.login).copied();
-                view! {
-                    <tr class="border-t border-border" data-testid="conversation" data-login=c.login.to_string() data-unread=c.unread_by_staff.to_string()>
-                        <td class="p-2"><a class="underline" href=format!("/backoffice/chat/{}", c.id)>{c.trader_name.clone().unwrap_or_else(|| c.login.to_string())}</a></td>
-                        <td class="p-2">{c.login}</td>
-                        <td class="p-2" data-testid="conversation-kyc">{kyc_label(lang, kyc_state)}</td>
-                        <td class="p-2" data-testid="conversation-unread">{c.unread_by_staff}</td>
-                        <td class="p-2">{c.state().agent.unwrap_or_default()}</td>
-                        <td class="p-2">{format_timestamp(c.updated_at)}</td>
-                    </tr>
-                }
-            }).collect_view()}
-        </ListTable>
-    }
-    .into_any()
-}
-
-fn kyc_label(lang: Lang, state: Option<CaseState>) -> String {
-    match state {
-        Some(s) => t(lang, &format!("kyc.state.{}", s.as_str())),
-        None => t(lang, "backoffice.kyc_none"),
-    }
-}
+use crate::web::{Agents, PageError, Staff};
 
 /// `GET /backoffice/chat/{id}`: opening the conversation reads it.
 pub async fn page_view(
@@ -218,18 +121,6 @@ fn staff_message(lang: Lang, trader: &str, m: ChatMessage, receipts: Receipts) -
     }
 }
 
-/// `POST /backoffice/chat/{id}/messages` (JSON, as the trader's endpoint).
-pub async fn post_message(
-    State(state): State<AppState>,
-    me: StaffApi<Agents>,
-    Path(id): Path<i64>,
-    Json(body): Json<SendMessage>,
-) -> Result<Response, ApiError> {
-    let c = conversation(&state, id).await?;
-    let sent = service::send(&state, &c, Author::Staff, Some(me.id), &body).await?;
-    Ok(crate::chat::sent_response(sent))
-}
-
 #[derive(serde::Deserialize)]
 pub struct ReplyForm {
     client_id: String,
@@ -279,88 +170,4 @@ pub async fn act(
         Err(ChatError::Claimed) => Ok(problem(id, "CLAIMED")),
         Err(e) => Err(e.into()),
     }
-}
-
-pub async fn post_receipts(
-    State(state): State<AppState>,
-    _: StaffApi<Agents>,
-    Path(id): Path<i64>,
-    Json(body): Json<ReceiptUpdate>,
-) -> Result<StatusCode, ApiError> {
-    conversation(&state, id).await?;
-    service::mark(&state, id, Author::Staff, body).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-pub async fn post_typing(State(state): State<AppState>, _: StaffApi<Agents>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
-    conversation(&state, id).await?;
-    service::typing(&state, id, Author::Staff).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// `GET /backoffice/chat/{id}/events`: the conversation live, as the agent sees it.
-pub async fn events(
-    State(state): State<AppState>,
-    _: StaffApi<Agents>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    conversation(&state, id).await?;
-    let after = stream::resume_point(&headers, q.get("after").map(String::as_str));
-    Ok(stream::events(state.clone(), id, Author::Staff, after, still_agent(state, headers)))
-}
-
-/// `GET /backoffice/chat/events`: an `inbox` event whenever any conversation
-/// changes (the script then reloads the inbox's live part).
-pub async fn inbox_events(State(state): State<AppState>, _: StaffApi<Agents>, headers: HeaderMap) -> Response {
-    use tokio::sync::broadcast::error::RecvError;
-    let mut signals = state.chat_notifier.subscribe(Topic::Inbox);
-    let mut recheck = stream::recheck_timer(&state);
-    let allowed = still_agent(state, headers);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
-    tokio::spawn(async move {
-        loop {
-            let event = tokio::select! {
-                // Lagging only means "several changed": one event covers them.
-                r = signals.recv() => match r {
-                    Ok(id) => Event::default().event("inbox").data(id.to_string()),
-                    Err(RecvError::Lagged(_)) => Event::default().event("inbox").data("0"),
-                    Err(RecvError::Closed) => return,
-                },
-                _ = recheck.tick() => {
-                    if allowed().await {
-                        continue;
-                    }
-                    let _ = tx.send(stream::ended()).await;
-                    return;
-                }
-                _ = tx.closed() => return,
-            };
-            if tx.send(event).await.is_err() {
-                return;
-            }
-        }
-    });
-    let events = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, std::convert::Infallible>)));
-    stream::unbuffered(Sse::new(events))
-}
-
-/// For an open stream: is this still a signed-in agent?
-fn still_agent(state: AppState, headers: HeaderMap) -> stream::StillAllowed {
-    Box::new(move || {
-        let (state, headers) = (state.clone(), headers.clone());
-        Box::pin(async move { still_staff::<Agents>(&state, &headers).await })
-    })
-}
-
-/// `POST /backoffice/chat/{id}/attachments` (multipart, field `file`).
-pub async fn upload(State(state): State<AppState>, _: StaffApi<Agents>, Path(id): Path<i64>, req: Request) -> Result<Response, ApiError> {
-    conversation(&state, id).await?;
-    crate::chat::attachments::receive(&state, id, Author::Staff, req).await
-}
-
-/// `GET /backoffice/chat/attachments/{id}`.
-pub async fn attachment(State(state): State<AppState>, _: StaffApi<Agents>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    crate::chat::attachments::send(&state, &id, |_| true).await
 }

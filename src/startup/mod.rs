@@ -1,0 +1,187 @@
+//! Wiring: settings → storage, cTrader client (or the built-in simulator) →
+//! routes and layers → a bound listener. Tests build the same application on
+//! port 0 and talk to it over real HTTP.
+
+use secrecy::ExposeSecret;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::{Provider, Settings};
+use crate::ctrader::CtraderClient;
+use crate::deposit::sandbox::{spawn_deliverer, SandboxClient, SandboxPsp};
+use crate::deposit::{credit, PaymentProvider};
+use crate::sim::SimState;
+use crate::state::AppState;
+use crate::store::{self, StoreError};
+
+mod housekeeping;
+mod routes;
+
+pub use housekeeping::housekeep;
+use housekeeping::spawn_housekeeping;
+use routes::router;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("{0} (broker.theme_file)")]
+    Theme(#[from] crate::theme::ThemeError),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    state: AppState,
+    psp: Option<SandboxPsp>,
+}
+
+/// The configured provider; the sandbox one is served by this process too.
+async fn payment_provider(settings: &Settings, addr: SocketAddr, css_href: String) -> Result<(Arc<dyn PaymentProvider>, Option<SandboxPsp>), StartupError> {
+    let p = &settings.payments;
+    match p.provider {
+        Provider::Sandbox => {
+            let own = local_base(addr);
+            let psp = SandboxPsp::open(
+                &p.sandbox_database_url,
+                p.api_key.expose_secret(),
+                p.webhook_secret.expose_secret(),
+                format!("{own}/payments/webhook/sandbox"),
+                p.sandbox_async_delay_ms,
+                css_href,
+            )
+            .await?;
+            let client = SandboxClient::new(
+                &format!("{own}/psp/sandbox"),
+                p.api_key.expose_secret(),
+                p.webhook_secret.expose_secret(),
+                p.webhook_tolerance_seconds,
+                Duration::from_secs(10),
+            );
+            Ok((Arc::new(client), Some(psp)))
+        }
+    }
+}
+
+/// How this process reaches itself (the simulator and the sandbox provider).
+fn local_base(addr: SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() { [127, 0, 0, 1].into() } else { addr.ip() };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let wanted = settings.leptos.site_addr;
+        let listener = TcpListener::bind(wanted).await.map_err(|source| StartupError::Bind { addr: wanted, source })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: wanted, source })?;
+        std::fs::create_dir_all(&settings.storage.data_dir)
+            .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
+        let store = store::connect(&settings.storage.database_url).await?;
+
+        let (ctrader_base, sim) = if settings.uses_simulator() {
+            let sim = SimState::open(
+                &settings.simulator.database_url,
+                settings.simulator.token_ttl_seconds,
+                settings.ctrader.manager_login,
+                settings.ctrader.manager_password.expose_secret(),
+            )
+            .await?;
+            let sim = if settings.identity.mode == crate::config::IdentityMode::FullSso {
+                sim.with_broker(local_base(addr), settings.simulator.crm_password.expose_secret().to_string())
+            } else {
+                sim
+            };
+            (format!("{}/sim", local_base(addr)), Some(sim))
+        } else {
+            (settings.ctrader.base_url.clone(), None)
+        };
+        let ctrader = CtraderClient::new(
+            &ctrader_base,
+            settings.ctrader.manager_login,
+            settings.ctrader.manager_password.expose_secret(),
+            settings.ctrader.token_contract,
+            Duration::from_millis(settings.ctrader.timeout_ms),
+        );
+        let mut leptos_options = settings.leptos_options();
+        leptos_options.site_addr = addr;
+        let css_href = format!("/{}/{}.css", leptos_options.site_pkg_dir, leptos_options.output_name);
+        let (payments, psp) = payment_provider(&settings, addr, css_href).await?;
+        let documents = crate::kyc::LocalFiles::open(&settings.storage.data_dir)
+            .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
+        let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;
+        let state = AppState {
+            documents: Arc::new(documents),
+            theme: Arc::new(theme),
+            settings: Arc::new(settings),
+            store,
+            ctrader: Arc::new(ctrader),
+            payments,
+            credit_queued: Arc::new(tokio::sync::Notify::new()),
+            chat_notifier: Arc::new(crate::chat::LocalNotifier::default()),
+            instance_id: uuid::Uuid::new_v4().simple().to_string(),
+            leptos_options,
+        };
+        let router = router(state.clone(), sim, psp.clone());
+        Ok(Application { listener, router, addr, state, psp })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        spawn_housekeeping(self.state.clone());
+        crate::chat::notifier::spawn_watcher(
+            self.state.store.clone(),
+            self.state.chat_notifier.clone(),
+            self.state.instance_id.clone(),
+            Duration::from_millis(self.state.settings.chat.watch_interval_ms),
+        );
+        if let Some(psp) = self.psp.clone() {
+            spawn_deliverer(psp);
+        }
+        if self.state.settings.payments.worker {
+            credit::spawn_worker(self.state.clone());
+            crate::kyc::access::spawn_worker(self.state.clone());
+        }
+        let listener = self.listener.tap_io(|tcp| {
+            // Streamed SSR otherwise waits on Nagle + delayed ACK (up to 40 ms per chunk on Linux).
+            let _ = tcp.set_nodelay(true);
+        });
+        // `into_make_service`: serving the Router itself turns every new
+        // connection into a deep copy of all routes and their layers (axum's
+        // per-connection `with_state(())` on a shared router), ~350 KiB each;
+        // the make-service shares one router between connections.
+        axum::serve(listener, self.router.into_make_service()).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

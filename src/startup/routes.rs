@@ -1,0 +1,151 @@
+//! Every route and the layers around them, and the few small pages that
+//! belong to no feature (health, theme CSS, the landing pages, 404).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{shell, App};
+use crate::deposit::sandbox::{self, SandboxPsp};
+use crate::deposit::webhook;
+use crate::domain::{ErrorCode, PageContext};
+use crate::screens::DoneKind;
+use crate::security::{panic_response, redact, reject_cross_site, security_headers};
+use crate::session::{inapp_gate, load_from_headers, page_context, Prefs};
+use crate::sim::SimState;
+use crate::state::AppState;
+use crate::{render, sim};
+
+pub(super) fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Router {
+    let settings = state.settings.clone();
+    let screens = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        // leptos_routes also mounts every server function under /api; the
+        // gate looks at the path and leaves them to `session::require`.
+        .layer(from_fn_with_state(state.clone(), inapp_gate));
+    let site = ServeDir::new(state.leptos_options.site_root.as_ref()).not_found_service(axum::routing::any(not_found).with_state(state.clone()));
+
+    let mut app = Router::new()
+        .merge(screens)
+        .route("/healthz", get(health))
+        .route("/theme.css", get(theme_css))
+        .route("/gallery", get(crate::gallery::index))
+        .route("/gallery/view", get(crate::gallery::view))
+        .route("/done/{kind}", get(done))
+        .route("/payments/webhook/sandbox", post(webhook::receive))
+        .merge(crate::backoffice::router(&state))
+        .fallback_service(site);
+    if settings.identity.mode == crate::config::IdentityMode::FullSso {
+        app = app.merge(crate::sso::router());
+    }
+    if let Some(sim) = sim {
+        app = app.nest("/sim", sim::router(sim));
+    }
+    if let Some(psp) = psp {
+        app = app.nest("/psp/sandbox", sandbox::router(psp));
+    }
+    if settings.server.test_routes {
+        app = app.route("/__test/panic", get(deliberate_panic));
+    }
+
+    // Uploads get their own body limit (the file limit plus multipart framing);
+    // everything else keeps the small global one.
+    let upload_limit = (settings.kyc.max_upload_bytes + crate::kyc::upload::MULTIPART_OVERHEAD) as usize;
+    let uploads = Router::new()
+        .route("/inapp/kyc/documents", post(crate::kyc::upload::upload))
+        .route("/inapp/chat/attachments", post(crate::chat::trader::upload))
+        .route("/backoffice/chat/{id}/attachments", post(crate::backoffice::chat_upload))
+        .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit))
+        .layer(axum::middleware::map_response(crate::web::error::file_too_large_as_json));
+    let app = app
+        .route("/inapp/kyc/documents/{id}", get(crate::kyc::serve::for_trader))
+        .route("/inapp/chat/messages", post(crate::chat::trader::post_message))
+        .route("/inapp/chat/receipts", post(crate::chat::trader::post_receipts))
+        .route("/inapp/chat/typing", post(crate::chat::trader::post_typing))
+        .route("/inapp/chat/events", get(crate::chat::trader::events))
+        .route("/inapp/chat/attachments/{id}", get(crate::chat::trader::attachment))
+        .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
+        .layer(axum::middleware::map_response(crate::web::error::body_too_large_as_json))
+        .merge(uploads);
+
+    let panic_page = page_context(&state, Prefs::default(), None);
+    let css = state.css_href();
+    app.layer(CatchPanicLayer::custom(move |err| panic_response(&panic_page, &css, err)))
+        .layer(from_fn_with_state(state.clone(), reject_cross_site))
+        .layer(from_fn_with_state(state.clone(), security_headers))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            // Never the raw URI: its query may hold a one-time token.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), query = %redact::query(req.uri().query()))
+        }))
+        .with_state(state)
+}
+
+/// The theme's tokens as CSS; revalidated on every load so an edit shows at once.
+async fn theme_css(State(theme): State<Arc<crate::theme::ThemeSource>>) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")], theme.current().css()).into_response()
+}
+
+async fn health(State(store): State<crate::store::Store>) -> Response {
+    match store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "unavailable" }))).into_response()
+        }
+    }
+}
+
+/// Language and theme for a page outside `/inapp`: the query, else the session.
+async fn prefs_for(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> PageContext {
+    let session = load_from_headers(state, headers).await.ok().flatten();
+    let base = session.as_ref().map(|s| s.prefs).unwrap_or_default();
+    page_context(state, Prefs::from_query(query.unwrap_or(""), base), None)
+}
+
+async fn done(State(state): State<AppState>, Path(kind): Path<String>, req: Request<Body>) -> Response {
+    let page = prefs_for(&state, req.headers(), req.uri().query()).await;
+    let kind = match kind.as_str() {
+        "success" => DoneKind::Success,
+        "failure" => DoneKind::Failure,
+        "close" => DoneKind::Close,
+        _ => return render::error_page(&page, &state.css_href(), ErrorCode::NotFound),
+    };
+    render::done_page(&page, &state.css_href(), kind)
+}
+
+async fn not_found(State(state): State<AppState>, req: Request<Body>) -> Response {
+    if render::wants_json(req.headers()) {
+        return render::error_json(ErrorCode::NotFound);
+    }
+    let page = prefs_for(&state, req.headers(), req.uri().query()).await;
+    render::error_page(&page, &state.css_href(), ErrorCode::NotFound)
+}
+
+/// `/__test/panic` (only with `server.test_routes`): proves a panic becomes an error page.
+async fn deliberate_panic() -> &'static str {
+    panic!("deliberate panic from the test route")
+}
