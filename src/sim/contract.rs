@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use base64::Engine;
 use rand::RngCore;
 use rust_decimal::Decimal;
@@ -32,7 +33,6 @@ struct ManagerLogin {
 }
 
 pub async fn manager_token(State(s): State<SimState>, body: Bytes) -> Reply {
-    let drawn = faults::before(&s, "managerToken").await?;
     let req: ManagerLogin = parse(&body)?;
     if req.login != s.manager_login || !req.hashed_password.eq_ignore_ascii_case(&s.hashed_password) {
         return Err(error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS", "manager login or password is wrong"));
@@ -46,7 +46,7 @@ pub async fn manager_token(State(s): State<SimState>, body: Bytes) -> Reply {
     {
         return Err(internal(e));
     }
-    Ok(faults::after(drawn, axum::Json(serde_json::json!({ "webservToken": token })).into_response()))
+    Ok(axum::Json(serde_json::json!({ "webservToken": token })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -69,13 +69,6 @@ async fn authorize(s: &SimState, token: Option<&str>) -> Result<(), Response> {
         Some(_) => Ok(()),
         None => Err(error(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "manager token invalid or expired")),
     }
-}
-
-/// Counts the call, applies any injected fault, then checks the manager token.
-async fn prologue(s: &SimState, endpoint: &str, token: Option<&str>) -> Result<Option<faults::Fault>, Response> {
-    let drawn = faults::before(s, endpoint).await?;
-    authorize(s, token).await?;
-    Ok(drawn)
 }
 
 pub fn parse_login(raw: &str) -> Result<i64, Response> {
@@ -127,7 +120,7 @@ pub struct OtDataQuery {
 
 /// `GET /ctid2/inAppOneTimeToken/data` (cTrader's original InApp contract): 404 unknown, 410 expired or used.
 pub async fn ot_data(State(s): State<SimState>, Query(q): Query<OtDataQuery>) -> Reply {
-    let drawn = prologue(&s, "resolve", q.token.as_deref()).await?;
+    authorize(&s, q.token.as_deref()).await?;
     let ot = q.in_app_one_time_token.unwrap_or_default();
     let answer = match redeem(&s, &ot).await {
         Ok(Redeem::Ok { login, user_id, trader_id, .. }) => axum::Json(serde_json::json!({
@@ -141,7 +134,7 @@ pub async fn ot_data(State(s): State<SimState>, Query(q): Query<OtDataQuery>) ->
         Ok(Redeem::ExpiredOrUsed) => error(StatusCode::GONE, "TOKEN_EXPIRED", "token expired or already consumed"),
         Err(e) => internal(e),
     };
-    Ok(faults::after(drawn, answer))
+    Ok(answer)
 }
 
 #[derive(Deserialize)]
@@ -151,7 +144,7 @@ pub struct RedeemBody {
 
 /// `POST /ctid2/inAppToken/redeem` (the newer contract): 404 for unknown, expired or used.
 pub async fn ot_redeem(State(s): State<SimState>, Query(q): Query<ManagerAuth>, body: Bytes) -> Reply {
-    let drawn = prologue(&s, "resolve", q.token.as_deref()).await?;
+    authorize(&s, q.token.as_deref()).await?;
     let req: RedeemBody = parse(&body)?;
     let answer = match redeem(&s, &req.token).await {
         Ok(Redeem::Ok { login, user_id, email, .. }) => {
@@ -160,11 +153,11 @@ pub async fn ot_redeem(State(s): State<SimState>, Query(q): Query<ManagerAuth>, 
         Ok(_) => error(StatusCode::NOT_FOUND, "TOKEN_NOT_FOUND", "token not found, expired or consumed"),
         Err(e) => internal(e),
     };
-    Ok(faults::after(drawn, answer))
+    Ok(answer)
 }
 
 pub async fn trader(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>) -> Reply {
-    let drawn = prologue(&s, "trader", q.token.as_deref()).await?;
+    authorize(&s, q.token.as_deref()).await?;
     let (login, row) = find_trader(&s, &login).await?;
     let get = |c: &str| row.try_get::<String, _>(c).unwrap_or_default();
     let answer = axum::Json(serde_json::json!({
@@ -178,7 +171,7 @@ pub async fn trader(State(s): State<SimState>, Path(login): Path<String>, Query(
         "accessRights": get("access_rights"),
     }))
     .into_response();
-    Ok(faults::after(drawn, answer))
+    Ok(answer)
 }
 
 #[derive(Deserialize)]
@@ -212,11 +205,14 @@ pub fn decimal_of(v: &serde_json::Value) -> Option<Decimal> {
     }
 }
 
-pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Reply {
-    // Counted from the first moment, before any fault or check can await.
-    let in_flight = super::state::InFlight::new(&s.changes_in_flight);
-    let arrived = tokio::time::Instant::now();
-    let drawn = prologue(&s, "changeBalance", q.token.as_deref()).await?;
+pub async fn change_balance(
+    State(s): State<SimState>,
+    Path(login): Path<String>,
+    Query(q): Query<ManagerAuth>,
+    slow: Option<Extension<faults::SlowApply>>,
+    body: Bytes,
+) -> Reply {
+    authorize(&s, q.token.as_deref()).await?;
     let login = parse_login(&login)?;
     let req: ChangeBalance = parse(&body)?;
     if req.login.is_some_and(|l| l != login) {
@@ -230,11 +226,10 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
     let Some(amount) = decimal_of(&req.precise_amount) else {
         return Err(error(StatusCode::BAD_REQUEST, "INVALID_AMOUNT", "preciseAmount must be a number"));
     };
-    let answer = if let Some(f) = drawn.as_ref().filter(|f| f.kind == faults::FaultKind::SlowApply) {
-        // cTrader still working after the caller gave up: the change lands
-        // `delayMs` after the request arrived (not after our own bookkeeping,
-        // which is slow on a loaded machine) whether or not anyone still waits.
-        let (due, s) = (arrived + std::time::Duration::from_millis(f.delay_ms), s.clone());
+    if let Some(Extension(faults::SlowApply { due })) = slow {
+        // cTrader still working after the caller gave up: the change lands at
+        // `due` whether or not anyone still waits, and stays in flight until then.
+        let (in_flight, s) = (s.in_flight("changeBalance"), s.clone());
         s.slow_pending.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         tokio::spawn(async move {
             let _in_flight = in_flight;
@@ -247,8 +242,7 @@ pub async fn change_balance(State(s): State<SimState>, Path(login): Path<String>
         .unwrap_or_else(|e| Err(internal(e)))
     } else {
         apply_change(&s, login, sign, amount, &req).await
-    };
-    Ok(faults::after(drawn, answer?))
+    }
 }
 
 #[derive(Deserialize)]
@@ -262,7 +256,7 @@ const ACCESS_RIGHTS: [&str; 4] = ["FULL_ACCESS", "CLOSE_ONLY", "NO_TRADING", "NO
 /// `PATCH /v2/webserv/traders/{login}`: the fields it knows (`accessRights`)
 /// are changed and each change is recorded for the control API to show.
 pub async fn update_trader(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<ManagerAuth>, body: Bytes) -> Reply {
-    let drawn = prologue(&s, "updateTrader", q.token.as_deref()).await?;
+    authorize(&s, q.token.as_deref()).await?;
     let login = parse_login(&login)?;
     let req: TraderUpdate = parse(&body)?;
     let Some(rights) = req.access_rights else {
@@ -289,7 +283,7 @@ pub async fn update_trader(State(s): State<SimState>, Path(login): Path<String>,
         Ok(axum::Json(serde_json::json!({ "login": login, "accessRights": rights })).into_response())
     }
     .await;
-    Ok(faults::after(drawn, answer?))
+    answer
 }
 
 /// The balance change itself, in one transaction.
@@ -356,7 +350,7 @@ pub struct HistoryQuery {
 
 /// `GET /v2/webserv/traders/{login}/balanceHistory?from=&to=` (Unix ms).
 pub async fn balance_history(State(s): State<SimState>, Path(login): Path<String>, Query(q): Query<HistoryQuery>) -> Reply {
-    let drawn = prologue(&s, "balanceHistory", q.token.as_deref()).await?;
+    authorize(&s, q.token.as_deref()).await?;
     let (login, trader) = find_trader(&s, &login).await?;
     let digits = trader.try_get::<i64, _>("money_digits").unwrap_or(2) as u32;
     let rows = sqlx::query("SELECT * FROM sim_balance_history WHERE login = ? AND created_at >= ? AND created_at <= ? ORDER BY id")
@@ -381,5 +375,5 @@ pub async fn balance_history(State(s): State<SimState>, Path(login): Path<String
             })
         })
         .collect();
-    Ok(faults::after(drawn, axum::Json(serde_json::json!({ "balanceHistory": entries })).into_response()))
+    Ok(axum::Json(serde_json::json!({ "balanceHistory": entries })).into_response())
 }

@@ -198,8 +198,9 @@ pub async fn stats(State(s): State<SimState>) -> Response {
         calls.insert(r.try_get::<String, _>("endpoint").unwrap_or_default(), r.try_get::<i64, _>("count").unwrap_or_default().into());
     }
     let slow_pending = s.slow_pending.load(std::sync::atomic::Ordering::SeqCst);
-    let in_flight = s.changes_in_flight.load(std::sync::atomic::Ordering::SeqCst);
-    axum::Json(serde_json::json!({ "calls": calls, "slowApplyPending": slow_pending, "changeBalanceInFlight": in_flight })).into_response()
+    let in_flight: serde_json::Map<_, _> = s.in_flight_counts().map(|(e, n)| (e.to_string(), n.into())).collect();
+    let changes = in_flight.get("changeBalance").cloned().unwrap_or_default();
+    axum::Json(serde_json::json!({ "calls": calls, "inFlight": in_flight, "slowApplyPending": slow_pending, "changeBalanceInFlight": changes })).into_response()
 }
 
 pub async fn reset_stats(State(s): State<SimState>) -> Response {

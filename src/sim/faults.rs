@@ -1,12 +1,18 @@
 //! Fault injection: per endpoint, a delay, an error status, a dropped
 //! connection, "applied but the answer was lost", or "applied late, after the
-//! caller gave up", with a probability and an optional count.
+//! caller gave up", with a probability and an optional count. It is a layer
+//! around each contract route ([`on`]), so the handlers are cTrader's contract
+//! and nothing else; the one fault a handler must take part in (`slowApply`:
+//! the change lands later) reaches it as a request extension.
 
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
+use axum::routing::MethodRouter;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -108,31 +114,52 @@ async fn draw(state: &SimState, endpoint: &str) -> Option<Fault> {
     Some(fault)
 }
 
-/// What happens before the endpoint does its work. `Some` = answer this instead.
-/// A `LostReply` draw is handed back for [`after`].
-pub async fn before(state: &SimState, endpoint: &str) -> Result<Option<Fault>, Response> {
-    count_call(state, endpoint).await;
-    let Some(fault) = draw(state, endpoint).await else { return Ok(None) };
-    match fault.kind {
-        FaultKind::Delay => {
-            tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
-            Ok(None)
-        }
-        FaultKind::Error => {
-            let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            Err(super::json::error(status, "INJECTED_FAULT", "fault injected by the simulator"))
-        }
-        FaultKind::Reset => Err(dropped_connection()),
-        FaultKind::LostReply | FaultKind::SlowApply => Ok(Some(fault)),
-    }
+/// Which contract endpoint a route is.
+#[derive(Clone)]
+struct Scope {
+    state: SimState,
+    endpoint: &'static str,
 }
 
-/// What the caller gets after the work was done.
-pub fn after(drawn: Option<Fault>, response: Response) -> Response {
-    match drawn {
-        Some(f) if f.kind == FaultKind::LostReply => dropped_connection(),
-        _ => response,
+/// `slowApply` was drawn: the change must land at `due` (measured from the
+/// request's arrival, not from the handler's own bookkeeping, which is slow
+/// on a loaded machine), whether or not the caller still waits.
+#[derive(Debug, Clone, Copy)]
+pub struct SlowApply {
+    pub due: tokio::time::Instant,
+}
+
+/// Wraps `route`, which serves `endpoint` of the contract: counts the call
+/// and keeps it in flight, then applies the fault set for it, if any.
+pub fn on<S: Clone + Send + Sync + 'static>(state: &SimState, endpoint: &'static str, route: MethodRouter<S>) -> MethodRouter<S> {
+    route.layer(from_fn_with_state(Scope { state: state.clone(), endpoint }, inject))
+}
+
+async fn inject(State(scope): State<Scope>, mut req: Request, next: Next) -> Response {
+    // Counted from the first moment, before anything can await.
+    let _in_flight = scope.state.in_flight(scope.endpoint);
+    let arrived = tokio::time::Instant::now();
+    count_call(&scope.state, scope.endpoint).await;
+    let fault = draw(&scope.state, scope.endpoint).await;
+    match fault.as_ref().map(|f| f.kind) {
+        Some(FaultKind::Delay) => tokio::time::sleep(Duration::from_millis(fault.as_ref().map_or(0, |f| f.delay_ms))).await,
+        Some(FaultKind::Error) => {
+            let status = fault.as_ref().and_then(|f| StatusCode::from_u16(f.status).ok()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return super::json::error(status, "INJECTED_FAULT", "fault injected by the simulator");
+        }
+        Some(FaultKind::Reset) => return dropped_connection(),
+        Some(FaultKind::SlowApply) => {
+            let delay = Duration::from_millis(fault.as_ref().map_or(0, |f| f.delay_ms));
+            req.extensions_mut().insert(SlowApply { due: arrived + delay });
+        }
+        Some(FaultKind::LostReply) | None => {}
     }
+    let response = next.run(req).await;
+    // The work was done; the caller never hears of it.
+    if fault.is_some_and(|f| f.kind == FaultKind::LostReply) && response.status().is_success() {
+        return dropped_connection();
+    }
+    response
 }
 
 /// A response whose body fails at once: the server closes the connection

@@ -18,19 +18,21 @@ mod state;
 
 pub use state::SimState;
 
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 
 /// Every simulator route, to be nested under `/sim`.
 pub fn router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
+    // Each contract route names its endpoint for fault injection and counts.
+    let on = |endpoint, route| faults::on(&state, endpoint, route);
     Router::new()
         // the cTrader contract
-        .route("/v2/webserv/managers/token", post(contract::manager_token))
-        .route("/ctid2/inAppOneTimeToken/data", get(contract::ot_data))
-        .route("/ctid2/inAppToken/redeem", post(contract::ot_redeem))
-        .route("/v2/webserv/traders/{login}", get(contract::trader).patch(contract::update_trader))
-        .route("/v2/webserv/traders/{login}/changebalance", post(contract::change_balance))
-        .route("/v2/webserv/traders/{login}/balanceHistory", get(contract::balance_history))
+        .route("/v2/webserv/managers/token", on("managerToken", post(contract::manager_token)))
+        .route("/ctid2/inAppOneTimeToken/data", on("resolve", get(contract::ot_data)))
+        .route("/ctid2/inAppToken/redeem", on("resolve", post(contract::ot_redeem)))
+        .route("/v2/webserv/traders/{login}", on("trader", get(contract::trader)).merge(on("updateTrader", patch(contract::update_trader))))
+        .route("/v2/webserv/traders/{login}/changebalance", on("changeBalance", post(contract::change_balance)))
+        .route("/v2/webserv/traders/{login}/balanceHistory", on("balanceHistory", get(contract::balance_history)))
         // the control API
         .route("/tokens", post(control::mint_token))
         .route("/traders/{login}", get(control::trader_state))

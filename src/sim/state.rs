@@ -1,6 +1,10 @@
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
 use md5::{Digest, Md5};
 use sqlx::SqlitePool;
 
+use super::faults::ENDPOINTS;
 use crate::store::StoreError;
 
 #[derive(Clone)]
@@ -15,25 +19,20 @@ pub struct SimState {
     /// Balance changes accepted under `slowApply` that have not landed yet.
     /// Tests wait for it to reach zero instead of sleeping for the delay.
     pub slow_pending: std::sync::Arc<std::sync::atomic::AtomicI64>,
-    /// Balance-change requests received and not finished (answered, dropped,
-    /// or landed late under `slowApply`): zero means no change can still land.
-    pub changes_in_flight: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Per contract endpoint, requests received and not finished (answered,
+    /// dropped with their connection, or landed late under `slowApply`): zero
+    /// means nothing of that endpoint can still happen. Tests wait on it
+    /// instead of sleeping.
+    in_flight: Arc<[AtomicI64; ENDPOINTS.len()]>,
 }
 
-/// Counts one balance-change request in flight for as long as it lives,
-/// whichever way it ends (a panic or a dropped connection included).
-pub struct InFlight(std::sync::Arc<std::sync::atomic::AtomicI64>);
-
-impl InFlight {
-    pub fn new(counter: &std::sync::Arc<std::sync::atomic::AtomicI64>) -> Self {
-        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        InFlight(counter.clone())
-    }
-}
+/// Counts one request in flight for as long as it lives, whichever way it
+/// ends (a panic or a dropped connection included).
+pub struct InFlight(Arc<[AtomicI64; ENDPOINTS.len()]>, usize);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        self.0[self.1].fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -56,8 +55,21 @@ impl SimState {
             hashed_password: hex::encode(Md5::digest(manager_password.as_bytes())),
             broker: None,
             slow_pending: Default::default(),
-            changes_in_flight: Default::default(),
+            in_flight: Default::default(),
         })
+    }
+
+    /// Marks one request of `endpoint` (one of [`ENDPOINTS`]) in flight until
+    /// the guard is dropped.
+    pub fn in_flight(&self, endpoint: &str) -> Option<InFlight> {
+        let i = ENDPOINTS.iter().position(|e| *e == endpoint)?;
+        self.in_flight[i].fetch_add(1, Ordering::SeqCst);
+        Some(InFlight(self.in_flight.clone(), i))
+    }
+
+    /// How many requests of each endpoint are in flight now.
+    pub fn in_flight_counts(&self) -> impl Iterator<Item = (&'static str, i64)> + '_ {
+        ENDPOINTS.iter().zip(self.in_flight.iter()).map(|(e, n)| (*e, n.load(Ordering::SeqCst)))
     }
 
     /// Lets the simulator play cTrader's part of Full SSO against `base_url`.

@@ -188,8 +188,9 @@ async fn a_slow_platform_gives_a_try_again_page_then_the_token_still_works() {
     let res = app.get(&format!("/inapp/deposit?token={token}")).await;
     assert_eq!(res.status(), 503);
     assert_eq!(app.session_count().await, 0);
-    // Past the platform's delay: the abandoned call did not consume the token.
-    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    // Once the platform has let go of the abandoned call (it drops the work
+    // when the caller hangs up), the token is still unused.
+    common::eventually("the abandoned resolve call to end", || async { (app.in_flight("resolve").await == 0).then_some(()) }).await;
     let (_, location) = app.open(&format!("/inapp/deposit?token={token}")).await;
     assert_eq!(location, "/inapp/deposit");
 }

@@ -79,6 +79,12 @@ impl TestApp {
         v["calls"]["resolve"].as_i64().unwrap()
     }
 
+    /// Calls of a simulator endpoint that have not finished yet.
+    pub async fn in_flight(&self, endpoint: &str) -> i64 {
+        let v: Value = self.http.get(self.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
+        v["inFlight"][endpoint].as_i64().expect("the simulator reports calls in flight")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).send().await.unwrap()
     }
