@@ -160,7 +160,13 @@ async fn cargo_leptos_variables_place_the_server_and_its_site() {
     let _server = Child(cmd.spawn().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     let http = common::client();
-    until("the server on LEPTOS_SITE_ADDR", || async { http.get(format!("{base}/healthz")).send().await.ok().filter(|r| r.status() == 200) }).await;
+    until("the server on LEPTOS_SITE_ADDR", || async {
+        match http.get(format!("{base}/healthz")).send().await {
+            Ok(r) if r.status() == 200 => Ok(()),
+            other => Err(other.map(|r| r.status())),
+        }
+    })
+    .await;
 
     let res = http.get(format!("{base}/probe.txt")).send().await.unwrap();
     assert_eq!(res.status(), 200, "static files come from LEPTOS_SITE_ROOT");

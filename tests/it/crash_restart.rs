@@ -11,7 +11,7 @@ use crate::common;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use broker_inapp::deposit::signature;
 use common::deposits::{event, now_s, SECRET};
@@ -61,16 +61,14 @@ async fn start(dir: &Path, ctrader: Option<&str>) -> Server {
     }
     let server = Server { child: cmd.spawn().unwrap(), base: format!("http://127.0.0.1:{port}") };
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(res) = http.get(format!("{}/healthz", server.base)).send().await {
-            if res.status() == 200 {
-                return server;
-            }
+    common::eventually_within("the server to come up", Duration::from_secs(60), || async {
+        match http.get(format!("{}/healthz", server.base)).send().await {
+            Ok(res) if res.status() == 200 => Ok(()),
+            other => Err(other.map(|r| r.status())),
         }
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
+    server
 }
 
 async fn set_fault(http: &reqwest::Client, platform: &Server, kind: &str, delay_ms: u64) {
@@ -142,11 +140,11 @@ async fn a_process_killed_mid_credit_resumes_on_restart_and_credits_each_deposit
     // Kill only once some credits are done and cTrader is still applying a
     // change it accepted (a condition we wait for, not one that always holds):
     // that change lands while our process is dead.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while credited(&db).await < confirmed.len() / 6 || slow_pending(&http, &platform.base).await == 0 {
-        assert!(Instant::now() < deadline, "no moment with credits done and a change still landing");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    common::eventually_within("a moment with credits done and a change still landing", Duration::from_secs(60), || async {
+        let (done, landing) = (credited(&db).await, slow_pending(&http, &platform.base).await);
+        common::done_or(done >= confirmed.len() / 6 && landing > 0, (done, landing))
+    })
+    .await;
     drop(first); // SIGKILL, mid-run: some credits leased, a change still landing
     let before_kill = credited(&db).await;
     assert!(before_kill < confirmed.len(), "the kill happened with credits still to do");
@@ -157,11 +155,11 @@ async fn a_process_killed_mid_credit_resumes_on_restart_and_credits_each_deposit
     for body in events[half..].iter().chain(events[..20].iter()) {
         deliver(&http, &second, body).await;
     }
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while credited(&db).await < confirmed.len() {
-        assert!(Instant::now() < deadline, "only {} of {} credited", credited(&db).await, confirmed.len());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    common::eventually_within("every deposit credited", Duration::from_secs(180), || async {
+        let done = credited(&db).await;
+        common::done_or(done == confirmed.len(), format!("{done} of {}", confirmed.len()))
+    })
+    .await;
     assert_eq!(http.delete(format!("{}/sim/faults", platform.base)).send().await.unwrap().status(), 204);
     // Any slow change still on its way lands before comparing.
     wait_until_landed(&http, &platform.base).await;

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use broker_inapp::config::Settings;
 use common::deposits::*;
@@ -23,17 +23,18 @@ async fn app() -> TestApp {
 }
 
 /// Checks the worker itself scheduled a second look at `id` when it credited
-/// it (audit_after_ms is 4 s, so the schedule is still there), then waits
-/// until that audit has run (its schedule cleared).
+/// it (audit_after_ms is 4 s, so the schedule is still there), then drains
+/// the workers until that audit has run (its schedule cleared).
 async fn audited(app: &TestApp, id: &str) {
     let scheduled = format!("SELECT COUNT(*) FROM credit_outbox WHERE deposit_id = '{id}' AND audit_at IS NOT NULL");
     assert_eq!(app.count("app.db", &scheduled).await, 1, "the worker scheduled the audit of {id} itself");
-    let deadline = Instant::now() + Duration::from_secs(30);
     let sql = format!("SELECT COUNT(*) FROM credit_outbox WHERE deposit_id = '{id}' AND audit_at IS NULL AND state <> 'pending'");
-    while app.count("app.db", &sql).await == 0 {
-        assert!(Instant::now() < deadline, "the audit of {id} never ran");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::eventually_within(&format!("the audit of {id}"), Duration::from_secs(30), || async {
+        app.drain().await;
+        let n = app.count("app.db", &sql).await;
+        common::done_or(n > 0, n)
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -103,14 +103,11 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
     feeder.await.unwrap();
     let set = app.http.delete(app.url("/sim/faults")).send().await.unwrap();
     assert_eq!(set.status(), 204);
-    loop {
+    common::eventually_within("every deposit credited", deadline.saturating_duration_since(Instant::now()), || async {
         let credited = app.count("app.db", "SELECT COUNT(*) FROM deposits WHERE state = 'credited'").await as usize;
-        if credited == confirmed.len() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "only {credited} of {} credited", confirmed.len());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        common::done_or(credited == confirmed.len(), format!("{credited} of {}", confirmed.len()))
+    })
+    .await;
     first.abort();
     second.abort();
     // A slowApply change still on its way would land after this point: wait

@@ -50,7 +50,11 @@ async fn a_webhook_our_endpoint_failed_is_redelivered_until_answered_and_credite
     let attempts: i64 = until("two failed deliveries", || async {
         let (attempts, delivered): (i64, Option<i64>) = sqlx::query_as("SELECT attempts, delivered_at FROM psp_webhooks").fetch_one(&psp).await.unwrap();
         assert_eq!(delivered, None, "an event our endpoint refused was taken as delivered");
-        (attempts >= 2).then_some(attempts)
+        if attempts >= 2 {
+            Ok(attempts)
+        } else {
+            Err(attempts)
+        }
     })
     .await;
     assert!(attempts >= 2);

@@ -190,7 +190,11 @@ async fn a_slow_platform_gives_a_try_again_page_then_the_token_still_works() {
     assert_eq!(app.session_count().await, 0);
     // Once the platform has let go of the abandoned call (it drops the work
     // when the caller hangs up), the token is still unused.
-    common::eventually("the abandoned resolve call to end", || async { (app.in_flight("resolve").await == 0).then_some(()) }).await;
+    common::eventually("the abandoned resolve call to end", || async {
+        let n = app.in_flight("resolve").await;
+        common::done_or(n == 0, n)
+    })
+    .await;
     let (_, location) = app.open(&format!("/inapp/deposit?token={token}")).await;
     assert_eq!(location, "/inapp/deposit");
 }

@@ -1,8 +1,6 @@
 //! Deposit steps shared by the deposit tests: start, pay on the sandbox's
 //! page, follow the state, post signed webhooks.
 
-use std::time::{Duration, Instant};
-
 use broker_inapp::backoffice::Role;
 use broker_inapp::deposit::signature;
 use serde_json::{json, Value};
@@ -35,16 +33,19 @@ pub async fn status(app: &TestApp, cookie: &str, id: &str) -> Value {
     app.call(cookie, GetDepositStatus { id: id.into() }).await.json().await.unwrap()
 }
 
+/// Drains the workers and looks again until the deposit is in `want` (the
+/// webhook arrives from the sandbox provider in its own time).
 pub async fn wait_for_state(app: &TestApp, cookie: &str, id: &str, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    super::eventually(&format!("deposit {id} to be {want}"), || async {
+        app.drain().await;
         let s = status(app, cookie, id).await;
         if s["deposit"]["state"] == want {
-            return s;
+            Ok(s)
+        } else {
+            Err(s)
         }
-        assert!(Instant::now() < deadline, "deposit {id} stuck in {s}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 /// The id of the one deposit in the database.

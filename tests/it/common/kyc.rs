@@ -6,7 +6,6 @@
 use broker_inapp::server_fns::kyc::{LoadKyc, SaveKycDetails};
 use std::io::Cursor;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use broker_inapp::config::Settings;
 
@@ -160,15 +159,16 @@ pub fn kinds(v: &Value) -> Vec<String> {
 }
 
 pub async fn wait_for_access(app: &TestApp, login: i64, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    super::eventually(&format!("accessRights {want}"), || async {
+        app.drain().await;
         let t = app.sim_trader(login).await;
         if t["accessRights"] == want {
-            return t;
+            Ok(t)
+        } else {
+            Err(t)
         }
-        assert!(Instant::now() < deadline, "accessRights stuck at {} (want {want}): {t}", t["accessRights"]);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 /// Names in `dir`, which must exist (a missing folder would read as empty).

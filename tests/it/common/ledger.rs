@@ -64,15 +64,12 @@ pub async fn assert_exactly_once(
 /// the history compared next is final (a condition, not a sleep: a late
 /// second copy cannot slip past the check).
 pub async fn wait_until_landed(http: &reqwest::Client, sim_base: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
+    super::eventually_within("balance changes to land", std::time::Duration::from_secs(60), || async {
         let stats: Value = http.get(format!("{sim_base}/sim/stats")).send().await.unwrap().json().await.unwrap();
-        if stats["changeBalanceInFlight"].as_i64().expect("the simulator reports changeBalanceInFlight") == 0 {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "balance changes still in flight: {stats}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        let n = stats["changeBalanceInFlight"].as_i64().expect("the simulator reports changeBalanceInFlight");
+        super::done_or(n == 0, stats)
+    })
+    .await
 }
 
 /// How many balance changes the simulator has accepted under `slowApply` and

@@ -49,6 +49,8 @@ pub fn settings_in(dir: &std::path::Path) -> Figment {
 pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let f = Settings::with(settings_in(dir.path()), "server.test_routes", true);
+    // See `TestApp::drain`.
+    let f = Settings::with(f, "payments.worker", false);
     let settings = Settings::from_figment(overrides(f)).expect("test settings are valid");
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://{}", app.addr());
@@ -58,6 +60,24 @@ pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
 }
 
 impl TestApp {
+    /// Runs the outbox workers' rounds (credits, credit audits, accessRights)
+    /// until none has anything due. Ordinary tests run without the background
+    /// workers and drain them on purpose, so what a test sees never depends on
+    /// when a worker happened to wake; the tests of the workers themselves
+    /// turn them on.
+    pub async fn drain(&self) {
+        use broker_inapp::deposit::credit;
+        for _ in 0..100 {
+            let credits = credit::run_once(&self.state).await.expect("a credit round");
+            let audits = credit::audit_once(&self.state).await.expect("an audit round");
+            let access = broker_inapp::kyc::access::run_once(&self.state).await.expect("an accessRights round");
+            if credits + audits + access == 0 {
+                return;
+            }
+        }
+        panic!("the workers still had work after 100 rounds");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -180,20 +200,41 @@ pub async fn staff_cookie(app: &TestApp, email: &str, role: broker_inapp::backof
     cookie_pair(&res)
 }
 
-/// Polls `check` until it answers `Some`, failing with `what` after 20 s: the
-/// one way tests wait for something to happen (never a fixed sleep).
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+/// Polls `check` until it answers `Ok`, failing with `what` and the last
+/// `Err` it saw after 20 s: the one way tests wait for something to happen
+/// (never a fixed sleep).
+pub async fn eventually<T, E, F, Fut>(what: &str, check: F) -> T
 where
+    E: std::fmt::Debug,
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
+    Fut: std::future::Future<Output = Result<T, E>>,
 {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    eventually_within(what, std::time::Duration::from_secs(20), check).await
+}
+
+/// [`eventually`] for what takes longer by design (a run under injected faults).
+pub async fn eventually_within<T, E, F, Fut>(what: &str, limit: std::time::Duration, mut check: F) -> T
+where
+    E: std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = std::time::Instant::now() + limit;
     loop {
-        if let Some(v) = check().await {
-            return v;
+        match check().await {
+            Ok(v) => return v,
+            Err(last) => assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}; last seen: {last:?}"),
         }
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// `Ok(())` when `done`, else the observation to report on timeout.
+pub fn done_or<E>(done: bool, seen: E) -> Result<(), E> {
+    if done {
+        Ok(())
+    } else {
+        Err(seen)
     }
 }
 
