@@ -27,6 +27,8 @@ pub struct AppState {
     pub theme: Arc<crate::theme::ThemeSource>,
     /// Wakes the live chat streams of this process (see `chat::notifier`).
     pub chat_notifier: Arc<dyn crate::chat::ChatNotifier>,
+    /// Now, as expiry rules see it (see `time::Clock`).
+    pub clock: crate::time::Clock,
     /// This process's name in the chat change log, so it skips its own changes.
     #[from_ref(skip)]
     pub instance_id: String,

@@ -6,7 +6,6 @@ use crate::session::{hash as sha256_hex, new_session_id};
 use crate::state::AppState;
 pub use crate::store::Role;
 use crate::store::{StaffRecord, StoreError};
-use crate::time::now_ms;
 use crate::web::PageError;
 
 pub const COOKIE: &str = "inapp_staff";
@@ -34,7 +33,7 @@ pub async fn create_staff(store: &crate::store::Store, email: &str, password: &s
         return Err(CreateStaffError::WeakPassword);
     }
     let hash = hash_password(password);
-    if store.staff.create_staff(&email, &hash, role, now_ms()).await? {
+    if store.staff.create_staff(&email, &hash, role, crate::time::now_ms()).await? {
         Ok(())
     } else {
         Err(CreateStaffError::Exists)
@@ -49,7 +48,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Op
     }
     let staff = staff.expect("verified, so it exists");
     let id = new_session_id();
-    let now = now_ms();
+    let now = state.clock.now_ms();
     state.store.staff.insert_staff_session(&sha256_hex(&id), staff.id, now, now + ABSOLUTE_MS).await?;
     let c = Cookie::build((COOKIE, id))
         .http_only(true)
@@ -74,7 +73,7 @@ fn session_id(headers: &HeaderMap) -> Option<String> {
 /// The signed-in staff member, if the cookie names a live session.
 pub async fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<StaffRecord>, StoreError> {
     let Some(id) = session_id(headers) else { return Ok(None) };
-    let now = now_ms();
+    let now = state.clock.now_ms();
     state.store.staff.staff_for_session(&sha256_hex(&id), now, now - IDLE_MS).await
 }
 

@@ -57,7 +57,7 @@ pub async fn tokens(State(state): State<AppState>, _: Staff<Admins>, Query(q): Q
 }
 
 pub async fn revoke(State(state): State<AppState>, staff: Staff<Admins>, Path(id): Path<String>) -> Result<Response, PageError> {
-    if !state.store.sso.revoke_access_token(&id, &staff.email, crate::time::now_ms()).await? {
+    if !state.store.sso.revoke_access_token(&id, &staff.email, state.clock.now_ms()).await? {
         return Err(PageError::NotFound);
     }
     tracing::info!(staff = %staff.email, access_token_id = %id, "access token revoked");

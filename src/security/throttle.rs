@@ -6,7 +6,6 @@
 use crate::session::hash;
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::time::now_ms;
 
 pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_MS: i64 = 15 * 60_000;
@@ -17,13 +16,13 @@ fn key(scope: &str, subject: &str) -> String {
 
 /// Whether `subject` in `scope` has used up its attempts for now.
 pub async fn locked(state: &AppState, scope: &str, subject: &str) -> Result<bool, StoreError> {
-    Ok(state.store.attempts.failures_since(&key(scope, subject), now_ms() - WINDOW_MS).await? >= MAX_FAILURES)
+    Ok(state.store.attempts.failures_since(&key(scope, subject), state.clock.now_ms() - WINDOW_MS).await? >= MAX_FAILURES)
 }
 
 pub async fn failed(state: &AppState, scope: &str, subject: &str) -> Result<(), StoreError> {
-    state.store.attempts.record_failure(&key(scope, subject), now_ms()).await
+    state.store.attempts.record_failure(&key(scope, subject), state.clock.now_ms()).await
 }
 
 pub async fn succeeded(state: &AppState, scope: &str, subject: &str) -> Result<(), StoreError> {
-    state.store.attempts.clear_failures(&key(scope, subject), now_ms() - WINDOW_MS).await
+    state.store.attempts.clear_failures(&key(scope, subject), state.clock.now_ms() - WINDOW_MS).await
 }

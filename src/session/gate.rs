@@ -17,7 +17,6 @@ use crate::render;
 use crate::sso::SsoError;
 use crate::state::AppState;
 use crate::store::Claim;
-use crate::time::now_ms;
 
 /// With `token` in the query: redeem it (once), start a session and redirect
 /// to the same URL without it. Without: find the session or show the
@@ -73,7 +72,7 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
         return fail(state, headers, prefs, ErrorCode::InvalidOtToken);
     }
     let token_hash = hash(token);
-    match state.store.token_claims.claim(&token_hash, now_ms()).await {
+    match state.store.token_claims.claim(&token_hash, state.clock.now_ms()).await {
         Ok(Claim::Won) => {}
         Ok(Claim::Taken) => return fail(state, headers, prefs, ErrorCode::TokenExpired),
         Err(e) => {

@@ -5,7 +5,6 @@ use super::model::{Prefs, Session, TraderIdentity};
 use crate::domain::{Lang, PageContext, Source, Theme, TraderView};
 use crate::state::AppState;
 use crate::store::{SessionRecord, StoreError};
-use crate::time::now_ms;
 
 /// How often an active session's `last_seen_at` is written (not on every request).
 const TOUCH_EVERY_MS: i64 = 60_000;
@@ -13,7 +12,7 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 /// Creates a session for a freshly identified trader; returns the cookie value.
 pub async fn create(state: &AppState, trader: &TraderIdentity, prefs: Prefs) -> Result<String, StoreError> {
     let id = new_session_id();
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let record = SessionRecord {
         id_hash: hash(&id),
         user_id: trader.user_id,
@@ -38,7 +37,7 @@ pub async fn create(state: &AppState, trader: &TraderIdentity, prefs: Prefs) -> 
 /// are deleted on sight.
 pub async fn load_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, StoreError> {
     let idle_ms = state.settings.session.idle_minutes as i64 * 60_000;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     for id in session_ids(headers, &state.settings.session.cookie_name) {
         let id_hash = hash(&id);
         let Some(r) = state.store.sessions.find(&id_hash).await? else { continue };
@@ -53,7 +52,7 @@ pub async fn load_from_headers(state: &AppState, headers: &HeaderMap) -> Result<
 
 /// Records activity and new display choices, writing only when something changed.
 pub async fn touch(state: &AppState, session: &mut Session, prefs: Prefs) -> Result<(), StoreError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     if prefs != session.prefs || now - session.last_seen_at >= TOUCH_EVERY_MS {
         state.store.sessions.touch(&session.id_hash, now, prefs.lang.code(), prefs.theme.as_str(), prefs.source.as_str()).await?;
         session.prefs = prefs;

@@ -10,7 +10,6 @@ use crate::security::password::{hash_password, verify, Queue};
 use crate::session::{hash, new_session_id};
 use crate::state::AppState;
 use crate::store::{AccessCheck, OneTime, SsoUser, Store};
-use crate::time::now_ms;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -34,7 +33,7 @@ pub async fn issue_crm_token(state: &AppState, password: &str) -> Result<(String
     }
     crate::security::throttle::succeeded(state, "crm", "api").await?;
     let token = new_session_id();
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let ttl = state.settings.identity.crm_token_ttl_hours as i64 * HOUR_MS;
     state.store.sso.insert_crm_token(&hash(&token), now, now + ttl).await?;
     tracing::info!("crm api token issued");
@@ -50,7 +49,7 @@ pub async fn require_crm_token(state: &AppState, headers: &HeaderMap) -> Result<
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|v| v.trim().to_string());
     let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(SsoError::MissingCrmToken) };
-    if token.len() > 512 || !state.store.sso.crm_token_valid(&hash(&token), now_ms()).await? {
+    if token.len() > 512 || !state.store.sso.crm_token_valid(&hash(&token), state.clock.now_ms()).await? {
         return Err(SsoError::InvalidCrmToken);
     }
     Ok(())
@@ -76,7 +75,7 @@ pub async fn authorize_code(state: &AppState, code: &str) -> Result<Authorized, 
     if code.is_empty() || code.len() > 512 {
         return Err(SsoError::InvalidOtToken);
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let user = one_time_error(state.store.sso.redeem_one_time(&hash(code), "code", now).await?)?;
     let (access_token, inapp_token) = (new_session_id(), new_session_id());
     let ttl = state.settings.identity.access_token_ttl_days as i64 * 24 * HOUR_MS;
@@ -92,7 +91,7 @@ pub async fn authorize_access(state: &AppState, access_token: &str) -> Result<(i
         return Err(SsoError::InvalidAccessToken);
     }
     let inapp = new_session_id();
-    match state.store.sso.use_access_token(&hash(access_token), &hash(&inapp), now_ms()).await? {
+    match state.store.sso.use_access_token(&hash(access_token), &hash(&inapp), state.clock.now_ms()).await? {
         AccessCheck::Valid(user) => Ok((user.user_id, inapp)),
         AccessCheck::Revoked => Err(SsoError::AccessRevoked),
         AccessCheck::Invalid => Err(SsoError::InvalidAccessToken),
@@ -102,7 +101,7 @@ pub async fn authorize_access(state: &AppState, access_token: &str) -> Result<(i
 /// 4.4: a one-time token for a screen link, for a known user (and, when
 /// given, the inappToken of one of their live access tokens).
 pub async fn generate_screen_token(state: &AppState, user_id: i64, inapp_token: Option<&str>) -> Result<String, SsoError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let Some(user) = state.store.sso.user(user_id).await? else { return Err(SsoError::UserNotFound) };
     match inapp_token {
         Some(inapp) => {
@@ -129,7 +128,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Op
     let ok = verify(Queue::SignIn, password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let Some(user) = user.filter(|_| ok) else { return Ok(None) };
     let code = new_session_id();
-    let now = now_ms();
+    let now = state.clock.now_ms();
     state.store.sso.insert_one_time(&hash(&code), "code", user.user_id, now, now + one_time_ms(state)).await?;
     tracing::info!(user_id = user.user_id, "sso sign-in");
     Ok(Some(code))
@@ -137,7 +136,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Op
 
 /// A screen link's token in Full SSO mode: validated here, used up once.
 pub async fn redeem_screen_token(state: &AppState, token: &str) -> Result<SsoUser, SsoError> {
-    one_time_error(state.store.sso.redeem_one_time(&hash(token), "screen", now_ms()).await?)
+    one_time_error(state.store.sso.redeem_one_time(&hash(token), "screen", state.clock.now_ms()).await?)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,5 +167,5 @@ pub async fn create_user(store: &Store, email: &str, password: &str, login: Logi
         return Err(CreateUserError::BadLogin);
     }
     let hashed = hash_password(password);
-    store.sso.create_user(&email, &hashed, login, now_ms()).await?.ok_or(CreateUserError::Exists)
+    store.sso.create_user(&email, &hashed, login, crate::time::now_ms()).await?.ok_or(CreateUserError::Exists)
 }

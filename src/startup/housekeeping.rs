@@ -18,7 +18,7 @@ pub(super) fn spawn_housekeeping(state: AppState) {
 /// One round of clean-up: expired sessions and token claims, and deposits the
 /// trader never paid (so their screens stop waiting on them).
 pub async fn housekeep(state: &AppState) {
-    let now = crate::time::now_ms();
+    let now = state.clock.now_ms();
     let idle = state.settings.session.idle_minutes as i64 * 60_000;
     if let Err(e) = state.store.sessions.purge(now, now - idle).await {
         tracing::warn!(error = %e, "session purge failed");

@@ -129,6 +129,7 @@ impl Application {
             credit_queued: Arc::new(tokio::sync::Notify::new()),
             chat_notifier: Arc::new(crate::chat::LocalNotifier::default()),
             instance_id: uuid::Uuid::new_v4().simple().to_string(),
+            clock: Default::default(),
             leptos_options,
         };
         let router = router(state.clone(), sim, psp.clone());

@@ -53,6 +53,8 @@ async fn first_login(app: &TestApp, crm: &str, email: &str) -> Value {
     v
 }
 
+const MINUTE: Duration = Duration::from_secs(60);
+
 #[tokio::test]
 async fn an_access_token_past_its_expiry_is_refused() {
     let app = spawn_with(|f| Settings::with(Settings::with(f, "identity.mode", "full_sso"), "identity.access_token_ttl_days", 3)).await;
@@ -71,8 +73,9 @@ async fn an_access_token_past_its_expiry_is_refused() {
     let inapp = v["inappToken"].as_str().unwrap().to_string();
     assert_eq!(sso_post(&app, "/oauth2/onetime/generate", Some(&crm), json!({ "userId": uid, "inappToken": inapp })).await.0, 200);
 
-    // Its expiry passes (moved in the database instead of waiting three days).
-    exec(&app, "app.db", "UPDATE sso_access_tokens SET expires_at = ?", now_ms() - 1_000).await;
+    // Three days pass (on the application's clock; the CRM signs in afresh).
+    app.state.clock.advance(Duration::from_secs(3 * 24 * 3_600 + 1));
+    let crm = crm_token(&app).await;
     let (status, v) = sso_post(&app, "/oauth2/authorize", Some(&crm), json!({ "accessToken": access })).await;
     assert_eq!((status, v["code"].as_str()), (401, Some("INVALID_ACCESS_TOKEN")), "{v}");
     assert!(v.get("inappToken").is_none());
@@ -105,13 +108,13 @@ async fn an_idle_staff_session_ends_after_thirty_minutes() {
     let cookie = common::staff_cookie(&app, "ops@broker.example", Role::Admin).await;
     assert_eq!(backoffice_status(&app, &cookie).await.0, 200);
     // 29 minutes without a request: still signed in (and the visit counts as activity).
-    exec(&app, "app.db", "UPDATE staff_sessions SET last_seen_at = last_seen_at - ?", 29 * 60_000).await;
+    app.state.clock.advance(MINUTE * 29);
     assert_eq!(backoffice_status(&app, &cookie).await.0, 200, "within the idle limit");
     // 29 more minutes: the last visit reset the clock.
-    exec(&app, "app.db", "UPDATE staff_sessions SET last_seen_at = last_seen_at - ?", 29 * 60_000).await;
+    app.state.clock.advance(MINUTE * 29);
     assert_eq!(backoffice_status(&app, &cookie).await.0, 200, "activity keeps it alive");
     // 31 minutes without a request: signed out.
-    exec(&app, "app.db", "UPDATE staff_sessions SET last_seen_at = last_seen_at - ?", 31 * 60_000).await;
+    app.state.clock.advance(MINUTE * 31);
     let got = backoffice_status(&app, &cookie).await;
     assert!(signed_out(&got), "idle past 30 minutes: {got:?}");
     assert_eq!(app.get_with_cookie("/backoffice/kyc", &cookie).await.status(), 303, "on every page");
@@ -126,12 +129,13 @@ async fn an_active_staff_session_still_ends_after_ten_hours() {
     let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set.contains("Max-Age=36000"), "the cookie lives 10 h too: {set}");
     let cookie = cookie_pair(&res);
-    // Signed in 9 h 58 min ago and active all along.
-    let age = 9 * 3_600_000 + 58 * 60_000;
-    exec(&app, "app.db", "UPDATE staff_sessions SET created_at = created_at - ?1, expires_at = expires_at - ?1", age).await;
-    assert_eq!(backoffice_status(&app, &cookie).await.0, 200, "before the absolute limit");
+    // Active all along, a visit every 23 minutes, for 9 h 58 min.
+    for visit in 1..=26 {
+        app.state.clock.advance(MINUTE * 23);
+        assert_eq!(backoffice_status(&app, &cookie).await.0, 200, "visit {visit}, before the absolute limit");
+    }
     // Three more minutes, still active: past 10 h, signed out anyway.
-    exec(&app, "app.db", "UPDATE staff_sessions SET created_at = created_at - ?1, expires_at = expires_at - ?1", 3 * 60_000).await;
+    app.state.clock.advance(MINUTE * 3);
     let got = backoffice_status(&app, &cookie).await;
     assert!(signed_out(&got), "past 10 hours: {got:?}");
 }

@@ -240,8 +240,8 @@ async fn an_idle_session_ends() {
     let (token, _) = app.token().await;
     let (cookie, _) = app.open(&format!("/inapp/deposit?token={token}")).await;
     assert_eq!(app.get_with_cookie("/inapp/deposit", &cookie).await.status(), 200);
-    // 31 minutes without a request (idle limit 30).
-    age_sessions(&app, "last_seen_at", 31 * 60_000).await;
+    // 31 minutes without a request (idle limit 30), on the application's clock.
+    app.state.clock.advance(std::time::Duration::from_secs(31 * 60));
     let res = app.get_with_cookie("/inapp/deposit", &cookie).await;
     assert_eq!(res.status(), 401);
     assert!(res.text().await.unwrap().contains("SESSION_EXPIRED"));
