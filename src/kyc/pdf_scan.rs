@@ -302,7 +302,7 @@ mod tests {
     use flate2::write::ZlibEncoder;
     use flate2::Compression;
 
-    use super::{scan, scan_within, Verdict};
+    use super::{scan, scan_within, Names, Verdict};
 
     fn verdict(bytes: &[u8]) -> Verdict {
         scan(bytes).unwrap()
@@ -366,6 +366,27 @@ mod tests {
         let bomb = object_stream("/Filter /FlateDecode", &e.finish().unwrap());
         assert_eq!(scan_within(&bomb[..], 1024 * 1024).unwrap(), Verdict::Unreadable);
         assert_eq!(scan_within(&bomb[..], 4 * 1024 * 1024).unwrap(), Verdict::Clean);
+    }
+
+    #[test]
+    fn the_default_inflate_limit_leaves_room_for_a_real_document() {
+        // 3 MiB of harmless object-stream text: far below what the bomb limit
+        // is for, so the product's own limit must let it through.
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::best());
+        e.write_all(b"12 0 << /Type /Font >> ").unwrap();
+        e.write_all(&vec![b' '; 3 * 1024 * 1024]).unwrap();
+        let big = object_stream("/Filter /FlateDecode", &e.finish().unwrap());
+        assert_eq!(verdict(&big), Verdict::Clean);
+    }
+
+    #[test]
+    fn a_name_is_kept_to_64_bytes_however_long_it_runs() {
+        let mut names = Names::default();
+        assert_eq!(names.push(b'/'), None);
+        for _ in 0..100 {
+            assert_eq!(names.push(b'A'), None);
+        }
+        assert_eq!(names.push(b' ').map(|n| n.len()), Some(64));
     }
 
     #[test]
