@@ -18,16 +18,24 @@ fn internal(e: StoreError) -> AppError {
     AppError::Internal
 }
 
-/// The configured type named `wanted`, else the case's, else the default.
+/// The type a trader must pass. The broker decides it: the case's type once
+/// there is a case, else the configured default. A link's `kycType` may only
+/// raise it, to a type that asks for everything the current one does, never
+/// lower it: what a trader can edit never decides what compliance requires.
 pub fn kyc_type<'a>(settings: &'a Settings, wanted: Option<&str>, case: Option<&CaseRecord>) -> (&'a str, &'a KycTypeSettings) {
     let k = &settings.kyc;
-    for name in [wanted, case.map(|c| c.kyc_type.as_str())].into_iter().flatten() {
-        if let Some((n, t)) = k.types.get_key_value(name) {
-            return (n.as_str(), t);
-        }
-    }
-    let (n, t) = k.types.get_key_value(&k.default_type).expect("validated at start-up");
-    (n.as_str(), t)
+    let floor =
+        case.and_then(|c| k.types.get_key_value(c.kyc_type.as_str())).unwrap_or_else(|| k.types.get_key_value(&k.default_type).expect("validated at start-up"));
+    let (name, t) = match wanted.and_then(|w| k.types.get_key_value(w)) {
+        Some(asked) if asks_at_least(asked.1, floor.1) => asked,
+        _ => floor,
+    };
+    (name.as_str(), t)
+}
+
+/// Whether `a` asks for every detail and document `b` does.
+fn asks_at_least(a: &KycTypeSettings, b: &KycTypeSettings) -> bool {
+    b.details.iter().all(|d| a.details.contains(d)) && b.documents.iter().all(|d| a.documents.contains(d))
 }
 
 pub fn rules<'a>(settings: &'a Settings, name: &'a str, t: &'a KycTypeSettings) -> CaseRules<'a> {

@@ -73,6 +73,35 @@ async fn an_enhanced_case_needs_its_extras_and_is_not_complete_with_the_standard
     assert_eq!(t["updates"], json!([{ "field": "accessRights", "value": "FULL_ACCESS", "timestamp": t["updates"][0]["timestamp"] }]));
 }
 
+#[tokio::test]
+async fn a_trader_sent_to_enhanced_cannot_finish_as_standard() {
+    let app = kyc_app().await;
+    let (cookie, _) = trader(&app, "enhanced", "NO_TRADING").await;
+    let enhanced = [("kyc_type", "enhanced"), ("tax_id", "GB-123456"), ("source_of_funds", "salary")];
+    assert_eq!(details(&app, &cookie, &enhanced).await.status(), 200, "the link sent the trader to enhanced");
+
+    // The trader edits the link (or the form) down to the standard level.
+    let lowered = details(&app, &cookie, &[("kyc_type", "standard")]).await;
+    assert_eq!(lowered.status(), 422, "still checked as enhanced: the extras are required");
+    let v = view(&app, &cookie, Some("standard")).await;
+    assert_eq!(v["kyc_type"], "enhanced", "a link cannot lower the level: {v}");
+    assert_eq!(kinds(&v), ["details", "identity", "address", "additional"]);
+    assert_eq!(upload(&app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(upload(&app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
+    assert_eq!(view(&app, &cookie, Some("standard")).await["state"], "InProgress", "the standard documents do not finish it");
+}
+
+#[tokio::test]
+async fn a_link_can_raise_a_standard_case_to_enhanced() {
+    let app = kyc_app().await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    assert_eq!(upload(&app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(view(&app, &cookie, None).await["kyc_type"], "standard");
+    let v = view(&app, &cookie, Some("enhanced")).await;
+    assert_eq!(v["kyc_type"], "enhanced", "the broker's link asks for more: {v}");
+    assert_eq!(requirement(&v, "identity")["state"], "Uploaded", "what was sent still counts");
+}
+
 // ------------------------------------------------ 2. rejection → NO_TRADING
 
 #[tokio::test]
