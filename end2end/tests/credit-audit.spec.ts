@@ -15,12 +15,12 @@ test('a deposit cTrader applied twice is raised on the dashboard until an admin 
     INAPP_CTRADER__TIMEOUT_MS: '1000',
     INAPP_PAYMENTS__SETTLE_MS: '200',
     INAPP_PAYMENTS__RETRY_BASE_MS: '20',
-    INAPP_PAYMENTS__AUDIT_AFTER_MS: '4000',
+    INAPP_PAYMENTS__AUDIT_AFTER_MS: '8000',
   });
   await server.start();
   try {
     const minted = await (await post(`${server.base}/sim/tokens`, {})).json();
-    const fault = await post(`${server.base}/sim/faults`, { endpoint: 'changeBalance', kind: 'slowApply', delayMs: 2500, remaining: 1 });
+    const fault = await post(`${server.base}/sim/faults`, { endpoint: 'changeBalance', kind: 'slowApply', delayMs: 5000, remaining: 1 });
     expect(fault.status).toBe(201);
 
     const page = await (await browser.newContext()).newPage();

@@ -37,7 +37,7 @@ pub fn AccountDetails() -> impl IntoView {
             Some(Err(err)) => view! { <p role="alert" class="text-danger">{err.user_message(lang)}</p> }.into_any(),
             Some(Ok(AccountInfo { balance, currency, user_id, trader_id, source, .. })) => view! {
                 <dl class="text-sm divide-y divide-border">
-                    {row(t(lang, "app.balance"), balance.map(|b| format!("{} {}", crate::domain::format_money(b, b.scale(), lang), currency.as_deref().unwrap_or_default())).unwrap_or_else(|| "—".into()), "balance")}
+                    {row(t(lang, "app.balance"), balance.map(|b| format!("{} {}", crate::domain::format_money(b, b.scale(), lang), currency.clone().unwrap_or_default())).unwrap_or_else(|| "—".into()), "balance")}
                     {row(t(lang, "app.user_id"), user_id.to_string(), "user-id")}
                     {row(t(lang, "app.trader_id"), trader_id.map(|v| v.to_string()).unwrap_or_else(|| "—".into()), "trader-id")}
                     {row(t(lang, "app.opened_from"), source, "source")}

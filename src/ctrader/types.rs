@@ -1,7 +1,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Currency, Login};
+use crate::domain::Login;
 
 /// Who a one-time token belongs to, from either token contract.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +49,9 @@ pub struct Trader {
     pub last_name: Option<String>,
     pub balance: i64,
     pub money_digits: u32,
-    pub deposit_currency: Currency,
+    /// As cTrader sends it; parsed where a deposit needs it (`Currency`), so a
+    /// code we cannot take deposits in still leaves the trader's name and balance.
+    pub deposit_currency: String,
     #[serde(default)]
     pub access_rights: Option<String>,
 }
@@ -109,7 +111,7 @@ mod tests {
             last_name: None,
             balance: 100_025,
             money_digits: 2,
-            deposit_currency: "USD".parse().unwrap(),
+            deposit_currency: "USD".into(),
             access_rights: None,
         };
         assert_eq!(t.balance_decimal().to_string(), "1000.25");

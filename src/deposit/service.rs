@@ -31,13 +31,17 @@ pub fn from_minor(minor: i64, digits: u32) -> Decimal {
 
 /// The trader's account currency: from the session, else read from cTrader.
 pub async fn account_currency(state: &AppState, session: &Session) -> Result<Currency, AppError> {
-    if let Some(c) = &session.trader.currency {
-        return Ok(c.clone());
-    }
-    match state.ctrader.trader(session.trader.login).await {
-        Ok(t) => Ok(t.deposit_currency),
-        Err(_) => Err(AppError::PlatformUnavailable),
-    }
+    let raw = match &session.trader.currency {
+        Some(c) => c.clone(),
+        None => state.ctrader.trader(session.trader.login).await.map_err(|_| AppError::PlatformUnavailable)?.deposit_currency,
+    };
+    depositable(&raw)
+}
+
+/// A currency as cTrader names it, if deposits can be taken in it at all
+/// (an ISO code); which ones the broker takes is checked against its rules next.
+pub fn depositable(raw: &str) -> Result<Currency, AppError> {
+    raw.parse().map_err(|_| AppError::CurrencyNotSupported(raw.to_string()))
 }
 
 fn valid_key(key: &str) -> bool {

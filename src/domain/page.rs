@@ -1,4 +1,3 @@
-use super::Currency;
 use crate::domain::Login;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +12,7 @@ pub struct TraderView {
     pub user_id: i64,
     pub trader_id: Option<i64>,
     pub account_id: Option<i64>,
-    pub currency: Option<Currency>,
+    pub currency: Option<String>,
 }
 
 /// Everything a screen needs to render its frame. The server computes it from the

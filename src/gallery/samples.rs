@@ -35,7 +35,7 @@ pub fn trader() -> TraderView {
         user_id: 4_100_001,
         trader_id: Some(7_100_001),
         account_id: Some(100_001),
-        currency: "USD".parse().ok(),
+        currency: Some("USD".into()),
     }
 }
 

@@ -1,4 +1,3 @@
-use crate::domain::Currency;
 use crate::domain::Login;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
@@ -10,7 +9,7 @@ use crate::errors::AppError;
 pub struct AccountInfo {
     pub login: Login,
     pub name: Option<String>,
-    pub currency: Option<Currency>,
+    pub currency: Option<String>,
     /// `None` when cTrader could not be read; never a float.
     pub balance: Option<Decimal>,
     pub user_id: i64,

@@ -17,7 +17,7 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
     }
     let trader = state.ctrader.trader(login).await.ok();
     let currency = match &trader {
-        Some(t) => t.deposit_currency.clone(),
+        Some(t) => crate::deposit::service::depositable(&t.deposit_currency)?,
         None => crate::deposit::service::account_currency(&state, &session).await?,
     };
     let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.to_string()))?;

@@ -1,4 +1,3 @@
-use crate::domain::Currency;
 use crate::domain::Login;
 use crate::domain::{query_values, Lang, Source, Theme};
 
@@ -10,7 +9,7 @@ pub struct TraderIdentity {
     pub account_id: Option<i64>,
     pub login: Login,
     pub name: Option<String>,
-    pub currency: Option<Currency>,
+    pub currency: Option<String>,
     pub broker_name: Option<String>,
 }
 

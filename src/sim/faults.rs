@@ -155,8 +155,8 @@ async fn inject(State(scope): State<Scope>, mut req: Request, next: Next) -> Res
         Some(FaultKind::LostReply) | None => {}
     }
     let response = next.run(req).await;
-    // The work was done; the caller never hears of it.
-    if fault.is_some_and(|f| f.kind == FaultKind::LostReply) && response.status().is_success() {
+    // The work was done (whatever its outcome); the caller never hears of it.
+    if fault.is_some_and(|f| f.kind == FaultKind::LostReply) {
         return dropped_connection();
     }
     response

@@ -19,7 +19,6 @@ pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, Docu
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{Role, StaffRecord, StaffStore};
 
-use crate::domain::Currency;
 use crate::domain::Login;
 use std::sync::Arc;
 
@@ -52,7 +51,7 @@ pub struct SessionRecord {
     pub login: Login,
     pub broker_name: Option<String>,
     pub trader_name: Option<String>,
-    pub currency: Option<Currency>,
+    pub currency: Option<String>,
     pub lang: String,
     pub theme: String,
     pub source: String,

@@ -154,6 +154,13 @@ async fn webhooks_must_be_signed_fresh_and_are_applied_once() {
     let not_an_event = r#"{"id":"evt_x"}"#;
     let signed = signature::sign(secret, now_s(), not_an_event.as_bytes());
     assert_eq!(refusal(post_webhook(&app, not_an_event, Some(signed)).await).await, (400, "INVALID_EVENT".into()), "signed but not an event");
+    // Signed, but about no deposit of ours: a stranger's reference, one of the
+    // right shape that we never issued, and one of another case.
+    let shouted = deposit.to_uppercase();
+    for reference in ["pay_someone_else", "dep_0123456789abcdef0123456789abcdef", shouted.as_str()] {
+        let stray = event("evt_stray", "payment.succeeded", reference, "40.00");
+        assert_eq!(deliver(&app, &stray).await["outcome"], "unknown_reference", "{reference}");
+    }
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM payment_events").await, 0, "nothing applied yet");
 
     let first = post_webhook(&app, &body, Some(tampered.clone())).await;

@@ -53,7 +53,7 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
         _ => None,
     };
     let forget_server_error = move || {
-        if server_error().is_some() {
+        if start.value().with_untracked(|v| matches!(v, Some(Err(_)))) {
             start.value().set(None);
         }
     };
@@ -78,6 +78,8 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
         if submitting.get_untracked() || parsed.get_untracked().is_err() {
             return;
         }
+        // A new attempt: the last one's refusal is no longer news.
+        forget_server_error();
         start.dispatch(StartDeposit { amount: amount.get_untracked(), method: method.get_untracked(), key: key.clone() });
     };
     let money = move |v: Result<rust_decimal::Decimal, AmountError>| v.map(|a| format_money(a, digits, lang)).unwrap_or_else(|_| "—".into());
