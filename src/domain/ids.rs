@@ -121,8 +121,7 @@ impl FromStr for Currency {
     }
 }
 
-/// The text-backed identifiers: parsed from `String`, shown as themselves,
-/// and stored as text columns that are parsed again when read.
+/// The text-backed identifiers: parsed from `String` and shown as themselves.
 macro_rules! text_id {
     ($($t:ty),*) => {$(
         impl TryFrom<String> for $t {
@@ -172,75 +171,51 @@ macro_rules! text_id {
             }
         }
 
+    )*};
+}
+
+text_id!(DepositId, Currency);
+
+/// Stored as their inner value's column type, and parsed again when read:
+/// a row holding a malformed id is a storage error, never a guess.
+macro_rules! stored_as {
+    ($($t:ty => $inner:ty),*) => {$(
         #[cfg(feature = "ssr")]
         impl<DB: sqlx::Database> sqlx::Type<DB> for $t
         where
-            String: sqlx::Type<DB>,
+            $inner: sqlx::Type<DB>,
         {
             fn type_info() -> DB::TypeInfo {
-                <String as sqlx::Type<DB>>::type_info()
+                <$inner as sqlx::Type<DB>>::type_info()
             }
             fn compatible(ty: &DB::TypeInfo) -> bool {
-                <String as sqlx::Type<DB>>::compatible(ty)
+                <$inner as sqlx::Type<DB>>::compatible(ty)
             }
         }
 
         #[cfg(feature = "ssr")]
         impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $t
         where
-            String: sqlx::Decode<'r, DB>,
+            $inner: sqlx::Decode<'r, DB>,
         {
             fn decode(value: DB::ValueRef<'r>) -> Result<$t, sqlx::error::BoxDynError> {
-                Ok(<String as sqlx::Decode<DB>>::decode(value)?.parse()?)
+                Ok(<$t>::try_from(<$inner as sqlx::Decode<DB>>::decode(value)?)?)
             }
         }
 
         #[cfg(feature = "ssr")]
         impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $t
         where
-            String: sqlx::Encode<'q, DB>,
+            $inner: sqlx::Encode<'q, DB>,
         {
             fn encode_by_ref(&self, buf: &mut DB::ArgumentBuffer<'q>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                <String as sqlx::Encode<DB>>::encode_by_ref(&self.0, buf)
+                <$inner as sqlx::Encode<DB>>::encode_by_ref(&self.0, buf)
             }
         }
     )*};
 }
 
-text_id!(DepositId, Currency);
-
-#[cfg(feature = "ssr")]
-impl<DB: sqlx::Database> sqlx::Type<DB> for Login
-where
-    i64: sqlx::Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <i64 as sqlx::Type<DB>>::type_info()
-    }
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <i64 as sqlx::Type<DB>>::compatible(ty)
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for Login
-where
-    i64: sqlx::Decode<'r, DB>,
-{
-    fn decode(value: DB::ValueRef<'r>) -> Result<Login, sqlx::error::BoxDynError> {
-        Ok(Login::try_from(<i64 as sqlx::Decode<DB>>::decode(value)?)?)
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for Login
-where
-    i64: sqlx::Encode<'q, DB>,
-{
-    fn encode_by_ref(&self, buf: &mut DB::ArgumentBuffer<'q>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-        <i64 as sqlx::Encode<DB>>::encode_by_ref(&self.0, buf)
-    }
-}
+stored_as!(Login => i64, DepositId => String, Currency => String);
 
 /// Why a value is not the identifier it claims to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
