@@ -165,11 +165,6 @@ macro_rules! text_id {
             }
         }
 
-        impl PartialEq<str> for $t {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
 
     )*};
 }
