@@ -20,4 +20,8 @@ export INAPP_PAYMENTS__SANDBOX_ASYNC_DELAY_MS=5000
 cd "$ROOT"
 # A staff account for the back-office journeys.
 INAPP_ADMIN_PASSWORD="e2e staff password" target/debug/broker-inapp create-admin e2e-admin@broker.example >/dev/null
+# Two finance users: a wire above the four-eyes amount needs both.
+for who in e2e-finance e2e-finance2; do
+  INAPP_STAFF_PASSWORD="e2e staff password" target/debug/broker-inapp create-staff "$who@broker.example" finance >/dev/null
+done
 exec target/debug/broker-inapp

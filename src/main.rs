@@ -10,6 +10,9 @@ use broker_inapp::telemetry;
 async fn main() -> ExitCode {
     telemetry::init(std::io::stdout);
     let path = std::env::var("INAPP_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+    if std::env::args().nth(1).as_deref() == Some("check-config") {
+        return check_config(&path);
+    }
     let settings = match Settings::load(&path) {
         Ok(s) => s,
         Err(e) => {
@@ -19,6 +22,7 @@ async fn main() -> ExitCode {
     };
     match std::env::args().nth(1).as_deref() {
         Some("create-admin") => return create_admin(settings).await,
+        Some("create-staff") => return create_staff_member(settings).await,
         Some("create-user") => return create_user(settings).await,
         Some("hash-password") => return hash_password(),
         _ => {}
@@ -37,6 +41,57 @@ async fn main() -> ExitCode {
         Err(e) => {
             eprintln!("broker-inapp: server error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `broker-inapp check-config`: loads the configuration as the server would
+/// and lists everything production refuses, each by its key. Exits 0 when a
+/// production start would succeed, 1 when something would be refused, 2 when
+/// the configuration does not load at all.
+fn check_config(path: &str) -> ExitCode {
+    let settings = match Settings::load_for_check(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("broker-inapp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let refusals = settings.production_refusals();
+    if refusals.is_empty() {
+        println!("{path}: ready for production (nothing production refuses)");
+        return ExitCode::SUCCESS;
+    }
+    println!("{path}: production would refuse {} settings:", refusals.len());
+    for r in &refusals {
+        println!("  {r}");
+    }
+    if !settings.enforces_production_rules() {
+        println!("(this configuration runs in development mode, where these are allowed)");
+    }
+    ExitCode::from(1)
+}
+
+/// `broker-inapp create-staff <email> <role>`: a staff member of any role
+/// (admin, compliance, support, finance). Password from
+/// `INAPP_STAFF_PASSWORD` or stdin.
+async fn create_staff_member(settings: Settings) -> ExitCode {
+    use broker_inapp::backoffice::{create_staff, Role};
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(email), Some(role)) = (args.get(2), args.get(3).and_then(|r| Role::parse(r))) else {
+        eprintln!("usage: broker-inapp create-staff <email> <admin|compliance|support|finance>   (password from INAPP_STAFF_PASSWORD or stdin)");
+        return ExitCode::from(2);
+    };
+    let Some(password) = password_from("INAPP_STAFF_PASSWORD") else { return ExitCode::from(2) };
+    let Some(store) = open_store(&settings).await else { return ExitCode::from(2) };
+    match create_staff(&store, email, &password, role).await {
+        Ok(()) => {
+            println!("{} {email} created; sign in at /backoffice", role.as_str());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("broker-inapp: {e}");
+            ExitCode::from(1)
         }
     }
 }

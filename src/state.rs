@@ -8,7 +8,7 @@ use leptos::config::LeptosOptions;
 
 use crate::config::Settings;
 use crate::ctrader::CtraderClient;
-use crate::deposit::PaymentProvider;
+use crate::deposit::Payments;
 use crate::store::Store;
 
 #[derive(Clone, FromRef)]
@@ -16,7 +16,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub ctrader: Arc<CtraderClient>,
-    pub payments: Arc<dyn PaymentProvider>,
+    /// The adapter of each configured payment method's kind.
+    pub payments: Arc<Payments>,
     /// Wakes this process's crediting worker when a credit is queued. Other
     /// instances find the job by polling the outbox; a shared notifier
     /// (PostgreSQL LISTEN/NOTIFY) can replace this without touching callers.

@@ -2,11 +2,13 @@
 //! hashes, sessions separate from traders'), roles, and what staff can see.
 //! Today: the latest deposits with their states, including paid deposits held
 //! for review, which an admin can send back to the crediting worker, and any
-//! credit cTrader holds twice (until an admin has reversed it); the KYC
+//! credit cTrader holds twice (until an admin has reversed it); bank
+//! transfers received, statements and four-eyes approvals for finance; the KYC
 //! queue and cases for compliance; the support inbox and conversations.
 
 mod actions;
 mod auth;
+mod bank;
 mod chat;
 mod duplicates;
 mod kyc;
@@ -14,6 +16,7 @@ mod pages;
 mod sso;
 
 pub use auth::{create_staff, current as current_staff, hash_password, Role};
+pub use bank::{import as bank_statement_import, MAX_STATEMENT_BYTES};
 pub use chat::upload as chat_upload;
 
 use axum::middleware::from_fn_with_state;
@@ -35,6 +38,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/backoffice/kyc/documents/{id}", get(kyc::document_file))
         .route("/backoffice/kyc/documents/{id}/{verdict}", post(kyc::decide_document))
         .route("/backoffice/requests", get(actions::list))
+        .route("/backoffice/bank", get(bank::show))
+        .route("/backoffice/bank/wires", post(bank::record))
+        .route("/backoffice/bank/wires/{id}/approve", post(bank::approve))
+        .route("/backoffice/bank/wires/{id}/discard", post(bank::discard))
+        .route("/backoffice/bank/entries/{id}/assign", post(bank::assign))
         .route("/backoffice/chat", get(chat::inbox))
         .route("/backoffice/chat/events", get(chat::inbox_events))
         .route("/backoffice/chat/attachments/{id}", get(chat::attachment))

@@ -81,6 +81,7 @@ pub(super) fn Shell(title: String, children: Children) -> impl IntoView {
                     <a href="/backoffice/kyc" class="underline" data-testid="nav-kyc">{t(ctx.lang, "backoffice.nav_kyc")}</a>
                     <a href="/backoffice/chat" class="underline" data-testid="nav-chat">{t(ctx.lang, "backoffice.nav_chat")}</a>
                     <a href="/backoffice/requests" class="underline" data-testid="nav-requests">{t(ctx.lang, "backoffice.nav_requests")}</a>
+                    <a href="/backoffice/bank" class="underline" data-testid="nav-bank">{t(ctx.lang, "backoffice.bank.title")}</a>
                     <a href="/backoffice/sso" class="underline" data-testid="nav-sso">{t(ctx.lang, "backoffice.nav_sso")}</a>
                 </nav>
             </header>
@@ -210,8 +211,8 @@ fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>, admin: bool) -> impl I
 pub async fn dashboard(State(state): State<AppState>, staff: Staff<AnyStaff>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
     let role = staff.role;
-    // Deposits are money: admins and support see them, compliance does not need to.
-    let deposits = if matches!(role, Role::Admin | Role::Support) {
+    // Deposits are money: admins, finance and support see them, compliance does not need to.
+    let deposits = if matches!(role, Role::Admin | Role::Support | Role::Finance) {
         Some((state.store.deposits.latest(50).await?, state.store.deposits.duplicate_credits(50).await?))
     } else {
         None

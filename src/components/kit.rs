@@ -46,7 +46,7 @@ pub fn FormError(testid: &'static str, #[prop(into)] error: Signal<Option<AppErr
 #[component]
 pub fn PrimaryButton(
     testid: &'static str,
-    label: String,
+    #[prop(into)] label: Signal<String>,
     #[prop(optional)] busy_label: Option<String>,
     #[prop(into, optional)] busy: Signal<bool>,
     #[prop(into, optional)] disabled: Signal<bool>,
@@ -54,13 +54,13 @@ pub fn PrimaryButton(
     #[prop(optional)]
     plain: bool,
 ) -> impl IntoView {
-    let busy_label = busy_label.unwrap_or_else(|| label.clone());
+    let busy_label = Signal::derive(move || busy_label.clone().unwrap_or_else(|| label.get()));
     view! {
         <button type=if plain { "button" } else { "submit" } data-testid=testid
             class="w-full rounded-lg min-h-12 px-4 font-semibold bg-brand text-brand-contrast disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand"
             disabled=move || busy.get() || disabled.get()
             aria-busy=move || busy.get().to_string()>
-            {move || if busy.get() { busy_label.clone() } else { label.clone() }}
+            {move || if busy.get() { busy_label.get() } else { label.get() }}
         </button>
     }
 }

@@ -7,9 +7,12 @@ use figment::Figment;
 use serde::Serialize;
 
 mod names;
+mod production;
+mod secret_files;
 mod settings;
 mod validate;
 
+pub use production::Refusal;
 pub use settings::*;
 
 /// Why the configuration cannot be used. The message always names the key.
@@ -19,6 +22,9 @@ pub enum ConfigError {
     Parse(String),
     #[error("configuration key `{key}`: {problem}")]
     Invalid { key: String, problem: String },
+    /// Everything production refuses, at once (see `production`).
+    #[error("configuration refused for a real deployment ({} problems; `broker-inapp check-config` lists them):\n{}", .0.len(), .0.iter().map(|r| format!("  key {r}")).collect::<Vec<_>>().join("\n"))]
+    Production(Vec<Refusal>),
 }
 
 /// One figment error as the checks in `validate` word theirs: the key as
@@ -48,19 +54,42 @@ fn describe(e: &figment::Error) -> String {
 const CARGO_LEPTOS_VARS: [&str; 5] = ["LEPTOS_OUTPUT_NAME", "LEPTOS_SITE_ROOT", "LEPTOS_SITE_PKG_DIR", "LEPTOS_SITE_ADDR", "LEPTOS_RELOAD_PORT"];
 
 impl Settings {
-    /// Loads `path` (usually `Leptos.toml`) and the environment.
+    /// Loads `path` (usually `Leptos.toml`) and the environment, refusing
+    /// what production refuses where that applies.
     pub fn load(path: &str) -> Result<Settings, ConfigError> {
-        Self::from_figment(
-            Figment::new()
-                .merge(Toml::file_exact(path))
-                .merge(Env::raw().only(&CARGO_LEPTOS_VARS).map(|k| format!("leptos.{}", k.as_str().trim_start_matches("LEPTOS_").to_ascii_lowercase()).into()))
-                .merge(Env::prefixed("INAPP_").split("__")),
-        )
+        Self::from_figment(Self::sources(path)?)
+    }
+
+    /// Loads like [`Settings::load`] without the production refusals, for
+    /// `check-config` to list them.
+    pub fn load_for_check(path: &str) -> Result<Settings, ConfigError> {
+        Self::checked(Self::sources(path)?)
+    }
+
+    /// The file, cargo-leptos's variables, `INAPP_*` variables, then secrets
+    /// named by `INAPP_*_FILE` variables.
+    fn sources(path: &str) -> Result<Figment, ConfigError> {
+        let figment = Figment::new()
+            .merge(Toml::file_exact(path))
+            .merge(Env::raw().only(&CARGO_LEPTOS_VARS).map(|k| format!("leptos.{}", k.as_str().trim_start_matches("LEPTOS_").to_ascii_lowercase()).into()))
+            .merge(Env::prefixed("INAPP_").split("__").filter(|k| !secret_files::is_file_variable(k.as_str())));
+        secret_files::merge(figment, std::env::vars())
     }
 
     /// Builds settings from an already-assembled figment (tests start from
     /// [`Settings::defaults`] and override what they need).
     pub fn from_figment(figment: Figment) -> Result<Settings, ConfigError> {
+        let settings = Self::checked(figment)?;
+        if settings.enforces_production_rules() {
+            let refusals = settings.production_refusals();
+            if !refusals.is_empty() {
+                return Err(ConfigError::Production(refusals));
+            }
+        }
+        Ok(settings)
+    }
+
+    fn checked(figment: Figment) -> Result<Settings, ConfigError> {
         let settings: Settings = figment.extract().map_err(|e| {
             let mut msgs: Vec<String> = e.into_iter().map(|e| describe(&e)).collect();
             msgs.dedup();
@@ -154,16 +183,6 @@ mod tests {
         assert!(err.contains("ctrader.base_url"), "{err}");
     }
 
-    #[test]
-    fn production_refuses_the_sandbox_provider() {
-        let f = Settings::defaults();
-        let f = Settings::with(f, "server.mode", "production");
-        let f = Settings::with(f, "ctrader.base_url", "https://ctrader.example");
-        let f = Settings::with(f, "ctrader.manager_password", "real-secret");
-        let err = Settings::from_figment(f).unwrap_err().to_string();
-        assert!(err.contains("payments.provider"), "{err}");
-    }
-
     fn error_of(f: Figment) -> String {
         Settings::from_figment(f).unwrap_err().to_string()
     }
@@ -178,16 +197,6 @@ mod tests {
         assert!(err.contains("identity.crm_token_ttl_hours"), "{err}");
         let err = error_of(Settings::with(sso.clone(), "identity.one_time_ttl_seconds", 600));
         assert!(err.contains("identity.one_time_ttl_seconds"), "{err}");
-        // Production refuses the development password's hash (checked on its own:
-        // production also refuses the sandbox provider first).
-        let mut prod = Settings::from_figment(sso).unwrap();
-        prod.server.mode = Mode::Production;
-        let err = prod.validate_identity().unwrap_err().to_string();
-        assert!(err.contains("identity.crm_password_hash") && err.contains("development"), "{err}");
-        prod.identity.crm_password_hash = crate::security::password::hash_password("a real production password").into();
-        assert!(prod.validate_identity().is_ok());
-        prod.actions.handoff_secret = DEV_HANDOFF_SECRET.into();
-        assert!(prod.validate_actions().unwrap_err().to_string().contains("actions.handoff_secret"));
     }
 
     #[test]
@@ -219,11 +228,40 @@ mod tests {
     fn a_real_ctrader_is_a_configuration_change_and_secrets_stay_out_of_debug() {
         let f = Settings::with(Settings::defaults(), "ctrader.base_url", "https://ctrader.example");
         let f = Settings::with(f, "ctrader.manager_password", "real-secret");
-        let f = Settings::with(f, "payments.sandbox_with_real_ctrader", true);
+        let f = Settings::with(f, "server.staging", true);
         let s = Settings::from_figment(f).unwrap();
         assert!(!s.uses_simulator());
         assert!(!format!("{:?}", s).contains("real-secret"));
         assert!(!format!("{:?}", s).contains("sandbox-webhook-secret"));
+    }
+
+    #[test]
+    fn payment_methods_are_checked_by_name() {
+        let methods = |v: serde_json::Value| error_of(Settings::with(Settings::defaults(), "deposit.methods", v));
+        let err = methods(serde_json::json!([{ "name": "card", "kind": "paypal" }]));
+        assert!(err.contains("deposit.methods[0].kind"), "{err}");
+        let err = methods(serde_json::json!([{ "name": "card", "kind": "sandbox" }, { "name": "card", "kind": "bank_transfer" }]));
+        assert!(err.contains("deposit.methods[1].name"), "{err}");
+        let err = methods(serde_json::json!([{ "name": "wire", "kind": "bank_transfer", "currencies": { "GBP": {} } }]));
+        assert!(err.contains("deposit.methods[0].currencies.GBP"), "{err}");
+        let err = methods(serde_json::json!([{ "name": "wire", "kind": "bank_transfer", "currencies": { "EUR": { "min": "60000" } } }]));
+        assert!(err.contains("deposit.methods[0].currencies.EUR") && err.contains("min <= max"), "{err}");
+        // Bank transfers in JPY need a JPY receiving account.
+        let err = methods(serde_json::json!([{ "name": "wire", "kind": "bank_transfer" }]));
+        assert!(err.contains("payments.bank_transfer.accounts.JPY"), "{err}");
+        let err = error_of(Settings::with(Settings::defaults(), "payments.bank_transfer.accounts.EUR.iban", "DE89 3704 0044 0532 0130 01"));
+        assert!(err.contains("payments.bank_transfer.accounts.EUR.iban") && err.contains("check digits"), "{err}");
+    }
+
+    #[test]
+    fn each_currency_lists_the_methods_it_allows_with_their_own_limits() {
+        let s = Settings::from_figment(Settings::defaults()).unwrap();
+        let eur: Vec<_> = s.methods_for(&"EUR".parse().unwrap());
+        assert_eq!(eur.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["card", "bank_transfer"]);
+        assert_eq!(eur[1].rule.min, rust_decimal::Decimal::new(10000, 2));
+        assert!(eur[1].rule.presets.iter().all(|p| *p >= eur[1].rule.min), "presets below the method's minimum are dropped");
+        let jpy = s.methods_for(&"JPY".parse().unwrap());
+        assert_eq!(jpy.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["card"]);
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub struct ServerSection {
     pub frame_ancestors: Vec<String>,
     pub max_body_bytes: usize,
     pub test_routes: bool,
+    /// A real cTrader that is a test one: in development mode, lets the
+    /// production refusals (sandbox methods, shipped secrets) be set aside,
+    /// with a warning in the log at every start. Ignored in production mode.
+    pub staging: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -197,9 +201,56 @@ pub const DEV_CRM_PASSWORD: &str = "simulator-crm-password";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DepositSection {
-    pub methods: Vec<String>,
+    /// In display order.
+    pub methods: Vec<MethodSettings>,
     pub currencies: std::collections::BTreeMap<Currency, CurrencySettings>,
 }
+
+/// One payment method: `[[deposit.methods]]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MethodSettings {
+    pub name: String,
+    pub kind: crate::domain::MethodKind,
+    /// Where it is offered, each with optional limits and fee over
+    /// `[deposit.currencies.*]`; none listed = every configured currency.
+    #[serde(default)]
+    pub currencies: std::collections::BTreeMap<Currency, MethodCurrency>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodCurrency {
+    pub min: Option<rust_decimal::Decimal>,
+    pub max: Option<rust_decimal::Decimal>,
+    pub fee_percent: Option<rust_decimal::Decimal>,
+}
+
+/// The broker's receiving accounts for bank transfers, per currency.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BankTransferSettings {
+    pub accounts: std::collections::BTreeMap<Currency, BankAccountSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BankAccountSettings {
+    pub beneficiary: String,
+    /// Checked by its mod-97 digits when the configuration loads.
+    #[serde(default)]
+    pub iban: Option<crate::domain::Iban>,
+    /// Where the account has no IBAN (e.g. a US account).
+    #[serde(default)]
+    pub account_number: Option<String>,
+    pub bic: String,
+    pub bank_name: String,
+    /// A received wire above this amount needs a second finance user's approval.
+    pub four_eyes_above: rust_decimal::Decimal,
+}
+
+/// The sample receiving account `Leptos.toml` ships (the IBAN registry's
+/// German example); refused in production.
+pub const SAMPLE_IBAN: &str = "DE89370400440532013000";
+/// The sample account number `Leptos.toml` ships; refused in production.
+pub const SAMPLE_ACCOUNT_NUMBER: &str = "000123456789";
 
 /// Support chat limits.
 #[derive(Debug, Clone, Deserialize)]
@@ -249,17 +300,11 @@ pub struct CurrencySettings {
     pub fee_percent: rust_decimal::Decimal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Provider {
-    Sandbox,
-}
-
 /// Every secret in the settings is a `SecretString`: `{:?}` of any section
 /// prints `[REDACTED]`, and reading one takes an explicit `expose_secret()`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PaymentsSection {
-    pub provider: Provider,
+    /// The sandbox provider's API key (used by `kind = "sandbox"` methods).
     pub api_key: SecretString,
     pub webhook_secret: SecretString,
     pub webhook_tolerance_seconds: u64,
@@ -269,9 +314,6 @@ pub struct PaymentsSection {
     pub worker: bool,
     pub sandbox_database_url: String,
     pub sandbox_async_delay_ms: u64,
-    /// The sandbox takes no money: with a real cTrader configured it would
-    /// credit real accounts for test cards, so that needs this explicit yes.
-    pub sandbox_with_real_ctrader: bool,
     /// A deposit still waiting for the provider after this long is closed as
     /// expired (a late success still confirms it: the money was taken).
     pub pending_expiry_minutes: u64,
@@ -281,6 +323,7 @@ pub struct PaymentsSection {
     /// A credit that followed an unknown outcome is looked up again this long
     /// after it was settled, for a copy that landed late (reported, never undone).
     pub audit_after_ms: u64,
+    pub bank_transfer: BankTransferSettings,
 }
 
 impl Settings {
@@ -295,5 +338,28 @@ impl Settings {
             presets: c.presets.clone(),
             fee_percent: c.fee_percent,
         })
+    }
+
+    /// The rule of method `m` in `currency`: the currency's, with the
+    /// method's own limits and fee over it; `None` where it is not offered.
+    pub fn method_rule(&self, m: &MethodSettings, currency: &Currency) -> Option<crate::domain::CurrencyRule> {
+        let mut rule = self.currency_rule(currency)?;
+        if !m.currencies.is_empty() {
+            let own = m.currencies.get(currency)?;
+            rule.min = own.min.unwrap_or(rule.min);
+            rule.max = own.max.unwrap_or(rule.max);
+            rule.fee_percent = own.fee_percent.unwrap_or(rule.fee_percent);
+        }
+        rule.presets.retain(|p| *p >= rule.min && *p <= rule.max);
+        Some(rule)
+    }
+
+    /// The methods `currency` allows, in display order.
+    pub fn methods_for(&self, currency: &Currency) -> Vec<crate::domain::PaymentMethod> {
+        self.deposit
+            .methods
+            .iter()
+            .filter_map(|m| Some(crate::domain::PaymentMethod { name: m.name.clone(), kind: m.kind, rule: self.method_rule(m, currency)? }))
+            .collect()
     }
 }

@@ -50,6 +50,43 @@ impl Settings {
         if self.deposit.methods.is_empty() {
             return Err(invalid("deposit.methods", "list at least one payment method"));
         }
+        let name_ok = |n: &str| !n.is_empty() && n.len() <= 40 && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        for (i, m) in self.deposit.methods.iter().enumerate() {
+            let at = |k: &str| format!("deposit.methods[{i}].{k}");
+            if !name_ok(&m.name) || self.deposit.methods[..i].iter().any(|o| o.name == m.name) {
+                return Err(invalid(&at("name"), "a unique name of a-z, 0-9 and _"));
+            }
+            for (code, own) in &m.currencies {
+                let key = at(&format!("currencies.{code}"));
+                if !self.deposit.currencies.contains_key(code) {
+                    return Err(invalid(&key, "not one of the [deposit.currencies.*]"));
+                }
+                let rule = self.method_rule(m, code).expect("listed and configured");
+                if rule.min <= Decimal::ZERO || rule.max < rule.min {
+                    return Err(invalid(&key, "need 0 < min <= max"));
+                }
+                if own.fee_percent.is_some_and(|f| f < Decimal::ZERO || f > Decimal::ONE_HUNDRED) {
+                    return Err(invalid(&key, "fee_percent must be 0 to 100"));
+                }
+            }
+            if m.kind == crate::domain::MethodKind::BankTransfer {
+                for code in self.deposit.currencies.keys().filter(|c| self.method_rule(m, c).is_some()) {
+                    let key = format!("payments.bank_transfer.accounts.{code}");
+                    let Some(a) = self.payments.bank_transfer.accounts.get(code) else {
+                        return Err(invalid(&key, format!("{} offers bank transfers in {code}: give the receiving account", at("name"))));
+                    };
+                    if a.iban.is_none() && a.account_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                        return Err(invalid(&key, "needs an iban or an account_number"));
+                    }
+                    if [&a.beneficiary, &a.bic, &a.bank_name].iter().any(|v| v.trim().is_empty()) {
+                        return Err(invalid(&key, "beneficiary, bic and bank_name are required"));
+                    }
+                    if a.four_eyes_above < Decimal::ZERO {
+                        return Err(invalid(&format!("{key}.four_eyes_above"), "must be 0 or more"));
+                    }
+                }
+            }
+        }
         for (code, c) in &self.deposit.currencies {
             let bad = |problem: String| ConfigError::Parse(format!("configuration key `deposit.currencies.{code}`: {problem}"));
             if c.digits > 8 {
@@ -71,15 +108,6 @@ impl Settings {
         if self.payments.retry_base_ms == 0 || self.payments.retry_max_ms < self.payments.retry_base_ms {
             return Err(invalid("payments.retry_max_ms", "need 0 < retry_base_ms <= retry_max_ms"));
         }
-        if self.server.mode == Mode::Production && self.payments.provider == Provider::Sandbox {
-            return Err(invalid("payments.provider", "the sandbox provider takes no real money; it is refused in production"));
-        }
-        if self.payments.provider == Provider::Sandbox && !self.ctrader.base_url.is_empty() && !self.payments.sandbox_with_real_ctrader {
-            return Err(invalid(
-                "payments.sandbox_with_real_ctrader",
-                "the sandbox provider would credit a real cTrader for test cards; configure a real provider, or set this to true for a test cTrader",
-            ));
-        }
         if self.payments.audit_after_ms < self.payments.settle_ms {
             return Err(invalid("payments.audit_after_ms", "must be at least payments.settle_ms"));
         }
@@ -98,20 +126,6 @@ impl Settings {
             let u = url::Url::parse(&self.ctrader.base_url).map_err(|e| invalid("ctrader.base_url", format!("not a URL: {e}")))?;
             if !matches!(u.scheme(), "http" | "https") {
                 return Err(invalid("ctrader.base_url", "must start with http:// or https://"));
-            }
-        }
-        if self.server.mode == Mode::Production {
-            if self.ctrader.base_url.is_empty() {
-                return Err(invalid(
-                    "ctrader.base_url",
-                    "production mode needs a real cTrader; set INAPP_CTRADER__BASE_URL (the simulator is for development)",
-                ));
-            }
-            if self.ctrader.manager_password.expose_secret().is_empty() || self.ctrader.manager_password.expose_secret() == "simulator" {
-                return Err(invalid("ctrader.manager_password", "production mode needs the real manager password"));
-            }
-            if self.server.test_routes {
-                return Err(invalid("server.test_routes", "must be false in production mode"));
             }
         }
         if self.ctrader.timeout_ms == 0 || self.ctrader.timeout_ms > 120_000 {
@@ -167,9 +181,6 @@ impl Settings {
         if a.handoff_secret.expose_secret().len() < 32 {
             return Err(invalid("actions.handoff_secret", "must be at least 32 characters"));
         }
-        if self.server.mode == Mode::Production && a.handoff_secret.expose_secret() == DEV_HANDOFF_SECRET {
-            return Err(invalid("actions.handoff_secret", "is the development secret; production needs its own"));
-        }
         if !(10..=600).contains(&a.handoff_ttl_seconds) {
             return Err(invalid("actions.handoff_ttl_seconds", "must be between 10 and 600"));
         }
@@ -221,9 +232,6 @@ impl Settings {
                     if !ok {
                         return Err(invalid(&at("url"), "a hand-off needs an http(s) URL"));
                     }
-                    if self.server.mode == Mode::Production && !t.url.starts_with("https://") {
-                        return Err(invalid(&at("url"), "must be https:// in production (it receives a signed identity)"));
-                    }
                 }
             }
         }
@@ -250,10 +258,6 @@ impl Settings {
         if id.mode == IdentityMode::FullSso {
             if argon2::PasswordHash::new(id.crm_password_hash.expose_secret()).is_err() {
                 return Err(invalid("identity.crm_password_hash", "must be an argon2 hash (make one with `broker-inapp hash-password`)"));
-            }
-            if self.server.mode == Mode::Production && crate::security::password::verify_password(DEV_CRM_PASSWORD, Some(id.crm_password_hash.expose_secret()))
-            {
-                return Err(invalid("identity.crm_password_hash", "is the development password's hash; production needs its own"));
             }
             if id.app_redirect_url.trim().is_empty() {
                 return Err(invalid("identity.app_redirect_url", "must not be empty in full_sso mode"));

@@ -1,5 +1,6 @@
-//! Payments: the provider interface, the built-in sandbox provider, webhook
-//! verification, the deposit service and the crediting worker.
+//! Payments: the provider interface and its adapters (the built-in sandbox
+//! card provider, bank transfers), webhook verification, the deposit service
+//! and the crediting worker.
 //!
 //! The walk of a deposit: `service::start` (one deposit per idempotency key)
 //! → the provider's hosted page → a signed webhook → `service::apply_event`
@@ -7,6 +8,7 @@
 //! balance change with `externalId` = deposit id, settling unknown outcomes by
 //! looking the id up in the balance history before any retry.
 
+pub mod bank;
 pub mod credit;
 pub mod provider;
 pub mod sandbox;
@@ -14,4 +16,4 @@ pub mod service;
 pub mod signature;
 pub mod webhook;
 
-pub use provider::{HostedPayment, PaymentEvent, PaymentProvider, PaymentRequest, ProviderError};
+pub use provider::{HostedPayment, PaymentEvent, PaymentProvider, PaymentRequest, Payments, ProviderError};

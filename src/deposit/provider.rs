@@ -1,4 +1,6 @@
-use crate::domain::{Currency, DepositId};
+use std::sync::Arc;
+
+use crate::domain::{Currency, DepositId, MethodKind};
 use async_trait::async_trait;
 use axum::http::HeaderMap;
 use rust_decimal::Decimal;
@@ -48,12 +50,33 @@ pub enum ProviderError {
     Refused(String),
 }
 
-/// A payment service provider. Add one by implementing this and choosing it in
-/// `[payments] provider`.
+/// The adapter behind a payment method (`deposit.methods[].kind`). Add one
+/// by implementing this, a `MethodKind` for it, and its arm in [`Payments::open`].
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {
     /// Creates (or, for the same reference, returns again) a hosted payment.
     async fn create_payment(&self, req: &PaymentRequest) -> Result<HostedPayment, ProviderError>;
-    /// Verifies and decodes a webhook; `now_s` is the current Unix time.
-    fn parse_webhook(&self, headers: &HeaderMap, body: &[u8], now_s: i64) -> Result<PaymentEvent, SignatureError>;
+    /// Verifies and decodes a webhook; `now_s` is the current Unix time. A
+    /// method without webhooks (a bank transfer) accepts none.
+    fn parse_webhook(&self, _headers: &HeaderMap, _body: &[u8], _now_s: i64) -> Result<PaymentEvent, SignatureError> {
+        Err(SignatureError::Missing)
+    }
+}
+
+/// The adapters of the configured methods, one per kind.
+#[derive(Clone, Default)]
+pub struct Payments {
+    by_kind: std::collections::HashMap<MethodKind, Arc<dyn PaymentProvider>>,
+}
+
+impl Payments {
+    pub fn with(mut self, kind: MethodKind, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.by_kind.insert(kind, provider);
+        self
+    }
+
+    /// The adapter of `kind`, if a configured method uses it.
+    pub fn provider(&self, kind: MethodKind) -> Option<&dyn PaymentProvider> {
+        self.by_kind.get(&kind).map(|p| p.as_ref())
+    }
 }

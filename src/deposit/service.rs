@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use crate::deposit::{PaymentEvent, PaymentRequest, ProviderError};
-use crate::domain::{fee, parse_amount, Currency, DepositId, DepositState, DepositView, Login};
+use crate::domain::{fee, parse_amount, Currency, DepositId, DepositState, DepositView, Login, MethodKind};
 use crate::errors::AppError;
 use crate::session::Session;
 use crate::state::AppState;
@@ -51,11 +51,18 @@ fn valid_key(key: &str) -> bool {
 /// Creates the deposit for this form (once per idempotency key) and the
 /// provider's hosted payment; returns where to send the browser.
 pub async fn start(state: &AppState, session: &Session, amount: &str, method: &str, key: &str) -> Result<String, AppError> {
-    if !valid_key(key) || !state.settings.deposit.methods.iter().any(|m| m == method) {
+    if !valid_key(key) {
         return Err(AppError::InvalidRequest);
     }
     let currency = account_currency(state, session).await?;
-    let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.to_string()))?;
+    let offered = state.settings.methods_for(&currency);
+    if offered.is_empty() {
+        return Err(AppError::CurrencyNotSupported(currency.to_string()));
+    }
+    // Only a method this currency allows, with its own limits and fee.
+    let chosen = offered.into_iter().find(|m| m.name == method).ok_or(AppError::InvalidRequest)?;
+    let provider = state.payments.provider(chosen.kind).ok_or(AppError::PaymentUnavailable)?;
+    let rule = chosen.rule;
     let amount = parse_amount(amount, &rule).map_err(AppError::InvalidAmount)?;
     let fee = fee(amount, &rule);
     let now = now_ms();
@@ -70,7 +77,9 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         fee_minor: to_minor(fee, rule.digits).ok_or(AppError::InvalidRequest)?,
         confirmed_minor: None,
         method: method.to_string(),
-        state: DepositState::Pending,
+        // A bank transfer has no provider to wait for: the trader is shown
+        // where to send the money, and it waits for the wire.
+        state: if chosen.kind == MethodKind::BankTransfer { DepositState::AwaitingFunds } else { DepositState::Pending },
         provider_payment_id: None,
         balance_history_id: None,
         failure_reason: None,
@@ -82,7 +91,7 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         return Err(AppError::AlreadySubmitted);
     }
     let return_url = format!("/inapp/deposit?deposit={}", deposit.id);
-    if deposit.state != DepositState::Pending {
+    if !matches!(deposit.state, DepositState::Pending | DepositState::AwaitingFunds) {
         return Ok(return_url);
     }
     // Every duplicate submit asks the provider again with the same idempotency
@@ -93,7 +102,7 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         currency: deposit.currency.clone(),
         return_url,
     };
-    let hosted = state.payments.create_payment(&request).await.map_err(|e| {
+    let hosted = provider.create_payment(&request).await.map_err(|e| {
         tracing::warn!(error = %e, deposit = %deposit.id, "payment creation failed");
         match e {
             ProviderError::Unavailable(_) | ProviderError::Refused(_) => AppError::PaymentUnavailable,

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::service;
 use super::signature::SignatureError;
+use crate::domain::MethodKind;
 use crate::state::AppState;
 use crate::store::EventOutcome;
 use crate::time::now_ms;
@@ -27,7 +28,8 @@ impl From<SignatureError> for ApiError {
 }
 
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let event = state.payments.parse_webhook(&headers, &body, now_ms() / 1000)?;
+    let sandbox = state.payments.provider(MethodKind::Sandbox).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such webhook"))?;
+    let event = sandbox.parse_webhook(&headers, &body, now_ms() / 1000)?;
     let outcome = match service::apply_event(&state, &event).await {
         Ok(EventOutcome::Applied) => "applied",
         Ok(EventOutcome::Duplicate) => "duplicate",

@@ -3,6 +3,7 @@
 //! failing ("parse, don't validate").
 
 pub mod action;
+mod bank;
 pub mod chat;
 mod deposit;
 mod ids;
@@ -17,7 +18,8 @@ mod theme;
 mod token_error;
 mod when;
 
-pub use deposit::{DepositForm, DepositState, DepositView};
+pub use bank::{BankIdError, CreditorRef, Iban};
+pub use deposit::{BankInstructions, DepositForm, DepositState, DepositView, MethodKind, PaymentMethod};
 pub use ids::{Currency, DepositId, IdError, Login};
 pub use lang::{Dir, Lang};
 pub use locale::{format_money, format_when};

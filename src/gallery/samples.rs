@@ -51,12 +51,15 @@ fn currency(settings: &Settings) -> Currency {
 
 fn deposit_form(settings: &Settings, recent: Vec<DepositView>) -> Option<DepositForm> {
     let currency = currency(settings);
+    let methods = settings.methods_for(&currency);
+    if methods.is_empty() {
+        return None;
+    }
     Some(DepositForm {
         login: SAMPLE_LOGIN,
         balance: Some(Decimal::new(125_050, 2)),
-        rule: settings.currency_rule(&currency)?,
         currency,
-        methods: settings.deposit.methods.clone(),
+        methods,
         idempotency_key: "gallery-sample-key-0000000000".into(),
         recent,
     })

@@ -20,13 +20,15 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
         Some(t) => crate::deposit::service::depositable(&t.deposit_currency)?,
         None => crate::deposit::service::account_currency(&state, &session).await?,
     };
-    let rule = state.settings.currency_rule(&currency).ok_or_else(|| AppError::CurrencyNotSupported(currency.to_string()))?;
+    let methods = state.settings.methods_for(&currency);
+    if methods.is_empty() {
+        return Err(AppError::CurrencyNotSupported(currency.to_string()));
+    }
     Ok(DepositForm {
         login,
         currency,
         balance: trader.map(|t| t.balance_decimal()),
-        rule,
-        methods: state.settings.deposit.methods.clone(),
+        methods,
         idempotency_key: uuid::Uuid::new_v4().simple().to_string(),
         recent: crate::deposit::service::recent(&state, login).await?,
     })
@@ -52,6 +54,8 @@ pub struct DepositStatus {
     pub deposit: DepositView,
     pub success_url: String,
     pub failure_url: String,
+    /// Where and how to pay, while a bank transfer waits for the trader's money.
+    pub bank: Option<crate::domain::BankInstructions>,
 }
 
 #[server(endpoint = "deposit/status")]
@@ -66,5 +70,6 @@ pub async fn get_deposit_status(id: String) -> Result<DepositStatus, AppError> {
         deposit: crate::deposit::service::view(&record),
         success_url: with_id(&state.settings.urls.success),
         failure_url: with_id(&state.settings.urls.failure),
+        bank: crate::deposit::bank::instructions(&state.settings, &record),
     })
 }

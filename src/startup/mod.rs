@@ -11,10 +11,12 @@ use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::config::{Provider, Settings};
+use crate::config::Settings;
 use crate::ctrader::CtraderClient;
 use crate::deposit::sandbox::{spawn_deliverer, SandboxClient, SandboxPsp};
-use crate::deposit::{credit, PaymentProvider};
+use crate::deposit::bank::BankTransfer;
+use crate::deposit::{credit, Payments};
+use crate::domain::MethodKind;
 use crate::sim::SimState;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
@@ -46,31 +48,43 @@ pub struct Application {
     psp: Option<SandboxPsp>,
 }
 
-/// The configured provider; the sandbox one is served by this process too.
-async fn payment_provider(settings: &Settings, addr: SocketAddr, css_href: String) -> Result<(Arc<dyn PaymentProvider>, Option<SandboxPsp>), StartupError> {
+/// The adapters of the configured methods; the sandbox provider, when a
+/// method uses it, is served by this process too.
+async fn payment_providers(settings: &Settings, addr: SocketAddr, css_href: String) -> Result<(Payments, Option<SandboxPsp>), StartupError> {
     let p = &settings.payments;
-    match p.provider {
-        Provider::Sandbox => {
-            let own = local_base(addr);
-            let psp = SandboxPsp::open(
-                &p.sandbox_database_url,
-                p.api_key.expose_secret(),
-                p.webhook_secret.expose_secret(),
-                format!("{own}/payments/webhook/sandbox"),
-                p.sandbox_async_delay_ms,
-                css_href,
-            )
-            .await?;
-            let client = SandboxClient::new(
-                &format!("{own}/psp/sandbox"),
-                p.api_key.expose_secret(),
-                p.webhook_secret.expose_secret(),
-                p.webhook_tolerance_seconds,
-                Duration::from_secs(10),
-            );
-            Ok((Arc::new(client), Some(psp)))
+    let mut payments = Payments::default();
+    let mut psp = None;
+    for kind in settings.deposit.methods.iter().map(|m| m.kind) {
+        if payments.provider(kind).is_some() {
+            continue;
         }
+        payments = match kind {
+            MethodKind::BankTransfer => payments.with(kind, Arc::new(BankTransfer)),
+            MethodKind::Sandbox => {
+                let own = local_base(addr);
+                psp = Some(
+                    SandboxPsp::open(
+                        &p.sandbox_database_url,
+                        p.api_key.expose_secret(),
+                        p.webhook_secret.expose_secret(),
+                        format!("{own}/payments/webhook/sandbox"),
+                        p.sandbox_async_delay_ms,
+                        css_href.clone(),
+                    )
+                    .await?,
+                );
+                let client = SandboxClient::new(
+                    &format!("{own}/psp/sandbox"),
+                    p.api_key.expose_secret(),
+                    p.webhook_secret.expose_secret(),
+                    p.webhook_tolerance_seconds,
+                    Duration::from_secs(10),
+                );
+                payments.with(kind, Arc::new(client))
+            }
+        };
     }
+    Ok((payments, psp))
 }
 
 /// How this process reaches itself (the simulator and the sandbox provider).
@@ -87,6 +101,12 @@ impl Application {
         std::fs::create_dir_all(&settings.storage.data_dir)
             .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
         let store = store::connect(&settings.storage.database_url).await?;
+        if settings.is_staging() {
+            tracing::warn!(
+                ctrader = %settings.ctrader.base_url,
+                "server.staging: this cTrader is declared a test one, so development values (sandbox payment methods, shipped secrets) are allowed; never point this at a live platform"
+            );
+        }
 
         let (ctrader_base, sim) = if settings.uses_simulator() {
             let sim = SimState::open(
@@ -115,7 +135,7 @@ impl Application {
         let mut leptos_options = settings.leptos_options();
         leptos_options.site_addr = addr;
         let css_href = format!("/{}/{}.css", leptos_options.site_pkg_dir, leptos_options.output_name);
-        let (payments, psp) = payment_provider(&settings, addr, css_href).await?;
+        let (payments, psp) = payment_providers(&settings, addr, css_href).await?;
         let documents = crate::kyc::LocalFiles::open(&settings.storage.data_dir)
             .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
         let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;
@@ -125,7 +145,7 @@ impl Application {
             settings: Arc::new(settings),
             store,
             ctrader: Arc::new(ctrader),
-            payments,
+            payments: Arc::new(payments),
             credit_queued: Arc::new(tokio::sync::Notify::new()),
             chat_notifier: Arc::new(crate::chat::LocalNotifier::default()),
             instance_id: uuid::Uuid::new_v4().simple().to_string(),

@@ -81,6 +81,12 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psp: Option<Sandbox
         .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit))
         .layer(axum::middleware::map_response(crate::web::error::file_too_large_as_json));
+    // Bank statements: larger than a form, far smaller than an upload's worst case.
+    let statements = Router::new()
+        .route("/backoffice/bank/statements", post(crate::backoffice::bank_statement_import))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::backoffice::MAX_STATEMENT_BYTES))
+        .layer(RequestBodyLimitLayer::new(crate::backoffice::MAX_STATEMENT_BYTES))
+        .layer(from_fn_with_state(state.clone(), crate::web::render_page_errors));
     let app = app
         .route("/inapp/kyc/documents/{id}", get(crate::kyc::serve::for_trader))
         .route("/inapp/chat/messages", post(crate::chat::trader::post_message))
@@ -90,7 +96,8 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psp: Option<Sandbox
         .route("/inapp/chat/attachments/{id}", get(crate::chat::trader::attachment))
         .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
         .layer(axum::middleware::map_response(crate::web::error::body_too_large_as_json))
-        .merge(uploads);
+        .merge(uploads)
+        .merge(statements);
 
     let panic_page = page_context(&state, Prefs::default(), None);
     let css = state.css_href();

@@ -78,6 +78,8 @@ pub trait DepositStore: Send + Sync {
     async fn create_or_get(&self, new: &DepositRecord) -> Result<(DepositRecord, bool), StoreError>;
     async fn set_provider_payment(&self, id: &DepositId, provider_payment_id: &str, now: i64) -> Result<(), StoreError>;
     async fn get(&self, id: &DepositId) -> Result<Option<DepositRecord>, StoreError>;
+    /// The deposit a provider's payment id (or a bank transfer's reference) belongs to.
+    async fn by_payment_id(&self, provider_payment_id: &str) -> Result<Option<DepositRecord>, StoreError>;
     async fn recent(&self, login: Login, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
     /// The newest deposits of every trader, for the back-office.
     async fn latest(&self, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;

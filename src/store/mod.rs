@@ -4,6 +4,7 @@
 
 mod actions;
 mod attempts;
+mod bank;
 pub mod chat;
 mod deposits;
 mod kyc;
@@ -13,6 +14,7 @@ mod staff;
 
 pub use actions::{ActionStore, SubmissionRecord};
 pub use attempts::AttemptStore;
+pub use bank::{BankStore, EntryRecord, NewEntry, NewWire, WireOutcome, WireState, WireView};
 pub use chat::ChatStore;
 pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
@@ -102,6 +104,7 @@ pub struct Store {
     pub actions: Arc<dyn ActionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub chat: Arc<dyn ChatStore>,
+    pub bank: Arc<dyn BankStore>,
     health: Arc<dyn Health>,
 }
 
@@ -130,6 +133,7 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
             actions: db.clone(),
             attempts: db.clone(),
             chat: db.clone(),
+            bank: db.clone(),
             health: db,
         })
     } else {

@@ -11,16 +11,19 @@ pub enum Role {
     Admin,
     Compliance,
     Support,
+    /// Records received bank transfers and approves them (four eyes).
+    Finance,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Compliance, Role::Support];
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Compliance, Role::Support, Role::Finance];
 
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "admin" => Some(Role::Admin),
             "compliance" => Some(Role::Compliance),
             "support" => Some(Role::Support),
+            "finance" => Some(Role::Finance),
             _ => None,
         }
     }
@@ -30,6 +33,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Compliance => "compliance",
             Role::Support => "support",
+            Role::Finance => "finance",
         }
     }
 }

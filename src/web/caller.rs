@@ -54,9 +54,14 @@ pub struct Agents;
 pub struct Reviewers;
 /// Admins only: money corrections, SSO tokens.
 pub struct Admins;
+/// Finance (and admins): bank transfers received, statements, four-eyes approvals.
+pub struct Finance;
 
 impl Roles for AnyStaff {
-    const ALLOWED: &'static [Role] = &[Role::Admin, Role::Compliance, Role::Support];
+    const ALLOWED: &'static [Role] = &[Role::Admin, Role::Compliance, Role::Support, Role::Finance];
+}
+impl Roles for Finance {
+    const ALLOWED: &'static [Role] = &[Role::Finance, Role::Admin];
 }
 impl Roles for Agents {
     const ALLOWED: &'static [Role] = &[Role::Support, Role::Admin];

@@ -13,6 +13,6 @@ pub mod caller;
 pub mod error;
 pub mod json;
 
-pub use caller::{Admins, Agents, AnyStaff, Reviewers, Staff, StaffApi, Trader};
+pub use caller::{Admins, Agents, AnyStaff, Finance, Reviewers, Staff, StaffApi, Trader};
 pub use error::{render_page_errors, ApiError, PageError};
 pub use json::Json;

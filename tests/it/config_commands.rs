@@ -30,27 +30,85 @@ async fn pool(app: &TestApp, db: &str) -> sqlx::SqlitePool {
 // 5. Production-mode configuration refusals and the gallery switch.
 // ---------------------------------------------------------------------------
 
-/// Production with a real cTrader and manager password: everything the
-/// production checks before the payment provider ask for.
+/// What a broker changes from the shipped file to go live: a real cTrader
+/// over https, its own secrets and bank account, no sandbox method.
 fn production() -> figment::Figment {
     let f = Settings::with(Settings::defaults(), "server.mode", "production");
-    let f = Settings::with(f, "ctrader.base_url", "https://ctrader.example");
-    let f = Settings::with(f, "ctrader.manager_password", "a real manager password");
-    Settings::with(f, "payments.sandbox_with_real_ctrader", true)
+    let f = Settings::with(f, "server.public_url", "https://inapp.broker.test");
+    let f = Settings::with(f, "ctrader.base_url", "https://ctrader.broker.test");
+    let f = Settings::with(f, "ctrader.manager_password", "the real manager password");
+    let f = Settings::with(f, "payments.api_key", "unused-but-not-the-shipped-one");
+    let f = Settings::with(f, "payments.webhook_secret", "unused-but-not-the-shipped-one");
+    let f = Settings::with(f, "actions.handoff_secret", "a-real-handoff-secret-of-at-least-32-chars");
+    let f = Settings::with(f, "actions.types.client_area.url", "https://clients.broker.test/inapp-sso");
+    let f = Settings::with(f, "identity.crm_password_hash", broker_inapp::security::password::hash_password("a real production password"));
+    let f = Settings::with(f, "deposit.methods", json!([{ "name": "bank_transfer", "kind": "bank_transfer", "currencies": { "EUR": {} } }]));
+    Settings::with(f, "payments.bank_transfer.accounts.EUR.iban", "GB82 WEST 1234 5698 7654 32")
 }
 
 fn refusal(f: figment::Figment) -> String {
     Settings::from_figment(f).expect_err("the configuration must be refused").to_string()
 }
 
+/// The keys production refuses in the shipped `Leptos.toml`.
+const SHIPPED_REFUSALS: [&str; 11] = [
+    "ctrader.base_url",
+    "server.public_url",
+    "ctrader.manager_password",
+    "payments.api_key",
+    "payments.webhook_secret",
+    "actions.handoff_secret",
+    "identity.crm_password_hash",
+    "deposit.methods[0].kind",
+    "payments.bank_transfer.accounts.EUR",
+    "payments.bank_transfer.accounts.USD",
+    "actions.types.client_area.url",
+];
+
+#[test]
+fn a_complete_production_configuration_starts() {
+    let s = Settings::from_figment(production()).expect("a complete production configuration loads");
+    assert!(s.enforces_production_rules() && s.production_refusals().is_empty());
+}
+
+#[test]
+fn production_refuses_the_shipped_file_naming_every_key_at_once() {
+    let err = refusal(Settings::with(Settings::defaults(), "server.mode", "production"));
+    for key in SHIPPED_REFUSALS {
+        assert!(err.contains(&format!("`{key}`")), "{key} not named in: {err}");
+    }
+    assert!(err.contains("11 problems"), "{err}");
+    // Each value the complete configuration fixes is refused on its own.
+    for (key, value) in [
+        ("server.public_url", json!("http://inapp.broker.test")),
+        ("ctrader.base_url", json!("http://ctrader.broker.test")),
+        ("server.test_routes", json!(true)),
+        ("server.staging", json!(true)),
+        ("payments.webhook_secret", json!("sandbox-webhook-secret")),
+        ("deposit.methods", json!([{ "name": "card", "kind": "sandbox" }])),
+    ] {
+        let err = refusal(Settings::with(production(), key, value));
+        assert!(err.contains(&format!("`{key}")) && err.contains("1 problems"), "{key}: {err}");
+    }
+}
+
+#[test]
+fn a_real_ctrader_in_development_gets_the_same_refusals_unless_declared_staging() {
+    let real = Settings::with(Settings::defaults(), "ctrader.base_url", "https://ctrader.broker.test");
+    let real = Settings::with(real, "ctrader.manager_password", "the real manager password");
+    let err = refusal(real.clone());
+    assert!(err.contains("`deposit.methods[0].kind`") && err.contains("`payments.webhook_secret`"), "{err}");
+    let staging = Settings::from_figment(Settings::with(real, "server.staging", true)).expect("staging sets the refusals aside");
+    assert!(staging.is_staging() && !staging.enforces_production_rules());
+    // With the simulator, development is development: nothing is refused.
+    let dev = Settings::from_figment(Settings::defaults()).unwrap();
+    assert!(!dev.enforces_production_rules() && !dev.is_staging());
+}
+
 #[test]
 fn production_refuses_the_test_routes() {
     let err = refusal(Settings::with(production(), "server.test_routes", true));
     assert!(err.contains("server.test_routes"), "{err}");
-    // Without them production goes on to its next check (the provider), so it
-    // was the test routes that were refused.
-    let err = refusal(Settings::with(production(), "server.test_routes", false));
-    assert!(!err.contains("server.test_routes") && err.contains("payments.provider"), "{err}");
     // Development allows them (the black-box tests run with them).
     assert!(Settings::from_figment(Settings::with(Settings::defaults(), "server.test_routes", true)).unwrap().server.test_routes);
 }
@@ -64,12 +122,52 @@ fn same_site_none_is_refused_without_an_https_public_url() {
         let err = refusal(Settings::with(none(base.clone()), "server.public_url", "http://127.0.0.1:3000"));
         assert!(err.contains("session.same_site"), "{err}");
     }
-    // With https it passes that check: production stops at the provider,
-    // development starts.
-    let err = refusal(Settings::with(none(production()), "server.public_url", "https://inapp.broker.example"));
-    assert!(!err.contains("session.same_site") && err.contains("payments.provider"), "{err}");
+    // With https both start.
+    let s = Settings::from_figment(Settings::with(none(production()), "server.public_url", "https://inapp.broker.example")).unwrap();
+    assert_eq!(s.session.same_site, broker_inapp::config::SameSite::None);
     let s = Settings::from_figment(Settings::with(none(Settings::defaults()), "server.public_url", "https://inapp.broker.example")).unwrap();
     assert_eq!(s.session.same_site, broker_inapp::config::SameSite::None);
+}
+
+/// `check-config` lists what production refuses, by key, and says so in its exit code.
+#[tokio::test]
+async fn check_config_lists_every_refusal_and_exits_non_zero_until_there_are_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = command(dir.path(), &["check-config"], &[], None).await;
+    assert_eq!(code, 1, "{out}{err}");
+    for key in SHIPPED_REFUSALS {
+        assert!(out.contains(&format!("`{key}`")), "{key} not listed: {out}");
+    }
+    assert!(out.contains("development mode, where these are allowed"), "{out}");
+    // The same in production mode, where the server itself would not start.
+    let (code, out, _) = command(dir.path(), &["check-config"], &[("INAPP_SERVER__MODE", "production")], None).await;
+    assert_eq!(code, 1);
+    assert!(out.contains("production would refuse 11 settings") && !out.contains("development mode"), "{out}");
+    let (code, _, err) = command(dir.path(), &[], &[("INAPP_SERVER__MODE", "production")], None).await;
+    assert_eq!(code, 2, "the server refuses to start");
+    assert!(err.contains("`payments.webhook_secret`") && !err.contains("sandbox-webhook-secret"), "named, never printed: {err}");
+
+    // Fixed through the environment (a secret through a file): nothing left.
+    let secret = dir.path().join("webhook-secret");
+    std::fs::write(&secret, "a-webhook-secret-from-a-file\n").unwrap();
+    let hash = broker_inapp::security::password::hash_password("a real production password");
+    let methods = r#"[{ name = "bank_transfer", kind = "bank_transfer", currencies = { EUR = {} } }]"#;
+    let fixed = [
+        ("INAPP_SERVER__MODE", "production"),
+        ("INAPP_SERVER__PUBLIC_URL", "https://inapp.broker.test"),
+        ("INAPP_CTRADER__BASE_URL", "https://ctrader.broker.test"),
+        ("INAPP_CTRADER__MANAGER_PASSWORD", "the real manager password"),
+        ("INAPP_PAYMENTS__API_KEY", "not-the-shipped-one"),
+        ("INAPP_PAYMENTS__WEBHOOK_SECRET_FILE", secret.to_str().unwrap()),
+        ("INAPP_ACTIONS__HANDOFF_SECRET", "a-real-handoff-secret-of-at-least-32-chars"),
+        ("INAPP_ACTIONS__TYPES__CLIENT_AREA__URL", "https://clients.broker.test/inapp-sso"),
+        ("INAPP_IDENTITY__CRM_PASSWORD_HASH", hash.as_str()),
+        ("INAPP_DEPOSIT__METHODS", methods),
+        ("INAPP_PAYMENTS__BANK_TRANSFER__ACCOUNTS__EUR__IBAN", "GB82WEST12345698765432"),
+    ];
+    let (code, out, err) = command(dir.path(), &["check-config"], &fixed, None).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ready for production"), "{out}");
 }
 
 /// An app built from `settings` on a free port with its own files.
@@ -83,9 +181,8 @@ async fn app_from(dir: &tempfile::TempDir, edit: impl FnOnce(&mut Settings)) -> 
 }
 
 /// The gallery is for designers: served in development, a 404 in production.
-/// (No configuration passes production's checks today: the only payment
-/// provider, the sandbox, is refused there. So the production app here is
-/// built from validated development settings switched to production mode.)
+/// (The production app here is development settings switched to production
+/// mode after loading, so it still runs on the built-in simulator.)
 #[tokio::test]
 async fn the_gallery_is_served_in_development_and_not_in_production() {
     let http = common::client();

@@ -7,6 +7,7 @@ mod common;
 
 mod actions;
 mod backoffice;
+mod bank_transfers;
 mod chat;
 mod chat_lifecycle;
 mod config_commands;

@@ -2,7 +2,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::components::{use_page, Card, FieldMessage, PrimaryButton};
-use crate::domain::{fee, format_amount, format_money, parse_amount, AmountError, DepositForm};
+use crate::domain::{fee, format_amount, format_money, parse_amount, AmountError, DepositForm, MethodKind};
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
 use crate::server_fns::deposit::StartDeposit;
@@ -21,9 +21,10 @@ pub struct FormPreview {
 #[component]
 pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<FormPreview>) -> impl IntoView {
     let lang = use_page().lang;
-    let rule = form.rule.clone();
     let currency = form.currency.clone();
-    let digits = rule.digits;
+    let methods = StoredValue::new(form.methods.clone());
+    let first = form.methods.first().cloned().expect("the server offers at least one method");
+    let digits = first.rule.digits;
     let preview = preview.unwrap_or_default();
     let initial_amount = preview.amount.clone();
     let amount = RwSignal::new(preview.amount.clone());
@@ -38,7 +39,10 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
             }
         }
     });
-    let method = RwSignal::new(form.methods.first().cloned().unwrap_or_default());
+    let method = RwSignal::new(first.name.clone());
+    // The chosen method's limits, fee and quick amounts.
+    let chosen = Memo::new(move |_| methods.with_value(|all| all.iter().find(|m| m.name == method.get()).cloned().unwrap_or_else(|| first.clone())));
+    let rule = Memo::new(move |_| chosen.get().rule);
     let show_error = RwSignal::new(preview.show_error);
     let start = ServerAction::<StartDeposit>::new();
     // The payment page's address came back: stay busy, the browser is leaving.
@@ -58,10 +62,7 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
         }
     };
     let submitting = Signal::derive(move || preview.submitting || start.pending().get() || leaving());
-    let parsed = {
-        let rule = rule.clone();
-        Memo::new(move |_| parse_amount(&amount.get(), &rule))
-    };
+    let parsed = Memo::new(move |_| parse_amount(&amount.get(), &rule.get()));
     let error_text = move || {
         if let Some(e) = server_error() {
             return Some(e.user_message(lang));
@@ -83,11 +84,13 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
         start.dispatch(StartDeposit { amount: amount.get_untracked(), method: method.get_untracked(), key: key.clone() });
     };
     let money = move |v: Result<rust_decimal::Decimal, AmountError>| v.map(|a| format_money(a, digits, lang)).unwrap_or_else(|_| "—".into());
-    let fee_rule = rule.clone();
-    let fee_text = move || money(parsed.get().map(|a| fee(a, &fee_rule)));
-    let total_rule = rule.clone();
-    let total_text = move || money(parsed.get().map(|a| a + fee(a, &total_rule)));
-    let limits = t_with(lang, "deposit.limits", &[("min", &format_money(rule.min, digits, lang)), ("max", &format_money(rule.max, digits, lang))]);
+    let fee_text = move || money(parsed.get().map(|a| fee(a, &rule.get())));
+    let total_text = move || money(parsed.get().map(|a| a + fee(a, &rule.get())));
+    let limits = move || {
+        let r = rule.get();
+        t_with(lang, "deposit.limits", &[("min", &format_money(r.min, digits, lang)), ("max", &format_money(r.max, digits, lang))])
+    };
+    let submit_label = Signal::derive(move || t(lang, if chosen.get().kind == MethodKind::BankTransfer { "deposit.submit_bank" } else { "deposit.submit" }));
     let balance = form.balance.map(|b| format_money(b, digits, lang)).unwrap_or_else(|| "—".into());
     view! {
         <Card attr:aria-labelledby="account-heading">
@@ -116,7 +119,7 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
             <fieldset class="space-y-2">
                 <legend class="text-sm text-muted">{t(lang, "deposit.presets")}</legend>
                 <div class="flex flex-wrap gap-2">
-                    {rule.presets.iter().map(|p| {
+                    {move || rule.get().presets.iter().map(|p| {
                         // Shown in the trader's notation; typed into the field in the canonical one.
                         let text = format_money(*p, digits, lang);
                         let value = format_amount(*p, digits);
@@ -140,13 +143,13 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
             <fieldset class="space-y-2">
                 <legend class="font-medium">{t(lang, "deposit.method")}</legend>
                 {form.methods.iter().map(|m| {
-                    let (value, id, label_for) = (m.clone(), format!("method-{m}"), format!("method-{m}"));
-                    let label = if m == "card" { t(lang, "deposit.method_card") } else { m.clone() };
+                    let (value, id, label_for) = (m.name.clone(), format!("method-{}", m.name), format!("method-{}", m.name));
+                    let label = t(lang, &format!("deposit.kind.{}", m.kind.as_str()));
                     let checked = { let v = value.clone(); move || method.get() == v };
                     view! {
                         <label for=label_for class="flex items-center gap-3 rounded-lg border border-border bg-surface p-3 min-h-11">
                             <input type="radio" name="method" id=id value=value.clone() prop:checked=checked
-                                on:change=move |_| method.set(value.clone())/>
+                                on:change=move |_| { method.set(value.clone()); forget_server_error(); }/>
                             <span>{label}</span>
                         </label>
                     }
@@ -160,7 +163,7 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
                     <div class="flex justify-between font-semibold"><dt>{t(lang, "deposit.total")}</dt><dd data-testid="summary-total">{total_text}</dd></div>
                 </dl>
             </Card>
-            <PrimaryButton testid="submit" label=t(lang, "deposit.submit") busy_label=t(lang, "deposit.submitting") busy=submitting/>
+            <PrimaryButton testid="submit" label=submit_label busy_label=t(lang, "deposit.submitting") busy=submitting/>
         </form>
     }
 }

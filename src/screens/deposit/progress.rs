@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use leptos::prelude::*;
 
 use crate::components::{poll, use_page, Card};
-use crate::domain::{format_money, DepositState};
+use crate::domain::{format_amount, format_money, BankInstructions, DepositState};
 use crate::i18n::t;
 use crate::server_fns::deposit::{get_deposit_status, DepositStatus};
 
@@ -48,14 +48,72 @@ pub fn DepositProgress(id: String) -> impl IntoView {
                 Some(Err(e)) => view! { <p role="alert" class="text-danger">{e.user_message(lang)}</p> }.into_any(),
                 Some(Ok(s)) => {
                     let state = s.deposit.state.as_str();
-                    let note = if s.deposit.state == DepositState::Review { "deposit.review_note" } else { "deposit.processing" };
+                    let note = match s.deposit.state {
+                        DepositState::Review => "deposit.review_note",
+                        DepositState::AwaitingFunds => "deposit.awaiting_note",
+                        _ => "deposit.processing",
+                    };
                     view! {
-                        <p class="text-lg font-semibold">{format!("{} {}", format_money(s.deposit.amount, s.deposit.amount.scale(), lang), s.deposit.currency)}</p>
+                        <p class="text-lg font-semibold" data-testid="deposit-amount">{format!("{} {}", format_money(s.deposit.amount, s.deposit.amount.scale(), lang), s.deposit.currency)}</p>
                         <p role="status" data-testid="deposit-state" data-state=state>{t(lang, &format!("deposit.state.{state}"))}</p>
                         <p class="text-sm text-muted" data-testid="deposit-note">{t(lang, note)}</p>
+                        {s.bank.map(|b| view! { <BankDetails bank=b currency=s.deposit.currency.to_string()/> })}
                     }.into_any()
                 }
             }}
         </Card>
+    }
+}
+
+/// Where to send a bank transfer, each value with a copy button (the
+/// reference above all: a payment without it cannot be matched).
+#[component]
+fn BankDetails(bank: BankInstructions, currency: String) -> impl IntoView {
+    let lang = use_page().lang;
+    let amount = format!("{} {currency}", format_amount(bank.amount, bank.amount.scale()));
+    view! {
+        <section class="space-y-3 border-t border-border pt-3" aria-labelledby="bank-heading" data-testid="bank-details">
+            <h2 id="bank-heading" class="font-semibold">{t(lang, "deposit.bank.title")}</h2>
+            <p class="text-sm">{t(lang, "deposit.bank.help")}</p>
+            <dl class="space-y-2">
+                <CopyRow label=t(lang, "deposit.bank.reference") value=bank.reference testid="bank-reference" strong=true/>
+                <CopyRow label=t(lang, "deposit.bank.amount") value=amount testid="bank-amount" strong=true/>
+                <CopyRow label=t(lang, "deposit.bank.beneficiary") value=bank.beneficiary testid="bank-beneficiary"/>
+                <CopyRow label=t(lang, "deposit.bank.account") value=bank.account testid="bank-account"/>
+                <CopyRow label=t(lang, "deposit.bank.bic") value=bank.bic testid="bank-bic"/>
+                <CopyRow label=t(lang, "deposit.bank.bank_name") value=bank.bank_name testid="bank-name"/>
+            </dl>
+        </section>
+    }
+}
+
+/// A labelled value the trader can copy with one tap (or select: the text
+/// is selectable where the embedded browser offers no clipboard).
+#[component]
+fn CopyRow(label: String, value: String, testid: &'static str, #[prop(optional)] strong: bool) -> impl IntoView {
+    let lang = use_page().lang;
+    let copied = RwSignal::new(false);
+    let text = value.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().navigator().clipboard().write_text(&text);
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    let copy_name = format!("{} {}", t(lang, "deposit.bank.copy"), label);
+    view! {
+        <div class="flex items-center justify-between gap-3">
+            <div class="min-w-0">
+                <dt class="text-sm text-muted">{label}</dt>
+                <dd class=if strong { "font-mono font-semibold text-lg select-all break-all" } else { "font-mono select-all break-all" } data-testid=testid>{value}</dd>
+            </div>
+            <button type="button" class="shrink-0 rounded-lg border border-border min-h-11 px-3 focus-visible:outline-2 focus-visible:outline-brand"
+                aria-label=copy_name on:click=copy data-testid=format!("{testid}-copy")>
+                {move || t(lang, if copied.get() { "deposit.bank.copied" } else { "deposit.bank.copy" })}
+            </button>
+        </div>
     }
 }

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use leptos::prelude::*;
 
 use crate::components::{poll, use_page};
-use crate::domain::{format_money, DepositView};
+use crate::domain::{format_money, DepositState, DepositView};
 use crate::i18n::t;
 use crate::server_fns::deposit::recent_deposits;
 
@@ -40,10 +40,17 @@ pub fn RecentDeposits(initial: Vec<DepositView>) -> impl IntoView {
                     <ul class="divide-y divide-border rounded-xl border border-border bg-surface" data-testid="recent" aria-live="polite">
                         {list.into_iter().map(|d| {
                             let state = d.state.as_str();
+                            // A bank transfer waiting for the trader's money: back to its details.
+                            let details = (d.state == DepositState::AwaitingFunds).then(|| view! {
+                                <a class="underline min-h-11 inline-flex items-center" href=format!("/inapp/deposit?deposit={}", d.id) data-testid="recent-bank-details">
+                                    {t(lang, "deposit.bank.show")}
+                                </a>
+                            });
                             view! {
-                                <li class="flex justify-between gap-4 p-3 text-sm" data-testid="recent-deposit" data-state=state>
+                                <li class="flex flex-wrap items-center justify-between gap-x-4 p-3 text-sm" data-testid="recent-deposit" data-state=state>
                                     <span class="font-medium">{format!("{} {}", format_money(d.amount, d.amount.scale(), lang), d.currency)}</span>
                                     <span>{t(lang, &format!("deposit.state.{state}"))}</span>
+                                    {details}
                                 </li>
                             }
                         }).collect_view()}

@@ -65,6 +65,10 @@ impl DepositStore for SqliteStore {
         Ok(sqlx::query_as("SELECT * FROM deposits WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
     }
 
+    async fn by_payment_id(&self, provider_payment_id: &str) -> Result<Option<DepositRecord>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM deposits WHERE provider_payment_id = ?").bind(provider_payment_id).fetch_optional(&self.pool).await?)
+    }
+
     async fn recent(&self, login: Login, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM deposits WHERE login = ? ORDER BY created_at DESC, id DESC LIMIT ?")
             .bind(login)

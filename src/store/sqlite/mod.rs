@@ -3,6 +3,7 @@
 
 mod actions;
 mod attempts;
+mod bank;
 mod chat;
 mod deposits;
 mod kyc;

@@ -178,11 +178,11 @@ impl TestApp {
     }
 }
 
-/// Points the app at a cTrader stand-in instead of the built-in simulator; the
-/// sandbox provider then needs its explicit opt-in.
+/// Points the app at a cTrader stand-in instead of the built-in simulator,
+/// declared a test one (`server.staging`) so development values still start.
 pub fn real_ctrader(f: Figment, base_url: impl Into<String>) -> Figment {
     let f = Settings::with(f, "ctrader.base_url", base_url.into());
-    Settings::with(f, "payments.sandbox_with_real_ctrader", true)
+    Settings::with(f, "server.staging", true)
 }
 
 /// Creates a staff member with `role` and signs them in; returns the cookie.

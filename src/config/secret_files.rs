@@ -1,0 +1,88 @@
+//! Secrets read from files: `INAPP_PAYMENTS__WEBHOOK_SECRET_FILE=/run/secrets/psp`
+//! sets `payments.webhook_secret` to that file's content (one trailing line
+//! break removed). This is how Docker and Kubernetes hand secrets to a
+//! process, and it keeps the value out of the environment, which other
+//! processes of the same user and crash reporters can read.
+
+use figment::providers::Serialized;
+use figment::Figment;
+
+use super::ConfigError;
+
+/// The settings that may come from a file; they are all `SecretString`s.
+pub const SECRET_KEYS: [&str; 6] = [
+    "ctrader.manager_password",
+    "payments.api_key",
+    "payments.webhook_secret",
+    "actions.handoff_secret",
+    "identity.crm_password_hash",
+    "simulator.crm_password",
+];
+
+/// The secret a `…_FILE` key names (`payments.webhook_secret_file`, any case).
+fn secret_of(key: &str) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
+    let plain = key.strip_suffix("_file")?;
+    SECRET_KEYS.iter().copied().find(|k| *k == plain)
+}
+
+/// True for the dotted key of a `…_FILE` variable; the plain environment
+/// source skips these (they name a file, not a value).
+pub fn is_file_variable(key: &str) -> bool {
+    secret_of(key).is_some()
+}
+
+/// Merges each secret whose `INAPP_…_FILE` variable is among `vars`.
+pub fn merge(mut figment: Figment, vars: impl Iterator<Item = (String, String)>) -> Result<Figment, ConfigError> {
+    let vars: Vec<(String, String)> = vars.collect();
+    for (name, path) in &vars {
+        let Some(rest) = name.strip_prefix("INAPP_") else { continue };
+        let Some(secret) = secret_of(&rest.replace("__", ".")) else { continue };
+        let plain = name[..name.len() - "_FILE".len()].to_string();
+        if vars.iter().any(|(n, _)| n.eq_ignore_ascii_case(&plain)) {
+            return Err(ConfigError::Invalid { key: secret.to_string(), problem: format!("set either {plain} or {name}, not both") });
+        }
+        let content = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Invalid { key: secret.to_string(), problem: format!("cannot read the file {name} names ({path}): {e}") })?;
+        let value = content.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&content);
+        if value.is_empty() {
+            return Err(ConfigError::Invalid { key: secret.to_string(), problem: format!("the file {name} names ({path}) is empty") });
+        }
+        figment = figment.merge(Serialized::default(secret, value));
+    }
+    Ok(figment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    fn vars(list: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn a_secret_comes_from_the_file_its_variable_names_and_stays_out_of_errors_and_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("psp");
+        std::fs::write(&file, "webhook-secret-from-a-file\n").unwrap();
+        let path = file.to_str().unwrap();
+        let f = merge(Settings::defaults(), vars(&[("INAPP_PAYMENTS__WEBHOOK_SECRET_FILE", path), ("INAPP_BROKER__THEME_FILE", "x.toml")])).unwrap();
+        let s = Settings::from_figment(f).unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.payments.webhook_secret), "webhook-secret-from-a-file");
+        assert!(!format!("{s:?}").contains("webhook-secret-from-a-file"));
+        // Not a secret: `broker.theme_file` is an ordinary setting.
+        assert!(!is_file_variable("broker.theme_file"));
+        assert!(is_file_variable("PAYMENTS.WEBHOOK_SECRET_FILE"));
+
+        let err = merge(Settings::defaults(), vars(&[("INAPP_ACTIONS__HANDOFF_SECRET_FILE", "/no/such/file")])).unwrap_err().to_string();
+        assert!(err.contains("actions.handoff_secret") && err.contains("/no/such/file"), "{err}");
+        let both = vars(&[("INAPP_PAYMENTS__WEBHOOK_SECRET_FILE", path), ("INAPP_PAYMENTS__WEBHOOK_SECRET", "inline")]);
+        let err = merge(Settings::defaults(), both).unwrap_err().to_string();
+        assert!(err.contains("not both") && !err.contains("webhook-secret-from-a-file"), "{err}");
+        std::fs::write(&file, "\n").unwrap();
+        let err = merge(Settings::defaults(), vars(&[("INAPP_PAYMENTS__WEBHOOK_SECRET_FILE", path)])).unwrap_err().to_string();
+        assert!(err.contains("is empty"), "{err}");
+    }
+}

@@ -1,0 +1,156 @@
+use async_trait::async_trait;
+use sqlx::{Sqlite, Transaction};
+
+use super::SqliteStore;
+use crate::domain::DepositId;
+use crate::store::{BankStore, EntryRecord, NewEntry, NewWire, StoreError, WireOutcome, WireState, WireView};
+
+/// `awaiting_funds → confirmed` with what arrived less the fee, and the
+/// credit queued, in the caller's transaction; `false` if the deposit had moved on.
+async fn confirm_deposit(tx: &mut Transaction<'_, Sqlite>, deposit_id: &DepositId, amount_minor: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE deposits SET state = 'confirmed', confirmed_minor = ? - fee_minor, failure_reason = NULL, updated_at = ? \
+         WHERE id = ? AND state = 'awaiting_funds' AND confirmed_minor IS NULL AND ? > fee_minor",
+    )
+    .bind(amount_minor)
+    .bind(now)
+    .bind(deposit_id)
+    .bind(amount_minor)
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO credit_outbox (deposit_id, state, attempts, next_at) VALUES (?, 'pending', 0, ?)").bind(deposit_id).bind(now).execute(&mut **tx).await?;
+    Ok(true)
+}
+
+const WIRE_VIEW: &str = "SELECT w.id, w.deposit_id, d.login, d.currency, d.digits, d.requested_minor + d.fee_minor AS expected_minor, \
+     w.amount_minor, w.value_date, w.state, w.recorded_by, r.email AS recorded_by_email, a.email AS approved_by_email, w.recorded_at \
+     FROM bank_wires w JOIN deposits d ON d.id = w.deposit_id JOIN staff r ON r.id = w.recorded_by LEFT JOIN staff a ON a.id = w.approved_by";
+
+const ENTRY_VIEW: &str = "SELECT e.id, e.statement_id, e.amount, e.currency, e.value_date, e.reference, e.remittance, e.debtor, \
+     d.id AS deposit_id, w.id AS wire_id \
+     FROM bank_entries e LEFT JOIN deposits d ON d.provider_payment_id = e.reference \
+     LEFT JOIN bank_wires w ON w.entry_id = e.id";
+
+#[async_trait]
+impl BankStore for SqliteStore {
+    async fn record_wire(&self, new: &NewWire) -> Result<WireOutcome, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM deposits WHERE id = ?").bind(&new.deposit_id).fetch_optional(&mut *tx).await?;
+        let Some(state) = state else { return Ok(WireOutcome::NotFound) };
+        if sqlx::query("SELECT 1 FROM bank_wires WHERE deposit_id = ?").bind(&new.deposit_id).fetch_optional(&mut *tx).await?.is_some() {
+            return Ok(WireOutcome::AlreadyRecorded);
+        }
+        if state != "awaiting_funds" {
+            return Ok(WireOutcome::NotAwaitingFunds);
+        }
+        if let Some(entry) = new.entry_id {
+            if sqlx::query("SELECT 1 FROM bank_wires WHERE entry_id = ?").bind(entry).fetch_optional(&mut *tx).await?.is_some() {
+                return Ok(WireOutcome::EntryUsed);
+            }
+        }
+        let state = if new.four_eyes { WireState::AwaitingApproval } else { WireState::Approved };
+        sqlx::query(
+            "INSERT INTO bank_wires (deposit_id, amount_minor, value_date, entry_id, state, four_eyes, recorded_by, recorded_at, approved_by, approved_at) \
+             VALUES (?,?,?,?,?,?,?,?,?,?)",
+        )
+        .bind(&new.deposit_id)
+        .bind(new.amount_minor)
+        .bind(&new.value_date)
+        .bind(new.entry_id)
+        .bind(state)
+        .bind(new.four_eyes)
+        .bind(new.recorded_by)
+        .bind(new.now)
+        .bind((!new.four_eyes).then_some(new.recorded_by))
+        .bind((!new.four_eyes).then_some(new.now))
+        .execute(&mut *tx)
+        .await?;
+        if new.four_eyes {
+            tx.commit().await?;
+            return Ok(WireOutcome::AwaitingApproval);
+        }
+        if !confirm_deposit(&mut tx, &new.deposit_id, new.amount_minor, new.now).await? {
+            return Ok(WireOutcome::NotAwaitingFunds);
+        }
+        tx.commit().await?;
+        Ok(WireOutcome::Confirmed)
+    }
+
+    async fn approve_wire(&self, wire_id: i64, approver: i64, now: i64) -> Result<WireOutcome, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let row: Option<(DepositId, i64, WireState, i64)> =
+            sqlx::query_as("SELECT deposit_id, amount_minor, state, recorded_by FROM bank_wires WHERE id = ?").bind(wire_id).fetch_optional(&mut *tx).await?;
+        let Some((deposit_id, amount_minor, state, recorded_by)) = row else { return Ok(WireOutcome::NotFound) };
+        if state == WireState::Approved {
+            return Ok(WireOutcome::AlreadyRecorded);
+        }
+        if recorded_by == approver {
+            return Ok(WireOutcome::SameApprover);
+        }
+        sqlx::query("UPDATE bank_wires SET state = 'approved', approved_by = ?, approved_at = ? WHERE id = ? AND state = 'awaiting_approval'")
+            .bind(approver)
+            .bind(now)
+            .bind(wire_id)
+            .execute(&mut *tx)
+            .await?;
+        if !confirm_deposit(&mut tx, &deposit_id, amount_minor, now).await? {
+            return Ok(WireOutcome::NotAwaitingFunds);
+        }
+        tx.commit().await?;
+        Ok(WireOutcome::Confirmed)
+    }
+
+    async fn discard_wire(&self, wire_id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM bank_wires WHERE id = ? AND state = 'awaiting_approval'").bind(wire_id).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn wire(&self, wire_id: i64) -> Result<Option<WireView>, StoreError> {
+        Ok(sqlx::query_as(&format!("{WIRE_VIEW} WHERE w.id = ?")).bind(wire_id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn wires(&self, state: Option<WireState>, limit: i64) -> Result<Vec<WireView>, StoreError> {
+        Ok(match state {
+            Some(state) => {
+                sqlx::query_as(&format!("{WIRE_VIEW} WHERE w.state = ? ORDER BY w.recorded_at, w.id LIMIT ?")).bind(state).bind(limit).fetch_all(&self.pool).await?
+            }
+            None => sqlx::query_as(&format!("{WIRE_VIEW} ORDER BY w.recorded_at DESC, w.id DESC LIMIT ?")).bind(limit).fetch_all(&self.pool).await?,
+        })
+    }
+
+    async fn import_entries(&self, entries: &[NewEntry], now: i64) -> Result<u64, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let mut added = 0;
+        for e in entries {
+            let done = sqlx::query(
+                "INSERT INTO bank_entries (entry_key, statement_id, amount, currency, value_date, reference, remittance, debtor, imported_at) \
+                 VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (entry_key) DO NOTHING",
+            )
+            .bind(&e.entry_key)
+            .bind(&e.statement_id)
+            .bind(e.amount.to_string())
+            .bind(&e.currency)
+            .bind(&e.value_date)
+            .bind(&e.reference)
+            .bind(&e.remittance)
+            .bind(&e.debtor)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            added += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn open_entries(&self, limit: i64) -> Result<Vec<EntryRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!("{ENTRY_VIEW} WHERE w.id IS NULL ORDER BY e.id LIMIT ?")).bind(limit).fetch_all(&self.pool).await?)
+    }
+
+    async fn entry(&self, id: i64) -> Result<Option<EntryRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!("{ENTRY_VIEW} WHERE e.id = ?")).bind(id).fetch_optional(&self.pool).await?)
+    }
+}
