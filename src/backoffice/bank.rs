@@ -201,7 +201,7 @@ fn WireTable(lang: Lang, list: Vec<WireView>, me: Option<i64>) -> impl IntoView 
                         <td class="p-2" data-testid="bank-wire-received">{format!("{} {}", money(w.amount_minor, w.digits), w.currency)}</td>
                         <td class="p-2" data-testid="bank-wire-difference">{difference(&w)}</td>
                         <td class="p-2">{w.value_date.clone()}</td>
-                        <td class="p-2">{w.recorded_by_email.clone()}{w.approved_by_email.clone().map(|a| format!(" · {a}"))}</td>
+                        <td class="p-2">{w.recorded_by_email.clone()}{w.approved_by_email.clone().filter(|a| *a != w.recorded_by_email).map(|a| format!(" · {a}"))}</td>
                         <td class="p-2">{t(lang, &format!("backoffice.bank.state.{state}"))}</td>
                         {actions}
                     </tr>

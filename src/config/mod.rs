@@ -53,6 +53,18 @@ fn describe(e: &figment::Error) -> String {
 /// so `cargo leptos serve` and the plain binary agree.
 const CARGO_LEPTOS_VARS: [&str; 5] = ["LEPTOS_OUTPUT_NAME", "LEPTOS_SITE_ROOT", "LEPTOS_SITE_PKG_DIR", "LEPTOS_SITE_ADDR", "LEPTOS_RELOAD_PORT"];
 
+/// `INAPP_DEPOSIT__CURRENCIES__EUR__MIN` → `deposit.currencies.EUR.min`: lower
+/// case, except the map keys that are currency codes, which are written in
+/// capitals in `Leptos.toml` too (an environment variable has only one case).
+fn env_key(raw: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for part in raw.split("__") {
+        let after_map = out.last().is_some_and(|p| p == "currencies" || p == "accounts");
+        out.push(if after_map { part.to_ascii_uppercase() } else { part.to_ascii_lowercase() });
+    }
+    out.join(".")
+}
+
 impl Settings {
     /// Loads `path` (usually `Leptos.toml`) and the environment, refusing
     /// what production refuses where that applies.
@@ -72,7 +84,8 @@ impl Settings {
         let figment = Figment::new()
             .merge(Toml::file_exact(path))
             .merge(Env::raw().only(&CARGO_LEPTOS_VARS).map(|k| format!("leptos.{}", k.as_str().trim_start_matches("LEPTOS_").to_ascii_lowercase()).into()))
-            .merge(Env::prefixed("INAPP_").split("__").filter(|k| !secret_files::is_file_variable(k.as_str())));
+            // `lowercase(false)` last: each `map`/`filter` turns lowercasing back on.
+            .merge(Env::prefixed("INAPP_").map(|k| env_key(k.as_str()).into()).filter(|k| !secret_files::is_file_variable(k.as_str())).lowercase(false));
         secret_files::merge(figment, std::env::vars())
     }
 
@@ -160,6 +173,13 @@ mod tests {
         let hash = secrecy::ExposeSecret::expose_secret(&settings.identity.crm_password_hash).to_string();
         assert!(!printed.contains(&hash), "the CRM password hash printed by Debug");
         assert!(printed.contains("REDACTED"));
+    }
+
+    #[test]
+    fn environment_keys_keep_currency_codes_in_capitals() {
+        assert_eq!(env_key("DEPOSIT__CURRENCIES__EUR__MIN"), "deposit.currencies.EUR.min");
+        assert_eq!(env_key("PAYMENTS__BANK_TRANSFER__ACCOUNTS__usd__IBAN"), "payments.bank_transfer.accounts.USD.iban");
+        assert_eq!(env_key("SERVER__PUBLIC_URL"), "server.public_url");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub enum DepositState {
     Review,
     /// A bank transfer the trader has been told how to make; waits (without
     /// expiring) until finance records the money on the broker's account.
+    #[cfg_attr(feature = "ssr", sqlx(rename = "awaiting_funds"))]
     AwaitingFunds,
 }
 

@@ -43,10 +43,15 @@ async fn outcome(res: reqwest::Response) -> String {
         303 => res.headers()["location"].to_str().unwrap().to_string(),
         status => {
             let html = res.text().await.unwrap();
-            let problem = html.split("data-testid=\"bank-problem\">").nth(1).map(|p| p.split('<').next().unwrap().to_string());
-            format!("{status}: {}", problem.unwrap_or(html))
+            format!("{status}: {}", text_of(&html, "bank-problem").unwrap_or(html))
         }
     }
+}
+
+/// The text of the first element with `data-testid="{testid}"`.
+fn text_of(html: &str, testid: &str) -> Option<String> {
+    let at = html.split(&format!("data-testid=\"{testid}\"")).nth(1)?;
+    Some(at.split_once('>')?.1.split('<').next()?.to_string())
 }
 
 fn history(trader: &Value) -> Vec<Value> {
@@ -58,7 +63,7 @@ async fn a_bank_transfer_waits_for_funds_and_credits_what_arrived_exactly_once()
     let app = common::spawn().await;
     let (cookie, login) = trader(&app, "EUR").await;
     let (id, s) = bank_deposit(&app, &cookie, "150", "bank-key-0123456789abcdef").await;
-    assert_eq!(s["deposit"]["state"], "awaiting_funds");
+    assert_eq!(s["deposit"]["state"], "AwaitingFunds");
     let bank = &s["bank"];
     assert_eq!(bank["account"], "DE89 3704 0044 0532 0130 00");
     assert_eq!(bank["beneficiary"], "Example Broker Ltd");
@@ -84,7 +89,7 @@ async fn a_bank_transfer_waits_for_funds_and_credits_what_arrived_exactly_once()
     assert_eq!(outcome(record(&app, &finance, &typed, "160.00").await).await, "/backoffice/bank?note=confirmed&lang=en");
     app.drain().await;
     let s = status(&app, &cookie, &id).await;
-    assert_eq!((s["deposit"]["state"].as_str(), s["deposit"]["amount"].as_str()), (Some("credited"), Some("160.00")));
+    assert_eq!((s["deposit"]["state"].as_str(), s["deposit"]["amount"].as_str()), (Some("Credited"), Some("160.00")));
     assert!(s["bank"].is_null(), "no bank details once paid");
     let h = history(&app.sim_trader(login).await);
     assert_eq!(h.len(), 1);
@@ -96,7 +101,7 @@ async fn a_bank_transfer_waits_for_funds_and_credits_what_arrived_exactly_once()
     app.drain().await;
     assert_eq!(history(&app.sim_trader(login).await).len(), 1);
     let page = app.get_with_cookie("/backoffice/bank", &finance).await.text().await.unwrap();
-    assert!(page.contains("data-testid=\"bank-wire-difference\">+10.00<"), "the difference is shown: {page}");
+    assert_eq!(text_of(&page, "bank-wire-difference").as_deref(), Some("+10.00"), "the difference is shown");
 }
 
 #[tokio::test]
@@ -111,7 +116,7 @@ async fn above_the_four_eyes_amount_a_second_finance_user_must_approve() {
 
     assert_eq!(outcome(record(&app, &first, &reference, "19990").await).await, "/backoffice/bank?note=awaiting_approval&lang=en");
     app.drain().await;
-    assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "awaiting_funds", "nothing credited on one pair of eyes");
+    assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "AwaitingFunds", "nothing credited on one pair of eyes");
     let wire: i64 = sqlx::query_scalar("SELECT id FROM bank_wires").fetch_one(&app.pool("app.db").await).await.unwrap();
     let approve = format!("/backoffice/bank/wires/{wire}/approve");
 
@@ -133,7 +138,7 @@ async fn above_the_four_eyes_amount_a_second_finance_user_must_approve() {
     assert!(twice.starts_with("422"), "{twice}");
     app.drain().await;
     let s = status(&app, &cookie, &id).await;
-    assert_eq!((s["deposit"]["state"].as_str(), s["deposit"]["amount"].as_str()), (Some("credited"), Some("19990.00")));
+    assert_eq!((s["deposit"]["state"].as_str(), s["deposit"]["amount"].as_str()), (Some("Credited"), Some("19990.00")));
     let h = history(&app.sim_trader(login).await);
     assert_eq!((h.len(), h[0]["preciseAmount"].as_str()), (1, Some("19990.00")));
 }
@@ -227,7 +232,7 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
     app.drain().await;
     for (id, amount) in [(&first, "150.00"), (&second, "200.00")] {
         let s = status(&app, &cookie, id).await;
-        assert_eq!((s["deposit"]["state"].as_str(), s["deposit"]["amount"].as_str()), (Some("credited"), Some(amount)));
+        assert_eq!((s["deposit"]["state"].as_str(), s["deposit"]["amount"].as_str()), (Some("Credited"), Some(amount)));
     }
     let h = history(&app.sim_trader(login).await);
     let mut ids: Vec<&str> = h.iter().map(|c| c["externalId"].as_str().unwrap()).collect();

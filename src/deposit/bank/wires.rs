@@ -9,7 +9,7 @@
 use rust_decimal::Decimal;
 
 use super::camt053;
-use crate::domain::{CreditorRef, DepositState};
+use crate::domain::CreditorRef;
 use crate::state::AppState;
 use crate::store::{DepositRecord, NewEntry, NewWire, StaffRecord, StoreError, WireOutcome};
 
@@ -96,9 +96,8 @@ async fn record(state: &AppState, staff: &StaffRecord, d: &DepositRecord, minor:
     if !valid_date(value_date) {
         return Err(WireProblem::BadDate);
     }
-    if d.state != DepositState::AwaitingFunds {
-        return Err(WireProblem::Refused(WireOutcome::NotAwaitingFunds));
-    }
+    // Whether the deposit still waits for funds is the store's to decide, in
+    // the same transaction that records the wire.
     let new = NewWire {
         deposit_id: d.id.clone(),
         amount_minor: minor,
