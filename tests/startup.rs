@@ -46,10 +46,47 @@ fn production_without_a_real_ctrader_is_refused() {
 }
 
 #[test]
-fn the_sandbox_provider_is_refused_beside_a_real_ctrader_unless_allowed() {
+fn development_values_are_refused_beside_a_real_ctrader_unless_it_is_declared_staging() {
     let (code, err) = run(&[("INAPP_CTRADER__BASE_URL", "https://ctrader.example")]);
     assert_eq!(code, 2, "test cards must not credit a real cTrader");
-    assert!(err.contains("payments.sandbox_with_real_ctrader"), "{err}");
+    assert!(err.contains("`deposit.methods[0].kind`") && err.contains("`payments.webhook_secret`"), "{err}");
+    assert!(!err.contains("sandbox-webhook-secret"), "a secret is named, never printed: {err}");
+}
+
+/// Declared staging, the same settings start, and the log says so at start-up.
+#[test]
+fn a_staging_start_says_so_in_the_log() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = |name: &str| format!("sqlite://{}/{name}", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_broker-inapp"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("INAPP_LEPTOS__SITE_ADDR", "127.0.0.1:0")
+        .env("INAPP_STORAGE__DATA_DIR", dir.path())
+        .env("INAPP_STORAGE__DATABASE_URL", db("app.db"))
+        .env("INAPP_PAYMENTS__SANDBOX_DATABASE_URL", db("psp.db"))
+        .env("INAPP_PAYMENTS__WORKER", "false")
+        .env("INAPP_CTRADER__BASE_URL", "https://ctrader.example")
+        .env("INAPP_SERVER__STAGING", "true")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let listening = line.contains("broker-inapp listening");
+        lines.push(line);
+        if listening || lines.len() > 200 {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let log = lines.join("\n");
+    assert!(log.contains("broker-inapp listening"), "it starts: {log}");
+    assert!(log.contains("server.staging") && log.contains("WARN"), "the log says it runs as staging: {log}");
 }
 
 #[test]

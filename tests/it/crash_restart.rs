@@ -57,7 +57,7 @@ async fn start(dir: &Path, ctrader: Option<&str>) -> Server {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if let Some(platform) = ctrader {
-        cmd.env("INAPP_CTRADER__BASE_URL", format!("{platform}/sim")).env("INAPP_PAYMENTS__SANDBOX_WITH_REAL_CTRADER", "true");
+        cmd.env("INAPP_CTRADER__BASE_URL", format!("{platform}/sim")).env("INAPP_SERVER__STAGING", "true");
     }
     let server = Server { child: cmd.spawn().unwrap(), base: format!("http://127.0.0.1:{port}") };
     let http = reqwest::Client::new();
