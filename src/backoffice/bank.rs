@@ -56,7 +56,8 @@ async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffReco
     let recent = state.store.bank.wires(None, 20).await?;
     let lines = state.store.bank.open_entries(200).await?;
     let today = crate::time::rfc3339(state.clock.now_ms()).chars().take(10).collect::<String>();
-    let four_eyes = v.found.as_ref().and_then(|d| state.settings.payments.bank_transfer.accounts.get(&d.currency).map(|a| (a.four_eyes_above, d.currency.to_string())));
+    let four_eyes =
+        v.found.as_ref().and_then(|d| state.settings.payments.bank_transfer.accounts.get(&d.currency).map(|a| (a.four_eyes_above, d.currency.to_string())));
     let me = staff.id;
     let status = if v.problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let title = t(lang, "backoffice.bank.title");
@@ -309,7 +310,14 @@ pub async fn show(State(state): State<AppState>, staff: Staff<Finance>, Query(q)
 }
 
 /// A refused step: the page again, with the reason and what was typed.
-async fn refused(state: &AppState, q: &HashMap<String, String>, staff: &StaffRecord, reference: Option<String>, typed: Typed, p: WireProblem) -> Result<Response, PageError> {
+async fn refused(
+    state: &AppState,
+    q: &HashMap<String, String>,
+    staff: &StaffRecord,
+    reference: Option<String>,
+    typed: Typed,
+    p: WireProblem,
+) -> Result<Response, PageError> {
     let found = match &reference {
         Some(r) => wires::deposit_for(state, r).await.ok(),
         None => None,
@@ -331,14 +339,24 @@ pub async fn record(
     }
 }
 
-pub async fn approve(State(state): State<AppState>, staff: Staff<Finance>, Query(q): Query<HashMap<String, String>>, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn approve(
+    State(state): State<AppState>,
+    staff: Staff<Finance>,
+    Query(q): Query<HashMap<String, String>>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     match wires::approve(&state, &staff, id).await {
         Ok(_) => Ok(see_other(format!("/backoffice/bank?note=approved&lang={}", lang_of(&q).code()))),
         Err(p) => refused(&state, &q, &staff, None, Typed::default(), p).await,
     }
 }
 
-pub async fn discard(State(state): State<AppState>, staff: Staff<Finance>, Query(q): Query<HashMap<String, String>>, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn discard(
+    State(state): State<AppState>,
+    staff: Staff<Finance>,
+    Query(q): Query<HashMap<String, String>>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     if !state.store.bank.discard_wire(id).await? {
         return refused(&state, &q, &staff, None, Typed::default(), WireProblem::Refused(WireOutcome::NotFound)).await;
     }
@@ -361,7 +379,12 @@ pub async fn assign(
 }
 
 /// `POST /backoffice/bank/statements` (multipart, field `statement`).
-pub async fn import(State(state): State<AppState>, staff: Staff<Finance>, Query(q): Query<HashMap<String, String>>, mut form: Multipart) -> Result<Response, PageError> {
+pub async fn import(
+    State(state): State<AppState>,
+    staff: Staff<Finance>,
+    Query(q): Query<HashMap<String, String>>,
+    mut form: Multipart,
+) -> Result<Response, PageError> {
     let mut xml = None;
     while let Some(field) = form.next_field().await.map_err(|_| PageError::BadRequest)? {
         if field.name() == Some("statement") {

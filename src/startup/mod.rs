@@ -13,8 +13,8 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::ctrader::CtraderClient;
-use crate::deposit::sandbox::{spawn_deliverer, SandboxClient, SandboxPsp};
 use crate::deposit::bank::BankTransfer;
+use crate::deposit::sandbox::{spawn_deliverer, SandboxClient, SandboxPsp};
 use crate::deposit::{credit, Payments};
 use crate::domain::MethodKind;
 use crate::sim::SimState;

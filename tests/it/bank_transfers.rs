@@ -160,7 +160,8 @@ async fn wrong_references_amounts_and_dates_are_refused_with_what_was_typed_kept
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("positive number") && html.contains("value=\"15O.00\""), "the typed amount is kept: {html}");
-    let res = outcome(post_form(&app, &finance, "/backoffice/bank/wires", &[("reference", &reference), ("amount", "150"), ("value_date", "2026-13-45")]).await).await;
+    let res =
+        outcome(post_form(&app, &finance, "/backoffice/bank/wires", &[("reference", &reference), ("amount", "150"), ("value_date", "2026-13-45")]).await).await;
     assert!(res.contains("value date"), "{res}");
     // A card deposit has no bank reference to record against.
     let unknown = broker_inapp::domain::CreditorRef::for_body("123456789012345678").unwrap();
@@ -202,7 +203,8 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
     let (second, s2) = bank_deposit(&app, &cookie, "200", "statement-key-2-0123456789").await;
     let (r1, r2) = (s1["bank"]["reference"].as_str().unwrap().to_string(), s2["bank"]["reference"].as_str().unwrap().replace(' ', ""));
     let finance = staff_cookie(&app, "finance@broker.example", Role::Finance).await;
-    let xml = statement("STMT-1", &[("L1", "150.00", &format!("deposit {r1}")), ("L2", "200.00", "for my trading account"), ("L3", "5.00", "bank charges back")]);
+    let xml =
+        statement("STMT-1", &[("L1", "150.00", &format!("deposit {r1}")), ("L2", "200.00", "for my trading account"), ("L3", "5.00", "bank charges back")]);
 
     // Malformed: a clear reason, nothing recorded.
     let broken = xml.replace("</Document>", "");
@@ -215,7 +217,8 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
     assert_eq!(outcome(import(&app, &finance, &xml).await).await, "/backoffice/bank?note=imported&count=0&lang=en", "the same file again adds nothing");
     let entry = |svcr: &str| format!("SELECT id FROM bank_entries WHERE entry_key = 'DE89370400440532013000/{svcr}'");
     let pool = app.pool("app.db").await;
-    let (l1, l2): (i64, i64) = (sqlx::query_scalar(&entry("L1")).fetch_one(&pool).await.unwrap(), sqlx::query_scalar(&entry("L2")).fetch_one(&pool).await.unwrap());
+    let (l1, l2): (i64, i64) =
+        (sqlx::query_scalar(&entry("L1")).fetch_one(&pool).await.unwrap(), sqlx::query_scalar(&entry("L2")).fetch_one(&pool).await.unwrap());
 
     // The matched line is proposed; the others wait for a person.
     let page = app.get_with_cookie("/backoffice/bank", &finance).await.text().await.unwrap();
@@ -223,11 +226,17 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
     assert_eq!(page.matches("data-testid=\"bank-line\" data-state=\"unmatched\"").count(), 2);
     assert!(page.contains(&format!("Matches deposit {first}")));
 
-    assert_eq!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l1}/assign"), &[]).await).await, "/backoffice/bank?note=confirmed&lang=en");
+    assert_eq!(
+        outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l1}/assign"), &[]).await).await,
+        "/backoffice/bank?note=confirmed&lang=en"
+    );
     let used = outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l1}/assign"), &[("reference", &r2)]).await).await;
     assert!(used.starts_with("422") && used.contains("already used"), "a line is never used twice: {used}");
     // The unmatched line, assigned by hand to the second deposit.
-    assert_eq!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l2}/assign"), &[("reference", &r2)]).await).await, "/backoffice/bank?note=confirmed&lang=en");
+    assert_eq!(
+        outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l2}/assign"), &[("reference", &r2)]).await).await,
+        "/backoffice/bank?note=confirmed&lang=en"
+    );
 
     app.drain().await;
     for (id, amount) in [(&first, "150.00"), (&second, "200.00")] {

@@ -8,8 +8,8 @@
 //! external entities) and gives a read-only tree to walk by local name, which
 //! covers the versions banks send (.001.02 to .001.08) without one schema each.
 
-use rust_decimal::Decimal;
 use roxmltree::{Document, Node, ParsingOptions};
+use rust_decimal::Decimal;
 
 use crate::domain::CreditorRef;
 use crate::store::NewEntry;
@@ -91,7 +91,8 @@ pub fn parse(xml: &str) -> Result<Vec<NewEntry>, CamtError> {
     let doc = Document::parse_with_options(xml, ParsingOptions { allow_dtd: false, ..ParsingOptions::default() })
         .map_err(|e| CamtError(format!("not well-formed XML: {e}")))?;
     let root = doc.root_element();
-    let is_camt = root.tag_name().name() == "Document" && root.tag_name().namespace().is_some_and(|ns| ns.starts_with("urn:iso:std:iso:20022:tech:xsd:camt.053."));
+    let is_camt =
+        root.tag_name().name() == "Document" && root.tag_name().namespace().is_some_and(|ns| ns.starts_with("urn:iso:std:iso:20022:tech:xsd:camt.053."));
     let statements = child(root, "BkToCstmrStmt").filter(|_| is_camt).ok_or_else(|| CamtError("not an ISO 20022 camt.053 bank statement".into()))?;
     let mut out = Vec::new();
     for (s, stmt) in children(statements, "Stmt").enumerate() {

@@ -92,7 +92,14 @@ fn needs_four_eyes(state: &AppState, d: &DepositRecord, minor: i64) -> bool {
     state.settings.payments.bank_transfer.accounts.get(&d.currency).is_none_or(|a| received > a.four_eyes_above)
 }
 
-async fn record(state: &AppState, staff: &StaffRecord, d: &DepositRecord, minor: i64, value_date: &str, entry_id: Option<i64>) -> Result<WireOutcome, WireProblem> {
+async fn record(
+    state: &AppState,
+    staff: &StaffRecord,
+    d: &DepositRecord,
+    minor: i64,
+    value_date: &str,
+    entry_id: Option<i64>,
+) -> Result<WireOutcome, WireProblem> {
     if !valid_date(value_date) {
         return Err(WireProblem::BadDate);
     }

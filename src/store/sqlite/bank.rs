@@ -21,7 +21,11 @@ async fn confirm_deposit(tx: &mut Transaction<'_, Sqlite>, deposit_id: &DepositI
     if moved.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query("INSERT INTO credit_outbox (deposit_id, state, attempts, next_at) VALUES (?, 'pending', 0, ?)").bind(deposit_id).bind(now).execute(&mut **tx).await?;
+    sqlx::query("INSERT INTO credit_outbox (deposit_id, state, attempts, next_at) VALUES (?, 'pending', 0, ?)")
+        .bind(deposit_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     Ok(true)
 }
 
@@ -115,7 +119,11 @@ impl BankStore for SqliteStore {
     async fn wires(&self, state: Option<WireState>, limit: i64) -> Result<Vec<WireView>, StoreError> {
         Ok(match state {
             Some(state) => {
-                sqlx::query_as(&format!("{WIRE_VIEW} WHERE w.state = ? ORDER BY w.recorded_at, w.id LIMIT ?")).bind(state).bind(limit).fetch_all(&self.pool).await?
+                sqlx::query_as(&format!("{WIRE_VIEW} WHERE w.state = ? ORDER BY w.recorded_at, w.id LIMIT ?"))
+                    .bind(state)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
             }
             None => sqlx::query_as(&format!("{WIRE_VIEW} ORDER BY w.recorded_at DESC, w.id DESC LIMIT ?")).bind(limit).fetch_all(&self.pool).await?,
         })
