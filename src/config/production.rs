@@ -81,6 +81,19 @@ impl Settings {
                 refuse(&format!("deposit.methods[{i}].kind"), "the sandbox takes no money and credits test cards; offer a real method");
             }
         }
+        if self.deposit.methods.iter().any(|m| m.kind == MethodKind::StripeCheckout) {
+            let stripe = &self.payments.stripe;
+            if !stripe.api_base.starts_with("https://") {
+                refuse("payments.stripe.api_base", "production talks to Stripe itself (https://api.stripe.com), not the simulator");
+            }
+            let key = stripe.secret_key.expose_secret();
+            if key == DEV_STRIPE_SECRET_KEY || !(key.starts_with("sk_live_") || key.starts_with("rk_live_")) {
+                refuse("payments.stripe.secret_key", "needs a live secret key (sk_live_…); a test key takes no money");
+            }
+            if stripe.webhook_secret.expose_secret() == DEV_STRIPE_WEBHOOK_SECRET {
+                refuse("payments.stripe.webhook_secret", "is the development value this repository ships; set the endpoint's signing secret");
+            }
+        }
         if self.deposit.methods.iter().all(|m| m.kind == MethodKind::Sandbox) {
             refuse("deposit.methods", "needs at least one method that takes real money (e.g. kind = \"bank_transfer\")");
         }

@@ -10,13 +10,15 @@ use figment::Figment;
 use super::ConfigError;
 
 /// The settings that may come from a file; they are all `SecretString`s.
-pub const SECRET_KEYS: [&str; 6] = [
+pub const SECRET_KEYS: [&str; 8] = [
     "ctrader.manager_password",
     "payments.api_key",
     "payments.webhook_secret",
     "actions.handoff_secret",
     "identity.crm_password_hash",
     "simulator.crm_password",
+    "payments.stripe.secret_key",
+    "payments.stripe.webhook_secret",
 ];
 
 /// The secret a `…_FILE` key names (`payments.webhook_secret_file`, any case).

@@ -324,7 +324,25 @@ pub struct PaymentsSection {
     /// after it was settled, for a copy that landed late (reported, never undone).
     pub audit_after_ms: u64,
     pub bank_transfer: BankTransferSettings,
+    pub stripe: StripeSettings,
 }
+
+/// Stripe Checkout, for methods of kind `stripe_checkout`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StripeSettings {
+    /// `https://api.stripe.com`; empty = the contract simulator this server
+    /// serves under `/psp/stripe` (development only).
+    pub api_base: String,
+    pub secret_key: SecretString,
+    /// The endpoint's signing secret (`whsec_…`), for `Stripe-Signature`.
+    pub webhook_secret: SecretString,
+    /// How long the simulator's bank debit takes to confirm.
+    pub simulator_async_delay_ms: u64,
+}
+
+/// The Stripe keys `Leptos.toml` ships for the simulator; refused in production.
+pub const DEV_STRIPE_SECRET_KEY: &str = "sk_test_simulator";
+pub const DEV_STRIPE_WEBHOOK_SECRET: &str = "whsec_simulator";
 
 impl Settings {
     /// The deposit rule for `currency`, if deposits in it are configured.

@@ -102,6 +102,15 @@ impl Settings {
                 return Err(bad(format!("preset {p} is outside min..max or has too many decimals")));
             }
         }
+        if self.deposit.methods.iter().any(|m| m.kind == crate::domain::MethodKind::StripeCheckout) {
+            let stripe = &self.payments.stripe;
+            if !stripe.api_base.is_empty() && url::Url::parse(&stripe.api_base).is_err() {
+                return Err(invalid("payments.stripe.api_base", "not a URL (leave it empty for the simulator)"));
+            }
+            if stripe.secret_key.expose_secret().is_empty() || stripe.webhook_secret.expose_secret().is_empty() {
+                return Err(invalid("payments.stripe.secret_key", "a stripe_checkout method needs payments.stripe.secret_key and webhook_secret"));
+            }
+        }
         if self.payments.webhook_secret.expose_secret().len() < 16 {
             return Err(invalid("payments.webhook_secret", "must be at least 16 characters"));
         }

@@ -14,6 +14,7 @@ pub mod provider;
 pub mod sandbox;
 pub mod service;
 pub mod signature;
+pub mod stripe;
 pub mod webhook;
 
 pub use provider::{HostedPayment, PaymentEvent, PaymentProvider, PaymentRequest, Payments, ProviderError};

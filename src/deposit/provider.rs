@@ -14,6 +14,8 @@ pub struct PaymentRequest {
     pub reference: DepositId,
     /// What the trader pays (amount plus any fee).
     pub amount: Decimal,
+    /// The currency's minor-unit digits (`amount` in minor units is `amount × 10^digits`).
+    pub digits: u32,
     pub currency: Currency,
     /// Where the provider sends the browser afterwards.
     pub return_url: String,
@@ -31,13 +33,22 @@ pub enum PaymentEvent {
     Succeeded { event_id: String, reference: String, amount: Decimal, currency: String },
     Failed { event_id: String, reference: String, reason: String },
     Cancelled { event_id: String, reference: String },
+    /// The provider gave up waiting for the payment (a checkout session expired).
+    Expired { event_id: String, reference: String },
+    /// Verified, but nothing to apply (an asynchronous payment still on its
+    /// way, an event type we do not act on): answered 2xx so it is not resent.
+    Noted { event_id: String, reference: String },
 }
 
 impl PaymentEvent {
     /// The provider's copy of our reference: the deposit it is about.
     pub fn reference(&self) -> &str {
         match self {
-            PaymentEvent::Succeeded { reference, .. } | PaymentEvent::Failed { reference, .. } | PaymentEvent::Cancelled { reference, .. } => reference,
+            PaymentEvent::Succeeded { reference, .. }
+            | PaymentEvent::Failed { reference, .. }
+            | PaymentEvent::Cancelled { reference, .. }
+            | PaymentEvent::Expired { reference, .. }
+            | PaymentEvent::Noted { reference, .. } => reference,
         }
     }
 }

@@ -99,6 +99,7 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
     let request = PaymentRequest {
         reference: deposit.id.clone(),
         amount: from_minor(deposit.requested_minor + deposit.fee_minor, deposit.digits),
+        digits: deposit.digits,
         currency: deposit.currency.clone(),
         return_url,
     };
@@ -147,6 +148,8 @@ pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<Event
         }
         PaymentEvent::Failed { event_id, reason, .. } => deposits.close_unpaid(event_id, reference, DepositState::Failed, reason, now).await,
         PaymentEvent::Cancelled { event_id, .. } => deposits.close_unpaid(event_id, reference, DepositState::Cancelled, "cancelled", now).await,
+        PaymentEvent::Expired { event_id, .. } => deposits.close_unpaid(event_id, reference, DepositState::Expired, "expired", now).await,
+        PaymentEvent::Noted { .. } => Ok(EventOutcome::Ignored),
     }
 }
 

@@ -1,8 +1,8 @@
-//! `POST /payments/webhook/sandbox`: the provider's server-to-server
+//! `POST /payments/webhook/{sandbox|stripe}`: a provider's server-to-server
 //! confirmation. Verified before anything is read; applied idempotently.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde_json::{json, Value};
@@ -27,9 +27,15 @@ impl From<SignatureError> for ApiError {
     }
 }
 
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let sandbox = state.payments.provider(MethodKind::Sandbox).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such webhook"))?;
-    let event = sandbox.parse_webhook(&headers, &body, now_ms() / 1000)?;
+pub async fn receive(State(state): State<AppState>, Path(provider): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let kind = match provider.as_str() {
+        "sandbox" => MethodKind::Sandbox,
+        "stripe" => MethodKind::StripeCheckout,
+        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such webhook")),
+    };
+    // Only a configured method's provider takes webhooks.
+    let adapter = state.payments.provider(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such webhook"))?;
+    let event = adapter.parse_webhook(&headers, &body, now_ms() / 1000)?;
     let outcome = match service::apply_event(&state, &event).await {
         Ok(EventOutcome::Applied) => "applied",
         Ok(EventOutcome::Duplicate) => "duplicate",

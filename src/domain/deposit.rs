@@ -76,6 +76,8 @@ pub enum MethodKind {
     Sandbox,
     /// The broker's bank details and a checked reference; finance records the wire.
     BankTransfer,
+    /// Stripe Checkout's hosted page (cards and more), confirmed by webhooks.
+    StripeCheckout,
 }
 
 impl MethodKind {
@@ -83,6 +85,7 @@ impl MethodKind {
         match self {
             MethodKind::Sandbox => "sandbox",
             MethodKind::BankTransfer => "bank_transfer",
+            MethodKind::StripeCheckout => "stripe_checkout",
         }
     }
 }

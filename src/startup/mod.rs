@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 use crate::ctrader::CtraderClient;
 use crate::deposit::bank::BankTransfer;
+use crate::deposit::stripe::{sim::StripeSim, StripeCheckout};
 use crate::deposit::sandbox::{spawn_deliverer, SandboxClient, SandboxPsp};
 use crate::deposit::{credit, Payments};
 use crate::domain::MethodKind;
@@ -48,12 +49,19 @@ pub struct Application {
     psp: Option<SandboxPsp>,
 }
 
+/// The payment providers this process serves itself, in development.
+#[derive(Clone, Default)]
+pub(super) struct ProviderSims {
+    pub sandbox: Option<SandboxPsp>,
+    pub stripe: Option<StripeSim>,
+}
+
 /// The adapters of the configured methods; the sandbox provider, when a
 /// method uses it, is served by this process too.
-async fn payment_providers(settings: &Settings, addr: SocketAddr, css_href: String) -> Result<(Payments, Option<SandboxPsp>), StartupError> {
+async fn payment_providers(settings: &Settings, addr: SocketAddr, css_href: String) -> Result<(Payments, ProviderSims), StartupError> {
     let p = &settings.payments;
     let mut payments = Payments::default();
-    let mut psp = None;
+    let mut sims = ProviderSims::default();
     for kind in settings.deposit.methods.iter().map(|m| m.kind) {
         if payments.provider(kind).is_some() {
             continue;
@@ -62,7 +70,7 @@ async fn payment_providers(settings: &Settings, addr: SocketAddr, css_href: Stri
             MethodKind::BankTransfer => payments.with(kind, Arc::new(BankTransfer)),
             MethodKind::Sandbox => {
                 let own = local_base(addr);
-                psp = Some(
+                sims.sandbox = Some(
                     SandboxPsp::open(
                         &p.sandbox_database_url,
                         p.api_key.expose_secret(),
@@ -82,9 +90,36 @@ async fn payment_providers(settings: &Settings, addr: SocketAddr, css_href: Stri
                 );
                 payments.with(kind, Arc::new(client))
             }
+            MethodKind::StripeCheckout => {
+                let s = &p.stripe;
+                let api_base = if s.api_base.is_empty() {
+                    let own = local_base(addr);
+                    let sim = StripeSim::new(
+                        s.secret_key.expose_secret(),
+                        s.webhook_secret.expose_secret(),
+                        format!("{own}/payments/webhook/stripe"),
+                        s.simulator_async_delay_ms,
+                        css_href.clone(),
+                    );
+                    sims.stripe = Some(sim);
+                    format!("{own}/psp/stripe")
+                } else {
+                    s.api_base.clone()
+                };
+                let digits = settings.deposit.currencies.iter().map(|(c, r)| (c.to_ascii_lowercase(), r.digits)).collect();
+                let client = StripeCheckout::new(
+                    &api_base,
+                    s.secret_key.expose_secret(),
+                    s.webhook_secret.expose_secret(),
+                    p.webhook_tolerance_seconds,
+                    &settings.server.public_url,
+                    digits,
+                );
+                payments.with(kind, Arc::new(client))
+            }
         };
     }
-    Ok((payments, psp))
+    Ok((payments, sims))
 }
 
 /// How this process reaches itself (the simulator and the sandbox provider).
@@ -135,7 +170,7 @@ impl Application {
         let mut leptos_options = settings.leptos_options();
         leptos_options.site_addr = addr;
         let css_href = format!("/{}/{}.css", leptos_options.site_pkg_dir, leptos_options.output_name);
-        let (payments, psp) = payment_providers(&settings, addr, css_href).await?;
+        let (payments, sims) = payment_providers(&settings, addr, css_href).await?;
         let documents = crate::kyc::LocalFiles::open(&settings.storage.data_dir)
             .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
         let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;
@@ -152,7 +187,8 @@ impl Application {
             clock: Default::default(),
             leptos_options,
         };
-        let router = router(state.clone(), sim, psp.clone());
+        let psp = sims.sandbox.clone();
+        let router = router(state.clone(), sim, sims);
         Ok(Application { listener, router, addr, state, psp })
     }
 

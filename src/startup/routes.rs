@@ -18,7 +18,7 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::app::{shell, App};
-use crate::deposit::sandbox::{self, SandboxPsp};
+use crate::deposit::sandbox;
 use crate::deposit::webhook;
 use crate::domain::{ErrorCode, PageContext};
 use crate::screens::DoneKind;
@@ -28,7 +28,7 @@ use crate::sim::SimState;
 use crate::state::AppState;
 use crate::{render, sim};
 
-pub(super) fn router(state: AppState, sim: Option<SimState>, psp: Option<SandboxPsp>) -> Router {
+pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::ProviderSims) -> Router {
     let settings = state.settings.clone();
     let screens = Router::new()
         .leptos_routes_with_context(
@@ -55,7 +55,7 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psp: Option<Sandbox
         .route("/gallery", get(crate::gallery::index))
         .route("/gallery/view", get(crate::gallery::view))
         .route("/done/{kind}", get(done))
-        .route("/payments/webhook/sandbox", post(webhook::receive))
+        .route("/payments/webhook/{provider}", post(webhook::receive))
         .merge(crate::backoffice::router(&state))
         .fallback_service(site);
     if settings.identity.mode == crate::config::IdentityMode::FullSso {
@@ -64,8 +64,11 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psp: Option<Sandbox
     if let Some(sim) = sim {
         app = app.nest("/sim", sim::router(sim));
     }
-    if let Some(psp) = psp {
+    if let Some(psp) = psps.sandbox {
         app = app.nest("/psp/sandbox", sandbox::router(psp));
+    }
+    if let Some(stripe) = psps.stripe {
+        app = app.nest("/psp/stripe", crate::deposit::stripe::sim::router(stripe));
     }
     if settings.server.test_routes {
         app = app.route("/__test/panic", get(deliberate_panic));

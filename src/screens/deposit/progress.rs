@@ -30,7 +30,7 @@ pub fn DepositProgress(id: String) -> impl IntoView {
             let next = match &answer {
                 Ok(s) => match s.deposit.state {
                     DepositState::Credited => leave(&s.success_url),
-                    DepositState::Failed | DepositState::Cancelled => leave(&s.failure_url),
+                    DepositState::Failed | DepositState::Cancelled | DepositState::Expired => leave(&s.failure_url),
                     // Paid and held for review: nothing will change soon.
                     DepositState::Review => ControlFlow::Break(()),
                     _ => ControlFlow::Continue(()),
@@ -58,6 +58,10 @@ pub fn DepositProgress(id: String) -> impl IntoView {
                         <p role="status" data-testid="deposit-state" data-state=state>{t(lang, &format!("deposit.state.{state}"))}</p>
                         <p class="text-sm text-muted" data-testid="deposit-note">{t(lang, note)}</p>
                         {s.bank.map(|b| view! { <BankDetails bank=b currency=s.deposit.currency.to_string()/> })}
+                        // Back from a provider's page without paying: a way out of waiting.
+                        {(s.deposit.state == DepositState::Pending).then(|| view! {
+                            <a href="/inapp/deposit" class="inline-flex items-center min-h-11 underline" data-testid="deposit-another-way">{t(lang, "deposit.another_way")}</a>
+                        })}
                     }.into_any()
                 }
             }}
