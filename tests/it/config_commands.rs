@@ -94,6 +94,21 @@ fn production_refuses_the_shipped_file_naming_every_key_at_once() {
 }
 
 #[test]
+fn production_takes_stripe_only_live_and_never_the_simulator() {
+    let with_stripe = Settings::with(production(), "deposit.methods", json!([{ "name": "stripe", "kind": "stripe_checkout" }]));
+    let err = refusal(with_stripe.clone());
+    for key in ["payments.stripe.api_base", "payments.stripe.secret_key", "payments.stripe.webhook_secret"] {
+        assert!(err.contains(&format!("`{key}`")), "{key}: {err}");
+    }
+    let test_key = Settings::with(with_stripe.clone(), "payments.stripe.api_base", "https://api.stripe.com");
+    let test_key = Settings::with(test_key, "payments.stripe.webhook_secret", "whsec_the_endpoints_own");
+    let err = refusal(Settings::with(test_key.clone(), "payments.stripe.secret_key", "sk_test_51AbC"));
+    assert!(err.contains("`payments.stripe.secret_key`") && err.contains("(1 problems") && !err.contains("sk_test_51AbC"), "{err}");
+    let live = Settings::from_figment(Settings::with(test_key, "payments.stripe.secret_key", "sk_live_51AbC")).expect("live Stripe starts");
+    assert!(!format!("{live:?}").contains("sk_live_51AbC"), "the key stays out of Debug");
+}
+
+#[test]
 fn a_real_ctrader_in_development_gets_the_same_refusals_unless_declared_staging() {
     let real = Settings::with(Settings::defaults(), "ctrader.base_url", "https://ctrader.broker.test");
     let real = Settings::with(real, "ctrader.manager_password", "the real manager password");

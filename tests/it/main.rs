@@ -23,4 +23,5 @@ mod kyc_cases;
 mod security;
 mod sessions;
 mod sso;
+mod stripe;
 mod theme;

@@ -170,6 +170,14 @@ impl TestApp {
         self.http.get(self.url(&format!("/sim/traders/{login}"))).send().await.unwrap().json().await.unwrap()
     }
 
+    /// The one text value `sql` selects.
+    pub async fn text(&self, db: &str, sql: &str) -> String {
+        let pool = self.pool(db).await;
+        let v: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        v
+    }
+
     pub async fn count(&self, db: &str, sql: &str) -> i64 {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/{db}", self.dir.path().display())).await.unwrap();
         let n: (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
