@@ -65,6 +65,7 @@ test('four eyes: the finance user who recorded a large wire cannot approve it; a
   const first = await finance(browser, 'e2e-finance@broker.example');
   await first.getByLabel('Find a deposit by its payment reference').fill(reference);
   await first.getByTestId('bank-find').click();
+  await first.getByLabel('Received (USD)').fill('20000');
   await first.getByTestId('bank-record').click();
   await expect(first.getByTestId('bank-note')).toHaveText('Recorded. A second finance user must approve it before it is credited.');
   const pending = first.getByTestId('bank-approvals').getByTestId('bank-wire').filter({ hasText: String(login) });

@@ -111,7 +111,8 @@ fn RecordWire(lang: Lang, d: DepositRecord, typed: Typed, today: String, four_ey
     let expected = money(d.requested_minor + d.fee_minor, d.digits);
     let reference = d.provider_payment_id.clone().unwrap_or_default();
     let awaiting = d.state == DepositState::AwaitingFunds;
-    let amount = if typed.amount.is_empty() { expected.clone() } else { typed.amount };
+    // Left empty: finance types what the bank received, never confirms the announcement.
+    let amount = typed.amount;
     let date = if typed.value_date.is_empty() { today } else { typed.value_date };
     let rule = four_eyes.map(|(limit, currency)| t_with(lang, "backoffice.bank.four_eyes_note", &[("amount", &limit.to_string()), ("currency", &currency)]));
     let state = d.state.as_str();
@@ -246,7 +247,15 @@ fn Statement(lang: Lang, lines: Vec<EntryRecord>) -> impl IntoView {
                 {lines.into_iter().map(|e| {
                     let matched = e.deposit_id.clone();
                     let action = format!("/backoffice/bank/entries/{}/assign?lang={}", e.id, lang.code());
+                    let dismiss = view! {
+                        <form method="post" action=format!("/backoffice/bank/entries/{}/dismiss?lang={}", e.id, lang.code())>
+                            <button class="rounded-lg border border-border min-h-11 px-3" data-testid="bank-dismiss-line">{t(lang, "backoffice.bank.dismiss")}</button>
+                        </form>
+                    };
                     let assign = match matched {
+                        Some(_) if e.recorded => view! {
+                            <p class="text-xs" data-testid="bank-line-recorded">{t(lang, "backoffice.bank.recorded_line")}</p>
+                        }.into_any(),
                         Some(id) => view! {
                             <form method="post" action=action class="space-y-1">
                                 <p class="text-xs">{t_with(lang, "backoffice.bank.matched", &[("id", &id.to_string())])}</p>
@@ -264,14 +273,18 @@ fn Statement(lang: Lang, lines: Vec<EntryRecord>) -> impl IntoView {
                             }.into_any()
                         }
                     };
-                    let state = if e.deposit_id.is_some() { "matched" } else { "unmatched" };
+                    let state = match (&e.deposit_id, e.recorded) {
+                        (Some(_), true) => "recorded",
+                        (Some(_), false) => "matched",
+                        (None, _) => "unmatched",
+                    };
                     view! {
                         <tr class="border-t border-border align-top" data-testid="bank-line" data-state=state>
                             <td class="p-2 whitespace-nowrap">{e.value_date.clone()}</td>
                             <td class="p-2 whitespace-nowrap">{format!("{} {}", e.amount, e.currency)}</td>
                             <td class="p-2">{e.debtor.clone()}</td>
                             <td class="p-2 break-words">{e.remittance.clone()}</td>
-                            <td class="p-2">{assign}</td>
+                            <td class="p-2 space-y-1">{assign}{dismiss}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -283,7 +296,7 @@ fn Statement(lang: Lang, lines: Vec<EntryRecord>) -> impl IntoView {
 /// The note a successful step leaves, by its code in the redirect.
 fn note(lang: Lang, q: &HashMap<String, String>) -> Option<String> {
     let code = q.get("note")?;
-    let known = ["confirmed", "awaiting_approval", "approved", "discarded", "imported"];
+    let known = ["confirmed", "awaiting_approval", "approved", "discarded", "imported", "dismissed"];
     known.contains(&code.as_str()).then(|| t_with(lang, &format!("backoffice.bank.note.{code}"), &[("count", q.get("count").map_or("0", String::as_str))]))
 }
 
@@ -376,6 +389,15 @@ pub async fn assign(
         Ok(outcome) => Ok(after(outcome, lang_of(&q))),
         Err(p) => refused(&state, &q, &staff, reference, Typed::default(), p).await,
     }
+}
+
+/// A line that is not a deposit (or whose deposit was recorded by hand) is set aside.
+pub async fn dismiss(State(state): State<AppState>, staff: Staff<Finance>, Query(q): Query<HashMap<String, String>>, Path(id): Path<i64>) -> Result<Response, PageError> {
+    if !state.store.bank.dismiss_entry(id, staff.id, state.clock.now_ms()).await? {
+        return refused(&state, &q, &staff, None, Typed::default(), WireProblem::Refused(WireOutcome::EntryUsed)).await;
+    }
+    tracing::info!(entry = id, staff = staff.id, "bank statement line set aside");
+    Ok(see_other(format!("/backoffice/bank?note=dismissed&lang={}", lang_of(&q).code())))
 }
 
 /// `POST /backoffice/bank/statements` (multipart, field `statement`).

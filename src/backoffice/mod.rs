@@ -43,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/backoffice/bank/wires/{id}/approve", post(bank::approve))
         .route("/backoffice/bank/wires/{id}/discard", post(bank::discard))
         .route("/backoffice/bank/entries/{id}/assign", post(bank::assign))
+        .route("/backoffice/bank/entries/{id}/dismiss", post(bank::dismiss))
         .route("/backoffice/chat", get(chat::inbox))
         .route("/backoffice/chat/events", get(chat::inbox_events))
         .route("/backoffice/chat/attachments/{id}", get(chat::attachment))

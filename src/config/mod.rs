@@ -56,7 +56,7 @@ const CARGO_LEPTOS_VARS: [&str; 5] = ["LEPTOS_OUTPUT_NAME", "LEPTOS_SITE_ROOT", 
 /// `INAPP_DEPOSIT__CURRENCIES__EUR__MIN` → `deposit.currencies.EUR.min`: lower
 /// case, except the map keys that are currency codes, which are written in
 /// capitals in `Leptos.toml` too (an environment variable has only one case).
-fn env_key(raw: &str) -> String {
+pub(super) fn env_key(raw: &str) -> String {
     let mut out: Vec<String> = Vec::new();
     for part in raw.split("__") {
         let after_map = out.last().is_some_and(|p| p == "currencies" || p == "accounts");
@@ -85,8 +85,10 @@ impl Settings {
             .merge(Toml::file_exact(path))
             .merge(Env::raw().only(&CARGO_LEPTOS_VARS).map(|k| format!("leptos.{}", k.as_str().trim_start_matches("LEPTOS_").to_ascii_lowercase()).into()))
             // `lowercase(false)` last: each `map`/`filter` turns lowercasing back on.
-            .merge(Env::prefixed("INAPP_").map(|k| env_key(k.as_str()).into()).filter(|k| !secret_files::is_file_variable(k.as_str())).lowercase(false));
-        secret_files::merge(figment, std::env::vars())
+            .merge(Env::prefixed("INAPP_").map(|k| env_key(k.as_str()).into()).filter(|k| !secret_files::is_secret_variable(k.as_str())).lowercase(false));
+        // A variable that is not UTF-8 is not ours (ours are all text): skipped, not a panic.
+        let vars = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        secret_files::merge(figment, vars)
     }
 
     /// Builds settings from an already-assembled figment (tests start from

@@ -56,18 +56,22 @@ impl Settings {
         if !self.server.public_url.starts_with("https://") {
             refuse("server.public_url", "must be https:// (session cookies are Secure only over https)");
         }
+        // A secret counts when something uses it: the sandbox's keys only
+        // beside a sandbox method, the CRM password only in Full SSO mode.
+        let sandbox = self.deposit.methods.iter().any(|m| m.kind == MethodKind::Sandbox);
         let secrets = [
-            self.ctrader.manager_password.expose_secret(),
-            self.payments.api_key.expose_secret(),
-            self.payments.webhook_secret.expose_secret(),
-            self.actions.handoff_secret.expose_secret(),
+            (true, self.ctrader.manager_password.expose_secret()),
+            (sandbox, self.payments.api_key.expose_secret()),
+            (sandbox, self.payments.webhook_secret.expose_secret()),
+            (true, self.actions.handoff_secret.expose_secret()),
         ];
-        for ((key, shipped), value) in SHIPPED_SECRETS.iter().zip(secrets) {
-            if value.is_empty() || value == *shipped {
+        for ((key, shipped), (used, value)) in SHIPPED_SECRETS.iter().zip(secrets) {
+            if used && (value.is_empty() || value == *shipped) {
                 refuse(key, "is the development value this repository ships; set your own");
             }
         }
-        if crate::security::password::verify_password(DEV_CRM_PASSWORD, Some(self.identity.crm_password_hash.expose_secret())) {
+        let full_sso = self.identity.mode == IdentityMode::FullSso;
+        if full_sso && crate::security::password::verify_password(DEV_CRM_PASSWORD, Some(self.identity.crm_password_hash.expose_secret())) {
             refuse("identity.crm_password_hash", "is the hash of the development CRM password; make your own with `broker-inapp hash-password`");
         }
         if self.server.test_routes {
@@ -105,7 +109,9 @@ impl Settings {
             .flat_map(|m| self.deposit.currencies.keys().filter(|c| self.method_rule(m, c).is_some()))
             .collect();
         for (code, a) in &self.payments.bank_transfer.accounts {
-            let sample = a.iban.as_ref().is_some_and(|i| i.as_str() == SAMPLE_IBAN) || a.account_number.as_deref() == Some(SAMPLE_ACCOUNT_NUMBER);
+            let sample = a.iban.as_ref().is_some_and(|i| i.as_str() == SAMPLE_IBAN)
+                || a.account_number.as_deref() == Some(SAMPLE_ACCOUNT_NUMBER)
+                || a.beneficiary.trim() == SAMPLE_BENEFICIARY;
             if sample && offered.contains(&code) {
                 refuse(&format!("payments.bank_transfer.accounts.{code}"), "is the sample account this repository ships; give the broker's own");
             }

@@ -3,6 +3,10 @@
 //! break removed). This is how Docker and Kubernetes hand secrets to a
 //! process, and it keeps the value out of the environment, which other
 //! processes of the same user and crash reporters can read.
+//!
+//! Secrets (and bank account numbers) given directly as `INAPP_…` variables
+//! are read here too, as text: figment would read `007123` as a number,
+//! dropping its zeros, and a refusal would print it.
 
 use figment::providers::Serialized;
 use figment::Figment;
@@ -28,15 +32,33 @@ fn secret_of(key: &str) -> Option<&'static str> {
     SECRET_KEYS.iter().copied().find(|k| *k == plain)
 }
 
-/// True for the dotted key of a `…_FILE` variable; the plain environment
-/// source skips these (they name a file, not a value).
-pub fn is_file_variable(key: &str) -> bool {
-    secret_of(key).is_some()
+/// True for the dotted key of a secret or of its `…_FILE` variable: the plain
+/// environment source skips these. Figment reads variables as typed values,
+/// so a secret of digits would arrive as a number (its leading zeros lost)
+/// and a refusal would print it; `merge` takes them as text instead.
+pub fn is_secret_variable(key: &str) -> bool {
+    secret_of(key).is_some() || is_text_key(key)
 }
 
-/// Merges each secret whose `INAPP_…_FILE` variable is among `vars`.
+/// Settings whose value is text even when it looks like a number: the
+/// secrets, and bank account numbers (whose leading zeros matter).
+fn is_text_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let account_field = key.starts_with("payments.bank_transfer.accounts.") && (key.ends_with(".account_number") || key.ends_with(".iban"));
+    SECRET_KEYS.contains(&key.as_str()) || account_field
+}
+
+/// Merges each secret set by an `INAPP_…` variable (as text) or named by an
+/// `INAPP_…_FILE` variable among `vars`.
 pub fn merge(mut figment: Figment, vars: impl Iterator<Item = (String, String)>) -> Result<Figment, ConfigError> {
     let vars: Vec<(String, String)> = vars.collect();
+    for (name, value) in &vars {
+        let Some(rest) = name.strip_prefix("INAPP_") else { continue };
+        let key = super::env_key(rest);
+        if is_text_key(&key) {
+            figment = figment.merge(Serialized::default(&key, value));
+        }
+    }
     for (name, path) in &vars {
         let Some(rest) = name.strip_prefix("INAPP_") else { continue };
         let Some(secret) = secret_of(&rest.replace("__", ".")) else { continue };
@@ -75,8 +97,15 @@ mod tests {
         assert_eq!(secrecy::ExposeSecret::expose_secret(&s.payments.webhook_secret), "webhook-secret-from-a-file");
         assert!(!format!("{s:?}").contains("webhook-secret-from-a-file"));
         // Not a secret: `broker.theme_file` is an ordinary setting.
-        assert!(!is_file_variable("broker.theme_file"));
-        assert!(is_file_variable("PAYMENTS.WEBHOOK_SECRET_FILE"));
+        assert!(!is_secret_variable("broker.theme_file"));
+        assert!(is_secret_variable("PAYMENTS.WEBHOOK_SECRET_FILE") && is_secret_variable("payments.webhook_secret"));
+        // A secret of digits stays text, leading zeros and all.
+        let digits = merge(Settings::defaults(), vars(&[("INAPP_CTRADER__MANAGER_PASSWORD", "007123")])).unwrap();
+        let s = Settings::from_figment(digits).unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.ctrader.manager_password), "007123");
+        let account = merge(Settings::defaults(), vars(&[("INAPP_PAYMENTS__BANK_TRANSFER__ACCOUNTS__usd__ACCOUNT_NUMBER", "000987")])).unwrap();
+        let s = Settings::from_figment(account).unwrap();
+        assert_eq!(s.payments.bank_transfer.accounts[&"USD".parse::<crate::domain::Currency>().unwrap()].account_number.as_deref(), Some("000987"));
 
         let err = merge(Settings::defaults(), vars(&[("INAPP_ACTIONS__HANDOFF_SECRET_FILE", "/no/such/file")])).unwrap_err().to_string();
         assert!(err.contains("actions.handoff_secret") && err.contains("/no/such/file"), "{err}");

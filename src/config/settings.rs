@@ -234,8 +234,9 @@ pub struct BankTransferSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct BankAccountSettings {
     pub beneficiary: String,
-    /// Checked by its mod-97 digits when the configuration loads.
-    #[serde(default)]
+    /// Checked by its mod-97 digits when the configuration loads; empty = none
+    /// (so an environment variable can take away the sample one).
+    #[serde(default, deserialize_with = "optional_iban")]
     pub iban: Option<crate::domain::Iban>,
     /// Where the account has no IBAN (e.g. a US account).
     #[serde(default)]
@@ -245,6 +246,16 @@ pub struct BankAccountSettings {
     /// A received wire above this amount needs a second finance user's approval.
     pub four_eyes_above: rust_decimal::Decimal,
 }
+
+fn optional_iban<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<crate::domain::Iban>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(s) if !s.trim().is_empty() => s.parse().map(Some).map_err(serde::de::Error::custom),
+        _ => Ok(None),
+    }
+}
+
+/// The sample beneficiary `Leptos.toml` ships; refused in production.
+pub const SAMPLE_BENEFICIARY: &str = "Example Broker Ltd";
 
 /// The sample receiving account `Leptos.toml` ships (the IBAN registry's
 /// German example); refused in production.

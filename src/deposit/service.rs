@@ -70,7 +70,9 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         id: DepositId::generate(),
         login: session.trader.login,
         user_id: session.trader.user_id,
-        idempotency_key: key.to_string(),
+        // Per method: a form whose card payment failed can still become a
+        // bank transfer; the same method with the same key is the same deposit.
+        idempotency_key: format!("{key}/{}", chosen.name),
         currency: currency.clone(),
         digits: rule.digits,
         requested_minor: to_minor(amount, rule.digits).ok_or(AppError::InvalidRequest)?,

@@ -110,7 +110,9 @@ impl FromStr for CreditorRef {
     type Err = BankIdError;
     fn from_str(s: &str) -> Result<CreditorRef, BankIdError> {
         let c = compact(s);
-        let shape_ok = (5..=25).contains(&c.len())
+        // ASCII first: the slices below are by byte.
+        let shape_ok = c.is_ascii()
+            && (5..=25).contains(&c.len())
             && c.starts_with("RF")
             && c[2..4].bytes().all(|b| b.is_ascii_digit())
             && c[4..].bytes().all(|b| b.is_ascii_alphanumeric());
@@ -159,7 +161,8 @@ impl FromStr for Iban {
     type Err = BankIdError;
     fn from_str(s: &str) -> Result<Iban, BankIdError> {
         let c = compact(s);
-        let shape_ok = (15..=34).contains(&c.len())
+        let shape_ok = c.is_ascii()
+            && (15..=34).contains(&c.len())
             && c[..2].bytes().all(|b| b.is_ascii_uppercase())
             && c[2..4].bytes().all(|b| b.is_ascii_digit())
             && c[4..].bytes().all(|b| b.is_ascii_alphanumeric());
@@ -237,12 +240,12 @@ mod tests {
 
     #[test]
     fn malformed_values_are_refused_by_shape() {
-        for bad in ["", "RF", "RF1", "RF1X539007547034", "XX18539007547034", "RF18 5390-0754", "RF18539007547034539007547034"] {
+        for bad in ["", "RF", "RF1", "RF1X539007547034", "XX18539007547034", "RF18 5390-0754", "RF18539007547034539007547034", "RF1é539007547034", "RF€1539007547034"] {
             assert_eq!(bad.parse::<CreditorRef>(), Err(BankIdError::Shape), "{bad:?}");
         }
         assert_eq!(CreditorRef::for_body("this body is far too long to fit"), Err(BankIdError::Shape));
         assert_eq!("de89 3704 0044 0532 0130 00".parse::<Iban>().unwrap().as_str(), "DE89370400440532013000", "case and spaces do not matter");
-        for bad in ["DE89", "D189370400440532013000", "DE8937040044053201300!"] {
+        for bad in ["DE89", "D189370400440532013000", "DE8937040044053201300!", "DÉ89370400440532013000", "DE8€370400440532013000"] {
             assert_eq!(bad.parse::<Iban>(), Err(BankIdError::Shape), "{bad:?}");
         }
     }

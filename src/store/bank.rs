@@ -95,6 +95,9 @@ pub struct EntryRecord {
     pub deposit_id: Option<DepositId>,
     /// The wire recorded from this line, if any (then it cannot be used again).
     pub wire_id: Option<i64>,
+    /// The deposit the line's reference names already has a wire (recorded
+    /// by hand): the line is that money, not money for another deposit.
+    pub recorded: bool,
 }
 
 #[async_trait]
@@ -112,7 +115,9 @@ pub trait BankStore: Send + Sync {
     async fn wires(&self, state: Option<WireState>, limit: i64) -> Result<Vec<WireView>, StoreError>;
     /// Adds the lines not imported before, all or none; returns how many were new.
     async fn import_entries(&self, entries: &[NewEntry], now: i64) -> Result<u64, StoreError>;
-    /// Lines no wire has used yet, oldest first.
+    /// Lines no wire has used and nobody set aside yet, oldest first.
     async fn open_entries(&self, limit: i64) -> Result<Vec<EntryRecord>, StoreError>;
+    /// Sets an open line aside; `false` if it was used or set aside already.
+    async fn dismiss_entry(&self, id: i64, staff: i64, now: i64) -> Result<bool, StoreError>;
     async fn entry(&self, id: i64) -> Result<Option<EntryRecord>, StoreError>;
 }

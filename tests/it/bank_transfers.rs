@@ -215,7 +215,7 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
 
     assert_eq!(outcome(import(&app, &finance, &xml).await).await, "/backoffice/bank?note=imported&count=3&lang=en");
     assert_eq!(outcome(import(&app, &finance, &xml).await).await, "/backoffice/bank?note=imported&count=0&lang=en", "the same file again adds nothing");
-    let entry = |svcr: &str| format!("SELECT id FROM bank_entries WHERE entry_key = 'DE89370400440532013000/{svcr}'");
+    let entry = |svcr: &str| format!("SELECT id FROM bank_entries WHERE entry_key = 'DE89370400440532013000/EUR/{svcr}'");
     let pool = app.pool("app.db").await;
     let (l1, l2): (i64, i64) =
         (sqlx::query_scalar(&entry("L1")).fetch_one(&pool).await.unwrap(), sqlx::query_scalar(&entry("L2")).fetch_one(&pool).await.unwrap());
@@ -251,4 +251,38 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
     assert_eq!(ids, want, "each deposit credited once");
     let page = app.get_with_cookie("/backoffice/bank", &finance).await.text().await.unwrap();
     assert_eq!(page.matches("data-testid=\"bank-line\"").count(), 1, "only the unassigned line is left");
+
+    // A deposit paid by hand before the statement came: its line is that
+    // money, so it cannot pay another deposit; finance sets it aside.
+    let (_, s3) = bank_deposit(&app, &cookie, "300", "statement-key-3-0123456789").await;
+    let r3 = s3["bank"]["reference"].as_str().unwrap().replace(' ', "");
+    let (_, s4) = bank_deposit(&app, &cookie, "300", "statement-key-4-0123456789").await;
+    let r4 = s4["bank"]["reference"].as_str().unwrap().replace(' ', "");
+    assert_eq!(outcome(record(&app, &finance, &r3, "300").await).await, "/backoffice/bank?note=confirmed&lang=en");
+    let second_day = statement("STMT-2", &[("L4", "300.00", &format!("ref {r3}"))]);
+    assert_eq!(outcome(import(&app, &finance, &second_day).await).await, "/backoffice/bank?note=imported&count=1&lang=en");
+    let l4: i64 = sqlx::query_scalar(&entry("L4")).fetch_one(&pool).await.unwrap();
+    let page = app.get_with_cookie("/backoffice/bank", &finance).await.text().await.unwrap();
+    assert!(page.contains("data-testid=\"bank-line\" data-state=\"recorded\""), "{page}");
+    let elsewhere = outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/assign"), &[("reference", &r4)]).await).await;
+    assert!(elsewhere.starts_with("422") && elsewhere.contains("already recorded by hand"), "{elsewhere}");
+    assert_eq!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/dismiss"), &[]).await).await, "/backoffice/bank?note=dismissed&lang=en");
+    assert!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/assign"), &[]).await).await.starts_with("422"), "a line set aside is not used");
+    assert!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/dismiss"), &[]).await).await.starts_with("422"));
+    app.drain().await;
+    assert_eq!(history(&app.sim_trader(login).await).len(), 3, "first, second and the one paid by hand; nothing for the fourth");
+}
+
+#[tokio::test]
+async fn a_form_whose_card_payment_failed_can_still_become_a_bank_transfer() {
+    let app = common::spawn().await;
+    let (cookie, _) = trader(&app, "EUR").await;
+    let key = "switch-key-0123456789abcdef";
+    let res = app.call(&cookie, StartDeposit { amount: "150".into(), method: "card".into(), key: key.into() }).await;
+    assert_eq!(res.status(), 200);
+    let (bank, s) = bank_deposit(&app, &cookie, "150", key).await;
+    assert_eq!(s["deposit"]["state"], "AwaitingFunds");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 2, "{bank}: one deposit per method");
+    // The same method again is the same deposit.
+    assert_eq!(bank_deposit(&app, &cookie, "150", key).await.0, bank);
 }

@@ -43,6 +43,7 @@ fn production() -> figment::Figment {
     let f = Settings::with(f, "actions.types.client_area.url", "https://clients.broker.test/inapp-sso");
     let f = Settings::with(f, "identity.crm_password_hash", broker_inapp::security::password::hash_password("a real production password"));
     let f = Settings::with(f, "deposit.methods", json!([{ "name": "bank_transfer", "kind": "bank_transfer", "currencies": { "EUR": {} } }]));
+    let f = Settings::with(f, "payments.bank_transfer.accounts.EUR.beneficiary", "Real Broker Ltd");
     Settings::with(f, "payments.bank_transfer.accounts.EUR.iban", "GB82 WEST 1234 5698 7654 32")
 }
 
@@ -51,14 +52,13 @@ fn refusal(f: figment::Figment) -> String {
 }
 
 /// The keys production refuses in the shipped `Leptos.toml`.
-const SHIPPED_REFUSALS: [&str; 11] = [
+const SHIPPED_REFUSALS: [&str; 10] = [
     "ctrader.base_url",
     "server.public_url",
     "ctrader.manager_password",
     "payments.api_key",
     "payments.webhook_secret",
     "actions.handoff_secret",
-    "identity.crm_password_hash",
     "deposit.methods[0].kind",
     "payments.bank_transfer.accounts.EUR",
     "payments.bank_transfer.accounts.USD",
@@ -77,20 +77,27 @@ fn production_refuses_the_shipped_file_naming_every_key_at_once() {
     for key in SHIPPED_REFUSALS {
         assert!(err.contains(&format!("`{key}`")), "{key} not named in: {err}");
     }
-    assert!(err.contains("11 problems"), "{err}");
+    assert!(err.contains("10 problems"), "{err}");
     // Each value the complete configuration fixes is refused on its own.
     for (key, value, problems) in [
         ("server.public_url", json!("http://inapp.broker.test"), 1),
         ("ctrader.base_url", json!("http://ctrader.broker.test"), 1),
         ("server.test_routes", json!(true), 1),
         ("server.staging", json!(true), 1),
-        ("payments.webhook_secret", json!("sandbox-webhook-secret"), 1),
+        ("actions.handoff_secret", json!("development-handoff-secret-change-me-0123456789"), 1),
+        ("payments.bank_transfer.accounts.EUR.beneficiary", json!("Example Broker Ltd"), 1),
         // The sandbox method itself, and no method left that takes money.
         ("deposit.methods", json!([{ "name": "card", "kind": "sandbox" }]), 2),
     ] {
         let err = refusal(Settings::with(production(), key, value));
-        assert!(err.contains(&format!("`{key}")) && err.contains(&format!("({problems} problems")), "{key}: {err}");
+        let named = key.strip_suffix(".beneficiary").unwrap_or(key);
+        assert!(err.contains(&format!("`{named}")) && err.contains(&format!("({problems} problems")), "{key}: {err}");
     }
+    // The CRM password's hash counts in Full SSO mode, where cTrader presents it.
+    let sso = Settings::with(production(), "identity.mode", "full_sso");
+    let dev_hash = Settings::defaults().extract_inner::<String>("identity.crm_password_hash").unwrap();
+    let err = refusal(Settings::with(sso, "identity.crm_password_hash", dev_hash));
+    assert!(err.contains("`identity.crm_password_hash`") && err.contains("(1 problems"), "{err}");
 }
 
 #[test]
@@ -158,32 +165,38 @@ async fn check_config_lists_every_refusal_and_exits_non_zero_until_there_are_non
     // The same in production mode, where the server itself would not start.
     let (code, out, _) = command(dir.path(), &["check-config"], &[("INAPP_SERVER__MODE", "production")], None).await;
     assert_eq!(code, 1);
-    assert!(out.contains("production would refuse 11 settings") && !out.contains("development mode"), "{out}");
+    assert!(out.contains("production would refuse 10 settings") && !out.contains("development mode"), "{out}");
     let (code, _, err) = command(dir.path(), &[], &[("INAPP_SERVER__MODE", "production")], None).await;
     assert_eq!(code, 2, "the server refuses to start");
     assert!(err.contains("`payments.webhook_secret`") && !err.contains("sandbox-webhook-secret"), "named, never printed: {err}");
 
     // Fixed through the environment (a secret through a file): nothing left.
-    let secret = dir.path().join("webhook-secret");
-    std::fs::write(&secret, "a-webhook-secret-from-a-file\n").unwrap();
-    let hash = broker_inapp::security::password::hash_password("a real production password");
+    let secret = dir.path().join("handoff-secret");
+    std::fs::write(&secret, "a-handoff-secret-from-a-file-of-32-chars-or-more\n").unwrap();
     let methods = r#"[{ name = "bank_transfer", kind = "bank_transfer", currencies = { EUR = {} } }]"#;
     let fixed = [
         ("INAPP_SERVER__MODE", "production"),
         ("INAPP_SERVER__PUBLIC_URL", "https://inapp.broker.test"),
         ("INAPP_CTRADER__BASE_URL", "https://ctrader.broker.test"),
         ("INAPP_CTRADER__MANAGER_PASSWORD", "the real manager password"),
-        ("INAPP_PAYMENTS__API_KEY", "not-the-shipped-one"),
-        ("INAPP_PAYMENTS__WEBHOOK_SECRET_FILE", secret.to_str().unwrap()),
-        ("INAPP_ACTIONS__HANDOFF_SECRET", "a-real-handoff-secret-of-at-least-32-chars"),
+        ("INAPP_ACTIONS__HANDOFF_SECRET_FILE", secret.to_str().unwrap()),
         ("INAPP_ACTIONS__TYPES__CLIENT_AREA__URL", "https://clients.broker.test/inapp-sso"),
-        ("INAPP_IDENTITY__CRM_PASSWORD_HASH", hash.as_str()),
         ("INAPP_DEPOSIT__METHODS", methods),
         ("INAPP_PAYMENTS__BANK_TRANSFER__ACCOUNTS__EUR__IBAN", "GB82WEST12345698765432"),
     ];
     let (code, out, err) = command(dir.path(), &["check-config"], &fixed, None).await;
+    assert_eq!(code, 1, "{out}{err}");
+    // Only the sample account's beneficiary is left, and an empty IBAN takes the sample IBAN away.
+    assert!(out.contains("refuse 1 settings") && out.contains("`payments.bank_transfer.accounts.EUR`"), "{out}");
+    let mut own = fixed.to_vec();
+    own.push(("INAPP_PAYMENTS__BANK_TRANSFER__ACCOUNTS__EUR__BENEFICIARY", "Real Broker Ltd"));
+    let (code, out, err) = command(dir.path(), &["check-config"], &own, None).await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("ready for production"), "{out}");
+    own.push(("INAPP_PAYMENTS__BANK_TRANSFER__ACCOUNTS__EUR__IBAN", ""));
+    own.push(("INAPP_PAYMENTS__BANK_TRANSFER__ACCOUNTS__EUR__ACCOUNT_NUMBER", "12345678"));
+    let (code, out, err) = command(dir.path(), &["check-config"], &own, None).await;
+    assert_eq!(code, 0, "an account without an IBAN: {out}{err}");
 }
 
 /// An app built from `settings` on a free port with its own files.

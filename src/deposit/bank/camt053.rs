@@ -100,31 +100,48 @@ pub fn parse(xml: &str) -> Result<Vec<NewEntry>, CamtError> {
         let account = child(stmt, "Acct").and_then(|a| text(a, &["Id", "IBAN"]).or_else(|| text(a, &["Id", "Othr", "Id"]))).unwrap_or_default();
         for (i, entry) in children(stmt, "Ntry").enumerate() {
             let at = format!("statement {stmt_id}, entry {}", i + 1);
-            if text(entry, &["CdtDbtInd"]).as_deref() != Some("CRDT") || !booked(entry) {
+            // Money received: a booked credit that is not the reversal of a debit.
+            let reversal = text(entry, &["RvslInd"]).as_deref() == Some("true");
+            if text(entry, &["CdtDbtInd"]).as_deref() != Some("CRDT") || !booked(entry) || reversal {
                 continue;
             }
             let (total, currency) = amount(child(entry, "Amt").ok_or_else(|| CamtError(format!("{at}: no Amt")))?, &at)?;
             let value_date = date(entry, "ValDt").or_else(|| date(entry, "BookgDt")).ok_or_else(|| CamtError(format!("{at}: no value or booking date")))?;
+            // The bank's references are unique per account and currency.
             let key = match text(entry, &["AcctSvcrRef"]) {
-                Some(r) => format!("{account}/{r}"),
-                None => format!("{account}/{stmt_id}/{}", i + 1),
+                Some(r) => format!("{account}/{currency}/{r}"),
+                None => format!("{account}/{currency}/{stmt_id}/{}", i + 1),
             };
             let txs: Vec<Node> = child(entry, "NtryDtls").map(|d| children(d, "TxDtls").collect()).unwrap_or_default();
-            // A batch booking lists each payment with its own amount: one line each.
-            let split = txs.len() > 1 && txs.iter().all(|tx| own_amount(*tx).is_some());
-            let parts: Vec<(String, Decimal, String, Option<Node>)> = if split {
-                txs.iter()
-                    .enumerate()
-                    .map(|(j, tx)| {
-                        let (a, c) = amount(own_amount(*tx).expect("checked"), &at)?;
-                        Ok((format!("{key}/{}", j + 1), a, c, Some(*tx)))
-                    })
-                    .collect::<Result<_, CamtError>>()?
+            // A batch booking that lists each payment with its own amount, in
+            // the entry's currency and adding up to it, is one line per payment.
+            // Any other batch is one line for a person to assign: never the
+            // whole batch matched by its first payer's reference.
+            let mut split = Vec::new();
+            if txs.len() > 1 && txs.iter().all(|tx| own_amount(*tx).is_some()) {
+                for (j, tx) in txs.iter().enumerate() {
+                    let (a, c) = amount(own_amount(*tx).expect("checked"), &at)?;
+                    split.push((format!("{key}/{}", j + 1), a, c, Some(*tx)));
+                }
+                let adds_up = split.iter().all(|(_, _, c, _)| *c == currency) && split.iter().map(|(_, a, _, _)| *a).sum::<Decimal>() == total;
+                if !adds_up {
+                    return Err(CamtError(format!("{at}: the payments of the batch do not add up to its amount")));
+                }
+            }
+            let parts: Vec<(String, Decimal, String, Option<Node>)> = if !split.is_empty() {
+                split
+            } else if txs.len() > 1 {
+                vec![(key, total, currency, None)]
             } else {
                 vec![(key, total, currency, txs.first().copied())]
             };
+            let batch_text = || txs.iter().map(|tx| remittance(*tx).1).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" | ");
             for (entry_key, amount, currency, tx) in parts {
-                let (reference, remittance) = tx.map(remittance).unwrap_or_default();
+                let (reference, remittance) = match tx {
+                    Some(tx) => remittance(tx),
+                    None if txs.len() > 1 => (None, batch_text()),
+                    None => (None, String::new()),
+                };
                 out.push(NewEntry {
                     entry_key,
                     statement_id: stmt_id.clone(),
@@ -197,7 +214,7 @@ pub(crate) mod tests {
         assert_eq!(lines[1].reference.as_deref(), Some(r.as_str()));
         assert_eq!(lines[2].reference, None);
         assert_eq!(lines[2].remittance, "no reference at all");
-        assert_eq!(lines[0].entry_key, "DE89370400440532013000/A1");
+        assert_eq!(lines[0].entry_key, "DE89370400440532013000/EUR/A1");
         assert_eq!(parse(&xml).unwrap(), lines, "the same file gives the same keys");
     }
 
@@ -213,7 +230,32 @@ pub(crate) mod tests {
         );
         let lines = parse(&xml).unwrap();
         assert_eq!(lines.iter().map(|l| l.amount).collect::<Vec<_>>(), [Decimal::from(100), Decimal::from(200)]);
-        assert_eq!(lines[1].entry_key, "DE89370400440532013000/S2/1/2");
+        assert_eq!(lines[1].entry_key, "DE89370400440532013000/EUR/S2/1/2");
+        // Payments that do not add up to the booking refuse the file.
+        let wrong = xml.replace(r#"<Amt Ccy="EUR">200</Amt>"#, r#"<Amt Ccy="EUR">250</Amt>"#);
+        assert!(parse(&wrong).unwrap_err().to_string().contains("do not add up"));
+    }
+
+    #[test]
+    fn a_batch_without_amounts_per_payment_is_one_line_with_no_reference() {
+        let r = CreditorRef::for_body("123456789012345678").unwrap();
+        let xml = statement(
+            "S4",
+            &format!(
+                r#"<Ntry><Amt Ccy="EUR">300</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-30</Dt></BookgDt>
+               <NtryDtls><TxDtls><RmtInf><Ustrd>{r}</Ustrd></RmtInf></TxDtls><TxDtls><RmtInf><Ustrd>other payer</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"#
+            ),
+        );
+        let lines = parse(&xml).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].reference, None, "the whole batch is never matched to its first payer");
+        assert!(lines[0].remittance.contains("other payer"));
+    }
+
+    #[test]
+    fn a_reversal_is_not_money_received() {
+        let xml = statement("S5", &credit("R1", "50", "").replace("<CdtDbtInd>", "<RvslInd>true</RvslInd><CdtDbtInd>"));
+        assert!(parse(&xml).unwrap().is_empty());
     }
 
     #[test]

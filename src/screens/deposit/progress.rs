@@ -37,7 +37,11 @@ pub fn DepositProgress(id: String) -> impl IntoView {
                 },
                 Err(_) => ControlFlow::Continue(()),
             };
-            status.set(Some(answer));
+            // Unchanged answers leave the screen alone: a re-render would drop
+            // the trader's text selection and the "Copied" feedback.
+            if status.with_untracked(|s| s.as_ref() != Some(&answer)) {
+                status.set(Some(answer));
+            }
             next
         },
     );
@@ -74,14 +78,14 @@ pub fn DepositProgress(id: String) -> impl IntoView {
 #[component]
 fn BankDetails(bank: BankInstructions, currency: String) -> impl IntoView {
     let lang = use_page().lang;
-    let amount = format!("{} {currency}", format_amount(bank.amount, bank.amount.scale()));
+    let amount = format_amount(bank.amount, bank.amount.scale());
     view! {
         <section class="space-y-3 border-t border-border pt-3" aria-labelledby="bank-heading" data-testid="bank-details">
             <h2 id="bank-heading" class="font-semibold">{t(lang, "deposit.bank.title")}</h2>
             <p class="text-sm">{t(lang, "deposit.bank.help")}</p>
             <dl class="space-y-2">
                 <CopyRow label=t(lang, "deposit.bank.reference") value=bank.reference testid="bank-reference" strong=true/>
-                <CopyRow label=t(lang, "deposit.bank.amount") value=amount testid="bank-amount" strong=true/>
+                <CopyRow label=t(lang, "deposit.bank.amount") value=amount suffix=currency testid="bank-amount" strong=true/>
                 <CopyRow label=t(lang, "deposit.bank.beneficiary") value=bank.beneficiary testid="bank-beneficiary"/>
                 <CopyRow label=t(lang, "deposit.bank.account") value=bank.account testid="bank-account"/>
                 <CopyRow label=t(lang, "deposit.bank.bic") value=bank.bic testid="bank-bic"/>
@@ -94,7 +98,15 @@ fn BankDetails(bank: BankInstructions, currency: String) -> impl IntoView {
 /// A labelled value the trader can copy with one tap (or select: the text
 /// is selectable where the embedded browser offers no clipboard).
 #[component]
-fn CopyRow(label: String, value: String, testid: &'static str, #[prop(optional)] strong: bool) -> impl IntoView {
+fn CopyRow(
+    label: String,
+    value: String,
+    testid: &'static str,
+    #[prop(optional)] strong: bool,
+    /// Shown after the value but not copied (a currency: banking apps' amount fields want digits).
+    #[prop(optional)]
+    suffix: Option<String>,
+) -> impl IntoView {
     let lang = use_page().lang;
     let copied = RwSignal::new(false);
     let text = value.clone();
@@ -112,7 +124,10 @@ fn CopyRow(label: String, value: String, testid: &'static str, #[prop(optional)]
         <div class="flex items-center justify-between gap-3">
             <div class="min-w-0">
                 <dt class="text-sm text-muted">{label}</dt>
-                <dd class=if strong { "font-mono font-semibold text-lg select-all break-all" } else { "font-mono select-all break-all" } data-testid=testid>{value}</dd>
+                <dd class=if strong { "font-mono font-semibold text-lg break-all" } else { "font-mono break-all" }>
+                    <span class="select-all" data-testid=testid>{value}</span>
+                    {suffix.map(|s| view! { " " <span class="text-muted">{s}</span> })}
+                </dd>
             </div>
             <button type="button" class="shrink-0 rounded-lg border border-border min-h-11 px-3 focus-visible:outline-2 focus-visible:outline-brand"
                 aria-label=copy_name on:click=copy data-testid=format!("{testid}-copy")>

@@ -34,7 +34,7 @@ const WIRE_VIEW: &str = "SELECT w.id, w.deposit_id, d.login, d.currency, d.digit
      FROM bank_wires w JOIN deposits d ON d.id = w.deposit_id JOIN staff r ON r.id = w.recorded_by LEFT JOIN staff a ON a.id = w.approved_by";
 
 const ENTRY_VIEW: &str = "SELECT e.id, e.statement_id, e.amount, e.currency, e.value_date, e.reference, e.remittance, e.debtor, \
-     d.id AS deposit_id, w.id AS wire_id \
+     d.id AS deposit_id, w.id AS wire_id, EXISTS (SELECT 1 FROM bank_wires dw WHERE dw.deposit_id = d.id) AS recorded \
      FROM bank_entries e LEFT JOIN deposits d ON d.provider_payment_id = e.reference \
      LEFT JOIN bank_wires w ON w.entry_id = e.id";
 
@@ -51,7 +51,8 @@ impl BankStore for SqliteStore {
             return Ok(WireOutcome::NotAwaitingFunds);
         }
         if let Some(entry) = new.entry_id {
-            if sqlx::query("SELECT 1 FROM bank_wires WHERE entry_id = ?").bind(entry).fetch_optional(&mut *tx).await?.is_some() {
+            let used = "SELECT 1 FROM bank_entries e WHERE e.id = ? AND (e.dismissed_at IS NOT NULL OR EXISTS (SELECT 1 FROM bank_wires w WHERE w.entry_id = e.id))";
+            if sqlx::query(used).bind(entry).fetch_optional(&mut *tx).await?.is_some() {
                 return Ok(WireOutcome::EntryUsed);
             }
         }
@@ -155,7 +156,20 @@ impl BankStore for SqliteStore {
     }
 
     async fn open_entries(&self, limit: i64) -> Result<Vec<EntryRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!("{ENTRY_VIEW} WHERE w.id IS NULL ORDER BY e.id LIMIT ?")).bind(limit).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(&format!("{ENTRY_VIEW} WHERE w.id IS NULL AND e.dismissed_at IS NULL ORDER BY e.id LIMIT ?")).bind(limit).fetch_all(&self.pool).await?)
+    }
+
+    async fn dismiss_entry(&self, id: i64, staff: i64, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE bank_entries SET dismissed_by = ?, dismissed_at = ? \
+             WHERE id = ? AND dismissed_at IS NULL AND NOT EXISTS (SELECT 1 FROM bank_wires WHERE entry_id = bank_entries.id)",
+        )
+        .bind(staff)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn entry(&self, id: i64) -> Result<Option<EntryRecord>, StoreError> {

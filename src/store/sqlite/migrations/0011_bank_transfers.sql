@@ -36,7 +36,10 @@ CREATE TABLE bank_entries (
     reference    TEXT,                   -- a valid RF reference found in the line
     remittance   TEXT NOT NULL,          -- what the payer wrote, for manual assignment
     debtor       TEXT NOT NULL,
-    imported_at  INTEGER NOT NULL
+    imported_at  INTEGER NOT NULL,
+    -- Set aside by finance (not a deposit, or already recorded by hand).
+    dismissed_by INTEGER REFERENCES staff (id),
+    dismissed_at INTEGER
 );
 
 -- Money finance saw arrive for a deposit. Below the currency's four-eyes
