@@ -392,7 +392,12 @@ pub async fn assign(
 }
 
 /// A line that is not a deposit (or whose deposit was recorded by hand) is set aside.
-pub async fn dismiss(State(state): State<AppState>, staff: Staff<Finance>, Query(q): Query<HashMap<String, String>>, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn dismiss(
+    State(state): State<AppState>,
+    staff: Staff<Finance>,
+    Query(q): Query<HashMap<String, String>>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     if !state.store.bank.dismiss_entry(id, staff.id, state.clock.now_ms()).await? {
         return refused(&state, &q, &staff, None, Typed::default(), WireProblem::Refused(WireOutcome::EntryUsed)).await;
     }

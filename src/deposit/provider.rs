@@ -30,14 +30,32 @@ pub struct HostedPayment {
 /// A provider's server-to-server notification, verified.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaymentEvent {
-    Succeeded { event_id: String, reference: String, amount: Decimal, currency: String },
-    Failed { event_id: String, reference: String, reason: String },
-    Cancelled { event_id: String, reference: String },
+    Succeeded {
+        event_id: String,
+        reference: String,
+        amount: Decimal,
+        currency: String,
+    },
+    Failed {
+        event_id: String,
+        reference: String,
+        reason: String,
+    },
+    Cancelled {
+        event_id: String,
+        reference: String,
+    },
     /// The provider gave up waiting for the payment (a checkout session expired).
-    Expired { event_id: String, reference: String },
+    Expired {
+        event_id: String,
+        reference: String,
+    },
     /// Verified, but nothing to apply (an asynchronous payment still on its
     /// way, an event type we do not act on): answered 2xx so it is not resent.
-    Noted { event_id: String, reference: String },
+    Noted {
+        event_id: String,
+        reference: String,
+    },
 }
 
 impl PaymentEvent {

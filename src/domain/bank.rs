@@ -240,7 +240,9 @@ mod tests {
 
     #[test]
     fn malformed_values_are_refused_by_shape() {
-        for bad in ["", "RF", "RF1", "RF1X539007547034", "XX18539007547034", "RF18 5390-0754", "RF18539007547034539007547034", "RF1é539007547034", "RF€1539007547034"] {
+        for bad in
+            ["", "RF", "RF1", "RF1X539007547034", "XX18539007547034", "RF18 5390-0754", "RF18539007547034539007547034", "RF1é539007547034", "RF€1539007547034"]
+        {
             assert_eq!(bad.parse::<CreditorRef>(), Err(BankIdError::Shape), "{bad:?}");
         }
         assert_eq!(CreditorRef::for_body("this body is far too long to fit"), Err(BankIdError::Shape));

@@ -266,8 +266,14 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
     assert!(page.contains("data-testid=\"bank-line\" data-state=\"recorded\""), "{page}");
     let elsewhere = outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/assign"), &[("reference", &r4)]).await).await;
     assert!(elsewhere.starts_with("422") && elsewhere.contains("already recorded by hand"), "{elsewhere}");
-    assert_eq!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/dismiss"), &[]).await).await, "/backoffice/bank?note=dismissed&lang=en");
-    assert!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/assign"), &[]).await).await.starts_with("422"), "a line set aside is not used");
+    assert_eq!(
+        outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/dismiss"), &[]).await).await,
+        "/backoffice/bank?note=dismissed&lang=en"
+    );
+    assert!(
+        outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/assign"), &[]).await).await.starts_with("422"),
+        "a line set aside is not used"
+    );
     assert!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/dismiss"), &[]).await).await.starts_with("422"));
     app.drain().await;
     assert_eq!(history(&app.sim_trader(login).await).len(), 3, "first, second and the one paid by hand; nothing for the fourth");

@@ -171,7 +171,10 @@ mod tests {
         let s = stripe();
         let parse = |b: Vec<u8>| s.parse_webhook(&signed(&b, 1000), &b, 1000).unwrap();
         let paid = parse(event("checkout.session.completed", "paid", 25050, "usd"));
-        assert_eq!(paid, PaymentEvent::Succeeded { event_id: "evt_1".into(), reference: "dep_x".into(), amount: Decimal::new(25050, 2), currency: "usd".into() });
+        assert_eq!(
+            paid,
+            PaymentEvent::Succeeded { event_id: "evt_1".into(), reference: "dep_x".into(), amount: Decimal::new(25050, 2), currency: "usd".into() }
+        );
         let yen = parse(event("checkout.session.async_payment_succeeded", "paid", 5000, "jpy"));
         assert!(matches!(yen, PaymentEvent::Succeeded { amount, .. } if amount == Decimal::from(5000)));
         assert!(matches!(parse(event("checkout.session.completed", "unpaid", 100, "usd")), PaymentEvent::Noted { .. }));

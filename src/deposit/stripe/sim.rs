@@ -100,7 +100,14 @@ impl StripeSim {
         let give_up = std::time::Instant::now() + Duration::from_secs(3600);
         while std::time::Instant::now() < give_up {
             let sig = signature::sign(&self.webhook_secret, now_ms() / 1000, body.as_bytes());
-            let sent = self.http.post(&self.webhook_url).header("content-type", "application/json").header(super::SIGNATURE_HEADER, sig).body(body.clone()).send().await;
+            let sent = self
+                .http
+                .post(&self.webhook_url)
+                .header("content-type", "application/json")
+                .header(super::SIGNATURE_HEADER, sig)
+                .body(body.clone())
+                .send()
+                .await;
             if sent.is_ok_and(|r| r.status().is_success()) {
                 return;
             }
@@ -133,7 +140,12 @@ async fn create(State(sim): State<StripeSim>, headers: HeaderMap, Form(params): 
         let data = sim.lock();
         if let Some((seen, id)) = data.keys.get(key) {
             if *seen != params {
-                return error(StatusCode::BAD_REQUEST, "idempotency_error", "Keys for idempotent requests can only be used with the same parameters they were first used with.", None);
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                    None,
+                );
             }
             return Json(data.sessions[id].clone()).into_response();
         }

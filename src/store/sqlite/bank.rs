@@ -51,7 +51,8 @@ impl BankStore for SqliteStore {
             return Ok(WireOutcome::NotAwaitingFunds);
         }
         if let Some(entry) = new.entry_id {
-            let used = "SELECT 1 FROM bank_entries e WHERE e.id = ? AND (e.dismissed_at IS NOT NULL OR EXISTS (SELECT 1 FROM bank_wires w WHERE w.entry_id = e.id))";
+            let used =
+                "SELECT 1 FROM bank_entries e WHERE e.id = ? AND (e.dismissed_at IS NOT NULL OR EXISTS (SELECT 1 FROM bank_wires w WHERE w.entry_id = e.id))";
             if sqlx::query(used).bind(entry).fetch_optional(&mut *tx).await?.is_some() {
                 return Ok(WireOutcome::EntryUsed);
             }
@@ -156,7 +157,10 @@ impl BankStore for SqliteStore {
     }
 
     async fn open_entries(&self, limit: i64) -> Result<Vec<EntryRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!("{ENTRY_VIEW} WHERE w.id IS NULL AND e.dismissed_at IS NULL ORDER BY e.id LIMIT ?")).bind(limit).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(&format!("{ENTRY_VIEW} WHERE w.id IS NULL AND e.dismissed_at IS NULL ORDER BY e.id LIMIT ?"))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     async fn dismiss_entry(&self, id: i64, staff: i64, now: i64) -> Result<bool, StoreError> {
