@@ -110,6 +110,19 @@ impl Settings {
             if stripe.secret_key.expose_secret().is_empty() || stripe.webhook_secret.expose_secret().is_empty() {
                 return Err(invalid("payments.stripe.secret_key", "a stripe_checkout method needs payments.stripe.secret_key and webhook_secret"));
             }
+            // An amount is charged and read in Stripe's unit for the currency:
+            // the broker's digits must be the same, or a charge and its credit differ.
+            for m in self.deposit.methods.iter().filter(|m| m.kind == crate::domain::MethodKind::StripeCheckout) {
+                for (code, c) in self.deposit.currencies.iter().filter(|(code, _)| self.method_rule(m, code).is_some()) {
+                    let stripe_digits = crate::deposit::stripe::stripe_digits(code);
+                    if c.digits != stripe_digits {
+                        return Err(invalid(
+                            &format!("deposit.currencies.{code}.digits"),
+                            format!("Stripe takes {code} with {stripe_digits} digits; a method of kind stripe_checkout offers it, so use {stripe_digits}"),
+                        ));
+                    }
+                }
+            }
         }
         if self.payments.webhook_secret.expose_secret().len() < 16 {
             return Err(invalid("payments.webhook_secret", "must be at least 16 characters"));

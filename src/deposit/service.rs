@@ -117,17 +117,24 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
     Ok(hosted.redirect_url)
 }
 
-/// Applies a verified provider event. The credited amount is the provider's,
-/// less the fee recorded at creation; the browser's number plays no part.
-pub async fn apply_event(state: &AppState, event: &PaymentEvent) -> Result<EventOutcome, StoreError> {
+/// Applies a verified event from the provider of `from`. The credited amount
+/// is the provider's, less the fee recorded at creation; the browser's number
+/// plays no part. A provider speaks only for deposits of its own methods.
+pub async fn apply_event(state: &AppState, from: MethodKind, event: &PaymentEvent) -> Result<EventOutcome, StoreError> {
     let now = now_ms();
     let deposits = &state.store.deposits;
     // A reference that is not one of our ids names no deposit of ours.
     let Ok(reference) = event.reference().parse::<DepositId>() else { return Ok(EventOutcome::UnknownDeposit) };
     let reference = &reference;
+    let Some(d) = deposits.get(reference).await? else { return Ok(EventOutcome::UnknownDeposit) };
+    // (A method no longer configured cannot be checked: its late events still count.)
+    let kind = state.settings.deposit.methods.iter().find(|m| m.name == d.method).map(|m| m.kind);
+    if kind.is_some_and(|k| k != from) {
+        tracing::warn!(deposit = %d.id, "a provider's event names a deposit of another method; ignored");
+        return Ok(EventOutcome::UnknownDeposit);
+    }
     match event {
         PaymentEvent::Succeeded { event_id, amount, currency, .. } => {
-            let Some(d) = deposits.get(reference).await? else { return Ok(EventOutcome::UnknownDeposit) };
             let paid = to_minor(*amount, d.digits);
             match paid {
                 Some(paid) if currency.eq_ignore_ascii_case(d.currency.as_str()) && paid > d.fee_minor => {

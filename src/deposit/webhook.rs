@@ -36,7 +36,7 @@ pub async fn receive(State(state): State<AppState>, Path(provider): Path<String>
     // Only a configured method's provider takes webhooks.
     let adapter = state.payments.provider(kind).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such webhook"))?;
     let event = adapter.parse_webhook(&headers, &body, now_ms() / 1000)?;
-    let outcome = match service::apply_event(&state, &event).await {
+    let outcome = match service::apply_event(&state, kind, &event).await {
         Ok(EventOutcome::Applied) => "applied",
         Ok(EventOutcome::Duplicate) => "duplicate",
         Ok(EventOutcome::Ignored) => "ignored",

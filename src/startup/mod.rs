@@ -106,14 +106,13 @@ async fn payment_providers(settings: &Settings, addr: SocketAddr, css_href: Stri
                 } else {
                     s.api_base.clone()
                 };
-                let digits = settings.deposit.currencies.iter().map(|(c, r)| (c.to_ascii_lowercase(), r.digits)).collect();
                 let client = StripeCheckout::new(
                     &api_base,
                     s.secret_key.expose_secret(),
                     s.webhook_secret.expose_secret(),
                     p.webhook_tolerance_seconds,
                     &settings.server.public_url,
-                    digits,
+                    (p.pending_expiry_minutes * 60) as i64,
                 );
                 payments.with(kind, Arc::new(client))
             }

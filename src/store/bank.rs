@@ -63,6 +63,10 @@ pub enum WireOutcome {
     EntryUsed,
     /// Four eyes: the one who recorded it cannot approve it.
     SameApprover,
+    /// The money is already another deposit's: the line's own reference names
+    /// a deposit with a wire, or this deposit's reference is on a line that
+    /// paid another deposit.
+    RecordedElsewhere,
     NotFound,
 }
 

@@ -254,29 +254,46 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
 
     // A deposit paid by hand before the statement came: its line is that
     // money, so it cannot pay another deposit; finance sets it aside.
-    let (_, s3) = bank_deposit(&app, &cookie, "300", "statement-key-3-0123456789").await;
-    let r3 = s3["bank"]["reference"].as_str().unwrap().replace(' ', "");
-    let (_, s4) = bank_deposit(&app, &cookie, "300", "statement-key-4-0123456789").await;
-    let r4 = s4["bank"]["reference"].as_str().unwrap().replace(' ', "");
+    let mut refs = Vec::new();
+    for n in 3..=5 {
+        let (_, st) = bank_deposit(&app, &cookie, "300", &format!("statement-key-{n}-0123456789")).await;
+        refs.push(st["bank"]["reference"].as_str().unwrap().replace(' ', ""));
+    }
+    let (r3, r4, r5) = (refs[0].clone(), refs[1].clone(), refs[2].clone());
     assert_eq!(outcome(record(&app, &finance, &r3, "300").await).await, "/backoffice/bank?note=confirmed&lang=en");
-    let second_day = statement("STMT-2", &[("L4", "300.00", &format!("ref {r3}"))]);
-    assert_eq!(outcome(import(&app, &finance, &second_day).await).await, "/backoffice/bank?note=imported&count=1&lang=en");
-    let l4: i64 = sqlx::query_scalar(&entry("L4")).fetch_one(&pool).await.unwrap();
+    let second_day = statement("STMT-2", &[("L4", "300.00", &format!("ref {r3}")), ("L5", "300.00", &format!("ref {r5}")), ("L6", "12.00", "interest")]);
+    assert_eq!(outcome(import(&app, &finance, &second_day).await).await, "/backoffice/bank?note=imported&count=3&lang=en");
+    let id_of = |svcr: &'static str| {
+        let pool = pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(&entry(svcr)).fetch_one(&pool).await.unwrap() }
+    };
+    let (l4, l5, l6) = (id_of("L4").await, id_of("L5").await, id_of("L6").await);
     let page = app.get_with_cookie("/backoffice/bank", &finance).await.text().await.unwrap();
     assert!(page.contains("data-testid=\"bank-line\" data-state=\"recorded\""), "{page}");
-    let elsewhere = outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/assign"), &[("reference", &r4)]).await).await;
+    let assign = |line: i64, reference: Option<String>| {
+        let (app, finance) = (&app, &finance);
+        async move {
+            let form: Vec<(&str, &str)> = reference.as_deref().map(|r| vec![("reference", r)]).unwrap_or_default();
+            outcome(post_form(app, finance, &format!("/backoffice/bank/entries/{line}/assign"), &form).await).await
+        }
+    };
+    let dismiss = |line: i64| {
+        let (app, finance) = (&app, &finance);
+        async move { outcome(post_form(app, finance, &format!("/backoffice/bank/entries/{line}/dismiss"), &[]).await).await }
+    };
+    let elsewhere = assign(l4, Some(r4.clone())).await;
     assert!(elsewhere.starts_with("422") && elsewhere.contains("already recorded by hand"), "{elsewhere}");
-    assert_eq!(
-        outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/dismiss"), &[]).await).await,
-        "/backoffice/bank?note=dismissed&lang=en"
-    );
-    assert!(
-        outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/assign"), &[]).await).await.starts_with("422"),
-        "a line set aside is not used"
-    );
-    assert!(outcome(post_form(&app, &finance, &format!("/backoffice/bank/entries/{l4}/dismiss"), &[]).await).await.starts_with("422"));
+    assert_eq!(dismiss(l4).await, "/backoffice/bank?note=dismissed&lang=en");
+    assert!(dismiss(l4).await.starts_with("422"), "set aside once");
+    // A line set aside is not used, even for a deposit that waits.
+    assert_eq!(dismiss(l6).await, "/backoffice/bank?note=dismissed&lang=en");
+    assert!(assign(l6, Some(r4.clone())).await.contains("already used"));
+    // Finance decides L5's money is deposit 4's: then deposit 5 cannot be paid by hand with it.
+    assert_eq!(assign(l5, Some(r4.clone())).await, "/backoffice/bank?note=confirmed&lang=en");
+    let twice = outcome(record(&app, &finance, &r5, "300").await).await;
+    assert!(twice.starts_with("422") && twice.contains("already recorded by hand"), "{twice}");
     app.drain().await;
-    assert_eq!(history(&app.sim_trader(login).await).len(), 3, "first, second and the one paid by hand; nothing for the fourth");
+    assert_eq!(history(&app.sim_trader(login).await).len(), 4, "first, second, the one paid by hand and the fourth; never the fifth");
 }
 
 #[tokio::test]

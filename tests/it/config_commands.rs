@@ -111,8 +111,12 @@ fn production_takes_stripe_only_live_and_never_the_simulator() {
     let test_key = Settings::with(test_key, "payments.stripe.webhook_secret", "whsec_the_endpoints_own");
     let err = refusal(Settings::with(test_key.clone(), "payments.stripe.secret_key", "sk_test_51AbC"));
     assert!(err.contains("`payments.stripe.secret_key`") && err.contains("(1 problems") && !err.contains("sk_test_51AbC"), "{err}");
-    let live = Settings::from_figment(Settings::with(test_key, "payments.stripe.secret_key", "sk_live_51AbC")).expect("live Stripe starts");
+    let live = Settings::from_figment(Settings::with(test_key.clone(), "payments.stripe.secret_key", "sk_live_51AbC")).expect("live Stripe starts");
     assert!(!format!("{live:?}").contains("sk_live_51AbC"), "the key stays out of Debug");
+    // Stripe charges JPY in whole yen: a broker's JPY with 2 digits beside Stripe would charge 100×.
+    let yen = Settings::with(Settings::defaults(), "deposit.methods", json!([{ "name": "stripe", "kind": "stripe_checkout" }]));
+    let err = refusal(Settings::with(yen, "deposit.currencies.JPY.digits", 2));
+    assert!(err.contains("deposit.currencies.JPY.digits") && err.contains("Stripe takes JPY with 0 digits"), "{err}");
 }
 
 #[test]

@@ -68,7 +68,7 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
         tokio::spawn(async move {
             for chunk in events.chunks(8) {
                 for e in chunk {
-                    service::apply_event(&state, e).await.unwrap();
+                    service::apply_event(&state, broker_inapp::domain::MethodKind::Sandbox, e).await.unwrap();
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }

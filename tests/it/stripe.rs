@@ -17,7 +17,7 @@ const WEBHOOK_SECRET: &str = "whsec_simulator";
 async fn app() -> TestApp {
     common::spawn_with(|f| {
         let f = broker_inapp::config::Settings::with(f, "deposit.methods", json!([{ "name": "stripe", "kind": "stripe_checkout" }]));
-        broker_inapp::config::Settings::with(f, "payments.stripe.simulator_async_delay_ms", 300)
+        broker_inapp::config::Settings::with(f, "payments.stripe.simulator_async_delay_ms", 1500)
     })
     .await
 }
@@ -159,6 +159,26 @@ async fn a_payment_reported_after_the_session_expired_is_still_credited() {
     assert_eq!(app.sim_trader(login).await["history"].as_array().unwrap().len(), 1);
 }
 
+/// Stripe does not promise order: the asynchronous success can arrive before
+/// the "completed, unpaid" event of the same session.
+#[tokio::test]
+async fn a_bank_debits_success_before_its_completion_credits_once() {
+    let app = app().await;
+    let (cookie, login) = trader(&app, "USD").await;
+    let page = checkout(&app, &cookie, "45", "stripe-order-0123456789abcd").await;
+    let sid = page.strip_prefix("/psp/stripe/pay/").unwrap().to_string();
+    let id = app.text("app.db", "SELECT id FROM deposits").await;
+    let session = |status: &str| json!({ "id": sid, "client_reference_id": id, "payment_status": status, "amount_total": 4500, "currency": "usd" });
+    let succeeded = event("evt_async_ok", "checkout.session.async_payment_succeeded", &session("paid"));
+    let completed = event("evt_completed", "checkout.session.completed", &session("unpaid"));
+    assert_eq!(webhook(&app, &succeeded, WEBHOOK_SECRET, now_s()).await.json::<Value>().await.unwrap()["outcome"], "applied");
+    assert_eq!(webhook(&app, &completed, WEBHOOK_SECRET, now_s()).await.json::<Value>().await.unwrap()["outcome"], "ignored");
+    assert_eq!(webhook(&app, &succeeded, WEBHOOK_SECRET, now_s()).await.json::<Value>().await.unwrap()["outcome"], "duplicate");
+    let s = state_becomes(&app, &cookie, &id, "Credited").await;
+    assert_eq!(s["deposit"]["amount"], "45.00");
+    assert_eq!(app.sim_trader(login).await["history"].as_array().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn a_declined_card_keeps_the_session_open_and_a_bank_debit_confirms_later_or_fails() {
     let app = app().await;
@@ -190,7 +210,7 @@ async fn a_declined_card_keeps_the_session_open_and_a_bank_debit_confirms_later_
 #[tokio::test]
 async fn only_stripe_signed_fresh_events_are_taken() {
     let app = app().await;
-    let session = json!({ "id": "cs_x", "client_reference_id": "dep_x", "payment_status": "paid", "amount_total": 100, "currency": "usd" });
+    let session = json!({ "id": "cs_x", "client_reference_id": "dep_0123456789abcdef0123456789abcdef", "payment_status": "paid", "amount_total": 100, "currency": "usd" });
     let body = event("evt_x", "checkout.session.completed", &session);
     let raw = body.to_string();
     let unsigned = app.http.post(app.url("/payments/webhook/stripe")).body(raw.clone()).send().await.unwrap();

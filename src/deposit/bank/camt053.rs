@@ -101,7 +101,7 @@ pub fn parse(xml: &str) -> Result<Vec<NewEntry>, CamtError> {
         for (i, entry) in children(stmt, "Ntry").enumerate() {
             let at = format!("statement {stmt_id}, entry {}", i + 1);
             // Money received: a booked credit that is not the reversal of a debit.
-            let reversal = text(entry, &["RvslInd"]).as_deref() == Some("true");
+            let reversal = matches!(text(entry, &["RvslInd"]).as_deref(), Some("true" | "1"));
             if text(entry, &["CdtDbtInd"]).as_deref() != Some("CRDT") || !booked(entry) || reversal {
                 continue;
             }
@@ -125,7 +125,8 @@ pub fn parse(xml: &str) -> Result<Vec<NewEntry>, CamtError> {
                 }
                 let adds_up = split.iter().all(|(_, _, c, _)| *c == currency) && split.iter().map(|(_, a, _, _)| *a).sum::<Decimal>() == total;
                 if !adds_up {
-                    return Err(CamtError(format!("{at}: the payments of the batch do not add up to its amount")));
+                    // Net of charges, or mixed: one line for a person, not a refusal of the file.
+                    split.clear();
                 }
             }
             let parts: Vec<(String, Decimal, String, Option<Node>)> = if !split.is_empty() {
@@ -231,9 +232,11 @@ pub(crate) mod tests {
         let lines = parse(&xml).unwrap();
         assert_eq!(lines.iter().map(|l| l.amount).collect::<Vec<_>>(), [Decimal::from(100), Decimal::from(200)]);
         assert_eq!(lines[1].entry_key, "DE89370400440532013000/EUR/S2/1/2");
-        // Payments that do not add up to the booking refuse the file.
-        let wrong = xml.replace(r#"<Amt Ccy="EUR">200</Amt>"#, r#"<Amt Ccy="EUR">250</Amt>"#);
-        assert!(parse(&wrong).unwrap_err().to_string().contains("do not add up"));
+        // Payments that do not add up to the booking (net of charges): one line, no reference.
+        let net = xml.replace(r#"<Amt Ccy="EUR">200</Amt>"#, r#"<Amt Ccy="EUR">195</Amt>"#);
+        let lines = parse(&net).unwrap();
+        assert_eq!((lines.len(), lines[0].amount, lines[0].reference.as_ref()), (1, Decimal::from(300), None));
+        assert!(lines[0].remittance.contains("one") && lines[0].remittance.contains("two"));
     }
 
     #[test]

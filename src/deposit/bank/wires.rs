@@ -28,8 +28,6 @@ pub enum WireProblem {
     OtherCurrency,
     #[error("the value date is not a date (YYYY-MM-DD)")]
     BadDate,
-    #[error("the line's own reference names a deposit already recorded by hand")]
-    RecordedElsewhere,
     #[error("the statement is not readable: {0}")]
     Statement(String),
     #[error("{0:?}")]
@@ -48,12 +46,12 @@ impl WireProblem {
             WireProblem::BelowFee => "below_fee",
             WireProblem::OtherCurrency => "other_currency",
             WireProblem::BadDate => "bad_date",
-            WireProblem::RecordedElsewhere => "recorded_elsewhere",
             WireProblem::Statement(_) => "statement",
             WireProblem::Refused(WireOutcome::AlreadyRecorded) => "already_recorded",
             WireProblem::Refused(WireOutcome::NotAwaitingFunds) => "not_awaiting",
             WireProblem::Refused(WireOutcome::EntryUsed) => "entry_used",
             WireProblem::Refused(WireOutcome::SameApprover) => "same_approver",
+            WireProblem::Refused(WireOutcome::RecordedElsewhere) => "recorded_elsewhere",
             WireProblem::Refused(_) => "not_found",
             WireProblem::Store(_) => "storage",
         };
@@ -152,12 +150,9 @@ pub async fn record_from_entry(state: &AppState, staff: &StaffRecord, entry_id: 
     if entry.wire_id.is_some() {
         return Err(WireProblem::Refused(WireOutcome::EntryUsed));
     }
-    // A line whose own reference names a deposit already paid by hand is that
-    // money: it cannot be given to another deposit as well.
+    // Whether the line's money already paid another deposit is the store's
+    // to decide, in the transaction that records.
     let typed = reference.map(str::trim).filter(|r| !r.is_empty());
-    if entry.recorded && typed.is_some_and(|t| t.parse::<CreditorRef>().ok().map(|r| r.as_str().to_string()) != entry.reference) {
-        return Err(WireProblem::RecordedElsewhere);
-    }
     let reference = typed.or(entry.reference.as_deref()).ok_or(WireProblem::UnknownReference)?;
     let d = deposit_for(state, reference).await?;
     if !entry.currency.eq_ignore_ascii_case(d.currency.as_str()) {

@@ -15,7 +15,6 @@
 
 pub mod sim;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,6 +27,28 @@ use crate::deposit::{HostedPayment, PaymentEvent, PaymentProvider, PaymentReques
 
 pub const SIGNATURE_HEADER: &str = "stripe-signature";
 
+/// Digits of Stripe's own amount unit for `currency` (lower or upper case),
+/// which is not always ISO 4217's: the zero-decimal currencies are sent in
+/// whole units, the three-decimal ones in thousandths, and ISK stays a
+/// two-decimal currency in Stripe's API. The broker's `digits` for a currency
+/// offered through Stripe must equal this (checked at start-up), so an amount
+/// is never read with another unit than it was charged in.
+pub fn stripe_digits(currency: &str) -> u32 {
+    const ZERO: [&str; 16] = ["BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"];
+    const THREE: [&str; 5] = ["BHD", "JOD", "KWD", "OMR", "TND"];
+    let c = currency.to_ascii_uppercase();
+    if ZERO.contains(&c.as_str()) {
+        0
+    } else if THREE.contains(&c.as_str()) {
+        3
+    } else {
+        2
+    }
+}
+
+/// Stripe's largest amount for one Checkout line (in its unit).
+pub const MAX_AMOUNT: i64 = 99_999_999;
+
 pub struct StripeCheckout {
     http: reqwest::Client,
     api_base: String,
@@ -36,12 +57,13 @@ pub struct StripeCheckout {
     tolerance_s: i64,
     /// Where Stripe sends the trader back (absolute: Stripe requires it).
     public_url: String,
-    /// Minor-unit digits per lower-case currency code, to read `amount_total`.
-    digits: HashMap<String, u32>,
+    /// How long a session stays payable (Stripe allows 30 min to 24 h).
+    expires_after_s: i64,
 }
 
 impl StripeCheckout {
-    pub fn new(api_base: &str, secret_key: &str, webhook_secret: &str, tolerance_s: u64, public_url: &str, digits: HashMap<String, u32>) -> Self {
+    /// `expires_after_s` is clamped to what Stripe accepts (30 min to 24 h).
+    pub fn new(api_base: &str, secret_key: &str, webhook_secret: &str, tolerance_s: u64, public_url: &str, expires_after_s: i64) -> Self {
         StripeCheckout {
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("static reqwest configuration is valid"),
             api_base: api_base.trim_end_matches('/').to_string(),
@@ -49,7 +71,7 @@ impl StripeCheckout {
             webhook_secret: webhook_secret.to_string(),
             tolerance_s: tolerance_s as i64,
             public_url: public_url.trim_end_matches('/').to_string(),
-            digits,
+            expires_after_s: expires_after_s.clamp(1800, 86_400),
         }
     }
 }
@@ -57,7 +79,8 @@ impl StripeCheckout {
 /// The parts of a Checkout Session object we read.
 #[derive(Debug, Deserialize)]
 pub struct Session {
-    pub id: String,
+    /// Absent on objects of event types we do not act on (a Balance has none).
+    pub id: Option<String>,
     pub url: Option<String>,
     pub client_reference_id: Option<String>,
     pub amount_total: Option<i64>,
@@ -81,7 +104,10 @@ struct EventData {
 #[async_trait]
 impl PaymentProvider for StripeCheckout {
     async fn create_payment(&self, req: &PaymentRequest) -> Result<HostedPayment, ProviderError> {
-        let minor = crate::deposit::service::to_minor(req.amount, req.digits).ok_or_else(|| ProviderError::Refused("amount does not fit".into()))?;
+        // The deposit's digits equal Stripe's unit for its currency (checked at start-up).
+        let minor = crate::deposit::service::to_minor(req.amount, stripe_digits(&req.currency))
+            .filter(|m| (1..=MAX_AMOUNT).contains(m))
+            .ok_or_else(|| ProviderError::Refused("amount outside what Stripe takes".into()))?;
         let back = format!("{}{}", self.public_url, req.return_url);
         let form = [
             ("mode", "payment".to_string()),
@@ -93,6 +119,8 @@ impl PaymentProvider for StripeCheckout {
             ("line_items[0][price_data][unit_amount]", minor.to_string()),
             ("line_items[0][price_data][product_data][name]", "Deposit".into()),
             ("metadata[deposit_id]", req.reference.to_string()),
+            // Stripe stops taking the payment when we stop waiting for it.
+            ("expires_at", (crate::time::now_ms() / 1000 + self.expires_after_s).to_string()),
         ];
         let res = self
             .http
@@ -112,8 +140,8 @@ impl PaymentProvider for StripeCheckout {
             return Err(ProviderError::Refused(format!("status {status}")));
         }
         let s: Session = res.json().await.map_err(|e| ProviderError::Unavailable(e.without_url().to_string()))?;
-        let url = s.url.ok_or_else(|| ProviderError::Unavailable("the session has no url".into()))?;
-        Ok(HostedPayment { id: s.id, redirect_url: url })
+        let (Some(id), Some(url)) = (s.id, s.url) else { return Err(ProviderError::Unavailable("the session has no id or url".into())) };
+        Ok(HostedPayment { id, redirect_url: url })
     }
 
     fn parse_webhook(&self, headers: &HeaderMap, body: &[u8], now_s: i64) -> Result<PaymentEvent, SignatureError> {
@@ -126,10 +154,14 @@ impl PaymentProvider for StripeCheckout {
         let paid = || -> Result<PaymentEvent, SignatureError> {
             let currency = s.currency.clone().ok_or_else(|| bad("currency missing"))?;
             let minor = s.amount_total.ok_or_else(|| bad("amount_total missing"))?;
-            // A currency we do not configure is read with 2 digits; the deposit
-            // service then sees the currency differ and holds it for review.
-            let digits = self.digits.get(&currency.to_ascii_lowercase()).copied().unwrap_or(2);
-            Ok(PaymentEvent::Succeeded { event_id: e.id.clone(), reference: reference.clone(), amount: Decimal::new(minor, digits), currency })
+            // Read in Stripe's unit for the currency; a currency the deposit
+            // is not in is held for review by the deposit service.
+            Ok(PaymentEvent::Succeeded {
+                event_id: e.id.clone(),
+                reference: reference.clone(),
+                amount: Decimal::new(minor, stripe_digits(&currency)),
+                currency,
+            })
         };
         match e.kind.as_str() {
             "checkout.session.completed" if s.payment_status.as_deref() == Some("paid") => paid(),
@@ -148,7 +180,7 @@ mod tests {
     use axum::http::HeaderValue;
 
     fn stripe() -> StripeCheckout {
-        StripeCheckout::new("http://x", "sk", "whsec_test", 300, "https://inapp", HashMap::from([("usd".into(), 2), ("jpy".into(), 0)]))
+        StripeCheckout::new("http://x", "sk", "whsec_test", 300, "https://inapp", 3600)
     }
 
     fn event(kind: &str, status: &str, amount: i64, currency: &str) -> Vec<u8> {
@@ -181,6 +213,18 @@ mod tests {
         assert!(matches!(parse(event("checkout.session.async_payment_failed", "unpaid", 100, "usd")), PaymentEvent::Failed { .. }));
         assert!(matches!(parse(event("checkout.session.expired", "unpaid", 100, "usd")), PaymentEvent::Expired { .. }));
         assert!(matches!(parse(event("customer.created", "", 0, "usd")), PaymentEvent::Noted { .. }));
+        // An event whose object has no id (a Balance) is taken, not refused.
+        let balance =
+            serde_json::to_vec(&serde_json::json!({ "id": "evt_2", "type": "balance.available", "data": { "object": { "object": "balance" } } })).unwrap();
+        assert!(matches!(parse(balance), PaymentEvent::Noted { .. }));
+    }
+
+    #[test]
+    fn stripes_own_units_not_iso_or_configuration() {
+        assert_eq!((stripe_digits("usd"), stripe_digits("JPY"), stripe_digits("krw"), stripe_digits("KWD"), stripe_digits("ISK")), (2, 0, 0, 3, 2));
+        let s = stripe();
+        let b = event("checkout.session.completed", "paid", 500000, "isk");
+        assert!(matches!(s.parse_webhook(&signed(&b, 1000), &b, 1000).unwrap(), PaymentEvent::Succeeded { amount, .. } if amount == Decimal::new(500000, 2)));
     }
 
     #[test]

@@ -136,8 +136,9 @@ async fn create(State(sim): State<StripeSim>, headers: HeaderMap, Form(params): 
     }
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    // One lock from the key's check to its record: two requests with one key make one session.
+    let mut data = sim.lock();
     if let Some(key) = &key {
-        let data = sim.lock();
         if let Some((seen, id)) = data.keys.get(key) {
             if *seen != params {
                 return error(
@@ -158,12 +159,12 @@ async fn create(State(sim): State<StripeSim>, headers: HeaderMap, Form(params): 
             return error(StatusCode::BAD_REQUEST, "invalid_request_error", &format!("Missing required param: {required}."), Some(required));
         }
     }
-    let amount = get("line_items[0][price_data][unit_amount]").and_then(|a| a.parse::<i64>().ok()).filter(|a| *a > 0);
+    let amount = get("line_items[0][price_data][unit_amount]").and_then(|a| a.parse::<i64>().ok()).filter(|a| (1..=super::MAX_AMOUNT).contains(a));
     let Some(amount) = amount else {
         return error(StatusCode::BAD_REQUEST, "invalid_request_error", "Invalid positive integer", Some("line_items[0][price_data][unit_amount]"));
     };
     let quantity = get("line_items[0][quantity]").and_then(|q| q.parse::<i64>().ok()).unwrap_or(0);
-    if quantity < 1 {
+    if !(1..=1000).contains(&quantity) || amount * quantity > super::MAX_AMOUNT {
         return error(StatusCode::BAD_REQUEST, "invalid_request_error", "Invalid positive integer", Some("line_items[0][quantity]"));
     }
     let id = format!("cs_test_{}", uuid::Uuid::new_v4().simple());
@@ -172,9 +173,9 @@ async fn create(State(sim): State<StripeSim>, headers: HeaderMap, Form(params): 
         "amount_total": amount * quantity, "currency": get("line_items[0][price_data][currency]").map(|c| c.to_ascii_lowercase()),
         "client_reference_id": get("client_reference_id"), "metadata": { "deposit_id": get("metadata[deposit_id]") },
         "success_url": get("success_url"), "cancel_url": get("cancel_url"),
-        "url": format!("/psp/stripe/pay/{id}"), "created": now_ms() / 1000, "expires_at": now_ms() / 1000 + 86_400, "livemode": false,
+        "url": format!("/psp/stripe/pay/{id}"), "created": now_ms() / 1000,
+        "expires_at": get("expires_at").and_then(|e| e.parse::<i64>().ok()).unwrap_or(now_ms() / 1000 + 86_400), "livemode": false,
     });
-    let mut data = sim.lock();
     data.sessions.insert(id.clone(), session.clone());
     if let Some(key) = key {
         data.keys.insert(key, (params, id));
@@ -225,7 +226,7 @@ fn escape(s: &str) -> String {
 fn page(sim: &StripeSim, s: &Value, problem: Option<&str>) -> Response {
     let amount = s["amount_total"].as_i64().unwrap_or(0);
     let currency = s["currency"].as_str().unwrap_or("").to_ascii_uppercase();
-    let shown = if currency == "JPY" { amount.to_string() } else { format!("{}.{:02}", amount / 100, amount % 100) };
+    let shown = crate::domain::format_amount(rust_decimal::Decimal::new(amount, super::stripe_digits(&currency)), super::stripe_digits(&currency));
     let problem = problem.map(|p| format!(r#"<p role="alert" id="card-error" class="text-danger font-medium">{}</p>"#, escape(p))).unwrap_or_default();
     let html = format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -301,16 +302,19 @@ async fn events(State(sim): State<StripeSim>, Query(q): Query<HashMap<String, St
     Json(json!({ "data": list }))
 }
 
-/// `POST /test/events/{id}/resend`: delivers an event again (as Stripe does
-/// when it did not see our answer), for duplicate and out-of-order tests.
+/// `POST /test/events/{id}/resend`: delivers an event again, once (as Stripe
+/// does when it did not see our answer), for duplicate and out-of-order
+/// tests: 204 when our endpoint took it, 502 when it did not.
 async fn resend(State(sim): State<StripeSim>, Path(id): Path<String>) -> Response {
     let payload = sim.lock().events.iter().find(|(e, _, _)| *e == id).map(|(_, _, p)| p.clone());
-    match payload {
-        Some(p) => {
-            sim.deliver(&p).await;
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
+    let Some(p) = payload else { return StatusCode::NOT_FOUND.into_response() };
+    let body = p.to_string();
+    let sig = signature::sign(&sim.webhook_secret, now_ms() / 1000, body.as_bytes());
+    let sent = sim.http.post(&sim.webhook_url).header("content-type", "application/json").header(super::SIGNATURE_HEADER, sig).body(body).send().await;
+    if sent.is_ok_and(|r| r.status().is_success()) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::BAD_GATEWAY.into_response()
     }
 }
 

@@ -50,6 +50,31 @@ impl BankStore for SqliteStore {
         if state != "awaiting_funds" {
             return Ok(WireOutcome::NotAwaitingFunds);
         }
+        // One payment pays one deposit: a line whose own reference names a
+        // deposit already paid, or a deposit whose reference is on a line that
+        // paid another, is refused here, inside the transaction that records.
+        let elsewhere = match new.entry_id {
+            Some(entry) => sqlx::query(
+                "SELECT 1 FROM bank_entries e JOIN deposits d ON d.provider_payment_id = e.reference \
+                 WHERE e.id = ? AND d.id != ? AND EXISTS (SELECT 1 FROM bank_wires w WHERE w.deposit_id = d.id)",
+            )
+            .bind(entry)
+            .bind(&new.deposit_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some(),
+            None => sqlx::query(
+                "SELECT 1 FROM deposits d JOIN bank_entries e ON e.reference = d.provider_payment_id JOIN bank_wires w ON w.entry_id = e.id \
+                 WHERE d.id = ? AND w.deposit_id != d.id",
+            )
+            .bind(&new.deposit_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some(),
+        };
+        if elsewhere {
+            return Ok(WireOutcome::RecordedElsewhere);
+        }
         if let Some(entry) = new.entry_id {
             let used =
                 "SELECT 1 FROM bank_entries e WHERE e.id = ? AND (e.dismissed_at IS NOT NULL OR EXISTS (SELECT 1 FROM bank_wires w WHERE w.entry_id = e.id))";
