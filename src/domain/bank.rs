@@ -54,6 +54,39 @@ impl fmt::Display for BankIdError {
     }
 }
 
+/// What both identifiers share: the compact text (`as_str`, for storage
+/// and matching), serde through `FromStr`, and display in groups of four.
+macro_rules! grouped_id {
+    ($($t:ident),*) => {$(
+        impl $t {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $t {
+            type Error = BankIdError;
+            fn try_from(s: String) -> Result<$t, BankIdError> {
+                s.parse()
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.0
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                grouped(&self.0, f)
+            }
+        }
+    )*};
+}
+
+grouped_id!(CreditorRef, Iban);
+
 /// A structured creditor reference: `RF`, two check digits, up to 21 letters
 /// and digits. Stored compact (`RF18539007547034`), shown in groups of four.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -69,11 +102,6 @@ impl CreditorRef {
         }
         let rem = mod97(body.chars().chain("RF00".chars())).ok_or(BankIdError::Shape)?;
         Ok(CreditorRef(format!("RF{:02}{body}", 98 - rem)))
-    }
-
-    /// The compact form, for storage and matching.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// Every valid reference in free text (a statement's unstructured
@@ -127,35 +155,10 @@ impl FromStr for CreditorRef {
     }
 }
 
-impl TryFrom<String> for CreditorRef {
-    type Error = BankIdError;
-    fn try_from(s: String) -> Result<CreditorRef, BankIdError> {
-        s.parse()
-    }
-}
-
-impl From<CreditorRef> for String {
-    fn from(r: CreditorRef) -> String {
-        r.0
-    }
-}
-
-impl fmt::Display for CreditorRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        grouped(&self.0, f)
-    }
-}
-
 /// An International Bank Account Number, checked by its mod-97 digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Iban(String);
-
-impl Iban {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 impl FromStr for Iban {
     type Err = BankIdError;
@@ -173,25 +176,6 @@ impl FromStr for Iban {
             Some(1) => Ok(Iban(c)),
             _ => Err(BankIdError::Checksum),
         }
-    }
-}
-
-impl TryFrom<String> for Iban {
-    type Error = BankIdError;
-    fn try_from(s: String) -> Result<Iban, BankIdError> {
-        s.parse()
-    }
-}
-
-impl From<Iban> for String {
-    fn from(i: Iban) -> String {
-        i.0
-    }
-}
-
-impl fmt::Display for Iban {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        grouped(&self.0, f)
     }
 }
 

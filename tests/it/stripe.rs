@@ -7,7 +7,7 @@ use crate::common;
 
 use broker_inapp::deposit::signature;
 use broker_inapp::server_fns::deposit::StartDeposit;
-use common::deposits::{deposit_id, status};
+use common::deposits::{deposit_id, status, wait_for_state};
 use common::TestApp;
 use serde_json::{json, Value};
 
@@ -49,19 +49,6 @@ async fn pay(app: &TestApp, page: &str, action: &str, card: &str) -> reqwest::Re
 async fn events(app: &TestApp, session: &str) -> Vec<Value> {
     let v: Value = app.http.get(app.url(&format!("/psp/stripe/test/events?session={session}"))).send().await.unwrap().json().await.unwrap();
     v["data"].as_array().unwrap().clone()
-}
-
-async fn state_becomes(app: &TestApp, cookie: &str, id: &str, want: &str) -> Value {
-    common::eventually(&format!("deposit {id} to be {want}"), || async {
-        app.drain().await;
-        let s = status(app, cookie, id).await;
-        if s["deposit"]["state"] == want {
-            Ok(s)
-        } else {
-            Err(s)
-        }
-    })
-    .await
 }
 
 /// Posts a webhook as Stripe would, signed with `secret` at `at`.
@@ -119,7 +106,7 @@ async fn paid_once_credited_once_whatever_events_repeat_or_arrive_late() {
     assert_eq!(res.status(), 303);
     let back = res.headers()["location"].to_str().unwrap().to_string();
     let id = deposit_id(&back);
-    let s = state_becomes(&app, &cookie, &id, "Credited").await;
+    let s = wait_for_state(&app, &cookie, &id, "Credited").await;
     assert_eq!(s["deposit"]["amount"], "100.00");
 
     // Stripe sends the completed event again (twice), then a stale expiry.
@@ -148,14 +135,14 @@ async fn a_payment_reported_after_the_session_expired_is_still_credited() {
     let id = app.text("app.db", "SELECT id FROM deposits").await;
     let res = app.http.post(app.url(&format!("/psp/stripe/v1/checkout/sessions/{sid}/expire"))).bearer_auth(SECRET_KEY).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    state_becomes(&app, &cookie, &id, "Expired").await;
+    wait_for_state(&app, &cookie, &id, "Expired").await;
     // Out of order: Stripe's completed event for the same session arrives
     // after its expiry. The money was taken, so it is credited, once.
     let paid = json!({ "id": sid, "client_reference_id": id, "payment_status": "paid", "amount_total": 8000, "currency": "eur" });
     for _ in 0..2 {
         assert_eq!(webhook(&app, &event("evt_paid_late", "checkout.session.completed", &paid), WEBHOOK_SECRET, now_s()).await.status(), 200);
     }
-    state_becomes(&app, &cookie, &id, "Credited").await;
+    wait_for_state(&app, &cookie, &id, "Credited").await;
     assert_eq!(app.sim_trader(login).await["history"].as_array().unwrap().len(), 1);
 }
 
@@ -174,7 +161,7 @@ async fn a_bank_debits_success_before_its_completion_credits_once() {
     assert_eq!(webhook(&app, &succeeded, WEBHOOK_SECRET, now_s()).await.json::<Value>().await.unwrap()["outcome"], "applied");
     assert_eq!(webhook(&app, &completed, WEBHOOK_SECRET, now_s()).await.json::<Value>().await.unwrap()["outcome"], "ignored");
     assert_eq!(webhook(&app, &succeeded, WEBHOOK_SECRET, now_s()).await.json::<Value>().await.unwrap()["outcome"], "duplicate");
-    let s = state_becomes(&app, &cookie, &id, "Credited").await;
+    let s = wait_for_state(&app, &cookie, &id, "Credited").await;
     assert_eq!(s["deposit"]["amount"], "45.00");
     assert_eq!(app.sim_trader(login).await["history"].as_array().unwrap().len(), 1);
 }
@@ -195,7 +182,7 @@ async fn a_declined_card_keeps_the_session_open_and_a_bank_debit_confirms_later_
     // Completed but unpaid: still waiting.
     app.drain().await;
     assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "Pending");
-    let s = state_becomes(&app, &cookie, &id, "Credited").await;
+    let s = wait_for_state(&app, &cookie, &id, "Credited").await;
     assert_eq!(s["deposit"]["amount"], "60.00");
     let kinds: Vec<String> = events(&app, &sid).await.iter().map(|e| e["type"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds, ["checkout.session.completed", "checkout.session.async_payment_succeeded"]);
@@ -203,7 +190,7 @@ async fn a_declined_card_keeps_the_session_open_and_a_bank_debit_confirms_later_
     let page = checkout(&app, &cookie, "70", "stripe-fail-0123456789abcde").await;
     let res = pay(&app, &page, "debit_fail", "").await;
     let failed = deposit_id(res.headers()["location"].to_str().unwrap());
-    state_becomes(&app, &cookie, &failed, "Failed").await;
+    wait_for_state(&app, &cookie, &failed, "Failed").await;
     assert_eq!(app.sim_trader(login).await["history"].as_array().unwrap().len(), 1, "only the paid one");
 }
 
