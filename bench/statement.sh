@@ -30,8 +30,15 @@ open(path, "w").write('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:200
                       + "".join(rows) + '</Stmt></BkToCstmrStmt></Document>')
 PY
 echo "statement: $N lines, $(( $(stat -c %s "$DATA/statement.xml") / 1024 )) KiB"
+# Another client meanwhile: /healthz (which asks the database) every 50 ms; its slowest answer.
+probe() { local worst=0; while [ -e "$DATA/probing" ]; do t=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/healthz"); worst=$(python3 -c "print(max($worst, $t))"); sleep 0.05; done; echo "$worst" > "$DATA/worst"; }
+touch "$DATA/probing"; probe & PROBE=$!; sleep 1; rm "$DATA/probing"; wait $PROBE
+echo "another client, idle server: slowest /healthz $(cat "$DATA/worst") s"
+touch "$DATA/probing"; probe & PROBE=$!
 for run in first again; do
   out=$(curl -sS -o /dev/null -b "$JAR" -H "Origin: $BASE" -w '%{http_code} %{time_total} %{redirect_url}' -F "statement=@$DATA/statement.xml;type=application/xml" "$BASE/backoffice/bank/statements")
   echo "import ($run): HTTP ${out%% *}, $(echo "$out" | cut -d' ' -f2) s, $(echo "$out" | grep -o 'count=[0-9]*') new lines"
 done
+rm "$DATA/probing"; wait $PROBE
+echo "another client, during both imports: slowest /healthz $(cat "$DATA/worst") s"
 echo "server peak resident memory: $(grep VmHWM /proc/$SERVER/status | awk '{print $2/1024 " MiB"}')"

@@ -421,7 +421,7 @@ pub async fn import(
         }
     }
     let Some(bytes) = xml else { return Err(PageError::BadRequest) };
-    let problem = match std::str::from_utf8(&bytes) {
+    let problem = match String::from_utf8(bytes.to_vec()) {
         Err(_) => WireProblem::Statement("not UTF-8 text".into()),
         Ok(text) => match wires::import_statement(&state, text).await {
             Ok(count) => {

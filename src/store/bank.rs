@@ -117,7 +117,9 @@ pub trait BankStore: Send + Sync {
     async fn wire(&self, wire_id: i64) -> Result<Option<WireView>, StoreError>;
     /// Wires in `state`, oldest first (a queue), or all, newest first.
     async fn wires(&self, state: Option<WireState>, limit: i64) -> Result<Vec<WireView>, StoreError>;
-    /// Adds the lines not imported before, all or none; returns how many were new.
+    /// Adds the lines not imported before (a file that did not parse adds
+    /// none); returns how many were new. Written in short transactions: an
+    /// import cut short is completed by importing the same file again.
     async fn import_entries(&self, entries: &[NewEntry], now: i64) -> Result<u64, StoreError>;
     /// Lines no wire has used and nobody set aside yet, oldest first.
     async fn open_entries(&self, limit: i64) -> Result<Vec<EntryRecord>, StoreError>;

@@ -80,6 +80,9 @@ pub trait DepositStore: Send + Sync {
     async fn get(&self, id: &DepositId) -> Result<Option<DepositRecord>, StoreError>;
     /// The deposit a provider's payment id (or a bank transfer's reference) belongs to.
     async fn by_payment_id(&self, provider_payment_id: &str) -> Result<Option<DepositRecord>, StoreError>;
+    /// Which of `ids` are some deposit's provider payment id (bank statements
+    /// look thousands of references up at once).
+    async fn known_payment_ids(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError>;
     async fn recent(&self, login: Login, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
     /// The newest deposits of every trader, for the back-office.
     async fn latest(&self, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;

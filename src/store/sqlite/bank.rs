@@ -157,27 +157,36 @@ impl BankStore for SqliteStore {
     }
 
     async fn import_entries(&self, entries: &[NewEntry], now: i64) -> Result<u64, StoreError> {
-        let mut tx = super::write_tx(&self.pool).await?;
+        // In chunks: one short transaction per 250 lines, with a pause between
+        // them in which other writers (credits, chat) take the lock, so a
+        // large statement does not hold them up. Lines already imported are
+        // skipped, so an import cut short is completed by importing again.
         let mut added = 0;
-        for e in entries {
-            let done = sqlx::query(
-                "INSERT INTO bank_entries (entry_key, statement_id, amount, currency, value_date, reference, remittance, debtor, imported_at) \
-                 VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (entry_key) DO NOTHING",
-            )
-            .bind(&e.entry_key)
-            .bind(&e.statement_id)
-            .bind(e.amount.to_string())
-            .bind(&e.currency)
-            .bind(&e.value_date)
-            .bind(&e.reference)
-            .bind(&e.remittance)
-            .bind(&e.debtor)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            added += done.rows_affected();
+        for (i, chunk) in entries.chunks(250).enumerate() {
+            if i > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            let mut tx = super::write_tx(&self.pool).await?;
+            for e in chunk {
+                let done = sqlx::query(
+                    "INSERT INTO bank_entries (entry_key, statement_id, amount, currency, value_date, reference, remittance, debtor, imported_at) \
+                     VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (entry_key) DO NOTHING",
+                )
+                .bind(&e.entry_key)
+                .bind(&e.statement_id)
+                .bind(e.amount.to_string())
+                .bind(&e.currency)
+                .bind(&e.value_date)
+                .bind(&e.reference)
+                .bind(&e.remittance)
+                .bind(&e.debtor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                added += done.rows_affected();
+            }
+            tx.commit().await?;
         }
-        tx.commit().await?;
         Ok(added)
     }
 

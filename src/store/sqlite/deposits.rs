@@ -69,6 +69,20 @@ impl DepositStore for SqliteStore {
         Ok(sqlx::query_as("SELECT * FROM deposits WHERE provider_payment_id = ?").bind(provider_payment_id).fetch_optional(&self.pool).await?)
     }
 
+    async fn known_payment_ids(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut known = std::collections::HashSet::new();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!("SELECT provider_payment_id FROM deposits WHERE provider_payment_id IN ({marks})");
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            known.extend(q.fetch_all(&self.pool).await?);
+        }
+        Ok(known)
+    }
+
     async fn recent(&self, login: Login, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM deposits WHERE login = ? ORDER BY created_at DESC, id DESC LIMIT ?")
             .bind(login)
