@@ -1,4 +1,5 @@
 import { test, expect, Browser, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { mint, freshLogin, depositFormReady } from './helpers';
 
 /** A finance user signed in to the back-office in a browser context of their own. */
@@ -34,6 +35,8 @@ test('a bank transfer: reference shown, finance records an over-payment in anoth
   const reference = await bankDeposit(page, request, login, 'EUR', '150');
   await expect(page.getByTestId('bank-amount')).toHaveText('150.00');
   await expect(page.getByTestId('bank-account')).toHaveText('DE89 3704 0044 0532 0130 00');
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(axe.violations.map((v) => v.id)).toEqual([]);
   // The copy buttons put what a banking app's field takes on the clipboard.
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.getByRole('button', { name: 'Copy Payment reference' }).click();
@@ -45,6 +48,8 @@ test('a bank transfer: reference shown, finance records an over-payment in anoth
 
   // Finance finds it by the reference as a bank statement would show it.
   const desk = await finance(browser, 'e2e-finance@broker.example');
+  const bo = await new AxeBuilder({ page: desk }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(bo.violations.map((v) => v.id)).toEqual([]);
   await desk.getByLabel('Find a deposit by its payment reference').fill(reference.replaceAll(' ', ''));
   await desk.getByTestId('bank-find').click();
   await expect(desk.getByTestId('bank-expected')).toHaveText('150.00 EUR');

@@ -23,7 +23,7 @@ use crate::state::AppState;
 
 /// Every screen and the states it has.
 pub const CELLS: [(&str, &[&str]); 8] = [
-    ("deposit", &["empty", "filled", "error", "in_progress", "success"]),
+    ("deposit", &["empty", "filled", "error", "in_progress", "bank_transfer", "success"]),
     ("kyc", &["empty", "filled", "error", "in_progress", "success"]),
     ("kyc_upload", &["empty", "filled", "error", "in_progress", "success"]),
     ("kyc_status", &["empty", "error", "in_progress", "success"]),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::components::Frame;
+use crate::components::{Card, Frame};
 use crate::config::Settings;
 use crate::domain::action::FieldError;
 use crate::domain::kyc::{CaseState, DetailError, DetailField, DocumentType, KycEvent, KycView, Requirement, RequirementState, UploadError, UploadLimits};
@@ -15,6 +15,7 @@ use crate::domain::{Currency, Login};
 use crate::i18n::t;
 use crate::screens::action::{Action, ActionPreview, UnknownAction};
 use crate::screens::deposit::form::{DepositFormView, FormPreview};
+use crate::screens::deposit::progress::DepositStatusView;
 use crate::screens::deposit::recent::RecentDeposits;
 use crate::screens::kyc::upload::{Phase, Preview, Uploader};
 use crate::screens::kyc::{KycHome, KycStatus};
@@ -63,6 +64,25 @@ fn deposit_form(settings: &Settings, recent: Vec<DepositView>) -> Option<Deposit
         idempotency_key: "gallery-sample-key-0000000000".into(),
         recent,
     })
+}
+
+/// A bank transfer waiting for the trader's money, with sample details.
+fn bank_transfer_status() -> crate::server_fns::deposit::DepositStatus {
+    let mut view = deposit(4, 25_000, DepositState::AwaitingFunds, 2);
+    view.currency = "EUR".parse().expect("a currency code");
+    crate::server_fns::deposit::DepositStatus {
+        deposit: view,
+        success_url: "/done/success".into(),
+        failure_url: "/done/failure".into(),
+        bank: Some(crate::domain::BankInstructions {
+            beneficiary: "Example Broker Ltd".into(),
+            account: "DE89 3704 0044 0532 0130 00".into(),
+            bic: "COBADEFFXXX".into(),
+            bank_name: "Example Bank AG".into(),
+            reference: "RF18 5390 0754 7034".into(),
+            amount: Decimal::new(25_000, 2),
+        }),
+    }
 }
 
 /// Sample deposit `n`, with an id of the real shape.
@@ -156,6 +176,16 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                     vec![deposit(3, 25_000, DepositState::Pending, 1), deposit(2, 50_000, DepositState::Credited, 60 * 24)],
                 ),
                 "success" => return view! { <DonePage kind=DoneKind::Success/> }.into_any(),
+                // Back from the form with bank details: what the trader copies into their bank.
+                "bank_transfer" => {
+                    let status = bank_transfer_status();
+                    return view! {
+                        <Frame title=title("deposit")>
+                            <Card class="space-y-2"><DepositStatusView status/></Card>
+                        </Frame>
+                    }
+                    .into_any();
+                }
                 _ => (FormPreview::default(), vec![]),
             };
             let Some(form) = deposit_form(settings, recent.clone()) else {

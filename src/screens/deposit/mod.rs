@@ -3,7 +3,7 @@
 //! progress of that deposit until the browser goes to the success or failure URL.
 
 pub(crate) mod form;
-mod progress;
+pub(crate) mod progress;
 pub(crate) mod recent;
 
 use leptos::prelude::*;

@@ -50,26 +50,33 @@ pub fn DepositProgress(id: String) -> impl IntoView {
             {move || match status.get() {
                 None => view! { <p role="status">{t(lang, "deposit.processing")}</p> }.into_any(),
                 Some(Err(e)) => view! { <p role="alert" class="text-danger">{e.user_message(lang)}</p> }.into_any(),
-                Some(Ok(s)) => {
-                    let state = s.deposit.state.as_str();
-                    let note = match s.deposit.state {
-                        DepositState::Review => "deposit.review_note",
-                        DepositState::AwaitingFunds => "deposit.awaiting_note",
-                        _ => "deposit.processing",
-                    };
-                    view! {
-                        <p class="text-lg font-semibold" data-testid="deposit-amount">{format!("{} {}", format_money(s.deposit.amount, s.deposit.amount.scale(), lang), s.deposit.currency)}</p>
-                        <p role="status" data-testid="deposit-state" data-state=state>{t(lang, &format!("deposit.state.{state}"))}</p>
-                        <p class="text-sm text-muted" data-testid="deposit-note">{t(lang, note)}</p>
-                        {s.bank.map(|b| view! { <BankDetails bank=b currency=s.deposit.currency.to_string()/> })}
-                        // Back from a provider's page without paying: a way out of waiting.
-                        {(s.deposit.state == DepositState::Pending).then(|| view! {
-                            <a href="/inapp/deposit" class="inline-flex items-center min-h-11 underline" data-testid="deposit-another-way">{t(lang, "deposit.another_way")}</a>
-                        })}
-                    }.into_any()
-                }
+                Some(Ok(s)) => view! { <DepositStatusView status=s/> }.into_any(),
             }}
         </Card>
+    }
+}
+
+/// One answer about a deposit: amount, state, what it means, and the bank
+/// details while a transfer is awaited (the gallery draws it too).
+#[component]
+pub(crate) fn DepositStatusView(status: DepositStatus) -> impl IntoView {
+    let lang = use_page().lang;
+    let s = status;
+    let state = s.deposit.state.as_str();
+    let note = match s.deposit.state {
+        DepositState::Review => "deposit.review_note",
+        DepositState::AwaitingFunds => "deposit.awaiting_note",
+        _ => "deposit.processing",
+    };
+    view! {
+        <p class="text-lg font-semibold" data-testid="deposit-amount">{format!("{} {}", format_money(s.deposit.amount, s.deposit.amount.scale(), lang), s.deposit.currency)}</p>
+        <p role="status" data-testid="deposit-state" data-state=state>{t(lang, &format!("deposit.state.{state}"))}</p>
+        <p class="text-sm text-muted" data-testid="deposit-note">{t(lang, note)}</p>
+        {s.bank.map(|b| view! { <BankDetails bank=b currency=s.deposit.currency.to_string()/> })}
+        // Back from a provider's page without paying: a way out of waiting.
+        {(s.deposit.state == DepositState::Pending).then(|| view! {
+            <a href="/inapp/deposit" class="inline-flex items-center min-h-11 underline" data-testid="deposit-another-way">{t(lang, "deposit.another_way")}</a>
+        })}
     }
 }
 
@@ -121,18 +128,20 @@ fn CopyRow(
     };
     let copy_name = format!("{} {}", t(lang, "deposit.bank.copy"), label);
     view! {
-        <div class="flex items-center justify-between gap-3">
-            <div class="min-w-0">
-                <dt class="text-sm text-muted">{label}</dt>
-                <dd class=if strong { "font-mono font-semibold text-lg break-all" } else { "font-mono break-all" }>
+        // dt and dd alone in the group's div (what a description list allows);
+        // the copy button belongs to the value.
+        <div class="space-y-1">
+            <dt class="text-sm text-muted">{label}</dt>
+            <dd class="flex items-center justify-between gap-3">
+                <span class=if strong { "min-w-0 font-mono font-semibold text-lg break-all" } else { "min-w-0 font-mono break-all" }>
                     <span class="select-all" data-testid=testid>{value}</span>
                     {suffix.map(|s| view! { " " <span class="text-muted">{s}</span> })}
-                </dd>
-            </div>
-            <button type="button" class="shrink-0 rounded-lg border border-border min-h-11 px-3 focus-visible:outline-2 focus-visible:outline-brand"
-                aria-label=copy_name on:click=copy data-testid=format!("{testid}-copy")>
-                {move || t(lang, if copied.get() { "deposit.bank.copied" } else { "deposit.bank.copy" })}
-            </button>
+                </span>
+                <button type="button" class="shrink-0 rounded-lg border border-border min-h-11 px-3 focus-visible:outline-2 focus-visible:outline-brand"
+                    aria-label=copy_name on:click=copy data-testid=format!("{testid}-copy")>
+                    {move || t(lang, if copied.get() { "deposit.bank.copied" } else { "deposit.bank.copy" })}
+                </button>
+            </dd>
         </div>
     }
 }
