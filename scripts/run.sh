@@ -30,11 +30,13 @@ echo "  KYC upload    $BASE/inapp/kyc/upload?token=$(mint)&documentType=identity
 echo "  KYC status    $BASE/inapp/kyc/status?token=$(mint)"
 echo "  support chat  $BASE/inapp/chat?token=$(mint)&theme=dark"
 echo "  withdrawal    $BASE/inapp/action?token=$(mint)&actionType=withdraw"
+echo "  transfer      $BASE/inapp/action?token=$(mint)&actionType=transfer"
 echo "  account mgr   $BASE/inapp/action?token=$(mint)&actionType=account_manager"
 echo "  client area   $BASE/inapp/action?token=$(mint)&actionType=client_area   (hand-off)"
 echo "Designers' gallery (every screen state, light and dark): $BASE/gallery   theme: theme.toml, applied on reload"
 echo "Back-office: $BASE/backoffice (create a first admin: target/debug/broker-inapp create-admin you@broker.example)"
 echo "Support inbox (support and admin staff): $BASE/backoffice/chat"
+echo "Withdrawals and bank transfers (finance and admin staff): $BASE/backoffice/withdrawals, $BASE/backoffice/bank"
 echo "Full SSO (INAPP_IDENTITY__MODE=full_sso): endpoints described at $BASE/oauth2/openapi.json"
 echo "Links that mint a new token on every click: $BASE/sim (e.g. $BASE/sim/launch?screen=deposit&login=100001)"
 echo

@@ -57,6 +57,12 @@ pub enum AppError {
     /// A form action's fields that break their rules: `(field, error)` for each.
     #[error("invalid fields")]
     InvalidFields(Vec<(String, crate::domain::action::FieldError)>),
+    /// A withdrawal's payout destination is refused (IBAN typo, unknown card).
+    #[error("invalid payout destination")]
+    InvalidPayout(crate::domain::withdrawal::PayoutError),
+    /// The withdrawal was already approved (or closed): it can no longer be cancelled.
+    #[error("withdrawal can no longer be cancelled")]
+    NotCancellable,
     /// The request could not be decoded or sent (network down, bad body).
     #[error("request failed: {0}")]
     Transport(String),
@@ -87,6 +93,8 @@ impl AppError {
             AppError::InvalidDetails(_) => t(lang, "kyc.error.check_fields"),
             AppError::KycClosed => t(lang, "kyc.error.closed"),
             AppError::UnknownAction => t(lang, "action.unknown"),
+            AppError::InvalidPayout(e) => t(lang, e.i18n_key()),
+            AppError::NotCancellable => t(lang, "withdraw.error.not_cancellable"),
             AppError::InvalidFields(_) => t(lang, "action.error.check_fields"),
             AppError::PaymentUnavailable => t(lang, "error.payment_unavailable.body"),
             AppError::NotFound => t(lang, "error.deposit_not_found.body"),
@@ -105,7 +113,8 @@ impl AppError {
             AppError::SessionExpired => 401,
             AppError::Forbidden | AppError::AccountNotYours => 403,
             AppError::NotFound | AppError::UnknownAction => 404,
-            AppError::AlreadySubmitted | AppError::KycClosed => 409,
+            AppError::AlreadySubmitted | AppError::KycClosed | AppError::NotCancellable => 409,
+            AppError::InvalidPayout(_) => 422,
             AppError::InvalidDetails(_) | AppError::InvalidFields(_) => 422,
             AppError::InvalidAmount(_) | AppError::CurrencyNotSupported(_) => 422,
             AppError::InvalidRequest | AppError::Transport(_) => 400,

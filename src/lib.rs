@@ -36,6 +36,8 @@ pub mod gallery;
 #[cfg(feature = "ssr")]
 pub mod kyc;
 #[cfg(feature = "ssr")]
+pub mod ledger;
+#[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -59,6 +61,8 @@ pub mod theme;
 pub mod time;
 #[cfg(feature = "ssr")]
 pub mod web;
+#[cfg(feature = "ssr")]
+pub mod withdrawal;
 #[cfg(feature = "ssr")]
 pub mod worker;
 

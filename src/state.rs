@@ -22,6 +22,9 @@ pub struct AppState {
     /// instances find the job by polling the outbox; a shared notifier
     /// (PostgreSQL LISTEN/NOTIFY) can replace this without touching callers.
     pub credit_queued: Arc<tokio::sync::Notify>,
+    /// The same for the debiting worker, when finance approves a withdrawal.
+    #[from_ref(skip)]
+    pub debit_queued: Arc<tokio::sync::Notify>,
     /// KYC document files (local disk today; S3-compatible is another impl).
     pub documents: Arc<dyn crate::kyc::DocumentFiles>,
     /// The broker's theme file, re-read when it changes.

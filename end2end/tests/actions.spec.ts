@@ -4,23 +4,23 @@ import { mint, freshLogin } from './helpers';
 test('a configured form action is checked, sent, and seen in the back-office', async ({ page, browser, request }) => {
   const login = freshLogin();
   const { token } = await mint(request, { login });
-  await page.goto(`/inapp/action?token=${token}&actionType=withdraw`);
-  await expect(page.getByTestId('action-title')).toHaveText('Withdrawal request');
+  await page.goto(`/inapp/action?token=${token}&actionType=transfer`);
+  await expect(page.getByTestId('action-title')).toHaveText('Transfer request');
   const send = page.getByTestId('action-submit');
   await expect(send).toBeEnabled();
 
   // The browser applies the same rules as the server.
   await send.click();
   await expect(page.getByTestId('action-error-amount')).toHaveText('This field is required.');
-  await expect(page.getByTestId('action-error-method')).toHaveText('This field is required.');
+  await expect(page.getByTestId('action-error-to')).toHaveText('This field is required.');
   await page.getByLabel('Amount').fill('10.005');
   await send.click();
   await expect(page.getByTestId('action-error-amount')).toHaveText('Use at most 2 decimal places.');
   await expect(page.getByLabel('Amount')).toHaveAttribute('aria-invalid', 'true');
 
   await page.getByLabel('Amount').fill('250');
-  await page.getByLabel('Send to').selectOption('bank_transfer');
-  await page.getByLabel('Account details or note (optional)').fill('IBAN DE89 3704 0044 0532 0130 00');
+  await page.getByLabel('Transfer to').selectOption('another_account');
+  await page.getByLabel('Account number or note (optional)').fill('Trading account 100123');
   await send.click();
   const done = page.getByTestId('action-done');
   await expect(done).toContainText('Your request was sent. Reference: req_');
@@ -35,9 +35,9 @@ test('a configured form action is checked, sent, and seen in the back-office', a
   await staff.getByTestId('nav-requests').click();
   const row = staff.locator(`[data-testid="bo-request"][data-login="${login}"]`);
   await expect(row).toContainText(reference);
-  await expect(row).toContainText('Withdrawal request');
+  await expect(row).toContainText('Transfer request');
   await expect(row).toContainText('250.00');
-  await expect(row).toContainText('IBAN DE89 3704 0044 0532 0130 00');
+  await expect(row).toContainText('Trading account 100123');
 });
 
 test('an action type the broker did not configure shows its own page', async ({ page, request }) => {

@@ -20,6 +20,7 @@ const HEADINGS: Record<string, string> = {
   kyc_upload: 'Upload a document',
   kyc_status: 'Verification status',
   action: 'Your request',
+  withdraw: 'Withdraw funds',
   chat: 'Support',
   token_error: 'This link has expired',
   'done/success': 'Done',
@@ -46,9 +47,9 @@ test('the gallery shows every screen state in both palettes and follows a theme 
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto('/gallery');
     const cells = page.getByTestId('gallery-cell');
-    await expect(cells).toHaveCount(32);
+    await expect(cells).toHaveCount(34);
     const frames = page.locator('iframe');
-    await expect(frames).toHaveCount(64);
+    await expect(frames).toHaveCount(68);
 
     // Every frame rendered its own screen, in its state and palette, not an
     // error page: its document's main landmark carries the screen's heading.
@@ -69,7 +70,7 @@ test('the gallery shows every screen state in both palettes and follows a theme 
           };
         }),
       );
-    await expect.poll(async () => (await rendered()).filter((f) => f.loaded).length, { timeout: 60_000 }).toBe(64);
+    await expect.poll(async () => (await rendered()).filter((f) => f.loaded).length, { timeout: 60_000 }).toBe(68);
     const actual = await rendered();
     const expected = actual.map(({ src }) => {
       const q = new URL(src, server.base).searchParams;
@@ -86,10 +87,10 @@ test('the gallery shows every screen state in both palettes and follows a theme 
       };
     });
     expect(actual).toEqual(expected);
-    // 32 states, each in both palettes, each page answered 200.
-    expect(new Set(expected.map((e) => `${e.title} · ${e.theme}`)).size).toBe(64);
+    // 34 states, each in both palettes, each page answered 200.
+    expect(new Set(expected.map((e) => `${e.title} · ${e.theme}`)).size).toBe(68);
     expect(new Set(expected.map((e) => e.theme))).toEqual(new Set(['light', 'dark']));
-    expect(views.size).toBe(64);
+    expect(views.size).toBe(68);
     expect([...views.values()].every((s) => s === 200)).toBe(true);
 
     expect(await brandIn(page, 'deposit', 'empty', 'light')).toBe('rgb(29, 78, 216)');

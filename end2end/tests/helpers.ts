@@ -26,8 +26,15 @@ export const SCREENS = [
   { path: '/inapp/kyc/upload', extra: 'documentType=identity', title: 'Upload a document' },
   { path: '/inapp/kyc/status', extra: '', title: 'Verification status' },
   { path: '/inapp/chat', extra: 'theme=dark', title: 'Support' },
-  { path: '/inapp/action', extra: 'actionType=withdraw', title: 'Your request' },
+  { path: '/inapp/action', extra: 'actionType=transfer', title: 'Your request' },
+  { path: '/inapp/action', extra: 'actionType=withdraw', title: 'Withdraw funds' },
 ];
+
+/** A screen's address without its token: what tests name it by. */
+export function screenName(screen: { path: string; extra: string }): string {
+  const extra = screen.extra.replace('account=LOGIN', '').replace(/^&|&$/g, '');
+  return extra ? `${screen.path}?${extra}` : screen.path;
+}
 
 /**
  * Waits until the deposit form is hydrated: typing before the WASM has taken

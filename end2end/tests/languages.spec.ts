@@ -1,6 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { mint, freshLogin, SCREENS } from './helpers';
+import { mint, freshLogin, SCREENS, screenName } from './helpers';
 
 // Every screen in English, Arabic (right to left) and German, in both themes:
 // no axe-core violations, the platform's conformance rules, and a screenshot
@@ -39,12 +39,12 @@ for (const lang of LANGS) {
         await expect(page.locator('html')).toHaveClass(theme);
         await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
         await expect(page.getByText('app.details_loading')).toHaveCount(0);
-        const what = `${screen.path} ${lang.code} ${theme}`;
+        const what = `${screenName(screen)} ${lang.code} ${theme}`;
         await conformance(page, what);
         // Kept under end2end/test-results/ as the run's artifacts.
-        const shot = info.outputPath(`${screen.path.slice(1).replaceAll('/', '_')}-${lang.code}-${theme}.png`);
+        const shot = info.outputPath(`${screenName(screen).slice(1).replace(/[/?=&]/g, '_')}-${lang.code}-${theme}.png`);
         await page.screenshot({ path: shot, fullPage: true });
-        await info.attach(`${screen.path} ${lang.code} ${theme}`, { path: shot, contentType: 'image/png' });
+        await info.attach(`${screenName(screen)} ${lang.code} ${theme}`, { path: shot, contentType: 'image/png' });
       }
     });
   }

@@ -1,8 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { mint, freshLogin, SCREENS, depositFormReady } from './helpers';
+import { mint, freshLogin, SCREENS, depositFormReady, screenName } from './helpers';
 
 for (const screen of SCREENS) {
-  test(`${screen.path}: a minted link identifies the trader, drops the token, survives reload and hydrates`, async ({ page, request }) => {
+  test(`${screenName(screen)}: a minted link identifies the trader, drops the token, survives reload and hydrates`, async ({ page, request }) => {
     const login = freshLogin();
     const { token } = await mint(request, { login, name: 'Grace Hopper' });
     const extra = screen.extra.replace('LOGIN', String(login));

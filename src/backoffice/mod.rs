@@ -3,7 +3,8 @@
 //! Today: the latest deposits with their states, including paid deposits held
 //! for review, which an admin can send back to the crediting worker, and any
 //! credit cTrader holds twice (until an admin has reversed it); bank
-//! transfers received, statements and four-eyes approvals for finance; the KYC
+//! transfers received, statements and four-eyes approvals, and withdrawals
+//! to approve, debit and pay, for finance; the KYC
 //! queue and cases for compliance; the support inbox and conversations.
 
 mod actions;
@@ -14,6 +15,7 @@ mod duplicates;
 mod kyc;
 mod pages;
 mod sso;
+mod withdrawals;
 
 pub use auth::{create_staff, current as current_staff, hash_password, Role};
 pub use bank::{import as bank_statement_import, MAX_STATEMENT_BYTES};
@@ -44,6 +46,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/backoffice/bank/wires/{id}/discard", post(bank::discard))
         .route("/backoffice/bank/entries/{id}/assign", post(bank::assign))
         .route("/backoffice/bank/entries/{id}/dismiss", post(bank::dismiss))
+        .route("/backoffice/withdrawals", get(withdrawals::show))
+        .route("/backoffice/withdrawals/{id}/approve", post(withdrawals::approve))
+        .route("/backoffice/withdrawals/{id}/reject", post(withdrawals::reject))
+        .route("/backoffice/withdrawals/{id}/paid", post(withdrawals::paid))
+        .route("/backoffice/withdrawals/{id}/reversed", post(withdrawals::reversed))
         .route("/backoffice/chat", get(chat::inbox))
         .route("/backoffice/chat/events", get(chat::inbox_events))
         .route("/backoffice/chat/attachments/{id}", get(chat::attachment))

@@ -82,6 +82,7 @@ pub(super) fn Shell(title: String, children: Children) -> impl IntoView {
                     <a href="/backoffice/chat" class="underline" data-testid="nav-chat">{t(ctx.lang, "backoffice.nav_chat")}</a>
                     <a href="/backoffice/requests" class="underline" data-testid="nav-requests">{t(ctx.lang, "backoffice.nav_requests")}</a>
                     <a href="/backoffice/bank" class="underline" data-testid="nav-bank">{t(ctx.lang, "backoffice.bank.title")}</a>
+                    <a href="/backoffice/withdrawals" class="underline" data-testid="nav-withdrawals">{t(ctx.lang, "backoffice.withdrawals.title")}</a>
                     <a href="/backoffice/sso" class="underline" data-testid="nav-sso">{t(ctx.lang, "backoffice.nav_sso")}</a>
                 </nav>
             </header>

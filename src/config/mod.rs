@@ -225,11 +225,11 @@ mod tests {
     fn action_settings_are_checked_by_name() {
         let f = Settings::with(
             Settings::defaults(),
-            "actions.types.withdraw.fields",
+            "actions.types.transfer.fields",
             serde_json::json!([{ "name": "amount", "type": "money", "label": { "en": "Amount" } }]),
         );
         let err = error_of(f);
-        assert!(err.contains("actions.types.withdraw.fields[0].type"), "{err}");
+        assert!(err.contains("actions.types.transfer.fields[0].type"), "{err}");
         let f = Settings::with(
             Settings::defaults(),
             "actions.types.portal",

@@ -28,6 +28,7 @@ pub struct Settings {
     pub identity: IdentitySection,
     pub actions: ActionsSection,
     pub chat: ChatSection,
+    pub withdrawals: WithdrawalsSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -262,6 +263,19 @@ pub const SAMPLE_BENEFICIARY: &str = "Example Broker Ltd";
 pub const SAMPLE_IBAN: &str = "DE89370400440532013000";
 /// The sample account number `Leptos.toml` ships; refused in production.
 pub const SAMPLE_ACCOUNT_NUMBER: &str = "000123456789";
+
+/// Withdrawals (`/inapp/action?actionType=withdraw`): amounts follow the
+/// currency's `[deposit.currencies.*]` limits, capped by the balance.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WithdrawalsSection {
+    /// Offer paying back to the card of a credited card deposit
+    /// (methods of kind sandbox or stripe_checkout).
+    pub card_payouts: bool,
+    /// Per currency: a withdrawal above this amount needs a second,
+    /// different finance user's approval; a currency not listed always does.
+    #[serde(default)]
+    pub four_eyes_above: std::collections::BTreeMap<Currency, rust_decimal::Decimal>,
+}
 
 /// Support chat limits.
 #[derive(Debug, Clone, Deserialize)]

@@ -45,6 +45,23 @@ impl Settings {
         Ok(())
     }
 
+    pub(super) fn validate_withdrawals(&self) -> Result<(), ConfigError> {
+        for (code, limit) in &self.withdrawals.four_eyes_above {
+            let key = format!("withdrawals.four_eyes_above.{code}");
+            if !self.deposit.currencies.contains_key(code) {
+                return Err(invalid(&key, "not one of the [deposit.currencies.*]"));
+            }
+            if *limit < rust_decimal::Decimal::ZERO {
+                return Err(invalid(&key, "must be 0 or more"));
+            }
+        }
+        // The withdrawal screen answers this action type itself.
+        if self.actions.types.contains_key("withdraw") {
+            return Err(invalid("actions.types.withdraw", "`withdraw` is the built-in withdrawal flow ([withdrawals]); give the form another name"));
+        }
+        Ok(())
+    }
+
     pub(super) fn validate_deposits(&self) -> Result<(), ConfigError> {
         use rust_decimal::Decimal;
         if self.deposit.methods.is_empty() {
@@ -194,6 +211,7 @@ impl Settings {
         }
         self.validate_deposits()?;
         self.validate_kyc()?;
+        self.validate_withdrawals()?;
         self.validate_identity()?;
         self.validate_actions()
     }

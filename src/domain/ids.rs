@@ -66,37 +66,51 @@ impl fmt::Display for Login {
     }
 }
 
-/// One of our deposits: `dep_` and 32 lowercase hexadecimal digits. It is the
-/// PSP's reference and part of the success URL, so it is checked wherever it
-/// comes back from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct DepositId(String);
+/// Our own random ids: a prefix and 32 lowercase hexadecimal digits. They go
+/// to partners (a PSP's reference, cTrader's `externalId`) and into URLs, so
+/// each is checked wherever it comes back from.
+macro_rules! prefixed_id {
+    ($($(#[$doc:meta])* $t:ident = $prefix:literal, $what:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $t(String);
 
-impl DepositId {
-    const PREFIX: &'static str = "dep_";
+        impl $t {
+            const PREFIX: &'static str = $prefix;
 
-    /// A new random id.
-    #[cfg(feature = "ssr")]
-    pub fn generate() -> DepositId {
-        DepositId(format!("{}{}", Self::PREFIX, uuid::Uuid::new_v4().simple()))
-    }
+            /// A new random id.
+            #[cfg(feature = "ssr")]
+            pub fn generate() -> $t {
+                $t(format!("{}{}", Self::PREFIX, uuid::Uuid::new_v4().simple()))
+            }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $t {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<$t, IdError> {
+                let hex = s.strip_prefix(Self::PREFIX).ok_or(IdError($what))?;
+                if hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                    Ok($t(s.to_string()))
+                } else {
+                    Err(IdError($what))
+                }
+            }
+        }
+    )*};
 }
 
-impl FromStr for DepositId {
-    type Err = IdError;
-    fn from_str(s: &str) -> Result<DepositId, IdError> {
-        let hex = s.strip_prefix(Self::PREFIX).ok_or(IdError("not a deposit id"))?;
-        if hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            Ok(DepositId(s.to_string()))
-        } else {
-            Err(IdError("not a deposit id"))
-        }
-    }
+prefixed_id! {
+    /// One of our deposits: `dep_` and 32 hex digits; the PSP's reference,
+    /// cTrader's `externalId` of its credit and part of the success URL.
+    DepositId = "dep_", "not a deposit id";
+    /// One of our withdrawals: `wd_` and 32 hex digits; cTrader's
+    /// `externalId` of its debit.
+    WithdrawalId = "wd_", "not a withdrawal id";
 }
 
 /// An ISO 4217 currency code: three capital letters (`USD`, `EUR`).
@@ -169,7 +183,7 @@ macro_rules! text_id {
     )*};
 }
 
-text_id!(DepositId, Currency);
+text_id!(DepositId, WithdrawalId, Currency);
 
 /// Stored as their inner value's column type, and parsed again when read:
 /// a row holding a malformed id is a storage error, never a guess.
@@ -210,7 +224,7 @@ macro_rules! stored_as {
     )*};
 }
 
-stored_as!(Login => i64, DepositId => String, Currency => String);
+stored_as!(Login => i64, DepositId => String, WithdrawalId => String, Currency => String);
 
 /// Why a value is not the identifier it claims to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +267,10 @@ mod tests {
             assert!(bad.parse::<DepositId>().is_err(), "{bad:?}");
         }
         assert!(serde_json::from_str::<DepositId>(r#""dep_x""#).is_err());
+        // One kind of id is never taken for another.
+        assert!("wd_0123456789abcdef0123456789abcdef".parse::<DepositId>().is_err());
+        assert!(ok.parse::<WithdrawalId>().is_err());
+        assert!("wd_0123456789abcdef0123456789abcdef".parse::<WithdrawalId>().is_ok());
     }
 
     #[cfg(feature = "ssr")]
@@ -260,6 +278,8 @@ mod tests {
     fn generated_deposit_ids_parse() {
         let id = DepositId::generate();
         assert_eq!(id.as_str().parse::<DepositId>().unwrap(), id);
+        let id = WithdrawalId::generate();
+        assert_eq!(id.as_str().parse::<WithdrawalId>().unwrap(), id);
     }
 
     #[test]

@@ -17,10 +17,11 @@ mod source;
 mod theme;
 mod token_error;
 mod when;
+pub mod withdrawal;
 
 pub use bank::{BankIdError, CreditorRef, Iban};
 pub use deposit::{BankInstructions, DepositForm, DepositState, DepositView, MethodKind, PaymentMethod};
-pub use ids::{Currency, DepositId, IdError, Login};
+pub use ids::{Currency, DepositId, IdError, Login, WithdrawalId};
 pub use lang::{Dir, Lang};
 pub use locale::{format_money, format_when};
 pub use money::{fee, format_amount, parse_amount, AmountError, CurrencyRule};
@@ -30,3 +31,4 @@ pub use source::Source;
 pub use theme::Theme;
 pub use token_error::ErrorCode;
 pub use when::format_timestamp;
+pub use withdrawal::{WithdrawalForm, WithdrawalState, WithdrawalView};

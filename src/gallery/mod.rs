@@ -22,12 +22,13 @@ use crate::session::{page_context, Prefs};
 use crate::state::AppState;
 
 /// Every screen and the states it has.
-pub const CELLS: [(&str, &[&str]); 8] = [
+pub const CELLS: [(&str, &[&str]); 9] = [
     ("deposit", &["empty", "filled", "error", "in_progress", "bank_transfer", "success"]),
     ("kyc", &["empty", "filled", "error", "in_progress", "success"]),
     ("kyc_upload", &["empty", "filled", "error", "in_progress", "success"]),
     ("kyc_status", &["empty", "error", "in_progress", "success"]),
     ("action", &["empty", "error", "success", "handoff", "unknown"]),
+    ("withdraw", &["empty", "filled"]),
     ("chat", &["empty", "filled", "error", "in_progress"]),
     ("token_error", &["error"]),
     ("done", &["success", "error"]),

@@ -10,8 +10,9 @@ use crate::components::{Card, Frame};
 use crate::config::Settings;
 use crate::domain::action::FieldError;
 use crate::domain::kyc::{CaseState, DetailError, DetailField, DocumentType, KycEvent, KycView, Requirement, RequirementState, UploadError, UploadLimits};
+use crate::domain::withdrawal::{CardOption, Destination, RejectReason};
 use crate::domain::{AmountError, DepositForm, DepositState, DepositView, ErrorCode, Lang, TraderView};
-use crate::domain::{Currency, Login};
+use crate::domain::{Currency, Login, WithdrawalForm, WithdrawalState, WithdrawalView};
 use crate::i18n::t;
 use crate::screens::action::{Action, ActionPreview, UnknownAction};
 use crate::screens::deposit::form::{DepositFormView, FormPreview};
@@ -19,6 +20,8 @@ use crate::screens::deposit::progress::DepositStatusView;
 use crate::screens::deposit::recent::RecentDeposits;
 use crate::screens::kyc::upload::{Phase, Preview, Uploader};
 use crate::screens::kyc::{KycHome, KycStatus};
+use crate::screens::withdrawal::form::WithdrawalFormView;
+use crate::screens::withdrawal::list::Withdrawals;
 use crate::screens::{DoneKind, DonePage, ErrorPage};
 
 const SAMPLE_LOGIN: Login = match Login::new(100_001) {
@@ -94,6 +97,35 @@ fn deposit(n: u32, minor: i64, state: DepositState, minutes_ago: i64) -> Deposit
         state,
         created_at_ms: SAMPLE_MS - minutes_ago * 60_000,
     }
+}
+
+/// Sample withdrawal `n` to the sample IBAN.
+fn withdrawal(n: u32, minor: i64, state: WithdrawalState, reason: Option<RejectReason>, minutes_ago: i64) -> WithdrawalView {
+    WithdrawalView {
+        id: format!("wd_{n:032x}").parse().expect("a withdrawal id"),
+        amount: Decimal::new(minor, 2),
+        currency: "USD".parse().expect("a currency code"),
+        state,
+        destination: Destination::Bank("DE89 … 3000".into()),
+        reason,
+        created_at_ms: SAMPLE_MS - minutes_ago * 60_000,
+    }
+}
+
+/// The withdrawal form with a balance, an open request holding part of it, and a card to pay back to.
+fn withdrawal_form(settings: &Settings, recent: Vec<WithdrawalView>) -> Option<WithdrawalForm> {
+    let currency = currency(settings);
+    let mut rule = settings.currency_rule(&currency)?;
+    let (balance, available) = (Decimal::new(125_050, 2), Decimal::new(95_050, 2));
+    rule.max = rule.max.min(available);
+    rule.fee_percent = Decimal::ZERO;
+    rule.presets.clear();
+    let card = CardOption {
+        deposit: format!("dep_{:032x}", 2).parse().expect("a deposit id"),
+        amount: Decimal::new(50_000, 2),
+        created_at_ms: SAMPLE_MS - 3 * 24 * 3_600_000,
+    };
+    Some(WithdrawalForm { currency, balance, available, rule, cards: vec![card], idempotency_key: "gallery-sample-key-0000000000".into(), recent })
 }
 
 fn requirement(kind: &str, state: RequirementState, reason: Option<&str>) -> Requirement {
@@ -199,6 +231,31 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
             }
             .into_any()
         }
+        // Empty, and with a withdrawal in each state the trader can see.
+        "withdraw" => {
+            let recent = match state {
+                "filled" => vec![
+                    withdrawal(6, 30_000, WithdrawalState::Requested, None, 5),
+                    withdrawal(5, 20_000, WithdrawalState::Approved, None, 60),
+                    withdrawal(4, 15_000, WithdrawalState::Debited, None, 60 * 3),
+                    withdrawal(3, 10_000, WithdrawalState::Paid, None, 60 * 24),
+                    withdrawal(2, 90_000, WithdrawalState::Rejected, Some(RejectReason::Finance("Please use an account in your own name.".into())), 60 * 48),
+                    withdrawal(1, 5_000, WithdrawalState::Cancelled, None, 60 * 72),
+                ],
+                _ => vec![],
+            };
+            let Some(form) = withdrawal_form(settings, recent.clone()) else {
+                return view! { <ErrorPage code=ErrorCode::NotFound/> }.into_any();
+            };
+            let items = RwSignal::new(recent);
+            view! {
+                <Frame title=title("withdraw")>
+                    <WithdrawalFormView form on_requested=Callback::new(|_: WithdrawalView| {})/>
+                    <Withdrawals items/>
+                </Frame>
+            }
+            .into_any()
+        }
         "kyc" => {
             let errors = (state == "error").then(|| {
                 [("full_name", DetailError::Missing), ("date_of_birth", DetailError::Underage)]
@@ -254,7 +311,7 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                         "error" => ActionPreview {
                             errors: [
                                 ("amount".to_string(), FieldError::Amount(AmountError::TooManyDecimals { digits: 2 })),
-                                ("method".to_string(), FieldError::Missing),
+                                ("to".to_string(), FieldError::Missing),
                             ]
                             .into_iter()
                             .collect(),
@@ -263,7 +320,7 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                         "success" => ActionPreview { done: Some("req_3f9c2a7be41d4c0f9a5e2b7c1d8e6f01".into()), ..Default::default() },
                         _ => ActionPreview::default(),
                     };
-                    match crate::broker_actions::service::view(settings, "withdraw", lang) {
+                    match crate::broker_actions::service::view(settings, "transfer", lang) {
                         Ok(v) => view! { <Action view=v preview/> }.into_any(),
                         Err(_) => view! { <UnknownAction/> }.into_any(),
                     }

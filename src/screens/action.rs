@@ -1,4 +1,5 @@
-//! `/inapp/action?actionType=…`: one of the broker's configured actions. A
+//! `/inapp/action?actionType=…`: one of the broker's configured actions (or,
+//! for `withdraw`, the built-in withdrawal screen). A
 //! form (checked in the browser with the server's rules, then stored), or a
 //! hand-off button that posts a signed assertion to the broker's page in the
 //! same window. An action type the broker did not configure gets a clear page.
@@ -26,9 +27,13 @@ fn field_message(lang: Lang, e: &FieldError) -> String {
 
 #[component]
 pub fn ActionScreen() -> impl IntoView {
+    let action_type = use_query_map().read_untracked().get("actionType").unwrap_or_default();
+    // Withdrawals are built in, not a configured form.
+    if action_type == "withdraw" {
+        return view! { <crate::screens::withdrawal::WithdrawalScreen/> }.into_any();
+    }
     let lang = use_page().lang;
     let title = t(lang, "screen.action.title");
-    let action_type = use_query_map().read_untracked().get("actionType").unwrap_or_default();
     let data = Resource::new(move || action_type.clone(), load_action);
     view! {
         <Title text=title.clone()/>
@@ -48,6 +53,7 @@ pub fn ActionScreen() -> impl IntoView {
             </Suspense>
         </Frame>
     }
+    .into_any()
 }
 
 /// What an `actionType` the broker did not configure shows.

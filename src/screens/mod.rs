@@ -8,6 +8,7 @@ mod done;
 mod error_page;
 pub(crate) mod kyc;
 mod not_found;
+pub(crate) mod withdrawal;
 
 pub use action::ActionScreen;
 pub use chat::ChatScreen;

@@ -7,3 +7,4 @@ pub mod action;
 pub mod chat;
 pub mod deposit;
 pub mod kyc;
+pub mod withdrawal;

@@ -145,10 +145,14 @@ pub async fn trader_state(State(s): State<SimState>, Path(login): Path<String>) 
         Ok(rows) => rows
             .iter()
             .map(|h| {
+                let kind = h.try_get::<String, _>("type").unwrap_or_default();
+                let amount: i64 = h.try_get("amount").unwrap_or_default();
                 serde_json::json!({
                     "balanceHistoryId": h.try_get::<i64, _>("id").unwrap_or_default(),
-                    "type": h.try_get::<String, _>("type").unwrap_or_default(),
-                    "preciseAmount": money(h.try_get("amount").unwrap_or_default()),
+                    "type": kind,
+                    "preciseAmount": money(amount),
+                    // Signed, as the balance moved: negative for a withdrawal.
+                    "delta": money(if kind == "WITHDRAW" { -amount } else { amount }),
                     "balanceAfter": money(h.try_get("balance_after").unwrap_or_default()),
                     "externalId": h.try_get::<Option<String>, _>("external_id").unwrap_or_default(),
                     "comment": h.try_get::<Option<String>, _>("comment").unwrap_or_default(),

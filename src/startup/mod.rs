@@ -181,6 +181,7 @@ impl Application {
             ctrader: Arc::new(ctrader),
             payments: Arc::new(payments),
             credit_queued: Arc::new(tokio::sync::Notify::new()),
+            debit_queued: Arc::new(tokio::sync::Notify::new()),
             chat_notifier: Arc::new(crate::chat::LocalNotifier::default()),
             instance_id: uuid::Uuid::new_v4().simple().to_string(),
             clock: Default::default(),
@@ -213,6 +214,7 @@ impl Application {
         }
         if self.state.settings.payments.worker {
             credit::spawn_worker(self.state.clone());
+            crate::withdrawal::debit::spawn_worker(self.state.clone());
             crate::kyc::access::spawn_worker(self.state.clone());
         }
         let listener = self.listener.tap_io(|tcp| {

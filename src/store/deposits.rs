@@ -39,30 +39,11 @@ pub enum EventOutcome {
     UnknownDeposit,
 }
 
-/// A credit the worker owns until `locked_until`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreditJob {
-    pub deposit_id: DepositId,
-    pub login: Login,
-    pub currency: Currency,
-    pub digits: u32,
-    pub amount_minor: i64,
-    /// Counting this one; above 1 means an earlier attempt's outcome is unknown.
-    pub attempt: i64,
-    pub created_at: i64,
-    /// The lease's end (ms since the epoch).
-    pub leased_until: i64,
-}
+/// A credit the worker owns until its lease ends.
+pub type CreditJob = super::LedgerJob<DepositId>;
 
 /// A credited deposit due for its second look in cTrader's history.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditJob {
-    pub deposit_id: DepositId,
-    pub login: Login,
-    pub created_at: i64,
-    /// The copy we recorded.
-    pub balance_history_id: Option<i64>,
-}
+pub type AuditJob = super::LedgerAudit<DepositId>;
 
 /// A deposit cTrader holds more than one balance change for.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,9 +8,11 @@ mod bank;
 pub mod chat;
 mod deposits;
 mod kyc;
+mod outbox;
 pub(crate) mod sqlite;
 mod sso;
 mod staff;
+pub mod withdrawals;
 
 pub use actions::{ActionStore, SubmissionRecord};
 pub use attempts::AttemptStore;
@@ -18,8 +20,10 @@ pub use bank::{BankStore, EntryRecord, NewEntry, NewWire, WireOutcome, WireState
 pub use chat::ChatStore;
 pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
+pub use outbox::{LedgerAudit, LedgerJob};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{Role, StaffRecord, StaffStore};
+pub use withdrawals::{Decision, RequestOutcome, WithdrawalRecord, WithdrawalStore};
 
 use crate::domain::Login;
 use std::sync::Arc;
@@ -105,6 +109,7 @@ pub struct Store {
     pub attempts: Arc<dyn AttemptStore>,
     pub chat: Arc<dyn ChatStore>,
     pub bank: Arc<dyn BankStore>,
+    pub withdrawals: Arc<dyn WithdrawalStore>,
     health: Arc<dyn Health>,
 }
 
@@ -134,6 +139,7 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
             attempts: db.clone(),
             chat: db.clone(),
             bank: db.clone(),
+            withdrawals: db.clone(),
             health: db,
         })
     } else {

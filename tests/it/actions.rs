@@ -19,21 +19,21 @@ async fn a_form_action_is_checked_stored_and_listed_for_staff() {
     let app = spawn().await;
     let (cookie, login) = app.sign_in(None).await;
 
-    let res = app.call(&cookie, LoadAction { action_type: "withdraw".into() }).await;
+    let res = app.call(&cookie, LoadAction { action_type: "transfer".into() }).await;
     assert_eq!(res.status(), 200);
     let view: Value = res.json().await.unwrap();
-    assert_eq!(view["title"], "Withdrawal request");
+    assert_eq!(view["title"], "Transfer request");
     assert_eq!(view["fields"].as_array().unwrap().len(), 3);
 
     // Every rule the browser applies, the server applies too.
-    let bad = app.call(&cookie, SubmitAction { action_type: "withdraw".into(), values: values(&[("amount", "10.005"), ("method", "cash")]) }).await;
+    let bad = app.call(&cookie, SubmitAction { action_type: "transfer".into(), values: values(&[("amount", "10.005"), ("to", "cash")]) }).await;
     assert_eq!(bad.status(), 422);
     let body = bad.text().await.unwrap();
-    assert!(body.contains("amount") && body.contains("method"), "{body}");
+    assert!(body.contains("\"amount\"") && body.contains("\"to\""), "{body}");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM action_submissions").await, 0, "nothing half-written");
 
-    let form = values(&[("amount", "1250.5"), ("method", "bank_transfer"), ("details", "<b>IBAN</b> DE89 3704"), ("role", "admin")]);
-    let ok = app.call(&cookie, SubmitAction { action_type: "withdraw".into(), values: form }).await;
+    let form = values(&[("amount", "1250.5"), ("to", "another_account"), ("details", "<b>Account</b> 100123"), ("role", "admin")]);
+    let ok = app.call(&cookie, SubmitAction { action_type: "transfer".into(), values: form }).await;
     assert_eq!(ok.status(), 200);
     let id: String = ok.json().await.unwrap();
     assert!(id.starts_with("req_"));
@@ -42,12 +42,12 @@ async fn a_form_action_is_checked_stored_and_listed_for_staff() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].login, common::login(login));
     let fields: Value = serde_json::from_str(&records[0].fields).unwrap();
-    assert_eq!(fields, serde_json::json!({ "amount": "1250.50", "method": "bank_transfer", "details": "<b>IBAN</b> DE89 3704" }), "unknown fields dropped");
+    assert_eq!(fields, serde_json::json!({ "amount": "1250.50", "to": "another_account", "details": "<b>Account</b> 100123" }), "unknown fields dropped");
 
     let support = common::staff_cookie(&app, "support@broker.example", Role::Support).await;
     let page = app.get_with_cookie("/backoffice/requests", &support).await.text().await.unwrap();
-    assert!(page.contains(&id) && page.contains("1250.50") && page.contains("Withdrawal request"));
-    assert!(page.contains("&lt;b&gt;IBAN&lt;/b&gt;") && !page.contains("<b>IBAN</b>"), "stored text is shown as text");
+    assert!(page.contains(&id) && page.contains("1250.50") && page.contains("Transfer request"));
+    assert!(page.contains("&lt;b&gt;Account&lt;/b&gt;") && !page.contains("<b>Account</b>"), "stored text is shown as text");
     let compliance = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
     assert_eq!(app.get_with_cookie("/backoffice/requests", &compliance).await.status(), 403);
     assert_eq!(app.get("/backoffice/requests").await.status(), 303);
@@ -64,10 +64,10 @@ async fn unknown_action_types_and_wrong_kinds_are_refused_clearly() {
     // A hand-off is not a form, and a form is not a hand-off.
     let res = app.call(&cookie, SubmitAction { action_type: "client_area".into(), values: BTreeMap::new() }).await;
     assert_eq!(res.status(), 400);
-    let res = app.call(&cookie, StartHandoff { action_type: "withdraw".into() }).await;
+    let res = app.call(&cookie, StartHandoff { action_type: "transfer".into() }).await;
     assert_eq!(res.status(), 400);
     // Without a session nothing is answered.
-    let res = app.http.post(app.url("/api/action/view")).header("origin", app.base.clone()).form(&[("action_type", "withdraw")]).send().await.unwrap();
+    let res = app.http.post(app.url("/api/action/view")).header("origin", app.base.clone()).form(&[("action_type", "transfer")]).send().await.unwrap();
     assert_eq!(res.status(), 401);
     // The screen itself renders the unknown type as a page, not an error status.
     let res = app.get_with_cookie("/inapp/action?actionType=teleport", &cookie).await;

@@ -25,3 +25,4 @@ mod sessions;
 mod sso;
 mod stripe;
 mod theme;
+mod withdrawals;

@@ -184,16 +184,15 @@ impl DepositStore for SqliteStore {
         let mut jobs = Vec::with_capacity(ids.len());
         for id in ids {
             let r = sqlx::query(
-                "SELECT d.id, d.login, d.currency, d.digits, d.confirmed_minor, d.created_at, o.attempts \
+                "SELECT d.id, d.login, d.digits, d.confirmed_minor, d.created_at, o.attempts \
                  FROM deposits d JOIN credit_outbox o ON o.deposit_id = d.id WHERE d.id = ?",
             )
             .bind(&id)
             .fetch_one(&mut *tx)
             .await?;
             jobs.push(CreditJob {
-                deposit_id: r.try_get("id")?,
+                id: r.try_get("id")?,
                 login: r.try_get("login")?,
-                currency: r.try_get("currency")?,
                 digits: r.try_get::<i64, _>("digits")? as u32,
                 amount_minor: r.try_get::<Option<i64>, _>("confirmed_minor")?.unwrap_or(0),
                 attempt: r.try_get("attempts")?,
@@ -251,7 +250,7 @@ impl DepositStore for SqliteStore {
         rows.iter()
             .map(|r| {
                 Ok(AuditJob {
-                    deposit_id: r.try_get("deposit_id")?,
+                    id: r.try_get("deposit_id")?,
                     login: r.try_get("login")?,
                     created_at: r.try_get("created_at")?,
                     balance_history_id: r.try_get("balance_history_id")?,

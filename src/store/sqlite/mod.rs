@@ -11,6 +11,7 @@ mod sessions;
 mod sso;
 mod staff;
 mod token_claims;
+mod withdrawals;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,11 +1,26 @@
 //! The exactly-once check shared by the fault and crash tests: cTrader's
-//! (the simulator's) balance history against our deposit records.
+//! (the simulator's) balance history against our records, for credits
+//! (deposits) and debits (withdrawals) alike.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
+
+/// Which payments a check is about: their table, the state of an applied
+/// one, the balance change's type and its sign.
+pub struct Ledger {
+    pub table: &'static str,
+    pub applied: &'static str,
+    pub kind: &'static str,
+    pub sign: i64,
+    pub outbox: &'static str,
+    pub outbox_key: &'static str,
+}
+
+pub const CREDITS: Ledger = Ledger { table: "deposits", applied: "credited", kind: "DEPOSIT", sign: 1, outbox: "credit_outbox", outbox_key: "deposit_id" };
+pub const DEBITS: Ledger = Ledger { table: "withdrawals", applied: "debited", kind: "WITHDRAW", sign: -1, outbox: "debit_outbox", outbox_key: "withdrawal_id" };
 
 /// `confirmed`: deposit id → (login, minor units). Every confirmed deposit is
 /// in its trader's history exactly once, for its amount, with our stored
@@ -18,44 +33,69 @@ pub async fn assert_exactly_once(
     confirmed: &HashMap<String, (i64, i64)>,
     unconfirmed: &HashSet<String>,
 ) {
+    assert_applied_exactly_once(&CREDITS, http, base, app_db, logins, 0, confirmed, unconfirmed).await
+}
+
+/// `applied`: payment id → (login, minor units), each of which must be in
+/// its trader's history exactly once as a `ledger.kind` change for its
+/// amount, with our stored `balanceHistoryId` and state `ledger.applied`;
+/// nothing else is in the history; each balance is `start_minor` moved by
+/// exactly those changes; none of `never` is there.
+#[allow(clippy::too_many_arguments)]
+pub async fn assert_applied_exactly_once(
+    ledger: &Ledger,
+    http: &reqwest::Client,
+    base: &str,
+    app_db: &Path,
+    logins: &[i64],
+    start_minor: i64,
+    applied: &HashMap<String, (i64, i64)>,
+    never: &HashSet<String>,
+) {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app_db.display())).await.unwrap();
-    let ours: HashMap<String, (String, Option<i64>)> = sqlx::query_as::<_, (String, String, Option<i64>)>("SELECT id, state, balance_history_id FROM deposits")
+    let ours: HashMap<String, (String, Option<i64>)> =
+        sqlx::query_as::<_, (String, String, Option<i64>)>(&format!("SELECT id, state, balance_history_id FROM {}", ledger.table))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id, state, h)| (id, (state, h)))
+            .collect();
+    let attempts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(&format!("SELECT {}, attempts FROM {}", ledger.outbox_key, ledger.outbox))
         .fetch_all(&pool)
         .await
         .unwrap()
         .into_iter()
-        .map(|(id, state, h)| (id, (state, h)))
         .collect();
-    let attempts: HashMap<String, i64> =
-        sqlx::query_as::<_, (String, i64)>("SELECT deposit_id, attempts FROM credit_outbox").fetch_all(&pool).await.unwrap().into_iter().collect();
     pool.close().await;
     let mut seen = HashSet::new();
     for login in logins {
         let trader: Value = http.get(format!("{base}/sim/traders/{login}")).send().await.unwrap().json().await.unwrap();
-        let mut expected_minor = 0i64;
+        let mut expected_minor = start_minor;
         let history = trader["history"].as_array().unwrap();
-        for entry in history {
+        for entry in history.iter().filter(|e| e["type"] == ledger.kind) {
             let external = entry["externalId"].as_str().unwrap().to_string();
             if !seen.insert(external.clone()) {
                 // Say enough to tell a change that landed after its lookup
                 // (timestamps apart by more than settle_ms) from a second send.
                 let copies: Vec<_> = history.iter().filter(|e| e["externalId"] == entry["externalId"]).collect();
-                panic!("{external} credited twice after {:?} attempts: {copies:?}", attempts.get(&external));
+                panic!("{external} applied twice after {:?} attempts: {copies:?}", attempts.get(&external));
             }
-            let (owner, minor) = confirmed.get(&external).unwrap_or_else(|| panic!("{external} credited but never confirmed"));
+            let (owner, minor) = applied.get(&external).unwrap_or_else(|| panic!("{external} applied but never meant to be"));
             assert_eq!(owner, login);
             assert_eq!(entry["preciseAmount"], Decimal::new(*minor, 2).to_string(), "{external}: amount");
             let (state, history_id) = &ours[&external];
-            assert_eq!(state, "credited");
+            assert_eq!(state, ledger.applied);
             assert_eq!(*history_id, entry["balanceHistoryId"].as_i64(), "{external}: our balanceHistoryId is cTrader's");
-            expected_minor += minor;
+            expected_minor += ledger.sign * minor;
         }
-        assert_eq!(trader["balance"], Decimal::new(expected_minor, 2).to_string(), "trader {login}: balance is the sum of its credits");
+        assert_eq!(history.iter().filter(|e| e["type"] != ledger.kind).count(), 0, "trader {login}: no other changes");
+        assert_eq!(trader["balance"], Decimal::new(expected_minor, 2).to_string(), "trader {login}: balance moved by exactly these changes");
     }
-    assert_eq!(seen.len(), confirmed.len(), "every confirmed deposit credited");
-    for id in unconfirmed {
-        assert!(!seen.contains(id), "{id} was never confirmed");
-        assert_ne!(ours[id].0, "credited");
+    assert_eq!(seen.len(), applied.len(), "every payment applied");
+    for id in never {
+        assert!(!seen.contains(id), "{id} was never to be applied");
+        assert_ne!(ours[id].0, ledger.applied);
     }
 }
 

@@ -60,18 +60,21 @@ pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
 }
 
 impl TestApp {
-    /// Runs the outbox workers' rounds (credits, credit audits, accessRights)
+    /// Runs the outbox workers' rounds (credits, debits, their audits, accessRights)
     /// until none has anything due. Ordinary tests run without the background
     /// workers and drain them on purpose, so what a test sees never depends on
     /// when a worker happened to wake; the tests of the workers themselves
     /// turn them on.
     pub async fn drain(&self) {
         use broker_inapp::deposit::credit;
+        use broker_inapp::withdrawal::debit;
         for _ in 0..100 {
             let credits = credit::run_once(&self.state).await.expect("a credit round");
             let audits = credit::audit_once(&self.state).await.expect("an audit round");
+            let debits = debit::run_once(&self.state).await.expect("a debit round");
+            let debit_audits = debit::audit_once(&self.state).await.expect("a debit audit round");
             let access = broker_inapp::kyc::access::run_once(&self.state).await.expect("an accessRights round");
-            if credits + audits + access == 0 {
+            if credits + audits + debits + debit_audits + access == 0 {
                 return;
             }
         }

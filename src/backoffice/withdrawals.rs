@@ -1,0 +1,319 @@
+//! `/backoffice/withdrawals`, for finance: approve or reject what traders
+//! requested (a second, different finance user above the four-eyes amount),
+//! watch approved ones being debited, and mark debited ones paid with the
+//! bank's reference. Any debit cTrader holds twice is listed on top until
+//! someone has reversed the extra copy. Server-rendered forms; a refused step
+//! comes back with the reason.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use leptos::prelude::*;
+use rust_decimal::Decimal;
+
+use super::pages::{no_store, page, ListTable, Shell};
+use crate::domain::{format_amount, format_timestamp, Iban, Lang, WithdrawalId, WithdrawalState};
+use crate::i18n::{t, t_with};
+use crate::render::document;
+use crate::state::AppState;
+use crate::store::withdrawals::DuplicateDebit;
+use crate::store::{Decision, StaffRecord, WithdrawalRecord};
+use crate::web::{Finance, PageError, Staff};
+use crate::withdrawal::service::{self, FinanceProblem};
+
+/// How many each queue shows, oldest first (nothing waiting drops out of
+/// sight behind newer requests; the count says how many there are in all).
+const QUEUE: i64 = 200;
+
+fn lang_of(q: &HashMap<String, String>) -> Lang {
+    q.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default()
+}
+
+fn back(note: &str, lang: Lang) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/backoffice/withdrawals?note={note}&lang={}", lang.code()))]).into_response()
+}
+
+fn amount(w: &WithdrawalRecord) -> String {
+    format!("{} {}", format_amount(Decimal::new(w.amount_minor, w.digits), w.digits), w.currency)
+}
+
+/// Where to send the money, in full: finance pays it.
+fn destination(lang: Lang, w: &WithdrawalRecord) -> String {
+    match (&w.iban, &w.card_deposit_id) {
+        (Some(iban), _) => {
+            let grouped = iban.parse::<Iban>().map_or_else(|_| iban.clone(), |i| i.to_string());
+            format!("{grouped} · {}", w.holder.clone().unwrap_or_default())
+        }
+        (None, Some(d)) => t_with(lang, "backoffice.withdrawals.card_of", &[("id", d.as_str())]),
+        (None, None) => String::new(),
+    }
+}
+
+struct Queues {
+    to_approve: Vec<WithdrawalRecord>,
+    waiting: i64,
+    debiting: Vec<WithdrawalRecord>,
+    to_pay: Vec<WithdrawalRecord>,
+    recent: Vec<WithdrawalRecord>,
+    duplicates: Vec<DuplicateDebit>,
+}
+
+async fn queues(state: &AppState) -> Result<Queues, PageError> {
+    let store = &state.store.withdrawals;
+    Ok(Queues {
+        to_approve: store.list(Some(WithdrawalState::Requested), QUEUE).await?,
+        waiting: store.count(WithdrawalState::Requested).await?,
+        debiting: store.list(Some(WithdrawalState::Approved), QUEUE).await?,
+        to_pay: store.list(Some(WithdrawalState::Debited), QUEUE).await?,
+        recent: store.list(None, 30).await?,
+        duplicates: store.duplicate_debits(50).await?,
+    })
+}
+
+async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffRecord, problem: Option<FinanceProblem>) -> Result<Response, PageError> {
+    let ctx = page(state, q);
+    let lang = ctx.lang;
+    let queues = queues(state).await?;
+    let me = staff.id;
+    let note = q
+        .get("note")
+        .filter(|n| ["approved", "awaiting_second", "rejected", "paid", "reversed"].contains(&n.as_str()))
+        .map(|n| t(lang, &format!("backoffice.withdrawals.note.{n}")));
+    let title = t(lang, "backoffice.withdrawals.title");
+    let html = document(&ctx, &state.css_href(), title.clone(), move || {
+        let problem = problem.map(
+            |p| view! { <p role="alert" class="rounded-lg border-2 border-danger p-3 font-medium" data-testid="withdrawals-problem">{t(lang, p.key())}</p> },
+        );
+        let note = note.map(|n| view! { <p role="status" class="rounded-lg border border-border bg-surface p-3" data-testid="withdrawals-note">{n}</p> });
+        let Queues { to_approve, waiting, debiting, to_pay, recent, duplicates } = queues;
+        view! {
+            <Shell title=title.clone()>
+                {problem}
+                {note}
+                <Duplicates lang list=duplicates/>
+                <section class="space-y-2" data-testid="withdrawals-to-approve">
+                    <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.to_approve", &[("count", &waiting.to_string())])}</h2>
+                    <Table lang list=to_approve empty="backoffice.withdrawals.to_approve_none" actions=Actions::Decide { me }/>
+                </section>
+                <section class="space-y-2" data-testid="withdrawals-to-pay">
+                    <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.to_pay")}</h2>
+                    <Table lang list=to_pay empty="backoffice.withdrawals.to_pay_none" actions=Actions::Pay/>
+                </section>
+                <section class="space-y-2" data-testid="withdrawals-debiting">
+                    <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.debiting")}</h2>
+                    <Table lang list=debiting empty="backoffice.withdrawals.debiting_none" actions=Actions::None/>
+                </section>
+                <section class="space-y-2" data-testid="withdrawals-recent">
+                    <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.recent")}</h2>
+                    <Table lang list=recent empty="backoffice.withdrawals.none" actions=Actions::None/>
+                </section>
+            </Shell>
+        }
+        .into_any()
+    });
+    let mut res = no_store(html);
+    if problem.is_some() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+#[derive(Clone, Copy)]
+enum Actions {
+    /// Approve and reject, for requests; `me` cannot give a four-eyes second approval after a first.
+    Decide {
+        me: i64,
+    },
+    /// Mark paid, for debited ones.
+    Pay,
+    None,
+}
+
+#[component]
+fn Table(lang: Lang, list: Vec<WithdrawalRecord>, empty: &'static str, actions: Actions) -> impl IntoView {
+    let mut headers = vec![
+        t(lang, "backoffice.col_id"),
+        t(lang, "backoffice.col_login"),
+        t(lang, "backoffice.withdrawals.col_amount"),
+        t(lang, "backoffice.withdrawals.col_destination"),
+        t(lang, "backoffice.withdrawals.col_requested"),
+        t(lang, "backoffice.col_state"),
+    ];
+    if !matches!(actions, Actions::None) {
+        headers.push(t(lang, "backoffice.col_actions"));
+    }
+    view! {
+        <ListTable is_empty=list.is_empty() empty=t(lang, empty) label=t(lang, "backoffice.withdrawals.title") headers>
+            {list.into_iter().map(|w| {
+                let state = w.state.as_str();
+                let mut state_text = t(lang, &format!("withdraw.state.{state}"));
+                if let Some(r) = &w.reason {
+                    state_text = format!("{state_text}: {r}");
+                }
+                if w.state == WithdrawalState::Requested && w.four_eyes {
+                    let key = if w.first_approved_by.is_some() { "backoffice.withdrawals.second_needed" } else { "backoffice.withdrawals.two_needed" };
+                    state_text = format!("{state_text} · {}", t(lang, key));
+                }
+                if let Some(reference) = &w.paid_reference {
+                    state_text = format!("{state_text} · {reference}");
+                }
+                let cell = row_actions(lang, &w, actions);
+                view! {
+                    <tr class="border-t border-border align-top" data-testid="bo-withdrawal" data-state=state data-login=w.login.to_string() data-id=w.id.to_string()>
+                        <td class="p-2 font-mono text-xs">{w.id.to_string()}</td>
+                        <td class="p-2">{w.login.to_string()}</td>
+                        <td class="p-2 whitespace-nowrap">{amount(&w)}</td>
+                        <td class="p-2 font-mono text-xs break-words" data-testid="bo-withdrawal-destination">{destination(lang, &w)}</td>
+                        <td class="p-2 whitespace-nowrap">{format_timestamp(w.created_at)}</td>
+                        <td class="p-2" data-testid="bo-withdrawal-state">{state_text}</td>
+                        {cell}
+                    </tr>
+                }
+            }).collect_view()}
+        </ListTable>
+    }
+}
+
+fn row_actions(lang: Lang, w: &WithdrawalRecord, actions: Actions) -> Option<AnyView> {
+    let base = format!("/backoffice/withdrawals/{}", w.id);
+    let q = format!("?lang={}", lang.code());
+    Some(match actions {
+        Actions::None => return None,
+        Actions::Decide { me } => {
+            let mine = w.four_eyes && w.first_approved_by == Some(me);
+            let reason_id = format!("reason-{}", w.id);
+            view! {
+                <td class="p-2 space-y-2">
+                    {if mine {
+                        view! { <p class="text-xs text-muted" data-testid="bo-withdrawal-yours">{t(lang, "backoffice.withdrawals.yours")}</p> }.into_any()
+                    } else {
+                        view! {
+                            <form method="post" action=format!("{base}/approve{q}")>
+                                <button class="rounded-lg min-h-11 px-3 bg-brand text-brand-contrast font-semibold" data-testid="bo-withdrawal-approve">{t(lang, "backoffice.withdrawals.approve")}</button>
+                            </form>
+                        }.into_any()
+                    }}
+                    <form method="post" action=format!("{base}/reject{q}") class="flex flex-wrap items-end gap-1">
+                        <label for=reason_id.clone() class="sr-only">{t(lang, "backoffice.withdrawals.reason")}</label>
+                        <input id=reason_id name="reason" required maxlength="500" placeholder=t(lang, "backoffice.withdrawals.reason")
+                            class="rounded-lg border border-border bg-bg p-2 text-sm" data-testid="bo-withdrawal-reason"/>
+                        <button class="rounded-lg border border-border min-h-11 px-3" data-testid="bo-withdrawal-reject">{t(lang, "backoffice.withdrawals.reject")}</button>
+                    </form>
+                </td>
+            }
+            .into_any()
+        }
+        Actions::Pay => {
+            let reference_id = format!("paid-{}", w.id);
+            view! {
+                <td class="p-2">
+                    <form method="post" action=format!("{base}/paid{q}") class="flex flex-wrap items-end gap-1">
+                        <label for=reference_id.clone() class="sr-only">{t(lang, "backoffice.withdrawals.paid_reference")}</label>
+                        <input id=reference_id name="reference" required maxlength="64" placeholder=t(lang, "backoffice.withdrawals.paid_reference")
+                            class="rounded-lg border border-border bg-bg p-2 text-sm font-mono" data-testid="bo-withdrawal-reference"/>
+                        <button class="rounded-lg min-h-11 px-3 bg-brand text-brand-contrast font-semibold" data-testid="bo-withdrawal-paid">{t(lang, "backoffice.withdrawals.mark_paid")}</button>
+                    </form>
+                </td>
+            }
+            .into_any()
+        }
+    })
+}
+
+/// Debits cTrader holds more than once (or holds though it refused them): reverse the extra copy, then say so here.
+#[component]
+fn Duplicates(lang: Lang, list: Vec<DuplicateDebit>) -> impl IntoView {
+    (!list.is_empty()).then(|| {
+        let rows = list
+            .into_iter()
+            .map(|c| {
+                let w = c.withdrawal;
+                let copies = t_with(lang, "backoffice.duplicate_copies", &[("ids", &c.copies)]);
+                view! {
+                    <li class="flex flex-wrap items-center justify-between gap-2" data-testid="duplicate-debit" data-id=w.id.to_string()>
+                        <span><span class="font-mono text-xs">{w.id.to_string()}</span>" · "{w.login.to_string()}" · "{amount(&w)}" · "{copies}</span>
+                        <form method="post" action=format!("/backoffice/withdrawals/{}/reversed?lang={}", w.id, lang.code())>
+                            <button class="rounded-lg border border-border min-h-11 px-3" data-testid="duplicate-debit-reversed">{t(lang, "backoffice.duplicate_reversed")}</button>
+                        </form>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section role="alert" class="space-y-2 rounded-xl border-2 border-danger p-3" data-testid="duplicate-debits">
+                <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.duplicates")}</h2>
+                <p>{t(lang, "backoffice.withdrawals.duplicates_help")}</p>
+                <ul class="space-y-2">{rows}</ul>
+            </section>
+        }
+    })
+}
+
+pub async fn show(State(state): State<AppState>, staff: Staff<Finance>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+    render(&state, &q, &staff, None).await
+}
+
+/// A finance step's answer: back to the page with a note, or the page with the reason.
+async fn answer(
+    state: &AppState,
+    q: &HashMap<String, String>,
+    staff: &StaffRecord,
+    done: &str,
+    outcome: Result<Decision, FinanceProblem>,
+) -> Result<Response, PageError> {
+    match outcome {
+        Ok(Decision::AwaitingSecond) => Ok(back("awaiting_second", lang_of(q))),
+        Ok(_) => Ok(back(done, lang_of(q))),
+        Err(p) => render(state, q, staff, Some(p)).await,
+    }
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    staff: Staff<Finance>,
+    Query(q): Query<HashMap<String, String>>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let outcome = service::approve(&state, &staff, &id).await;
+    answer(&state, &q, &staff, "approved", outcome).await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    staff: Staff<Finance>,
+    Query(q): Query<HashMap<String, String>>,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let outcome = service::reject(&state, &staff, &id, form.get("reason").map_or("", String::as_str)).await;
+    answer(&state, &q, &staff, "rejected", outcome).await
+}
+
+pub async fn paid(
+    State(state): State<AppState>,
+    staff: Staff<Finance>,
+    Query(q): Query<HashMap<String, String>>,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let outcome = service::mark_paid(&state, &staff, &id, form.get("reference").map_or("", String::as_str)).await;
+    answer(&state, &q, &staff, "paid", outcome).await
+}
+
+/// Finance has reversed the extra copy of a debit in cTrader: the alert goes away.
+pub async fn reversed(
+    State(state): State<AppState>,
+    staff: Staff<Finance>,
+    Query(q): Query<HashMap<String, String>>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: WithdrawalId = id.parse().map_err(|_| PageError::NotFound)?;
+    if !state.store.withdrawals.resolve_duplicate(&id).await? {
+        return Err(PageError::NotFound);
+    }
+    tracing::info!(withdrawal = %id, staff = staff.id, "duplicate debit marked as reversed");
+    Ok(back("reversed", lang_of(&q)))
+}

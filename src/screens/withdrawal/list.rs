@@ -1,0 +1,105 @@
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use crate::components::{poll, use_page, FormError};
+use crate::domain::withdrawal::{Destination, RejectReason};
+use crate::domain::{format_money, format_when, Lang, WithdrawalView};
+use crate::errors::AppError;
+use crate::i18n::{t, t_with};
+use crate::server_fns::withdrawal::{list_withdrawals, CancelWithdrawal};
+
+fn destination(lang: Lang, d: &Destination) -> String {
+    match d {
+        Destination::Bank(iban) => t_with(lang, "withdraw.dest_bank", &[("iban", iban)]),
+        Destination::Card { deposit_at_ms } => t_with(lang, "withdraw.dest_card", &[("date", &format_when(*deposit_at_ms, lang))]),
+    }
+}
+
+fn reason(lang: Lang, r: &RejectReason) -> String {
+    match r {
+        RejectReason::Finance(text) => t_with(lang, "withdraw.reason", &[("reason", text)]),
+        RejectReason::InsufficientBalance => t(lang, "withdraw.reason_insufficient"),
+        RejectReason::Platform => t(lang, "withdraw.reason_platform"),
+    }
+}
+
+/// Keeps `items` fresh every two seconds while one of them is still moving;
+/// stops when none is (a new request starts it again: see `Withdrawals`).
+#[component]
+fn Watch(items: RwSignal<Vec<WithdrawalView>>) -> impl IntoView {
+    let moving = move || items.with_untracked(|list| list.iter().any(|w| w.state.open()));
+    poll(Duration::from_secs(2), Duration::from_secs(2), list_withdrawals, move |answer| {
+        if let Ok(list) = answer {
+            if items.with_untracked(|l| *l != list) {
+                items.set(list);
+            }
+        }
+        if moving() {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    });
+}
+
+/// The trader's withdrawals with their states; one still waiting for
+/// approval can be cancelled here.
+#[component]
+pub fn Withdrawals(items: RwSignal<Vec<WithdrawalView>>) -> impl IntoView {
+    let lang = use_page().lang;
+    let cancel = ServerAction::<CancelWithdrawal>::new();
+    let failure = RwSignal::new(None::<AppError>);
+    Effect::new(move |_| match cancel.value().get() {
+        Some(Ok(w)) => items.update(|list| {
+            if let Some(slot) = list.iter_mut().find(|o| o.id == w.id) {
+                *slot = w;
+            }
+        }),
+        Some(Err(e)) => failure.set(Some(e)),
+        None => {}
+    });
+    // Watching starts again whenever something is moving and no watch runs.
+    let moving = Memo::new(move |_| items.with(|list| list.iter().any(|w| w.state.open())));
+    view! {
+        <section class="space-y-2" aria-labelledby="withdrawals-heading">
+            <h2 id="withdrawals-heading" class="font-medium">{t(lang, "withdraw.list")}</h2>
+            {move || moving.get().then(|| view! { <Watch items/> })}
+            <FormError testid="withdraw-cancel-error" error=failure/>
+            {move || {
+                let list = items.get();
+                if list.is_empty() {
+                    return view! { <p class="text-sm text-muted" data-testid="withdraw-none">{t(lang, "withdraw.none")}</p> }.into_any();
+                }
+                view! {
+                    <ul class="divide-y divide-border rounded-xl border border-border bg-surface" data-testid="withdrawals" aria-live="polite">
+                        {list.into_iter().map(|w| {
+                            let state = w.state.as_str();
+                            let (id, row_id) = (w.id.to_string(), w.id.to_string());
+                            let can_cancel = w.state == crate::domain::WithdrawalState::Requested;
+                            view! {
+                                <li class="space-y-1 p-3 text-sm" data-testid="withdrawal" data-state=state data-id=row_id>
+                                    <p class="flex flex-wrap justify-between gap-x-4">
+                                        <span class="font-medium" data-testid="withdrawal-amount">{format!("{} {}", format_money(w.amount, w.amount.scale(), lang), w.currency)}</span>
+                                        <span data-testid="withdrawal-state">{t(lang, &format!("withdraw.state.{state}"))}</span>
+                                    </p>
+                                    <p class="text-muted">{destination(lang, &w.destination)}" · "{format_when(w.created_at_ms, lang)}</p>
+                                    {w.reason.as_ref().map(|r| view! { <p data-testid="withdrawal-reason">{reason(lang, r)}</p> })}
+                                    {can_cancel.then(|| view! {
+                                        <button type="button" data-testid="withdrawal-cancel"
+                                            class="rounded-lg border border-border min-h-11 px-4 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand disabled:opacity-60"
+                                            disabled=move || cancel.pending().get()
+                                            on:click=move |_| { failure.set(None); cancel.dispatch(CancelWithdrawal { id: id.clone() }); }>
+                                            {t(lang, "withdraw.cancel")}
+                                        </button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}

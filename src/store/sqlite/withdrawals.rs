@@ -1,0 +1,340 @@
+use async_trait::async_trait;
+use sqlx::{FromRow, Row};
+
+use super::SqliteStore;
+use crate::domain::{Login, WithdrawalId, WithdrawalState};
+use crate::store::withdrawals::{DebitAudit, DebitJob, Decision, DuplicateDebit, RequestOutcome, WithdrawalRecord, WithdrawalStore};
+use crate::store::StoreError;
+
+/// States whose amount is still to be debited: what a new request cannot take.
+const HOLDING: &str = "('requested', 'approved')";
+
+#[async_trait]
+impl WithdrawalStore for SqliteStore {
+    async fn request(&self, w: &WithdrawalRecord, balance_minor: i64) -> Result<RequestOutcome, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let existing: Option<WithdrawalRecord> = sqlx::query_as("SELECT * FROM withdrawals WHERE login = ? AND idempotency_key = ?")
+            .bind(w.login)
+            .bind(&w.idempotency_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(existing) = existing {
+            return Ok(RequestOutcome::Existing(existing));
+        }
+        // Counted in the transaction that inserts: two requests at once
+        // cannot both take the same balance.
+        let held: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(SUM(amount_minor), 0) FROM withdrawals WHERE login = ? AND state IN {HOLDING}"))
+            .bind(w.login)
+            .fetch_one(&mut *tx)
+            .await?;
+        let available_minor = (balance_minor - held).max(0);
+        if w.amount_minor > available_minor {
+            return Ok(RequestOutcome::OverBalance { available_minor });
+        }
+        sqlx::query(
+            "INSERT INTO withdrawals (id, login, user_id, idempotency_key, currency, digits, amount_minor, payout, iban, holder, card_deposit_id, \
+             state, four_eyes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,'requested',?,?,?)",
+        )
+        .bind(&w.id)
+        .bind(w.login)
+        .bind(w.user_id)
+        .bind(&w.idempotency_key)
+        .bind(&w.currency)
+        .bind(w.digits as i64)
+        .bind(w.amount_minor)
+        .bind(&w.payout)
+        .bind(&w.iban)
+        .bind(&w.holder)
+        .bind(&w.card_deposit_id)
+        .bind(w.four_eyes)
+        .bind(w.created_at)
+        .bind(w.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        let stored = sqlx::query_as("SELECT * FROM withdrawals WHERE id = ?").bind(&w.id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(RequestOutcome::Created(stored))
+    }
+
+    async fn held_minor(&self, login: Login) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(&format!("SELECT COALESCE(SUM(amount_minor), 0) FROM withdrawals WHERE login = ? AND state IN {HOLDING}"))
+            .bind(login)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn get(&self, id: &WithdrawalId) -> Result<Option<WithdrawalRecord>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM withdrawals WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn for_login(&self, login: Login, limit: i64) -> Result<Vec<WithdrawalRecord>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM withdrawals WHERE login = ? ORDER BY created_at DESC, id DESC LIMIT ?")
+            .bind(login)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn list(&self, state: Option<WithdrawalState>, limit: i64) -> Result<Vec<WithdrawalRecord>, StoreError> {
+        Ok(match state {
+            Some(state) => {
+                sqlx::query_as("SELECT * FROM withdrawals WHERE state = ? ORDER BY created_at, id LIMIT ?")
+                    .bind(state)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => sqlx::query_as("SELECT * FROM withdrawals ORDER BY updated_at DESC, id DESC LIMIT ?").bind(limit).fetch_all(&self.pool).await?,
+        })
+    }
+
+    async fn count(&self, state: WithdrawalState) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM withdrawals WHERE state = ?").bind(state).fetch_one(&self.pool).await?)
+    }
+
+    async fn cancel(&self, id: &WithdrawalId, login: Login, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE withdrawals SET state = 'cancelled', updated_at = ? WHERE id = ? AND login = ? AND state = 'requested'")
+            .bind(now)
+            .bind(id)
+            .bind(login)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn approve(&self, id: &WithdrawalId, staff: i64, now: i64) -> Result<Decision, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let Some(w) = sqlx::query_as::<_, WithdrawalRecord>("SELECT * FROM withdrawals WHERE id = ?").bind(id).fetch_optional(&mut *tx).await? else {
+            return Ok(Decision::NotFound);
+        };
+        if w.state != WithdrawalState::Requested {
+            return Ok(Decision::WrongState);
+        }
+        if w.four_eyes && w.first_approved_by.is_none() {
+            sqlx::query("UPDATE withdrawals SET first_approved_by = ?, updated_at = ? WHERE id = ? AND state = 'requested' AND first_approved_by IS NULL")
+                .bind(staff)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(Decision::AwaitingSecond);
+        }
+        if w.four_eyes && w.first_approved_by == Some(staff) {
+            return Ok(Decision::SameApprover);
+        }
+        sqlx::query("UPDATE withdrawals SET state = 'approved', approved_by = ?, approved_at = ?, updated_at = ? WHERE id = ? AND state = 'requested'")
+            .bind(staff)
+            .bind(now)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO debit_outbox (withdrawal_id, state, attempts, next_at) VALUES (?, 'pending', 0, ?)")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Decision::Done)
+    }
+
+    async fn reject(&self, id: &WithdrawalId, staff: i64, reason: &str, now: i64) -> Result<Decision, StoreError> {
+        let done = sqlx::query(
+            "UPDATE withdrawals SET state = 'rejected', reject_code = 'finance', reason = ?, rejected_by = ?, updated_at = ? WHERE id = ? AND state = 'requested'",
+        )
+        .bind(reason)
+        .bind(staff)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(if done.rows_affected() == 1 { Decision::Done } else { self.missing_or_moved(id).await? })
+    }
+
+    async fn mark_paid(&self, id: &WithdrawalId, staff: i64, reference: &str, now: i64) -> Result<Decision, StoreError> {
+        let done = sqlx::query(
+            "UPDATE withdrawals SET state = 'paid', paid_reference = ?, paid_by = ?, paid_at = ?, updated_at = ? WHERE id = ? AND state = 'debited'",
+        )
+        .bind(reference)
+        .bind(staff)
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(if done.rows_affected() == 1 { Decision::Done } else { self.missing_or_moved(id).await? })
+    }
+
+    async fn claim_debits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DebitJob>, StoreError> {
+        let rows = sqlx::query(
+            "UPDATE debit_outbox SET attempts = attempts + 1, locked_until = ? WHERE withdrawal_id IN \
+             (SELECT withdrawal_id FROM debit_outbox WHERE state = 'pending' AND next_at <= ? \
+              AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_at LIMIT ?) \
+             RETURNING withdrawal_id, attempts, \
+             (SELECT login FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS login, \
+             (SELECT digits FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS digits, \
+             (SELECT amount_minor FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS amount_minor, \
+             (SELECT created_at FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS created_at",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DebitJob {
+                    id: r.try_get("withdrawal_id")?,
+                    login: r.try_get("login")?,
+                    digits: r.try_get::<i64, _>("digits")? as u32,
+                    amount_minor: r.try_get("amount_minor")?,
+                    attempt: r.try_get("attempts")?,
+                    created_at: r.try_get("created_at")?,
+                    leased_until: now + lease_ms,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn mark_debited(&self, id: &WithdrawalId, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        sqlx::query("UPDATE withdrawals SET state = 'debited', balance_history_id = ?, updated_at = ? WHERE id = ? AND state = 'approved'")
+            .bind(balance_history_id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let closed = sqlx::query(
+            "UPDATE debit_outbox SET state = 'done', locked_until = NULL, last_error = NULL, audit_at = ? WHERE withdrawal_id = ? AND attempts = ? AND state = 'pending'",
+        )
+        .bind(audit_at)
+        .bind(id)
+        .bind(attempt)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(closed.rows_affected() == 1)
+    }
+
+    async fn retry_debit_at(&self, id: &WithdrawalId, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE debit_outbox SET next_at = ?, locked_until = NULL, last_error = ? WHERE withdrawal_id = ? AND attempts = ? AND state = 'pending'")
+            .bind(next_at)
+            .bind(error)
+            .bind(id)
+            .bind(attempt)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn refuse_debit(&self, id: &WithdrawalId, attempt: i64, code: &str, reason: &str, now: i64, audit_at: Option<i64>) -> Result<(), StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let fenced = sqlx::query(
+            "UPDATE debit_outbox SET state = 'refused', locked_until = NULL, last_error = ?, audit_at = ? WHERE withdrawal_id = ? AND attempts = ? AND state = 'pending'",
+        )
+        .bind(reason)
+        .bind(audit_at)
+        .bind(id)
+        .bind(attempt)
+        .execute(&mut *tx)
+        .await?;
+        if fenced.rows_affected() == 1 {
+            sqlx::query("UPDATE withdrawals SET state = 'rejected', reject_code = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'approved'")
+                .bind(code)
+                .bind(reason)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn schedule_audit(&self, id: &WithdrawalId, at: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE debit_outbox SET audit_at = COALESCE(audit_at, ?) WHERE withdrawal_id = ? AND state = 'done'")
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DebitAudit>, StoreError> {
+        let rows = sqlx::query(
+            "UPDATE debit_outbox SET audit_at = ? WHERE withdrawal_id IN \
+             (SELECT withdrawal_id FROM debit_outbox WHERE audit_at IS NOT NULL AND audit_at <= ? AND state IN ('done', 'refused') ORDER BY audit_at LIMIT ?) \
+             RETURNING withdrawal_id, (SELECT login FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS login, \
+             (SELECT created_at FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS created_at, \
+             (SELECT balance_history_id FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS balance_history_id",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DebitAudit {
+                    id: r.try_get("withdrawal_id")?,
+                    login: r.try_get("login")?,
+                    created_at: r.try_get("created_at")?,
+                    balance_history_id: r.try_get("balance_history_id")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn finish_audit(&self, id: &WithdrawalId, duplicate: Option<&str>) -> Result<(), StoreError> {
+        match duplicate {
+            Some(copies) => {
+                sqlx::query(
+                    "UPDATE debit_outbox SET audit_at = NULL, state = 'duplicate', last_error = ? WHERE withdrawal_id = ? AND state IN ('done', 'refused')",
+                )
+                .bind(copies)
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query("UPDATE debit_outbox SET audit_at = NULL WHERE withdrawal_id = ? AND state IN ('done', 'refused')")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
+    async fn duplicate_debits(&self, limit: i64) -> Result<Vec<DuplicateDebit>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT w.*, o.last_error AS copies FROM withdrawals w JOIN debit_outbox o ON o.withdrawal_id = w.id \
+             WHERE o.state = 'duplicate' ORDER BY w.updated_at DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(DuplicateDebit { withdrawal: WithdrawalRecord::from_row(r)?, copies: r.try_get::<Option<String>, _>("copies")?.unwrap_or_default() }))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    async fn resolve_duplicate(&self, id: &WithdrawalId) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE debit_outbox SET state = 'reconciled' WHERE withdrawal_id = ? AND state = 'duplicate'").bind(id).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+impl SqliteStore {
+    /// Why a step that names its starting state changed nothing.
+    async fn missing_or_moved(&self, id: &WithdrawalId) -> Result<Decision, StoreError> {
+        let exists = sqlx::query("SELECT 1 FROM withdrawals WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.is_some();
+        Ok(if exists { Decision::WrongState } else { Decision::NotFound })
+    }
+}

@@ -1,0 +1,408 @@
+//! Withdrawals: requested within the balance cTrader reports, approved by
+//! finance (two different users above the four-eyes amount), debited
+//! exactly once (also under every fault the simulator injects, with a worker
+//! killed), marked paid; cancelled or rejected ones are never debited, and a
+//! debit cTrader refuses ends rejected with nothing paid.
+
+use crate::common;
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use broker_inapp::backoffice::Role;
+use broker_inapp::config::Settings;
+use broker_inapp::ctrader::{BalanceChange, BalanceChangeType};
+use broker_inapp::domain::{WithdrawalId, WithdrawalState};
+use broker_inapp::server_fns::withdrawal::{CancelWithdrawal, ListWithdrawals, LoadWithdrawalForm, RequestWithdrawal};
+use broker_inapp::store::{RequestOutcome, WithdrawalRecord};
+use broker_inapp::withdrawal::debit;
+use common::{staff_cookie, TestApp};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+const IBAN: &str = "DE89 3704 0044 0532 0130 00";
+
+/// A trader with `balance` USD, signed in on the withdrawal screen.
+async fn trader(app: &TestApp, balance: &str) -> (String, i64) {
+    let v = app.mint(json!({ "balance": balance })).await;
+    let (cookie, _) = app.open(&format!("/inapp/action?actionType=withdraw&token={}", v["token"].as_str().unwrap())).await;
+    (cookie, v["login"].as_i64().unwrap())
+}
+
+fn to_bank(amount: &str, key: &str) -> RequestWithdrawal {
+    RequestWithdrawal { amount: amount.into(), payout: "bank".into(), iban: IBAN.into(), holder: "Ann Lee".into(), card: String::new(), key: key.into() }
+}
+
+/// Requests and answers the new withdrawal's id.
+async fn requested(app: &TestApp, cookie: &str, r: RequestWithdrawal) -> String {
+    let res = app.call(cookie, r).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["withdrawal"]["state"], "Requested");
+    v["withdrawal"]["id"].as_str().unwrap().to_string()
+}
+
+async fn form(app: &TestApp, cookie: &str) -> Value {
+    let res = app.call(cookie, LoadWithdrawalForm {}).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// The trader's list, as the screen polls it: id → (state, reason).
+async fn listed(app: &TestApp, cookie: &str) -> HashMap<String, (String, Value)> {
+    let res = app.call(cookie, ListWithdrawals {}).await;
+    assert_eq!(res.status(), 200);
+    let list: Vec<Value> = res.json().await.unwrap();
+    list.into_iter().map(|w| (w["id"].as_str().unwrap().to_string(), (w["state"].as_str().unwrap().to_string(), w["reason"].clone()))).collect()
+}
+
+async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.http.post(app.url(path)).header("cookie", cookie).header("origin", app.base.clone()).form(form).send().await.unwrap()
+}
+
+/// Where a finance step sends the browser (`?note=…`), or the page's problem.
+async fn finance_step(app: &TestApp, cookie: &str, path: &str, form: &[(&str, &str)]) -> String {
+    let res = post_form(app, cookie, path, form).await;
+    match res.status().as_u16() {
+        303 => res.headers()["location"].to_str().unwrap().split("note=").nth(1).unwrap().split('&').next().unwrap().to_string(),
+        status => {
+            let html = res.text().await.unwrap();
+            let problem =
+                html.split("data-testid=\"withdrawals-problem\"").nth(1).and_then(|a| a.split_once('>')).map(|(_, b)| b.split('<').next().unwrap().to_string());
+            format!("{status}: {}", problem.unwrap_or(html))
+        }
+    }
+}
+
+fn debits(trader: &Value) -> Vec<Value> {
+    trader["history"].as_array().unwrap().iter().filter(|e| e["type"] == "WITHDRAW").cloned().collect()
+}
+
+#[tokio::test]
+async fn a_withdrawal_is_requested_approved_debited_exactly_once_and_paid() {
+    let app = common::spawn().await;
+    let (cookie, login) = trader(&app, "1000").await;
+    let f = form(&app, &cookie).await;
+    assert_eq!((f["balance"].as_str(), f["available"].as_str(), f["rule"]["max"].as_str()), (Some("1000.00"), Some("1000.00"), Some("1000.00")));
+
+    // Refused in place, and nothing stored: an IBAN typo, a missing holder, more than the balance.
+    let typo = RequestWithdrawal { iban: "DE89 3704 0044 0532 0130 01".into(), ..to_bank("100", "wd-key-typo-0123456789") };
+    let res = app.call(&cookie, typo).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("IbanChecksum"));
+    let nameless = RequestWithdrawal { holder: "  ".into(), ..to_bank("100", "wd-key-typo-0123456789") };
+    assert!(app.call(&cookie, nameless).await.text().await.unwrap().contains("HolderMissing"));
+    let res = app.call(&cookie, to_bank("1000.01", "wd-key-over-0123456789")).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("AboveMax"), "more than the balance");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM withdrawals").await, 0);
+
+    let id = requested(&app, &cookie, to_bank("250", "wd-key-one-0123456789")).await;
+    // The same form again is the same request; with another amount it is refused.
+    assert_eq!(requested(&app, &cookie, to_bank("250", "wd-key-one-0123456789")).await, id);
+    assert_eq!(app.call(&cookie, to_bank("260", "wd-key-one-0123456789")).await.status(), 409);
+    // An open request holds its amount: the next one can take only the rest.
+    assert_eq!(form(&app, &cookie).await["available"], "750.00");
+    assert_eq!(app.call(&cookie, to_bank("750.01", "wd-key-two-0123456789")).await.status(), 422);
+
+    // Another trader can neither see nor cancel it.
+    let (stranger, _) = trader(&app, "10").await;
+    assert_eq!(app.call(&stranger, CancelWithdrawal { id: id.clone() }).await.status(), 404);
+    assert!(listed(&app, &stranger).await.is_empty());
+
+    // Only finance decides (250 is below USD's four-eyes amount of 5000: one approval).
+    let support = staff_cookie(&app, "help@broker.example", Role::Support).await;
+    assert_eq!(post_form(&app, &support, &format!("/backoffice/withdrawals/{id}/approve"), &[]).await.status(), 403);
+    let finance = staff_cookie(&app, "money@broker.example", Role::Finance).await;
+    let page = app.get_with_cookie("/backoffice/withdrawals", &finance).await.text().await.unwrap();
+    assert!(page.contains(&id) && page.contains("DE89 3704 0044 0532 0130 00") && page.contains("Ann Lee"), "finance sees where to pay");
+    assert_eq!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/approve"), &[]).await, "approved");
+    assert_eq!(listed(&app, &cookie).await[&id].0, "Approved");
+    // Approved: too late to cancel.
+    assert_eq!(app.call(&cookie, CancelWithdrawal { id: id.clone() }).await.status(), 409);
+    // Paying before the debit is refused.
+    assert!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/paid"), &[("reference", "BANK-1")]).await.starts_with("422"));
+
+    app.drain().await;
+    let sim = app.sim_trader(login).await;
+    let copies = debits(&sim);
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert_eq!((copies[0]["externalId"].as_str(), copies[0]["delta"].as_str()), (Some(id.as_str()), Some("-250.00")));
+    assert_eq!(sim["balance"], "750.00");
+    assert_eq!(listed(&app, &cookie).await[&id].0, "Debited");
+    let stored = app.count("app.db", &format!("SELECT balance_history_id FROM withdrawals WHERE id = '{id}'")).await;
+    assert_eq!(Some(stored), copies[0]["balanceHistoryId"].as_i64(), "our balanceHistoryId is cTrader's");
+    // Debited: the balance is cTrader's again, nothing held any more.
+    assert_eq!(form(&app, &cookie).await["available"], "750.00");
+
+    assert!(
+        finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/paid"), &[("reference", " ")]).await.starts_with("422"),
+        "a reference is required"
+    );
+    assert_eq!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/paid"), &[("reference", "SEPA-2026-000123")]).await, "paid");
+    assert_eq!(listed(&app, &cookie).await[&id].0, "Paid");
+    assert!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/paid"), &[("reference", "again")]).await.starts_with("422"));
+    app.drain().await;
+    assert_eq!(debits(&app.sim_trader(login).await).len(), 1, "still one debit");
+}
+
+#[tokio::test]
+async fn above_the_four_eyes_amount_a_second_different_finance_user_approves() {
+    let app = common::spawn().await;
+    let (cookie, login) = trader(&app, "20000").await;
+    let id = requested(&app, &cookie, to_bank("6000", "wd-key-big-0123456789")).await;
+    let first = staff_cookie(&app, "first@broker.example", Role::Finance).await;
+    let second = staff_cookie(&app, "second@broker.example", Role::Admin).await;
+    let approve = format!("/backoffice/withdrawals/{id}/approve");
+    assert_eq!(finance_step(&app, &first, &approve, &[]).await, "awaiting_second");
+    assert_eq!(finance_step(&app, &first, &approve, &[]).await, "422: You gave the first approval: another finance user must give the second.");
+    app.drain().await;
+    assert!(debits(&app.sim_trader(login).await).is_empty(), "one approval debits nothing");
+    assert_eq!(listed(&app, &cookie).await[&id].0, "Requested");
+    assert_eq!(finance_step(&app, &second, &approve, &[]).await, "approved");
+    app.drain().await;
+    assert_eq!(debits(&app.sim_trader(login).await).len(), 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_request_is_never_debited_and_a_rejected_one_says_why() {
+    let app = common::spawn().await;
+    let (cookie, login) = trader(&app, "500").await;
+    let finance = staff_cookie(&app, "money@broker.example", Role::Finance).await;
+
+    let cancelled = requested(&app, &cookie, to_bank("100", "wd-key-cancel-0123456789")).await;
+    let res = app.call(&cookie, CancelWithdrawal { id: cancelled.clone() }).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["state"], "Cancelled");
+    assert_eq!(form(&app, &cookie).await["available"], "500.00", "a cancelled request holds nothing");
+    assert!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{cancelled}/approve"), &[]).await.starts_with("422: This withdrawal has moved on"));
+
+    let rejected = requested(&app, &cookie, to_bank("200", "wd-key-reject-0123456789")).await;
+    let reject = format!("/backoffice/withdrawals/{rejected}/reject");
+    assert!(finance_step(&app, &finance, &reject, &[("reason", "")]).await.starts_with("422: Give a reason"));
+    assert_eq!(finance_step(&app, &finance, &reject, &[("reason", "The account holder is not you.")]).await, "rejected");
+    let (state, reason) = listed(&app, &cookie).await.remove(&rejected).unwrap();
+    assert_eq!((state.as_str(), reason), ("Rejected", json!({ "Finance": "The account holder is not you." })));
+    assert!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{rejected}/approve"), &[]).await.starts_with("422"));
+
+    app.drain().await;
+    assert!(debits(&app.sim_trader(login).await).is_empty());
+    assert_eq!(app.sim_trader(login).await["balance"], "500.00");
+}
+
+#[tokio::test]
+async fn a_debit_ctrader_refuses_for_the_balance_ends_rejected_with_nothing_paid() {
+    let app = common::spawn().await;
+    let (cookie, login) = trader(&app, "100").await;
+    let id = requested(&app, &cookie, to_bank("80", "wd-key-short-0123456789")).await;
+    // Meanwhile the trader's balance went elsewhere (trading losses, say).
+    let change = BalanceChange {
+        login: common::login(login),
+        amount: Decimal::new(50, 0),
+        kind: BalanceChangeType::Withdraw,
+        comment: None,
+        external_note: None,
+        external_id: Some("elsewhere".into()),
+        source: None,
+    };
+    app.state.ctrader.change_balance(&change).await.unwrap();
+    let finance = staff_cookie(&app, "money@broker.example", Role::Finance).await;
+    assert_eq!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/approve"), &[]).await, "approved");
+    app.drain().await;
+
+    let (state, reason) = listed(&app, &cookie).await.remove(&id).unwrap();
+    assert_eq!((state.as_str(), reason), ("Rejected", json!("InsufficientBalance")));
+    let sim = app.sim_trader(login).await;
+    assert_eq!(sim["balance"], "50.00");
+    assert!(debits(&sim).iter().all(|d| d["externalId"] != id.as_str()), "nothing of it taken");
+    assert!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/paid"), &[("reference", "X")]).await.starts_with("422"), "nothing to pay");
+    assert_eq!(app.text("app.db", &format!("SELECT COALESCE(paid_reference, '') FROM withdrawals WHERE id = '{id}'")).await, "");
+}
+
+const WITHDRAWALS: usize = 1000;
+const TRADERS: usize = 20;
+
+/// The debit twin of `credit_faults.rs`: every approved withdrawal debited
+/// exactly once while about 30% of balance-change calls fail in every way
+/// the simulator can fail and a worker is killed and restarted mid-run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_withdrawals_under_faults_are_each_debited_exactly_once() {
+    let app = common::spawn_with(|f| {
+        let f = Settings::with(f, "ctrader.timeout_ms", 300);
+        let f = Settings::with(f, "payments.retry_base_ms", 20);
+        let f = Settings::with(f, "payments.retry_max_ms", 400);
+        Settings::with(f, "payments.settle_ms", 2500)
+    })
+    .await;
+    let start_minor = 100_000_000; // 1,000,000.00 each: no debit runs short
+    let logins: Vec<i64> = (0..TRADERS as i64).map(|i| 400_000 + i).collect();
+    for login in &logins {
+        app.mint(json!({ "login": login, "balance": "1000000" })).await;
+    }
+    broker_inapp::backoffice::create_staff(&app.state.store, "fin@broker.example", "a long staff password", Role::Finance).await.unwrap();
+    let staff = app.count("app.db", "SELECT id FROM staff WHERE email = 'fin@broker.example'").await;
+
+    // 1,000 requests: 1 in 25 left waiting, 1 in 25 rejected, the rest approved over the run.
+    let now = broker_inapp::time::now_ms();
+    let (mut approved, mut never, mut to_approve) = (HashMap::new(), HashSet::new(), vec![]);
+    for i in 0..WITHDRAWALS {
+        let login = logins[i % TRADERS];
+        let minor = 1_000 + i as i64;
+        let id: WithdrawalId = format!("wd_f{i:031x}").parse().unwrap();
+        let record = WithdrawalRecord {
+            id: id.clone(),
+            login: common::login(login),
+            user_id: 1,
+            idempotency_key: format!("fault-key-{i:04}-0123456789"),
+            currency: "USD".parse().unwrap(),
+            digits: 2,
+            amount_minor: minor,
+            payout: "bank".into(),
+            iban: Some("DE89370400440532013000".into()),
+            holder: Some("Ann Lee".into()),
+            card_deposit_id: None,
+            state: WithdrawalState::Requested,
+            reject_code: None,
+            reason: None,
+            four_eyes: false,
+            first_approved_by: None,
+            approved_by: None,
+            approved_at: None,
+            rejected_by: None,
+            balance_history_id: None,
+            paid_reference: None,
+            paid_by: None,
+            paid_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let outcome = app.state.store.withdrawals.request(&record, start_minor).await.unwrap();
+        assert!(matches!(outcome, RequestOutcome::Created(_)));
+        match i % 25 {
+            0 => {
+                never.insert(id.to_string());
+            }
+            1 => {
+                app.state.store.withdrawals.reject(&id, staff, "no", now).await.unwrap();
+                never.insert(id.to_string());
+            }
+            _ => {
+                approved.insert(id.to_string(), (login, minor));
+                to_approve.push(id);
+            }
+        }
+    }
+
+    let mut first = debit::spawn_worker(app.state.clone());
+    let second = debit::spawn_worker(app.state.clone());
+    // Approvals arrive over the run (about 80 a second), as finance works.
+    let feeder = {
+        let state = app.state.clone();
+        tokio::spawn(async move {
+            for chunk in to_approve.chunks(8) {
+                for id in chunk {
+                    state.store.withdrawals.approve(id, staff, broker_inapp::time::now_ms()).await.unwrap();
+                }
+                state.debit_queued.notify_one();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let kinds = ["delay", "error", "reset", "lostReply", "slowApply"];
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let mut round = 0;
+    loop {
+        let kind = kinds[round % kinds.len()];
+        let delay_ms = if kind == "slowApply" { 900 } else { 600 };
+        let fault = json!({ "endpoint": "changeBalance", "kind": kind, "delayMs": delay_ms, "status": 503, "probability": 0.3 });
+        assert_eq!(app.http.post(app.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
+        if round == 15 {
+            first.abort();
+            first = debit::spawn_worker(app.state.clone());
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        round += 1;
+        let debited = app.count("app.db", "SELECT COUNT(*) FROM withdrawals WHERE state = 'debited'").await as usize;
+        if debited == approved.len() || round > 80 {
+            break;
+        }
+    }
+    feeder.await.unwrap();
+    assert_eq!(app.http.delete(app.url("/sim/faults")).send().await.unwrap().status(), 204);
+    common::eventually_within("every approved withdrawal debited", deadline.saturating_duration_since(Instant::now()), || async {
+        let debited = app.count("app.db", "SELECT COUNT(*) FROM withdrawals WHERE state = 'debited'").await as usize;
+        common::done_or(debited == approved.len(), format!("{debited} of {}", approved.len()))
+    })
+    .await;
+    first.abort();
+    second.abort();
+    common::ledger::wait_until_landed(&app.http, &app.base).await;
+
+    let stats: Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
+    let calls = stats["calls"]["changeBalance"].as_i64().unwrap();
+    assert!(calls > approved.len() as i64 + 100, "faults forced retries: {calls} balance-change calls");
+    common::ledger::assert_applied_exactly_once(
+        &common::ledger::DEBITS,
+        &app.http,
+        &app.base,
+        &app.dir.path().join("app.db"),
+        &logins,
+        start_minor,
+        &approved,
+        &never,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_card_takes_back_at_most_what_its_credited_deposit_paid_in() {
+    use common::deposits::{deposit_id, pay, started, wait_for_state};
+    let app = common::spawn().await;
+    let (cookie, login) = trader(&app, "1000").await;
+    assert_eq!(form(&app, &cookie).await["cards"], json!([]), "no card deposit yet");
+    let page = started(&app, &cookie, "300", "card-dep-key-0123456789").await;
+    let card = deposit_id(&pay(&app, &page, "4242 4242 4242 4242").await);
+    wait_for_state(&app, &cookie, &card, "Credited").await;
+    let f = form(&app, &cookie).await;
+    assert_eq!(f["balance"], "1300.00");
+    assert_eq!((f["cards"][0]["deposit"].as_str(), f["cards"][0]["amount"].as_str()), (Some(card.as_str()), Some("300.00")));
+
+    let to_card = |amount: &str, card: &str, key: &str| RequestWithdrawal {
+        amount: amount.into(),
+        payout: "card".into(),
+        iban: String::new(),
+        holder: String::new(),
+        card: card.into(),
+        key: key.into(),
+    };
+    let res = app.call(&cookie, to_card("300.01", &card, "wd-card-over-0123456789")).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("AboveMax"), "more than the card paid in");
+    // A deposit that is not this trader's credited card deposit is no destination.
+    let (other, _) = trader(&app, "10").await;
+    let res = app.call(&other, to_card("10", &card, "wd-card-theirs-0123456789")).await;
+    assert!(res.text().await.unwrap().contains("UnknownCard"), "another trader's card");
+    let res = app.call(&cookie, to_card("10", "dep_0123456789abcdef0123456789abcdef", "wd-card-none-0123456789")).await;
+    assert!(res.text().await.unwrap().contains("UnknownCard"));
+
+    let id = requested(&app, &cookie, to_card("300", &card, "wd-card-ok-0123456789")).await;
+    let finance = staff_cookie(&app, "money@broker.example", Role::Finance).await;
+    let page = app.get_with_cookie("/backoffice/withdrawals", &finance).await.text().await.unwrap();
+    assert!(page.contains(&format!("Card of deposit {card}")), "finance sees which card to pay back");
+    assert_eq!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/approve"), &[]).await, "approved");
+    app.drain().await;
+    assert_eq!(app.sim_trader(login).await["balance"], "1000.00");
+    assert_eq!(listed(&app, &cookie).await[&id].0, "Debited");
+}
+
+#[tokio::test]
+async fn without_card_payouts_only_bank_accounts_are_offered() {
+    let app = common::spawn_with(|f| Settings::with(f, "withdrawals.card_payouts", false)).await;
+    let (cookie, _) = trader(&app, "1000").await;
+    let page = common::deposits::started(&app, &cookie, "300", "card-dep-key-0123456789").await;
+    let card = common::deposits::deposit_id(&common::deposits::pay(&app, &page, "4242 4242 4242 4242").await);
+    common::deposits::wait_for_state(&app, &cookie, &card, "Credited").await;
+    assert_eq!(form(&app, &cookie).await["cards"], json!([]));
+    let r = RequestWithdrawal { payout: "card".into(), card: card.clone(), ..to_bank("10", "wd-card-off-0123456789") };
+    assert!(app.call(&cookie, r).await.text().await.unwrap().contains("UnknownCard"));
+}
