@@ -7,12 +7,12 @@
 use crate::common;
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use broker_inapp::config::Settings;
 use broker_inapp::deposit::{credit, service, PaymentEvent};
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const DEPOSITS: usize = 1000;
 const TRADERS: usize = 20;
@@ -59,8 +59,6 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
         events.extend(event);
     }
 
-    let mut first = credit::spawn_worker(app.state.clone());
-    let second = credit::spawn_worker(app.state.clone());
     // Payments arrive over the run, as they would (about 80 a second), so
     // retries are not stuck behind a long queue and settle timing matters.
     let feeder = {
@@ -74,49 +72,6 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
             }
         })
     };
-    // slowApply lands 900 ms after it arrived, long after the 300 ms client
-    // timeout: only waiting settle_ms (2.5 s) before the lookup keeps it from
-    // being credited twice. (The margin is wide because the simulator's own
-    // write waits its turn on a loaded machine; at 1 s it was 100 ms and CI
-    // once saw a change land after the lookup.)
-    let kinds = ["delay", "error", "reset", "lostReply", "slowApply"];
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let mut round = 0;
-    loop {
-        let kind = kinds[round % kinds.len()];
-        let delay_ms = if kind == "slowApply" { 900 } else { 600 };
-        let fault = json!({ "endpoint": "changeBalance", "kind": kind, "delayMs": delay_ms, "status": 503, "probability": 0.3 });
-        let set = app.http.post(app.url("/sim/faults")).json(&fault).send().await.unwrap();
-        assert_eq!(set.status(), 201);
-        if round == 15 {
-            // Kill a worker mid-flight and start a fresh one, as a crash and restart would.
-            first.abort();
-            first = credit::spawn_worker(app.state.clone());
-        }
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        round += 1;
-        let credited = app.count("app.db", "SELECT COUNT(*) FROM deposits WHERE state = 'credited'").await as usize;
-        if credited == confirmed.len() || round > 80 {
-            break;
-        }
-    }
-    feeder.await.unwrap();
-    let set = app.http.delete(app.url("/sim/faults")).send().await.unwrap();
-    assert_eq!(set.status(), 204);
-    common::eventually_within("every deposit credited", deadline.saturating_duration_since(Instant::now()), || async {
-        let credited = app.count("app.db", "SELECT COUNT(*) FROM deposits WHERE state = 'credited'").await as usize;
-        common::done_or(credited == confirmed.len(), format!("{credited} of {}", confirmed.len()))
-    })
-    .await;
-    first.abort();
-    second.abort();
-    // A slowApply change still on its way would land after this point: wait
-    // until the simulator has none left, so the comparison below sees it.
-    common::ledger::wait_until_landed(&app.http, &app.base).await;
-
-    let stats: Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
-    let calls = stats["calls"]["changeBalance"].as_i64().unwrap();
-    assert!(calls > confirmed.len() as i64 + 100, "faults forced retries: {calls} balance-change calls");
-
+    common::ledger::run_under_faults(&app, &common::ledger::CREDITS, confirmed.len(), credit::spawn_worker, feeder).await;
     common::ledger::assert_exactly_once(&app.http, &app.base, &app.dir.path().join("app.db"), &logins, &confirmed, &unconfirmed).await;
 }

@@ -7,7 +7,7 @@
 use crate::common;
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use broker_inapp::backoffice::Role;
 use broker_inapp::config::Settings;
@@ -293,8 +293,6 @@ async fn a_thousand_withdrawals_under_faults_are_each_debited_exactly_once() {
         }
     }
 
-    let mut first = debit::spawn_worker(app.state.clone());
-    let second = debit::spawn_worker(app.state.clone());
     // Approvals arrive over the run (about 80 a second), as finance works.
     let feeder = {
         let state = app.state.clone();
@@ -308,39 +306,7 @@ async fn a_thousand_withdrawals_under_faults_are_each_debited_exactly_once() {
             }
         })
     };
-    let kinds = ["delay", "error", "reset", "lostReply", "slowApply"];
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let mut round = 0;
-    loop {
-        let kind = kinds[round % kinds.len()];
-        let delay_ms = if kind == "slowApply" { 900 } else { 600 };
-        let fault = json!({ "endpoint": "changeBalance", "kind": kind, "delayMs": delay_ms, "status": 503, "probability": 0.3 });
-        assert_eq!(app.http.post(app.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
-        if round == 15 {
-            first.abort();
-            first = debit::spawn_worker(app.state.clone());
-        }
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        round += 1;
-        let debited = app.count("app.db", "SELECT COUNT(*) FROM withdrawals WHERE state = 'debited'").await as usize;
-        if debited == approved.len() || round > 80 {
-            break;
-        }
-    }
-    feeder.await.unwrap();
-    assert_eq!(app.http.delete(app.url("/sim/faults")).send().await.unwrap().status(), 204);
-    common::eventually_within("every approved withdrawal debited", deadline.saturating_duration_since(Instant::now()), || async {
-        let debited = app.count("app.db", "SELECT COUNT(*) FROM withdrawals WHERE state = 'debited'").await as usize;
-        common::done_or(debited == approved.len(), format!("{debited} of {}", approved.len()))
-    })
-    .await;
-    first.abort();
-    second.abort();
-    common::ledger::wait_until_landed(&app.http, &app.base).await;
-
-    let stats: Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
-    let calls = stats["calls"]["changeBalance"].as_i64().unwrap();
-    assert!(calls > approved.len() as i64 + 100, "faults forced retries: {calls} balance-change calls");
+    common::ledger::run_under_faults(&app, &common::ledger::DEBITS, approved.len(), debit::spawn_worker, feeder).await;
     common::ledger::assert_applied_exactly_once(
         &common::ledger::DEBITS,
         &app.http,

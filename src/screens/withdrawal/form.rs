@@ -153,8 +153,8 @@ pub fn WithdrawalFormView(form: WithdrawalForm, on_requested: Callback<Withdrawa
         <Card attr:aria-labelledby="withdraw-account-heading">
             <h2 id="withdraw-account-heading" class="sr-only">{t(lang, "withdraw.account")}</h2>
             <dl class="space-y-1">
-                <div class="flex justify-between gap-4"><dt class="text-muted">{t(lang, "withdraw.balance")}</dt><dd data-testid="withdraw-balance">{money(form.balance)}</dd></div>
-                <div class="flex justify-between gap-4 font-semibold"><dt>{t(lang, "withdraw.available")}</dt><dd data-testid="withdraw-available">{money(form.available)}</dd></div>
+                <div class="flex justify-between gap-4"><dt class="text-muted">{t(lang, "withdraw.balance")}</dt><dd class="whitespace-nowrap" data-testid="withdraw-balance">{money(form.balance)}</dd></div>
+                <div class="flex justify-between gap-4 font-semibold"><dt>{t(lang, "withdraw.available")}</dt><dd class="whitespace-nowrap" data-testid="withdraw-available">{money(form.available)}</dd></div>
             </dl>
             <p class="text-sm text-muted mt-2">{t(lang, "withdraw.available_help")}</p>
         </Card>

@@ -1,10 +1,14 @@
 use async_trait::async_trait;
-use sqlx::{FromRow, Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
+use super::outbox::Outbox;
 use super::SqliteStore;
 use crate::domain::DepositState;
 use crate::domain::{DepositId, Login};
 use crate::store::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
+
+/// Credits: confirmed deposits' balance changes.
+const CREDITS: Outbox = Outbox { table: "credit_outbox", key: "deposit_id", parent: "deposits", amount: "confirmed_minor" };
 
 /// Records a provider event once; `false` when it was seen before.
 async fn record_event(tx: &mut Transaction<'_, Sqlite>, event_id: &str, deposit_id: &DepositId, kind: &str, now: i64) -> Result<bool, sqlx::Error> {
@@ -169,39 +173,7 @@ impl DepositStore for SqliteStore {
     }
 
     async fn claim_credits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<CreditJob>, StoreError> {
-        let mut tx = super::write_tx(&self.pool).await?;
-        let ids: Vec<String> = sqlx::query_scalar(
-            "UPDATE credit_outbox SET attempts = attempts + 1, locked_until = ? WHERE deposit_id IN \
-             (SELECT deposit_id FROM credit_outbox WHERE state = 'pending' AND next_at <= ? \
-              AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_at LIMIT ?) RETURNING deposit_id",
-        )
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut jobs = Vec::with_capacity(ids.len());
-        for id in ids {
-            let r = sqlx::query(
-                "SELECT d.id, d.login, d.digits, d.confirmed_minor, d.created_at, o.attempts \
-                 FROM deposits d JOIN credit_outbox o ON o.deposit_id = d.id WHERE d.id = ?",
-            )
-            .bind(&id)
-            .fetch_one(&mut *tx)
-            .await?;
-            jobs.push(CreditJob {
-                id: r.try_get("id")?,
-                login: r.try_get("login")?,
-                digits: r.try_get::<i64, _>("digits")? as u32,
-                amount_minor: r.try_get::<Option<i64>, _>("confirmed_minor")?.unwrap_or(0),
-                attempt: r.try_get("attempts")?,
-                created_at: r.try_get("created_at")?,
-                leased_until: now + lease_ms,
-            });
-        }
-        tx.commit().await?;
-        Ok(jobs)
+        CREDITS.claim(&self.pool, now, lease_ms, limit).await
     }
 
     async fn mark_credited(&self, deposit_id: &DepositId, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError> {
@@ -212,111 +184,39 @@ impl DepositStore for SqliteStore {
             .bind(deposit_id)
             .execute(&mut *tx)
             .await?;
-        let closed = sqlx::query(
-            "UPDATE credit_outbox SET state = 'done', locked_until = NULL, last_error = NULL, audit_at = ? \
-             WHERE deposit_id = ? AND attempts = ? AND state = 'pending'",
-        )
-        .bind(audit_at)
-        .bind(deposit_id)
-        .bind(attempt)
-        .execute(&mut *tx)
-        .await?;
+        let closed = CREDITS.close(&mut tx, deposit_id, attempt, audit_at).await?;
         tx.commit().await?;
-        Ok(closed.rows_affected() == 1)
+        Ok(closed)
     }
 
     async fn schedule_audit(&self, deposit_id: &DepositId, at: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE credit_outbox SET audit_at = COALESCE(audit_at, ?) WHERE deposit_id = ? AND state = 'done'")
-            .bind(at)
-            .bind(deposit_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        CREDITS.schedule_audit(&self.pool, deposit_id, at).await
     }
 
     async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AuditJob>, StoreError> {
-        let rows = sqlx::query(
-            "UPDATE credit_outbox SET audit_at = ? WHERE deposit_id IN \
-             (SELECT deposit_id FROM credit_outbox WHERE audit_at IS NOT NULL AND audit_at <= ? AND state = 'done' ORDER BY audit_at LIMIT ?) \
-             RETURNING deposit_id, (SELECT login FROM deposits WHERE id = credit_outbox.deposit_id) AS login, \
-             (SELECT created_at FROM deposits WHERE id = credit_outbox.deposit_id) AS created_at, \
-             (SELECT balance_history_id FROM deposits WHERE id = credit_outbox.deposit_id) AS balance_history_id",
-        )
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditJob {
-                    id: r.try_get("deposit_id")?,
-                    login: r.try_get("login")?,
-                    created_at: r.try_get("created_at")?,
-                    balance_history_id: r.try_get("balance_history_id")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        CREDITS.claim_audits(&self.pool, now, lease_ms, limit).await
     }
 
     async fn finish_audit(&self, deposit_id: &DepositId, duplicate: Option<&str>) -> Result<(), StoreError> {
-        let sql = match duplicate {
-            Some(_) => "UPDATE credit_outbox SET audit_at = NULL, state = 'duplicate', last_error = ? WHERE deposit_id = ? AND state = 'done'",
-            None => "UPDATE credit_outbox SET audit_at = NULL WHERE deposit_id = ? AND state = 'done'",
-        };
-        let mut q = sqlx::query(sql);
-        if let Some(copies) = duplicate {
-            q = q.bind(copies);
-        }
-        q.bind(deposit_id).execute(&self.pool).await?;
-        Ok(())
+        CREDITS.finish_audit(&self.pool, deposit_id, duplicate).await
     }
 
     async fn duplicate_credits(&self, limit: i64) -> Result<Vec<DuplicateCredit>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT d.*, o.last_error AS copies FROM deposits d JOIN credit_outbox o ON o.deposit_id = d.id \
-             WHERE o.state = 'duplicate' ORDER BY d.updated_at DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok(DuplicateCredit { deposit: DepositRecord::from_row(r)?, copies: r.try_get::<Option<String>, _>("copies")?.unwrap_or_default() }))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        Ok(CREDITS.duplicates(&self.pool, limit).await?.into_iter().map(|(deposit, copies)| DuplicateCredit { deposit, copies }).collect())
     }
 
     async fn resolve_duplicate(&self, deposit_id: &DepositId) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE credit_outbox SET state = 'reconciled' WHERE deposit_id = ? AND state = 'duplicate'")
-            .bind(deposit_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        CREDITS.resolve_duplicate(&self.pool, deposit_id).await
     }
 
     async fn retry_credit_at(&self, deposit_id: &DepositId, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE credit_outbox SET next_at = ?, locked_until = NULL, last_error = ? WHERE deposit_id = ? AND attempts = ? AND state = 'pending'")
-            .bind(next_at)
-            .bind(error)
-            .bind(deposit_id)
-            .bind(attempt)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        CREDITS.retry_at(&self.pool, deposit_id, attempt, next_at, error).await
     }
 
     async fn review_credit(&self, deposit_id: &DepositId, attempt: i64, reason: &str, now: i64) -> Result<(), StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let fenced = sqlx::query(
-            "UPDATE credit_outbox SET state = 'review', locked_until = NULL, last_error = ? WHERE deposit_id = ? AND attempts = ? AND state = 'pending'",
-        )
-        .bind(reason)
-        .bind(deposit_id)
-        .bind(attempt)
-        .execute(&mut *tx)
-        .await?;
-        if fenced.rows_affected() == 1 {
+        let fenced = CREDITS.park(&mut tx, deposit_id, attempt, "review", reason, None).await?;
+        if fenced {
             sqlx::query("UPDATE deposits SET state = 'review', failure_reason = ?, updated_at = ? WHERE id = ? AND state = 'confirmed'")
                 .bind(reason)
                 .bind(now)

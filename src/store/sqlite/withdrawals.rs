@@ -1,10 +1,13 @@
 use async_trait::async_trait;
-use sqlx::{FromRow, Row};
 
+use super::outbox::Outbox;
 use super::SqliteStore;
 use crate::domain::{Login, WithdrawalId, WithdrawalState};
 use crate::store::withdrawals::{DebitAudit, DebitJob, Decision, DuplicateDebit, RequestOutcome, WithdrawalRecord, WithdrawalStore};
 use crate::store::StoreError;
+
+/// Debits: approved withdrawals' balance changes.
+const DEBITS: Outbox = Outbox { table: "debit_outbox", key: "withdrawal_id", parent: "withdrawals", amount: "amount_minor" };
 
 /// States whose amount is still to be debited: what a new request cannot take.
 const HOLDING: &str = "('requested', 'approved')";
@@ -167,36 +170,7 @@ impl WithdrawalStore for SqliteStore {
     }
 
     async fn claim_debits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DebitJob>, StoreError> {
-        let rows = sqlx::query(
-            "UPDATE debit_outbox SET attempts = attempts + 1, locked_until = ? WHERE withdrawal_id IN \
-             (SELECT withdrawal_id FROM debit_outbox WHERE state = 'pending' AND next_at <= ? \
-              AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_at LIMIT ?) \
-             RETURNING withdrawal_id, attempts, \
-             (SELECT login FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS login, \
-             (SELECT digits FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS digits, \
-             (SELECT amount_minor FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS amount_minor, \
-             (SELECT created_at FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS created_at",
-        )
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DebitJob {
-                    id: r.try_get("withdrawal_id")?,
-                    login: r.try_get("login")?,
-                    digits: r.try_get::<i64, _>("digits")? as u32,
-                    amount_minor: r.try_get("amount_minor")?,
-                    attempt: r.try_get("attempts")?,
-                    created_at: r.try_get("created_at")?,
-                    leased_until: now + lease_ms,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        DEBITS.claim(&self.pool, now, lease_ms, limit).await
     }
 
     async fn mark_debited(&self, id: &WithdrawalId, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError> {
@@ -207,41 +181,19 @@ impl WithdrawalStore for SqliteStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let closed = sqlx::query(
-            "UPDATE debit_outbox SET state = 'done', locked_until = NULL, last_error = NULL, audit_at = ? WHERE withdrawal_id = ? AND attempts = ? AND state = 'pending'",
-        )
-        .bind(audit_at)
-        .bind(id)
-        .bind(attempt)
-        .execute(&mut *tx)
-        .await?;
+        let closed = DEBITS.close(&mut tx, id, attempt, audit_at).await?;
         tx.commit().await?;
-        Ok(closed.rows_affected() == 1)
+        Ok(closed)
     }
 
     async fn retry_debit_at(&self, id: &WithdrawalId, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE debit_outbox SET next_at = ?, locked_until = NULL, last_error = ? WHERE withdrawal_id = ? AND attempts = ? AND state = 'pending'")
-            .bind(next_at)
-            .bind(error)
-            .bind(id)
-            .bind(attempt)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        DEBITS.retry_at(&self.pool, id, attempt, next_at, error).await
     }
 
     async fn refuse_debit(&self, id: &WithdrawalId, attempt: i64, code: &str, reason: &str, now: i64, audit_at: Option<i64>) -> Result<(), StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let fenced = sqlx::query(
-            "UPDATE debit_outbox SET state = 'refused', locked_until = NULL, last_error = ?, audit_at = ? WHERE withdrawal_id = ? AND attempts = ? AND state = 'pending'",
-        )
-        .bind(reason)
-        .bind(audit_at)
-        .bind(id)
-        .bind(attempt)
-        .execute(&mut *tx)
-        .await?;
-        if fenced.rows_affected() == 1 {
+        let fenced = DEBITS.park(&mut tx, id, attempt, "refused", reason, audit_at).await?;
+        if fenced {
             sqlx::query("UPDATE withdrawals SET state = 'rejected', reject_code = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'approved'")
                 .bind(code)
                 .bind(reason)
@@ -255,79 +207,23 @@ impl WithdrawalStore for SqliteStore {
     }
 
     async fn schedule_audit(&self, id: &WithdrawalId, at: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE debit_outbox SET audit_at = COALESCE(audit_at, ?) WHERE withdrawal_id = ? AND state = 'done'")
-            .bind(at)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        DEBITS.schedule_audit(&self.pool, id, at).await
     }
 
     async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DebitAudit>, StoreError> {
-        let rows = sqlx::query(
-            "UPDATE debit_outbox SET audit_at = ? WHERE withdrawal_id IN \
-             (SELECT withdrawal_id FROM debit_outbox WHERE audit_at IS NOT NULL AND audit_at <= ? AND state IN ('done', 'refused') ORDER BY audit_at LIMIT ?) \
-             RETURNING withdrawal_id, (SELECT login FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS login, \
-             (SELECT created_at FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS created_at, \
-             (SELECT balance_history_id FROM withdrawals WHERE id = debit_outbox.withdrawal_id) AS balance_history_id",
-        )
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DebitAudit {
-                    id: r.try_get("withdrawal_id")?,
-                    login: r.try_get("login")?,
-                    created_at: r.try_get("created_at")?,
-                    balance_history_id: r.try_get("balance_history_id")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        DEBITS.claim_audits(&self.pool, now, lease_ms, limit).await
     }
 
     async fn finish_audit(&self, id: &WithdrawalId, duplicate: Option<&str>) -> Result<(), StoreError> {
-        match duplicate {
-            Some(copies) => {
-                sqlx::query(
-                    "UPDATE debit_outbox SET audit_at = NULL, state = 'duplicate', last_error = ? WHERE withdrawal_id = ? AND state IN ('done', 'refused')",
-                )
-                .bind(copies)
-                .bind(id)
-                .execute(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query("UPDATE debit_outbox SET audit_at = NULL WHERE withdrawal_id = ? AND state IN ('done', 'refused')")
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?
-            }
-        };
-        Ok(())
+        DEBITS.finish_audit(&self.pool, id, duplicate).await
     }
 
     async fn duplicate_debits(&self, limit: i64) -> Result<Vec<DuplicateDebit>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT w.*, o.last_error AS copies FROM withdrawals w JOIN debit_outbox o ON o.withdrawal_id = w.id \
-             WHERE o.state = 'duplicate' ORDER BY w.updated_at DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok(DuplicateDebit { withdrawal: WithdrawalRecord::from_row(r)?, copies: r.try_get::<Option<String>, _>("copies")?.unwrap_or_default() }))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        Ok(DEBITS.duplicates(&self.pool, limit).await?.into_iter().map(|(withdrawal, copies)| DuplicateDebit { withdrawal, copies }).collect())
     }
 
     async fn resolve_duplicate(&self, id: &WithdrawalId) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE debit_outbox SET state = 'reconciled' WHERE withdrawal_id = ? AND state = 'duplicate'").bind(id).execute(&self.pool).await?;
-        Ok(done.rows_affected() == 1)
+        DEBITS.resolve_duplicate(&self.pool, id).await
     }
 }
 

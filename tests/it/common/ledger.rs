@@ -5,8 +5,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use std::time::{Duration, Instant};
+
 use rust_decimal::Decimal;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+use super::TestApp;
 
 /// Which payments a check is about: their table, the state of an applied
 /// one, the balance change's type and its sign.
@@ -117,4 +121,63 @@ pub async fn wait_until_landed(http: &reqwest::Client, sim_base: &str) {
 pub async fn slow_pending(http: &reqwest::Client, sim_base: &str) -> i64 {
     let stats: Value = http.get(format!("{sim_base}/sim/stats")).send().await.unwrap().json().await.unwrap();
     stats["slowApplyPending"].as_i64().expect("the simulator reports slowApplyPending")
+}
+
+/// The fault run both exactly-once proofs share: two workers (`spawn`) work
+/// while `feeder` hands them jobs and the simulator fails about 30% of
+/// balance-change calls in every way it can, one kind after another every
+/// 400 ms; one worker is killed mid-flight and a fresh one started, as a
+/// crash and restart would. Returns once `expected` payments are applied,
+/// the faults are off, the workers stopped and every change cTrader
+/// accepted has landed; asserts the faults forced retries.
+pub async fn run_under_faults(
+    app: &TestApp,
+    ledger: &Ledger,
+    expected: usize,
+    spawn: fn(broker_inapp::state::AppState) -> tokio::task::JoinHandle<()>,
+    feeder: tokio::task::JoinHandle<()>,
+) {
+    let applied = format!("SELECT COUNT(*) FROM {} WHERE state = '{}'", ledger.table, ledger.applied);
+    let mut first = spawn(app.state.clone());
+    let second = spawn(app.state.clone());
+    // slowApply lands 900 ms after it arrived, long after the 300 ms client
+    // timeout: only waiting settle_ms (2.5 s) before the lookup keeps it from
+    // being applied twice. (The margin is wide because the simulator's own
+    // write waits its turn on a loaded machine; at 1 s it was 100 ms and CI
+    // once saw a change land after the lookup.)
+    let kinds = ["delay", "error", "reset", "lostReply", "slowApply"];
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let mut round = 0;
+    loop {
+        let kind = kinds[round % kinds.len()];
+        let delay_ms = if kind == "slowApply" { 900 } else { 600 };
+        let fault = json!({ "endpoint": "changeBalance", "kind": kind, "delayMs": delay_ms, "status": 503, "probability": 0.3 });
+        let set = app.http.post(app.url("/sim/faults")).json(&fault).send().await.unwrap();
+        assert_eq!(set.status(), 201);
+        if round == 15 {
+            first.abort();
+            first = spawn(app.state.clone());
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        round += 1;
+        if app.count("app.db", &applied).await as usize == expected || round > 80 {
+            break;
+        }
+    }
+    feeder.await.unwrap();
+    let set = app.http.delete(app.url("/sim/faults")).send().await.unwrap();
+    assert_eq!(set.status(), 204);
+    super::eventually_within("every payment applied", deadline.saturating_duration_since(Instant::now()), || async {
+        let n = app.count("app.db", &applied).await as usize;
+        super::done_or(n == expected, format!("{n} of {expected}"))
+    })
+    .await;
+    first.abort();
+    second.abort();
+    // A slowApply change still on its way would land after this point: wait
+    // until the simulator has none left, so the comparison that follows sees it.
+    wait_until_landed(&app.http, &app.base).await;
+    let stats: Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
+    let calls = stats["calls"]["changeBalance"].as_i64().unwrap();
+    assert!(calls > expected as i64 + 100, "faults forced retries: {calls} balance-change calls");
 }

@@ -1,0 +1,168 @@
+//! The SQL both balance-change outboxes share (`credit_outbox` for deposits,
+//! `debit_outbox` for withdrawals): leasing due jobs with the attempt counted,
+//! closing, retrying and parking a job fenced by its attempt number, and the
+//! audit's second look. Each store keeps the steps that change its own
+//! records, in the same transaction where they must be.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Encode, FromRow, Row, Sqlite, SqlitePool, Transaction, Type};
+
+use crate::store::{LedgerAudit, LedgerJob, StoreError};
+
+/// One outbox table and the records its jobs belong to.
+pub(super) struct Outbox {
+    /// The outbox table.
+    pub table: &'static str,
+    /// Its column naming the record (`deposit_id`, `withdrawal_id`).
+    pub key: &'static str,
+    /// The records' table (`deposits`, `withdrawals`).
+    pub parent: &'static str,
+    /// The SQL expression of the amount to apply, over the record's columns.
+    pub amount: &'static str,
+}
+
+/// An id type stored as text (`DepositId`, `WithdrawalId`).
+pub(super) trait StoredId: for<'r> sqlx::Decode<'r, Sqlite> + Type<Sqlite> + for<'q> Encode<'q, Sqlite> + Send + Sync + Unpin {}
+impl<T> StoredId for T where T: for<'r> sqlx::Decode<'r, Sqlite> + Type<Sqlite> + for<'q> Encode<'q, Sqlite> + Send + Sync + Unpin {}
+
+impl Outbox {
+    /// A column of the job's record, for a `RETURNING` list.
+    fn of_parent(&self, column: &str) -> String {
+        format!("(SELECT {column} FROM {p} WHERE id = {t}.{k})", p = self.parent, t = self.table, k = self.key)
+    }
+
+    /// Leases up to `limit` due jobs for `lease_ms`, counting the attempt.
+    pub async fn claim<Id: StoredId>(&self, pool: &SqlitePool, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<LedgerJob<Id>>, StoreError> {
+        let (t, k) = (self.table, self.key);
+        let sql = format!(
+            "UPDATE {t} SET attempts = attempts + 1, locked_until = ? WHERE {k} IN \
+             (SELECT {k} FROM {t} WHERE state = 'pending' AND next_at <= ? AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_at LIMIT ?) \
+             RETURNING {k} AS id, attempts, {login} AS login, {digits} AS digits, {amount} AS amount_minor, {created} AS created_at",
+            login = self.of_parent("login"),
+            digits = self.of_parent("digits"),
+            amount = self.of_parent(self.amount),
+            created = self.of_parent("created_at"),
+        );
+        let rows = sqlx::query(&sql).bind(now + lease_ms).bind(now).bind(now).bind(limit).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LedgerJob {
+                    id: r.try_get("id")?,
+                    login: r.try_get("login")?,
+                    digits: r.try_get::<i64, _>("digits")? as u32,
+                    amount_minor: r.try_get::<Option<i64>, _>("amount_minor")?.unwrap_or(0),
+                    attempt: r.try_get("attempts")?,
+                    created_at: r.try_get("created_at")?,
+                    leased_until: now + lease_ms,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Closes the job as applied if `attempt` is still the latest; `audit_at`
+    /// schedules its second look.
+    pub async fn close<Id: StoredId>(&self, tx: &mut Transaction<'_, Sqlite>, id: &Id, attempt: i64, audit_at: Option<i64>) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE {t} SET state = 'done', locked_until = NULL, last_error = NULL, audit_at = ? WHERE {k} = ? AND attempts = ? AND state = 'pending'",
+            t = self.table,
+            k = self.key
+        );
+        Ok(sqlx::query(&sql).bind(audit_at).bind(id).bind(attempt).execute(&mut **tx).await?.rows_affected() == 1)
+    }
+
+    /// Parks the job in `state` (a person's, or refused) if `attempt` is still the latest.
+    pub async fn park<Id: StoredId>(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        id: &Id,
+        attempt: i64,
+        state: &str,
+        reason: &str,
+        audit_at: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE {t} SET state = ?, locked_until = NULL, last_error = ?, audit_at = ? WHERE {k} = ? AND attempts = ? AND state = 'pending'",
+            t = self.table,
+            k = self.key
+        );
+        Ok(sqlx::query(&sql).bind(state).bind(reason).bind(audit_at).bind(id).bind(attempt).execute(&mut **tx).await?.rows_affected() == 1)
+    }
+
+    /// Releases the job for another attempt at `next_at`, if `attempt` is still the latest.
+    pub async fn retry_at<Id: StoredId>(&self, pool: &SqlitePool, id: &Id, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
+        let sql = format!(
+            "UPDATE {t} SET next_at = ?, locked_until = NULL, last_error = ? WHERE {k} = ? AND attempts = ? AND state = 'pending'",
+            t = self.table,
+            k = self.key
+        );
+        sqlx::query(&sql).bind(next_at).bind(error).bind(id).bind(attempt).execute(pool).await?;
+        Ok(())
+    }
+
+    /// Schedules the second look of a closed job that has none due.
+    pub async fn schedule_audit<Id: StoredId>(&self, pool: &SqlitePool, id: &Id, at: i64) -> Result<(), StoreError> {
+        let sql = format!("UPDATE {t} SET audit_at = COALESCE(audit_at, ?) WHERE {k} = ? AND state = 'done'", t = self.table, k = self.key);
+        sqlx::query(&sql).bind(at).bind(id).execute(pool).await?;
+        Ok(())
+    }
+
+    /// Leases up to `limit` due audits (of applied or refused changes) for `lease_ms`.
+    pub async fn claim_audits<Id: StoredId>(&self, pool: &SqlitePool, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<LedgerAudit<Id>>, StoreError> {
+        let (t, k) = (self.table, self.key);
+        let sql = format!(
+            "UPDATE {t} SET audit_at = ? WHERE {k} IN \
+             (SELECT {k} FROM {t} WHERE audit_at IS NOT NULL AND audit_at <= ? AND state IN ('done', 'refused') ORDER BY audit_at LIMIT ?) \
+             RETURNING {k} AS id, {login} AS login, {created} AS created_at, {history} AS balance_history_id",
+            login = self.of_parent("login"),
+            created = self.of_parent("created_at"),
+            history = self.of_parent("balance_history_id"),
+        );
+        let rows = sqlx::query(&sql).bind(now + lease_ms).bind(now).bind(limit).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LedgerAudit {
+                    id: r.try_get("id")?,
+                    login: r.try_get("login")?,
+                    created_at: r.try_get("created_at")?,
+                    balance_history_id: r.try_get("balance_history_id")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Ends an audit: `Some(copies)` marks the job a duplicate for a person.
+    pub async fn finish_audit<Id: StoredId>(&self, pool: &SqlitePool, id: &Id, duplicate: Option<&str>) -> Result<(), StoreError> {
+        let (t, k) = (self.table, self.key);
+        match duplicate {
+            Some(copies) => {
+                let sql = format!("UPDATE {t} SET audit_at = NULL, state = 'duplicate', last_error = ? WHERE {k} = ? AND state IN ('done', 'refused')");
+                sqlx::query(&sql).bind(copies).bind(id).execute(pool).await?
+            }
+            None => sqlx::query(&format!("UPDATE {t} SET audit_at = NULL WHERE {k} = ? AND state IN ('done', 'refused')")).bind(id).execute(pool).await?,
+        };
+        Ok(())
+    }
+
+    /// Records whose change cTrader holds more than once, newest first, with the copies found.
+    pub async fn duplicates<R: for<'r> FromRow<'r, SqliteRow>>(&self, pool: &SqlitePool, limit: i64) -> Result<Vec<(R, String)>, StoreError> {
+        let sql = format!(
+            "SELECT p.*, o.last_error AS copies FROM {p} p JOIN {t} o ON o.{k} = p.id WHERE o.state = 'duplicate' ORDER BY p.updated_at DESC LIMIT ?",
+            p = self.parent,
+            t = self.table,
+            k = self.key
+        );
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| Ok((R::from_row(r)?, r.try_get::<Option<String>, _>("copies")?.unwrap_or_default())))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// A person reversed the extra copy; `false` if the job was not flagged.
+    pub async fn resolve_duplicate<Id: StoredId>(&self, pool: &SqlitePool, id: &Id) -> Result<bool, StoreError> {
+        let sql = format!("UPDATE {t} SET state = 'reconciled' WHERE {k} = ? AND state = 'duplicate'", t = self.table, k = self.key);
+        Ok(sqlx::query(&sql).bind(id).execute(pool).await?.rows_affected() == 1)
+    }
+}
