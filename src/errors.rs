@@ -60,6 +60,9 @@ pub enum AppError {
     /// A withdrawal's payout destination is refused (IBAN typo, unknown card).
     #[error("invalid payout destination")]
     InvalidPayout(crate::domain::withdrawal::PayoutError),
+    /// The trader already has the most withdrawal requests waiting at once.
+    #[error("too many open withdrawal requests")]
+    TooManyOpenWithdrawals,
     /// The withdrawal was already approved (or closed): it can no longer be cancelled.
     #[error("withdrawal can no longer be cancelled")]
     NotCancellable,
@@ -95,6 +98,7 @@ impl AppError {
             AppError::UnknownAction => t(lang, "action.unknown"),
             AppError::InvalidPayout(e) => t(lang, e.i18n_key()),
             AppError::NotCancellable => t(lang, "withdraw.error.not_cancellable"),
+            AppError::TooManyOpenWithdrawals => t(lang, "withdraw.error.too_many_open"),
             AppError::InvalidFields(_) => t(lang, "action.error.check_fields"),
             AppError::PaymentUnavailable => t(lang, "error.payment_unavailable.body"),
             AppError::NotFound => t(lang, "error.deposit_not_found.body"),
@@ -113,7 +117,7 @@ impl AppError {
             AppError::SessionExpired => 401,
             AppError::Forbidden | AppError::AccountNotYours => 403,
             AppError::NotFound | AppError::UnknownAction => 404,
-            AppError::AlreadySubmitted | AppError::KycClosed | AppError::NotCancellable => 409,
+            AppError::AlreadySubmitted | AppError::KycClosed | AppError::NotCancellable | AppError::TooManyOpenWithdrawals => 409,
             AppError::InvalidPayout(_) => 422,
             AppError::InvalidDetails(_) | AppError::InvalidFields(_) => 422,
             AppError::InvalidAmount(_) | AppError::CurrencyNotSupported(_) => 422,

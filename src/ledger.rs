@@ -94,7 +94,7 @@ pub async fn attempt<Id: std::ops::Deref<Target = str>>(state: &AppState, job: &
     let send_by = job.leased_until - settle_ms(state);
     if job.attempt > 1 {
         // An earlier attempt may have been applied with its answer lost.
-        let (from, to) = (job.created_at - 60_000, now_ms() + 60_000);
+        let (from, to) = (job.since - 60_000, now_ms() + 60_000);
         let lookup = ctrader.find_balance_change(job.login, &job.id, from, to);
         match tokio::time::timeout(remaining(send_by), lookup).await {
             Ok(Ok(Some(history_id))) => return Step::Applied(history_id),
@@ -127,26 +127,36 @@ pub async fn attempt<Id: std::ops::Deref<Target = str>>(state: &AppState, job: &
     }
 }
 
-/// The second look: our one copy (none, for a refused change) is the normal
-/// case. Answers the copies' `balanceHistoryId`s when there are more
-/// (`Some`), `None` when all is well, and an error when cTrader could not be asked (the audit is taken
-/// again when its lease runs out).
-pub async fn audit<Id: std::ops::Deref<Target = str>>(state: &AppState, job: &LedgerAudit<Id>, what: &'static str) -> Result<Option<String>, CtraderError> {
-    let (from, to) = (job.created_at - 60_000, now_ms() + 60_000);
+/// Every copy of the job's change in cTrader's history (`balanceHistoryId`s),
+/// for a second look; logs when the copy we recorded is not among them. An
+/// error means cTrader could not be asked: the look is taken again when its
+/// lease runs out.
+pub async fn copies<Id: std::ops::Deref<Target = str>>(state: &AppState, job: &LedgerAudit<Id>, what: &'static str) -> Result<Vec<i64>, CtraderError> {
+    let (from, to) = (job.since - 60_000, now_ms() + 60_000);
     let found = state.ctrader.balance_changes_for(job.login, &job.id, from, to).await.inspect_err(|e| {
         tracing::warn!(payment = &*job.id, what, error = %e, "audit lookup failed; will try again");
     })?;
     if job.balance_history_id.is_some_and(|ours| !found.contains(&ours)) {
         tracing::error!(payment = &*job.id, what, login = %job.login, "applied balance change not found in cTrader's history; check it");
     }
-    // One copy of an applied change; none of one cTrader refused (a refusal
-    // after an unknown outcome may have followed an earlier copy landing late).
-    let expected = usize::from(job.balance_history_id.is_some());
-    Ok((found.len() > expected).then(|| {
+    Ok(found)
+}
+
+/// More than one copy of one payment's change: the copies, for a person to
+/// reverse the extra one (logged as an error too).
+pub fn duplicate<Id: std::ops::Deref<Target = str>>(job: &LedgerAudit<Id>, found: &[i64], what: &'static str) -> Option<String> {
+    (found.len() > 1).then(|| {
         let copies = found.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
         tracing::error!(payment = &*job.id, what, login = %job.login, balance_history_ids = %copies, "balance change applied more than once in cTrader; reverse the extra copy");
         copies
-    }))
+    })
+}
+
+/// The second look at an applied change: our one copy is the normal case;
+/// answers the copies when there are more.
+pub async fn audit<Id: std::ops::Deref<Target = str>>(state: &AppState, job: &LedgerAudit<Id>, what: &'static str) -> Result<Option<String>, CtraderError> {
+    let found = copies(state, job, what).await?;
+    Ok(duplicate(job, &found, what))
 }
 
 fn remaining(until_ms: i64) -> Duration {

@@ -21,7 +21,7 @@ use crate::render::document;
 use crate::state::AppState;
 use crate::store::withdrawals::DuplicateDebit;
 use crate::store::{Decision, StaffRecord, WithdrawalRecord};
-use crate::web::{Finance, PageError, Staff};
+use crate::web::{Admins, Finance, PageError, Staff};
 use crate::withdrawal::service::{self, FinanceProblem};
 
 /// How many each queue shows, oldest first (nothing waiting drops out of
@@ -78,6 +78,7 @@ async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffReco
     let lang = ctx.lang;
     let queues = queues(state).await?;
     let me = staff.id;
+    let admin = staff.role == crate::store::Role::Admin;
     let note = q
         .get("note")
         .filter(|n| ["approved", "awaiting_second", "rejected", "paid", "reversed"].contains(&n.as_str()))
@@ -93,7 +94,7 @@ async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffReco
             <Shell title=title.clone()>
                 {problem}
                 {note}
-                <Duplicates lang list=duplicates/>
+                <Duplicates lang list=duplicates admin/>
                 <section class="space-y-2" data-testid="withdrawals-to-approve">
                     <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.to_approve", &[("count", &waiting.to_string())])}</h2>
                     <Table lang list=to_approve empty="backoffice.withdrawals.to_approve_none" actions=Actions::Decide { me }/>
@@ -223,9 +224,9 @@ fn row_actions(lang: Lang, w: &WithdrawalRecord, actions: Actions) -> Option<Any
     })
 }
 
-/// Debits cTrader holds more than once (or holds though it refused them): reverse the extra copy, then say so here.
+/// Debits cTrader holds more than once: an admin reverses the extra copy, then says so here.
 #[component]
-fn Duplicates(lang: Lang, list: Vec<DuplicateDebit>) -> impl IntoView {
+fn Duplicates(lang: Lang, list: Vec<DuplicateDebit>, admin: bool) -> impl IntoView {
     (!list.is_empty()).then(|| {
         let rows = list
             .into_iter()
@@ -235,9 +236,11 @@ fn Duplicates(lang: Lang, list: Vec<DuplicateDebit>) -> impl IntoView {
                 view! {
                     <li class="flex flex-wrap items-center justify-between gap-2" data-testid="duplicate-debit" data-id=w.id.to_string()>
                         <span><span class="font-mono text-xs">{w.id.to_string()}</span>" · "{w.login.to_string()}" · "{amount(&w)}" · "{copies}</span>
-                        <form method="post" action=format!("/backoffice/withdrawals/{}/reversed?lang={}", w.id, lang.code())>
-                            <button class="rounded-lg border border-border min-h-11 px-3" data-testid="duplicate-debit-reversed">{t(lang, "backoffice.duplicate_reversed")}</button>
-                        </form>
+                        {admin.then(|| view! {
+                            <form method="post" action=format!("/backoffice/withdrawals/{}/reversed?lang={}", w.id, lang.code())>
+                                <button class="rounded-lg border border-border min-h-11 px-3" data-testid="duplicate-debit-reversed">{t(lang, "backoffice.duplicate_reversed")}</button>
+                            </form>
+                        })}
                     </li>
                 }
             })
@@ -267,6 +270,7 @@ async fn answer(
     match outcome {
         Ok(Decision::AwaitingSecond) => Ok(back("awaiting_second", lang_of(q))),
         Ok(_) => Ok(back(done, lang_of(q))),
+        Err(FinanceProblem::Storage) => Err(PageError::Internal),
         Err(p) => render(state, q, staff, Some(p)).await,
     }
 }
@@ -303,10 +307,11 @@ pub async fn paid(
     answer(&state, &q, &staff, "paid", outcome).await
 }
 
-/// Finance has reversed the extra copy of a debit in cTrader: the alert goes away.
+/// An admin has reversed the extra copy of a debit in cTrader: the alert
+/// goes away (admins only, as for credits: it is a money correction).
 pub async fn reversed(
     State(state): State<AppState>,
-    staff: Staff<Finance>,
+    staff: Staff<Admins>,
     Query(q): Query<HashMap<String, String>>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {

@@ -55,11 +55,6 @@ impl WithdrawalState {
         Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
 
-    /// Still moving: the trader's screen keeps watching it.
-    pub fn open(self) -> bool {
-        matches!(self, WithdrawalState::Requested | WithdrawalState::Approved | WithdrawalState::Debited)
-    }
-
     /// Counted against the balance a new request may take: not yet debited.
     pub fn holds_balance(self) -> bool {
         matches!(self, WithdrawalState::Requested | WithdrawalState::Approved)

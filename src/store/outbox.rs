@@ -14,8 +14,9 @@ pub struct LedgerJob<Id> {
     pub amount_minor: i64,
     /// Counting this one; above 1 means an earlier attempt's outcome is unknown.
     pub attempt: i64,
-    /// When the payment was created: the start of the history searched.
-    pub created_at: i64,
+    /// From when cTrader's history is searched (less a minute): the payment's
+    /// creation, or a withdrawal's approval; no copy can be older.
+    pub since: i64,
     /// The lease's end (ms since the epoch).
     pub leased_until: i64,
 }
@@ -25,7 +26,8 @@ pub struct LedgerJob<Id> {
 pub struct LedgerAudit<Id> {
     pub id: Id,
     pub login: Login,
-    pub created_at: i64,
+    /// As `LedgerJob::since`.
+    pub since: i64,
     /// The copy we recorded.
     pub balance_history_id: Option<i64>,
 }

@@ -50,7 +50,18 @@ pub enum RequestOutcome {
     OverBalance {
         available_minor: i64,
     },
+    /// With what was already requested back to this card, it would take more
+    /// than the card's deposit paid in.
+    OverCard {
+        available_minor: i64,
+    },
+    /// The trader already has `MAX_OPEN` requests waiting.
+    TooManyOpen,
 }
+
+/// How many requests a trader may have waiting (requested or approved) at
+/// once: enough for any real need, and one trader cannot bury finance's queue.
+pub const MAX_OPEN: i64 = 5;
 
 /// What a finance step came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,8 +91,13 @@ pub type DebitAudit = LedgerAudit<WithdrawalId>;
 pub trait WithdrawalStore: Send + Sync {
     /// In one transaction: inserts the request unless the trader's open
     /// requests plus this one would exceed `balance_minor` (what cTrader
-    /// reported just now), or returns the one with the same key.
-    async fn request(&self, new: &WithdrawalRecord, balance_minor: i64) -> Result<RequestOutcome, StoreError>;
+    /// reported just now), or, to a card, what was requested back to that
+    /// card so far would exceed `card_limit_minor`, or the trader has
+    /// `MAX_OPEN` open already; or returns the one with the same key.
+    async fn request(&self, new: &WithdrawalRecord, balance_minor: i64, card_limit_minor: Option<i64>) -> Result<RequestOutcome, StoreError>;
+    /// Per card deposit of the trader: what is requested back to it and not
+    /// rejected or cancelled, in minor units.
+    async fn card_payouts_minor(&self, login: Login) -> Result<std::collections::HashMap<DepositId, i64>, StoreError>;
     /// What the trader's requests not yet debited hold, in minor units.
     async fn held_minor(&self, login: Login) -> Result<i64, StoreError>;
     async fn get(&self, id: &WithdrawalId) -> Result<Option<WithdrawalRecord>, StoreError>;
@@ -108,10 +124,17 @@ pub trait WithdrawalStore: Send + Sync {
     async fn mark_debited(&self, id: &WithdrawalId, attempt: i64, balance_history_id: i64, now: i64, audit_at: Option<i64>) -> Result<bool, StoreError>;
     /// Releases the job for another attempt at `next_at`, fenced by `attempt`.
     async fn retry_debit_at(&self, id: &WithdrawalId, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
-    /// cTrader refused the debit: nothing was taken, so the withdrawal is
-    /// rejected with `code` and `reason`; fenced by `attempt`. `audit_at`
-    /// schedules a look for a copy of an earlier attempt that landed anyway.
-    async fn refuse_debit(&self, id: &WithdrawalId, attempt: i64, code: &str, reason: &str, now: i64, audit_at: Option<i64>) -> Result<(), StoreError>;
+    /// cTrader refused the first attempt's debit: nothing was taken, so the
+    /// withdrawal is rejected with `code` and `reason`; fenced by `attempt`.
+    async fn refuse_debit(&self, id: &WithdrawalId, attempt: i64, code: &str, reason: &str, now: i64) -> Result<(), StoreError>;
+    /// cTrader refused a debit after an earlier attempt's unknown outcome:
+    /// that attempt may be what took the balance. The withdrawal stays
+    /// approved (and holding) until the second look at `audit_at`; fenced by `attempt`.
+    async fn hold_refused_debit(&self, id: &WithdrawalId, attempt: i64, code: &str, reason: &str, audit_at: i64) -> Result<(), StoreError>;
+    /// The second look at a held refusal found `copies`: none, and the
+    /// withdrawal is rejected with the refusal; one, and it is debited with
+    /// it; more, and it is debited and flagged as a duplicate.
+    async fn settle_refused_debit(&self, id: &WithdrawalId, copies: &[i64], now: i64) -> Result<(), StoreError>;
     async fn schedule_audit(&self, id: &WithdrawalId, at: i64) -> Result<(), StoreError>;
     async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DebitAudit>, StoreError>;
     /// Ends an audit: `Some(copies)` flags the debit as a duplicate for a person.

@@ -5,7 +5,9 @@
 //!
 //! Unlike a refused credit (money taken, so a person must act), a debit
 //! cTrader refuses took nothing: the withdrawal is rejected with the reason
-//! and nothing is paid.
+//! and nothing is paid. Unless an earlier attempt's outcome was unknown: a
+//! copy of it landing late may be what the balance went to, so the
+//! withdrawal stays approved until the second look says which.
 
 use std::time::Duration;
 
@@ -49,9 +51,22 @@ pub async fn audit_once(state: &AppState) -> Result<usize, crate::store::StoreEr
     Ok(n)
 }
 
+/// The second look. At a debit: a late second copy is flagged. At a refusal
+/// held after an unknown outcome: whether the earlier attempt landed decides
+/// between debited (it took the money, so it is paid out) and rejected.
 async fn audit(state: &AppState, job: DebitAudit) {
-    let Ok(duplicate) = ledger::audit(state, &job, "debit").await else { return };
-    if let Err(e) = state.store.withdrawals.finish_audit(&job.id, duplicate.as_deref()).await {
+    let Ok(found) = ledger::copies(state, &job, "debit").await else { return };
+    let store = &state.store.withdrawals;
+    let saved = if job.balance_history_id.is_none() {
+        if !found.is_empty() {
+            tracing::warn!(withdrawal = %job.id, "a debit refused after an unknown outcome had landed earlier: debited after all");
+        }
+        let _ = ledger::duplicate(&job, &found, "debit");
+        store.settle_refused_debit(&job.id, &found, now_ms()).await
+    } else {
+        store.finish_audit(&job.id, ledger::duplicate(&job, &found, "debit").as_deref()).await
+    };
+    if let Err(e) = saved {
         tracing::error!(error = %e, withdrawal = %job.id, "debit audit result not saved");
     }
 }
@@ -79,15 +94,19 @@ pub async fn work(state: &AppState, job: DebitJob) {
             store.retry_debit_at(&job.id, job.attempt, ledger::retry_at(state, job.attempt), &why).await
         }
         Step::Refused(why) => {
-            tracing::warn!(withdrawal = %job.id, reason = %why, "cTrader refused the debit; withdrawal rejected, nothing paid");
             let code = match why {
                 Refusal::NotEnoughMoney => "insufficient_balance",
                 Refusal::TraderNotFound | Refusal::Other(_) => "platform",
             };
-            // After an unknown outcome the refusal may be an earlier copy's
-            // doing: look again later, as for a late copy of a debit.
-            let audit_at = (job.attempt > 1).then(|| ledger::audit_at(state));
-            store.refuse_debit(&job.id, job.attempt, code, &why.to_string(), now_ms(), audit_at).await
+            if job.attempt > 1 {
+                // An earlier attempt's outcome was unknown: if it landed late,
+                // it is what took the balance. The second look decides.
+                tracing::warn!(withdrawal = %job.id, reason = %why, "cTrader refused a debit after an unknown outcome; held until the second look");
+                store.hold_refused_debit(&job.id, job.attempt, code, &why.to_string(), ledger::audit_at(state)).await
+            } else {
+                tracing::warn!(withdrawal = %job.id, reason = %why, "cTrader refused the debit; withdrawal rejected, nothing paid");
+                store.refuse_debit(&job.id, job.attempt, code, &why.to_string(), now_ms()).await
+            }
         }
     };
     // If this write fails the lease runs out and the next attempt settles by lookup.

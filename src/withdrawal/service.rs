@@ -56,24 +56,42 @@ fn is_card(state: &AppState, d: &DepositRecord) -> bool {
     matches!(kind, Some(MethodKind::Sandbox | MethodKind::StripeCheckout))
 }
 
-/// The trader's credited card deposits, newest first, where the broker pays back to cards.
-async fn card_deposits(state: &AppState, login: Login) -> Result<Vec<DepositRecord>, AppError> {
+/// A card the trader can be paid back to, and how much of its deposit is
+/// left to take back (less what was already requested to it).
+struct Card {
+    deposit: DepositRecord,
+    left_minor: i64,
+}
+
+/// The trader's credited card deposits with something left to take back,
+/// newest first, where the broker pays back to cards.
+async fn cards(state: &AppState, login: Login) -> Result<Vec<Card>, AppError> {
     if !state.settings.withdrawals.card_payouts {
         return Ok(vec![]);
     }
     let recent = state.store.deposits.recent(login, CARDS).await.map_err(internal)?;
-    Ok(recent.into_iter().filter(|d| d.state == DepositState::Credited && is_card(state, d)).collect())
+    let taken = state.store.withdrawals.card_payouts_minor(login).await.map_err(internal)?;
+    Ok(recent
+        .into_iter()
+        .filter(|d| d.state == DepositState::Credited && is_card(state, d))
+        .map(|d| Card { left_minor: credited_minor(&d) - taken.get(&d.id).copied().unwrap_or(0), deposit: d })
+        .filter(|c| c.left_minor > 0)
+        .collect())
 }
 
-fn credited(d: &DepositRecord) -> Decimal {
-    from_minor(d.confirmed_minor.unwrap_or(d.requested_minor), d.digits)
+/// What a card deposit paid in: the most its card can be paid back.
+fn credited_minor(d: &DepositRecord) -> i64 {
+    d.confirmed_minor.unwrap_or(d.requested_minor)
 }
 
 pub async fn form(state: &AppState, session: &Session) -> Result<WithdrawalForm, AppError> {
     let login = session.trader.login;
     let room = room(state, login).await?;
-    let cards =
-        card_deposits(state, login).await?.iter().map(|d| CardOption { deposit: d.id.clone(), amount: credited(d), created_at_ms: d.created_at }).collect();
+    let cards = cards(state, login)
+        .await?
+        .into_iter()
+        .map(|c| CardOption { amount: from_minor(c.left_minor, c.deposit.digits), created_at_ms: c.deposit.created_at, deposit: c.deposit.id })
+        .collect();
     Ok(WithdrawalForm {
         currency: room.currency,
         balance: room.balance,
@@ -93,8 +111,10 @@ fn valid_key(key: &str) -> bool {
     (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// The payout the form describes: `kind` is `bank` (with IBAN and holder) or `card` (with a deposit id).
-pub async fn payout(state: &AppState, login: Login, kind: &str, iban: &str, holder: &str, card: &str) -> Result<(Payout, Option<Decimal>), AppError> {
+/// The payout the form describes: `kind` is `bank` (with IBAN and holder) or
+/// `card` (with a deposit id), and for a card the deposit's amount in minor
+/// units (what it can take back in all).
+pub async fn payout(state: &AppState, login: Login, kind: &str, iban: &str, holder: &str, card: &str) -> Result<(Payout, Option<(i64, Decimal)>), AppError> {
     match kind {
         "bank" => {
             let iban = parse_iban(iban).map_err(AppError::InvalidPayout)?;
@@ -104,9 +124,10 @@ pub async fn payout(state: &AppState, login: Login, kind: &str, iban: &str, hold
         "card" => {
             let unknown = AppError::InvalidPayout(PayoutError::UnknownCard);
             let id = card.parse().map_err(|_| unknown.clone())?;
-            let d = card_deposits(state, login).await?.into_iter().find(|d| d.id == id).ok_or(unknown)?;
-            // A card takes back at most what it paid in.
-            Ok((Payout::Card { deposit: d.id.clone() }, Some(credited(&d))))
+            let c = cards(state, login).await?.into_iter().find(|c| c.deposit.id == id).ok_or(unknown)?;
+            // A card takes back at most what it paid in, less what was already asked back.
+            let left = from_minor(c.left_minor, c.deposit.digits);
+            Ok((Payout::Card { deposit: c.deposit.id.clone() }, Some((credited_minor(&c.deposit), left))))
         }
         _ => Err(AppError::InvalidRequest),
     }
@@ -136,8 +157,8 @@ pub async fn request(state: &AppState, session: &Session, r: Request<'_>) -> Res
     let room = room(state, login).await?;
     let (payout, card_limit) = payout(state, login, r.payout, r.iban, r.holder, r.card).await?;
     let mut rule = room.rule.clone();
-    if let Some(limit) = card_limit {
-        rule.max = rule.max.min(limit);
+    if let Some((_, left)) = card_limit {
+        rule.max = rule.max.min(left);
     }
     let amount = parse_amount(r.amount, &rule).map_err(AppError::InvalidAmount)?;
     let now = state.clock.now_ms();
@@ -172,18 +193,25 @@ pub async fn request(state: &AppState, session: &Session, r: Request<'_>) -> Res
         created_at: now,
         updated_at: now,
     };
-    match state.store.withdrawals.request(&new, room.balance_minor).await.map_err(internal)? {
+    match state.store.withdrawals.request(&new, room.balance_minor, card_limit.map(|(all, _)| all)).await.map_err(internal)? {
         RequestOutcome::Created(w) => {
             tracing::info!(withdrawal = %w.id, login = %login, four_eyes = w.four_eyes, "withdrawal requested");
             Ok(view(&w, &[]))
         }
         // The same form again: the same request, unless it asked for something else.
-        RequestOutcome::Existing(w) if w.amount_minor == new.amount_minor && w.payout == new.payout => Ok(view(&w, &[])),
+        RequestOutcome::Existing(w) if same_request(&w, &new) => Ok(view(&w, &[])),
         RequestOutcome::Existing(_) => Err(AppError::AlreadySubmitted),
-        RequestOutcome::OverBalance { available_minor } => {
+        RequestOutcome::OverBalance { available_minor } | RequestOutcome::OverCard { available_minor } => {
             Err(AppError::InvalidAmount(AmountError::AboveMax { max: from_minor(available_minor, rule.digits) }))
         }
+        RequestOutcome::TooManyOpen => Err(AppError::TooManyOpenWithdrawals),
     }
+}
+
+/// The form sent again asks for the same: amount and destination.
+fn same_request(stored: &WithdrawalRecord, new: &WithdrawalRecord) -> bool {
+    (stored.amount_minor, &stored.payout, &stored.iban, &stored.holder, &stored.card_deposit_id)
+        == (new.amount_minor, &new.payout, &new.iban, &new.holder, &new.card_deposit_id)
 }
 
 /// The trader takes a request back while finance has not approved it.
@@ -238,6 +266,8 @@ pub enum FinanceProblem {
     SameApprover,
     WrongState,
     NotFound,
+    /// Not saved (logged where it happened): the error page, not a reason.
+    Storage,
 }
 
 impl FinanceProblem {
@@ -247,7 +277,7 @@ impl FinanceProblem {
             FinanceProblem::ReferenceMissing => "backoffice.withdrawals.problem.reference_missing",
             FinanceProblem::SameApprover => "backoffice.withdrawals.problem.same_approver",
             FinanceProblem::WrongState => "backoffice.withdrawals.problem.wrong_state",
-            FinanceProblem::NotFound => "backoffice.withdrawals.problem.not_found",
+            FinanceProblem::NotFound | FinanceProblem::Storage => "backoffice.withdrawals.problem.not_found",
         }
     }
 }
@@ -275,7 +305,7 @@ pub async fn approve(state: &AppState, staff: &StaffRecord, id: &str) -> Result<
     let id = parse_id(id)?;
     let d = state.store.withdrawals.approve(&id, staff.id, state.clock.now_ms()).await.map_err(|e| {
         tracing::error!(error = %e, "withdrawal approval not saved");
-        FinanceProblem::WrongState
+        FinanceProblem::Storage
     })?;
     let d = settled(d)?;
     if d == Decision::Done {
@@ -292,7 +322,7 @@ pub async fn reject(state: &AppState, staff: &StaffRecord, id: &str, reason: &st
     let reason = one_line(reason, 500).ok_or(FinanceProblem::ReasonMissing)?;
     let d = state.store.withdrawals.reject(&id, staff.id, &reason, state.clock.now_ms()).await.map_err(|e| {
         tracing::error!(error = %e, "withdrawal rejection not saved");
-        FinanceProblem::WrongState
+        FinanceProblem::Storage
     })?;
     let d = settled(d)?;
     tracing::info!(withdrawal = %id, staff = staff.id, "withdrawal rejected by finance");
@@ -304,7 +334,7 @@ pub async fn mark_paid(state: &AppState, staff: &StaffRecord, id: &str, referenc
     let reference = one_line(reference, 64).ok_or(FinanceProblem::ReferenceMissing)?;
     let d = state.store.withdrawals.mark_paid(&id, staff.id, &reference, state.clock.now_ms()).await.map_err(|e| {
         tracing::error!(error = %e, "withdrawal payout not saved");
-        FinanceProblem::WrongState
+        FinanceProblem::Storage
     })?;
     let d = settled(d)?;
     tracing::info!(withdrawal = %id, staff = staff.id, "withdrawal paid out");

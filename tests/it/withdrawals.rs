@@ -220,7 +220,8 @@ async fn a_debit_ctrader_refuses_for_the_balance_ends_rejected_with_nothing_paid
 }
 
 const WITHDRAWALS: usize = 1000;
-const TRADERS: usize = 20;
+/// Five each: as many requests as a trader may have open at once.
+const TRADERS: usize = 200;
 
 /// The debit twin of `credit_faults.rs`: every approved withdrawal debited
 /// exactly once while about 30% of balance-change calls fail in every way
@@ -276,7 +277,7 @@ async fn a_thousand_withdrawals_under_faults_are_each_debited_exactly_once() {
             created_at: now,
             updated_at: now,
         };
-        let outcome = app.state.store.withdrawals.request(&record, start_minor).await.unwrap();
+        let outcome = app.state.store.withdrawals.request(&record, start_minor, None).await.unwrap();
         assert!(matches!(outcome, RequestOutcome::Created(_)));
         match i % 25 {
             0 => {
@@ -371,4 +372,124 @@ async fn without_card_payouts_only_bank_accounts_are_offered() {
     assert_eq!(form(&app, &cookie).await["cards"], json!([]));
     let r = RequestWithdrawal { payout: "card".into(), card: card.clone(), ..to_bank("10", "wd-card-off-0123456789") };
     assert!(app.call(&cookie, r).await.text().await.unwrap().contains("UnknownCard"));
+}
+
+#[tokio::test]
+async fn a_card_is_paid_back_no_more_than_its_deposit_over_all_requests() {
+    use common::deposits::{deposit_id, pay, started, wait_for_state};
+    let app = common::spawn().await;
+    let (cookie, _) = trader(&app, "1000").await;
+    let page = started(&app, &cookie, "300", "card-dep-key-0123456789").await;
+    let card = deposit_id(&pay(&app, &page, "4242 4242 4242 4242").await);
+    wait_for_state(&app, &cookie, &card, "Credited").await;
+    let to_card = |amount: &str, key: &str| RequestWithdrawal {
+        amount: amount.into(),
+        payout: "card".into(),
+        iban: String::new(),
+        holder: String::new(),
+        card: card.clone(),
+        key: key.into(),
+    };
+    requested(&app, &cookie, to_card("200", "wd-card-a-0123456789")).await;
+    assert_eq!(form(&app, &cookie).await["cards"][0]["amount"], "100.00", "what is left to take back");
+    let res = app.call(&cookie, to_card("100.01", "wd-card-b-0123456789")).await;
+    assert!(res.text().await.unwrap().contains("AboveMax"));
+    let last = requested(&app, &cookie, to_card("100", "wd-card-c-0123456789")).await;
+    assert_eq!(form(&app, &cookie).await["cards"], json!([]), "nothing left on that card");
+    assert!(app.call(&cookie, to_card("1", "wd-card-d-0123456789")).await.text().await.unwrap().contains("UnknownCard"));
+    // A cancelled request gives its part back.
+    assert_eq!(app.call(&cookie, CancelWithdrawal { id: last }).await.status(), 200);
+    assert_eq!(form(&app, &cookie).await["cards"][0]["amount"], "100.00");
+}
+
+#[tokio::test]
+async fn a_trader_has_at_most_five_requests_waiting_and_a_key_names_one_request() {
+    let app = common::spawn().await;
+    let (cookie, _) = trader(&app, "1000").await;
+    let mut ids = vec![];
+    for i in 0..5 {
+        ids.push(requested(&app, &cookie, to_bank("10", &format!("wd-key-open-{i}-0123456789"))).await);
+    }
+    let res = app.call(&cookie, to_bank("10", "wd-key-open-5-0123456789")).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("TooManyOpenWithdrawals"));
+    assert_eq!(app.call(&cookie, CancelWithdrawal { id: ids[0].clone() }).await.status(), 200);
+    requested(&app, &cookie, to_bank("10", "wd-key-open-5-0123456789")).await;
+    // The same key with another destination is not the same request.
+    let elsewhere = RequestWithdrawal { iban: "GB82 WEST 1234 5698 7654 32".into(), ..to_bank("10", "wd-key-open-1-0123456789") };
+    assert_eq!(app.call(&cookie, elsewhere).await.status(), 409);
+}
+
+/// A debit whose earlier attempt had an unknown outcome, refused by cTrader
+/// for the balance: the refusal may be that earlier copy's doing, so the
+/// withdrawal stays approved until the second look decides.
+#[tokio::test]
+async fn a_refusal_after_an_unknown_outcome_waits_for_the_second_look() {
+    let app = common::spawn_with(|f| Settings::with(Settings::with(f, "payments.settle_ms", 0), "payments.audit_after_ms", 0)).await;
+    let finance = staff_cookie(&app, "money@broker.example", Role::Finance).await;
+    let store = &app.state.store.withdrawals;
+    let lease = broker_inapp::ledger::lease_ms(&app.state);
+    let change = |login: i64, cents: i64, kind: BalanceChangeType, external: &str| BalanceChange {
+        login: common::login(login),
+        amount: Decimal::new(cents, 2),
+        kind,
+        comment: None,
+        external_note: None,
+        external_id: Some(external.to_string()),
+        source: None,
+    };
+    // Approved, then a first attempt whose worker died in the call (its
+    // outcome unknown), then the balance went elsewhere.
+    let approved_after_unknown_outcome = |key: &'static str| {
+        let (app, finance) = (&app, finance.clone());
+        async move {
+            let (cookie, login) = trader(app, "100").await;
+            let id = requested(app, &cookie, to_bank("80", key)).await;
+            assert_eq!(finance_step(app, &finance, &format!("/backoffice/withdrawals/{id}/approve"), &[]).await, "approved");
+            let now = broker_inapp::time::now_ms();
+            assert_eq!(store.claim_debits(now, lease, 16).await.unwrap().len(), 1, "attempt 1, never finished");
+            app.state.ctrader.change_balance(&change(login, 5_000, BalanceChangeType::Withdraw, "elsewhere")).await.unwrap();
+            let job = store.claim_debits(now + lease + 1, lease, 16).await.unwrap().pop().unwrap();
+            assert_eq!(job.attempt, 2);
+            debit::work(&app.state, job).await;
+            (cookie, login, id)
+        }
+    };
+
+    // Nothing of it landed: rejected at the second look, nothing paid.
+    let (cookie, login, id) = approved_after_unknown_outcome("wd-key-held-a-0123456789").await;
+    assert_eq!(listed(&app, &cookie).await[&id].0, "Approved", "held, not rejected, until the second look");
+    assert_eq!(form(&app, &cookie).await["available"], "0.00", "still holding its amount");
+    debit::audit_once(&app.state).await.unwrap();
+    let (state, reason) = listed(&app, &cookie).await.remove(&id).unwrap();
+    assert_eq!((state.as_str(), reason), ("Rejected", json!("InsufficientBalance")));
+    assert!(debits(&app.sim_trader(login).await).iter().all(|d| d["externalId"] != id.as_str()));
+
+    // The first attempt had landed (cTrader's history showed it late): debited after all, and paid out.
+    let (cookie, login, id) = approved_after_unknown_outcome("wd-key-held-b-0123456789").await;
+    app.state.ctrader.change_balance(&change(login, 5_000, BalanceChangeType::Deposit, "back")).await.unwrap();
+    let landed = app.state.ctrader.change_balance(&change(login, 8_000, BalanceChangeType::Withdraw, &id)).await.unwrap();
+    debit::audit_once(&app.state).await.unwrap();
+    assert_eq!(listed(&app, &cookie).await[&id].0, "Debited");
+    assert_eq!(app.count("app.db", &format!("SELECT balance_history_id FROM withdrawals WHERE id = '{id}'")).await, landed);
+    assert_eq!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/paid"), &[("reference", "SEPA-9")]).await, "paid");
+}
+
+#[tokio::test]
+async fn only_an_admin_clears_a_double_debit() {
+    let app = common::spawn().await;
+    let (cookie, _) = trader(&app, "100").await;
+    let id = requested(&app, &cookie, to_bank("10", "wd-key-dup-0123456789")).await;
+    let finance = staff_cookie(&app, "money@broker.example", Role::Finance).await;
+    assert_eq!(finance_step(&app, &finance, &format!("/backoffice/withdrawals/{id}/approve"), &[]).await, "approved");
+    app.drain().await;
+    let wid: WithdrawalId = id.parse().unwrap();
+    app.state.store.withdrawals.schedule_audit(&wid, 0).await.unwrap();
+    app.state.store.withdrawals.finish_audit(&wid, Some("1, 2")).await.unwrap();
+    let page = app.get_with_cookie("/backoffice/withdrawals", &finance).await.text().await.unwrap();
+    assert!(page.contains("data-testid=\"duplicate-debit\"") && !page.contains("duplicate-debit-reversed"), "finance sees it, cannot clear it");
+    assert_eq!(post_form(&app, &finance, &format!("/backoffice/withdrawals/{id}/reversed"), &[]).await.status(), 403);
+    let admin = staff_cookie(&app, "ops@broker.example", Role::Admin).await;
+    assert_eq!(finance_step(&app, &admin, &format!("/backoffice/withdrawals/{id}/reversed"), &[]).await, "reversed");
+    assert!(!app.get_with_cookie("/backoffice/withdrawals", &admin).await.text().await.unwrap().contains("data-testid=\"duplicate-debit\""));
 }

@@ -25,18 +25,39 @@ fn reason(lang: Lang, r: &RejectReason) -> String {
     }
 }
 
-/// Keeps `items` fresh every two seconds while one of them is still moving;
-/// stops when none is (a new request starts it again: see `Withdrawals`).
+/// How often the list is asked again: every two seconds while finance or
+/// the debit may act any moment, every 30 while only a payout is awaited
+/// (that can take days), not at all when nothing is moving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pace {
+    Fast,
+    Slow,
+    Still,
+}
+
+fn pace(list: &[WithdrawalView]) -> Pace {
+    use crate::domain::WithdrawalState::{Approved, Debited, Requested};
+    if list.iter().any(|w| matches!(w.state, Requested | Approved)) {
+        Pace::Fast
+    } else if list.iter().any(|w| w.state == Debited) {
+        Pace::Slow
+    } else {
+        Pace::Still
+    }
+}
+
+/// Keeps `items` fresh at `at`'s pace; stops when the pace changes (the
+/// list then starts a watch at the new one: see `Withdrawals`).
 #[component]
-fn Watch(items: RwSignal<Vec<WithdrawalView>>) -> impl IntoView {
-    let moving = move || items.with_untracked(|list| list.iter().any(|w| w.state.open()));
-    poll(Duration::from_secs(2), Duration::from_secs(2), list_withdrawals, move |answer| {
+fn Watch(items: RwSignal<Vec<WithdrawalView>>, at: Pace) {
+    let every = Duration::from_secs(if at == Pace::Fast { 2 } else { 30 });
+    poll(every, every, list_withdrawals, move |answer| {
         if let Ok(list) = answer {
             if items.with_untracked(|l| *l != list) {
                 items.set(list);
             }
         }
-        if moving() {
+        if items.with_untracked(|list| pace(list)) == at {
             ControlFlow::Continue(())
         } else {
             ControlFlow::Break(())
@@ -60,12 +81,15 @@ pub fn Withdrawals(items: RwSignal<Vec<WithdrawalView>>) -> impl IntoView {
         Some(Err(e)) => failure.set(Some(e)),
         None => {}
     });
-    // Watching starts again whenever something is moving and no watch runs.
-    let moving = Memo::new(move |_| items.with(|list| list.iter().any(|w| w.state.open())));
+    // A watch at the list's pace; a new one whenever the pace changes.
+    let at = Memo::new(move |_| items.with(|list| pace(list)));
     view! {
         <section class="space-y-2" aria-labelledby="withdrawals-heading">
             <h2 id="withdrawals-heading" class="font-medium">{t(lang, "withdraw.list")}</h2>
-            {move || moving.get().then(|| view! { <Watch items/> })}
+            {move || match at.get() {
+                Pace::Still => None,
+                at => Some(view! { <Watch items at/> }),
+            }}
             <FormError testid="withdraw-cancel-error" error=failure/>
             {move || {
                 let list = items.get();

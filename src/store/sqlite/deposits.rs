@@ -8,7 +8,7 @@ use crate::domain::{DepositId, Login};
 use crate::store::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
 
 /// Credits: confirmed deposits' balance changes.
-const CREDITS: Outbox = Outbox { table: "credit_outbox", key: "deposit_id", parent: "deposits", amount: "confirmed_minor" };
+const CREDITS: Outbox = Outbox { table: "credit_outbox", key: "deposit_id", parent: "deposits", amount: "confirmed_minor", since: "created_at" };
 
 /// Records a provider event once; `false` when it was seen before.
 async fn record_event(tx: &mut Transaction<'_, Sqlite>, event_id: &str, deposit_id: &DepositId, kind: &str, now: i64) -> Result<bool, sqlx::Error> {

@@ -19,6 +19,9 @@ pub(super) struct Outbox {
     pub parent: &'static str,
     /// The SQL expression of the amount to apply, over the record's columns.
     pub amount: &'static str,
+    /// The record's column from which cTrader's history is searched (a
+    /// little before the job was queued: no earlier copy can exist).
+    pub since: &'static str,
 }
 
 /// An id type stored as text (`DepositId`, `WithdrawalId`).
@@ -37,11 +40,11 @@ impl Outbox {
         let sql = format!(
             "UPDATE {t} SET attempts = attempts + 1, locked_until = ? WHERE {k} IN \
              (SELECT {k} FROM {t} WHERE state = 'pending' AND next_at <= ? AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_at LIMIT ?) \
-             RETURNING {k} AS id, attempts, {login} AS login, {digits} AS digits, {amount} AS amount_minor, {created} AS created_at",
+             RETURNING {k} AS id, attempts, {login} AS login, {digits} AS digits, {amount} AS amount_minor, {since} AS since",
             login = self.of_parent("login"),
             digits = self.of_parent("digits"),
             amount = self.of_parent(self.amount),
-            created = self.of_parent("created_at"),
+            since = self.of_parent(self.since),
         );
         let rows = sqlx::query(&sql).bind(now + lease_ms).bind(now).bind(now).bind(limit).fetch_all(pool).await?;
         rows.iter()
@@ -52,7 +55,7 @@ impl Outbox {
                     digits: r.try_get::<i64, _>("digits")? as u32,
                     amount_minor: r.try_get::<Option<i64>, _>("amount_minor")?.unwrap_or(0),
                     attempt: r.try_get("attempts")?,
-                    created_at: r.try_get("created_at")?,
+                    since: r.try_get("since")?,
                     leased_until: now + lease_ms,
                 })
             })
@@ -113,9 +116,9 @@ impl Outbox {
         let sql = format!(
             "UPDATE {t} SET audit_at = ? WHERE {k} IN \
              (SELECT {k} FROM {t} WHERE audit_at IS NOT NULL AND audit_at <= ? AND state IN ('done', 'refused') ORDER BY audit_at LIMIT ?) \
-             RETURNING {k} AS id, {login} AS login, {created} AS created_at, {history} AS balance_history_id",
+             RETURNING {k} AS id, {login} AS login, {since} AS since, {history} AS balance_history_id",
             login = self.of_parent("login"),
-            created = self.of_parent("created_at"),
+            since = self.of_parent(self.since),
             history = self.of_parent("balance_history_id"),
         );
         let rows = sqlx::query(&sql).bind(now + lease_ms).bind(now).bind(limit).fetch_all(pool).await?;
@@ -124,7 +127,7 @@ impl Outbox {
                 Ok(LedgerAudit {
                     id: r.try_get("id")?,
                     login: r.try_get("login")?,
-                    created_at: r.try_get("created_at")?,
+                    since: r.try_get("since")?,
                     balance_history_id: r.try_get("balance_history_id")?,
                 })
             })

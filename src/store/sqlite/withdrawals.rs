@@ -2,19 +2,23 @@ use async_trait::async_trait;
 
 use super::outbox::Outbox;
 use super::SqliteStore;
-use crate::domain::{Login, WithdrawalId, WithdrawalState};
-use crate::store::withdrawals::{DebitAudit, DebitJob, Decision, DuplicateDebit, RequestOutcome, WithdrawalRecord, WithdrawalStore};
+use std::collections::HashMap;
+
+use crate::domain::{DepositId, Login, WithdrawalId, WithdrawalState};
+use crate::store::withdrawals::{DebitAudit, DebitJob, Decision, DuplicateDebit, RequestOutcome, WithdrawalRecord, WithdrawalStore, MAX_OPEN};
 use crate::store::StoreError;
 
 /// Debits: approved withdrawals' balance changes.
-const DEBITS: Outbox = Outbox { table: "debit_outbox", key: "withdrawal_id", parent: "withdrawals", amount: "amount_minor" };
+const DEBITS: Outbox = Outbox { table: "debit_outbox", key: "withdrawal_id", parent: "withdrawals", amount: "amount_minor", since: "approved_at" };
 
 /// States whose amount is still to be debited: what a new request cannot take.
 const HOLDING: &str = "('requested', 'approved')";
+/// States in which nothing was or will be paid out.
+const CLOSED: &str = "('rejected', 'cancelled')";
 
 #[async_trait]
 impl WithdrawalStore for SqliteStore {
-    async fn request(&self, w: &WithdrawalRecord, balance_minor: i64) -> Result<RequestOutcome, StoreError> {
+    async fn request(&self, w: &WithdrawalRecord, balance_minor: i64, card_limit_minor: Option<i64>) -> Result<RequestOutcome, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         let existing: Option<WithdrawalRecord> = sqlx::query_as("SELECT * FROM withdrawals WHERE login = ? AND idempotency_key = ?")
             .bind(w.login)
@@ -33,6 +37,22 @@ impl WithdrawalStore for SqliteStore {
         let available_minor = (balance_minor - held).max(0);
         if w.amount_minor > available_minor {
             return Ok(RequestOutcome::OverBalance { available_minor });
+        }
+        let open: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM withdrawals WHERE login = ? AND state IN {HOLDING}")).bind(w.login).fetch_one(&mut *tx).await?;
+        if open >= MAX_OPEN {
+            return Ok(RequestOutcome::TooManyOpen);
+        }
+        if let (Some(card), Some(limit)) = (&w.card_deposit_id, card_limit_minor) {
+            let taken: i64 =
+                sqlx::query_scalar(&format!("SELECT COALESCE(SUM(amount_minor), 0) FROM withdrawals WHERE card_deposit_id = ? AND state NOT IN {CLOSED}"))
+                    .bind(card)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let available_minor = (limit - taken).max(0);
+            if w.amount_minor > available_minor {
+                return Ok(RequestOutcome::OverCard { available_minor });
+            }
         }
         sqlx::query(
             "INSERT INTO withdrawals (id, login, user_id, idempotency_key, currency, digits, amount_minor, payout, iban, holder, card_deposit_id, \
@@ -57,6 +77,16 @@ impl WithdrawalStore for SqliteStore {
         let stored = sqlx::query_as("SELECT * FROM withdrawals WHERE id = ?").bind(&w.id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok(RequestOutcome::Created(stored))
+    }
+
+    async fn card_payouts_minor(&self, login: Login) -> Result<HashMap<DepositId, i64>, StoreError> {
+        let rows: Vec<(DepositId, i64)> = sqlx::query_as(&format!(
+            "SELECT card_deposit_id, SUM(amount_minor) FROM withdrawals WHERE login = ? AND card_deposit_id IS NOT NULL AND state NOT IN {CLOSED} GROUP BY card_deposit_id"
+        ))
+        .bind(login)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
     }
 
     async fn held_minor(&self, login: Login) -> Result<i64, StoreError> {
@@ -190,17 +220,54 @@ impl WithdrawalStore for SqliteStore {
         DEBITS.retry_at(&self.pool, id, attempt, next_at, error).await
     }
 
-    async fn refuse_debit(&self, id: &WithdrawalId, attempt: i64, code: &str, reason: &str, now: i64, audit_at: Option<i64>) -> Result<(), StoreError> {
+    async fn refuse_debit(&self, id: &WithdrawalId, attempt: i64, code: &str, reason: &str, now: i64) -> Result<(), StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let fenced = DEBITS.park(&mut tx, id, attempt, "refused", reason, audit_at).await?;
-        if fenced {
-            sqlx::query("UPDATE withdrawals SET state = 'rejected', reject_code = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'approved'")
-                .bind(code)
-                .bind(reason)
-                .bind(now)
+        if DEBITS.park(&mut tx, id, attempt, "refused", reason, None).await? {
+            reject_refused(&mut tx, id, code, reason, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn hold_refused_debit(&self, id: &WithdrawalId, attempt: i64, code: &str, reason: &str, audit_at: i64) -> Result<(), StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        if DEBITS.park(&mut tx, id, attempt, "refused", reason, Some(audit_at)).await? {
+            sqlx::query("UPDATE debit_outbox SET refused_code = ? WHERE withdrawal_id = ?").bind(code).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn settle_refused_debit(&self, id: &WithdrawalId, copies: &[i64], now: i64) -> Result<(), StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let held: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT refused_code, last_error FROM debit_outbox WHERE withdrawal_id = ? AND state = 'refused' AND audit_at IS NOT NULL")
                 .bind(id)
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
+        let Some((code, reason)) = held else { return Ok(()) };
+        match copies {
+            [] => {
+                sqlx::query("UPDATE debit_outbox SET audit_at = NULL WHERE withdrawal_id = ?").bind(id).execute(&mut *tx).await?;
+                reject_refused(&mut tx, id, code.as_deref().unwrap_or("platform"), reason.as_deref().unwrap_or_default(), now).await?;
+            }
+            [first, ..] => {
+                // The earlier attempt landed: the money is taken, so it is paid out.
+                let (state, note) =
+                    if copies.len() == 1 { ("done", None) } else { ("duplicate", Some(copies.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))) };
+                sqlx::query("UPDATE debit_outbox SET state = ?, audit_at = NULL, last_error = ? WHERE withdrawal_id = ?")
+                    .bind(state)
+                    .bind(note)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE withdrawals SET state = 'debited', balance_history_id = ?, updated_at = ? WHERE id = ? AND state = 'approved'")
+                    .bind(first)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -225,6 +292,18 @@ impl WithdrawalStore for SqliteStore {
     async fn resolve_duplicate(&self, id: &WithdrawalId) -> Result<bool, StoreError> {
         DEBITS.resolve_duplicate(&self.pool, id).await
     }
+}
+
+/// cTrader refused the debit and nothing of it was taken: the withdrawal is rejected with the refusal.
+async fn reject_refused(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: &WithdrawalId, code: &str, reason: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE withdrawals SET state = 'rejected', reject_code = ?, reason = ?, updated_at = ? WHERE id = ? AND state = 'approved'")
+        .bind(code)
+        .bind(reason)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 impl SqliteStore {

@@ -44,6 +44,7 @@ CREATE TABLE withdrawals (
 );
 CREATE INDEX withdrawals_login ON withdrawals (login, created_at);
 CREATE INDEX withdrawals_state ON withdrawals (state, created_at);
+CREATE INDEX withdrawals_card ON withdrawals (card_deposit_id) WHERE card_deposit_id IS NOT NULL;
 
 -- The debits' transactional outbox, written in the transaction that
 -- approves; the debiting worker takes rows whose lease has run out.
@@ -54,7 +55,11 @@ CREATE TABLE debit_outbox (
     next_at       INTEGER NOT NULL,
     locked_until  INTEGER,
     last_error    TEXT,
-    audit_at      INTEGER
+    audit_at      INTEGER,
+    -- cTrader's refusal ('insufficient_balance' or 'platform') of a debit
+    -- whose earlier attempt had an unknown outcome: the withdrawal stays
+    -- approved until the second look shows whether that attempt landed.
+    refused_code  TEXT
 );
 CREATE INDEX debit_outbox_due ON debit_outbox (state, next_at);
 CREATE INDEX debit_outbox_audit ON debit_outbox (audit_at) WHERE audit_at IS NOT NULL;
