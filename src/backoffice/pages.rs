@@ -17,7 +17,7 @@ use crate::security::throttle;
 use crate::session::{page_context, Prefs};
 use crate::state::AppState;
 use crate::store::DepositRecord;
-use crate::web::{Admins, AnyStaff, PageError, Staff};
+use crate::web::{Admins, AnyStaff, ClientAddr, PageError, Staff};
 
 pub(super) fn page(state: &AppState, query: &HashMap<String, String>) -> PageContext {
     let lang = query.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default();
@@ -146,6 +146,7 @@ pub async fn sign_in_form(State(state): State<AppState>, Query(q): Query<HashMap
 
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Query(q): Query<HashMap<String, String>>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
@@ -154,16 +155,15 @@ pub async fn sign_in(
     if email.len() > 254 || password.len() > 1024 {
         return Ok(sign_in_page(&state, &ctx, Some(Problem::Wrong)));
     }
-    if throttle::locked(&state, "staff", &email).await? {
-        tracing::warn!("staff sign-in refused: too many failed attempts for this email");
+    let Some(attempt) = throttle::begin(&state, "staff", &email, client).await? else {
+        tracing::warn!("staff sign-in refused: too many failed attempts from this address or for this email");
         return Ok(sign_in_page(&state, &ctx, Some(Problem::TooMany)));
-    }
+    };
     let Some((staff, cookie)) = auth::sign_in(&state, &email, &password).await? else {
         tracing::info!("staff sign-in refused");
-        throttle::failed(&state, "staff", &email).await?;
         return Ok(sign_in_page(&state, &ctx, Some(Problem::Wrong)));
     };
-    if let Err(e) = throttle::succeeded(&state, "staff", &email).await {
+    if let Err(e) = throttle::succeeded(&state, attempt).await {
         tracing::warn!(error = %e, "clearing failed sign-ins failed");
     }
     tracing::info!(staff = staff.id, "staff signed in");

@@ -58,6 +58,11 @@ pub struct ServerSection {
     /// production refusals (sandbox methods, shipped secrets) be set aside,
     /// with a warning in the log at every start. Ignored in production mode.
     pub staging: bool,
+    /// The reverse proxies and load balancers in front of this server: a
+    /// request from one of them is taken to come from the address it
+    /// appends to `X-Forwarded-For`; from anyone else the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

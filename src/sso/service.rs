@@ -22,16 +22,16 @@ pub async fn issue_crm_token(state: &AppState, password: &str) -> Result<(String
     // No lock-out here (anyone could lock cTrader out): after repeated wrong
     // passwords every try waits a second, which makes guessing hopeless but
     // lets the right password through.
-    if crate::security::throttle::locked(state, "crm", "api").await? {
+    if crate::security::throttle::crm_locked(state).await? {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
     let ok = verify(Queue::CrmApi, password, Some(state.settings.identity.crm_password_hash.expose_secret())).await?;
     if !ok {
         tracing::info!("crm api token refused: wrong password");
-        crate::security::throttle::failed(state, "crm", "api").await?;
+        crate::security::throttle::crm_failed(state).await?;
         return Err(SsoError::WrongPassword);
     }
-    crate::security::throttle::succeeded(state, "crm", "api").await?;
+    crate::security::throttle::crm_succeeded(state).await?;
     let token = new_session_id();
     let now = state.clock.now_ms();
     let ttl = state.settings.identity.crm_token_ttl_hours as i64 * HOUR_MS;

@@ -18,6 +18,7 @@ use crate::render::{document, error_page, html_response};
 use crate::security::throttle;
 use crate::session::{page_context, Prefs};
 use crate::state::AppState;
+use crate::web::ClientAddr;
 
 fn context(state: &AppState, q: &HashMap<String, String>) -> PageContext {
     let lang = q.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default();
@@ -55,21 +56,26 @@ pub async fn form(State(state): State<AppState>, Query(q): Query<HashMap<String,
     page(&state, &context(&state, &q), None)
 }
 
-pub async fn submit(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, Form(form): Form<HashMap<String, String>>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Query(q): Query<HashMap<String, String>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let ctx = context(&state, &q);
     let (email, password) = (form.get("email").cloned().unwrap_or_default(), form.get("password").cloned().unwrap_or_default());
     const WRONG: (&str, StatusCode) = ("sso.wrong", StatusCode::UNAUTHORIZED);
     if email.len() > 254 || password.len() > 1024 {
         return page(&state, &ctx, Some(WRONG));
     }
-    match throttle::locked(&state, "sso", &email).await {
-        Ok(true) => return page(&state, &ctx, Some(("sso.too_many", StatusCode::TOO_MANY_REQUESTS))),
-        Ok(false) => {}
+    let attempt = match throttle::begin(&state, "sso", &email, client).await {
+        Ok(Some(attempt)) => attempt,
+        Ok(None) => return page(&state, &ctx, Some(("sso.too_many", StatusCode::TOO_MANY_REQUESTS))),
         Err(_) => return error_page(&ctx, &state.css_href(), ErrorCode::Internal),
-    }
+    };
     match super::service::sign_in(&state, &email, &password).await {
         Ok(Some(code)) => {
-            let _ = throttle::succeeded(&state, "sso", &email).await;
+            let _ = throttle::succeeded(&state, attempt).await;
             let target = &state.settings.identity.app_redirect_url;
             let sep = if target.contains('?') { '&' } else { '?' };
             match HeaderValue::from_str(&format!("{target}{sep}code={code}")) {
@@ -82,10 +88,8 @@ pub async fn submit(State(state): State<AppState>, Query(q): Query<HashMap<Strin
                 Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
             }
         }
-        Ok(None) => match throttle::failed(&state, "sso", &email).await {
-            Ok(()) => page(&state, &ctx, Some(WRONG)),
-            Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),
-        },
+        // The try stays counted.
+        Ok(None) => page(&state, &ctx, Some(WRONG)),
         Err(e) => {
             let mut res = error_page(&ctx, &state.css_href(), ErrorCode::Internal);
             if e == super::SsoError::Busy {

@@ -224,8 +224,9 @@ impl Application {
         // `into_make_service`: serving the Router itself turns every new
         // connection into a deep copy of all routes and their layers (axum's
         // per-connection `with_state(())` on a shared router), ~350 KiB each;
-        // the make-service shares one router between connections.
-        axum::serve(listener, self.router.into_make_service()).with_graceful_shutdown(shutdown_signal()).await
+        // the make-service shares one router between connections. With the
+        // connection's address, for what is counted per client (`web::ClientAddr`).
+        axum::serve(listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await
     }
 }
 

@@ -15,7 +15,7 @@ mod staff;
 pub mod withdrawals;
 
 pub use actions::{ActionStore, SubmissionRecord};
-pub use attempts::AttemptStore;
+pub use attempts::{AttemptClaim, AttemptStore};
 pub use bank::{BankStore, EntryRecord, NewEntry, NewWire, WireOutcome, WireState, WireView};
 pub use chat::ChatStore;
 pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};

@@ -1,6 +1,6 @@
 //! HTTP plumbing written once, for every handler outside the Leptos screens:
 //! who is calling ([`caller`]: the trader behind the session cookie, staff by
-//! role set) and how a refusal leaves ([`error`]: one JSON error shape for the
+//! role set; [`client`]: the client's address, through trusted proxies) and how a refusal leaves ([`error`]: one JSON error shape for the
 //! APIs, one branded page for the back-office). Handlers name their caller in
 //! their signature and return `Result<_, ApiError>` or `Result<_, PageError>`
 //! with `?`; nothing here knows about deposits, KYC or chat.
@@ -10,9 +10,11 @@
 //! PSP's API and the cTrader simulator.
 
 pub mod caller;
+pub mod client;
 pub mod error;
 pub mod json;
 
 pub use caller::{Admins, Agents, AnyStaff, Finance, Reviewers, Staff, StaffApi, Trader};
+pub use client::ClientAddr;
 pub use error::{render_page_errors, ApiError, PageError};
 pub use json::Json;

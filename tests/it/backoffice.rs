@@ -111,3 +111,79 @@ async fn password_guessing_is_stopped_per_email() {
     // Another member of staff is not affected.
     assert_eq!(sign_in(&app, "other@broker.example", PASSWORD).await.status(), 303);
 }
+
+/// Signs in as a client at `from`, through the trusted proxy on loopback.
+async fn sign_in_from(app: &common::TestApp, from: &str, email: &str, password: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/backoffice/sign-in"))
+        .header("origin", app.base.clone())
+        .header("x-forwarded-for", from)
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn behind_proxy(f: figment::Figment) -> figment::Figment {
+    broker_inapp::config::Settings::with(f, "server.trusted_proxies", vec!["127.0.0.1/32"])
+}
+
+#[tokio::test]
+async fn a_guessing_client_cannot_lock_the_real_user_out() {
+    let app = common::spawn_with(behind_proxy).await;
+    create_staff(&app.state.store, "ops@broker.example", PASSWORD, Role::Admin).await.unwrap();
+    let (attacker, owner) = ("203.0.113.66", "198.51.100.7");
+    for _ in 0..5 {
+        assert_eq!(sign_in_from(&app, attacker, "ops@broker.example", "a wrong guess!!").await.status(), 401);
+    }
+    assert_eq!(sign_in_from(&app, attacker, "ops@broker.example", PASSWORD).await.status(), 429, "that address is done guessing");
+    // The owner, elsewhere, signs in as usual.
+    assert_eq!(sign_in_from(&app, owner, "ops@broker.example", PASSWORD).await.status(), 303);
+}
+
+#[tokio::test]
+async fn one_address_spraying_many_accounts_is_stopped() {
+    let app = common::spawn_with(behind_proxy).await;
+    create_staff(&app.state.store, "ops@broker.example", PASSWORD, Role::Admin).await.unwrap();
+    let sprayer = "203.0.113.77";
+    for i in 0..20 {
+        assert_eq!(sign_in_from(&app, sprayer, &format!("guess{i}@broker.example"), "a wrong guess!!").await.status(), 401);
+    }
+    assert_eq!(sign_in_from(&app, sprayer, "ops@broker.example", PASSWORD).await.status(), 429, "a fresh account from the same address");
+    assert_eq!(sign_in_from(&app, "198.51.100.7", "ops@broker.example", PASSWORD).await.status(), 303);
+}
+
+#[tokio::test]
+async fn an_account_guessed_from_many_addresses_stays_open_to_its_known_address_only() {
+    let app = common::spawn_with(behind_proxy).await;
+    create_staff(&app.state.store, "ops@broker.example", PASSWORD, Role::Admin).await.unwrap();
+    let home = "198.51.100.7";
+    assert_eq!(sign_in_from(&app, home, "ops@broker.example", PASSWORD).await.status(), 303, "a known address");
+    // A botnet: 50 addresses, one guess each.
+    for i in 0..50 {
+        assert_eq!(sign_in_from(&app, &format!("203.0.113.{i}"), "ops@broker.example", "a wrong guess!!").await.status(), 401);
+    }
+    assert_eq!(sign_in_from(&app, "203.0.113.200", "ops@broker.example", PASSWORD).await.status(), 429, "a new address now waits");
+    assert_eq!(sign_in_from(&app, home, "ops@broker.example", PASSWORD).await.status(), 303, "the owner's usual address does not");
+}
+
+#[tokio::test]
+async fn guesses_sent_all_at_once_are_counted_before_they_are_checked() {
+    let app = common::spawn_with(behind_proxy).await;
+    create_staff(&app.state.store, "ops@broker.example", PASSWORD, Role::Admin).await.unwrap();
+    let tries = (0..20).map(|_| sign_in_from(&app, "203.0.113.9", "ops@broker.example", "a wrong guess!!"));
+    let statuses: Vec<u16> = futures::future::join_all(tries).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forwarded_address_is_ignored() {
+    let app = spawn().await;
+    create_staff(&app.state.store, "ops@broker.example", PASSWORD, Role::Admin).await.unwrap();
+    // Each guess claims another address; the connection's is what counts.
+    for i in 0..5 {
+        assert_eq!(sign_in_from(&app, &format!("203.0.113.{i}"), "ops@broker.example", "a wrong guess!!").await.status(), 401);
+    }
+    assert_eq!(sign_in_from(&app, "203.0.113.99", "ops@broker.example", PASSWORD).await.status(), 429);
+}

@@ -1,10 +1,60 @@
 use async_trait::async_trait;
 
 use super::SqliteStore;
-use crate::store::{AttemptStore, StoreError};
+use crate::store::{AttemptClaim, AttemptStore, StoreError};
+
+/// How long an address stays known for an account after its last sign-in.
+const KNOWN_MS: i64 = 90 * 24 * 3_600_000;
 
 #[async_trait]
 impl AttemptStore for SqliteStore {
+    async fn claim(&self, claim: &AttemptClaim, now: i64, since: i64) -> Result<Option<Vec<i64>>, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        for (key, most, known) in &claim.limits {
+            let (n,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key).bind(since).fetch_one(&mut *tx).await?;
+            if n < *most {
+                continue;
+            }
+            let exempt = match known {
+                Some(k) => sqlx::query("SELECT 1 FROM sign_in_known WHERE key_hash = ? AND at >= ?")
+                    .bind(k)
+                    .bind(now - KNOWN_MS)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+            if !exempt {
+                return Ok(None);
+            }
+        }
+        let mut rows = Vec::with_capacity(claim.limits.len());
+        for (key, _, _) in &claim.limits {
+            let row: i64 =
+                sqlx::query_scalar("INSERT INTO sign_in_failures (key_hash, at) VALUES (?, ?) RETURNING rowid").bind(key).bind(now).fetch_one(&mut *tx).await?;
+            rows.push(row);
+        }
+        tx.commit().await?;
+        Ok(Some(rows))
+    }
+
+    async fn release(&self, key: &str, rows: &[i64], now: i64, before: i64) -> Result<(), StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE key_hash = ? OR at < ?").bind(key).bind(before).execute(&mut *tx).await?;
+        for row in rows {
+            sqlx::query("DELETE FROM sign_in_failures WHERE rowid = ?").bind(row).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO sign_in_known (key_hash, at) VALUES (?, ?) ON CONFLICT (key_hash) DO UPDATE SET at = excluded.at")
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sign_in_known WHERE at < ?").bind(now - KNOWN_MS).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn record_failure(&self, key_hash: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO sign_in_failures (key_hash, at) VALUES (?, ?)").bind(key_hash).bind(now).execute(&self.pool).await?;
         Ok(())
@@ -14,10 +64,5 @@ impl AttemptStore for SqliteStore {
         let (n,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key_hash).bind(since).fetch_one(&self.pool).await?;
         Ok(n)
-    }
-
-    async fn clear_failures(&self, key_hash: &str, before: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE key_hash = ? OR at < ?").bind(key_hash).bind(before).execute(&self.pool).await?;
-        Ok(())
     }
 }
