@@ -78,3 +78,17 @@ test('the close control leads to the close URL', async ({ page, request }) => {
   await expect(page).toHaveURL(/\/done\/close$/);
   await expect(page.getByTestId('done')).toHaveText('You can close this window.');
 });
+
+test('a link for another account opened in the same browser says so on the page', async ({ page, request }) => {
+  const mine = await mint(request, { login: freshLogin() });
+  await page.goto(`/inapp/deposit?token=${mine.token}`);
+  await expect(page.getByTestId('trader-login')).toHaveText(`Account ${mine.login}`);
+  const theirs = await mint(request, { login: freshLogin() });
+  await page.goto(`/inapp/kyc?token=${theirs.token}`);
+  await expect(page.getByTestId('trader-login')).toHaveText(`Account ${theirs.login}`);
+  await expect(page.getByTestId('account-switched')).toHaveText(
+    `This link opened account ${theirs.login}. You were in account ${mine.login} before. If you did not expect this, close this screen and open it again from your trading platform.`,
+  );
+  await page.reload();
+  await expect(page.getByTestId('account-switched')).toHaveCount(0);
+});

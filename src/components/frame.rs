@@ -37,6 +37,11 @@ pub fn Frame(#[prop(into)] title: String, children: Children) -> impl IntoView {
                 })}
                 <span data-testid="trader-login">{t_with(lang, "app.login", &[("login", &login)])}</span>
             </p>
+            {tr.switched_from.map(|old| view! {
+                <p role="status" class="rounded-xl border-2 border-warning bg-surface p-3 text-sm font-medium" data-testid="account-switched">
+                    {t_with(lang, "app.switched", &[("login", &login), ("previous", &old.to_string())])}
+                </p>
+            })}
         }
     });
     view! {

@@ -13,6 +13,10 @@ pub struct TraderView {
     pub trader_id: Option<i64>,
     pub account_id: Option<i64>,
     pub currency: Option<String>,
+    /// The account this browser was in before a link for this one replaced
+    /// it: the first page after the switch says so.
+    #[serde(default)]
+    pub switched_from: Option<Login>,
 }
 
 /// Everything a screen needs to render its frame. The server computes it from the

@@ -40,6 +40,7 @@ pub fn trader() -> TraderView {
         trader_id: Some(7_100_001),
         account_id: Some(100_001),
         currency: Some("USD".into()),
+        switched_from: None,
     }
 }
 

@@ -12,7 +12,7 @@ use super::model::{Prefs, TraderIdentity};
 use super::service;
 use crate::config::IdentityMode;
 use crate::ctrader::{CtraderError, OtIdentity};
-use crate::domain::{query_values, without_param, ErrorCode};
+use crate::domain::{query_values, without_param, ErrorCode, Login};
 use crate::render;
 use crate::sso::SsoError;
 use crate::state::AppState;
@@ -39,7 +39,8 @@ pub async fn inapp_gate(State(state): State<AppState>, mut req: Request, next: N
     if !tokens.is_empty() {
         let token = tokens.iter().find(|t| !t.is_empty()).cloned().unwrap_or_default();
         let (path, headers) = (req.uri().path().to_string(), req.headers().clone());
-        return exchange(&state, &path, &headers, &raw_query, &token).await;
+        let replaced = existing.as_ref().map(|s| s.trader.login);
+        return exchange(&state, &path, &headers, &raw_query, &token, replaced).await;
     }
     let Some(mut session) = existing else {
         return fail(&state, req.headers(), Prefs::from_query(&raw_query, Prefs::default()), ErrorCode::SessionExpired);
@@ -50,6 +51,12 @@ pub async fn inapp_gate(State(state): State<AppState>, mut req: Request, next: N
         return fail(&state, req.headers(), prefs, ErrorCode::Internal);
     }
     let page = service::page_context(&state, prefs, Some(&session));
+    if session.switched_from.is_some() {
+        // Said once, on this page.
+        if let Err(e) = state.store.sessions.clear_switched(&session.id_hash).await {
+            tracing::warn!(error = %e, "clearing the account switch notice failed");
+        }
+    }
     req.extensions_mut().insert(page);
     req.extensions_mut().insert(session);
     next.run(req).await
@@ -66,7 +73,8 @@ fn plausible(token: &str) -> bool {
     (8..=512).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'='))
 }
 
-async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: &str, token: &str) -> Response {
+/// `replaced`: the account of the live session the browser brought, if any.
+async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: &str, token: &str, replaced: Option<Login>) -> Response {
     let prefs = Prefs::from_query(raw_query, Prefs::default());
     if !plausible(token) {
         return fail(state, headers, prefs, ErrorCode::InvalidOtToken);
@@ -126,7 +134,15 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
     if let Err(e) = service::delete_all(state, headers).await {
         tracing::warn!(error = %e, "old session delete failed");
     }
-    let id = match service::create(state, &trader, prefs).await {
+    // A link for another account than the one this browser is in switches
+    // accounts (cTrader opens one when the trader changes account), never
+    // silently: the first page names both (someone else's link, sent to trap
+    // a trader into their account, shows itself).
+    let switched_from = replaced.filter(|old| *old != trader.login);
+    if let Some(old) = switched_from {
+        tracing::info!(from = %old, to = %trader.login, "a link for another account replaced the session");
+    }
+    let id = match service::create(state, &trader, prefs, switched_from).await {
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "session create failed");

@@ -45,6 +45,8 @@ pub struct Session {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// The account of the session this one replaced, until a page has said so.
+    pub switched_from: Option<Login>,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@ use axum::http::HeaderMap;
 
 use super::cookie::{hash, new_session_id, session_ids};
 use super::model::{Prefs, Session, TraderIdentity};
+use crate::domain::Login;
 use crate::domain::{Lang, PageContext, Source, Theme, TraderView};
 use crate::state::AppState;
 use crate::store::{SessionRecord, StoreError};
@@ -10,7 +11,8 @@ use crate::store::{SessionRecord, StoreError};
 const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// Creates a session for a freshly identified trader; returns the cookie value.
-pub async fn create(state: &AppState, trader: &TraderIdentity, prefs: Prefs) -> Result<String, StoreError> {
+/// `switched_from`: the account of a live session this one replaces, shown on the first page.
+pub async fn create(state: &AppState, trader: &TraderIdentity, prefs: Prefs, switched_from: Option<Login>) -> Result<String, StoreError> {
     let id = new_session_id();
     let now = state.clock.now_ms();
     let record = SessionRecord {
@@ -28,6 +30,7 @@ pub async fn create(state: &AppState, trader: &TraderIdentity, prefs: Prefs) -> 
         created_at: now,
         last_seen_at: now,
         expires_at: now + state.settings.session.absolute_minutes as i64 * 60_000,
+        switched_from,
     };
     state.store.sessions.insert(&record).await?;
     Ok(id)
@@ -88,6 +91,7 @@ fn from_record(r: SessionRecord) -> Session {
         created_at: r.created_at,
         last_seen_at: r.last_seen_at,
         expires_at: r.expires_at,
+        switched_from: r.switched_from,
     }
 }
 
@@ -112,6 +116,7 @@ pub fn page_context(state: &AppState, prefs: Prefs, session: Option<&Session>) -
             trader_id: sess.trader.trader_id,
             account_id: sess.trader.account_id,
             currency: sess.trader.currency.clone(),
+            switched_from: sess.switched_from,
         }),
     }
 }

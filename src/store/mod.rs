@@ -64,6 +64,8 @@ pub struct SessionRecord {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// The account of the session this one replaced, until a page has said so.
+    pub switched_from: Option<Login>,
 }
 
 #[async_trait]
@@ -73,6 +75,8 @@ pub trait SessionStore: Send + Sync {
     /// Records activity and the latest language/theme/source choices.
     async fn touch(&self, id_hash: &str, now_ms: i64, lang: &str, theme: &str, source: &str) -> Result<(), StoreError>;
     async fn delete(&self, id_hash: &str) -> Result<(), StoreError>;
+    /// The switch of accounts was shown: forget it.
+    async fn clear_switched(&self, id_hash: &str) -> Result<(), StoreError>;
     /// Deletes sessions past their absolute expiry or idle since `idle_cutoff_ms`.
     async fn purge(&self, now_ms: i64, idle_cutoff_ms: i64) -> Result<u64, StoreError>;
 }

@@ -258,3 +258,32 @@ async fn an_active_session_still_ends_at_its_absolute_expiry() {
     let res = app.get_with_cookie("/inapp/chat", &cookie).await;
     assert_eq!(res.status(), 401);
 }
+
+/// Opens `path` (with a token) carrying `cookie`, as a browser already in a session would.
+async fn open_with(app: &common::TestApp, path: &str, cookie: &str) -> String {
+    let res = app.get_with_cookie(path, cookie).await;
+    assert_eq!(res.status(), 303);
+    cookie_pair(&res)
+}
+
+#[tokio::test]
+async fn a_link_for_another_account_switches_visibly_never_silently() {
+    let app = spawn().await;
+    let mine = app.mint(json!({})).await;
+    let (cookie, _) = app.open(&format!("/inapp/deposit?token={}", mine["token"].as_str().unwrap())).await;
+    let my_login = mine["login"].as_i64().unwrap().to_string();
+    // Someone else's link, opened in the same browser: it is theirs now, and the page says so.
+    let theirs = app.mint(json!({})).await;
+    let their_login = theirs["login"].as_i64().unwrap().to_string();
+    let switched = open_with(&app, &format!("/inapp/kyc?token={}", theirs["token"].as_str().unwrap()), &cookie).await;
+    let page = app.get_with_cookie("/inapp/kyc", &switched).await.text().await.unwrap();
+    let notice = page.split("data-testid=\"account-switched\"").nth(1).expect("the switch is shown").split("</p>").next().unwrap().to_string();
+    assert!(notice.contains(&format!("opened account {their_login}")) && notice.contains(&format!("in account {my_login} before")), "{notice}");
+    // Said once: the next page is the account's own.
+    let again = app.get_with_cookie("/inapp/kyc", &switched).await.text().await.unwrap();
+    assert!(!again.contains("account-switched"));
+    // A fresh link for the same account is no switch.
+    let same = app.mint(json!({ "login": theirs["login"] })).await;
+    let reopened = open_with(&app, &format!("/inapp/kyc?token={}", same["token"].as_str().unwrap()), &switched).await;
+    assert!(!app.get_with_cookie("/inapp/kyc", &reopened).await.text().await.unwrap().contains("account-switched"));
+}

@@ -20,6 +20,7 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SessionRecord, sqlx::Error>
         created_at: row.try_get("created_at")?,
         last_seen_at: row.try_get("last_seen_at")?,
         expires_at: row.try_get("expires_at")?,
+        switched_from: row.try_get("switched_from")?,
     })
 }
 
@@ -28,7 +29,7 @@ impl SessionStore for SqliteStore {
     async fn insert(&self, r: &SessionRecord) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, trader_id, account_id, login, broker_name, trader_name, currency, \
-             lang, theme, source, created_at, last_seen_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+             lang, theme, source, created_at, last_seen_at, expires_at, switched_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         )
         .bind(&r.id_hash)
         .bind(r.user_id)
@@ -44,6 +45,7 @@ impl SessionStore for SqliteStore {
         .bind(r.created_at)
         .bind(r.last_seen_at)
         .bind(r.expires_at)
+        .bind(r.switched_from)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -63,6 +65,11 @@ impl SessionStore for SqliteStore {
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    async fn clear_switched(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET switched_from = NULL WHERE id_hash = ?").bind(id_hash).execute(&self.pool).await?;
         Ok(())
     }
 
