@@ -46,10 +46,11 @@ pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q):
     })))
 }
 
-fn reason_form(lang: Lang, action: String, button: String, testid: String, required: bool) -> impl IntoView {
+fn reason_form(lang: Lang, action: String, button: String, testid: String, required: bool, seen: i64) -> impl IntoView {
     let id = format!("reason-{}", testid);
     view! {
         <form method="post" action=action class="space-y-1">
+            <input type="hidden" name="seen" value=seen.to_string()/>
             <label for=id.clone() class="block text-sm">{t(lang, "backoffice.reason")}</label>
             <textarea id=id name="reason" rows="2" required=required class="w-full rounded-lg border border-border bg-bg p-2"></textarea>
             <button data-testid=testid class="rounded-lg border border-border min-h-11 px-3">{button}</button>
@@ -77,9 +78,13 @@ pub async fn case(
         .into_iter()
         .collect();
     let open = case.state.open();
+    // The revision on screen: a decision for an older one is refused.
+    let seen = events.iter().filter(|e| e.actor == "trader").map(|e| e.id).max().unwrap_or(0);
+    let changed = q.get("changed").is_some_and(|v| v == "1").then(|| t(lang, "backoffice.changed_since"));
     Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
+                {changed.map(|text| view! { <p role="alert" class="rounded-lg border-2 border-danger p-3 font-medium" data-testid="kyc-changed">{text}</p> })}
                 <p data-testid="kyc-case-state" data-state=case.state.as_str()>
                     {format!("{} · {}", case.kyc_type, t(lang, &format!("kyc.state.{}", case.state.as_str())))}
                 </p>
@@ -108,7 +113,7 @@ pub async fn case(
                                     <form method="post" action=format!("{base}/accept")>
                                         <button data-testid=format!("kyc-accept-{}", d.doc_type.as_str()) class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.accept")}</button>
                                     </form>
-                                    {reason_form(lang, format!("{base}/reject"), t(lang, "backoffice.reject"), format!("kyc-reject-{}", d.doc_type.as_str()), true)}
+                                    {reason_form(lang, format!("{base}/reject"), t(lang, "backoffice.reject"), format!("kyc-reject-{}", d.doc_type.as_str()), true, seen)}
                                 })}
                             </article>
                         }
@@ -117,10 +122,11 @@ pub async fn case(
                 {open.then(|| view! {
                     <section class="rounded-xl border border-border bg-surface p-4 space-y-3">
                         <form method="post" action=format!("/backoffice/kyc/{login}/approve")>
+                            <input type="hidden" name="seen" value=seen.to_string()/>
                             <button data-testid="kyc-approve" class="rounded-lg min-h-11 px-4 bg-brand text-brand-contrast font-semibold">{t(lang, "backoffice.approve")}</button>
                         </form>
-                        {reason_form(lang, format!("/backoffice/kyc/{login}/more-info"), t(lang, "backoffice.more_info"), "kyc-more-info".into(), true)}
-                        {reason_form(lang, format!("/backoffice/kyc/{login}/reject"), t(lang, "backoffice.reject_case"), "kyc-reject-case".into(), true)}
+                        {reason_form(lang, format!("/backoffice/kyc/{login}/more-info"), t(lang, "backoffice.more_info"), "kyc-more-info".into(), true, seen)}
+                        {reason_form(lang, format!("/backoffice/kyc/{login}/reject"), t(lang, "backoffice.reject_case"), "kyc-reject-case".into(), true, seen)}
                     </section>
                 })}
                 <section>
@@ -155,10 +161,12 @@ fn reason_of(form: &HashMap<String, String>) -> Option<String> {
     form.get("reason").map(|r| r.trim().chars().take(1000).collect::<String>()).filter(|r| !r.is_empty())
 }
 
-/// Back to the case after a write, or why the write did not apply.
+/// Back to the case after a write, or why the write did not apply (a case
+/// that changed since: back to it, saying so).
 fn after_write(written: KycWrite, back: String) -> Result<Response, PageError> {
     match written {
         KycWrite::Done(_) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response()),
+        KycWrite::Changed => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?changed=1"))]).into_response()),
         KycWrite::Closed => Err(PageError::Conflict),
         KycWrite::NotFound => Err(PageError::NotFound),
     }
@@ -201,7 +209,9 @@ pub async fn decide_case(
     if decision != CaseDecision::Approve && reason.is_none() {
         return Err(PageError::BadRequest);
     }
-    let written = service::decide_case(&state, login, decision, reason.as_deref(), &staff.email).await?;
+    // What the reviewer had on screen; a form without it decides nothing.
+    let seen = form.get("seen").and_then(|s| s.parse::<i64>().ok()).ok_or(PageError::BadRequest)?;
+    let written = service::decide_case(&state, login, decision, reason.as_deref(), &staff.email, seen).await?;
     tracing::info!(staff = %staff.email, %login, decision = ?decision, "kyc case decided");
     after_write(written, format!("/backoffice/kyc/{login}"))
 }

@@ -118,7 +118,7 @@ pub async fn save_details(state: &AppState, session: &Session, wanted: Option<&s
     let json = serde_json::to_string(&clean).map_err(|_| AppError::Internal)?;
     match state.store.kyc.save_details(login, session.trader.user_id, &json, &rules(&state.settings, name, t), now_ms()).await.map_err(internal)? {
         KycWrite::Done(_) => view(state, session, Some(name)).await,
-        KycWrite::Closed | KycWrite::NotFound => Err(AppError::KycClosed),
+        KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed => Err(AppError::KycClosed),
     }
 }
 
@@ -135,9 +135,11 @@ pub async fn decide_document(state: &AppState, doc_id: &str, accept: bool, reaso
     state.store.kyc.decide_document(doc_id, accept, reason, actor, &rules(&state.settings, &name, &t), now_ms()).await
 }
 
-pub async fn decide_case(state: &AppState, login: Login, decision: CaseDecision, reason: Option<&str>, actor: &str) -> Result<KycWrite, StoreError> {
+/// `seen`: the case's revision on the reviewer's screen; a case the trader
+/// changed since is not decided (`KycWrite::Changed`).
+pub async fn decide_case(state: &AppState, login: Login, decision: CaseDecision, reason: Option<&str>, actor: &str, seen: i64) -> Result<KycWrite, StoreError> {
     let (name, t) = case_rules_for(state, login).await?;
-    state.store.kyc.decide_case(login, decision, reason, actor, &rules(&state.settings, &name, &t), now_ms()).await
+    state.store.kyc.decide_case(login, decision, reason, actor, seen, &rules(&state.settings, &name, &t), now_ms()).await
 }
 
 /// Whether `doc_type` is one this trader's case asks for.

@@ -44,6 +44,8 @@ pub struct DocumentRecord {
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct EventRecord {
+    /// Grows with every event: the trader's latest is the case's revision.
+    pub id: i64,
     pub login: Login,
     pub at: i64,
     /// `trader` or the staff member's email.
@@ -70,6 +72,9 @@ pub enum KycWrite {
     /// Approved or rejected: nothing changes any more.
     Closed,
     NotFound,
+    /// The trader changed the case (or replaced the document) since the
+    /// reviewer opened it: a decision applies only to what was on screen.
+    Changed,
 }
 
 /// A decision compliance takes on a whole case.
@@ -113,12 +118,15 @@ pub trait KycStore: Send + Sync {
         rules: &CaseRules<'_>,
         now: i64,
     ) -> Result<KycWrite, StoreError>;
+    /// `seen`: the case's revision the reviewer had on screen (see `revision`).
+    #[allow(clippy::too_many_arguments)]
     async fn decide_case(
         &self,
         login: Login,
         decision: CaseDecision,
         reason: Option<&str>,
         actor: &str,
+        seen: i64,
         rules: &CaseRules<'_>,
         now: i64,
     ) -> Result<KycWrite, StoreError>;

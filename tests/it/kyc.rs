@@ -267,7 +267,7 @@ async fn a_case_from_details_to_approval_reaches_ctrader_even_when_it_is_down_fo
     // cTrader refuses the next three updates; the decision waits in the outbox.
     let fault = json!({"endpoint": "updateTrader", "kind": "error", "status": 503, "remaining": 3});
     assert_eq!(app.http.post(app.url("/sim/faults")).json(&fault).send().await.unwrap().status(), 201);
-    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/approve"), &[]).await.status(), 303);
+    assert_eq!(common::kyc::decide(&app, &officer, login, "approve", None).await.status(), 303);
     assert_eq!(view(&app, &cookie).await["state"], "Approved");
     let t = wait_for_access(&app, login, "FULL_ACCESS").await;
     assert_eq!(t["updates"].as_array().unwrap().len(), 1, "applied once it could be");
@@ -276,7 +276,7 @@ async fn a_case_from_details_to_approval_reaches_ctrader_even_when_it_is_down_fo
 
     // Closed: the trader can change nothing, compliance neither.
     assert_eq!(upload(&app, &cookie, "identity", "again.jpg", jpeg_with_exif(240)).await.status(), 409);
-    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/reject"), &[("reason", "late")]).await.status(), 409);
+    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/reject"), &[("reason", "late"), ("seen", "0")]).await.status(), 409);
 
     // The audit log: who, when and why.
     let case = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap();

@@ -63,7 +63,7 @@ async fn an_enhanced_case_needs_its_extras_and_is_not_complete_with_the_standard
     assert!(case.contains("GB-123456") && case.contains("salary"), "the reviewer sees the extras");
     assert_eq!(case.matches("data-testid=\"kyc-doc\"").count(), 3, "three documents to review");
 
-    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/approve"), &[]).await.status(), 303);
+    assert_eq!(common::kyc::decide(&app, &officer, login, "approve", None).await.status(), 303);
     let v = view(&app, &cookie, None).await;
     assert_eq!(v["state"], "Approved");
     for r in v["requirements"].as_array().unwrap() {
@@ -111,7 +111,7 @@ async fn a_rejected_case_sets_no_trading_in_ctrader() {
     assert_eq!(app.sim_trader(login).await["accessRights"], "FULL_ACCESS", "the premise");
     let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
 
-    let res = post_form(&app, &officer, &format!("/backoffice/kyc/{login}/reject"), &[("reason", "Sanctions list match")]).await;
+    let res = common::kyc::decide(&app, &officer, login, "reject", Some("Sanctions list match")).await;
     assert_eq!(res.status(), 303);
     let v = view(&app, &cookie, None).await;
     assert_eq!(v["state"], "Rejected");
@@ -126,7 +126,7 @@ async fn the_rights_a_rejection_sets_come_from_the_configuration() {
     let app = app_with(|f| Settings::with(f, "kyc.access_rights.rejected", "CLOSE_ONLY")).await;
     let (_, login) = submitted_case(&app, "FULL_ACCESS").await;
     let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
-    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/reject"), &[("reason", "Duplicate account")]).await.status(), 303);
+    assert_eq!(common::kyc::decide(&app, &officer, login, "reject", Some("Duplicate account")).await.status(), 303);
     let t = wait_for_access(&app, login, "CLOSE_ONLY").await;
     assert_eq!(t["updates"].as_array().unwrap().len(), 1);
 }
@@ -139,10 +139,10 @@ async fn a_request_for_more_information_reaches_the_trader_with_the_officers_tex
     let (cookie, login) = submitted_case(&app, "NO_TRADING").await;
     let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
 
-    let blank = post_form(&app, &officer, &format!("/backoffice/kyc/{login}/more-info"), &[("reason", "   ")]).await;
+    let blank = common::kyc::decide(&app, &officer, login, "more-info", Some("   ")).await;
     assert_eq!(blank.status(), 400, "a request needs a text");
     let text = "Please send a bank statement from the last 3 months";
-    let res = post_form(&app, &officer, &format!("/backoffice/kyc/{login}/more-info"), &[("reason", text)]).await;
+    let res = common::kyc::decide(&app, &officer, login, "more-info", Some(text)).await;
     assert_eq!(res.status(), 303);
 
     let v = view(&app, &cookie, None).await;
@@ -266,7 +266,7 @@ async fn an_upload_refused_because_the_case_is_decided_leaves_no_file_and_no_row
     let app = kyc_app().await;
     let (cookie, login) = submitted_case(&app, "NO_TRADING").await;
     let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
-    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/approve"), &[]).await.status(), 303);
+    assert_eq!(common::kyc::decide(&app, &officer, login, "approve", None).await.status(), 303);
 
     let documents = app.dir.path().join("documents");
     let files_before = names_in(&documents);
@@ -309,4 +309,43 @@ async fn an_upload_padded_with_many_parts_is_refused_before_the_file_is_read() {
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 0);
     // A few extra fields (a form's hidden inputs) are still fine.
     assert_eq!(send(3).await.unwrap().status(), 201);
+}
+
+// ------------------------------------------------ a reviewer decides what they saw
+
+#[tokio::test]
+async fn a_decision_on_a_case_the_trader_changed_since_it_was_opened_is_refused() {
+    let app = kyc_app().await;
+    let (cookie, login) = trader(&app, "standard", "NO_TRADING").await;
+    let saved = details(&app, &cookie, &[]).await;
+    assert_eq!(saved.status(), 200);
+    assert_eq!(upload(&app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(upload(&app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    // The reviewer opens the case: what they approve is this.
+    let on_screen = seen(&app, &officer, login).await;
+    let old_doc = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap();
+    let old_address = old_doc
+        .split("/backoffice/kyc/documents/")
+        .filter_map(|p| p.split('/').next())
+        .find(|id| id.len() > 8 && !id.contains('?') && !id.contains('"'))
+        .unwrap()
+        .to_string();
+    // Meanwhile the trader sends another proof of address.
+    assert_eq!(upload(&app, &cookie, "address", "other-bill.pdf", pdf("")).await.status(), 201);
+
+    let res = post_form(&app, &officer, &format!("/backoffice/kyc/{login}/approve"), &[("seen", &on_screen)]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], format!("/backoffice/kyc/{login}?changed=1"));
+    assert_eq!(view(&app, &cookie, None).await["state"], "Submitted", "not approved: the reviewer has not seen the new document");
+    let page = app.get_with_cookie(&format!("/backoffice/kyc/{login}?changed=1"), &officer).await.text().await.unwrap();
+    assert!(page.contains("data-testid=\"kyc-changed\"") && page.contains("changed this case since you opened it"));
+    // A decision on the replaced document is refused the same way.
+    let replaced = post_form(&app, &officer, &format!("/backoffice/kyc/documents/{old_address}/accept"), &[]).await;
+    assert_eq!(replaced.headers().get("location").map(|l| l.to_str().unwrap().ends_with("?changed=1")), Some(true), "{old_address}");
+    // A form without what was on screen decides nothing.
+    assert_eq!(post_form(&app, &officer, &format!("/backoffice/kyc/{login}/approve"), &[]).await.status(), 400);
+    // Looked at again, it can be decided.
+    assert_eq!(common::kyc::decide(&app, &officer, login, "approve", None).await.status(), 303);
+    assert_eq!(view(&app, &cookie, None).await["state"], "Approved");
 }

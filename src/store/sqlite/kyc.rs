@@ -35,6 +35,12 @@ async fn ensure_case(tx: &mut Tx, login: Login, user_id: i64, kyc_type: &str, no
     current_state(tx, login).await.map(|s| s.unwrap_or(CaseState::NotStarted))
 }
 
+/// The case's revision: its latest event by the trader (details saved, a
+/// document uploaded); what a reviewer's decision is checked against.
+pub(crate) async fn revision(tx: &mut Tx, login: Login) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM kyc_events WHERE login = ? AND actor = 'trader'").bind(login).fetch_one(&mut **tx).await
+}
+
 async fn current_state(tx: &mut Tx, login: Login) -> Result<Option<CaseState>, sqlx::Error> {
     sqlx::query_scalar("SELECT state FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&mut **tx).await
 }
@@ -170,15 +176,18 @@ impl KycStore for SqliteStore {
         now: i64,
     ) -> Result<KycWrite, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let Some((login, doc_type)) = sqlx::query_as::<_, (Login, DocumentType)>(
-            "SELECT login, doc_type FROM kyc_documents WHERE id = ? AND state IN ('uploaded', 'accepted', 'rejected')",
-        )
-        .bind(doc_id)
-        .fetch_optional(&mut *tx)
-        .await?
+        let Some((login, doc_type, doc_state)) =
+            sqlx::query_as::<_, (Login, DocumentType, DocumentState)>("SELECT login, doc_type, state FROM kyc_documents WHERE id = ?")
+                .bind(doc_id)
+                .fetch_optional(&mut *tx)
+                .await?
         else {
             return Ok(KycWrite::NotFound);
         };
+        // The trader uploaded another since: this one is no longer what is decided on.
+        if doc_state == DocumentState::Replaced {
+            return Ok(KycWrite::Changed);
+        }
         let Some(current) = current_state(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
         if !current.open() {
             return Ok(KycWrite::Closed);
@@ -205,6 +214,7 @@ impl KycStore for SqliteStore {
         decision: CaseDecision,
         reason: Option<&str>,
         actor: &str,
+        seen: i64,
         rules: &CaseRules<'_>,
         now: i64,
     ) -> Result<KycWrite, StoreError> {
@@ -212,6 +222,9 @@ impl KycStore for SqliteStore {
         let Some(current) = current_state(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
         if !current.open() {
             return Ok(KycWrite::Closed);
+        }
+        if revision(&mut tx, login).await? != seen {
+            return Ok(KycWrite::Changed);
         }
         let (next, action) = match decision {
             CaseDecision::Approve => (CaseState::Approved, "approved"),

@@ -220,3 +220,18 @@ pub fn assert_served_file_headers(res: &reqwest::Response, extension: &str) {
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["cache-control"], "private, no-store");
 }
+
+/// The case revision on the reviewer's screen now (the form's `seen`).
+pub async fn seen(app: &TestApp, cookie: &str, login: i64) -> String {
+    let page = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), cookie).await.text().await.unwrap();
+    page.split("name=\"seen\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the case page carries its revision").to_string()
+}
+
+/// A reviewer decides the case as it is on screen now: opens it, then posts
+/// `verdict` (`approve`, `reject`, `more-info`) with the revision shown.
+pub async fn decide(app: &TestApp, cookie: &str, login: i64, verdict: &str, reason: Option<&str>) -> reqwest::Response {
+    let seen = seen(app, cookie, login).await;
+    let mut form = vec![("seen", seen.as_str())];
+    form.extend(reason.map(|r| ("reason", r)));
+    post_form(app, cookie, &format!("/backoffice/kyc/{login}/{verdict}"), &form).await
+}
