@@ -47,7 +47,7 @@ test('a deposit cTrader applied twice is raised on the dashboard until an admin 
     const trader = await (await fetch(`${server.base}/sim/traders/${minted.login}`)).json();
     expect(trader.history).toHaveLength(2);
     const ids = trader.history.map((h: { balanceHistoryId: number }) => h.balanceHistoryId).join(', ');
-    await expect(alert.getByRole('heading')).toHaveText('Deposits credited twice');
+    await expect(alert.getByRole('heading')).toHaveText('Deposits credited twice (1)');
     await expect(alert.getByTestId('duplicate-credit')).toContainText(depositId);
     await expect(alert.getByTestId('duplicate-credit')).toContainText(`balanceHistoryId ${ids}`);
     const axe = await new AxeBuilder({ page: staff }).withTags(['wcag2a', 'wcag2aa']).analyze();

@@ -14,7 +14,9 @@ use crate::store::DuplicateCredit;
 use crate::web::{Admins, PageError, Staff};
 
 /// The alert; nothing at all when there is nothing to reverse.
-pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl IntoView {
+/// `total`: how many there are (all are listed up to a few hundred; the
+/// heading says if there are more).
+pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, total: i64, admin: bool) -> impl IntoView {
     (!list.is_empty()).then(|| {
         let rows = list
             .into_iter()
@@ -45,7 +47,7 @@ pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, admin: bool) -> impl
             .collect_view();
         view! {
             <section role="alert" class="space-y-2 rounded-xl border-2 border-danger p-3" data-testid="duplicate-credits">
-                <h2 class="text-lg font-semibold">{t(lang, "backoffice.duplicates_title")}</h2>
+                <h2 class="text-lg font-semibold">{t(lang, "backoffice.duplicates_title")}" ("{total}")"</h2>
                 <p>{t(lang, "backoffice.duplicates_help")}</p>
                 <ul class="space-y-2">{rows}</ul>
             </section>

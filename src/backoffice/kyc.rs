@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use leptos::prelude::*;
 
-use super::pages::{no_store, page, ListTable, Shell};
-use crate::domain::kyc::DocumentState;
+use super::pages::{no_store, page, ListTable, Pager, Paging, Shell};
+use crate::domain::kyc::{CaseState, DocumentState};
 use crate::domain::Login;
 use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
@@ -22,14 +22,39 @@ use crate::state::AppState;
 use crate::store::{CaseDecision, KycWrite};
 use crate::web::{ApiError, PageError, Reviewers, Staff};
 
+/// How many cases a queue page lists.
+const CASES_PER_PAGE: i64 = 50;
+
 pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
-    let cases = state.store.kyc.queue(200).await?;
+    let filter = q.get("state").and_then(|s| CaseState::parse(s));
+    let paging = Paging::from_query(&q, CASES_PER_PAGE);
+    let cases = state.store.kyc.queue(filter, paging.per, paging.offset()).await?;
+    let (total, waiting) = (state.store.kyc.queue_count(filter).await?, state.store.kyc.queue_count(Some(CaseState::Submitted)).await?);
     let lang = ctx.lang;
     let title = t(lang, "backoffice.kyc_title");
+    let current = filter.map(CaseState::as_str).unwrap_or_default();
+    let href =
+        if current.is_empty() { format!("/backoffice/kyc?lang={}&", lang.code()) } else { format!("/backoffice/kyc?state={current}&lang={}&", lang.code()) };
     Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
+        let options = std::iter::once(("", t(lang, "backoffice.all_states")))
+            .chain(CaseState::ALL.iter().map(|s| (s.as_str(), t(lang, &format!("kyc.state.{}", s.as_str())))))
+            .map(|(value, label)| view! { <option value=value selected=value == current>{label}</option> })
+            .collect_view();
         view! {
             <Shell title=title.clone()>
+                <p role="status" data-testid="kyc-waiting">
+                    <a class="underline" href=format!("/backoffice/kyc?state=submitted&lang={}", lang.code())>{t_with(lang, "backoffice.kyc_waiting", &[("count", &waiting.to_string())])}</a>
+                </p>
+                <form method="get" action="/backoffice/kyc" class="flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="lang" value=lang.code()/>
+                    <div class="space-y-1">
+                        <label for="case-state" class="block text-sm">{t(lang, "backoffice.filter_state")}</label>
+                        <select id="case-state" name="state" class="rounded-lg border border-border bg-bg p-2 min-h-11">{options}</select>
+                    </div>
+                    <button class="rounded-lg border border-border min-h-11 px-4" data-testid="case-filter">{t(lang, "backoffice.show")}</button>
+                </form>
+                <p class="text-sm text-muted" data-testid="case-total">{t_with(lang, "backoffice.total", &[("count", &total.to_string())])}</p>
                 <ListTable is_empty=cases.is_empty() label=t(lang, "backoffice.kyc_title") empty=t(lang, "backoffice.no_cases") headers=vec![t(lang, "backoffice.col_login"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_updated")]>
                     {cases.into_iter().map(|c| view! {
                         <tr class="border-t border-border" data-testid="kyc-case" data-login=c.login.to_string() data-state=c.state.as_str()>
@@ -40,6 +65,7 @@ pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q):
                         </tr>
                     }).collect_view()}
                 </ListTable>
+                <Pager lang paging total href=href.clone()/>
             </Shell>
         }
         .into_any()

@@ -35,6 +35,45 @@ pub(super) fn no_store(html: String) -> Response {
     res
 }
 
+/// Which page of a list the query asks for (`page`, counted from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Paging {
+    pub page: i64,
+    pub per: i64,
+}
+
+impl Paging {
+    pub fn from_query(query: &HashMap<String, String>, per: i64) -> Paging {
+        let page = query.get("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| (1..=1_000_000).contains(p)).unwrap_or(1);
+        Paging { page, per }
+    }
+
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.per
+    }
+}
+
+/// "Page 2 of 7" with links to the pages either side; `href` is the list's
+/// address with its other parameters, ending in `?` or `&`.
+#[component]
+pub(super) fn Pager(lang: Lang, paging: Paging, total: i64, href: String) -> impl IntoView {
+    let pages = ((total + paging.per - 1) / paging.per).max(1);
+    let link = move |page: i64, key: &str, testid: &'static str| {
+        view! { <a class="underline inline-flex items-center min-h-11 px-2" href=format!("{href}page={page}") data-testid=testid>{t(lang, key)}</a> }
+    };
+    let previous = (paging.page > 1).then(|| link(paging.page - 1, "backoffice.page_previous", "page-previous"));
+    let next = (paging.page < pages).then(|| link(paging.page + 1, "backoffice.page_next", "page-next"));
+    (pages > 1).then(|| {
+        view! {
+            <nav class="flex flex-wrap items-center gap-2 text-sm" aria-label=t(lang, "backoffice.pages")>
+                {previous}
+                <span data-testid="page-of">{t_with(lang, "backoffice.page_of", &[("page", &paging.page.to_string()), ("pages", &pages.to_string())])}</span>
+                {next}
+            </nav>
+        }
+    })
+}
+
 /// A back-office list: `empty` when there are no rows, else a table with
 /// `headers` (already translated) over the rows given as children, in a
 /// region named `label`.
@@ -209,15 +248,42 @@ fn deposit_rows(lang: Lang, deposits: Vec<DepositRecord>, admin: bool) -> impl I
         .collect_view()
 }
 
+/// How many deposits a dashboard page lists.
+const DEPOSITS_PER_PAGE: i64 = 50;
+
+/// The deposits part of the dashboard: the double-credit alert, what needs
+/// action, and one page of deposits (a state's queue oldest first, or all newest first).
+struct DepositsView {
+    twice: Vec<crate::store::DuplicateCredit>,
+    twice_total: i64,
+    in_review: i64,
+    state: Option<DepositState>,
+    list: Vec<DepositRecord>,
+    total: i64,
+    paging: Paging,
+}
+
+async fn deposits_view(state: &AppState, q: &HashMap<String, String>) -> Result<DepositsView, PageError> {
+    let store = &state.store.deposits;
+    let filter = q.get("state").and_then(|s| DepositState::parse(s));
+    let paging = Paging::from_query(q, DEPOSITS_PER_PAGE);
+    Ok(DepositsView {
+        // Rare, and each one is money to correct: all of them, oldest first.
+        twice: store.duplicate_credits(500, 0).await?,
+        twice_total: store.duplicate_count().await?,
+        in_review: store.count(Some(DepositState::Review)).await?,
+        state: filter,
+        list: store.page(filter, paging.per, paging.offset()).await?,
+        total: store.count(filter).await?,
+        paging,
+    })
+}
+
 pub async fn dashboard(State(state): State<AppState>, staff: Staff<AnyStaff>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
     let role = staff.role;
     // Deposits are money: admins, finance and support see them, compliance does not need to.
-    let deposits = if matches!(role, Role::Admin | Role::Support | Role::Finance) {
-        Some((state.store.deposits.latest(50).await?, state.store.deposits.duplicate_credits(50).await?))
-    } else {
-        None
-    };
+    let deposits = if matches!(role, Role::Admin | Role::Support | Role::Finance) { Some(deposits_view(&state, &q).await?) } else { None };
     let lang = ctx.lang;
     let title = t(lang, "backoffice.title");
     let html = document(&ctx, &state.css_href(), title.clone(), move || {
@@ -230,25 +296,51 @@ pub async fn dashboard(State(state): State<AppState>, staff: Staff<AnyStaff>, Qu
                         <button class="rounded-lg border border-border min-h-11 px-4">{t(lang, "backoffice.sign_out")}</button>
                     </form>
                 </div>
-                {deposits.map(|(list, twice)| view! {
-                    {super::duplicates::alert(lang, twice, role == Role::Admin)}
-                    <section class="space-y-2">
-                        <h2 class="text-lg font-semibold">{t(lang, "backoffice.deposits")}</h2>
-                        <TableScroll label=t(lang, "backoffice.deposits")>
-                            <table class="w-full text-sm text-start">
-                                <thead><tr>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_id")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_login")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "deposit.amount")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_state")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_reason")}</th>
-                                    <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_created")}</th>
-                                    <th scope="col" class="p-2 text-start"><span class="sr-only">{t(lang, "backoffice.col_actions")}</span></th>
-                                </tr></thead>
-                                <tbody>{deposit_rows(lang, list, role == Role::Admin)}</tbody>
-                            </table>
-                        </TableScroll>
-                    </section>
+                {deposits.map(|v| {
+                    let filter = v.state.map(DepositState::as_str).unwrap_or_default();
+                    let href = if filter.is_empty() { format!("/backoffice?lang={}&", lang.code()) } else { format!("/backoffice?state={filter}&lang={}&", lang.code()) };
+                    let needs = (v.in_review > 0).then(|| view! {
+                        <p role="status" class="rounded-lg border-2 border-warning p-3" data-testid="needs-action">
+                            <a class="underline" href=format!("/backoffice?state=review&lang={}", lang.code())>
+                                {t_with(lang, "backoffice.in_review", &[("count", &v.in_review.to_string())])}
+                            </a>
+                        </p>
+                    });
+                    let options = std::iter::once(("", t(lang, "backoffice.all_states")))
+                        .chain(DepositState::ALL.iter().map(|s| (s.as_str(), t(lang, &format!("deposit.state.{}", s.as_str())))))
+                        .map(|(value, label)| view! { <option value=value selected=value == filter>{label}</option> })
+                        .collect_view();
+                    view! {
+                        {super::duplicates::alert(lang, v.twice, v.twice_total, role == Role::Admin)}
+                        {needs}
+                        <section class="space-y-2">
+                            <h2 class="text-lg font-semibold">{t(lang, "backoffice.deposits")}</h2>
+                            <form method="get" action="/backoffice" class="flex flex-wrap items-end gap-2">
+                                <input type="hidden" name="lang" value=lang.code()/>
+                                <div class="space-y-1">
+                                    <label for="deposit-state" class="block text-sm">{t(lang, "backoffice.filter_state")}</label>
+                                    <select id="deposit-state" name="state" class="rounded-lg border border-border bg-bg p-2 min-h-11">{options}</select>
+                                </div>
+                                <button class="rounded-lg border border-border min-h-11 px-4" data-testid="deposit-filter">{t(lang, "backoffice.show")}</button>
+                            </form>
+                            <p class="text-sm text-muted" data-testid="deposit-total">{t_with(lang, "backoffice.total", &[("count", &v.total.to_string())])}</p>
+                            <TableScroll label=t(lang, "backoffice.deposits")>
+                                <table class="w-full text-sm text-start">
+                                    <thead><tr>
+                                        <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_id")}</th>
+                                        <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_login")}</th>
+                                        <th scope="col" class="p-2 text-start">{t(lang, "deposit.amount")}</th>
+                                        <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_state")}</th>
+                                        <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_reason")}</th>
+                                        <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_created")}</th>
+                                        <th scope="col" class="p-2 text-start"><span class="sr-only">{t(lang, "backoffice.col_actions")}</span></th>
+                                    </tr></thead>
+                                    <tbody>{deposit_rows(lang, v.list, role == Role::Admin)}</tbody>
+                                </table>
+                            </TableScroll>
+                            <Pager lang paging=v.paging total=v.total href/>
+                        </section>
+                    }
                 })}
             </Shell>
         }

@@ -14,7 +14,7 @@ use axum::Form;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
-use super::pages::{no_store, page, ListTable, Shell};
+use super::pages::{no_store, page, ListTable, Pager, Paging, Shell};
 use crate::domain::{format_amount, format_timestamp, Iban, Lang, WithdrawalId, WithdrawalState};
 use crate::i18n::{t, t_with};
 use crate::render::document;
@@ -25,8 +25,9 @@ use crate::web::{Admins, Finance, PageError, Staff};
 use crate::withdrawal::service::{self, FinanceProblem};
 
 /// How many each queue shows, oldest first (nothing waiting drops out of
-/// sight behind newer requests; the count says how many there are in all).
-const QUEUE: i64 = 200;
+/// sight behind newer requests; the approval queue is paged, its count says
+/// how many wait in all).
+const QUEUE: i64 = 100;
 
 fn lang_of(q: &HashMap<String, String>) -> Lang {
     q.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default()
@@ -61,14 +62,14 @@ struct Queues {
     duplicates: Vec<DuplicateDebit>,
 }
 
-async fn queues(state: &AppState) -> Result<Queues, PageError> {
+async fn queues(state: &AppState, paging: Paging) -> Result<Queues, PageError> {
     let store = &state.store.withdrawals;
     Ok(Queues {
-        to_approve: store.list(Some(WithdrawalState::Requested), QUEUE).await?,
+        to_approve: store.list(Some(WithdrawalState::Requested), paging.per, paging.offset()).await?,
         waiting: store.count(WithdrawalState::Requested).await?,
-        debiting: store.list(Some(WithdrawalState::Approved), QUEUE).await?,
-        to_pay: store.list(Some(WithdrawalState::Debited), QUEUE).await?,
-        recent: store.list(None, 30).await?,
+        debiting: store.list(Some(WithdrawalState::Approved), QUEUE, 0).await?,
+        to_pay: store.list(Some(WithdrawalState::Debited), QUEUE, 0).await?,
+        recent: store.list(None, 30, 0).await?,
         duplicates: store.duplicate_debits(50).await?,
     })
 }
@@ -76,7 +77,9 @@ async fn queues(state: &AppState) -> Result<Queues, PageError> {
 async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffRecord, problem: Option<FinanceProblem>) -> Result<Response, PageError> {
     let ctx = page(state, q);
     let lang = ctx.lang;
-    let queues = queues(state).await?;
+    let paging = Paging::from_query(q, QUEUE);
+    let queues = queues(state, paging).await?;
+    let href = format!("/backoffice/withdrawals?lang={}&", lang.code());
     let me = staff.id;
     let admin = staff.role == crate::store::Role::Admin;
     let note = q
@@ -98,6 +101,7 @@ async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffReco
                 <section class="space-y-2" data-testid="withdrawals-to-approve">
                     <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.to_approve", &[("count", &waiting.to_string())])}</h2>
                     <Table lang list=to_approve empty="backoffice.withdrawals.to_approve_none" actions=Actions::Decide { me }/>
+                    <Pager lang paging total=waiting href=href.clone()/>
                 </section>
                 <section class="space-y-2" data-testid="withdrawals-to-pay">
                     <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.to_pay")}</h2>

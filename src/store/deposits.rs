@@ -65,8 +65,14 @@ pub trait DepositStore: Send + Sync {
     /// look thousands of references up at once).
     async fn known_payment_ids(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError>;
     async fn recent(&self, login: Login, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
-    /// The newest deposits of every trader, for the back-office.
-    async fn latest(&self, limit: i64) -> Result<Vec<DepositRecord>, StoreError>;
+    /// Deposits of every trader for the back-office, a page at a time: in
+    /// `state`, oldest first (a queue: nothing waiting is pushed out of sight
+    /// by newer ones), or all, newest first.
+    async fn page(&self, state: Option<DepositState>, limit: i64, offset: i64) -> Result<Vec<DepositRecord>, StoreError>;
+    /// How many deposits are in `state` (or in all).
+    async fn count(&self, state: Option<DepositState>) -> Result<i64, StoreError>;
+    /// How many credits cTrader holds twice that nobody reversed yet.
+    async fn duplicate_count(&self) -> Result<i64, StoreError>;
     /// In one transaction: record the event, move `pending → confirmed` with the
     /// provider's amount, and queue the credit.
     async fn confirm(&self, event_id: &str, deposit_id: &DepositId, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError>;
@@ -89,8 +95,8 @@ pub trait DepositStore: Send + Sync {
     async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AuditJob>, StoreError>;
     /// Ends an audit: `Some(copies)` marks the credit a duplicate for a person.
     async fn finish_audit(&self, deposit_id: &DepositId, duplicate: Option<&str>) -> Result<(), StoreError>;
-    /// Credits cTrader holds twice and nobody has reversed yet, newest first.
-    async fn duplicate_credits(&self, limit: i64) -> Result<Vec<DuplicateCredit>, StoreError>;
+    /// Credits cTrader holds twice and nobody has reversed yet, oldest first.
+    async fn duplicate_credits(&self, limit: i64, offset: i64) -> Result<Vec<DuplicateCredit>, StoreError>;
     /// A person reversed the extra copy in cTrader; `false` if it was not flagged.
     async fn resolve_duplicate(&self, deposit_id: &DepositId) -> Result<bool, StoreError>;
     /// Releases the job for another attempt at `next_at`, only if `attempt`

@@ -103,8 +103,11 @@ pub trait KycStore: Send + Sync {
     async fn documents(&self, login: Login) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError>;
     async fn events(&self, login: Login) -> Result<Vec<EventRecord>, StoreError>;
-    /// Cases waiting for compliance first, then the rest, newest activity first.
-    async fn queue(&self, limit: i64) -> Result<Vec<CaseRecord>, StoreError>;
+    /// A page of cases: in `state`, longest waiting first (a queue); or all,
+    /// those waiting for compliance first, then the rest by newest activity.
+    async fn queue(&self, state: Option<CaseState>, limit: i64, offset: i64) -> Result<Vec<CaseRecord>, StoreError>;
+    /// How many cases are in `state` (or in all).
+    async fn queue_count(&self, state: Option<CaseState>) -> Result<i64, StoreError>;
     async fn save_details(&self, login: Login, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
     /// Records an uploaded document (its file is already stored); an earlier
     /// document of the same type becomes `replaced`.

@@ -105,7 +105,7 @@ pub trait WithdrawalStore: Send + Sync {
     async fn for_login(&self, login: Login, limit: i64) -> Result<Vec<WithdrawalRecord>, StoreError>;
     /// Withdrawals in `state`, oldest first (a queue: nothing waiting slips
     /// out of sight behind newer ones), or all states newest first.
-    async fn list(&self, state: Option<WithdrawalState>, limit: i64) -> Result<Vec<WithdrawalRecord>, StoreError>;
+    async fn list(&self, state: Option<WithdrawalState>, limit: i64, offset: i64) -> Result<Vec<WithdrawalRecord>, StoreError>;
     /// How many are in `state`.
     async fn count(&self, state: WithdrawalState) -> Result<i64, StoreError>;
     /// The trader takes a request back; only its owner, only while requested.

@@ -187,3 +187,67 @@ async fn without_a_trusted_proxy_a_forwarded_address_is_ignored() {
     }
     assert_eq!(sign_in_from(&app, "203.0.113.99", "ops@broker.example", PASSWORD).await.status(), 429);
 }
+
+/// The rows of a back-office page with `data-testid="{testid}"`.
+fn rows(page: &str, testid: &str) -> usize {
+    page.matches(&format!("data-testid=\"{testid}\"")).count()
+}
+
+#[tokio::test]
+async fn deposits_waiting_for_review_stay_reachable_however_many_newer_ones_arrive() {
+    let app = spawn().await;
+    let deposits = &app.state.store.deposits;
+    let now = broker_inapp::time::now_ms();
+    // 60 paid deposits held for review, then 120 newer ones.
+    for i in 0..180i64 {
+        let id = format!("dep_{i:032x}");
+        let record = common::deposits::pending_record(&id, 100_001 + i % 7, 1_000 + i, format!("review-key-{i:04}-0123456789"), now + i);
+        deposits.create_or_get(&record).await.unwrap();
+        if i < 60 {
+            let d = id.parse().unwrap();
+            deposits.hold_for_review(&format!("evt_r_{i}"), &d, "provider confirmed 1 EUR", now + i).await.unwrap();
+        }
+    }
+    let admin = common::deposits::admin(&app).await;
+    let home = app.get_with_cookie("/backoffice", &admin).await.text().await.unwrap();
+    assert!(home.contains("60 paid deposits wait for review"), "named on the dashboard however far down the list they are");
+    assert_eq!(rows(&home, "bo-deposit"), 50, "a page of the latest");
+    let first = app.get_with_cookie("/backoffice?state=review", &admin).await.text().await.unwrap();
+    assert_eq!(rows(&first, "bo-deposit"), 50);
+    assert_eq!(first.matches("data-state=\"review\"").count(), 50);
+    assert!(first.contains(&format!("dep_{:032x}", 0)), "the longest waiting first");
+    assert!(first.contains("Page 1 of 2") && first.contains("60 in all"));
+    let second = app.get_with_cookie("/backoffice?state=review&page=2", &admin).await.text().await.unwrap();
+    assert_eq!(rows(&second, "bo-deposit"), 10);
+    assert!(second.contains(&format!("dep_{:032x}", 59)));
+    // Nonsense paging is the first page, not an error.
+    assert_eq!(app.get_with_cookie("/backoffice?state=review&page=-3", &admin).await.status(), 200);
+    assert_eq!(app.get_with_cookie("/backoffice?state=bogus&page=99999999999", &admin).await.status(), 200);
+}
+
+#[tokio::test]
+async fn kyc_cases_waiting_for_review_are_paged_oldest_first() {
+    let app = spawn().await;
+    let pool = app.pool("app.db").await;
+    let now = broker_inapp::time::now_ms();
+    for i in 0..130i64 {
+        let state = if i < 55 { "submitted" } else { "in_progress" };
+        sqlx::query("INSERT INTO kyc_cases (login, user_id, kyc_type, state, created_at, updated_at) VALUES (?, ?, 'standard', ?, ?, ?)")
+            .bind(500_000 + i)
+            .bind(i)
+            .bind(state)
+            .bind(now + i)
+            .bind(now + i)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let all = app.get_with_cookie("/backoffice/kyc", &officer).await.text().await.unwrap();
+    assert!(all.contains("55 cases wait for review"));
+    assert!(all.contains("data-login=\"500000\" data-state=\"submitted\""), "the longest waiting case leads the whole list");
+    let waiting = app.get_with_cookie("/backoffice/kyc?state=submitted&page=2", &officer).await.text().await.unwrap();
+    assert_eq!(rows(&waiting, "kyc-case"), 5);
+    assert!(waiting.contains("data-login=\"500054\"") && waiting.contains("Page 2 of 2"));
+}

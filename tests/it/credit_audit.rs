@@ -127,7 +127,7 @@ async fn a_late_success_from_a_worker_that_lost_its_lease_is_audited_and_cannot_
     deposits.finish_audit(&id.parse().unwrap(), Some("11, 12")).await.unwrap();
     assert!(!deposits.mark_credited(&id.parse().unwrap(), first.attempt, 11, t0, None).await.unwrap());
     deposits.schedule_audit(&id.parse().unwrap(), t0).await.unwrap();
-    let flagged = deposits.duplicate_credits(10).await.unwrap();
+    let flagged = deposits.duplicate_credits(10, 0).await.unwrap();
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0].copies, "11, 12");
     assert!(deposits.claim_audits(t0 + 100_000, 1_000, 10).await.unwrap().is_empty(), "a flagged credit is not audited again");

@@ -95,8 +95,35 @@ impl DepositStore for SqliteStore {
             .await?)
     }
 
-    async fn latest(&self, limit: i64) -> Result<Vec<DepositRecord>, StoreError> {
-        Ok(sqlx::query_as("SELECT * FROM deposits ORDER BY created_at DESC, id DESC LIMIT ?").bind(limit).fetch_all(&self.pool).await?)
+    async fn page(&self, state: Option<DepositState>, limit: i64, offset: i64) -> Result<Vec<DepositRecord>, StoreError> {
+        Ok(match state {
+            Some(state) => {
+                sqlx::query_as("SELECT * FROM deposits WHERE state = ? ORDER BY updated_at, id LIMIT ? OFFSET ?")
+                    .bind(state)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_as("SELECT * FROM deposits ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?")
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        })
+    }
+
+    async fn count(&self, state: Option<DepositState>) -> Result<i64, StoreError> {
+        Ok(match state {
+            Some(state) => sqlx::query_scalar("SELECT COUNT(*) FROM deposits WHERE state = ?").bind(state).fetch_one(&self.pool).await?,
+            None => sqlx::query_scalar("SELECT COUNT(*) FROM deposits").fetch_one(&self.pool).await?,
+        })
+    }
+
+    async fn duplicate_count(&self) -> Result<i64, StoreError> {
+        CREDITS.duplicate_count(&self.pool).await
     }
 
     async fn confirm(&self, event_id: &str, deposit_id: &DepositId, confirmed_minor: i64, now: i64) -> Result<EventOutcome, StoreError> {
@@ -201,8 +228,8 @@ impl DepositStore for SqliteStore {
         CREDITS.finish_audit(&self.pool, deposit_id, duplicate).await
     }
 
-    async fn duplicate_credits(&self, limit: i64) -> Result<Vec<DuplicateCredit>, StoreError> {
-        Ok(CREDITS.duplicates(&self.pool, limit).await?.into_iter().map(|(deposit, copies)| DuplicateCredit { deposit, copies }).collect())
+    async fn duplicate_credits(&self, limit: i64, offset: i64) -> Result<Vec<DuplicateCredit>, StoreError> {
+        Ok(CREDITS.duplicates(&self.pool, limit, offset).await?.into_iter().map(|(deposit, copies)| DuplicateCredit { deposit, copies }).collect())
     }
 
     async fn resolve_duplicate(&self, deposit_id: &DepositId) -> Result<bool, StoreError> {

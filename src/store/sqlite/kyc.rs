@@ -110,13 +110,34 @@ impl KycStore for SqliteStore {
         Ok(sqlx::query_as::<_, EventRecord>("SELECT * FROM kyc_events WHERE login = ? ORDER BY id").bind(login).fetch_all(&self.pool).await?)
     }
 
-    async fn queue(&self, limit: i64) -> Result<Vec<CaseRecord>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM kyc_cases ORDER BY CASE state WHEN 'submitted' THEN 0 WHEN 'more_info' THEN 1 WHEN 'in_progress' THEN 2 ELSE 3 END, updated_at DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+    async fn queue(&self, state: Option<CaseState>, limit: i64, offset: i64) -> Result<Vec<CaseRecord>, StoreError> {
+        Ok(match state {
+            Some(state) => {
+                sqlx::query_as("SELECT * FROM kyc_cases WHERE state = ? ORDER BY updated_at, login LIMIT ? OFFSET ?")
+                    .bind(state)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_as(
+                    "SELECT * FROM kyc_cases ORDER BY CASE state WHEN 'submitted' THEN 0 WHEN 'more_info' THEN 1 WHEN 'in_progress' THEN 2 ELSE 3 END, \
+                 CASE state WHEN 'submitted' THEN updated_at ELSE -updated_at END, login LIMIT ? OFFSET ?",
+                )
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        })
+    }
+
+    async fn queue_count(&self, state: Option<CaseState>) -> Result<i64, StoreError> {
+        Ok(match state {
+            Some(state) => sqlx::query_scalar("SELECT COUNT(*) FROM kyc_cases WHERE state = ?").bind(state).fetch_one(&self.pool).await?,
+            None => sqlx::query_scalar("SELECT COUNT(*) FROM kyc_cases").fetch_one(&self.pool).await?,
+        })
     }
 
     async fn save_details(&self, login: Login, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {

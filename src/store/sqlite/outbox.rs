@@ -148,19 +148,25 @@ impl Outbox {
         Ok(())
     }
 
-    /// Records whose change cTrader holds more than once, newest first, with the copies found.
-    pub async fn duplicates<R: for<'r> FromRow<'r, SqliteRow>>(&self, pool: &SqlitePool, limit: i64) -> Result<Vec<(R, String)>, StoreError> {
+    /// Records whose change cTrader holds more than once, oldest first (a
+    /// queue), with the copies found.
+    pub async fn duplicates<R: for<'r> FromRow<'r, SqliteRow>>(&self, pool: &SqlitePool, limit: i64, offset: i64) -> Result<Vec<(R, String)>, StoreError> {
         let sql = format!(
-            "SELECT p.*, o.last_error AS copies FROM {p} p JOIN {t} o ON o.{k} = p.id WHERE o.state = 'duplicate' ORDER BY p.updated_at DESC LIMIT ?",
+            "SELECT p.*, o.last_error AS copies FROM {p} p JOIN {t} o ON o.{k} = p.id WHERE o.state = 'duplicate' ORDER BY p.updated_at, p.id LIMIT ? OFFSET ?",
             p = self.parent,
             t = self.table,
             k = self.key
         );
-        let rows = sqlx::query(&sql).bind(limit).fetch_all(pool).await?;
+        let rows = sqlx::query(&sql).bind(limit).bind(offset).fetch_all(pool).await?;
         rows.iter()
             .map(|r| Ok((R::from_row(r)?, r.try_get::<Option<String>, _>("copies")?.unwrap_or_default())))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
+    }
+
+    /// How many records wait for a person to reverse an extra copy.
+    pub async fn duplicate_count(&self, pool: &SqlitePool) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t} WHERE state = 'duplicate'", t = self.table)).fetch_one(pool).await?)
     }
 
     /// A person reversed the extra copy; `false` if the job was not flagged.

@@ -108,16 +108,23 @@ impl WithdrawalStore for SqliteStore {
             .await?)
     }
 
-    async fn list(&self, state: Option<WithdrawalState>, limit: i64) -> Result<Vec<WithdrawalRecord>, StoreError> {
+    async fn list(&self, state: Option<WithdrawalState>, limit: i64, offset: i64) -> Result<Vec<WithdrawalRecord>, StoreError> {
         Ok(match state {
             Some(state) => {
-                sqlx::query_as("SELECT * FROM withdrawals WHERE state = ? ORDER BY created_at, id LIMIT ?")
+                sqlx::query_as("SELECT * FROM withdrawals WHERE state = ? ORDER BY created_at, id LIMIT ? OFFSET ?")
                     .bind(state)
                     .bind(limit)
+                    .bind(offset)
                     .fetch_all(&self.pool)
                     .await?
             }
-            None => sqlx::query_as("SELECT * FROM withdrawals ORDER BY updated_at DESC, id DESC LIMIT ?").bind(limit).fetch_all(&self.pool).await?,
+            None => {
+                sqlx::query_as("SELECT * FROM withdrawals ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?")
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
         })
     }
 
@@ -286,7 +293,7 @@ impl WithdrawalStore for SqliteStore {
     }
 
     async fn duplicate_debits(&self, limit: i64) -> Result<Vec<DuplicateDebit>, StoreError> {
-        Ok(DEBITS.duplicates(&self.pool, limit).await?.into_iter().map(|(withdrawal, copies)| DuplicateDebit { withdrawal, copies }).collect())
+        Ok(DEBITS.duplicates(&self.pool, limit, 0).await?.into_iter().map(|(withdrawal, copies)| DuplicateDebit { withdrawal, copies }).collect())
     }
 
     async fn resolve_duplicate(&self, id: &WithdrawalId) -> Result<bool, StoreError> {
