@@ -22,6 +22,9 @@ pub struct AppState {
     /// instances find the job by polling the outbox; a shared notifier
     /// (PostgreSQL LISTEN/NOTIFY) can replace this without touching callers.
     pub credit_queued: Arc<tokio::sync::Notify>,
+    /// Live event streams open on this instance, per session and person (`chat::slots`).
+    #[from_ref(skip)]
+    pub streams: Arc<crate::chat::slots::StreamSlots>,
     /// The same for the debiting worker, when finance approves a withdrawal.
     #[from_ref(skip)]
     pub debit_queued: Arc<tokio::sync::Notify>,

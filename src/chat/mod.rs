@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod error;
 pub mod notifier;
 pub mod service;
+pub mod slots;
 pub mod stream;
 pub mod trader;
 

@@ -43,10 +43,14 @@ pub fn recheck_timer(state: &AppState) -> tokio::time::Interval {
     t
 }
 
-/// The events of conversation `id` for `me`, from seq `after` on.
-pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAllowed) -> Response {
+/// The events of conversation `id` for `me`, from seq `after` on; `slot`
+/// is held until the stream ends.
+pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAllowed, slot: crate::chat::slots::StreamSlot) -> Response {
     let (tx, mut rx) = mpsc::channel::<Event>(32);
-    tokio::spawn(follow(state, id, me, after, tx, allowed));
+    tokio::spawn(async move {
+        let _slot = slot;
+        follow(state, id, me, after, tx, allowed).await
+    });
     let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, Infallible>)));
     unbuffered(Sse::new(stream))
 }

@@ -63,6 +63,14 @@ pub struct ServerSection {
     /// appends to `X-Forwarded-For`; from anyone else the header is ignored.
     #[serde(default)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A connection must send a request's head within this (slow-header clients are cut off).
+    pub header_read_timeout_ms: u64,
+    /// A connection with nothing read or written for this long is closed.
+    pub idle_timeout_ms: u64,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Connections from one client address (a trusted proxy's are not counted).
+    pub max_connections_per_client: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

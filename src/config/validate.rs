@@ -167,6 +167,17 @@ impl Settings {
                 return Err(invalid("ctrader.base_url", "must start with http:// or https://"));
             }
         }
+        let srv = &self.server;
+        if !(1_000..=120_000).contains(&srv.header_read_timeout_ms) {
+            return Err(invalid("server.header_read_timeout_ms", "must be between 1000 and 120000"));
+        }
+        // Above the live streams' 20 s keep-alive, or every stream is cut.
+        if !(25_000..=3_600_000).contains(&srv.idle_timeout_ms) {
+            return Err(invalid("server.idle_timeout_ms", "must be between 25000 and 3600000"));
+        }
+        if srv.max_connections == 0 || srv.max_connections_per_client == 0 || srv.max_connections_per_client > srv.max_connections {
+            return Err(invalid("server.max_connections_per_client", "need 0 < max_connections_per_client <= max_connections"));
+        }
         if self.ctrader.timeout_ms == 0 || self.ctrader.timeout_ms > 120_000 {
             return Err(invalid("ctrader.timeout_ms", "must be between 1 and 120000"));
         }

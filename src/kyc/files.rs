@@ -11,7 +11,9 @@ use async_trait::async_trait;
 pub trait DocumentFiles: Send + Sync {
     /// Moves a checked spool file in under `key`.
     async fn put(&self, key: &str, spooled: &Path) -> io::Result<()>;
-    async fn get(&self, key: &str) -> io::Result<Vec<u8>>;
+    /// The file's length and its bytes as a stream: served without holding
+    /// the whole file in memory.
+    async fn stream(&self, key: &str) -> io::Result<(u64, futures::stream::BoxStream<'static, io::Result<axum::body::Bytes>>)>;
     async fn delete(&self, key: &str) -> io::Result<()>;
     /// Where an upload is written while it is being checked (always local).
     fn spool_dir(&self) -> &Path;
@@ -50,8 +52,11 @@ impl DocumentFiles for LocalFiles {
         tokio::fs::rename(spooled, &target).await
     }
 
-    async fn get(&self, key: &str) -> io::Result<Vec<u8>> {
-        tokio::fs::read(self.path(key)?).await
+    async fn stream(&self, key: &str) -> io::Result<(u64, futures::stream::BoxStream<'static, io::Result<axum::body::Bytes>>)> {
+        use futures::StreamExt;
+        let file = tokio::fs::File::open(self.path(key)?).await?;
+        let len = file.metadata().await?.len();
+        Ok((len, tokio_util::io::ReaderStream::new(file).boxed()))
     }
 
     async fn delete(&self, key: &str) -> io::Result<()> {

@@ -26,15 +26,16 @@ pub async fn send(state: &AppState, doc: &DocumentRecord, original: bool) -> Res
 /// that keep a browser from running or sniffing it. `name` is ASCII we made.
 pub async fn send_file(state: &AppState, id: &str, kind: FileKind, has_preview: bool, original: bool, name: &str) -> Result<Response, ApiError> {
     let (key, mime) = if has_preview && !original { (format!("{id}.preview"), "image/jpeg") } else { (id.to_string(), kind.mime()) };
-    let bytes = match state.documents.get(&key).await {
+    let (len, bytes) = match state.documents.stream(&key).await {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %cause_chain(&e), file = %id, "stored file missing");
             return Err(not_found());
         }
     };
-    let mut res = bytes.into_response();
+    let mut res = axum::body::Body::from_stream(bytes).into_response();
     let h = res.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"));

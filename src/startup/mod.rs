@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -24,6 +23,7 @@ use crate::store::{self, StoreError};
 
 mod housekeeping;
 mod routes;
+mod serve;
 
 pub use housekeeping::housekeep;
 use housekeeping::spawn_housekeeping;
@@ -182,6 +182,7 @@ impl Application {
             payments: Arc::new(payments),
             credit_queued: Arc::new(tokio::sync::Notify::new()),
             debit_queued: Arc::new(tokio::sync::Notify::new()),
+            streams: Arc::default(),
             chat_notifier: Arc::new(crate::chat::LocalNotifier::default()),
             instance_id: uuid::Uuid::new_v4().simple().to_string(),
             clock: Default::default(),
@@ -217,16 +218,7 @@ impl Application {
             crate::withdrawal::debit::spawn_worker(self.state.clone());
             crate::kyc::access::spawn_worker(self.state.clone());
         }
-        let listener = self.listener.tap_io(|tcp| {
-            // Streamed SSR otherwise waits on Nagle + delayed ACK (up to 40 ms per chunk on Linux).
-            let _ = tcp.set_nodelay(true);
-        });
-        // `into_make_service`: serving the Router itself turns every new
-        // connection into a deep copy of all routes and their layers (axum's
-        // per-connection `with_state(())` on a shared router), ~350 KiB each;
-        // the make-service shares one router between connections. With the
-        // connection's address, for what is counted per client (`web::ClientAddr`).
-        axum::serve(listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await
+        serve::serve(self.listener, self.router, &self.state.settings.server, shutdown_signal()).await
     }
 }
 

@@ -187,3 +187,104 @@ async fn a_token_without_a_user_shows_user_not_found() {
     assert!(html.contains("お客様を特定できませんでした"));
     assert!(!html.contains("data-testid=\"simulator-badge\""), "a real platform shows no simulator badge");
 }
+
+/// Reads from `tcp` until the server closes it; how long that took, or `None`
+/// if it was still open after `limit`.
+async fn closed_within(tcp: &mut tokio::net::TcpStream, limit: std::time::Duration) -> Option<std::time::Duration> {
+    use tokio::io::AsyncReadExt;
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(tokio::time::Instant::from_std(start + limit), tcp.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(start.elapsed()),
+            Ok(Ok(_)) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+async fn connect(app: &common::TestApp) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_or_sending_nothing_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "server.header_read_timeout_ms", 1000)).await;
+    // Half a request head, then nothing: closed, not held.
+    let mut slow = connect(&app).await;
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+    assert!(closed_within(&mut slow, std::time::Duration::from_secs(20)).await.is_some(), "a trickled head is cut off");
+    // A connection that never sends a byte.
+    let mut silent = connect(&app).await;
+    assert!(closed_within(&mut silent, std::time::Duration::from_secs(20)).await.is_some(), "a silent connection is closed");
+    // Everyone else is served as usual.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "server.idle_timeout_ms", 25_000)).await;
+    let mut tcp = connect(&app).await;
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    // The answer arrives; then the connection sits idle until the server ends it.
+    assert!(closed_within(&mut tcp, std::time::Duration::from_secs(60)).await.is_some(), "an idle keep-alive is closed");
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_connection() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "server.max_connections_per_client", 4)).await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(connect(&app).await);
+    }
+    // Accepted only to be closed: the address has its four.
+    common::eventually("the fifth connection to be refused", || async {
+        let mut fifth = connect(&app).await;
+        let _ = fifth.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        match closed_within(&mut fifth, std::time::Duration::from_millis(500)).await {
+            Some(_) => Ok(()),
+            None => Err("still open"),
+        }
+    })
+    .await;
+    // One given back, one more served.
+    held.pop();
+    common::eventually("a connection to be served again", || async {
+        let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+        match client.get(app.url("/healthz")).send().await {
+            Ok(r) if r.status() == 200 => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_session_holds_a_few_live_streams_not_thousands() {
+    let app = spawn().await;
+    let cookie = signed_in(&app).await;
+    let mut open = Vec::new();
+    for _ in 0..broker_inapp::chat::slots::PER_SESSION {
+        let res = app.get_with_cookie("/inapp/chat/events", &cookie).await;
+        assert_eq!(res.status(), 200);
+        open.push(res);
+    }
+    let refused = app.get_with_cookie("/inapp/chat/events", &cookie).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "5");
+    assert!(refused.text().await.unwrap().contains("TOO_MANY_STREAMS"));
+    // A stream that ends gives its place back.
+    drop(open.pop());
+    common::eventually("a place to be free again", || async {
+        let res = app.get_with_cookie("/inapp/chat/events", &cookie).await;
+        if res.status() == 200 {
+            Ok(())
+        } else {
+            Err(res.status())
+        }
+    })
+    .await;
+}

@@ -45,14 +45,15 @@ pub async fn post_typing(State(state): State<AppState>, _: StaffApi<Agents>, Pat
 /// `GET /backoffice/chat/{id}/events`: the conversation live, as the agent sees it.
 pub async fn events(
     State(state): State<AppState>,
-    _: StaffApi<Agents>,
+    staff: StaffApi<Agents>,
     Path(id): Path<i64>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    let slot = state.streams.take(&[(format!("staff:{}", staff.id), crate::chat::slots::PER_PERSON)])?;
     conversation(&state, id).await?;
     let after = stream::resume_point(&headers, q.get("after").map(String::as_str));
-    Ok(stream::events(state.clone(), id, Author::Staff, after, still_agent(state, headers)))
+    Ok(stream::events(state.clone(), id, Author::Staff, after, still_agent(state, headers), slot))
 }
 
 /// `POST /backoffice/chat/{id}/attachments` (multipart, field `file`).

@@ -101,13 +101,18 @@ fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>,
 
 /// `GET /backoffice/chat/events`: an `inbox` event whenever any conversation
 /// changes (the script then reloads the inbox's live part).
-pub async fn inbox_events(State(state): State<AppState>, _: StaffApi<Agents>, headers: HeaderMap) -> Response {
+pub async fn inbox_events(State(state): State<AppState>, staff: StaffApi<Agents>, headers: HeaderMap) -> Response {
     use tokio::sync::broadcast::error::RecvError;
+    let slot = match state.streams.take(&[(format!("staff:{}", staff.id), crate::chat::slots::PER_PERSON)]) {
+        Ok(slot) => slot,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
     let mut signals = state.chat_notifier.subscribe(Topic::Inbox);
     let mut recheck = stream::recheck_timer(&state);
     let allowed = still_agent(state, headers);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
     tokio::spawn(async move {
+        let _slot = slot;
         loop {
             let event = tokio::select! {
                 // Lagging only means "several changed": one event covers them.

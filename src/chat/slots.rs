@@ -1,0 +1,76 @@
+//! How many live event streams one caller may hold open at once on this
+//! instance: a few per session (tabs, a reconnect overlapping the old
+//! stream) and per trader (several devices), so one client cannot tie up
+//! the server's tasks and connections with thousands of streams. Counted in
+//! memory: a stream lives on one instance, and its slot ends with it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::web::ApiError;
+
+/// Streams per session, and per trader or staff member.
+pub const PER_SESSION: usize = 4;
+pub const PER_PERSON: usize = 8;
+
+#[derive(Default)]
+pub struct StreamSlots(Mutex<HashMap<String, usize>>);
+
+/// Held by a live stream; gives its places back when the stream ends.
+pub struct StreamSlot {
+    slots: Arc<StreamSlots>,
+    keys: Vec<String>,
+}
+
+impl StreamSlots {
+    /// One more stream under every `(key, most)`, or 429 when one of them is full.
+    pub fn take(self: &Arc<Self>, wanted: &[(String, usize)]) -> Result<StreamSlot, ApiError> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if wanted.iter().any(|(key, most)| counts.get(key).copied().unwrap_or(0) >= *most) {
+            return Err(
+                ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_STREAMS", "too many live streams open; close one first").retry_after(5)
+            );
+        }
+        for (key, _) in wanted {
+            *counts.entry(key.clone()).or_insert(0) += 1;
+        }
+        Ok(StreamSlot { slots: self.clone(), keys: wanted.iter().map(|(k, _)| k.clone()).collect() })
+    }
+
+    pub fn open(&self, key: &str) -> usize {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut counts = self.slots.0.lock().unwrap_or_else(|e| e.into_inner());
+        for key in &self.keys {
+            if let Some(n) = counts.get_mut(key) {
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(key);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_is_given_back_when_its_stream_ends() {
+        let slots = Arc::new(StreamSlots::default());
+        let key = |k: &str, most| (k.to_string(), most);
+        let a = slots.take(&[key("s", 2), key("p", 3)]).unwrap();
+        let _b = slots.take(&[key("s", 2), key("p", 3)]).unwrap();
+        assert!(slots.take(&[key("s", 2), key("p", 3)]).is_err(), "the session's two are taken");
+        let _c = slots.take(&[key("t", 2), key("p", 3)]).unwrap();
+        assert!(slots.take(&[key("u", 2), key("p", 3)]).is_err(), "the person's three are taken");
+        drop(a);
+        assert_eq!(slots.open("s"), 1);
+        assert!(slots.take(&[key("s", 2), key("p", 3)]).is_ok());
+    }
+}
