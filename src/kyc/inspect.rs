@@ -9,6 +9,12 @@ use std::path::Path;
 use super::pdf_scan::Verdict;
 use crate::domain::kyc::{FileKind, UploadError, UploadLimits};
 
+/// The most memory one image may decode into (width × height × channels ×
+/// bytes per sample): a 24-megapixel photo with an alpha channel, with room
+/// to spare. Checked from the file's header before anything is decoded, so a
+/// small file that would expand to hundreds of MiB is refused cheaply.
+pub const MAX_DECODED_BYTES: u64 = 96 * 1024 * 1024;
+
 /// What the checks found: for images, the re-encoded copy shown back.
 pub struct Inspected {
     pub preview: Option<Vec<u8>>,
@@ -23,21 +29,41 @@ pub fn inspect(path: &Path, kind: FileKind, limits: &UploadLimits) -> Result<Ins
     }
 }
 
-fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadError> {
-    let open = || image::ImageReader::open(path).and_then(|r| r.with_guessed_format()).map_err(|_| UploadError::Corrupt);
-    // The header alone first: a PNG claiming 65535×65535 is refused before
+/// The cheap part, before an upload waits for a decoding slot: an image's
+/// header states dimensions within the limits and a decoded size within the
+/// budget (a bomb is refused here at once, without waiting behind real work).
+pub fn precheck(path: &Path, kind: FileKind, limits: &UploadLimits) -> Result<(), UploadError> {
+    if kind.is_image() {
+        image_header(path, limits)
+    } else {
+        Ok(())
+    }
+}
+
+fn image_header(path: &Path, limits: &UploadLimits) -> Result<(), UploadError> {
+    // The header alone: a PNG claiming 65535×65535 is refused before
     // anything is allocated for it.
     let mut head = vec![0u8; 64 * 1024];
     let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|_| UploadError::Corrupt)?;
-    let (w, h) = header_dimensions(&head[..n]).ok_or(UploadError::Corrupt)?;
+    let (w, h, per_pixel) = header_dimensions(&head[..n]).ok_or(UploadError::Corrupt)?;
     if w == 0 || h == 0 || w > limits.max_side || h > limits.max_side {
         return Err(UploadError::BadDimensions);
     }
+    if u64::from(w) * u64::from(h) * per_pixel > MAX_DECODED_BYTES {
+        return Err(UploadError::TooManyPixels);
+    }
+    Ok(())
+}
+
+fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadError> {
+    let open = || image::ImageReader::open(path).and_then(|r| r.with_guessed_format()).map_err(|_| UploadError::Corrupt);
+    image_header(path, limits)?;
     let mut reader = open()?;
     let mut l = image::Limits::default();
     l.max_image_width = Some(limits.max_side);
     l.max_image_height = Some(limits.max_side);
-    l.max_alloc = Some(512 * 1024 * 1024);
+    // The decoder's own bound, in case a header understated what follows.
+    l.max_alloc = Some(MAX_DECODED_BYTES + 16 * 1024 * 1024);
     reader.limits(l);
     let img = reader.decode().map_err(|_| UploadError::Corrupt)?;
     let small = img.thumbnail(1600, 1600).to_rgb8();
@@ -46,11 +72,24 @@ fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadEr
     Ok(out.into_inner())
 }
 
-/// Width and height as the file's header states them (PNG IHDR, JPEG SOFn).
-fn header_dimensions(head: &[u8]) -> Option<(u32, u32)> {
+/// Width, height and decoded bytes per pixel as the file's header states
+/// them (PNG IHDR: colour type and bit depth, a palette counted as RGBA, what
+/// it decodes to; JPEG SOFn: components and precision).
+fn header_dimensions(head: &[u8]) -> Option<(u32, u32, u64)> {
     if head.starts_with(b"\x89PNG\r\n\x1a\n") {
         let be = |i: usize| head.get(i..i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-        return (head.get(12..16)? == b"IHDR").then_some((be(16)?, be(20)?));
+        if head.get(12..16)? != b"IHDR" {
+            return None;
+        }
+        let (depth, colour) = (*head.get(24)?, *head.get(25)?);
+        let channels: u64 = match colour {
+            0 => 1,
+            2 => 3,
+            3 | 6 => 4,
+            4 => 2,
+            _ => return None,
+        };
+        return Some((be(16)?, be(20)?, channels * if depth == 16 { 2 } else { 1 }));
     }
     let mut i = 2;
     while i + 9 < head.len() {
@@ -62,7 +101,10 @@ fn header_dimensions(head: &[u8]) -> Option<(u32, u32)> {
         if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
             let h = u16::from_be_bytes([head[i + 5], head[i + 6]]) as u32;
             let w = u16::from_be_bytes([head[i + 7], head[i + 8]]) as u32;
-            return Some((w, h));
+            let precision = if head[i + 4] > 8 { 2 } else { 1 };
+            // Decoded to RGB at least, whatever the component count.
+            let components = u64::from(*head.get(i + 9)?).max(3);
+            return Some((w, h, components * precision));
         }
         i += 2 + len;
     }

@@ -12,8 +12,10 @@ use std::io::Read;
 use flate2::{Decompress, FlushDecompress, Status};
 
 const ACTIVE: [&[u8]; 6] = [b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia"];
-/// More inflated bytes than a 10 MiB document of text ever needs.
-const MAX_INFLATED: u64 = 256 * 1024 * 1024;
+/// More inflated object-stream bytes than a 10 MiB document ever needs (only
+/// object streams are inflated; page images are not): a bomb is refused
+/// after this much work, whatever it would expand to.
+const MAX_INFLATED: u64 = 32 * 1024 * 1024;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {

@@ -64,6 +64,17 @@ pub struct Checked {
     pub preview: Option<Vec<u8>>,
 }
 
+/// How many uploads are decoded or scanned at once: with `MAX_DECODED_BYTES`
+/// each, what inspection can hold in memory is bounded whatever arrives.
+pub const INSPECT_AT_ONCE: usize = 2;
+/// How long an upload waits for its turn before a 503.
+const INSPECT_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+fn inspection_slots() -> std::sync::Arc<tokio::sync::Semaphore> {
+    static SLOTS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(INSPECT_AT_ONCE))).clone()
+}
+
 /// The checks every upload goes through, KYC documents and chat attachments
 /// alike: the declared size, the multipart field `file`, streaming to a spool
 /// file with the type sniffed and the size counted, then the content
@@ -76,7 +87,24 @@ pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimit
     let mut multipart = Multipart::from_request(req, state).await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "BAD_MULTIPART", e.body_text()))?;
     let (spool, kind, size, file_name) = receive(state, &mut multipart, &limits).await?;
     let path = spool.0.clone().expect("spool is held until handed over");
-    let checked = tokio::task::spawn_blocking(move || inspect::inspect(&path, kind, &limits)).await;
+    let head = path.clone();
+    match tokio::task::spawn_blocking(move || inspect::precheck(&head, kind, &limits)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e.into()),
+        Err(_) => return Err(UploadError::Corrupt.into()),
+    }
+    // Decoding may take up to `MAX_DECODED_BYTES` and a core: a few at a
+    // time, the rest wait briefly or are told to come back. The permit goes
+    // with the blocking task, so a client that hangs up cannot free it early.
+    let permit = match tokio::time::timeout(INSPECT_WAIT, inspection_slots().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        _ => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "BUSY", "too many uploads are being checked; try again in a moment").retry_after(2)),
+    };
+    let checked = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        inspect::inspect(&path, kind, &limits)
+    })
+    .await;
     let inspected = match checked {
         Ok(Ok(i)) => i,
         Ok(Err(e)) => return Err(e.into()),

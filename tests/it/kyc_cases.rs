@@ -349,3 +349,32 @@ async fn a_decision_on_a_case_the_trader_changed_since_it_was_opened_is_refused(
     assert_eq!(common::kyc::decide(&app, &officer, login, "approve", None).await.status(), 303);
     assert_eq!(view(&app, &cookie, None).await["state"], "Approved");
 }
+
+/// A PNG that claims `w`×`h` RGBA in its header, padded to `size` bytes:
+/// what a decompression bomb looks like before it is decoded.
+fn png_claiming(w: u32, h: u32, size: usize) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 6, 0, 0, 0]); // 8 bits, RGBA
+    out.extend(13u32.to_be_bytes());
+    out.extend(&ihdr);
+    out.extend(0u32.to_be_bytes()); // (checksum not checked before the budget)
+    out.resize(size, 0);
+    out
+}
+
+#[tokio::test]
+async fn an_image_that_would_decode_past_the_memory_budget_is_refused_before_decoding() {
+    let app = app_with(|f| Settings::with(f, "kyc.max_image_side", 8000)).await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    // 6000 × 5000 RGBA: within the largest side, 114 MiB decoded, 40 KiB on the wire.
+    let res = upload(&app, &cookie, "identity", "bomb.png", png_claiming(6000, 5000, 40 * 1024)).await;
+    let (status, code) = status_and_code(res).await;
+    assert_eq!((status, code.as_str()), (422, "IMAGE_TOO_BIG"));
+    // Within the budget the same header gets as far as decoding (and this one is not a real image).
+    let res = upload(&app, &cookie, "identity", "fake.png", png_claiming(4000, 3000, 40 * 1024)).await;
+    assert_eq!(status_and_code(res).await, (422, "CORRUPT_FILE".to_string()));
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 0, "nothing kept");
+}

@@ -68,6 +68,10 @@ pub enum UploadError {
     WrongType,
     #[error("image dimensions out of range")]
     BadDimensions,
+    /// More pixels than the server decodes (width × height × channels ×
+    /// bytes per sample above its memory budget), whatever the file's size.
+    #[error("image too big to decode")]
+    TooManyPixels,
     #[error("file is damaged")]
     Corrupt,
     #[error("PDF contains scripts or embedded files")]
@@ -89,6 +93,7 @@ impl UploadError {
             UploadError::TooSmall => "FILE_TOO_SMALL",
             UploadError::WrongType => "UNSUPPORTED_TYPE",
             UploadError::BadDimensions => "BAD_DIMENSIONS",
+            UploadError::TooManyPixels => "IMAGE_TOO_BIG",
             UploadError::Corrupt => "CORRUPT_FILE",
             UploadError::ActivePdf => "ACTIVE_PDF",
             UploadError::BadName => "BAD_FILE_NAME",
@@ -100,14 +105,16 @@ impl UploadError {
 
     pub fn parse_code(code: &str) -> Option<UploadError> {
         use UploadError::*;
-        [TooLarge, TooSmall, WrongType, BadDimensions, Corrupt, ActivePdf, BadName, NotRequested, Closed, NoFile].into_iter().find(|e| e.code() == code)
+        [TooLarge, TooSmall, WrongType, BadDimensions, TooManyPixels, Corrupt, ActivePdf, BadName, NotRequested, Closed, NoFile]
+            .into_iter()
+            .find(|e| e.code() == code)
     }
 
     pub fn http_status(self) -> u16 {
         match self {
             UploadError::TooLarge => 413,
             UploadError::WrongType => 415,
-            UploadError::TooSmall | UploadError::BadDimensions | UploadError::Corrupt | UploadError::ActivePdf => 422,
+            UploadError::TooSmall | UploadError::BadDimensions | UploadError::TooManyPixels | UploadError::Corrupt | UploadError::ActivePdf => 422,
             UploadError::BadName | UploadError::NoFile | UploadError::NotRequested => 400,
             UploadError::Closed => 409,
         }
@@ -120,6 +127,7 @@ impl UploadError {
             UploadError::TooSmall => "kyc.upload.error.too_small",
             UploadError::WrongType => "kyc.upload.error.wrong_type",
             UploadError::BadDimensions => "kyc.upload.error.dimensions",
+            UploadError::TooManyPixels => "kyc.upload.error.too_many_pixels",
             UploadError::Corrupt => "kyc.upload.error.corrupt",
             UploadError::ActivePdf => "kyc.upload.error.active_pdf",
             UploadError::BadName => "kyc.upload.error.bad_name",
