@@ -133,8 +133,14 @@ pub async fn case(
                                 data-type=d.doc_type.as_str() data-state=d.state.as_str()>
                                 <p class="font-medium">{format!("{} · {} · {}", t(lang, &format!("kyc.step.{}", d.doc_type.as_str())), d.file_name, d.state.as_str())}</p>
                                 {d.reason.clone().map(|r| view! { <p class="text-sm text-danger">{r}</p> })}
-                                {d.has_preview.then(|| view! { <img src=base.clone() alt=t(lang, &format!("kyc.step.{}", d.doc_type.as_str())) class="max-h-48 rounded border border-border"/> })}
-                                <a href=format!("{base}?original=1") class="underline" target="_self">{t(lang, "backoffice.open_original")}</a>
+                                {if d.file_deleted_at.is_some() {
+                                    view! { <p class="text-sm text-muted" data-testid="kyc-doc-file-deleted">{t(lang, "backoffice.file_deleted")}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        {d.has_preview.then(|| view! { <img src=base.clone() alt=t(lang, &format!("kyc.step.{}", d.doc_type.as_str())) class="max-h-48 rounded border border-border"/> })}
+                                        <a href=format!("{base}?original=1") class="underline" target="_self">{t(lang, "backoffice.open_original")}</a>
+                                    }.into_any()
+                                }}
                                 {(live && open).then(|| view! {
                                     <form method="post" action=format!("{base}/accept")>
                                         <button data-testid=format!("kyc-accept-{}", d.doc_type.as_str()) class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.accept")}</button>

@@ -13,7 +13,7 @@ use crate::chat::ChatError;
 use crate::domain::chat::{Author, ChatAttachment};
 use crate::domain::kyc::UploadLimits;
 use crate::kyc::serve::{not_found, send_file};
-use crate::kyc::upload::{forget, keep, receive_checked};
+use crate::kyc::upload::{forget, keep, receive_checked, Uploader};
 use crate::state::AppState;
 use crate::store::chat::AttachmentRecord;
 use crate::time::now_ms;
@@ -39,7 +39,11 @@ pub async fn receive(state: &AppState, conversation_id: i64, author: Author, req
             return Err(ChatError::RateLimited(c.rate_window_seconds).into());
         }
     }
-    let mut checked = receive_checked(state, req, limits(state)).await?;
+    let who = match author {
+        Author::Trader => Uploader::Trader(state.store.chat.conversation(conversation_id).await?.ok_or(ChatError::NotFound)?.login),
+        Author::Staff => Uploader::Staff,
+    };
+    let mut checked = receive_checked(state, req, limits(state), who).await?;
     let id = format!("att_{}", uuid::Uuid::new_v4().simple());
     keep(state, &id, &mut checked).await?;
     let attachment = ChatAttachment { id: id.clone(), file_name: checked.file_name.clone(), kind: checked.kind, size: checked.size as i64 };

@@ -77,6 +77,9 @@ pub struct ServerSection {
 pub struct StorageSection {
     pub database_url: String,
     pub data_dir: PathBuf,
+    /// Below this much free space where uploads are stored, uploads are
+    /// refused (503) so the database's own disk never fills up.
+    pub min_free_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,6 +315,12 @@ pub struct KycSection {
     pub max_upload_bytes: u64,
     pub min_upload_bytes: u64,
     pub max_image_side: u32,
+    /// A trader's uploads per 24 hours, KYC documents and chat attachments together.
+    pub daily_uploads: u32,
+    pub daily_upload_bytes: u64,
+    /// Days a replaced KYC document's file is kept before it is deleted (the
+    /// record and its audit trail stay).
+    pub replaced_retention_days: u32,
     /// Case state (`approved`, `rejected`, `more_info`, `submitted`) → cTrader
     /// `accessRights`; a state not listed changes nothing in cTrader.
     #[serde(deserialize_with = "names::map_keys")]

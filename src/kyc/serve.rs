@@ -18,6 +18,10 @@ pub fn not_found() -> ApiError {
 
 /// The file of `doc` (its display copy unless `original`).
 pub async fn send(state: &AppState, doc: &DocumentRecord, original: bool) -> Result<Response, ApiError> {
+    // Replaced long ago: its file went at the end of its retention.
+    if doc.file_deleted_at.is_some() {
+        return Err(not_found());
+    }
     let name = format!("{}-{}", doc.doc_type.as_str(), &doc.id[4..12.min(doc.id.len())]);
     send_file(state, &doc.id, doc.kind, doc.has_preview, original, &name).await
 }

@@ -50,7 +50,7 @@ pub async fn upload(
     if !service::asks_for(t, doc_type) {
         return Err(UploadError::NotRequested.into());
     }
-    let checked = receive_checked(&state, req, service::limits(&state.settings)).await?;
+    let checked = receive_checked(&state, req, service::limits(&state.settings), Uploader::Trader(session.trader.login)).await?;
     store(&state, &session, checked, doc_type, type_name, t).await
 }
 
@@ -62,6 +62,45 @@ pub struct Checked {
     pub file_name: String,
     /// The re-encoded display copy of an image (no EXIF).
     pub preview: Option<Vec<u8>>,
+}
+
+/// Who is uploading: a trader's uploads count against their daily quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploader {
+    Trader(crate::domain::Login),
+    Staff,
+}
+
+/// Refuses uploads while the disk holding the files has less free space than
+/// `storage.min_free_bytes` (the database usually shares it: it must never fill).
+fn disk_has_room(state: &AppState) -> Result<(), ApiError> {
+    let floor = state.settings.storage.min_free_bytes;
+    match rustix::fs::statvfs(state.documents.spool_dir()) {
+        Ok(s) if s.f_bavail.saturating_mul(s.f_frsize) >= floor => Ok(()),
+        Ok(_) => {
+            tracing::error!(min_free_bytes = floor, "uploads refused: the data disk is nearly full");
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "DISK_FULL", "uploads are paused for lack of space; try again later").retry_after(600))
+        }
+        // Cannot tell: let the write itself fail if it must.
+        Err(e) => {
+            tracing::warn!(error = %e, "free space check failed");
+            Ok(())
+        }
+    }
+}
+
+/// A trader's uploads per 24 hours (KYC documents and chat attachments
+/// together), counted from what was kept: `kyc.daily_uploads` files and
+/// `kyc.daily_upload_bytes` bytes, this upload's declared body (with its
+/// framing) included.
+async fn within_quota(state: &AppState, login: crate::domain::Login, incoming: u64) -> Result<(), ApiError> {
+    let k = &state.settings.kyc;
+    let (count, bytes) = state.store.kyc.uploads_since(login, now_ms() - 24 * 3_600_000).await?;
+    if count >= i64::from(k.daily_uploads) || (bytes as u64).saturating_add(incoming) > k.daily_upload_bytes {
+        tracing::warn!(%login, count, bytes, "upload refused: daily quota used up");
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "UPLOAD_QUOTA", "too many uploads today; try again tomorrow").retry_after(3600));
+    }
+    Ok(())
 }
 
 /// How many uploads are decoded or scanned at once: with `MAX_DECODED_BYTES`
@@ -79,10 +118,15 @@ fn inspection_slots() -> std::sync::Arc<tokio::sync::Semaphore> {
 /// alike: the declared size, the multipart field `file`, streaming to a spool
 /// file with the type sniffed and the size counted, then the content
 /// inspection.
-pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimits) -> Result<Checked, ApiError> {
+pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimits, who: Uploader) -> Result<Checked, ApiError> {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_bytes + MULTIPART_OVERHEAD) {
         return Err(UploadError::TooLarge.into());
+    }
+    // Before a byte of the body is read: room on the disk, and the trader's day's quota.
+    disk_has_room(state)?;
+    if let Uploader::Trader(login) = who {
+        within_quota(state, login, declared.unwrap_or(0)).await?;
     }
     let mut multipart = Multipart::from_request(req, state).await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "BAD_MULTIPART", e.body_text()))?;
     let (spool, kind, size, file_name) = receive(state, &mut multipart, &limits).await?;
@@ -230,6 +274,8 @@ async fn store(
         created_at: now_ms(),
         decided_at: None,
         decided_by: None,
+        replaced_at: None,
+        file_deleted_at: None,
     };
     let written = state.store.kyc.add_document(&record, session.trader.user_id, &service::rules(&state.settings, type_name, t), now_ms()).await;
     match written {

@@ -44,6 +44,19 @@ pub async fn housekeep(state: &AppState) {
         }
         Err(e) => tracing::warn!(error = %e, "unsent chat attachment purge failed"),
     }
+    // A replaced KYC document's file, once its retention has passed (the record stays).
+    let retention = state.settings.kyc.replaced_retention_days as i64 * 24 * 3_600_000;
+    match state.store.kyc.expire_replaced(system_now - retention, system_now, 500).await {
+        Ok(ids) => {
+            if !ids.is_empty() {
+                tracing::info!(documents = ids.len(), "replaced documents' files deleted after their retention");
+            }
+            for id in ids {
+                crate::kyc::upload::forget(state, &id).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "replaced document clean-up failed"),
+    }
     let unpaid_before = now - state.settings.payments.pending_expiry_minutes as i64 * 60_000;
     match state.store.deposits.expire_pending(unpaid_before, now).await {
         Ok(0) => {}

@@ -40,6 +40,12 @@ pub struct DocumentRecord {
     pub created_at: i64,
     pub decided_at: Option<i64>,
     pub decided_by: Option<String>,
+    /// When a newer document of the same type replaced it.
+    #[sqlx(default)]
+    pub replaced_at: Option<i64>,
+    /// When its file was deleted after the retention period (the record stays).
+    #[sqlx(default)]
+    pub file_deleted_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -134,6 +140,12 @@ pub trait KycStore: Send + Sync {
         now: i64,
     ) -> Result<KycWrite, StoreError>;
     async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError>;
+    /// What the trader uploaded since `since` (KYC documents and their chat
+    /// attachments): `(count, bytes)`.
+    async fn uploads_since(&self, login: Login, since: i64) -> Result<(i64, i64), StoreError>;
+    /// Marks the files of documents replaced before `before` as deleted
+    /// (at most `limit`) and answers their ids, for the files to go.
+    async fn expire_replaced(&self, before: i64, now: i64, limit: i64) -> Result<Vec<String>, StoreError>;
     async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError>;
     async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
     /// `(accessRights, applied?)` for the login, if a decision was ever synced.

@@ -378,3 +378,60 @@ async fn an_image_that_would_decode_past_the_memory_budget_is_refused_before_dec
     assert_eq!(status_and_code(res).await, (422, "CORRUPT_FILE".to_string()));
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 0, "nothing kept");
 }
+
+// ------------------------------------------------ quotas and retention
+
+#[tokio::test]
+async fn a_trader_uploads_at_most_the_days_quota_kyc_and_chat_together() {
+    let app = app_with(|f| Settings::with(f, "kyc.daily_uploads", 3)).await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    for name in ["a.jpg", "b.jpg"] {
+        assert_eq!(upload(&app, &cookie, "identity", name, jpeg(240)).await.status(), 201);
+    }
+    // A chat attachment counts too.
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(jpeg(240)).file_name("c.jpg").mime_str("image/jpeg").unwrap());
+    let res =
+        app.http.post(app.url("/inapp/chat/attachments")).header("cookie", &cookie).header("origin", app.base.clone()).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let refused = upload(&app, &cookie, "address", "d.pdf", pdf("")).await;
+    assert_eq!(refused.headers()["retry-after"], "3600");
+    assert_eq!(status_and_code(refused).await, (429, "UPLOAD_QUOTA".to_string()));
+    // Another trader is not affected.
+    let (other, _) = trader(&app, "standard", "NO_TRADING").await;
+    assert_eq!(upload(&app, &other, "identity", "e.jpg", jpeg(240)).await.status(), 201);
+
+    // By bytes: what was kept today plus what this upload declares.
+    let app = app_with(|f| Settings::with(f, "kyc.daily_upload_bytes", 2 * jpeg(240).len() as u64)).await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    assert_eq!(upload(&app, &cookie, "identity", "a.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(status_and_code(upload(&app, &cookie, "address", "b.jpg", jpeg(240)).await).await, (429, "UPLOAD_QUOTA".to_string()));
+}
+
+#[tokio::test]
+async fn uploads_stop_before_the_disk_fills_and_keep_nothing() {
+    let app = app_with(|f| Settings::with(f, "storage.min_free_bytes", 9_000_000_000_000_000_000u64)).await;
+    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    let res = upload(&app, &cookie, "identity", "a.jpg", jpeg(240)).await;
+    assert_eq!(status_and_code(res).await, (503, "DISK_FULL".to_string()));
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 0);
+    assert_eq!(std::fs::read_dir(app.dir.path().join("spool")).unwrap().count(), 0, "no spool file left");
+}
+
+#[tokio::test]
+async fn a_replaced_documents_file_goes_at_the_end_of_its_retention_and_its_record_stays() {
+    let app = app_with(|f| Settings::with(f, "kyc.replaced_retention_days", 0)).await;
+    let (cookie, login) = trader(&app, "standard", "NO_TRADING").await;
+    let first: Value = upload(&app, &cookie, "identity", "old.jpg", jpeg(240)).await.json().await.unwrap();
+    let old = first["id"].as_str().unwrap().to_string();
+    let second: Value = upload(&app, &cookie, "identity", "new.jpg", jpeg(240)).await.json().await.unwrap();
+    let new = second["id"].as_str().unwrap().to_string();
+    assert!(app.dir.path().join("documents").join(&old).exists());
+    broker_inapp::startup::housekeep(&app.state).await;
+    assert!(!app.dir.path().join("documents").join(&old).exists(), "the replaced file is gone");
+    assert!(!app.dir.path().join("documents").join(format!("{old}.preview")).exists());
+    assert!(app.dir.path().join("documents").join(&new).exists(), "the current one stays");
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    assert_eq!(app.get_with_cookie(&format!("/backoffice/kyc/documents/{old}?original=1"), &officer).await.status(), 404);
+    let case = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap();
+    assert!(case.contains("kyc-doc-file-deleted") && case.contains("old.jpg"), "the record and its name stay");
+}

@@ -164,7 +164,8 @@ impl KycStore for SqliteStore {
         if !current.open() {
             return Ok(KycWrite::Closed);
         }
-        sqlx::query("UPDATE kyc_documents SET state = 'replaced' WHERE login = ? AND doc_type = ? AND state IN ('uploaded', 'rejected')")
+        sqlx::query("UPDATE kyc_documents SET state = 'replaced', replaced_at = ? WHERE login = ? AND doc_type = ? AND state IN ('uploaded', 'rejected')")
+            .bind(now)
             .bind(d.login)
             .bind(d.doc_type)
             .execute(&mut *tx)
@@ -266,6 +267,35 @@ impl KycStore for SqliteStore {
         move_to(&mut tx, login, current, next, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))
+    }
+
+    async fn uploads_since(&self, login: Login, since: i64) -> Result<(i64, i64), StoreError> {
+        let (n, bytes): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ( \
+               SELECT size FROM kyc_documents WHERE login = ? AND created_at >= ? \
+               UNION ALL \
+               SELECT a.size FROM chat_attachments a JOIN chat_conversations c ON c.id = a.conversation_id \
+               WHERE c.login = ? AND a.author = 'trader' AND a.created_at >= ?)",
+        )
+        .bind(login)
+        .bind(since)
+        .bind(login)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((n, bytes))
+    }
+
+    async fn expire_replaced(&self, before: i64, now: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE kyc_documents SET file_deleted_at = ? WHERE id IN \
+             (SELECT id FROM kyc_documents WHERE replaced_at IS NOT NULL AND replaced_at < ? AND file_deleted_at IS NULL LIMIT ?) RETURNING id",
+        )
+        .bind(now)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError> {
