@@ -104,6 +104,8 @@ pub async fn case(
         .into_iter()
         .collect();
     let open = case.state.open();
+    let types: Vec<String> = state.settings.kyc.types.keys().cloned().collect();
+    let case_type = case.kyc_type.clone();
     // The revision on screen: a decision for an older one is refused.
     let seen = events.iter().filter(|e| e.actor == "trader").map(|e| e.id).max().unwrap_or(0);
     let changed = q.get("changed").is_some_and(|v| v == "1").then(|| t(lang, "backoffice.changed_since"));
@@ -151,6 +153,19 @@ pub async fn case(
                         }
                     }).collect_view()}
                 </section>
+                {open.then(|| {
+                    let levels = types.iter().map(|name| view! { <option value=name.clone() selected=*name == case_type>{name.clone()}</option> }).collect_view();
+                    view! {
+                    <form method="post" action=format!("/backoffice/kyc/{login}/level") class="flex flex-wrap items-end gap-2 rounded-xl border border-border bg-surface p-4">
+                        <input type="hidden" name="seen" value=seen.to_string()/>
+                        <div class="space-y-1">
+                            <label for="kyc-level" class="block text-sm">{t(lang, "backoffice.level")}</label>
+                            <select id="kyc-level" name="kyc_type" class="rounded-lg border border-border bg-bg p-2 min-h-11">{levels}</select>
+                        </div>
+                        <button data-testid="kyc-set-level" class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.change_level")}</button>
+                    </form>
+                    }
+                })}
                 {open.then(|| view! {
                     <section class="rounded-xl border border-border bg-surface p-4 space-y-3">
                         <form method="post" action=format!("/backoffice/kyc/{login}/approve")>
@@ -245,6 +260,21 @@ pub async fn decide_case(
     let seen = form.get("seen").and_then(|s| s.parse::<i64>().ok()).ok_or(PageError::BadRequest)?;
     let written = service::decide_case(&state, login, decision, reason.as_deref(), &staff.email, seen).await?;
     tracing::info!(staff = %staff.email, %login, decision = ?decision, "kyc case decided");
+    after_write(written, format!("/backoffice/kyc/{login}"))
+}
+
+/// `POST /backoffice/kyc/{login}/level`: compliance sets the level the case
+/// must pass (the broker's decision; what it asks for follows).
+pub async fn set_level(
+    State(state): State<AppState>,
+    staff: Staff<Reviewers>,
+    Path(login): Path<Login>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let seen = form.get("seen").and_then(|s| s.parse::<i64>().ok()).ok_or(PageError::BadRequest)?;
+    let kyc_type = form.get("kyc_type").map(String::as_str).unwrap_or_default();
+    let written = service::set_level(&state, login, kyc_type, &staff.email, seen).await?.ok_or(PageError::BadRequest)?;
+    tracing::info!(staff = %staff.email, %login, kyc_type, "kyc case level set");
     after_write(written, format!("/backoffice/kyc/{login}"))
 }
 

@@ -36,6 +36,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/backoffice/deposits/{id}/duplicate-reversed", post(duplicates::reversed))
         .route("/backoffice/kyc", get(kyc::queue))
         .route("/backoffice/kyc/{login}", get(kyc::case))
+        .route("/backoffice/kyc/{login}/level", post(kyc::set_level))
         .route("/backoffice/kyc/{login}/{verdict}", post(kyc::decide_case))
         .route("/backoffice/kyc/documents/{id}", get(kyc::document_file))
         .route("/backoffice/kyc/documents/{id}/{verdict}", post(kyc::decide_document))

@@ -268,7 +268,7 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
             view! {
                 <Frame title=title("kyc")>
                     <p class="text-muted">{t(lang, "screen.kyc.lead")}</p>
-                    <KycHome initial=case kyc_type=None preview_errors=errors.unwrap_or_default()/>
+                    <KycHome initial=case preview_errors=errors.unwrap_or_default()/>
                 </Frame>
             }
             .into_any()

@@ -62,11 +62,11 @@ pub fn current_documents(docs: &[DocumentRecord]) -> BTreeMap<DocumentType, &Doc
     current
 }
 
-pub async fn view(state: &AppState, session: &Session, wanted: Option<&str>) -> Result<KycView, AppError> {
+pub async fn view(state: &AppState, session: &Session) -> Result<KycView, AppError> {
     let login = session.trader.login;
     let kyc = &state.store.kyc;
     let case = kyc.case(login).await.map_err(internal)?;
-    let (name, t) = kyc_type(&state.settings, wanted, case.as_ref());
+    let (name, t) = kyc_type(&state.settings, session.kyc_type.as_deref(), case.as_ref());
     let docs = kyc.documents(login).await.map_err(internal)?;
     let current = current_documents(&docs);
     let details: BTreeMap<String, String> = case.as_ref().and_then(|c| c.details.as_deref()).and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
@@ -109,15 +109,15 @@ pub async fn view(state: &AppState, session: &Session, wanted: Option<&str>) -> 
     })
 }
 
-pub async fn save_details(state: &AppState, session: &Session, wanted: Option<&str>, values: BTreeMap<String, String>) -> Result<KycView, AppError> {
+pub async fn save_details(state: &AppState, session: &Session, values: BTreeMap<String, String>) -> Result<KycView, AppError> {
     let login = session.trader.login;
     let case = state.store.kyc.case(login).await.map_err(internal)?;
-    let (name, t) = kyc_type(&state.settings, wanted, case.as_ref());
+    let (name, t) = kyc_type(&state.settings, session.kyc_type.as_deref(), case.as_ref());
     let clean = validate_details(&t.details, &values, &today(), state.settings.kyc.min_age_years)
         .map_err(|errors| AppError::InvalidDetails(errors.into_iter().map(|(f, e)| (f.as_str().to_string(), e)).collect()))?;
     let json = serde_json::to_string(&clean).map_err(|_| AppError::Internal)?;
     match state.store.kyc.save_details(login, session.trader.user_id, &json, &rules(&state.settings, name, t), now_ms()).await.map_err(internal)? {
-        KycWrite::Done(_) => view(state, session, Some(name)).await,
+        KycWrite::Done(_) => view(state, session).await,
         KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed => Err(AppError::KycClosed),
     }
 }
@@ -140,6 +140,13 @@ pub async fn decide_document(state: &AppState, doc_id: &str, accept: bool, reaso
 pub async fn decide_case(state: &AppState, login: Login, decision: CaseDecision, reason: Option<&str>, actor: &str, seen: i64) -> Result<KycWrite, StoreError> {
     let (name, t) = case_rules_for(state, login).await?;
     state.store.kyc.decide_case(login, decision, reason, actor, seen, &rules(&state.settings, &name, &t), now_ms()).await
+}
+
+/// Compliance sets a case's level to the configured `kyc_type` (raising or
+/// lowering it); `None` when no such type is configured.
+pub async fn set_level(state: &AppState, login: Login, kyc_type: &str, actor: &str, seen: i64) -> Result<Option<KycWrite>, StoreError> {
+    let Some((name, t)) = state.settings.kyc.types.get_key_value(kyc_type) else { return Ok(None) };
+    state.store.kyc.set_level(login, actor, seen, &rules(&state.settings, name, t), now_ms()).await.map(Some)
 }
 
 /// Whether `doc_type` is one this trader's case asks for.

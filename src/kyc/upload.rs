@@ -46,7 +46,7 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     let doc_type = q.get("documentType").and_then(|d| DocumentType::parse(d)).ok_or(UploadError::NotRequested)?;
     let case = state.store.kyc.case(session.trader.login).await?;
-    let (type_name, t) = service::kyc_type(&state.settings, None, case.as_ref());
+    let (type_name, t) = service::kyc_type(&state.settings, session.kyc_type.as_deref(), case.as_ref());
     if !service::asks_for(t, doc_type) {
         return Err(UploadError::NotRequested.into());
     }

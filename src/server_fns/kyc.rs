@@ -7,16 +7,16 @@ use leptos::prelude::*;
 use crate::domain::kyc::KycView;
 use crate::errors::AppError;
 
-/// The trader's case; `kyc_type` is the `kycType` cTrader sent, if any.
+/// The trader's case, at the level the case or the session's opening link
+/// set (never one the browser names).
 #[server(endpoint = "kyc/view")]
-pub async fn load_kyc(kyc_type: Option<String>) -> Result<KycView, AppError> {
+pub async fn load_kyc() -> Result<KycView, AppError> {
     let (state, session) = crate::session::require().await?;
-    crate::kyc::service::view(&state, &session, kyc_type.as_deref()).await
+    crate::kyc::service::view(&state, &session).await
 }
 
 #[server(endpoint = "kyc/details")]
 pub async fn save_kyc_details(
-    kyc_type: Option<String>,
     full_name: Option<String>,
     date_of_birth: Option<String>,
     address: Option<String>,
@@ -36,5 +36,5 @@ pub async fn save_kyc_details(
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
     .collect();
-    crate::kyc::service::save_details(&state, &session, kyc_type.as_deref(), values).await
+    crate::kyc::service::save_details(&state, &session, values).await
 }

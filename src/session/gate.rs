@@ -142,7 +142,10 @@ async fn exchange(state: &AppState, path: &str, headers: &HeaderMap, raw_query: 
     if let Some(old) = switched_from {
         tracing::info!(from = %old, to = %trader.login, "a link for another account replaced the session");
     }
-    let id = match service::create(state, &trader, prefs, switched_from).await {
+    // The level the broker's link asks for, kept with the session: later
+    // requests cannot name another.
+    let kyc_type = query_values(raw_query, "kycType").into_iter().find(|t| state.settings.kyc.types.contains_key(t.as_str()));
+    let id = match service::create(state, &trader, prefs, switched_from, kyc_type).await {
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "session create failed");

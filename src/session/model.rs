@@ -47,6 +47,9 @@ pub struct Session {
     pub expires_at: i64,
     /// The account of the session this one replaced, until a page has said so.
     pub switched_from: Option<Login>,
+    /// The configured kycType the opening link named: the only one the
+    /// trader's requests can ask for (see `kyc::service::kyc_type`).
+    pub kyc_type: Option<String>,
 }
 
 #[cfg(test)]

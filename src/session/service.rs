@@ -12,7 +12,14 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// Creates a session for a freshly identified trader; returns the cookie value.
 /// `switched_from`: the account of a live session this one replaces, shown on the first page.
-pub async fn create(state: &AppState, trader: &TraderIdentity, prefs: Prefs, switched_from: Option<Login>) -> Result<String, StoreError> {
+/// `kyc_type`: the configured kycType the opening link named, if any.
+pub async fn create(
+    state: &AppState,
+    trader: &TraderIdentity,
+    prefs: Prefs,
+    switched_from: Option<Login>,
+    kyc_type: Option<String>,
+) -> Result<String, StoreError> {
     let id = new_session_id();
     let now = state.clock.now_ms();
     let record = SessionRecord {
@@ -31,6 +38,7 @@ pub async fn create(state: &AppState, trader: &TraderIdentity, prefs: Prefs, swi
         last_seen_at: now,
         expires_at: now + state.settings.session.absolute_minutes as i64 * 60_000,
         switched_from,
+        kyc_type,
     };
     state.store.sessions.insert(&record).await?;
     Ok(id)
@@ -92,6 +100,7 @@ fn from_record(r: SessionRecord) -> Session {
         last_seen_at: r.last_seen_at,
         expires_at: r.expires_at,
         switched_from: r.switched_from,
+        kyc_type: r.kyc_type,
     }
 }
 

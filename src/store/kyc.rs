@@ -139,6 +139,9 @@ pub trait KycStore: Send + Sync {
         rules: &CaseRules<'_>,
         now: i64,
     ) -> Result<KycWrite, StoreError>;
+    /// Compliance sets the case's level (`rules` are the new level's): what
+    /// it asks for, and so its state, follow; `seen` as for `decide_case`.
+    async fn set_level(&self, login: Login, actor: &str, seen: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
     async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError>;
     /// What the trader uploaded since `since` (KYC documents and their chat
     /// attachments): `(count, bytes)`.

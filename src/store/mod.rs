@@ -66,6 +66,8 @@ pub struct SessionRecord {
     pub expires_at: i64,
     /// The account of the session this one replaced, until a page has said so.
     pub switched_from: Option<Login>,
+    /// The configured kycType the link that started the session named, if any.
+    pub kyc_type: Option<String>,
 }
 
 #[async_trait]

@@ -54,7 +54,7 @@ async fn details(app: &TestApp, cookie: &str, dob: &str) -> reqwest::Response {
 }
 
 async fn view(app: &TestApp, cookie: &str) -> Value {
-    app.call(cookie, broker_inapp::server_fns::kyc::LoadKyc { kyc_type: None }).await.json().await.unwrap()
+    app.call(cookie, broker_inapp::server_fns::kyc::LoadKyc {}).await.json().await.unwrap()
 }
 
 /// Files in `dir`, which must exist (a missing folder would count as empty

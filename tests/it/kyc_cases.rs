@@ -94,10 +94,15 @@ async fn a_trader_sent_to_enhanced_cannot_finish_as_standard() {
 #[tokio::test]
 async fn a_link_can_raise_a_standard_case_to_enhanced() {
     let app = kyc_app().await;
-    let (cookie, _) = trader(&app, "standard", "NO_TRADING").await;
+    let (cookie, login) = trader(&app, "standard", "NO_TRADING").await;
     assert_eq!(upload(&app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
     assert_eq!(view(&app, &cookie, None).await["kyc_type"], "standard");
-    let v = view(&app, &cookie, Some("enhanced")).await;
+    // Asking for more from the page is not the broker asking: ignored.
+    assert_eq!(view(&app, &cookie, Some("enhanced")).await["kyc_type"], "standard");
+    // The broker's link (a new one, through cTrader) asks for more.
+    let token = app.mint(json!({ "login": login })).await["token"].as_str().unwrap().to_string();
+    let (raised, _) = app.open(&format!("/inapp/kyc?token={token}&kycType=enhanced")).await;
+    let v = view(&app, &raised, None).await;
     assert_eq!(v["kyc_type"], "enhanced", "the broker's link asks for more: {v}");
     assert_eq!(requirement(&v, "identity")["state"], "Uploaded", "what was sent still counts");
 }
@@ -434,4 +439,33 @@ async fn a_replaced_documents_file_goes_at_the_end_of_its_retention_and_its_reco
     assert_eq!(app.get_with_cookie(&format!("/backoffice/kyc/documents/{old}?original=1"), &officer).await.status(), 404);
     let case = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap();
     assert!(case.contains("kyc-doc-file-deleted") && case.contains("old.jpg"), "the record and its name stay");
+}
+
+#[tokio::test]
+async fn compliance_sets_the_level_a_case_must_pass_and_what_it_asks_for_follows() {
+    let app = kyc_app().await;
+    let (cookie, login) = trader(&app, "standard", "NO_TRADING").await;
+    assert_eq!(details(&app, &cookie, &[]).await.status(), 200);
+    assert_eq!(upload(&app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(upload(&app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
+    assert_eq!(view(&app, &cookie, None).await["state"], "Submitted");
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let level = |kyc_type: &'static str, seen: String| {
+        let (app, officer) = (&app, officer.clone());
+        async move { post_form(app, &officer, &format!("/backoffice/kyc/{login}/level"), &[("kyc_type", kyc_type), ("seen", &seen)]).await }
+    };
+    assert_eq!(level("platinum", seen(&app, &officer, login).await).await.status(), 400, "only a configured level");
+    let support = common::staff_cookie(&app, "help@broker.example", Role::Support).await;
+    assert_eq!(post_form(&app, &support, &format!("/backoffice/kyc/{login}/level"), &[("kyc_type", "enhanced"), ("seen", "0")]).await.status(), 403);
+
+    // Raised: the case asks for the enhanced extras and is no longer complete.
+    assert_eq!(level("enhanced", seen(&app, &officer, login).await).await.status(), 303);
+    let v = view(&app, &cookie, None).await;
+    assert_eq!((v["kyc_type"].as_str(), v["state"].as_str()), (Some("enhanced"), Some("InProgress")), "{v}");
+    assert_eq!(requirement(&v, "additional")["state"], "Missing");
+    let case = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap();
+    assert!(case.contains("Verification level set · enhanced"), "in the audit log");
+    // Lowered again by compliance (the broker's decision, not the trader's): complete again.
+    assert_eq!(level("standard", seen(&app, &officer, login).await).await.status(), 303);
+    assert_eq!(view(&app, &cookie, None).await["state"], "Submitted");
 }

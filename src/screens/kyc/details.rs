@@ -45,7 +45,6 @@ fn form_values(_: &SubmitEvent) -> BTreeMap<String, String> {
 #[component]
 pub fn DetailsForm(
     view: RwSignal<KycView>,
-    kyc_type: Option<String>,
     /// Errors to show from the start (the designers' gallery).
     #[prop(optional)]
     preview_errors: Option<BTreeMap<String, DetailError>>,
@@ -86,7 +85,6 @@ pub fn DetailsForm(
         }
         let v = |k: &str| values.get(k).cloned();
         save.dispatch(SaveKycDetails {
-            kyc_type: kyc_type.clone(),
             full_name: v("full_name"),
             date_of_birth: v("date_of_birth"),
             address: v("address"),

@@ -14,7 +14,6 @@ pub use upload::KycUploadScreen;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::{use_page, AccountDetails, Frame, Loading};
 use crate::domain::kyc::KycView;
@@ -33,21 +32,14 @@ pub(super) fn loaded(result: Result<KycView, crate::errors::AppError>, body: imp
 pub fn KycScreen() -> impl IntoView {
     let lang = use_page().lang;
     let title = t(lang, "screen.kyc.title");
-    let kyc_type = use_query_map().read_untracked().get("kycType");
-    let wanted = kyc_type.clone();
-    let data = Resource::new(move || wanted.clone(), load_kyc);
+    let data = Resource::new(|| (), |_| load_kyc());
     view! {
         <Title text=title.clone()/>
         <Frame title=title>
             <p class="text-muted">{t(lang, "screen.kyc.lead")}</p>
             <AccountDetails/>
             <Suspense fallback=move || view! { <Loading text=t(lang, "app.details_loading")/> }>
-                {move || {
-                    let kyc_type = kyc_type.clone();
-                    Suspend::new(async move {
-                        loaded(data.await, move |v| view! { <KycHome initial=v kyc_type/> }.into_any())
-                    })
-                }}
+                {move || Suspend::new(async move { loaded(data.await, move |v| view! { <KycHome initial=v/> }.into_any()) })}
             </Suspense>
         </Frame>
     }
@@ -56,14 +48,13 @@ pub fn KycScreen() -> impl IntoView {
 #[component]
 pub(crate) fn KycHome(
     initial: KycView,
-    kyc_type: Option<String>,
     #[prop(optional)] preview_errors: Option<std::collections::BTreeMap<String, crate::domain::kyc::DetailError>>,
 ) -> impl IntoView {
     let lang = use_page().lang;
     let current = RwSignal::new(initial);
     view! {
         <steps::KycSteps view=current/>
-        <details::DetailsForm view=current kyc_type preview_errors=preview_errors.unwrap_or_default()/>
+        <details::DetailsForm view=current preview_errors=preview_errors.unwrap_or_default()/>
         <nav class="space-y-2" aria-label=t(lang, "kyc.steps_label")>
             {move || current.get().requirements.into_iter().filter(|r| r.kind != "details").map(|r| {
                 let href = format!("/inapp/kyc/upload?documentType={}", r.kind);

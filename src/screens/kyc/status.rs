@@ -14,7 +14,7 @@ use crate::server_fns::kyc::load_kyc;
 pub fn KycStatusScreen() -> impl IntoView {
     let lang = use_page().lang;
     let title = t(lang, "screen.kyc_status.title");
-    let data = Resource::new(|| (), |_| load_kyc(None));
+    let data = Resource::new(|| (), |_| load_kyc());
     view! {
         <Title text=title.clone()/>
         <Frame title=title>
@@ -36,19 +36,14 @@ pub fn KycStatusScreen() -> impl IntoView {
 pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
     let lang = use_page().lang;
     let view = RwSignal::new(initial);
-    poll(
-        Duration::from_secs(2),
-        Duration::from_secs(2),
-        || load_kyc(None),
-        move |answer| {
-            if let Ok(next) = answer {
-                if next != view.get_untracked() {
-                    view.set(next);
-                }
+    poll(Duration::from_secs(2), Duration::from_secs(2), load_kyc, move |answer| {
+        if let Ok(next) = answer {
+            if next != view.get_untracked() {
+                view.set(next);
             }
-            ControlFlow::Continue(())
-        },
-    );
+        }
+        ControlFlow::Continue(())
+    });
     view! {
         <Card class="space-y-2" attr:aria-live="polite">
             {move || {

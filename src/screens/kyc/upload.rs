@@ -57,7 +57,7 @@ pub fn KycUploadScreen() -> impl IntoView {
     let lang = use_page().lang;
     let title = t(lang, "screen.kyc_upload.title");
     let doc_type = use_query_map().read_untracked().get("documentType").and_then(|d| DocumentType::parse(&d));
-    let data = Resource::new(|| (), |_| load_kyc(None));
+    let data = Resource::new(|| (), |_| load_kyc());
     view! {
         <Title text=title.clone()/>
         <Frame title=title>

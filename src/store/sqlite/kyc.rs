@@ -269,6 +269,22 @@ impl KycStore for SqliteStore {
         Ok(KycWrite::Done(next))
     }
 
+    async fn set_level(&self, login: Login, actor: &str, seen: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let Some(current) = current_state(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        if revision(&mut tx, login).await? != seen {
+            return Ok(KycWrite::Changed);
+        }
+        sqlx::query("UPDATE kyc_cases SET kyc_type = ? WHERE login = ?").bind(rules.kyc_type).bind(login).execute(&mut *tx).await?;
+        event(&mut tx, login, now, actor, "level_changed", Some(rules.kyc_type), None).await?;
+        let next = settle(&mut tx, login, current, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
     async fn uploads_since(&self, login: Login, since: i64) -> Result<(i64, i64), StoreError> {
         let (n, bytes): (i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ( \

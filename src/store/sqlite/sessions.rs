@@ -21,6 +21,7 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SessionRecord, sqlx::Error>
         last_seen_at: row.try_get("last_seen_at")?,
         expires_at: row.try_get("expires_at")?,
         switched_from: row.try_get("switched_from")?,
+        kyc_type: row.try_get("kyc_type")?,
     })
 }
 
@@ -29,7 +30,7 @@ impl SessionStore for SqliteStore {
     async fn insert(&self, r: &SessionRecord) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, trader_id, account_id, login, broker_name, trader_name, currency, \
-             lang, theme, source, created_at, last_seen_at, expires_at, switched_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+             lang, theme, source, created_at, last_seen_at, expires_at, switched_from, kyc_type) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         )
         .bind(&r.id_hash)
         .bind(r.user_id)
@@ -46,6 +47,7 @@ impl SessionStore for SqliteStore {
         .bind(r.last_seen_at)
         .bind(r.expires_at)
         .bind(r.switched_from)
+        .bind(&r.kyc_type)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -120,10 +120,9 @@ pub const STANDARD_DETAILS: [(&str, &str); 4] =
 
 /// The details form with `values` (name, value) filled in.
 pub fn details_form(values: &[(&str, &str)]) -> SaveKycDetails {
-    let mut form = SaveKycDetails { kyc_type: None, full_name: None, date_of_birth: None, address: None, country: None, tax_id: None, source_of_funds: None };
+    let mut form = SaveKycDetails { full_name: None, date_of_birth: None, address: None, country: None, tax_id: None, source_of_funds: None };
     for (name, value) in values {
         let slot = match *name {
-            "kyc_type" => &mut form.kyc_type,
             "full_name" => &mut form.full_name,
             "date_of_birth" => &mut form.date_of_birth,
             "address" => &mut form.address,
@@ -137,15 +136,22 @@ pub fn details_form(values: &[(&str, &str)]) -> SaveKycDetails {
     form
 }
 
+/// The details form as the browser posts it, with `extra` fields (one the
+/// form does not have, such as `kyc_type`, is what an edited page would send).
 pub async fn details(app: &TestApp, cookie: &str, extra: &[(&str, &str)]) -> reqwest::Response {
     let mut form: Vec<(&str, &str)> = STANDARD_DETAILS.to_vec();
     form.extend_from_slice(extra);
-    app.call(cookie, details_form(&form)).await
+    app.server_fn(cookie, "kyc/details", &form).await
 }
 
-/// The `kyc/view` server function, as the screens call it (`kycType` or none).
+/// The `kyc/view` server function; `kyc_type`, if given, is sent along as an
+/// edited page would (the server takes the level from the case and the
+/// session's opening link only).
 pub async fn view(app: &TestApp, cookie: &str, kyc_type: Option<&str>) -> Value {
-    let res = app.call(cookie, LoadKyc { kyc_type: kyc_type.map(String::from) }).await;
+    let res = match kyc_type {
+        Some(t) => app.server_fn(cookie, "kyc/view", &[("kyc_type", t)]).await,
+        None => app.call(cookie, LoadKyc {}).await,
+    };
     assert_eq!(res.status(), 200, "kyc/view");
     res.json().await.unwrap()
 }

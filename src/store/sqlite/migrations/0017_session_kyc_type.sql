@@ -1,0 +1,4 @@
+-- The kycType of the link a session was started from (#13: the level a
+-- trader must pass is the broker's, recorded at the token exchange, never
+-- taken from what the browser sends later).
+ALTER TABLE sessions ADD COLUMN kyc_type TEXT;
