@@ -1,17 +1,55 @@
 //! Finds the PDF names that make a document act rather than show
-//! (`/JavaScript`, `/JS`, `/Launch`, `/EmbeddedFile(s)`, `/RichMedia`), in one
-//! streamed pass. Names are compared with their `#xx` escapes decoded.
-//! Dictionaries can hide inside compressed object streams (`/Type /ObjStm`,
-//! PDF 1.5+), so those streams are inflated and scanned too; other streams
-//! (page content, images) are skipped, because random image bytes would now
-//! and then spell `/JS`. An object stream that is not Flate-compressed, or
-//! inflates past a bomb limit, cannot be checked and is refused.
+//! (`/JavaScript`, `/JS`, `/Launch`, `/EmbeddedFile(s)`, `/RichMedia`, XFA
+//! forms, and the actions that open or send something elsewhere), in one
+//! streamed pass. Names are compared with their `#xx` escapes decoded; a
+//! `/` inside a string or a comment counts too (a false alarm there costs a
+//! re-export, a miss could cost much more).
+//! Dictionaries can hide inside compressed object streams (PDF 1.5+), so
+//! those streams are inflated and scanned too; a stream is taken for one by
+//! `/Type /ObjStm` or by its `/First` key (viewers find object streams
+//! through the cross-reference stream, whatever their type says). Other
+//! streams (page content, images) are skipped, because random image bytes
+//! would now and then spell `/JS`. An object stream that is not plainly
+//! Flate-compressed (another filter as well, or a predictor rearranging the
+//! inflated bytes) or that inflates past a bomb limit cannot be checked and
+//! is refused.
 
 use std::io::Read;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-const ACTIVE: [&[u8]; 6] = [b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia"];
+const ACTIVE: [&[u8]; 13] = [
+    b"JavaScript",
+    b"JS",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"RichMedia",
+    b"RichMediaExecute",
+    b"XFA",
+    b"GoToR",
+    b"GoToE",
+    b"SubmitForm",
+    b"ImportData",
+    b"Rendition",
+];
+
+/// Filters besides Flate, in full and abbreviated (inline) form: on an
+/// object stream, the inflated bytes are not the objects themselves.
+const OTHER_FILTERS: [&[u8]; 12] = [
+    b"ASCIIHexDecode",
+    b"AHx",
+    b"ASCII85Decode",
+    b"A85",
+    b"LZWDecode",
+    b"LZW",
+    b"RunLengthDecode",
+    b"RL",
+    b"Crypt",
+    b"DCTDecode",
+    b"JPXDecode",
+    b"JBIG2Decode",
+];
 /// More inflated object-stream bytes than a 10 MiB document ever needs (only
 /// object streams are inflated; page images are not): a bomb is refused
 /// after this much work, whatever it would expand to.
@@ -105,6 +143,8 @@ struct Scan {
     /// Names of the object being read, since its `obj` keyword.
     objstm: bool,
     flate: bool,
+    /// Another filter, or decode parameters (a predictor), on the object.
+    reshaped: bool,
     stream: Option<Stream>,
     inflated: u64,
     max_inflated: u64,
@@ -119,7 +159,17 @@ struct Stream {
 
 impl Scan {
     fn new(max_inflated: u64) -> Self {
-        Scan { names: Names::default(), tail: 0, objstm: false, flate: false, stream: None, inflated: 0, max_inflated, verdict: Verdict::Clean }
+        Scan {
+            names: Names::default(),
+            tail: 0,
+            objstm: false,
+            flate: false,
+            reshaped: false,
+            stream: None,
+            inflated: 0,
+            max_inflated,
+            verdict: Verdict::Clean,
+        }
     }
 
     fn remember(&mut self, b: u8) {
@@ -161,10 +211,11 @@ impl Scan {
             if ends_with(self.tail, b"obj") && !((self.tail >> 24) as u8).is_ascii_alphabetic() {
                 self.objstm = false;
                 self.flate = false;
+                self.reshaped = false;
             }
             // `stream` then an end of line starts the data (`endstream` does not).
             if (b == b'\n' || b == b'\r') && self.stream_keyword_before_eol(b) {
-                if self.objstm && !self.flate {
+                if self.objstm && (!self.flate || self.reshaped) {
                     self.verdict = Verdict::Unreadable;
                     return;
                 }
@@ -187,10 +238,12 @@ impl Scan {
     fn saw_name(&mut self, n: &[u8]) {
         if active(n) {
             self.verdict = Verdict::Active;
-        } else if n == b"ObjStm" {
+        } else if n == b"ObjStm" || n == b"First" {
             self.objstm = true;
-        } else if n == b"FlateDecode" {
+        } else if n == b"FlateDecode" || n == b"Fl" {
             self.flate = true;
+        } else if OTHER_FILTERS.contains(&n) || n == b"DecodeParms" || n == b"DP" || n == b"Predictor" {
+            self.reshaped = true;
         }
     }
 
@@ -265,6 +318,7 @@ impl Scan {
                 self.stream = None;
                 self.objstm = false;
                 self.flate = false;
+                self.reshaped = false;
                 self.tail = 0;
                 used + k
             }
@@ -379,6 +433,48 @@ mod tests {
         e.write_all(&vec![b' '; 3 * 1024 * 1024]).unwrap();
         let big = object_stream("/Filter /FlateDecode", &e.finish().unwrap());
         assert_eq!(verdict(&big), Verdict::Clean);
+    }
+
+    /// An object stream dictionary `dict` (without `stream`) around `data`.
+    fn stream_with(dict: &str, data: &[u8]) -> Vec<u8> {
+        let mut pdf = format!("%PDF-1.5\n5 0 obj\n<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+        pdf.extend_from_slice(data);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        pdf
+    }
+
+    /// What a viewer runs but a careless scanner reads past (#13: the check
+    /// cannot be bypassed by syntax).
+    #[test]
+    fn syntax_does_not_hide_an_action() {
+        let js = b"12 0 << /S /JavaScript /JS (app.alert(1)) >>";
+        // An object stream with no /Type, found by its /First (viewers go by the xref stream).
+        assert_eq!(verdict(&stream_with("/N 1 /First 4 /Filter /FlateDecode", &zlib(js))), Verdict::Active);
+        // Inflated, then hex-decoded: the names are hex digits after inflating.
+        let hex: String = js.iter().map(|b| format!("{b:02X}")).collect();
+        assert_eq!(verdict(&stream_with("/Type /ObjStm /N 1 /First 4 /Filter [/FlateDecode /ASCIIHexDecode]", &zlib(hex.as_bytes()))), Verdict::Unreadable);
+        // A PNG predictor interleaves a filter byte per row: refused, not read wrong.
+        assert_eq!(
+            verdict(&stream_with("/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 5 >>", &zlib(js))),
+            Verdict::Unreadable
+        );
+        // The abbreviated filter name is still Flate.
+        assert_eq!(verdict(&stream_with("/Type /ObjStm /N 1 /First 4 /Filter /Fl", &zlib(js))), Verdict::Active);
+        // A comment or a string is no hiding place for a name.
+        assert_eq!(verdict(b"%PDF-1.4\n% /JavaScript\n1 0 obj << >> endobj\n%%EOF\n"), Verdict::Active);
+        assert_eq!(verdict(b"%PDF-1.4\n1 0 obj << /T (see /Launch) >> endobj\n%%EOF\n"), Verdict::Active);
+        // An incremental update appended after the first %%EOF is scanned too.
+        assert_eq!(verdict(b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n1 0 obj << /OpenAction << /S /Launch /F (cmd.exe) >> >> endobj\n%%EOF\n"), Verdict::Active);
+        // XFA forms (scriptable) and actions that open or send elsewhere.
+        assert_eq!(verdict(b"<< /AcroForm << /XFA 7 0 R >> >>"), Verdict::Active);
+        assert_eq!(verdict(b"<< /A << /S /GoToR /F (other.pdf) >> >>"), Verdict::Active);
+        assert_eq!(verdict(b"<< /A << /S /SubmitForm /F (https://x.example) >> >>"), Verdict::Active);
+        assert_eq!(verdict(b"<< /A << /S /ImportData >> >>"), Verdict::Active);
+        // What a bank statement carries stays clean: links, outlines, a font.
+        assert_eq!(
+            verdict(b"<< /Type /Outlines /First 3 0 R /Last 3 0 R >> << /A << /S /URI /URI (https://bank.example) >> >> << /Type /Font >>"),
+            Verdict::Clean
+        );
     }
 
     #[test]
