@@ -75,7 +75,7 @@ fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadEr
 /// Width, height and decoded bytes per pixel as the file's header states
 /// them (PNG IHDR: colour type and bit depth, a palette counted as RGBA, what
 /// it decodes to; JPEG SOFn: components and precision).
-fn header_dimensions(head: &[u8]) -> Option<(u32, u32, u64)> {
+pub fn header_dimensions(head: &[u8]) -> Option<(u32, u32, u64)> {
     if head.starts_with(b"\x89PNG\r\n\x1a\n") {
         let be = |i: usize| head.get(i..i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
         if head.get(12..16)? != b"IHDR" {

@@ -6,7 +6,7 @@
 pub mod access;
 pub mod files;
 pub mod inspect;
-mod pdf_scan;
+pub mod pdf_scan;
 pub mod serve;
 pub mod service;
 pub mod upload;

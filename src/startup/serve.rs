@@ -5,6 +5,7 @@
 //! - a connection on which nothing is read or written for `idle_timeout_ms`
 //!   is closed (idle keep-alives, a client that stops reading its response);
 //!   a live event stream writes a keep-alive every 20 s, so it stays;
+//! - a request head of at most 64 KiB and 100 headers (431 otherwise);
 //! - at most `max_connections` at once (the next waits in the kernel's
 //!   backlog), and at most `max_connections_per_client` from one address
 //!   (more are closed at once; a trusted proxy's connections are not capped).
@@ -26,6 +27,9 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
 use crate::config::ServerSection;
+
+/// The largest request head read.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// How many connections each client address has open, for the per-client cap.
 #[derive(Default)]
@@ -114,6 +118,10 @@ pub async fn serve(listener: TcpListener, router: Router, limits: &ServerSection
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout)
+            // A request head of at most 64 KiB (a browser sends a few KiB)
+            // and hyper's 100 headers: a huge cookie or thousands of headers
+            // get 431 before anything reads them.
+            .max_header_size(MAX_HEAD_BYTES)
             .serve_connection(TokioIo::new(Box::pin(io)), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {

@@ -288,3 +288,32 @@ async fn a_session_holds_a_few_live_streams_not_thousands() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn oversized_heads_and_deeply_nested_json_get_a_4xx_not_work() {
+    let app = spawn().await;
+    // A cookie of 100 KiB, or 150 headers: refused before anything reads them.
+    let huge = format!("inapp_session={}", "a".repeat(100 * 1024));
+    let res = app.http.get(app.url("/inapp/deposit")).header("cookie", huge).send().await.unwrap();
+    assert_eq!(res.status(), 431);
+    let mut many = app.http.get(app.url("/healthz"));
+    for i in 0..150 {
+        many = many.header(format!("x-h{i}"), "1");
+    }
+    assert_eq!(many.send().await.unwrap().status(), 431);
+    // JSON nested ten thousand deep: a precise 4xx, not a stack overflow or a 500.
+    let cookie = signed_in(&app).await;
+    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let res = app
+        .http
+        .post(app.url("/inapp/chat/messages"))
+        .header("cookie", &cookie)
+        .header("origin", app.base.clone())
+        .header("content-type", "application/json")
+        .body(nested)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert_eq!(app.get("/healthz").await.status(), 200, "and the server is fine");
+}

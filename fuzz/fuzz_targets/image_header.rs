@@ -1,0 +1,12 @@
+//! Upload sniffing and the image header read before any decoding: never a
+//! panic, and a size that fits in memory arithmetic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = broker_inapp::domain::kyc::sniff(data);
+    if let Some((w, h, per_pixel)) = broker_inapp::kyc::inspect::header_dimensions(data) {
+        assert!((1..=8).contains(&per_pixel));
+        let _ = u64::from(w) * u64::from(h) * per_pixel;
+    }
+});
