@@ -102,8 +102,13 @@ pub fn header_dimensions(head: &[u8]) -> Option<(u32, u32, u64)> {
             let h = u16::from_be_bytes([head[i + 5], head[i + 6]]) as u32;
             let w = u16::from_be_bytes([head[i + 7], head[i + 8]]) as u32;
             let precision = if head[i + 4] > 8 { 2 } else { 1 };
-            // Decoded to RGB at least, whatever the component count.
-            let components = u64::from(*head.get(i + 9)?).max(3);
+            // Grey, colour or CMYK: anything else is no photo we decode (and
+            // is decoded to RGB at least).
+            let components = match *head.get(i + 9)? {
+                1 | 3 => 3,
+                4 => 4,
+                _ => return None,
+            };
             return Some((w, h, components * precision));
         }
         i += 2 + len;
@@ -130,5 +135,22 @@ fn check_pdf(path: &Path) -> Result<(), UploadError> {
         Verdict::Clean => Ok(()),
         Verdict::Active => Err(UploadError::ActivePdf),
         Verdict::Unreadable => Err(UploadError::Corrupt),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_dimensions;
+
+    #[test]
+    fn a_jpeg_header_with_a_component_count_no_photo_has_is_refused() {
+        // Found by the `image_header` fuzz target: ten components.
+        assert_eq!(header_dimensions(&[255, 253, 255, 192, 13, 14, 255, 216, 255, 10, 10, 10, 10]), None);
+        // Colour, 8 bits: three bytes a pixel.
+        assert_eq!(header_dimensions(&[255, 216, 255, 192, 0, 17, 8, 0, 16, 0, 32, 3, 1]), Some((32, 16, 3)));
+        // A PNG's colour type and depth: RGBA 16-bit is eight.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend([0, 0, 0, 4, 0, 0, 0, 2, 16, 6, 0, 0, 0]);
+        assert_eq!(header_dimensions(&png), Some((4, 2, 8)));
     }
 }
