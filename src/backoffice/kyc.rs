@@ -92,8 +92,10 @@ pub async fn case(
 ) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
     let kyc = &state.store.kyc;
+    // Events first: the revision a decision carries is never newer than what is shown.
+    let events = kyc.events(login).await?;
     let case = kyc.case(login).await?.ok_or(PageError::NotFound)?;
-    let (docs, events) = (kyc.documents(login).await?, kyc.events(login).await?);
+    let docs = kyc.documents(login).await?;
     let lang = ctx.lang;
     let title = t_with(lang, "backoffice.kyc_case", &[("login", &login.to_string())]);
     let details: Vec<(String, String)> = case
@@ -107,7 +109,7 @@ pub async fn case(
     let types: Vec<String> = state.settings.kyc.types.keys().cloned().collect();
     let case_type = case.kyc_type.clone();
     // The revision on screen: a decision for an older one is refused.
-    let seen = events.iter().filter(|e| e.actor == "trader").map(|e| e.id).max().unwrap_or(0);
+    let seen = events.iter().map(|e| e.id).max().unwrap_or(0);
     let changed = q.get("changed").is_some_and(|v| v == "1").then(|| t(lang, "backoffice.changed_since"));
     Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {

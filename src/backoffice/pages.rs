@@ -198,7 +198,14 @@ pub async fn sign_in(
         tracing::warn!("staff sign-in refused: too many failed attempts from this address or for this email");
         return Ok(sign_in_page(&state, &ctx, Some(Problem::TooMany)));
     };
-    let Some((staff, cookie)) = auth::sign_in(&state, &email, &password).await? else {
+    let checked = match auth::sign_in(&state, &email, &password).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            throttle::abandoned(&state, attempt).await;
+            return Err(e);
+        }
+    };
+    let Some((staff, cookie)) = checked else {
         tracing::info!("staff sign-in refused");
         return Ok(sign_in_page(&state, &ctx, Some(Problem::Wrong)));
     };

@@ -25,16 +25,22 @@ pub struct StreamSlot {
 impl StreamSlots {
     /// One more stream under every `(key, most)`, or 429 when one of them is full.
     pub fn take(self: &Arc<Self>, wanted: &[(String, usize)]) -> Result<StreamSlot, ApiError> {
+        self.try_take(wanted).ok_or_else(|| {
+            ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_STREAMS", "too many live streams open; close one first").retry_after(5)
+        })
+    }
+
+    /// One more place under every `(key, most)`, if none is full (also what
+    /// holds a trader's uploads in flight against their quota).
+    pub fn try_take(self: &Arc<Self>, wanted: &[(String, usize)]) -> Option<StreamSlot> {
         let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if wanted.iter().any(|(key, most)| counts.get(key).copied().unwrap_or(0) >= *most) {
-            return Err(
-                ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_STREAMS", "too many live streams open; close one first").retry_after(5)
-            );
+            return None;
         }
         for (key, _) in wanted {
             *counts.entry(key.clone()).or_insert(0) += 1;
         }
-        Ok(StreamSlot { slots: self.clone(), keys: wanted.iter().map(|(k, _)| k.clone()).collect() })
+        Some(StreamSlot { slots: self.clone(), keys: wanted.iter().map(|(k, _)| k.clone()).collect() })
     }
 
     pub fn open(&self, key: &str) -> usize {

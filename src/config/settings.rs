@@ -65,8 +65,10 @@ pub struct ServerSection {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A connection must send a request's head within this (slow-header clients are cut off).
     pub header_read_timeout_ms: u64,
-    /// A connection with nothing read or written for this long is closed.
-    pub idle_timeout_ms: u64,
+    /// A client that has not taken what it is sent for this long is cut off.
+    pub write_timeout_ms: u64,
+    /// A request body must arrive within this (a 10 MiB upload on a slow phone link takes about two minutes).
+    pub body_timeout_ms: u64,
     /// Connections served at once; more wait in the kernel's backlog.
     pub max_connections: usize,
     /// Connections from one client address (a trusted proxy's are not counted).

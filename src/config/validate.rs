@@ -171,9 +171,11 @@ impl Settings {
         if !(1_000..=120_000).contains(&srv.header_read_timeout_ms) {
             return Err(invalid("server.header_read_timeout_ms", "must be between 1000 and 120000"));
         }
-        // Above the live streams' 20 s keep-alive, or every stream is cut.
-        if !(25_000..=3_600_000).contains(&srv.idle_timeout_ms) {
-            return Err(invalid("server.idle_timeout_ms", "must be between 25000 and 3600000"));
+        if !(5_000..=3_600_000).contains(&srv.write_timeout_ms) {
+            return Err(invalid("server.write_timeout_ms", "must be between 5000 and 3600000"));
+        }
+        if !(10_000..=3_600_000).contains(&srv.body_timeout_ms) {
+            return Err(invalid("server.body_timeout_ms", "must be between 10000 and 3600000"));
         }
         if srv.max_connections == 0 || srv.max_connections_per_client == 0 || srv.max_connections_per_client > srv.max_connections {
             return Err(invalid("server.max_connections_per_client", "need 0 < max_connections_per_client <= max_connections"));

@@ -26,6 +26,10 @@ pub fn kyc_type<'a>(settings: &'a Settings, wanted: Option<&str>, case: Option<&
     let k = &settings.kyc;
     let floor =
         case.and_then(|c| k.types.get_key_value(c.kyc_type.as_str())).unwrap_or_else(|| k.types.get_key_value(&k.default_type).expect("validated at start-up"));
+    // Set by compliance: the case's level, whatever a link asks.
+    if case.is_some_and(|c| c.level_locked) {
+        return (floor.0.as_str(), floor.1);
+    }
     let (name, t) = match wanted.and_then(|w| k.types.get_key_value(w)) {
         Some(asked) if asks_at_least(asked.1, floor.1) => asked,
         _ => floor,

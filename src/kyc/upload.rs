@@ -62,6 +62,8 @@ pub struct Checked {
     pub file_name: String,
     /// The re-encoded display copy of an image (no EXIF).
     pub preview: Option<Vec<u8>>,
+    /// A trader's place among their uploads in flight, until it is recorded.
+    _in_flight: Option<crate::chat::slots::StreamSlot>,
 }
 
 /// Who is uploading: a trader's uploads count against their daily quota.
@@ -93,15 +95,28 @@ fn disk_has_room(state: &AppState) -> Result<(), ApiError> {
 /// together), counted from what was kept: `kyc.daily_uploads` files and
 /// `kyc.daily_upload_bytes` bytes, this upload's declared body (with its
 /// framing) included.
-async fn within_quota(state: &AppState, login: crate::domain::Login, incoming: u64) -> Result<(), ApiError> {
+/// Answers the upload's place among the trader's uploads in flight (at
+/// most `UPLOADS_AT_ONCE`), counted with what was kept: uploads sent all at
+/// once cannot pass the quota together.
+async fn within_quota(state: &AppState, login: crate::domain::Login, incoming: u64) -> Result<crate::chat::slots::StreamSlot, ApiError> {
     let k = &state.settings.kyc;
+    let key = format!("upload:{login}");
+    let Some(slot) = state.streams.try_take(&[(key.clone(), UPLOADS_AT_ONCE)]) else {
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "UPLOAD_QUOTA", "too many uploads at once; wait for one to finish").retry_after(5));
+    };
     let (count, bytes) = state.store.kyc.uploads_since(login, now_ms() - 24 * 3_600_000).await?;
-    if count >= i64::from(k.daily_uploads) || (bytes as u64).saturating_add(incoming) > k.daily_upload_bytes {
+    // The others in flight may each still bring up to the largest file.
+    let others = state.streams.open(&key).saturating_sub(1) as u64;
+    let pending = others * k.max_upload_bytes;
+    if count + others as i64 >= i64::from(k.daily_uploads) || (bytes as u64).saturating_add(pending).saturating_add(incoming) > k.daily_upload_bytes {
         tracing::warn!(%login, count, bytes, "upload refused: daily quota used up");
         return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "UPLOAD_QUOTA", "too many uploads today; try again tomorrow").retry_after(3600));
     }
-    Ok(())
+    Ok(slot)
 }
+
+/// A trader's uploads in flight at once.
+const UPLOADS_AT_ONCE: usize = 3;
 
 /// How many uploads are decoded or scanned at once: with `MAX_DECODED_BYTES`
 /// each, what inspection can hold in memory is bounded whatever arrives.
@@ -125,9 +140,10 @@ pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimit
     }
     // Before a byte of the body is read: room on the disk, and the trader's day's quota.
     disk_has_room(state)?;
-    if let Uploader::Trader(login) = who {
-        within_quota(state, login, declared.unwrap_or(0)).await?;
-    }
+    let in_flight = match who {
+        Uploader::Trader(login) => Some(within_quota(state, login, declared.unwrap_or(0)).await?),
+        Uploader::Staff => None,
+    };
     let mut multipart = Multipart::from_request(req, state).await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "BAD_MULTIPART", e.body_text()))?;
     let (spool, kind, size, file_name) = receive(state, &mut multipart, &limits).await?;
     let path = spool.0.clone().expect("spool is held until handed over");
@@ -154,7 +170,7 @@ pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimit
         Ok(Err(e)) => return Err(e.into()),
         Err(_) => return Err(UploadError::Corrupt.into()),
     };
-    Ok(Checked { spool, kind, size, file_name, preview: inspected.preview })
+    Ok(Checked { spool, kind, size, file_name, preview: inspected.preview, _in_flight: in_flight })
 }
 
 /// Moves a checked file (and its display copy) in under `id`.

@@ -44,7 +44,8 @@ pub struct Attempt {
 /// Counts a try at `account` in `scope` from `client` and lets it through,
 /// or `None` when a limit is reached (refuse it without checking the password).
 pub async fn begin(state: &AppState, scope: &str, account: &str, client: IpAddr) -> Result<Option<Attempt>, StoreError> {
-    let client = client.to_string();
+    // An IPv6 client by its /64: one host has all of it to rotate through.
+    let client = crate::web::client::client_key(client).to_string();
     let pair = key(&[scope, account, &client]);
     let claim = AttemptClaim {
         limits: vec![
@@ -62,6 +63,14 @@ pub async fn begin(state: &AppState, scope: &str, account: &str, client: IpAddr)
 pub async fn succeeded(state: &AppState, attempt: Attempt) -> Result<(), StoreError> {
     let now = state.clock.now_ms();
     state.store.attempts.release(&attempt.pair, &attempt.rows, now, now - WINDOW_MS).await
+}
+
+/// The try could not be checked (our failure: the password queue was full,
+/// storage failed): it does not count against anyone.
+pub async fn abandoned(state: &AppState, attempt: Attempt) {
+    if let Err(e) = state.store.attempts.abandon(&attempt.rows).await {
+        tracing::warn!(error = %e, "forgetting an unchecked sign-in try failed");
+    }
 }
 
 /// Whether the CRM API password (one key, every caller) has used up its tries.

@@ -91,6 +91,7 @@ pub async fn submit(
         // The try stays counted.
         Ok(None) => page(&state, &ctx, Some(WRONG)),
         Err(e) => {
+            throttle::abandoned(&state, attempt).await;
             let mut res = error_page(&ctx, &state.css_href(), ErrorCode::Internal);
             if e == super::SsoError::Busy {
                 // Not our failure: too many sign-ins at once. The same page, told to retry.

@@ -46,13 +46,19 @@ pub async fn housekeep(state: &AppState) {
     }
     // A replaced KYC document's file, once its retention has passed (the record stays).
     let retention = state.settings.kyc.replaced_retention_days as i64 * 24 * 3_600_000;
-    match state.store.kyc.expire_replaced(system_now - retention, system_now, 500).await {
+    // The files go first and the record says so after: a failed delete is tried again next round.
+    match state.store.kyc.replaced_before(system_now - retention, 500).await {
         Ok(ids) => {
-            if !ids.is_empty() {
-                tracing::info!(documents = ids.len(), "replaced documents' files deleted after their retention");
-            }
             for id in ids {
-                crate::kyc::upload::forget(state, &id).await;
+                let files = &state.documents;
+                match (files.delete(&id).await, files.delete(&format!("{id}.preview")).await) {
+                    (Ok(()), Ok(())) => {
+                        if let Err(e) = state.store.kyc.file_deleted(&id, system_now).await {
+                            tracing::warn!(error = %e, "recording a deleted document file failed");
+                        }
+                    }
+                    (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, document = %id, "deleting a replaced document's file failed; will try again"),
+                }
             }
         }
         Err(e) => tracing::warn!(error = %e, "replaced document clean-up failed"),

@@ -105,6 +105,8 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
     let panic_page = page_context(&state, Prefs::default(), None);
     let css = state.css_href();
     app.layer(CatchPanicLayer::custom(move |err| panic_response(&panic_page, &css, err)))
+        // A body trickled a byte at a time holds its connection only this long.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(std::time::Duration::from_millis(settings.server.body_timeout_ms)))
         .layer(from_fn_with_state(state.clone(), reject_cross_site))
         .layer(from_fn_with_state(state.clone(), security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {

@@ -1,14 +1,17 @@
 //! The HTTP/1.1 server loop, instead of `axum::serve`, for the limits one
 //! client must not get around (`axum::serve` sets none of them):
 //! - a connection must send its request head within `header_read_timeout_ms`
-//!   (a client trickling headers byte by byte is cut off);
-//! - a connection on which nothing is read or written for `idle_timeout_ms`
-//!   is closed (idle keep-alives, a client that stops reading its response);
-//!   a live event stream writes a keep-alive every 20 s, so it stays;
+//!   (a client trickling headers byte by byte is cut off), and an idle
+//!   keep-alive connection waiting for its next request gets the same time;
+//! - a client that stops reading what it is sent for `write_timeout_ms` is
+//!   cut off (only a stuck write is timed: a live event stream or a handler
+//!   waiting on cTrader is never cut for being quiet);
+//! - a request body must arrive within `body_timeout_ms` (`startup::routes`);
 //! - a request head of at most 64 KiB and 100 headers (431 otherwise);
 //! - at most `max_connections` at once (the next waits in the kernel's
 //!   backlog), and at most `max_connections_per_client` from one address
-//!   (more are closed at once; a trusted proxy's connections are not capped).
+//!   (more are closed at once; a trusted proxy's connections are not capped;
+//!   an IPv6 client is counted by its /64, which one host can fill at will).
 //!
 //! HTTP/2 is left to the TLS-terminating proxy in front; a shutdown signal
 //! stops accepting and lets open requests finish.
@@ -71,7 +74,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: &ServerSection
     let all = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let per_client = Arc::new(PerClient::default());
     let header_timeout = Duration::from_millis(limits.header_read_timeout_ms);
-    let idle = Duration::from_millis(limits.idle_timeout_ms);
+    let stuck = Duration::from_millis(limits.write_timeout_ms);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -91,23 +94,27 @@ pub async fn serve(listener: TcpListener, router: Router, limits: &ServerSection
             },
             () = &mut shutdown => break,
         };
-        let trusted = limits.trusted_proxies.iter().any(|net| net.contains(&peer.ip()));
+        let ip = peer.ip().to_canonical();
+        let trusted = limits.trusted_proxies.iter().any(|net| net.contains(&ip));
         let slot = if trusted {
             None
         } else {
-            match per_client.take(peer.ip(), limits.max_connections_per_client.max(1)) {
+            match per_client.take(crate::web::client::client_key(ip), limits.max_connections_per_client.max(1)) {
                 Some(slot) => Some(slot),
                 None => {
-                    tracing::warn!(client = %peer.ip(), "connection refused: too many from this address");
+                    // At debug level: an attacker must not be able to flood the log.
+                    tracing::debug!(client = %ip, "connection refused: too many from this address");
                     continue;
                 }
             }
         };
         // Streamed SSR otherwise waits on Nagle + delayed ACK (up to 40 ms per chunk on Linux).
         let _ = tcp.set_nodelay(true);
+        // Reads are not timed here: hyper's header timeout covers a head and
+        // an idle keep-alive, and the body deadline a body; a quiet read
+        // while a handler works or a stream waits is normal.
         let mut io = tokio_io_timeout::TimeoutStream::new(tcp);
-        io.set_read_timeout(Some(idle));
-        io.set_write_timeout(Some(idle));
+        io.set_write_timeout(Some(stuck));
         let service = TowerToHyperService::new(tower::service_fn({
             let router = router.clone();
             move |mut req: axum::http::Request<hyper::body::Incoming>| {

@@ -20,6 +20,8 @@ pub trait AttemptStore: Send + Sync {
     /// A try succeeded: forgets its `rows` and every failure of `key`, marks
     /// `key` as known, and drops what is older than `before`.
     async fn release(&self, key: &str, rows: &[i64], now: i64, before: i64) -> Result<(), StoreError>;
+    /// A try that could not be checked (our failure, not a wrong password): its rows go.
+    async fn abandon(&self, rows: &[i64]) -> Result<(), StoreError>;
     async fn record_failure(&self, key_hash: &str, now: i64) -> Result<(), StoreError>;
     async fn failures_since(&self, key_hash: &str, since: i64) -> Result<i64, StoreError>;
 }

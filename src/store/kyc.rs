@@ -22,6 +22,9 @@ pub struct CaseRecord {
     pub note: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Compliance set the level: links no longer change it.
+    #[sqlx(default)]
+    pub level_locked: bool,
 }
 
 /// A `kyc_documents` row.
@@ -146,9 +149,10 @@ pub trait KycStore: Send + Sync {
     /// What the trader uploaded since `since` (KYC documents and their chat
     /// attachments): `(count, bytes)`.
     async fn uploads_since(&self, login: Login, since: i64) -> Result<(i64, i64), StoreError>;
-    /// Marks the files of documents replaced before `before` as deleted
-    /// (at most `limit`) and answers their ids, for the files to go.
-    async fn expire_replaced(&self, before: i64, now: i64, limit: i64) -> Result<Vec<String>, StoreError>;
+    /// Documents replaced before `before` whose files are still kept (at most `limit`).
+    async fn replaced_before(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError>;
+    /// The file of document `id` was deleted (after its retention).
+    async fn file_deleted(&self, id: &str, now: i64) -> Result<(), StoreError>;
     async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError>;
     async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
     /// `(accessRights, applied?)` for the login, if a decision was ever synced.

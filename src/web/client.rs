@@ -20,6 +20,7 @@ pub struct ClientAddr(pub IpAddr);
 
 /// The client of a request from `peer` carrying `forwarded_for`.
 pub fn client_of(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
@@ -27,18 +28,41 @@ pub fn client_of(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[ipnet::Ip
     let Some(header) = forwarded_for else { return peer };
     let mut client = peer;
     for hop in header.rsplit(',').take(MAX_HOPS) {
-        match hop.trim().parse::<IpAddr>() {
-            Ok(ip) => {
+        match hop_address(hop.trim()) {
+            Some(ip) => {
                 client = ip;
                 if !is_trusted(&ip) {
                     break;
                 }
             }
             // Garbage where an address should be: stop at the last good hop.
-            Err(_) => break,
+            None => break,
         }
     }
     client
+}
+
+/// The address a client is counted by: IPv4 (also written IPv4-mapped), or
+/// an IPv6 /64.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// One `X-Forwarded-For` entry: an address, with or without a port
+/// (`1.2.3.4:5678`, `[2001:db8::1]:443`), IPv4-mapped ones as IPv4.
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let ip = hop
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| hop.strip_prefix('[').and_then(|h| h.split_once(']')).and_then(|(ip, _)| ip.parse().ok()))?;
+    Some(ip.to_canonical())
 }
 
 impl FromRequestParts<AppState> for ClientAddr {
@@ -73,6 +97,9 @@ mod tests {
         // Nothing forwarded, or garbage: the proxy itself (or the last good hop).
         assert_eq!(client_of(ip("10.0.0.2"), None, &trusted), ip("10.0.0.2"));
         assert_eq!(client_of(ip("10.0.0.2"), Some("not-an-ip"), &trusted), ip("10.0.0.2"));
+        // An IPv4 proxy seen on a dual-stack listener, and entries with ports.
+        assert_eq!(client_of(ip("::ffff:10.0.0.2"), Some("198.51.100.1:5678"), &trusted), ip("198.51.100.1"));
+        assert_eq!(client_of(ip("10.0.0.2"), Some("[2001:db8::1]:443"), &trusted), ip("2001:db8::1"));
         // No proxies configured: the header never counts.
         assert_eq!(client_of(ip("10.0.0.2"), Some("198.51.100.1"), &[]), ip("10.0.0.2"));
     }

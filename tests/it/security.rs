@@ -223,13 +223,33 @@ async fn a_client_trickling_its_headers_or_sending_nothing_is_cut_off() {
 }
 
 #[tokio::test]
-async fn an_idle_keep_alive_connection_is_closed() {
+async fn an_idle_keep_alive_is_closed_but_a_quiet_live_stream_is_not() {
+    use futures::StreamExt;
     use tokio::io::AsyncWriteExt;
-    let app = spawn_with(|f| broker_inapp::config::Settings::with(f, "server.idle_timeout_ms", 25_000)).await;
+    let app = spawn_with(|f| {
+        let f = broker_inapp::config::Settings::with(f, "server.header_read_timeout_ms", 2000);
+        broker_inapp::config::Settings::with(f, "server.write_timeout_ms", 5000)
+    })
+    .await;
     let mut tcp = connect(&app).await;
     tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
     // The answer arrives; then the connection sits idle until the server ends it.
-    assert!(closed_within(&mut tcp, std::time::Duration::from_secs(60)).await.is_some(), "an idle keep-alive is closed");
+    assert!(closed_within(&mut tcp, std::time::Duration::from_secs(30)).await.is_some(), "an idle keep-alive is closed");
+    // A live stream the client only listens to stays open past both limits
+    // (its keep-alive comes every 20 s): quiet reading is not idleness.
+    let cookie = signed_in(&app).await;
+    let res = app.get_with_cookie("/inapp/chat/events", &cookie).await;
+    assert_eq!(res.status(), 200);
+    let mut body = res.bytes_stream();
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(25);
+    let mut got_keep_alive = false;
+    while let Ok(next) = tokio::time::timeout_at(until, body.next()).await {
+        match next {
+            Some(Ok(chunk)) => got_keep_alive |= chunk.starts_with(b":"),
+            other => panic!("the stream ended: {other:?}"),
+        }
+    }
+    assert!(got_keep_alive, "the stream was still delivering after 25 s");
 }
 
 #[tokio::test]

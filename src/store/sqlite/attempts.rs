@@ -9,6 +9,10 @@ const KNOWN_MS: i64 = 90 * 24 * 3_600_000;
 #[async_trait]
 impl AttemptStore for SqliteStore {
     async fn claim(&self, claim: &AttemptClaim, now: i64, since: i64) -> Result<Option<Vec<i64>>, StoreError> {
+        // A read first: a flood of refused tries never takes the writer's lock.
+        if !self.within_limits(claim, now, since).await? {
+            return Ok(None);
+        }
         let mut tx = super::write_tx(&self.pool).await?;
         for (key, most, known) in &claim.limits {
             let (n,): (i64,) =
@@ -55,6 +59,13 @@ impl AttemptStore for SqliteStore {
         Ok(())
     }
 
+    async fn abandon(&self, rows: &[i64]) -> Result<(), StoreError> {
+        for row in rows {
+            sqlx::query("DELETE FROM sign_in_failures WHERE rowid = ?").bind(row).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     async fn record_failure(&self, key_hash: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO sign_in_failures (key_hash, at) VALUES (?, ?)").bind(key_hash).bind(now).execute(&self.pool).await?;
         Ok(())
@@ -64,5 +75,31 @@ impl AttemptStore for SqliteStore {
         let (n,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key_hash).bind(since).fetch_one(&self.pool).await?;
         Ok(n)
+    }
+}
+
+impl SqliteStore {
+    /// Whether no limit of `claim` is reached (a read, outside any transaction).
+    async fn within_limits(&self, claim: &AttemptClaim, now: i64, since: i64) -> Result<bool, StoreError> {
+        for (key, most, known) in &claim.limits {
+            let (n,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key).bind(since).fetch_one(&self.pool).await?;
+            if n < *most {
+                continue;
+            }
+            let exempt = match known {
+                Some(k) => sqlx::query("SELECT 1 FROM sign_in_known WHERE key_hash = ? AND at >= ?")
+                    .bind(k)
+                    .bind(now - KNOWN_MS)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+            if !exempt {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }

@@ -35,10 +35,11 @@ async fn ensure_case(tx: &mut Tx, login: Login, user_id: i64, kyc_type: &str, no
     current_state(tx, login).await.map(|s| s.unwrap_or(CaseState::NotStarted))
 }
 
-/// The case's revision: its latest event by the trader (details saved, a
-/// document uploaded); what a reviewer's decision is checked against.
+/// The case's revision: its latest event, the trader's (details saved, a
+/// document uploaded) or another reviewer's (a document decided, the level
+/// set); what a reviewer's decision is checked against.
 pub(crate) async fn revision(tx: &mut Tx, login: Login) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM kyc_events WHERE login = ? AND actor = 'trader'").bind(login).fetch_one(&mut **tx).await
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM kyc_events WHERE login = ?").bind(login).fetch_one(&mut **tx).await
 }
 
 async fn current_state(tx: &mut Tx, login: Login) -> Result<Option<CaseState>, sqlx::Error> {
@@ -146,7 +147,8 @@ impl KycStore for SqliteStore {
         if !current.open() {
             return Ok(KycWrite::Closed);
         }
-        sqlx::query("UPDATE kyc_cases SET details = ?, kyc_type = ? WHERE login = ?")
+        // A level compliance set stays, whatever the trader's link asked.
+        sqlx::query("UPDATE kyc_cases SET details = ?, kyc_type = CASE WHEN level_locked = 0 THEN ? ELSE kyc_type END WHERE login = ?")
             .bind(details_json)
             .bind(rules.kyc_type)
             .bind(login)
@@ -278,7 +280,7 @@ impl KycStore for SqliteStore {
         if revision(&mut tx, login).await? != seen {
             return Ok(KycWrite::Changed);
         }
-        sqlx::query("UPDATE kyc_cases SET kyc_type = ? WHERE login = ?").bind(rules.kyc_type).bind(login).execute(&mut *tx).await?;
+        sqlx::query("UPDATE kyc_cases SET kyc_type = ?, level_locked = 1 WHERE login = ?").bind(rules.kyc_type).bind(login).execute(&mut *tx).await?;
         event(&mut tx, login, now, actor, "level_changed", Some(rules.kyc_type), None).await?;
         let next = settle(&mut tx, login, current, rules, now).await?;
         tx.commit().await?;
@@ -302,16 +304,17 @@ impl KycStore for SqliteStore {
         Ok((n, bytes))
     }
 
-    async fn expire_replaced(&self, before: i64, now: i64, limit: i64) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "UPDATE kyc_documents SET file_deleted_at = ? WHERE id IN \
-             (SELECT id FROM kyc_documents WHERE replaced_at IS NOT NULL AND replaced_at < ? AND file_deleted_at IS NULL LIMIT ?) RETURNING id",
-        )
-        .bind(now)
-        .bind(before)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+    async fn replaced_before(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM kyc_documents WHERE replaced_at IS NOT NULL AND replaced_at < ? AND file_deleted_at IS NULL LIMIT ?")
+            .bind(before)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn file_deleted(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE kyc_documents SET file_deleted_at = ? WHERE id = ? AND file_deleted_at IS NULL").bind(now).bind(id).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError> {
