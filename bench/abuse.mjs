@@ -9,7 +9,7 @@
 //   node bench/abuse.mjs http://127.0.0.1:3403 <server pid> 100000
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { deflateSync, crc32 } from 'node:zlib';
+import { png } from './png.mjs';
 
 const [base, pid, totalArg = '100000'] = process.argv.slice(2);
 const TOTAL = Number(totalArg);
@@ -131,20 +131,8 @@ async function badLoop() {
 
 // ---------------------------------------------------------------- bombs and slow clients
 
-function pngBomb() {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type), data]);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body) >>> 0);
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(7900, 0); ihdr.writeUInt32BE(7900, 4); ihdr[8] = 8; ihdr[9] = 6;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc((7900 * 4 + 1) * 7900))), chunk('IEND', Buffer.alloc(0))]);
-}
-
 async function bombs(n) {
-  const file = pngBomb();
+  const file = png(7900, 7900, 4);
   const answers = {};
   await Promise.all(Array.from({ length: n }, async () => {
     const { cookie } = await session('/inapp/kyc');

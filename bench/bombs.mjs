@@ -6,24 +6,10 @@
 //
 //   node bench/bombs.mjs http://127.0.0.1:3402 <server pid> 20
 import { readFileSync } from 'node:fs';
-import { deflateSync, crc32 } from 'node:zlib';
+import { png } from './png.mjs';
 
 const [base, pid, nArg = '20'] = process.argv.slice(2);
 const N = Number(nArg);
-
-/** A real PNG of `w`×`h` zero pixels (`channels` 3 or 4), compressed row by row into one IDAT. */
-function png(w, h, channels) {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type), data]);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body) >>> 0);
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = channels === 4 ? 6 : 2;
-  const raw = Buffer.alloc((w * channels + 1) * h); // filter byte 0 and zeros: compresses ~1000:1
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
-}
 
 const rssKiB = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
