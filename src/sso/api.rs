@@ -85,11 +85,14 @@ pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: 
     }
 }
 
-/// `userId` as cTrader may send it: a number or a string of digits.
+/// `userId` as cTrader may send it: a number or a string of digits. A
+/// whole number written as `7.0` is still that number (JSON Schema's
+/// "integer", which the OpenAPI document promises, includes it).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum UserId {
     Number(i64),
+    Whole(f64),
     Text(String),
 }
 
@@ -112,6 +115,8 @@ pub async fn onetime_generate(State(state): State<AppState>, headers: HeaderMap,
     };
     let user_id = match body.user_id {
         UserId::Number(n) if n > 0 => n,
+        // Exactly representable, so the conversion is exact.
+        UserId::Whole(f) if f.fract() == 0.0 && (1.0..=9_007_199_254_740_992.0).contains(&f) => f as i64,
         UserId::Text(t) if t.parse::<i64>().is_ok_and(|n| n > 0) => t.parse().unwrap_or_default(),
         _ => return SsoError::Malformed.with_message(&format!("userId must be a positive integer; expected a JSON object {shape}")),
     };

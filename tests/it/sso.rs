@@ -115,6 +115,12 @@ async fn every_call_needs_a_valid_crm_api_token() {
     // A user who never signed in (no access token) gets no screen token.
     let (status, v) = post(&app, "/oauth2/onetime/generate", Some(&crm), json!({ "userId": uid })).await;
     assert_eq!((status, code_of(&v)), (401, "NO_ACCESS_TOKEN"));
+    // What the OpenAPI document allows is understood (Schemathesis found
+    // `7.0` refused as malformed): the whole number is the user id; "0" is not one.
+    let (status, v) = post(&app, "/oauth2/onetime/generate", Some(&crm), json!({ "userId": uid as f64 })).await;
+    assert_eq!((status, code_of(&v)), (401, "NO_ACCESS_TOKEN"), "read as the user, not refused as malformed");
+    let (status, v) = post(&app, "/oauth2/onetime/generate", Some(&crm), json!({ "userId": "0" })).await;
+    assert_eq!((status, code_of(&v)), (400, "MALFORMED_REQUEST"));
     // An expired CRM API token is refused.
     let old = "an-expired-crm-api-token-0000000000000000";
     app.state.store.sso.insert_crm_token(&hash(old), now_ms() - 10_000, now_ms() - 1).await.unwrap();
