@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use leptos::prelude::*;
 
-use super::pages::redirect;
+use super::pages::{redirect, Pager, Paging};
 use crate::domain::DepositId;
 use crate::domain::{format_amount, Lang};
 use crate::i18n::{t, t_with};
@@ -13,10 +13,10 @@ use crate::state::AppState;
 use crate::store::DuplicateCredit;
 use crate::web::{Admins, PageError, Staff};
 
-/// The alert; nothing at all when there is nothing to reverse.
-/// `total`: how many there are (all are listed up to a few hundred; the
-/// heading says if there are more).
-pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, total: i64, admin: bool) -> impl IntoView {
+/// The alert; nothing at all when there is nothing to reverse. A page of
+/// them at a time (`paging`, linked from `href`); the heading says how many
+/// there are in all.
+pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, paging: Paging, href: String, admin: bool) -> impl IntoView {
     (!list.is_empty()).then(|| {
         let rows = list
             .into_iter()
@@ -47,9 +47,10 @@ pub(super) fn alert(lang: Lang, list: Vec<DuplicateCredit>, total: i64, admin: b
             .collect_view();
         view! {
             <section role="alert" class="space-y-2 rounded-xl border-2 border-danger p-3" data-testid="duplicate-credits">
-                <h2 class="text-lg font-semibold">{t(lang, "backoffice.duplicates_title")}" ("{total}")"</h2>
+                <h2 class="text-lg font-semibold">{t(lang, "backoffice.duplicates_title")}" ("{paging.total}")"</h2>
                 <p>{t(lang, "backoffice.duplicates_help")}</p>
                 <ul class="space-y-2">{rows}</ul>
+                <Pager lang paging href/>
             </section>
         }
     })

@@ -28,9 +28,9 @@ const CASES_PER_PAGE: i64 = 50;
 pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
     let filter = q.get("state").and_then(|s| CaseState::parse(s));
-    let paging = Paging::from_query(&q, CASES_PER_PAGE);
+    let paging = Paging::from_query(&q, "page", CASES_PER_PAGE, state.store.kyc.queue_count(filter).await?);
     let cases = state.store.kyc.queue(filter, paging.per, paging.offset()).await?;
-    let (total, waiting) = (state.store.kyc.queue_count(filter).await?, state.store.kyc.queue_count(Some(CaseState::Submitted)).await?);
+    let waiting = state.store.kyc.queue_count(Some(CaseState::Submitted)).await?;
     let lang = ctx.lang;
     let title = t(lang, "backoffice.kyc_title");
     let current = filter.map(CaseState::as_str).unwrap_or_default();
@@ -54,7 +54,7 @@ pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q):
                     </div>
                     <button class="rounded-lg border border-border min-h-11 px-4" data-testid="case-filter">{t(lang, "backoffice.show")}</button>
                 </form>
-                <p class="text-sm text-muted" data-testid="case-total">{t_with(lang, "backoffice.total", &[("count", &total.to_string())])}</p>
+                <p class="text-sm text-muted" data-testid="case-total">{t_with(lang, "backoffice.total", &[("count", &paging.total.to_string())])}</p>
                 <ListTable is_empty=cases.is_empty() label=t(lang, "backoffice.kyc_title") empty=t(lang, "backoffice.no_cases") headers=vec![t(lang, "backoffice.col_login"), t(lang, "backoffice.col_type"), t(lang, "backoffice.col_state"), t(lang, "backoffice.col_updated")]>
                     {cases.into_iter().map(|c| view! {
                         <tr class="border-t border-border" data-testid="kyc-case" data-login=c.login.to_string() data-state=c.state.as_str()>
@@ -65,7 +65,7 @@ pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q):
                         </tr>
                     }).collect_view()}
                 </ListTable>
-                <Pager lang paging total href=href.clone()/>
+                <Pager lang paging href=href.clone()/>
             </Shell>
         }
         .into_any()

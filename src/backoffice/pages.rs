@@ -35,17 +35,28 @@ pub(super) fn no_store(html: String) -> Response {
     res
 }
 
-/// Which page of a list the query asks for (`page`, counted from 1).
+/// One page of a back-office list of `total` rows, `per` a page; the query
+/// names it with `key` (`page`, or another name where one screen has several
+/// lists), counted from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Paging {
     pub page: i64,
     pub per: i64,
+    pub total: i64,
+    pub key: &'static str,
 }
 
 impl Paging {
-    pub fn from_query(query: &HashMap<String, String>, per: i64) -> Paging {
-        let page = query.get("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| (1..=1_000_000).contains(p)).unwrap_or(1);
-        Paging { page, per }
+    /// The page the query asks for, kept within the pages there are: a link
+    /// from when the list was longer opens its last page, not an empty one.
+    pub fn from_query(query: &HashMap<String, String>, key: &'static str, per: i64, total: i64) -> Paging {
+        let asked = query.get(key).and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
+        let pages = ((total.max(0) + per - 1) / per).max(1);
+        Paging { page: asked.clamp(1, pages), per, total, key }
+    }
+
+    pub fn pages(self) -> i64 {
+        ((self.total.max(0) + self.per - 1) / self.per).max(1)
     }
 
     pub fn offset(self) -> i64 {
@@ -56,16 +67,17 @@ impl Paging {
 /// "Page 2 of 7" with links to the pages either side; `href` is the list's
 /// address with its other parameters, ending in `?` or `&`.
 #[component]
-pub(super) fn Pager(lang: Lang, paging: Paging, total: i64, href: String) -> impl IntoView {
-    let pages = ((total + paging.per - 1) / paging.per).max(1);
-    let link = move |page: i64, key: &str, testid: &'static str| {
-        view! { <a class="underline inline-flex items-center min-h-11 px-2" href=format!("{href}page={page}") data-testid=testid>{t(lang, key)}</a> }
+pub(super) fn Pager(lang: Lang, paging: Paging, href: String) -> impl IntoView {
+    let pages = paging.pages();
+    let key = paging.key;
+    let link = move |page: i64, label: &str, testid: &'static str| {
+        view! { <a class="underline inline-flex items-center min-h-11 px-2" href=format!("{href}{key}={page}") data-testid=testid>{t(lang, label)}</a> }
     };
     let previous = (paging.page > 1).then(|| link(paging.page - 1, "backoffice.page_previous", "page-previous"));
     let next = (paging.page < pages).then(|| link(paging.page + 1, "backoffice.page_next", "page-next"));
     (pages > 1).then(|| {
         view! {
-            <nav class="flex flex-wrap items-center gap-2 text-sm" aria-label=t(lang, "backoffice.pages")>
+            <nav class="flex flex-wrap items-center gap-2 text-sm" aria-label=t(lang, "backoffice.pages") data-pager=key>
                 {previous}
                 <span data-testid="page-of">{t_with(lang, "backoffice.page_of", &[("page", &paging.page.to_string()), ("pages", &pages.to_string())])}</span>
                 {next}
@@ -262,26 +274,25 @@ const DEPOSITS_PER_PAGE: i64 = 50;
 /// action, and one page of deposits (a state's queue oldest first, or all newest first).
 struct DepositsView {
     twice: Vec<crate::store::DuplicateCredit>,
-    twice_total: i64,
+    twice_paging: Paging,
     in_review: i64,
     state: Option<DepositState>,
     list: Vec<DepositRecord>,
-    total: i64,
     paging: Paging,
 }
 
 async fn deposits_view(state: &AppState, q: &HashMap<String, String>) -> Result<DepositsView, PageError> {
     let store = &state.store.deposits;
     let filter = q.get("state").and_then(|s| DepositState::parse(s));
-    let paging = Paging::from_query(q, DEPOSITS_PER_PAGE);
+    let paging = Paging::from_query(q, "page", DEPOSITS_PER_PAGE, store.count(filter).await?);
+    // Each one is money to correct: all of them reachable, oldest first.
+    let twice_paging = Paging::from_query(q, "twice_page", DEPOSITS_PER_PAGE, store.duplicate_count().await?);
     Ok(DepositsView {
-        // Rare, and each one is money to correct: all of them, oldest first.
-        twice: store.duplicate_credits(500, 0).await?,
-        twice_total: store.duplicate_count().await?,
+        twice: store.duplicate_credits(twice_paging.per, twice_paging.offset()).await?,
+        twice_paging,
         in_review: store.count(Some(DepositState::Review)).await?,
         state: filter,
         list: store.page(filter, paging.per, paging.offset()).await?,
-        total: store.count(filter).await?,
         paging,
     })
 }
@@ -318,7 +329,7 @@ pub async fn dashboard(State(state): State<AppState>, staff: Staff<AnyStaff>, Qu
                         .map(|(value, label)| view! { <option value=value selected=value == filter>{label}</option> })
                         .collect_view();
                     view! {
-                        {super::duplicates::alert(lang, v.twice, v.twice_total, role == Role::Admin)}
+                        {super::duplicates::alert(lang, v.twice, v.twice_paging, href.clone(), role == Role::Admin)}
                         {needs}
                         <section class="space-y-2">
                             <h2 class="text-lg font-semibold">{t(lang, "backoffice.deposits")}</h2>
@@ -330,7 +341,7 @@ pub async fn dashboard(State(state): State<AppState>, staff: Staff<AnyStaff>, Qu
                                 </div>
                                 <button class="rounded-lg border border-border min-h-11 px-4" data-testid="deposit-filter">{t(lang, "backoffice.show")}</button>
                             </form>
-                            <p class="text-sm text-muted" data-testid="deposit-total">{t_with(lang, "backoffice.total", &[("count", &v.total.to_string())])}</p>
+                            <p class="text-sm text-muted" data-testid="deposit-total">{t_with(lang, "backoffice.total", &[("count", &v.paging.total.to_string())])}</p>
                             <TableScroll label=t(lang, "backoffice.deposits")>
                                 <table class="w-full text-sm text-start">
                                     <thead><tr>
@@ -345,7 +356,7 @@ pub async fn dashboard(State(state): State<AppState>, staff: Staff<AnyStaff>, Qu
                                     <tbody>{deposit_rows(lang, v.list, role == Role::Admin)}</tbody>
                                 </table>
                             </TableScroll>
-                            <Pager lang paging=v.paging total=v.total href/>
+                            <Pager lang paging=v.paging href/>
                         </section>
                     }
                 })}

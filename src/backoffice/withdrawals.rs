@@ -24,10 +24,11 @@ use crate::store::{Decision, StaffRecord, WithdrawalRecord};
 use crate::web::{Admins, Finance, PageError, Staff};
 use crate::withdrawal::service::{self, FinanceProblem};
 
-/// How many each queue shows, oldest first (nothing waiting drops out of
-/// sight behind newer requests; the approval queue is paged, its count says
-/// how many wait in all).
-const QUEUE: i64 = 100;
+/// How many a queue page shows, oldest first: each queue that needs action
+/// (to approve, to pay, being debited, paid twice) is paged on its own, its
+/// heading says how many wait in all, so nothing drops out of sight behind
+/// newer requests.
+const QUEUE: i64 = 50;
 
 fn lang_of(q: &HashMap<String, String>) -> Lang {
     q.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default()
@@ -53,32 +54,43 @@ fn destination(lang: Lang, w: &WithdrawalRecord) -> String {
     }
 }
 
-struct Queues {
-    to_approve: Vec<WithdrawalRecord>,
-    waiting: i64,
-    debiting: Vec<WithdrawalRecord>,
-    to_pay: Vec<WithdrawalRecord>,
-    recent: Vec<WithdrawalRecord>,
-    duplicates: Vec<DuplicateDebit>,
+/// One page of a queue.
+struct Queue<T> {
+    rows: Vec<T>,
+    paging: Paging,
 }
 
-async fn queues(state: &AppState, paging: Paging) -> Result<Queues, PageError> {
+struct Queues {
+    to_approve: Queue<WithdrawalRecord>,
+    debiting: Queue<WithdrawalRecord>,
+    to_pay: Queue<WithdrawalRecord>,
+    recent: Vec<WithdrawalRecord>,
+    duplicates: Queue<DuplicateDebit>,
+}
+
+/// The page of withdrawals in `state` that the query asks for under `key`.
+async fn in_state(state: &AppState, q: &HashMap<String, String>, key: &'static str, s: WithdrawalState) -> Result<Queue<WithdrawalRecord>, PageError> {
     let store = &state.store.withdrawals;
+    let paging = Paging::from_query(q, key, QUEUE, store.count(s).await?);
+    Ok(Queue { rows: store.list(Some(s), paging.per, paging.offset()).await?, paging })
+}
+
+async fn queues(state: &AppState, q: &HashMap<String, String>) -> Result<Queues, PageError> {
+    let store = &state.store.withdrawals;
+    let twice = Paging::from_query(q, "twice_page", QUEUE, store.duplicate_count().await?);
     Ok(Queues {
-        to_approve: store.list(Some(WithdrawalState::Requested), paging.per, paging.offset()).await?,
-        waiting: store.count(WithdrawalState::Requested).await?,
-        debiting: store.list(Some(WithdrawalState::Approved), QUEUE, 0).await?,
-        to_pay: store.list(Some(WithdrawalState::Debited), QUEUE, 0).await?,
+        to_approve: in_state(state, q, "page", WithdrawalState::Requested).await?,
+        debiting: in_state(state, q, "debiting_page", WithdrawalState::Approved).await?,
+        to_pay: in_state(state, q, "pay_page", WithdrawalState::Debited).await?,
         recent: store.list(None, 30, 0).await?,
-        duplicates: store.duplicate_debits(50).await?,
+        duplicates: Queue { rows: store.duplicate_debits(twice.per, twice.offset()).await?, paging: twice },
     })
 }
 
 async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffRecord, problem: Option<FinanceProblem>) -> Result<Response, PageError> {
     let ctx = page(state, q);
     let lang = ctx.lang;
-    let paging = Paging::from_query(q, QUEUE);
-    let queues = queues(state, paging).await?;
+    let queues = queues(state, q).await?;
     let href = format!("/backoffice/withdrawals?lang={}&", lang.code());
     let me = staff.id;
     let admin = staff.role == crate::store::Role::Admin;
@@ -92,24 +104,26 @@ async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffReco
             |p| view! { <p role="alert" class="rounded-lg border-2 border-danger p-3 font-medium" data-testid="withdrawals-problem">{t(lang, p.key())}</p> },
         );
         let note = note.map(|n| view! { <p role="status" class="rounded-lg border border-border bg-surface p-3" data-testid="withdrawals-note">{n}</p> });
-        let Queues { to_approve, waiting, debiting, to_pay, recent, duplicates } = queues;
+        let Queues { to_approve, debiting, to_pay, recent, duplicates } = queues;
         view! {
             <Shell title=title.clone()>
                 {problem}
                 {note}
-                <Duplicates lang list=duplicates admin/>
+                <Duplicates lang queue=duplicates admin href=href.clone()/>
                 <section class="space-y-2" data-testid="withdrawals-to-approve">
-                    <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.to_approve", &[("count", &waiting.to_string())])}</h2>
-                    <Table lang list=to_approve empty="backoffice.withdrawals.to_approve_none" actions=Actions::Decide { me }/>
-                    <Pager lang paging total=waiting href=href.clone()/>
+                    <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.to_approve", &[("count", &to_approve.paging.total.to_string())])}</h2>
+                    <Table lang list=to_approve.rows empty="backoffice.withdrawals.to_approve_none" actions=Actions::Decide { me }/>
+                    <Pager lang paging=to_approve.paging href=href.clone()/>
                 </section>
                 <section class="space-y-2" data-testid="withdrawals-to-pay">
-                    <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.to_pay")}</h2>
-                    <Table lang list=to_pay empty="backoffice.withdrawals.to_pay_none" actions=Actions::Pay/>
+                    <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.to_pay", &[("count", &to_pay.paging.total.to_string())])}</h2>
+                    <Table lang list=to_pay.rows empty="backoffice.withdrawals.to_pay_none" actions=Actions::Pay/>
+                    <Pager lang paging=to_pay.paging href=href.clone()/>
                 </section>
                 <section class="space-y-2" data-testid="withdrawals-debiting">
-                    <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.debiting")}</h2>
-                    <Table lang list=debiting empty="backoffice.withdrawals.debiting_none" actions=Actions::None/>
+                    <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.debiting", &[("count", &debiting.paging.total.to_string())])}</h2>
+                    <Table lang list=debiting.rows empty="backoffice.withdrawals.debiting_none" actions=Actions::None/>
+                    <Pager lang paging=debiting.paging href=href.clone()/>
                 </section>
                 <section class="space-y-2" data-testid="withdrawals-recent">
                     <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.recent")}</h2>
@@ -230,9 +244,10 @@ fn row_actions(lang: Lang, w: &WithdrawalRecord, actions: Actions) -> Option<Any
 
 /// Debits cTrader holds more than once: an admin reverses the extra copy, then says so here.
 #[component]
-fn Duplicates(lang: Lang, list: Vec<DuplicateDebit>, admin: bool) -> impl IntoView {
-    (!list.is_empty()).then(|| {
-        let rows = list
+fn Duplicates(lang: Lang, queue: Queue<DuplicateDebit>, admin: bool, href: String) -> impl IntoView {
+    let Queue { rows, paging } = queue;
+    (!rows.is_empty()).then(|| {
+        let rows = rows
             .into_iter()
             .map(|c| {
                 let w = c.withdrawal;
@@ -251,9 +266,10 @@ fn Duplicates(lang: Lang, list: Vec<DuplicateDebit>, admin: bool) -> impl IntoVi
             .collect_view();
         view! {
             <section role="alert" class="space-y-2 rounded-xl border-2 border-danger p-3" data-testid="duplicate-debits">
-                <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.duplicates")}</h2>
+                <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.duplicates")}" ("{paging.total}")"</h2>
                 <p>{t(lang, "backoffice.withdrawals.duplicates_help")}</p>
                 <ul class="space-y-2">{rows}</ul>
+                <Pager lang paging href/>
             </section>
         }
     })

@@ -139,8 +139,10 @@ pub trait WithdrawalStore: Send + Sync {
     async fn claim_audits(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DebitAudit>, StoreError>;
     /// Ends an audit: `Some(copies)` flags the debit as a duplicate for a person.
     async fn finish_audit(&self, id: &WithdrawalId, duplicate: Option<&str>) -> Result<(), StoreError>;
-    /// Debits cTrader holds twice and nobody has reversed yet, newest first.
-    async fn duplicate_debits(&self, limit: i64) -> Result<Vec<DuplicateDebit>, StoreError>;
+    /// Debits cTrader holds twice and nobody has reversed yet, oldest first.
+    async fn duplicate_debits(&self, limit: i64, offset: i64) -> Result<Vec<DuplicateDebit>, StoreError>;
+    /// How many of those there are.
+    async fn duplicate_count(&self) -> Result<i64, StoreError>;
     /// A person reversed the extra copy; `false` if it was not flagged.
     async fn resolve_duplicate(&self, id: &WithdrawalId) -> Result<bool, StoreError>;
 }

@@ -493,3 +493,50 @@ async fn only_an_admin_clears_a_double_debit() {
     assert_eq!(finance_step(&app, &admin, &format!("/backoffice/withdrawals/{id}/reversed"), &[]).await, "reversed");
     assert!(!app.get_with_cookie("/backoffice/withdrawals", &admin).await.text().await.unwrap().contains("data-testid=\"duplicate-debit\""));
 }
+
+#[tokio::test]
+async fn every_withdrawal_waiting_for_finance_stays_reachable_page_by_page() {
+    let app = common::spawn().await;
+    let pool = app.pool("app.db").await;
+    let now = broker_inapp::time::now_ms();
+    // 70 debited withdrawals waiting to be paid out and 55 requests waiting
+    // for approval, each the oldest first.
+    for i in 0..125i64 {
+        let (state, bh) = if i < 70 { ("debited", Some(9_000 + i)) } else { ("requested", None) };
+        sqlx::query(
+            "INSERT INTO withdrawals (id, login, user_id, idempotency_key, currency, digits, amount_minor, payout, iban, holder, state, four_eyes, \
+             balance_history_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'USD', 2, 1000, 'bank', 'DE89370400440532013000', 'Ann Lee', ?, 0, ?, ?, ?)",
+        )
+        .bind(format!("wd_{i:032x}"))
+        .bind(300_000 + i)
+        .bind(i)
+        .bind(format!("paging-key-{i:04}-0123456789"))
+        .bind(state)
+        .bind(bh)
+        .bind(now + i)
+        .bind(now + i)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+    let finance = staff_cookie(&app, "money@broker.example", Role::Finance).await;
+    let section = |page: &str, testid: &str| -> String {
+        let start = page.find(&format!("data-testid=\"{testid}\"")).unwrap_or_else(|| panic!("{testid} on the page"));
+        let end = page[start..].find("</section>").map_or(page.len(), |e| start + e);
+        page[start..end].to_string()
+    };
+    let first = app.get_with_cookie("/backoffice/withdrawals", &finance).await.text().await.unwrap();
+    let to_pay = section(&first, "withdrawals-to-pay");
+    assert!(to_pay.contains("To pay out (70)"), "the heading counts all of them");
+    assert!(to_pay.contains(&format!("wd_{:032x}", 0)) && !to_pay.contains(&format!("wd_{:032x}", 69)), "the oldest first, a page at a time");
+    assert!(to_pay.contains("Page 1 of 2"));
+    let approve = section(&first, "withdrawals-to-approve");
+    assert!(approve.contains("To approve (55)") && approve.contains(&format!("wd_{:032x}", 70)));
+    // The next page of one queue leaves the other on its first.
+    let second = app.get_with_cookie("/backoffice/withdrawals?pay_page=2", &finance).await.text().await.unwrap();
+    let to_pay = section(&second, "withdrawals-to-pay");
+    assert!(to_pay.contains(&format!("wd_{:032x}", 69)) && !to_pay.contains(&format!("wd_{:032x}", 0)), "the newest debited on the second page");
+    assert!(to_pay.contains("Page 2 of 2") && to_pay.contains("pay_page=1"), "with a link back");
+    assert!(section(&second, "withdrawals-to-approve").contains("Page 1 of 2"));
+}

@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use sqlx::{Sqlite, Transaction};
 
+use super::listing::Listing;
 use super::outbox::Outbox;
 use super::SqliteStore;
 use crate::domain::DepositState;
@@ -8,6 +9,8 @@ use crate::domain::{DepositId, Login};
 use crate::store::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
 
 /// Credits: confirmed deposits' balance changes.
+/// A state's queue oldest change first; all deposits newest first.
+const DEPOSITS: Listing = Listing { table: "deposits", in_state: "updated_at, id", all: "created_at DESC, id DESC" };
 const CREDITS: Outbox = Outbox { table: "credit_outbox", key: "deposit_id", parent: "deposits", amount: "confirmed_minor", since: "created_at" };
 
 /// Records a provider event once; `false` when it was seen before.
@@ -96,30 +99,11 @@ impl DepositStore for SqliteStore {
     }
 
     async fn page(&self, state: Option<DepositState>, limit: i64, offset: i64) -> Result<Vec<DepositRecord>, StoreError> {
-        Ok(match state {
-            Some(state) => {
-                sqlx::query_as("SELECT * FROM deposits WHERE state = ? ORDER BY updated_at, id LIMIT ? OFFSET ?")
-                    .bind(state)
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                sqlx::query_as("SELECT * FROM deposits ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?")
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        })
+        DEPOSITS.page(&self.pool, state, limit, offset).await
     }
 
     async fn count(&self, state: Option<DepositState>) -> Result<i64, StoreError> {
-        Ok(match state {
-            Some(state) => sqlx::query_scalar("SELECT COUNT(*) FROM deposits WHERE state = ?").bind(state).fetch_one(&self.pool).await?,
-            None => sqlx::query_scalar("SELECT COUNT(*) FROM deposits").fetch_one(&self.pool).await?,
-        })
+        DEPOSITS.count(&self.pool, state).await
     }
 
     async fn duplicate_count(&self) -> Result<i64, StoreError> {

@@ -1,10 +1,21 @@
 use async_trait::async_trait;
 use sqlx::{Sqlite, Transaction};
 
+use super::listing::Listing;
 use super::SqliteStore;
 use crate::domain::kyc::{CaseState, DocumentState, DocumentType};
 use crate::domain::Login;
 use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError};
+
+/// A state's queue oldest change first; all cases with the submitted ones
+/// first (oldest first), then those waiting on the trader, then the rest
+/// latest change first.
+const CASES: Listing = Listing {
+    table: "kyc_cases",
+    in_state: "updated_at, login",
+    all: "CASE state WHEN 'submitted' THEN 0 WHEN 'more_info' THEN 1 WHEN 'in_progress' THEN 2 ELSE 3 END, \
+          CASE state WHEN 'submitted' THEN updated_at ELSE -updated_at END, login",
+};
 
 type Tx = Transaction<'static, Sqlite>;
 
@@ -112,33 +123,11 @@ impl KycStore for SqliteStore {
     }
 
     async fn queue(&self, state: Option<CaseState>, limit: i64, offset: i64) -> Result<Vec<CaseRecord>, StoreError> {
-        Ok(match state {
-            Some(state) => {
-                sqlx::query_as("SELECT * FROM kyc_cases WHERE state = ? ORDER BY updated_at, login LIMIT ? OFFSET ?")
-                    .bind(state)
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                sqlx::query_as(
-                    "SELECT * FROM kyc_cases ORDER BY CASE state WHEN 'submitted' THEN 0 WHEN 'more_info' THEN 1 WHEN 'in_progress' THEN 2 ELSE 3 END, \
-                 CASE state WHEN 'submitted' THEN updated_at ELSE -updated_at END, login LIMIT ? OFFSET ?",
-                )
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(&self.pool)
-                .await?
-            }
-        })
+        CASES.page(&self.pool, state, limit, offset).await
     }
 
     async fn queue_count(&self, state: Option<CaseState>) -> Result<i64, StoreError> {
-        Ok(match state {
-            Some(state) => sqlx::query_scalar("SELECT COUNT(*) FROM kyc_cases WHERE state = ?").bind(state).fetch_one(&self.pool).await?,
-            None => sqlx::query_scalar("SELECT COUNT(*) FROM kyc_cases").fetch_one(&self.pool).await?,
-        })
+        CASES.count(&self.pool, state).await
     }
 
     async fn save_details(&self, login: Login, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {

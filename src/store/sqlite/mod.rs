@@ -7,6 +7,7 @@ mod bank;
 mod chat;
 mod deposits;
 mod kyc;
+mod listing;
 mod outbox;
 mod sessions;
 mod sso;

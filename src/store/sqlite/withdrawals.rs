@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 
+use super::listing::Listing;
 use super::outbox::Outbox;
 use super::SqliteStore;
 use std::collections::HashMap;
@@ -9,6 +10,8 @@ use crate::store::withdrawals::{DebitAudit, DebitJob, Decision, DuplicateDebit, 
 use crate::store::StoreError;
 
 /// Debits: approved withdrawals' balance changes.
+/// A state's queue oldest request first; all withdrawals latest change first.
+const WITHDRAWALS: Listing = Listing { table: "withdrawals", in_state: "created_at, id", all: "updated_at DESC, id DESC" };
 const DEBITS: Outbox = Outbox { table: "debit_outbox", key: "withdrawal_id", parent: "withdrawals", amount: "amount_minor", since: "approved_at" };
 
 /// States whose amount is still to be debited: what a new request cannot take.
@@ -109,27 +112,11 @@ impl WithdrawalStore for SqliteStore {
     }
 
     async fn list(&self, state: Option<WithdrawalState>, limit: i64, offset: i64) -> Result<Vec<WithdrawalRecord>, StoreError> {
-        Ok(match state {
-            Some(state) => {
-                sqlx::query_as("SELECT * FROM withdrawals WHERE state = ? ORDER BY created_at, id LIMIT ? OFFSET ?")
-                    .bind(state)
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                sqlx::query_as("SELECT * FROM withdrawals ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?")
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        })
+        WITHDRAWALS.page(&self.pool, state, limit, offset).await
     }
 
     async fn count(&self, state: WithdrawalState) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM withdrawals WHERE state = ?").bind(state).fetch_one(&self.pool).await?)
+        WITHDRAWALS.count(&self.pool, Some(state)).await
     }
 
     async fn cancel(&self, id: &WithdrawalId, login: Login, now: i64) -> Result<bool, StoreError> {
@@ -292,8 +279,12 @@ impl WithdrawalStore for SqliteStore {
         DEBITS.finish_audit(&self.pool, id, duplicate).await
     }
 
-    async fn duplicate_debits(&self, limit: i64) -> Result<Vec<DuplicateDebit>, StoreError> {
-        Ok(DEBITS.duplicates(&self.pool, limit, 0).await?.into_iter().map(|(withdrawal, copies)| DuplicateDebit { withdrawal, copies }).collect())
+    async fn duplicate_debits(&self, limit: i64, offset: i64) -> Result<Vec<DuplicateDebit>, StoreError> {
+        Ok(DEBITS.duplicates(&self.pool, limit, offset).await?.into_iter().map(|(withdrawal, copies)| DuplicateDebit { withdrawal, copies }).collect())
+    }
+
+    async fn duplicate_count(&self) -> Result<i64, StoreError> {
+        DEBITS.duplicate_count(&self.pool).await
     }
 
     async fn resolve_duplicate(&self, id: &WithdrawalId) -> Result<bool, StoreError> {
