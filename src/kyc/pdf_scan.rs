@@ -13,6 +13,12 @@
 //! Flate-compressed (another filter as well, or a predictor rearranging the
 //! inflated bytes) or that inflates past a bomb limit cannot be checked and
 //! is refused.
+//!
+//! A skipped stream ends at its `endstream` keyword, whatever `/Length`
+//! says; a viewer may trust `/Length` instead, or jump into the stream's
+//! bytes through the cross-reference table, and read an object there that
+//! this scan never saw. So an object header (`12 0 obj`) inside any stream's
+//! bytes is refused as unreadable: no real stream needs one.
 
 use std::io::Read;
 
@@ -128,6 +134,36 @@ fn ends_with(tail: u128, keyword: &[u8]) -> bool {
     let packed = keyword.iter().fold(0u128, |acc, &b| (acc << 8) | b as u128);
     let mask = if keyword.len() >= 16 { u128::MAX } else { (1u128 << (8 * keyword.len())) - 1 };
     tail & mask == packed
+}
+
+/// Whether the newest bytes of `tail` are an object header, `12 0 obj`:
+/// digits, whitespace, digits, whitespace, `obj`, after anything. Where the 16 bytes run out
+/// inside the header (a long run of whitespace), it counts as one: a false
+/// alarm asks for a re-export, a miss hides an object.
+fn object_header(tail: u128) -> bool {
+    if !ends_with(tail, b"obj") {
+        return false;
+    }
+    // What comes before `obj`, newest first: 1 whitespace, 2 generation, 3 whitespace, 4 object number.
+    let mut part = 1;
+    let mut seen = 0;
+    for i in 3..16 {
+        let b = (tail >> (8 * i)) as u8;
+        let space = b"\0\t\n\x0c\r ".contains(&b);
+        let digit = b.is_ascii_digit();
+        match part {
+            1 | 3 if space => seen += 1,
+            2 | 4 if digit => seen += 1,
+            // Whatever precedes the object number: a viewer may jump straight to it.
+            4 if seen > 0 => return true,
+            _ if seen > 0 && (if part % 2 == 1 { digit } else { space }) => {
+                part += 1;
+                seen = 1;
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 fn active(name: &[u8]) -> bool {
@@ -259,10 +295,11 @@ impl Scan {
             }
         }
         let data = &chunk[used..];
-        // Find `endstream`, across chunk borders too: jump from `m` to `m`.
+        // Find `endstream`, across chunk borders too, and any object header
+        // hidden before it: jump from `m` or `j` to the next.
         let mut end = None;
         let mut k = 0;
-        while let Some(at) = memchr::memchr(b'm', &data[k..]) {
+        while let Some(at) = memchr::memchr2(b'm', b'j', &data[k..]) {
             for &b in &data[(k + at).saturating_sub(16).max(k)..=k + at] {
                 self.tail = (self.tail << 8) | b as u128;
             }
@@ -270,6 +307,10 @@ impl Scan {
             if ends_with(self.tail, b"endstream") {
                 end = Some(k);
                 break;
+            }
+            if object_header(self.tail) {
+                self.verdict = Verdict::Unreadable;
+                return used + k;
             }
         }
         if end.is_none() {
@@ -485,6 +526,44 @@ mod tests {
             assert_eq!(names.push(b'A'), None);
         }
         assert_eq!(names.push(b' ').map(|n| n.len()), Some(64));
+    }
+
+    #[test]
+    fn an_object_hidden_in_a_stream_is_refused_whatever_length_says() {
+        let hidden = b"9 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj";
+        // /Length ends the image early; a viewer trusting it reads object 9.
+        let mut pdf = b"%PDF-1.4\n4 0 obj\n<< /Type /XObject /Subtype /Image /Length 4 >>\nstream\nabcd\n".to_vec();
+        pdf.extend_from_slice(hidden);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        assert_eq!(verdict(&pdf), Verdict::Unreadable);
+        // Or the image holds it whole and the cross-reference table points into it.
+        let mut pdf = b"%PDF-1.4\n4 0 obj\n<< /Type /XObject /Subtype /Image /Filter /DCTDecode /Length 90 >>\nstream\n\xff\xd8".to_vec();
+        pdf.extend_from_slice(hidden);
+        pdf.extend_from_slice(b"\xff\xd9\nendstream\nendobj\n%%EOF\n");
+        assert_eq!(verdict(&pdf), Verdict::Unreadable);
+        // Found across read sizes and with whitespace of every kind.
+        let spaced = stream_with("/Length 40", b"\x00\x01 123\r\n0\x0cobj << >>");
+        assert_eq!(verdict(&spaced), Verdict::Unreadable);
+        // Not a header: letters before `obj`, or no generation number.
+        assert_eq!(verdict(&stream_with("/Length 30", b"\x00 12 0 xobj 7 obj blob")), Verdict::Clean);
+    }
+
+    #[test]
+    fn a_megabyte_of_image_bytes_is_no_false_alarm() {
+        // Deterministic noise (xorshift): what a photo's compressed bytes look like.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let noise: Vec<u8> = (0..1 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        let mut pdf = b"%PDF-1.4\n4 0 obj\n<< /Subtype /Image /Filter /DCTDecode >>\nstream\n".to_vec();
+        pdf.extend_from_slice(&noise);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        assert_eq!(verdict(&pdf), Verdict::Clean);
     }
 
     #[test]
