@@ -199,6 +199,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let ctx = page(&state, &q);
@@ -206,7 +207,7 @@ pub async fn sign_in(
     if email.len() > 254 || password.len() > 1024 {
         return Ok(sign_in_page(&state, &ctx, Some(Problem::Wrong)));
     }
-    let Some(attempt) = throttle::begin(&state, "staff", &email, client).await? else {
+    let Some(attempt) = throttle::begin(&state, "staff", &email, client, &headers).await? else {
         tracing::warn!("staff sign-in refused: too many failed attempts from this address or for this email");
         return Ok(sign_in_page(&state, &ctx, Some(Problem::TooMany)));
     };
@@ -221,12 +222,16 @@ pub async fn sign_in(
         tracing::info!("staff sign-in refused");
         return Ok(sign_in_page(&state, &ctx, Some(Problem::Wrong)));
     };
-    if let Err(e) = throttle::succeeded(&state, attempt).await {
-        tracing::warn!(error = %e, "clearing failed sign-ins failed");
-    }
+    let device = throttle::succeeded(&state, attempt).await;
     tracing::info!(staff = staff.id, "staff signed in");
     let mut res = redirect("/backoffice");
     res.headers_mut().insert(header::SET_COOKIE, cookie);
+    match device {
+        Ok(device) => {
+            res.headers_mut().append(header::SET_COOKIE, device);
+        }
+        Err(e) => tracing::warn!(error = %e, "clearing failed sign-ins failed"),
+    }
     Ok(res)
 }
 

@@ -8,8 +8,12 @@
 //! - `PER_CLIENT` tries from one address, whatever the accounts (one client
 //!   spraying many accounts);
 //! - `PER_ACCOUNT` tries of one account from everywhere: from then on only
-//!   addresses that signed in to it before may try (a botnet spread over
-//!   many addresses), so the real user on their usual connection still can.
+//!   a client the account signed in from before may try (a botnet spread
+//!   over many addresses): the same address, or the same browser on any
+//!   address. A successful sign-in leaves a device cookie (OWASP's "device
+//!   cookie" against online guessing: a random token, remembered for the
+//!   account for 90 days), so the real user on a new network, with the
+//!   browser they used before, still gets in.
 //!
 //! A try is counted when it starts, in the transaction that checks the
 //! limits, and forgotten only if it succeeds: tries sent all at once cannot
@@ -21,7 +25,9 @@
 
 use std::net::IpAddr;
 
-use crate::session::hash;
+use axum::http::{HeaderMap, HeaderValue};
+
+use crate::session::{hash, new_session_id, session_ids, set_named};
 use crate::state::AppState;
 use crate::store::{AttemptClaim, StoreError};
 
@@ -34,35 +40,63 @@ fn key(parts: &[&str]) -> String {
     hash(&parts.iter().map(|p| p.trim().to_ascii_lowercase()).collect::<Vec<_>>().join(":"))
 }
 
+/// The cookie naming a browser that signed in before (its token is random;
+/// the database keeps only a hash of it with each account).
+pub const DEVICE_COOKIE: &str = "signin_device";
+const DEVICE_DAYS: i64 = 90;
+
 /// A sign-in try that was let through, counted until it succeeds.
-#[derive(Debug)]
 pub struct Attempt {
+    scope: String,
+    account: String,
     pair: String,
+    /// The device token the browser sent, if any.
+    device: Option<String>,
     rows: Vec<i64>,
 }
 
-/// Counts a try at `account` in `scope` from `client` and lets it through,
-/// or `None` when a limit is reached (refuse it without checking the password).
-pub async fn begin(state: &AppState, scope: &str, account: &str, client: IpAddr) -> Result<Option<Attempt>, StoreError> {
+impl std::fmt::Debug for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attempt").field("scope", &self.scope).field("rows", &self.rows).finish_non_exhaustive()
+    }
+}
+
+fn device_key(scope: &str, account: &str, token: &str) -> String {
+    key(&[scope, account, "device", token])
+}
+
+/// Counts a try at `account` in `scope` from `client` (with the request's
+/// `headers`, for the device cookie) and lets it through, or `None` when a
+/// limit is reached (refuse it without checking the password).
+pub async fn begin(state: &AppState, scope: &str, account: &str, client: IpAddr, headers: &HeaderMap) -> Result<Option<Attempt>, StoreError> {
     // An IPv6 client by its /64: one host has all of it to rotate through.
     let client = crate::web::client::client_key(client).to_string();
     let pair = key(&[scope, account, &client]);
+    let device = session_ids(headers, DEVICE_COOKIE).into_iter().next();
+    let mut known = vec![pair.clone()];
+    known.extend(device.as_deref().map(|d| device_key(scope, account, d)));
     let claim = AttemptClaim {
         limits: vec![
-            (pair.clone(), PER_PAIR, None),
-            (key(&[scope, "client", &client]), PER_CLIENT, None),
-            (key(&[scope, "account", account]), PER_ACCOUNT, Some(pair.clone())),
+            (pair.clone(), PER_PAIR, vec![]),
+            (key(&[scope, "client", &client]), PER_CLIENT, vec![]),
+            (key(&[scope, "account", account]), PER_ACCOUNT, known),
         ],
     };
     let now = state.clock.now_ms();
-    Ok(state.store.attempts.claim(&claim, now, now - WINDOW_MS).await?.map(|rows| Attempt { pair, rows }))
+    let claimed = state.store.attempts.claim(&claim, now, now - WINDOW_MS).await?;
+    Ok(claimed.map(|rows| Attempt { scope: scope.to_string(), account: account.to_string(), pair, device, rows }))
 }
 
 /// The password was right: the try is forgotten, the pair's earlier failures
-/// too, and its address is one the account is known to sign in from.
-pub async fn succeeded(state: &AppState, attempt: Attempt) -> Result<(), StoreError> {
+/// too, and its address and browser are ones the account is known to sign
+/// in from. Answers the device cookie to set (the browser's own token, kept
+/// another 90 days, or a new one).
+pub async fn succeeded(state: &AppState, attempt: Attempt) -> Result<HeaderValue, StoreError> {
     let now = state.clock.now_ms();
-    state.store.attempts.release(&attempt.pair, &attempt.rows, now, now - WINDOW_MS).await
+    let token = attempt.device.unwrap_or_else(new_session_id);
+    let known = [attempt.pair.clone(), device_key(&attempt.scope, &attempt.account, &token)];
+    state.store.attempts.release(&attempt.pair, &known, &attempt.rows, now, now - WINDOW_MS).await?;
+    Ok(set_named(&state.settings, DEVICE_COOKIE, &token, cookie::time::Duration::days(DEVICE_DAYS)))
 }
 
 /// The try could not be checked (our failure: the password queue was full,
@@ -84,5 +118,5 @@ pub async fn crm_failed(state: &AppState) -> Result<(), StoreError> {
 
 pub async fn crm_succeeded(state: &AppState) -> Result<(), StoreError> {
     let now = state.clock.now_ms();
-    state.store.attempts.release(&key(&["crm", "api"]), &[], now, now - WINDOW_MS).await
+    state.store.attempts.release(&key(&["crm", "api"]), &[], &[], now, now - WINDOW_MS).await
 }

@@ -37,16 +37,22 @@ pub fn session_ids(headers: &HeaderMap, name: &str) -> Vec<String> {
 }
 
 pub fn set_cookie(settings: &Settings, id: &str) -> HeaderValue {
+    set_named(settings, &settings.session.cookie_name, id, cookie::time::Duration::minutes(settings.session.absolute_minutes as i64))
+}
+
+/// A cookie of ours: script cannot read it, https only when served so, the
+/// configured SameSite (the embedded browser may need `None`).
+pub fn set_named(settings: &Settings, name: &str, value: &str, max_age: cookie::time::Duration) -> HeaderValue {
     let same_site = match settings.session.same_site {
         SameSiteSetting::Lax => SameSite::Lax,
         SameSiteSetting::None => SameSite::None,
     };
-    let c = Cookie::build((settings.session.cookie_name.clone(), id.to_string()))
+    let c = Cookie::build((name.to_string(), value.to_string()))
         .http_only(true)
         .secure(settings.is_https())
         .same_site(same_site)
         .path("/")
-        .max_age(cookie::time::Duration::minutes(settings.session.absolute_minutes as i64))
+        .max_age(max_age)
         .build();
     HeaderValue::from_str(&c.to_string()).expect("cookie of base64url characters is a valid header")
 }

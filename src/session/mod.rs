@@ -8,7 +8,7 @@ mod gate;
 mod model;
 mod service;
 
-pub use cookie::{hash, new_session_id};
+pub use cookie::{hash, new_session_id, session_ids, set_named};
 pub use gate::inapp_gate;
 pub use model::{Prefs, Session, TraderIdentity};
 pub use service::{load_from_headers, page_context, touch};

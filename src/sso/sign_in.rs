@@ -60,6 +60,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let ctx = context(&state, &q);
@@ -68,14 +69,14 @@ pub async fn submit(
     if email.len() > 254 || password.len() > 1024 {
         return page(&state, &ctx, Some(WRONG));
     }
-    let attempt = match throttle::begin(&state, "sso", &email, client).await {
+    let attempt = match throttle::begin(&state, "sso", &email, client, &headers).await {
         Ok(Some(attempt)) => attempt,
         Ok(None) => return page(&state, &ctx, Some(("sso.too_many", StatusCode::TOO_MANY_REQUESTS))),
         Err(_) => return error_page(&ctx, &state.css_href(), ErrorCode::Internal),
     };
     match super::service::sign_in(&state, &email, &password).await {
         Ok(Some(code)) => {
-            let _ = throttle::succeeded(&state, attempt).await;
+            let device = throttle::succeeded(&state, attempt).await;
             let target = &state.settings.identity.app_redirect_url;
             let sep = if target.contains('?') { '&' } else { '?' };
             match HeaderValue::from_str(&format!("{target}{sep}code={code}")) {
@@ -83,6 +84,9 @@ pub async fn submit(
                     let mut res = StatusCode::SEE_OTHER.into_response();
                     res.headers_mut().insert(header::LOCATION, location);
                     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    if let Ok(device) = device {
+                        res.headers_mut().append(header::SET_COOKIE, device);
+                    }
                     res
                 }
                 Err(_) => error_page(&ctx, &state.css_href(), ErrorCode::Internal),

@@ -114,14 +114,32 @@ async fn password_guessing_is_stopped_per_email() {
 
 /// Signs in as a client at `from`, through the trusted proxy on loopback.
 async fn sign_in_from(app: &common::TestApp, from: &str, email: &str, password: &str) -> reqwest::Response {
+    sign_in_with(app, from, "", email, password).await
+}
+
+/// The same, from a browser sending `cookie`.
+async fn sign_in_with(app: &common::TestApp, from: &str, cookie: &str, email: &str, password: &str) -> reqwest::Response {
     app.http
         .post(app.url("/backoffice/sign-in"))
         .header("origin", app.base.clone())
         .header("x-forwarded-for", from)
+        .header("cookie", cookie)
         .form(&[("email", email), ("password", password)])
         .send()
         .await
         .unwrap()
+}
+
+/// The device cookie a successful sign-in left, as `name=value`.
+fn device_cookie(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("signin_device="))
+        .and_then(|v| v.split(';').next())
+        .expect("a device cookie")
+        .to_string()
 }
 
 fn behind_proxy(f: figment::Figment) -> figment::Figment {
@@ -158,13 +176,28 @@ async fn an_account_guessed_from_many_addresses_stays_open_to_its_known_address_
     let app = common::spawn_with(behind_proxy).await;
     create_staff(&app.state.store, "ops@broker.example", PASSWORD, Role::Admin).await.unwrap();
     let home = "198.51.100.7";
-    assert_eq!(sign_in_from(&app, home, "ops@broker.example", PASSWORD).await.status(), 303, "a known address");
+    let first = sign_in_from(&app, home, "ops@broker.example", PASSWORD).await;
+    assert_eq!(first.status(), 303, "a known address");
+    let device = device_cookie(&first);
+    assert!(first.headers().get_all("set-cookie").iter().any(|v| v.to_str().unwrap().contains("HttpOnly")));
     // A botnet: 50 addresses, one guess each.
     for i in 0..50 {
         assert_eq!(sign_in_from(&app, &format!("203.0.113.{i}"), "ops@broker.example", "a wrong guess!!").await.status(), 401);
     }
     assert_eq!(sign_in_from(&app, "203.0.113.200", "ops@broker.example", PASSWORD).await.status(), 429, "a new address now waits");
+    let forged = "signin_device=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(sign_in_with(&app, "203.0.113.201", forged, "ops@broker.example", PASSWORD).await.status(), 429, "a made-up device cookie is no pass");
     assert_eq!(sign_in_from(&app, home, "ops@broker.example", PASSWORD).await.status(), 303, "the owner's usual address does not");
+    // The owner on a new network (a phone, a trip), with the browser they signed in with before.
+    let travelling = sign_in_with(&app, "192.0.2.55", &device, "ops@broker.example", PASSWORD).await;
+    assert_eq!(travelling.status(), 303, "the browser's device cookie lets them in");
+    assert_eq!(device_cookie(&travelling), device, "the same cookie, kept longer");
+    // The cookie is the account's: it does not open another account past its limit.
+    create_staff(&app.state.store, "other@broker.example", PASSWORD, Role::Finance).await.unwrap();
+    for i in 0..50 {
+        assert_eq!(sign_in_from(&app, &format!("203.0.114.{i}"), "other@broker.example", "a wrong guess!!").await.status(), 401);
+    }
+    assert_eq!(sign_in_with(&app, "192.0.2.56", &device, "other@broker.example", PASSWORD).await.status(), 429);
 }
 
 #[tokio::test]

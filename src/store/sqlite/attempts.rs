@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use sqlx::SqliteConnection;
 
 use super::SqliteStore;
 use crate::store::{AttemptClaim, AttemptStore, StoreError};
@@ -10,28 +11,14 @@ const KNOWN_MS: i64 = 90 * 24 * 3_600_000;
 impl AttemptStore for SqliteStore {
     async fn claim(&self, claim: &AttemptClaim, now: i64, since: i64) -> Result<Option<Vec<i64>>, StoreError> {
         // A read first: a flood of refused tries never takes the writer's lock.
-        if !self.within_limits(claim, now, since).await? {
+        let mut conn = self.pool.acquire().await?;
+        if !within_limits(&mut conn, claim, now, since).await? {
             return Ok(None);
         }
+        drop(conn);
         let mut tx = super::write_tx(&self.pool).await?;
-        for (key, most, known) in &claim.limits {
-            let (n,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key).bind(since).fetch_one(&mut *tx).await?;
-            if n < *most {
-                continue;
-            }
-            let exempt = match known {
-                Some(k) => sqlx::query("SELECT 1 FROM sign_in_known WHERE key_hash = ? AND at >= ?")
-                    .bind(k)
-                    .bind(now - KNOWN_MS)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some(),
-                None => false,
-            };
-            if !exempt {
-                return Ok(None);
-            }
+        if !within_limits(&mut tx, claim, now, since).await? {
+            return Ok(None);
         }
         let mut rows = Vec::with_capacity(claim.limits.len());
         for (key, _, _) in &claim.limits {
@@ -43,17 +30,19 @@ impl AttemptStore for SqliteStore {
         Ok(Some(rows))
     }
 
-    async fn release(&self, key: &str, rows: &[i64], now: i64, before: i64) -> Result<(), StoreError> {
+    async fn release(&self, key: &str, known: &[String], rows: &[i64], now: i64, before: i64) -> Result<(), StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE key_hash = ? OR at < ?").bind(key).bind(before).execute(&mut *tx).await?;
         for row in rows {
             sqlx::query("DELETE FROM sign_in_failures WHERE rowid = ?").bind(row).execute(&mut *tx).await?;
         }
-        sqlx::query("INSERT INTO sign_in_known (key_hash, at) VALUES (?, ?) ON CONFLICT (key_hash) DO UPDATE SET at = excluded.at")
-            .bind(key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        for k in known {
+            sqlx::query("INSERT INTO sign_in_known (key_hash, at) VALUES (?, ?) ON CONFLICT (key_hash) DO UPDATE SET at = excluded.at")
+                .bind(k)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM sign_in_known WHERE at < ?").bind(now - KNOWN_MS).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
@@ -78,28 +67,27 @@ impl AttemptStore for SqliteStore {
     }
 }
 
-impl SqliteStore {
-    /// Whether no limit of `claim` is reached (a read, outside any transaction).
-    async fn within_limits(&self, claim: &AttemptClaim, now: i64, since: i64) -> Result<bool, StoreError> {
-        for (key, most, known) in &claim.limits {
-            let (n,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key).bind(since).fetch_one(&self.pool).await?;
-            if n < *most {
-                continue;
-            }
-            let exempt = match known {
-                Some(k) => sqlx::query("SELECT 1 FROM sign_in_known WHERE key_hash = ? AND at >= ?")
-                    .bind(k)
-                    .bind(now - KNOWN_MS)
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .is_some(),
-                None => false,
-            };
-            if !exempt {
-                return Ok(false);
+/// Whether no limit of `claim` is reached: each limit's tries since
+/// `since`, unless one of its known keys signed in within `KNOWN_MS`.
+async fn within_limits(conn: &mut SqliteConnection, claim: &AttemptClaim, now: i64, since: i64) -> Result<bool, StoreError> {
+    for (key, most, known) in &claim.limits {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE key_hash = ? AND at >= ?").bind(key).bind(since).fetch_one(&mut *conn).await?;
+        if n < *most {
+            continue;
+        }
+        let mut exempt = false;
+        for k in known {
+            let seen =
+                sqlx::query("SELECT 1 FROM sign_in_known WHERE key_hash = ? AND at >= ?").bind(k).bind(now - KNOWN_MS).fetch_optional(&mut *conn).await?;
+            if seen.is_some() {
+                exempt = true;
+                break;
             }
         }
-        Ok(true)
+        if !exempt {
+            return Ok(false);
+        }
     }
+    Ok(true)
 }
