@@ -2,8 +2,8 @@
 # Decompression-bomb benchmark: starts the built server (run `cargo leptos
 # build` or `make test` first) on its own port and data, uploads N image
 # bombs and N large-but-allowed images at once, and reports the answers and
-# the server's peak resident memory (budget: 2 decodes at a time of at most
-# 96 MiB each, kyc::upload::INSPECT_AT_ONCE and kyc::inspect::MAX_DECODED_BYTES).
+# the server's peak resident memory (budget: 2 inspections at a time of at
+# most 128 MiB each, kyc::upload::INSPECT_AT_ONCE and kyc::inspect::MAX_WORKING_BYTES).
 #   bench/bombs.sh [N=20]
 set -euo pipefail
 cd "$(dirname "$0")/.."

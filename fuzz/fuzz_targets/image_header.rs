@@ -5,9 +5,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = broker_inapp::domain::kyc::sniff(data);
-    if let Some((w, h, per_pixel)) = broker_inapp::kyc::inspect::header_dimensions(data) {
+    if let Some(header) = broker_inapp::kyc::inspect::read_header(data) {
         // One to four channels of one or two bytes (what the decoder takes).
-        assert!((1..=8).contains(&per_pixel), "{per_pixel} bytes a pixel");
-        let _ = u64::from(w) * u64::from(h) * per_pixel;
+        assert!((1..=8).contains(&header.per_pixel), "{} bytes a pixel", header.per_pixel);
+        // Never overflows: at most 65535² pixels of 8 bytes and their coefficients.
+        let _ = header.working_bytes();
     }
 });

@@ -9,11 +9,18 @@ use std::path::Path;
 use super::pdf_scan::Verdict;
 use crate::domain::kyc::{FileKind, UploadError, UploadLimits};
 
-/// The most memory one image may decode into (width × height × channels ×
-/// bytes per sample): a 24-megapixel photo with an alpha channel, with room
-/// to spare. Checked from the file's header before anything is decoded, so a
+/// The most memory one image's inspection may take: the decoded pixels
+/// (width × height × channels × bytes per sample), a progressive JPEG's
+/// coefficients (kept whole until the last scan), and the display copy's
+/// buffers. A 24-megapixel baseline photo or a 12-megapixel progressive one
+/// fits. Worked out from the file's header before anything is decoded, so a
 /// small file that would expand to hundreds of MiB is refused cheaply.
-pub const MAX_DECODED_BYTES: u64 = 96 * 1024 * 1024;
+/// `bench/decode_peak.sh` checks the model against what decoding really takes.
+pub const MAX_WORKING_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The display copy's side: the thumbnail (in the decoded pixel format),
+/// its RGB copy and the JPEG written from it.
+const PREVIEW_SIDE: u64 = 1600;
 
 /// What the checks found: for images, the re-encoded copy shown back.
 pub struct Inspected {
@@ -45,11 +52,11 @@ fn image_header(path: &Path, limits: &UploadLimits) -> Result<(), UploadError> {
     // anything is allocated for it.
     let mut head = vec![0u8; 64 * 1024];
     let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|_| UploadError::Corrupt)?;
-    let (w, h, per_pixel) = header_dimensions(&head[..n]).ok_or(UploadError::Corrupt)?;
-    if w == 0 || h == 0 || w > limits.max_side || h > limits.max_side {
+    let header = read_header(&head[..n]).ok_or(UploadError::Corrupt)?;
+    if header.width == 0 || header.height == 0 || header.width > limits.max_side || header.height > limits.max_side {
         return Err(UploadError::BadDimensions);
     }
-    if u64::from(w) * u64::from(h) * per_pixel > MAX_DECODED_BYTES {
+    if header.working_bytes() > MAX_WORKING_BYTES {
         return Err(UploadError::TooManyPixels);
     }
     Ok(())
@@ -63,7 +70,7 @@ fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadEr
     l.max_image_width = Some(limits.max_side);
     l.max_image_height = Some(limits.max_side);
     // The decoder's own bound, in case a header understated what follows.
-    l.max_alloc = Some(MAX_DECODED_BYTES + 16 * 1024 * 1024);
+    l.max_alloc = Some(MAX_WORKING_BYTES);
     reader.limits(l);
     let img = reader.decode().map_err(|_| UploadError::Corrupt)?;
     let small = img.thumbnail(1600, 1600).to_rgb8();
@@ -72,10 +79,35 @@ fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadEr
     Ok(out.into_inner())
 }
 
-/// Width, height and decoded bytes per pixel as the file's header states
-/// them (PNG IHDR: colour type and bit depth, a palette counted as RGBA, what
-/// it decodes to; JPEG SOFn: components and precision).
-pub fn header_dimensions(head: &[u8]) -> Option<(u32, u32, u64)> {
+/// What an image's header says about decoding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageHeader {
+    pub width: u32,
+    pub height: u32,
+    /// Decoded bytes a pixel: a palette counts as RGBA, grey JPEG as RGB
+    /// (what they decode to), CMYK as its four channels.
+    pub per_pixel: u64,
+    /// A progressive JPEG's DCT coefficients, held whole while its scans
+    /// arrive (2 bytes each; a baseline JPEG decodes row by row).
+    pub coefficient_bytes: u64,
+}
+
+impl ImageHeader {
+    /// What inspecting the image takes at its peak: the decoded pixels, the
+    /// coefficients, and the display copy.
+    pub fn working_bytes(&self) -> u64 {
+        // Saturating: a PNG header may claim 2³² × 2³² (refused by its sides first).
+        let pixels = u64::from(self.width).saturating_mul(u64::from(self.height));
+        // The display copy, and 8 MiB for the decoder's row buffers, the
+        // file reader and the encoded copy (measured: bench/decode_peak.sh).
+        let preview = PREVIEW_SIDE * PREVIEW_SIDE * (self.per_pixel + 3) + 8 * 1024 * 1024;
+        pixels.saturating_mul(self.per_pixel).saturating_add(self.coefficient_bytes).saturating_add(preview)
+    }
+}
+
+/// The image's header (PNG IHDR: colour type and bit depth; JPEG SOFn:
+/// precision, components and their sampling, baseline or progressive).
+pub fn read_header(head: &[u8]) -> Option<ImageHeader> {
     if head.starts_with(b"\x89PNG\r\n\x1a\n") {
         let be = |i: usize| head.get(i..i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
         if head.get(12..16)? != b"IHDR" {
@@ -89,7 +121,8 @@ pub fn header_dimensions(head: &[u8]) -> Option<(u32, u32, u64)> {
             4 => 2,
             _ => return None,
         };
-        return Some((be(16)?, be(20)?, channels * if depth == 16 { 2 } else { 1 }));
+        let per_pixel = channels * if depth == 16 { 2 } else { 1 };
+        return Some(ImageHeader { width: be(16)?, height: be(20)?, per_pixel, coefficient_bytes: 0 });
     }
     let mut i = 2;
     while i + 9 < head.len() {
@@ -99,21 +132,39 @@ pub fn header_dimensions(head: &[u8]) -> Option<(u32, u32, u64)> {
         let marker = head[i + 1];
         let len = u16::from_be_bytes([head[i + 2], head[i + 3]]) as usize;
         if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            let h = u16::from_be_bytes([head[i + 5], head[i + 6]]) as u32;
-            let w = u16::from_be_bytes([head[i + 7], head[i + 8]]) as u32;
-            let precision = if head[i + 4] > 8 { 2 } else { 1 };
-            // Grey, colour or CMYK: anything else is no photo we decode (and
-            // is decoded to RGB at least).
-            let components = match *head.get(i + 9)? {
-                1 | 3 => 3,
-                4 => 4,
-                _ => return None,
-            };
-            return Some((w, h, components * precision));
+            return jpeg_frame(marker, head.get(i + 4..)?);
         }
         i += 2 + len;
     }
     None
+}
+
+/// A JPEG frame header (after the marker and length): precision, height,
+/// width, then per component its id, sampling factors and table.
+fn jpeg_frame(marker: u8, f: &[u8]) -> Option<ImageHeader> {
+    let precision = if *f.first()? > 8 { 2 } else { 1 };
+    let height = u32::from(u16::from_be_bytes([*f.get(1)?, *f.get(2)?]));
+    let width = u32::from(u16::from_be_bytes([*f.get(3)?, *f.get(4)?]));
+    // Grey, colour or CMYK: anything else is no photo we decode (and grey
+    // is decoded to RGB).
+    let count = *f.get(5)?;
+    let per_pixel = match count {
+        1 | 3 => 3,
+        4 => 4,
+        _ => return None,
+    } * precision;
+    let sampling: Vec<(u64, u64)> =
+        (0..count as usize).map(|c| f.get(6 + 3 * c + 1).map(|hv| (u64::from(hv >> 4).max(1), u64::from(hv & 0x0F).max(1)))).collect::<Option<_>>()?;
+    // SOF2, SOF6, SOF10, SOF14: progressive.
+    let progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
+    let coefficient_bytes = if progressive {
+        let (h_max, v_max) = sampling.iter().fold((1, 1), |(h, v), &(ch, cv)| (h.max(ch), v.max(cv)));
+        let blocks = |side: u32, factor: u64, max: u64| (u64::from(side) * factor).div_ceil(max).div_ceil(8);
+        sampling.iter().map(|&(ch, cv)| blocks(width, ch, h_max) * blocks(height, cv, v_max) * 64 * 2).sum()
+    } else {
+        0
+    };
+    Some(ImageHeader { width, height, per_pixel, coefficient_bytes })
 }
 
 fn check_pdf(path: &Path) -> Result<(), UploadError> {
@@ -140,17 +191,56 @@ fn check_pdf(path: &Path) -> Result<(), UploadError> {
 
 #[cfg(test)]
 mod tests {
-    use super::header_dimensions;
+    use super::{read_header, ImageHeader, MAX_WORKING_BYTES};
+
+    /// A JPEG's start and frame header: `marker` (0xC0 baseline, 0xC2
+    /// progressive), `width`×`height`, components with their sampling byte.
+    fn jpeg(marker: u8, width: u16, height: u16, sampling: &[u8]) -> Vec<u8> {
+        let mut f = vec![0xFF, 0xD8, 0xFF, marker, 0, 8 + 3 * sampling.len() as u8, 8];
+        f.extend(height.to_be_bytes());
+        f.extend(width.to_be_bytes());
+        f.push(sampling.len() as u8);
+        for (i, hv) in sampling.iter().enumerate() {
+            f.extend([i as u8 + 1, *hv, 0]);
+        }
+        f
+    }
 
     #[test]
     fn a_jpeg_header_with_a_component_count_no_photo_has_is_refused() {
         // Found by the `image_header` fuzz target: ten components.
-        assert_eq!(header_dimensions(&[255, 253, 255, 192, 13, 14, 255, 216, 255, 10, 10, 10, 10]), None);
-        // Colour, 8 bits: three bytes a pixel.
-        assert_eq!(header_dimensions(&[255, 216, 255, 192, 0, 17, 8, 0, 16, 0, 32, 3, 1]), Some((32, 16, 3)));
+        assert_eq!(read_header(&[255, 253, 255, 192, 13, 14, 255, 216, 255, 10, 10, 10, 10]), None);
+        // Colour, 8 bits: three bytes a pixel, nothing held but the pixels.
+        let h = read_header(&jpeg(0xC0, 32, 16, &[0x22, 0x11, 0x11])).unwrap();
+        assert_eq!(h, ImageHeader { width: 32, height: 16, per_pixel: 3, coefficient_bytes: 0 });
+        // A frame cut off before its components is no header.
+        assert_eq!(read_header(&jpeg(0xC0, 32, 16, &[0x22, 0x11, 0x11])[..13]), None);
         // A PNG's colour type and depth: RGBA 16-bit is eight.
         let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
         png.extend([0, 0, 0, 4, 0, 0, 0, 2, 16, 6, 0, 0, 0]);
-        assert_eq!(header_dimensions(&png), Some((4, 2, 8)));
+        assert_eq!(read_header(&png), Some(ImageHeader { width: 4, height: 2, per_pixel: 8, coefficient_bytes: 0 }));
+    }
+
+    #[test]
+    fn a_progressive_jpeg_counts_its_coefficients_by_component_sampling() {
+        // 4000×3000, 4:2:0: luma 500×375 blocks, each chroma 250×188, 128 bytes a block.
+        let h = read_header(&jpeg(0xC2, 4000, 3000, &[0x22, 0x11, 0x11])).unwrap();
+        assert_eq!(h.coefficient_bytes, (500 * 375 + 2 * 250 * 188) * 128);
+        // 4:4:4 holds all three planes whole.
+        let full = read_header(&jpeg(0xC2, 4000, 3000, &[0x11, 0x11, 0x11])).unwrap();
+        assert_eq!(full.coefficient_bytes, 3 * 500 * 375 * 128);
+    }
+
+    #[test]
+    fn the_budget_takes_the_photos_people_send_and_refuses_what_would_not_fit() {
+        let fits = |marker, w, h, s: &[u8]| read_header(&jpeg(marker, w, h, s)).unwrap().working_bytes() <= MAX_WORKING_BYTES;
+        assert!(fits(0xC0, 6000, 4000, &[0x22, 0x11, 0x11]), "a 24-megapixel baseline photo");
+        assert!(fits(0xC2, 4000, 3000, &[0x22, 0x11, 0x11]), "a 12-megapixel progressive one");
+        assert!(!fits(0xC2, 6000, 4000, &[0x22, 0x11, 0x11]), "24 megapixels progressive: coefficients and pixels together");
+        assert!(!fits(0xC0, 8000, 6000, &[0x22, 0x11, 0x11]), "48 megapixels");
+        // A PNG claiming the largest sides there are does not overflow the sum.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend([255, 255, 255, 255, 255, 255, 255, 255, 16, 6, 0, 0, 0]);
+        assert_eq!(read_header(&png).unwrap().working_bytes(), u64::MAX);
     }
 }

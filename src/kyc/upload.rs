@@ -118,7 +118,7 @@ async fn within_quota(state: &AppState, login: crate::domain::Login, incoming: u
 /// A trader's uploads in flight at once.
 const UPLOADS_AT_ONCE: usize = 3;
 
-/// How many uploads are decoded or scanned at once: with `MAX_DECODED_BYTES`
+/// How many uploads are decoded or scanned at once: with `MAX_WORKING_BYTES`
 /// each, what inspection can hold in memory is bounded whatever arrives.
 pub const INSPECT_AT_ONCE: usize = 2;
 /// How long an upload waits for its turn before a 503.
@@ -153,7 +153,7 @@ pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimit
         Ok(Err(e)) => return Err(e.into()),
         Err(_) => return Err(UploadError::Corrupt.into()),
     }
-    // Decoding may take up to `MAX_DECODED_BYTES` and a core: a few at a
+    // Decoding may take up to `MAX_WORKING_BYTES` and a core: a few at a
     // time, the rest wait briefly or are told to come back. The permit goes
     // with the blocking task, so a client that hangs up cannot free it early.
     let permit = match tokio::time::timeout(INSPECT_WAIT, inspection_slots().acquire_owned()).await {
