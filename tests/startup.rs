@@ -143,3 +143,59 @@ fn create_admin_makes_the_first_admin_once() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("already exists"), "{out}");
 }
+
+/// A shutdown (SIGTERM) ends the live chat streams at once, cleanly, so
+/// their clients reconnect and resume; the server does not sit out its
+/// grace period waiting for streams that never finish by themselves.
+#[tokio::test]
+async fn a_shutdown_ends_live_event_streams_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = |name: &str| format!("sqlite://{}/{name}", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_broker-inapp"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("INAPP_LEPTOS__SITE_ADDR", "127.0.0.1:0")
+        .env("INAPP_STORAGE__DATA_DIR", dir.path())
+        .env("INAPP_STORAGE__DATABASE_URL", db("app.db"))
+        .env("INAPP_SIMULATOR__DATABASE_URL", db("sim.db"))
+        .env("INAPP_PAYMENTS__SANDBOX_DATABASE_URL", db("psp.db"))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The log, line by line, on a thread of its own.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let listening = lines.iter().find(|l| l.contains("broker-inapp listening")).expect("it starts");
+    let port: String = listening.split("127.0.0.1:").nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let minted: serde_json::Value = http.post(format!("{base}/sim/tokens")).json(&serde_json::json!({})).send().await.unwrap().json().await.unwrap();
+    let opened = http.get(format!("{base}/inapp/chat?token={}", minted["token"].as_str().unwrap())).send().await.unwrap();
+    let cookie = opened.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let mut events = http.get(format!("{base}/inapp/chat/events")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(events.status(), 200);
+    assert!(events.chunk().await.unwrap().is_some(), "the stream is live");
+
+    let stopped = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(stopped.success());
+    // Read to the end: a clean end of the body, not a connection cut when
+    // the process finally exits.
+    loop {
+        match events.chunk().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(e) => panic!("the stream was cut instead of ended: {e}"),
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert!(!rest.iter().any(|l| l.contains("still open")), "nothing left waiting: {rest:?}");
+}

@@ -3,6 +3,10 @@
 //! stream) and per trader (several devices), so one client cannot tie up
 //! the server's tasks and connections with thousands of streams. Counted in
 //! memory: a stream lives on one instance, and its slot ends with it.
+//!
+//! The registry also ends every stream when the server shuts down: a stream
+//! never finishes by itself, so the graceful shutdown would otherwise wait
+//! out its deadline; ended, each client reconnects and resumes where it was.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,7 +18,10 @@ pub const PER_SESSION: usize = 4;
 pub const PER_PERSON: usize = 8;
 
 #[derive(Default)]
-pub struct StreamSlots(Mutex<HashMap<String, usize>>);
+pub struct StreamSlots {
+    counts: Mutex<HashMap<String, usize>>,
+    stopping: tokio_util::sync::CancellationToken,
+}
 
 /// Held by a live stream; gives its places back when the stream ends.
 pub struct StreamSlot {
@@ -33,7 +40,7 @@ impl StreamSlots {
     /// One more place under every `(key, most)`, if none is full (also what
     /// holds a trader's uploads in flight against their quota).
     pub fn try_take(self: &Arc<Self>, wanted: &[(String, usize)]) -> Option<StreamSlot> {
-        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if wanted.iter().any(|(key, most)| counts.get(key).copied().unwrap_or(0) >= *most) {
             return None;
         }
@@ -44,13 +51,23 @@ impl StreamSlots {
     }
 
     pub fn open(&self, key: &str) -> usize {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().unwrap_or(0)
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().unwrap_or(0)
+    }
+
+    /// The server is shutting down: every live stream ends now.
+    pub fn stop_all(&self) {
+        self.stopping.cancel();
+    }
+
+    /// Resolves when the streams are to end (a stream ends with `take_until` on it).
+    pub fn stopped(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
+        self.stopping.clone().cancelled_owned()
     }
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        let mut counts = self.slots.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = self.slots.counts.lock().unwrap_or_else(|e| e.into_inner());
         for key in &self.keys {
             if let Some(n) = counts.get_mut(key) {
                 *n -= 1;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 
 use super::notifier::Topic;
@@ -47,12 +47,13 @@ pub fn recheck_timer(state: &AppState) -> tokio::time::Interval {
 /// is held until the stream ends.
 pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAllowed, slot: crate::chat::slots::StreamSlot) -> Response {
     let (tx, mut rx) = mpsc::channel::<Event>(32);
+    let stopped = state.streams.stopped();
     tokio::spawn(async move {
         let _slot = slot;
         follow(state, id, me, after, tx, allowed).await
     });
     let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, Infallible>)));
-    unbuffered(Sse::new(stream))
+    unbuffered(Sse::new(stream.take_until(stopped)))
 }
 
 /// An event stream with keep-alives, marked so that a reverse proxy (nginx)

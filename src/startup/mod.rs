@@ -218,7 +218,14 @@ impl Application {
             crate::withdrawal::debit::spawn_worker(self.state.clone());
             crate::kyc::access::spawn_worker(self.state.clone());
         }
-        serve::serve(self.listener, self.router, &self.state.settings.server, shutdown_signal()).await
+        let streams = self.state.streams.clone();
+        let shutdown = async move {
+            shutdown_signal().await;
+            // Live event streams never finish by themselves: end them, so
+            // the graceful shutdown waits only for real requests.
+            streams.stop_all();
+        };
+        serve::serve(self.listener, self.router, &self.state.settings.server, shutdown).await
     }
 }
 
