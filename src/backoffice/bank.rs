@@ -412,11 +412,13 @@ pub async fn import(
     Query(q): Query<HashMap<String, String>>,
     mut form: Multipart,
 ) -> Result<Response, PageError> {
+    // The statement, after at most a few other parts (our form sends none):
+    // a body of thousands of tiny parts is refused, not parsed to the end.
     let mut xml = None;
-    while let Some(field) = form.next_field().await.map_err(|_| PageError::BadRequest)? {
+    for _ in 0..=crate::kyc::upload::MAX_OTHER_PARTS {
+        let Some(field) = form.next_field().await.map_err(|_| PageError::BadRequest)? else { break };
         if field.name() == Some("statement") {
-            let bytes = field.bytes().await.map_err(|_| PageError::BadRequest)?;
-            xml = Some(bytes);
+            xml = Some(field.bytes().await.map_err(|_| PageError::BadRequest)?);
             break;
         }
     }

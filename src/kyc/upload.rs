@@ -208,7 +208,7 @@ type Received = (Spool, FileKind, u64, String);
 
 /// Parts a form may send before `file` (our pages send none); a body of
 /// thousands of tiny parts is refused instead of parsed to the end.
-const MAX_OTHER_PARTS: usize = 8;
+pub const MAX_OTHER_PARTS: usize = 8;
 
 async fn receive(state: &AppState, multipart: &mut Multipart, limits: &UploadLimits) -> Result<Received, ApiError> {
     let mut others = 0;
