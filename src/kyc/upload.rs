@@ -28,7 +28,14 @@ impl From<UploadError> for ApiError {
 }
 
 /// Deletes the spool file unless it was handed over.
-struct Spool(Option<PathBuf>);
+pub struct Spool(Option<PathBuf>);
+
+impl Spool {
+    /// Where the file is, until it is handed over.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.0.as_deref()
+    }
+}
 
 impl Drop for Spool {
     fn drop(&mut self) {
@@ -145,7 +152,7 @@ pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimit
         Uploader::Staff => None,
     };
     let mut multipart = Multipart::from_request(req, state).await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "BAD_MULTIPART", e.body_text()))?;
-    let (spool, kind, size, file_name) = receive(state, &mut multipart, &limits).await?;
+    let (spool, kind, size, file_name) = receive(state.documents.spool_dir(), &mut multipart, &limits).await?;
     let path = spool.0.clone().expect("spool is held until handed over");
     let head = path.clone();
     match tokio::task::spawn_blocking(move || inspect::precheck(&head, kind, &limits)).await {
@@ -204,13 +211,18 @@ pub async fn forget(state: &AppState, id: &str) {
 /// this is refused before it is read.
 pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
-type Received = (Spool, FileKind, u64, String);
+/// The file part streamed to a spool file (deleted when this is dropped,
+/// unless handed over), its sniffed kind, size and name.
+pub type Received = (Spool, FileKind, u64, String);
 
 /// Parts a form may send before `file` (our pages send none); a body of
 /// thousands of tiny parts is refused instead of parsed to the end.
 pub const MAX_OTHER_PARTS: usize = 8;
 
-async fn receive(state: &AppState, multipart: &mut Multipart, limits: &UploadLimits) -> Result<Received, ApiError> {
+/// Reads the multipart body up to its `file` part and streams that to a new
+/// file in `spool_dir`, checking name, type and size on the way; on any
+/// refusal the file is gone (the `fuzz/` target `multipart` holds it to that).
+pub async fn receive(spool_dir: &std::path::Path, multipart: &mut Multipart, limits: &UploadLimits) -> Result<Received, ApiError> {
     let mut others = 0;
     let mut field = loop {
         match multipart.next_field().await {
@@ -223,7 +235,7 @@ async fn receive(state: &AppState, multipart: &mut Multipart, limits: &UploadLim
     };
     let file_name = field.file_name().unwrap_or("document").to_string();
     check_name(&file_name)?;
-    let path = state.documents.spool_dir().join(format!("{}.part", uuid::Uuid::new_v4().simple()));
+    let path = spool_dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()));
     let spool = Spool(Some(path.clone()));
     let mut out = tokio::fs::File::create(&path).await.map_err(|e| io_error(&e))?;
     let (mut size, mut head, mut kind) = (0u64, Vec::with_capacity(16), None);

@@ -201,6 +201,11 @@ impl Application {
         &self.state
     }
 
+    /// Every route with its layers, to call in-process (the `fuzz/` targets do).
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         spawn_housekeeping(self.state.clone());
