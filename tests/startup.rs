@@ -15,6 +15,19 @@ fn run(envs: &[(&str, &str)]) -> (i32, String) {
     finish(cmd)
 }
 
+/// The server on a free port with every file under `dir`.
+fn server(dir: &std::path::Path) -> Command {
+    let db = |name: &str| format!("sqlite://{}/{name}", dir.display());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_broker-inapp"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("INAPP_LEPTOS__SITE_ADDR", "127.0.0.1:0")
+        .env("INAPP_STORAGE__DATA_DIR", dir)
+        .env("INAPP_STORAGE__DATABASE_URL", db("app.db"))
+        .env("INAPP_SIMULATOR__DATABASE_URL", db("sim.db"))
+        .env("INAPP_PAYMENTS__SANDBOX_DATABASE_URL", db("psp.db"));
+    cmd
+}
+
 /// Runs the command to its end; a server that starts instead of refusing is
 /// killed and fails the test rather than hanging it.
 fn finish(mut cmd: Command) -> (i32, String) {
@@ -58,13 +71,7 @@ fn development_values_are_refused_beside_a_real_ctrader_unless_it_is_declared_st
 fn a_staging_start_says_so_in_the_log() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let db = |name: &str| format!("sqlite://{}/{name}", dir.path().display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_broker-inapp"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("INAPP_LEPTOS__SITE_ADDR", "127.0.0.1:0")
-        .env("INAPP_STORAGE__DATA_DIR", dir.path())
-        .env("INAPP_STORAGE__DATABASE_URL", db("app.db"))
-        .env("INAPP_PAYMENTS__SANDBOX_DATABASE_URL", db("psp.db"))
+    let mut child = server(dir.path())
         .env("INAPP_PAYMENTS__WORKER", "false")
         .env("INAPP_CTRADER__BASE_URL", "https://ctrader.example")
         .env("INAPP_SERVER__STAGING", "true")
@@ -151,14 +158,7 @@ fn create_admin_makes_the_first_admin_once() {
 async fn a_shutdown_ends_live_event_streams_cleanly() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let db = |name: &str| format!("sqlite://{}/{name}", dir.path().display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_broker-inapp"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("INAPP_LEPTOS__SITE_ADDR", "127.0.0.1:0")
-        .env("INAPP_STORAGE__DATA_DIR", dir.path())
-        .env("INAPP_STORAGE__DATABASE_URL", db("app.db"))
-        .env("INAPP_SIMULATOR__DATABASE_URL", db("sim.db"))
-        .env("INAPP_PAYMENTS__SANDBOX_DATABASE_URL", db("psp.db"))
+    let mut child = server(dir.path())
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
