@@ -158,12 +158,7 @@ fn create_admin_makes_the_first_admin_once() {
 async fn a_shutdown_ends_live_event_streams_cleanly() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = server(dir.path())
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = server(dir.path()).env("RUST_LOG", "info").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();
     // The log, line by line, on a thread of its own.
     let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
     let stdout = child.stdout.take().unwrap();

@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
         // One to four channels of one or two bytes (what the decoder takes).
         assert!((1..=8).contains(&header.per_pixel), "{} bytes a pixel", header.per_pixel);
         // Never overflows: at most 65535² pixels of 8 bytes and their coefficients.
-        let _ = header.working_bytes();
+        let _ = header.working_bytes(data.len() as u64);
     }
 });

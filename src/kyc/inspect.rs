@@ -47,16 +47,22 @@ pub fn precheck(path: &Path, kind: FileKind, limits: &UploadLimits) -> Result<()
     }
 }
 
+/// How much of an image is read for its header: a JPEG's frame and first
+/// scan header come after its EXIF, ICC and other application segments.
+const HEAD_BYTES: u64 = 256 * 1024;
+
 fn image_header(path: &Path, limits: &UploadLimits) -> Result<(), UploadError> {
     // The header alone: a PNG claiming 65535×65535 is refused before
     // anything is allocated for it.
-    let mut head = vec![0u8; 64 * 1024];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|_| UploadError::Corrupt)?;
-    let header = read_header(&head[..n]).ok_or(UploadError::Corrupt)?;
+    let file = std::fs::File::open(path).map_err(|_| UploadError::Corrupt)?;
+    let size = file.metadata().map_err(|_| UploadError::Corrupt)?.len();
+    let mut head = Vec::with_capacity(HEAD_BYTES as usize);
+    file.take(HEAD_BYTES).read_to_end(&mut head).map_err(|_| UploadError::Corrupt)?;
+    let header = read_header(&head).ok_or(UploadError::Corrupt)?;
     if header.width == 0 || header.height == 0 || header.width > limits.max_side || header.height > limits.max_side {
         return Err(UploadError::BadDimensions);
     }
-    if header.working_bytes() > MAX_WORKING_BYTES {
+    if header.working_bytes(size) > MAX_WORKING_BYTES {
         return Err(UploadError::TooManyPixels);
     }
     Ok(())
@@ -87,21 +93,24 @@ pub struct ImageHeader {
     /// Decoded bytes a pixel: a palette counts as RGBA, grey JPEG as RGB
     /// (what they decode to), CMYK as its four channels.
     pub per_pixel: u64,
-    /// A progressive JPEG's DCT coefficients, held whole while its scans
-    /// arrive (2 bytes each; a baseline JPEG decodes row by row).
+    /// A JPEG's DCT coefficients when the decoder holds them whole (2 bytes
+    /// each): a progressive JPEG's, and a baseline one's whose first scan
+    /// does not carry every component. A baseline JPEG with all components
+    /// in one scan decodes row by row.
     pub coefficient_bytes: u64,
 }
 
 impl ImageHeader {
-    /// What inspecting the image takes at its peak: the decoded pixels, the
-    /// coefficients, and the display copy.
-    pub fn working_bytes(&self) -> u64 {
+    /// What inspecting the image takes at its peak: the file (the JPEG
+    /// decoder reads it whole first), the decoded pixels, the coefficients,
+    /// and the display copy.
+    pub fn working_bytes(&self, file_bytes: u64) -> u64 {
         // Saturating: a PNG header may claim 2³² × 2³² (refused by its sides first).
         let pixels = u64::from(self.width).saturating_mul(u64::from(self.height));
-        // The display copy, and 8 MiB for the decoder's row buffers, the
-        // file reader and the encoded copy (measured: bench/decode_peak.sh).
+        // The display copy, and 8 MiB for the decoder's row buffers and the
+        // encoded copy (measured: bench/decode_peak.sh).
         let preview = PREVIEW_SIDE * PREVIEW_SIDE * (self.per_pixel + 3) + 8 * 1024 * 1024;
-        pixels.saturating_mul(self.per_pixel).saturating_add(self.coefficient_bytes).saturating_add(preview)
+        pixels.saturating_mul(self.per_pixel).saturating_add(self.coefficient_bytes).saturating_add(preview).saturating_add(file_bytes)
     }
 }
 
@@ -124,24 +133,58 @@ pub fn read_header(head: &[u8]) -> Option<ImageHeader> {
         let per_pixel = channels * if depth == 16 { 2 } else { 1 };
         return Some(ImageHeader { width: be(16)?, height: be(20)?, per_pixel, coefficient_bytes: 0 });
     }
+    // The JPEG's segments up to its first scan, as the decoder walks them:
+    // fill bytes before a marker skipped, markers without a length stepped
+    // over; anything else between segments, a second frame, or no frame is
+    // refused.
+    let mut frame: Option<(ImageHeader, u64, u8)> = None;
     let mut i = 2;
-    while i + 9 < head.len() {
-        if head[i] != 0xFF {
+    loop {
+        if *head.get(i)? != 0xFF {
             return None;
         }
+        while *head.get(i + 1)? == 0xFF {
+            i += 1;
+        }
         let marker = head[i + 1];
-        let len = u16::from_be_bytes([head[i + 2], head[i + 3]]) as usize;
+        match marker {
+            0xD0..=0xD8 | 0x01 => {
+                i += 2;
+                continue;
+            }
+            0x00 | 0xD9 => return None,
+            _ => {}
+        }
+        if marker == 0xDA {
+            // The first scan: all components at once, or the coefficients are kept.
+            let (header, coefficients, count) = frame?;
+            let in_scan = *head.get(i + 4)?;
+            let held = header.coefficient_bytes > 0 || in_scan < count;
+            return Some(ImageHeader { coefficient_bytes: if held { coefficients } else { 0 }, ..header });
+        }
         if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            return jpeg_frame(marker, head.get(i + 4..)?);
+            if frame.is_some() {
+                return None;
+            }
+            frame = Some(jpeg_frame(marker, head.get(i + 4..)?)?);
+        }
+        let len = usize::from(u16::from_be_bytes([*head.get(i + 2)?, *head.get(i + 3)?]));
+        if len < 2 {
+            return None;
         }
         i += 2 + len;
+        // The first scan beyond what was read: count its coefficients as kept.
+        if i >= head.len() {
+            return frame.map(|(header, coefficients, _)| ImageHeader { coefficient_bytes: coefficients, ..header });
+        }
     }
-    None
 }
 
 /// A JPEG frame header (after the marker and length): precision, height,
-/// width, then per component its id, sampling factors and table.
-fn jpeg_frame(marker: u8, f: &[u8]) -> Option<ImageHeader> {
+/// width, then per component its id, sampling factors and table. Answers
+/// the header (with coefficients when progressive), what the coefficients
+/// would take if held, and the component count.
+fn jpeg_frame(marker: u8, f: &[u8]) -> Option<(ImageHeader, u64, u8)> {
     let precision = if *f.first()? > 8 { 2 } else { 1 };
     let height = u32::from(u16::from_be_bytes([*f.get(1)?, *f.get(2)?]));
     let width = u32::from(u16::from_be_bytes([*f.get(3)?, *f.get(4)?]));
@@ -155,16 +198,13 @@ fn jpeg_frame(marker: u8, f: &[u8]) -> Option<ImageHeader> {
     } * precision;
     let sampling: Vec<(u64, u64)> =
         (0..count as usize).map(|c| f.get(6 + 3 * c + 1).map(|hv| (u64::from(hv >> 4).max(1), u64::from(hv & 0x0F).max(1)))).collect::<Option<_>>()?;
+    let (h_max, v_max) = sampling.iter().fold((1, 1), |(h, v), &(ch, cv)| (h.max(ch), v.max(cv)));
+    let blocks = |side: u32, factor: u64, max: u64| (u64::from(side) * factor).div_ceil(max).div_ceil(8);
+    let coefficients = sampling.iter().map(|&(ch, cv)| blocks(width, ch, h_max) * blocks(height, cv, v_max) * 64 * 2).sum();
     // SOF2, SOF6, SOF10, SOF14: progressive.
     let progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
-    let coefficient_bytes = if progressive {
-        let (h_max, v_max) = sampling.iter().fold((1, 1), |(h, v), &(ch, cv)| (h.max(ch), v.max(cv)));
-        let blocks = |side: u32, factor: u64, max: u64| (u64::from(side) * factor).div_ceil(max).div_ceil(8);
-        sampling.iter().map(|&(ch, cv)| blocks(width, ch, h_max) * blocks(height, cv, v_max) * 64 * 2).sum()
-    } else {
-        0
-    };
-    Some(ImageHeader { width, height, per_pixel, coefficient_bytes })
+    let header = ImageHeader { width, height, per_pixel, coefficient_bytes: if progressive { coefficients } else { 0 } };
+    Some((header, coefficients, count))
 }
 
 fn check_pdf(path: &Path) -> Result<(), UploadError> {
@@ -193,9 +233,10 @@ fn check_pdf(path: &Path) -> Result<(), UploadError> {
 mod tests {
     use super::{read_header, ImageHeader, MAX_WORKING_BYTES};
 
-    /// A JPEG's start and frame header: `marker` (0xC0 baseline, 0xC2
-    /// progressive), `width`×`height`, components with their sampling byte.
-    fn jpeg(marker: u8, width: u16, height: u16, sampling: &[u8]) -> Vec<u8> {
+    /// A JPEG's start, frame header and first scan header: `marker` (0xC0
+    /// baseline, 0xC2 progressive), `width`×`height`, components with their
+    /// sampling byte, the first `in_scan` of them in the first scan.
+    fn jpeg_scanning(marker: u8, width: u16, height: u16, sampling: &[u8], in_scan: u8) -> Vec<u8> {
         let mut f = vec![0xFF, 0xD8, 0xFF, marker, 0, 8 + 3 * sampling.len() as u8, 8];
         f.extend(height.to_be_bytes());
         f.extend(width.to_be_bytes());
@@ -203,7 +244,17 @@ mod tests {
         for (i, hv) in sampling.iter().enumerate() {
             f.extend([i as u8 + 1, *hv, 0]);
         }
+        f.extend([0xFF, 0xDA, 0, 6 + 2 * in_scan, in_scan]);
+        for c in 0..in_scan {
+            f.extend([c + 1, 0x00]);
+        }
+        f.extend([0, 63, 0]);
         f
+    }
+
+    /// The same with every component in the first scan.
+    fn jpeg(marker: u8, width: u16, height: u16, sampling: &[u8]) -> Vec<u8> {
+        jpeg_scanning(marker, width, height, sampling, sampling.len() as u8)
     }
 
     #[test]
@@ -231,9 +282,34 @@ mod tests {
         assert_eq!(full.coefficient_bytes, 3 * 500 * 375 * 128);
     }
 
+    /// What the decoder reads is what is counted: a baseline JPEG whose first
+    /// scan leaves a component out holds its coefficients like a progressive
+    /// one; fill bytes do not hide the frame; a second frame, or bytes
+    /// between segments, are refused.
+    #[test]
+    fn the_header_is_read_as_the_decoder_reads_it() {
+        let sampling = [0x22, 0x11, 0x11];
+        let split = read_header(&jpeg_scanning(0xC0, 4000, 3000, &sampling, 1)).unwrap();
+        assert_eq!(split.coefficient_bytes, (500 * 375 + 2 * 250 * 188) * 128);
+        let mut filled = jpeg(0xC2, 4000, 3000, &sampling);
+        filled.splice(2..2, [0xFF, 0xFF]);
+        assert_eq!(read_header(&filled), read_header(&jpeg(0xC2, 4000, 3000, &sampling)), "fill bytes before a marker");
+        let mut twice = jpeg(0xC0, 32, 16, &sampling);
+        let second = jpeg(0xC2, 4000, 3000, &sampling);
+        twice.splice(2..2, second[2..21].iter().copied());
+        assert_eq!(read_header(&twice), None, "two frames");
+        let mut junk = jpeg(0xC0, 32, 16, &sampling);
+        junk.insert(21, 0x42);
+        assert_eq!(read_header(&junk), None, "a byte between segments");
+        // The first scan beyond what was read: its coefficients are counted.
+        let cut = jpeg(0xC0, 4000, 3000, &sampling);
+        assert_eq!(read_header(&cut[..21]).unwrap().coefficient_bytes, split.coefficient_bytes);
+    }
+
     #[test]
     fn the_budget_takes_the_photos_people_send_and_refuses_what_would_not_fit() {
-        let fits = |marker, w, h, s: &[u8]| read_header(&jpeg(marker, w, h, s)).unwrap().working_bytes() <= MAX_WORKING_BYTES;
+        // A 5 MiB file, read whole by the decoder.
+        let fits = |marker, w, h, s: &[u8]| read_header(&jpeg(marker, w, h, s)).unwrap().working_bytes(5 << 20) <= MAX_WORKING_BYTES;
         assert!(fits(0xC0, 6000, 4000, &[0x22, 0x11, 0x11]), "a 24-megapixel baseline photo");
         assert!(fits(0xC2, 4000, 3000, &[0x22, 0x11, 0x11]), "a 12-megapixel progressive one");
         assert!(!fits(0xC2, 6000, 4000, &[0x22, 0x11, 0x11]), "24 megapixels progressive: coefficients and pixels together");
@@ -241,6 +317,6 @@ mod tests {
         // A PNG claiming the largest sides there are does not overflow the sum.
         let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
         png.extend([255, 255, 255, 255, 255, 255, 255, 255, 16, 6, 0, 0, 0]);
-        assert_eq!(read_header(&png).unwrap().working_bytes(), u64::MAX);
+        assert_eq!(read_header(&png).unwrap().working_bytes(u64::MAX), u64::MAX);
     }
 }

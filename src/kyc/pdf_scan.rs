@@ -136,34 +136,64 @@ fn ends_with(tail: u128, keyword: &[u8]) -> bool {
     tail & mask == packed
 }
 
-/// Whether the newest bytes of `tail` are an object header, `12 0 obj`:
-/// digits, whitespace, digits, whitespace, `obj`, after anything. Where the 16 bytes run out
-/// inside the header (a long run of whitespace), it counts as one: a false
-/// alarm asks for a re-export, a miss hides an object.
+/// Whether the newest bytes of `tail` are an object header as a viewer's
+/// lexer reads one: a number, whitespace, a number, optional whitespace,
+/// `obj` (`12 0 obj`, `12 0obj`, `12 +0 obj`, `12 0.0 obj`), a comment
+/// counting as whitespace (`12 0%x⏎obj`), after anything (a viewer may jump
+/// straight to it). Where the 16 bytes run out inside what could still be a
+/// header, it counts as one: a false alarm asks for a re-export, a miss
+/// hides an object.
 fn object_header(tail: u128) -> bool {
     if !ends_with(tail, b"obj") {
         return false;
     }
-    // What comes before `obj`, newest first: 1 whitespace, 2 generation, 3 whitespace, 4 object number.
-    let mut part = 1;
-    let mut seen = 0;
-    for i in 3..16 {
-        let b = (tail >> (8 * i)) as u8;
-        let space = b"\0\t\n\x0c\r ".contains(&b);
-        let digit = b.is_ascii_digit();
-        match part {
-            1 | 3 if space => seen += 1,
-            2 | 4 if digit => seen += 1,
-            // Whatever precedes the object number: a viewer may jump straight to it.
-            4 if seen > 0 => return true,
-            _ if seen > 0 && (if part % 2 == 1 { digit } else { space }) => {
-                part += 1;
-                seen = 1;
+    let at = |i: usize| (tail >> (8 * i)) as u8;
+    // Past whitespace and comments, newest first: the index of the next
+    // byte, or `None` when the register runs out first.
+    let skip_space = |mut i: usize| -> Option<usize> {
+        while i < 16 {
+            let b = at(i);
+            if b == b'\n' || b == b'\r' {
+                // A comment on the line this ends is whitespace too.
+                let mut k = i + 1;
+                while k < 16 && !matches!(at(k), b'\n' | b'\r' | b'%') {
+                    k += 1;
+                }
+                if k == 16 {
+                    return None;
+                }
+                i = if at(k) == b'%' { k + 1 } else { i + 1 };
+            } else if b"\0\t\x0c ".contains(&b) {
+                i += 1;
+            } else {
+                return Some(i);
             }
-            _ => return false,
         }
+        None
+    };
+    // Past a number: the index after it and whether it had a digit, or
+    // `None` when the register runs out inside it.
+    let number = |mut i: usize| -> Option<(usize, bool)> {
+        let mut digit = false;
+        while i < 16 && (at(i).is_ascii_digit() || b"+-.".contains(&at(i))) {
+            digit |= at(i).is_ascii_digit();
+            i += 1;
+        }
+        (i < 16).then_some((i, digit))
+    };
+    let Some(gen_end) = skip_space(3) else { return true };
+    let Some((gen_start, digit)) = number(gen_end) else { return true };
+    if gen_start == gen_end || !digit {
+        return false;
     }
-    true
+    let Some(num_end) = skip_space(gen_start) else { return true };
+    if num_end == gen_start {
+        return false;
+    }
+    match number(num_end) {
+        None => true,
+        Some((num_start, digit)) => num_start > num_end && digit,
+    }
 }
 
 fn active(name: &[u8]) -> bool {
@@ -182,9 +212,52 @@ struct Scan {
     /// Another filter, or decode parameters (a predictor), on the object.
     reshaped: bool,
     stream: Option<Stream>,
+    lex: Lex,
     inflated: u64,
     max_inflated: u64,
     verdict: Verdict,
+}
+
+/// Where the scan is in the PDF's syntax outside streams: only in plain
+/// code do `obj` and `stream` count as keywords (names count everywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lex {
+    Code,
+    /// `%` to the end of the line.
+    Comment,
+    /// A literal string: `(` … `)`, nested, with `\` escaping the next byte.
+    Text {
+        depth: u32,
+        escaped: bool,
+    },
+}
+
+impl Lex {
+    fn after(self, b: u8) -> Lex {
+        match self {
+            Lex::Code if b == b'%' => Lex::Comment,
+            Lex::Code if b == b'(' => Lex::Text { depth: 1, escaped: false },
+            Lex::Code => Lex::Code,
+            Lex::Comment if b == b'\n' || b == b'\r' => Lex::Code,
+            Lex::Comment => Lex::Comment,
+            Lex::Text { depth, escaped: true } => Lex::Text { depth, escaped: false },
+            Lex::Text { depth, .. } if b == b'\\' => Lex::Text { depth, escaped: true },
+            Lex::Text { depth, .. } if b == b'(' => Lex::Text { depth: depth.saturating_add(1), escaped: false },
+            Lex::Text { depth: 1, .. } if b == b')' => Lex::Code,
+            Lex::Text { depth, .. } if b == b')' => Lex::Text { depth: depth - 1, escaped: false },
+            text => text,
+        }
+    }
+
+    /// The bytes that can change this state or start a name or keyword;
+    /// the scan jumps over the rest.
+    fn stops(self) -> &'static [u8] {
+        match self {
+            Lex::Code => b"/j\n\r%(",
+            Lex::Comment => b"/\n\r",
+            Lex::Text { .. } => b"/()\\",
+        }
+    }
 }
 
 struct Stream {
@@ -202,6 +275,7 @@ impl Scan {
             flate: false,
             reshaped: false,
             stream: None,
+            lex: Lex::Code,
             inflated: 0,
             max_inflated,
             verdict: Verdict::Clean,
@@ -227,11 +301,12 @@ impl Scan {
                 i += self.feed_stream(&chunk[i..]);
                 continue;
             }
-            // Outside a name only `/` (a name), `j` (`obj`) and line ends
-            // (`stream`) can matter: jump to the next of them.
-            if !self.names.busy() {
+            // Outside a name only a few bytes can matter (see `Lex::stops`):
+            // jump to the next of them.
+            if !self.names.busy() && !matches!(self.lex, Lex::Text { escaped: true, .. }) {
                 let rest = &chunk[i..];
-                let next = memchr::memchr3(b'/', b'j', b'\n', rest).unwrap_or(rest.len()).min(memchr::memchr(b'\r', rest).unwrap_or(rest.len()));
+                let stops = self.lex.stops();
+                let next = rest.iter().position(|b| stops.contains(b)).unwrap_or(rest.len());
                 self.skip(&rest[..next]);
                 i += next;
                 if i == chunk.len() {
@@ -244,12 +319,17 @@ impl Scan {
                 self.saw_name(&n);
             }
             self.remember(b);
+            let code = self.lex == Lex::Code;
+            self.lex = self.lex.after(b);
+            if !code {
+                continue;
+            }
             if ends_with(self.tail, b"obj") && !((self.tail >> 24) as u8).is_ascii_alphabetic() {
                 self.objstm = false;
                 self.flate = false;
                 self.reshaped = false;
             }
-            // `stream` then an end of line starts the data (`endstream` does not).
+            // `>> stream` then an end of line starts the data (`endstream` does not).
             if (b == b'\n' || b == b'\r') && self.stream_keyword_before_eol(b) {
                 if self.objstm && (!self.flate || self.reshaped) {
                     self.verdict = Verdict::Unreadable;
@@ -262,13 +342,26 @@ impl Scan {
         }
     }
 
-    /// Whether `stream` (not `endstream`) came right before the end-of-line byte `eol` just seen.
+    /// Whether the keyword `stream` right after a dictionary's `>>` came
+    /// right before the end-of-line byte `eol` just seen: a stream's data
+    /// starts only there (`mainstream`, or `stream` in text, starts nothing).
     fn stream_keyword_before_eol(&self, eol: u8) -> bool {
         let mut t = self.tail >> 8;
         if eol == b'\n' && (t & 0xFF) as u8 == b'\r' {
             t >>= 8;
         }
-        ends_with(t, b"stream") && !ends_with(t, b"endstream")
+        if !ends_with(t, b"stream") {
+            return false;
+        }
+        t >>= 48;
+        // Whitespace, then `>>`, within what the register still holds.
+        for _ in 0..8 {
+            match (t & 0xFF) as u8 {
+                b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' => t >>= 8,
+                _ => break,
+            }
+        }
+        ends_with(t, b">>")
     }
 
     fn saw_name(&mut self, n: &[u8]) {
@@ -438,19 +531,47 @@ mod tests {
         assert_eq!(verdict(&object_stream("/Filter /FlateDecode", &harmless)), Verdict::Clean);
     }
 
+    /// Hands the scanner `.1` bytes a read.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(self.1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// The verdict, the same whatever the read sizes.
+    fn verdict_in_pieces(pdf: &[u8]) -> Verdict {
+        let whole = verdict(pdf);
+        for size in 1..=9 {
+            assert_eq!(scan(Trickle(pdf, size)).unwrap(), whole, "{size} bytes a read");
+        }
+        whole
+    }
+
     #[test]
     fn found_whatever_the_read_sizes() {
         let pdf = object_stream("/Filter /FlateDecode", &zlib(b"1 0 << /OpenAction << /S /JavaScript >> >>"));
-        struct Trickle<'a>(&'a [u8]);
-        impl std::io::Read for Trickle<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.0.len().min(buf.len()).min(3);
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
+        assert_eq!(scan(Trickle(&pdf, 3)).unwrap(), Verdict::Active);
+    }
+
+    /// What only looks like a stream's start (the keyword in a comment, in
+    /// text, inside a word) starts nothing, so nothing after it is skipped.
+    #[test]
+    fn only_a_dictionary_followed_by_stream_starts_one() {
+        let action = "1 0obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj";
+        for lure in ["% stream\n", "(a stream\n) ", "/mainstream\n", "(\\) >> stream\n) "] {
+            let pdf = format!("%PDF-1.4\n{lure}{action}\n% endstream\n%%EOF\n");
+            assert_eq!(verdict_in_pieces(pdf.as_bytes()), Verdict::Active, "{lure:?}");
         }
-        assert_eq!(scan(Trickle(&pdf)).unwrap(), Verdict::Active);
+        // A title that says `stream` on a line of its own is no false alarm.
+        let titled = b"%PDF-1.4\n1 0 obj << /Title (a stream\nof thoughts) >> endobj\n2 0 obj << /Type /Page >> endobj\n%%EOF\n";
+        assert_eq!(verdict_in_pieces(titled), Verdict::Clean);
+        // `obj` in text does not reset what the object's dictionary said.
+        let js = zlib(b"12 0 << /S /JavaScript /JS (app.alert(1)) >>");
+        assert_eq!(verdict_in_pieces(&stream_with("/Type /ObjStm (x obj) /N 1 /First 4 /Filter /FlateDecode", &js)), Verdict::Active);
     }
 
     #[test]
@@ -541,9 +662,14 @@ mod tests {
         pdf.extend_from_slice(hidden);
         pdf.extend_from_slice(b"\xff\xd9\nendstream\nendobj\n%%EOF\n");
         assert_eq!(verdict(&pdf), Verdict::Unreadable);
-        // Found across read sizes and with whitespace of every kind.
+        // Found across read sizes, with whitespace of every kind, and in
+        // every spelling a viewer's lexer reads as a header.
         let spaced = stream_with("/Length 40", b"\x00\x01 123\r\n0\x0cobj << >>");
-        assert_eq!(verdict(&spaced), Verdict::Unreadable);
+        assert_eq!(verdict_in_pieces(&spaced), Verdict::Unreadable);
+        for header in ["9 0obj", "9 +0 obj", "9 -0 obj", "9 0.0 obj", "9 0%x\nobj", "9%c\r0 obj", "9 0\nobj", "9 0%a comment longer than sixteen bytes\nobj"] {
+            let pdf = stream_with("/Length 99", format!("\u{7f}{header} << /S /JavaScript >> endobj").as_bytes());
+            assert_eq!(verdict_in_pieces(&pdf), Verdict::Unreadable, "{header:?}");
+        }
         // Not a header: letters before `obj`, or no generation number.
         assert_eq!(verdict(&stream_with("/Length 30", b"\x00 12 0 xobj 7 obj blob")), Verdict::Clean);
     }

@@ -13,7 +13,9 @@
 //!   address. A successful sign-in leaves a device cookie (OWASP's "device
 //!   cookie" against online guessing: a random token, remembered for the
 //!   account for 90 days), so the real user on a new network, with the
-//!   browser they used before, still gets in.
+//!   browser they used before, still gets in. Each successful sign-in
+//!   issues a new token (one planted in the browser is never adopted), and
+//!   a device token has `PER_DEVICE` tries a window of its own.
 //!
 //! A try is counted when it starts, in the transaction that checks the
 //! limits, and forgotten only if it succeeds: tries sent all at once cannot
@@ -41,17 +43,24 @@ fn key(parts: &[&str]) -> String {
 }
 
 /// The cookie naming a browser that signed in before (its token is random;
-/// the database keeps only a hash of it with each account).
-pub const DEVICE_COOKIE: &str = "signin_device";
+/// the database keeps only a hash of it with each account). Over https it
+/// carries the `__Host-` prefix: no subdomain, no plain-http page can set it.
+pub fn device_cookie_name(settings: &crate::config::Settings) -> &'static str {
+    if settings.is_https() {
+        "__Host-signin_device"
+    } else {
+        "signin_device"
+    }
+}
 const DEVICE_DAYS: i64 = 90;
+/// Tries one device token has in a window, whatever the addresses.
+pub const PER_DEVICE: i64 = 10;
 
 /// A sign-in try that was let through, counted until it succeeds.
 pub struct Attempt {
     scope: String,
     account: String,
     pair: String,
-    /// The device token the browser sent, if any.
-    device: Option<String>,
     rows: Vec<i64>,
 }
 
@@ -72,31 +81,32 @@ pub async fn begin(state: &AppState, scope: &str, account: &str, client: IpAddr,
     // An IPv6 client by its /64: one host has all of it to rotate through.
     let client = crate::web::client::client_key(client).to_string();
     let pair = key(&[scope, account, &client]);
-    let device = session_ids(headers, DEVICE_COOKIE).into_iter().next();
+    // Only what we issue: 256 bits, base64url (a browser may hold a few, from parent domains).
+    let devices: Vec<String> = session_ids(headers, device_cookie_name(&state.settings))
+        .into_iter()
+        .filter(|d| d.len() == 43 && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .map(|d| device_key(scope, account, &d))
+        .collect();
     let mut known = vec![pair.clone()];
-    known.extend(device.as_deref().map(|d| device_key(scope, account, d)));
-    let claim = AttemptClaim {
-        limits: vec![
-            (pair.clone(), PER_PAIR, vec![]),
-            (key(&[scope, "client", &client]), PER_CLIENT, vec![]),
-            (key(&[scope, "account", account]), PER_ACCOUNT, known),
-        ],
-    };
+    known.extend(devices.iter().cloned());
+    let mut limits =
+        vec![(pair.clone(), PER_PAIR, vec![]), (key(&[scope, "client", &client]), PER_CLIENT, vec![]), (key(&[scope, "account", account]), PER_ACCOUNT, known)];
+    limits.extend(devices.into_iter().map(|d| (d, PER_DEVICE, vec![])));
     let now = state.clock.now_ms();
-    let claimed = state.store.attempts.claim(&claim, now, now - WINDOW_MS).await?;
-    Ok(claimed.map(|rows| Attempt { scope: scope.to_string(), account: account.to_string(), pair, device, rows }))
+    let claimed = state.store.attempts.claim(&AttemptClaim { limits }, now, now - WINDOW_MS).await?;
+    Ok(claimed.map(|rows| Attempt { scope: scope.to_string(), account: account.to_string(), pair, rows }))
 }
 
 /// The password was right: the try is forgotten, the pair's earlier failures
-/// too, and its address and browser are ones the account is known to sign
-/// in from. Answers the device cookie to set (the browser's own token, kept
-/// another 90 days, or a new one).
+/// too, and its address and this browser are ones the account is known to
+/// sign in from. Answers the device cookie to set: always a new token, so
+/// a token someone planted in the browser is never adopted.
 pub async fn succeeded(state: &AppState, attempt: Attempt) -> Result<HeaderValue, StoreError> {
     let now = state.clock.now_ms();
-    let token = attempt.device.unwrap_or_else(new_session_id);
+    let token = new_session_id();
     let known = [attempt.pair.clone(), device_key(&attempt.scope, &attempt.account, &token)];
     state.store.attempts.release(&attempt.pair, &known, &attempt.rows, now, now - WINDOW_MS).await?;
-    Ok(set_named(&state.settings, DEVICE_COOKIE, &token, cookie::time::Duration::days(DEVICE_DAYS)))
+    Ok(set_named(&state.settings, device_cookie_name(&state.settings), &token, cookie::time::Duration::days(DEVICE_DAYS)))
 }
 
 /// The try could not be checked (our failure: the password queue was full,

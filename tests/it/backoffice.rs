@@ -191,7 +191,21 @@ async fn an_account_guessed_from_many_addresses_stays_open_to_its_known_address_
     // The owner on a new network (a phone, a trip), with the browser they signed in with before.
     let travelling = sign_in_with(&app, "192.0.2.55", &device, "ops@broker.example", PASSWORD).await;
     assert_eq!(travelling.status(), 303, "the browser's device cookie lets them in");
-    assert_eq!(device_cookie(&travelling), device, "the same cookie, kept longer");
+    let renewed = device_cookie(&travelling);
+    assert_ne!(renewed, device, "each sign-in issues a new token");
+    assert_eq!(sign_in_with(&app, "192.0.2.57", &renewed, "ops@broker.example", PASSWORD).await.status(), 303);
+    // A token planted in the owner's browser before they sign in is not adopted.
+    let planted = format!("signin_device={}", "P".repeat(43));
+    let signed_in = sign_in_with(&app, home, &planted, "ops@broker.example", PASSWORD).await;
+    assert_eq!(signed_in.status(), 303);
+    assert_ne!(device_cookie(&signed_in), planted);
+    assert_eq!(sign_in_with(&app, "203.0.113.202", &planted, "ops@broker.example", PASSWORD).await.status(), 429, "the planted token opens nothing");
+    // A device token has tries of its own: guessed with from many addresses, it stops helping.
+    for i in 0..10 {
+        assert_eq!(sign_in_with(&app, &format!("192.0.2.{}", 100 + i), &renewed, "ops@broker.example", "a wrong guess!!").await.status(), 401);
+    }
+    assert_eq!(sign_in_with(&app, "192.0.2.120", &renewed, "ops@broker.example", PASSWORD).await.status(), 429, "a stolen cookie is no free pass");
+    assert_eq!(sign_in_from(&app, home, "ops@broker.example", PASSWORD).await.status(), 303, "the usual address still is");
     // The cookie is the account's: it does not open another account past its limit.
     create_staff(&app.state.store, "other@broker.example", PASSWORD, Role::Finance).await.unwrap();
     for i in 0..50 {

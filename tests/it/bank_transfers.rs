@@ -209,7 +209,15 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
     // A body of many parts before the statement is refused, not read to its end.
     let padded = (0..9).fold(reqwest::multipart::Form::new(), |f, i| f.text(format!("pad{i}"), "x"));
     let padded = padded.part("statement", reqwest::multipart::Part::bytes(xml.as_bytes().to_vec()).file_name("statement.xml"));
-    let res = app.http.post(app.url("/backoffice/bank/statements")).header("cookie", &finance).header("origin", app.base.clone()).multipart(padded).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/backoffice/bank/statements"))
+        .header("cookie", &finance)
+        .header("origin", app.base.clone())
+        .multipart(padded)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM bank_entries").await, 0);
 

@@ -387,16 +387,23 @@ async fn an_image_that_would_decode_past_the_memory_budget_is_refused_before_dec
     assert_eq!(status_and_code(res).await, (422, "CORRUPT_FILE".to_string()));
     let res = upload(&app, &cookie, "identity", "progressive.jpg", jpeg_claiming(0xC2, 6000, 4000)).await;
     assert_eq!(status_and_code(res).await, (422, "IMAGE_TOO_BIG".to_string()));
+    // Nor does a baseline one whose first scan carries one component: the decoder keeps all coefficients.
+    let mut split = jpeg_claiming(0xC0, 6000, 4000);
+    split.splice(21..35, [0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0, 0, 0, 0]);
+    let res = upload(&app, &cookie, "identity", "split.jpg", split).await;
+    assert_eq!(status_and_code(res).await, (422, "IMAGE_TOO_BIG".to_string()));
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 0, "nothing kept");
 }
 
 /// A JPEG whose frame header (`marker`: 0xC0 baseline, 0xC2 progressive)
-/// claims `w`×`h` colour 4:2:0, then 40 KiB of nothing.
+/// claims `w`×`h` colour 4:2:0 and whose first scan carries all three
+/// components, then 40 KiB of nothing.
 fn jpeg_claiming(marker: u8, w: u16, h: u16) -> Vec<u8> {
     let mut out = vec![0xFF, 0xD8, 0xFF, marker, 0, 17, 8];
     out.extend(h.to_be_bytes());
     out.extend(w.to_be_bytes());
     out.extend([3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    out.extend([0xFF, 0xDA, 0, 12, 3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0]);
     out.resize(40 * 1024, 0);
     out
 }
