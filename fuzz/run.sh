@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:-60}"; shift || true
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(amount pdf_scan image_header webhook_signature statement query bank_ids)
+  TARGETS=(amount pdf_scan image_header webhook_signature statement query bank_ids multipart json_bodies)
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install -q cargo-fuzz --locked
