@@ -8,6 +8,7 @@ use broker_inapp::telemetry;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    return_large_buffers();
     telemetry::init(std::io::stdout);
     let path = std::env::var("INAPP_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
     if std::env::args().nth(1).as_deref() == Some("check-config") {
@@ -176,4 +177,18 @@ fn hash_password() -> ExitCode {
     }
     println!("{}", broker_inapp::security::password::hash_password(&password));
     ExitCode::SUCCESS
+}
+
+/// glibc raises its mmap threshold each time a large buffer is freed, so
+/// after a few decoded images every later buffer up to 32 MiB comes from a
+/// thread's arena and stays resident when freed: the upload bomb benchmark
+/// peaked near 300 MiB with 256 MiB of inspection budget. A fixed 1 MiB
+/// threshold gives every large buffer back at once (peak 200 MiB, measured
+/// with `bench/bombs.sh 20`).
+fn return_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a tuning parameter, under the allocator's own lock.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
