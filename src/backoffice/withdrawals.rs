@@ -34,8 +34,19 @@ fn lang_of(q: &HashMap<String, String>) -> Lang {
     q.get("lang").and_then(|l| Lang::parse(l)).unwrap_or_default()
 }
 
-fn back(note: &str, lang: Lang) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/backoffice/withdrawals?note={note}&lang={}", lang.code()))]).into_response()
+/// The queues' pages in a query (`&page=2&pay_page=3`): a finance step
+/// posts them along and comes back to the same pages, so whoever works
+/// through page 3 of a queue stays on it.
+const PAGE_KEYS: [&str; 4] = ["page", "pay_page", "debiting_page", "twice_page"];
+
+fn position(q: &HashMap<String, String>) -> String {
+    PAGE_KEYS.iter().filter_map(|k| q.get(*k).and_then(|v| v.parse::<i64>().ok()).map(|v| format!("&{k}={v}"))).collect()
+}
+
+/// Back to the page (at the same queue pages) with a note.
+fn back(note: &str, q: &HashMap<String, String>) -> Response {
+    let to = format!("/backoffice/withdrawals?note={note}&lang={}{}", lang_of(q).code(), position(q));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
 fn amount(w: &WithdrawalRecord) -> String {
@@ -92,6 +103,7 @@ async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffReco
     let lang = ctx.lang;
     let queues = queues(state, q).await?;
     let href = format!("/backoffice/withdrawals?lang={}&", lang.code());
+    let at = position(q);
     let me = staff.id;
     let admin = staff.role == crate::store::Role::Admin;
     let note = q
@@ -109,25 +121,25 @@ async fn render(state: &AppState, q: &HashMap<String, String>, staff: &StaffReco
             <Shell title=title.clone()>
                 {problem}
                 {note}
-                <Duplicates lang queue=duplicates admin href=href.clone()/>
+                <Duplicates lang queue=duplicates admin href=href.clone() at=at.clone()/>
                 <section class="space-y-2" data-testid="withdrawals-to-approve">
                     <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.to_approve", &[("count", &to_approve.paging.total.to_string())])}</h2>
-                    <Table lang list=to_approve.rows empty="backoffice.withdrawals.to_approve_none" actions=Actions::Decide { me }/>
+                    <Table lang list=to_approve.rows empty="backoffice.withdrawals.to_approve_none" actions=Actions::Decide { me } at=at.clone()/>
                     <Pager lang paging=to_approve.paging href=href.clone()/>
                 </section>
                 <section class="space-y-2" data-testid="withdrawals-to-pay">
                     <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.to_pay", &[("count", &to_pay.paging.total.to_string())])}</h2>
-                    <Table lang list=to_pay.rows empty="backoffice.withdrawals.to_pay_none" actions=Actions::Pay/>
+                    <Table lang list=to_pay.rows empty="backoffice.withdrawals.to_pay_none" actions=Actions::Pay at=at.clone()/>
                     <Pager lang paging=to_pay.paging href=href.clone()/>
                 </section>
                 <section class="space-y-2" data-testid="withdrawals-debiting">
                     <h2 class="text-lg font-semibold">{t_with(lang, "backoffice.withdrawals.debiting", &[("count", &debiting.paging.total.to_string())])}</h2>
-                    <Table lang list=debiting.rows empty="backoffice.withdrawals.debiting_none" actions=Actions::None/>
+                    <Table lang list=debiting.rows empty="backoffice.withdrawals.debiting_none" actions=Actions::None at=String::new()/>
                     <Pager lang paging=debiting.paging href=href.clone()/>
                 </section>
                 <section class="space-y-2" data-testid="withdrawals-recent">
                     <h2 class="text-lg font-semibold">{t(lang, "backoffice.withdrawals.recent")}</h2>
-                    <Table lang list=recent empty="backoffice.withdrawals.none" actions=Actions::None/>
+                    <Table lang list=recent empty="backoffice.withdrawals.none" actions=Actions::None at=String::new()/>
                 </section>
             </Shell>
         }
@@ -152,7 +164,8 @@ enum Actions {
 }
 
 #[component]
-fn Table(lang: Lang, list: Vec<WithdrawalRecord>, empty: &'static str, actions: Actions) -> impl IntoView {
+/// `at`: the queue pages the row's forms post along (see [`position`]).
+fn Table(lang: Lang, list: Vec<WithdrawalRecord>, empty: &'static str, actions: Actions, at: String) -> impl IntoView {
     let mut headers = vec![
         t(lang, "backoffice.col_id"),
         t(lang, "backoffice.col_login"),
@@ -179,7 +192,7 @@ fn Table(lang: Lang, list: Vec<WithdrawalRecord>, empty: &'static str, actions: 
                 if let Some(reference) = &w.paid_reference {
                     state_text = format!("{state_text} · {reference}");
                 }
-                let cell = row_actions(lang, &w, actions);
+                let cell = row_actions(lang, &w, actions, &at);
                 view! {
                     <tr class="border-t border-border align-top" data-testid="bo-withdrawal" data-state=state data-login=w.login.to_string() data-id=w.id.to_string()>
                         <td class="p-2 font-mono text-xs">{w.id.to_string()}</td>
@@ -196,9 +209,9 @@ fn Table(lang: Lang, list: Vec<WithdrawalRecord>, empty: &'static str, actions: 
     }
 }
 
-fn row_actions(lang: Lang, w: &WithdrawalRecord, actions: Actions) -> Option<AnyView> {
+fn row_actions(lang: Lang, w: &WithdrawalRecord, actions: Actions, at: &str) -> Option<AnyView> {
     let base = format!("/backoffice/withdrawals/{}", w.id);
-    let q = format!("?lang={}", lang.code());
+    let q = format!("?lang={}{at}", lang.code());
     Some(match actions {
         Actions::None => return None,
         Actions::Decide { me } => {
@@ -244,7 +257,7 @@ fn row_actions(lang: Lang, w: &WithdrawalRecord, actions: Actions) -> Option<Any
 
 /// Debits cTrader holds more than once: an admin reverses the extra copy, then says so here.
 #[component]
-fn Duplicates(lang: Lang, queue: Queue<DuplicateDebit>, admin: bool, href: String) -> impl IntoView {
+fn Duplicates(lang: Lang, queue: Queue<DuplicateDebit>, admin: bool, href: String, at: String) -> impl IntoView {
     let Queue { rows, paging } = queue;
     (!rows.is_empty()).then(|| {
         let rows = rows
@@ -256,7 +269,7 @@ fn Duplicates(lang: Lang, queue: Queue<DuplicateDebit>, admin: bool, href: Strin
                     <li class="flex flex-wrap items-center justify-between gap-2" data-testid="duplicate-debit" data-id=w.id.to_string()>
                         <span><span class="font-mono text-xs">{w.id.to_string()}</span>" · "{w.login.to_string()}" · "{amount(&w)}" · "{copies}</span>
                         {admin.then(|| view! {
-                            <form method="post" action=format!("/backoffice/withdrawals/{}/reversed?lang={}", w.id, lang.code())>
+                            <form method="post" action=format!("/backoffice/withdrawals/{}/reversed?lang={}{at}", w.id, lang.code())>
                                 <button class="rounded-lg border border-border min-h-11 px-3" data-testid="duplicate-debit-reversed">{t(lang, "backoffice.duplicate_reversed")}</button>
                             </form>
                         })}
@@ -288,8 +301,8 @@ async fn answer(
     outcome: Result<Decision, FinanceProblem>,
 ) -> Result<Response, PageError> {
     match outcome {
-        Ok(Decision::AwaitingSecond) => Ok(back("awaiting_second", lang_of(q))),
-        Ok(_) => Ok(back(done, lang_of(q))),
+        Ok(Decision::AwaitingSecond) => Ok(back("awaiting_second", q)),
+        Ok(_) => Ok(back(done, q)),
         Err(FinanceProblem::Storage) => Err(PageError::Internal),
         Err(p) => render(state, q, staff, Some(p)).await,
     }
@@ -340,5 +353,5 @@ pub async fn reversed(
         return Err(PageError::NotFound);
     }
     tracing::info!(withdrawal = %id, staff = staff.id, "duplicate debit marked as reversed");
-    Ok(back("reversed", lang_of(&q)))
+    Ok(back("reversed", &q))
 }

@@ -539,4 +539,10 @@ async fn every_withdrawal_waiting_for_finance_stays_reachable_page_by_page() {
     assert!(to_pay.contains(&format!("wd_{:032x}", 69)) && !to_pay.contains(&format!("wd_{:032x}", 0)), "the newest debited on the second page");
     assert!(to_pay.contains("Page 2 of 2") && to_pay.contains("pay_page=1"), "with a link back");
     assert!(section(&second, "withdrawals-to-approve").contains("Page 1 of 2"));
+    // Working through the second page, a finance step comes back to it.
+    let last = format!("wd_{:032x}", 69);
+    assert!(to_pay.contains(&format!("/backoffice/withdrawals/{last}/paid?lang=en&amp;pay_page=2")), "the form posts its page along");
+    let res = post_form(&app, &finance, &format!("/backoffice/withdrawals/{last}/paid?lang=en&pay_page=2"), &[("reference", "BANK-REF-0069")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/backoffice/withdrawals?note=paid&lang=en&pay_page=2");
 }
