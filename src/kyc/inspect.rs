@@ -134,31 +134,31 @@ pub fn read_header(head: &[u8]) -> Option<ImageHeader> {
         return Some(ImageHeader { width: be(16)?, height: be(20)?, per_pixel, coefficient_bytes: 0 });
     }
     // The JPEG's segments up to its first scan, as the decoder walks them:
-    // fill bytes before a marker skipped, markers without a length stepped
-    // over; anything else between segments, a second frame, or no frame is
-    // refused.
+    // fill bytes before a marker skipped; a marker that has no length in the
+    // standard (RSTn, SOI, TEM) but that the decoder reads one after, bytes
+    // between segments, a second frame, or no frame, refused.
     let mut frame: Option<(ImageHeader, u64, u8)> = None;
+    // Where what was read ends before the first scan: its coefficients are counted.
+    let held = |frame: Option<(ImageHeader, u64, u8)>| frame.map(|(header, coefficients, _)| ImageHeader { coefficient_bytes: coefficients, ..header });
     let mut i = 2;
     loop {
-        if *head.get(i)? != 0xFF {
+        if i + 5 > head.len() {
+            return held(frame);
+        }
+        if head[i] != 0xFF {
             return None;
         }
-        while *head.get(i + 1)? == 0xFF {
+        while head.get(i + 1) == Some(&0xFF) {
             i += 1;
         }
-        let marker = head[i + 1];
-        match marker {
-            0xD0..=0xD8 | 0x01 => {
-                i += 2;
-                continue;
-            }
-            0x00 | 0xD9 => return None,
-            _ => {}
+        let Some(&marker) = head.get(i + 1) else { return held(frame) };
+        if matches!(marker, 0x00 | 0x01 | 0xD0..=0xD9) {
+            return None;
         }
         if marker == 0xDA {
             // The first scan: all components at once, or the coefficients are kept.
             let (header, coefficients, count) = frame?;
-            let in_scan = *head.get(i + 4)?;
+            let Some(&in_scan) = head.get(i + 4) else { return held(Some((header, coefficients, count))) };
             let held = header.coefficient_bytes > 0 || in_scan < count;
             return Some(ImageHeader { coefficient_bytes: if held { coefficients } else { 0 }, ..header });
         }
@@ -168,15 +168,12 @@ pub fn read_header(head: &[u8]) -> Option<ImageHeader> {
             }
             frame = Some(jpeg_frame(marker, head.get(i + 4..)?)?);
         }
-        let len = usize::from(u16::from_be_bytes([*head.get(i + 2)?, *head.get(i + 3)?]));
+        let (Some(&hi), Some(&lo)) = (head.get(i + 2), head.get(i + 3)) else { return held(frame) };
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
         if len < 2 {
             return None;
         }
         i += 2 + len;
-        // The first scan beyond what was read: count its coefficients as kept.
-        if i >= head.len() {
-            return frame.map(|(header, coefficients, _)| ImageHeader { coefficient_bytes: coefficients, ..header });
-        }
     }
 }
 
@@ -301,6 +298,11 @@ mod tests {
         let mut junk = jpeg(0xC0, 32, 16, &sampling);
         junk.insert(21, 0x42);
         assert_eq!(read_header(&junk), None, "a byte between segments");
+        // A restart marker before the frame: the decoder would read a length after it
+        // and could land on another frame than the one counted.
+        let mut restart = jpeg(0xC0, 32, 16, &sampling);
+        restart.splice(2..2, [0xFF, 0xD0]);
+        assert_eq!(read_header(&restart), None, "a marker the decoder reads differently");
         // The first scan beyond what was read: its coefficients are counted.
         let cut = jpeg(0xC0, 4000, 3000, &sampling);
         assert_eq!(read_header(&cut[..21]).unwrap().coefficient_bytes, split.coefficient_bytes);

@@ -80,17 +80,27 @@ impl Names {
     /// Feeds one byte; returns the name it completed, if any.
     fn push(&mut self, b: u8) -> Option<Vec<u8>> {
         if let Some(h) = self.hex.as_mut() {
-            h.push(b);
-            if h.len() == 2 {
-                let decoded = std::str::from_utf8(h).ok().and_then(|s| u8::from_str_radix(s, 16).ok());
-                if let (Some(n), Some(d)) = (self.name.as_mut(), decoded) {
-                    n.push(d);
+            if b.is_ascii_hexdigit() {
+                h.push(b);
+                if h.len() == 2 {
+                    let decoded = std::str::from_utf8(h).ok().and_then(|s| u8::from_str_radix(s, 16).ok());
+                    if let (Some(n), Some(d)) = (self.name.as_mut(), decoded) {
+                        n.push(d);
+                    }
+                    self.hex = None;
                 }
-                self.hex = None;
+                return None;
             }
-            return None;
+            // Not an escape after all: as a viewer does, the `#` (and a digit
+            // read) stay in the name, and this byte is read as any other.
+            let kept = self.hex.take().unwrap_or_default();
+            if let Some(n) = self.name.as_mut() {
+                n.push(b'#');
+                n.extend(kept);
+                n.truncate(64);
+            }
         }
-        let ends_name = b.is_ascii_whitespace() || b"/[]()<>{}%".contains(&b);
+        let ends_name = is_space(b) || b"/[]()<>{}%".contains(&b);
         match self.name.as_mut() {
             Some(_) if b == b'#' => {
                 self.hex = Some(Vec::with_capacity(2));
@@ -129,6 +139,11 @@ impl Names {
     }
 }
 
+/// PDF whitespace: NUL, tab, line feed, form feed, carriage return, space.
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+}
+
 /// Whether the newest bytes of the shift register `tail` spell `keyword` (at most 16 bytes).
 fn ends_with(tail: u128, keyword: &[u8]) -> bool {
     let packed = keyword.iter().fold(0u128, |acc, &b| (acc << 8) | b as u128);
@@ -138,11 +153,12 @@ fn ends_with(tail: u128, keyword: &[u8]) -> bool {
 
 /// Whether the newest bytes of `tail` are an object header as a viewer's
 /// lexer reads one: a number, whitespace, a number, optional whitespace,
-/// `obj` (`12 0 obj`, `12 0obj`, `12 +0 obj`, `12 0.0 obj`), a comment
-/// counting as whitespace (`12 0%x⏎obj`), after anything (a viewer may jump
-/// straight to it). Where the 16 bytes run out inside what could still be a
-/// header, it counts as one: a false alarm asks for a re-export, a miss
-/// hides an object.
+/// `obj`, where a number is anything of digits, signs, points and
+/// exponents (`12 0 obj`, `12 0obj`, `12 +0 obj`, `12 - obj`, `12 0e0 obj`)
+/// and a comment counts as whitespace (`12 0%x⏎obj`), after anything (a
+/// viewer may jump straight to it). Where the 16 bytes run out inside what
+/// could still be a header, it counts as one: a false alarm asks for a
+/// re-export, a miss hides an object.
 fn object_header(tail: u128) -> bool {
     if !ends_with(tail, b"obj") {
         return false;
@@ -154,16 +170,21 @@ fn object_header(tail: u128) -> bool {
         while i < 16 {
             let b = at(i);
             if b == b'\n' || b == b'\r' {
-                // A comment on the line this ends is whitespace too.
+                // A comment on the line this ends is whitespace too; it
+                // starts at the line's first `%`.
                 let mut k = i + 1;
-                while k < 16 && !matches!(at(k), b'\n' | b'\r' | b'%') {
+                let mut first_percent = None;
+                while k < 16 && !matches!(at(k), b'\n' | b'\r') {
+                    if at(k) == b'%' {
+                        first_percent = Some(k);
+                    }
                     k += 1;
                 }
                 if k == 16 {
                     return None;
                 }
-                i = if at(k) == b'%' { k + 1 } else { i + 1 };
-            } else if b"\0\t\x0c ".contains(&b) {
+                i = first_percent.map_or(i + 1, |p| p + 1);
+            } else if is_space(b) {
                 i += 1;
             } else {
                 return Some(i);
@@ -171,29 +192,23 @@ fn object_header(tail: u128) -> bool {
         }
         None
     };
-    // Past a number: the index after it and whether it had a digit, or
-    // `None` when the register runs out inside it.
-    let number = |mut i: usize| -> Option<(usize, bool)> {
-        let mut digit = false;
-        while i < 16 && (at(i).is_ascii_digit() || b"+-.".contains(&at(i))) {
-            digit |= at(i).is_ascii_digit();
+    // Past a number: the index after it, or `None` when the register runs out inside it.
+    let number = |mut i: usize| -> Option<usize> {
+        while i < 16 && (at(i).is_ascii_digit() || b"+-.eE".contains(&at(i))) {
             i += 1;
         }
-        (i < 16).then_some((i, digit))
+        (i < 16).then_some(i)
     };
     let Some(gen_end) = skip_space(3) else { return true };
-    let Some((gen_start, digit)) = number(gen_end) else { return true };
-    if gen_start == gen_end || !digit {
+    let Some(gen_start) = number(gen_end) else { return true };
+    if gen_start == gen_end {
         return false;
     }
     let Some(num_end) = skip_space(gen_start) else { return true };
     if num_end == gen_start {
         return false;
     }
-    match number(num_end) {
-        None => true,
-        Some((num_start, digit)) => num_start > num_end && digit,
-    }
+    number(num_end).is_none_or(|num_start| num_start > num_end)
 }
 
 fn active(name: &[u8]) -> bool {
@@ -213,6 +228,7 @@ struct Scan {
     reshaped: bool,
     stream: Option<Stream>,
     lex: Lex,
+    keywords: Keywords,
     inflated: u64,
     max_inflated: u64,
     verdict: Verdict,
@@ -230,6 +246,10 @@ enum Lex {
         depth: u32,
         escaped: bool,
     },
+    /// One `<` read: `<<` opens a dictionary, anything else a hex string.
+    Angle,
+    /// A hex string `<` … `>`: `%` and `(` in it are nothing.
+    Hex,
 }
 
 impl Lex {
@@ -237,7 +257,11 @@ impl Lex {
         match self {
             Lex::Code if b == b'%' => Lex::Comment,
             Lex::Code if b == b'(' => Lex::Text { depth: 1, escaped: false },
+            Lex::Code if b == b'<' => Lex::Angle,
             Lex::Code => Lex::Code,
+            Lex::Angle if b == b'<' || b == b'>' => Lex::Code,
+            Lex::Angle | Lex::Hex if b == b'>' => Lex::Code,
+            Lex::Angle | Lex::Hex => Lex::Hex,
             Lex::Comment if b == b'\n' || b == b'\r' => Lex::Code,
             Lex::Comment => Lex::Comment,
             Lex::Text { depth, escaped: true } => Lex::Text { depth, escaped: false },
@@ -249,14 +273,65 @@ impl Lex {
         }
     }
 
-    /// The bytes that can change this state or start a name or keyword;
-    /// the scan jumps over the rest.
-    fn stops(self) -> &'static [u8] {
+    /// The bytes that can change this state or start a name; the scan
+    /// jumps over the rest. Plain code is read byte by byte (keywords).
+    fn stops(self) -> Option<&'static [u8]> {
         match self {
-            Lex::Code => b"/j\n\r%(",
-            Lex::Comment => b"/\n\r",
-            Lex::Text { .. } => b"/()\\",
+            Lex::Code | Lex::Angle => None,
+            Lex::Comment => Some(b"/\n\r"),
+            Lex::Text { .. } => Some(b"/()\\"),
+            Lex::Hex => Some(b">"),
         }
+    }
+}
+
+/// The plain-code tokens that decide where a stream starts: `>>`, then
+/// whitespace or comments only, then the keyword `stream`, then anything to
+/// the end of the line (as viewers read it).
+#[derive(Debug, Default)]
+struct Keywords {
+    /// The last token was `>>`.
+    dict_end: bool,
+    /// A `>` was just read (half of `>>`).
+    half: bool,
+    /// The regular characters of the current token (only the first 8 kept)
+    /// and whether it began right after `>>`.
+    word: Vec<u8>,
+    word_after_dict: bool,
+    /// `stream` was read after `>>`: the data starts after the next line end.
+    pending: bool,
+}
+
+impl Keywords {
+    /// Takes one byte of plain code; true when the keyword `stream` (after
+    /// a dictionary) has just ended.
+    fn push(&mut self, b: u8) -> bool {
+        let regular = !is_space(b) && !b"/[]()<>{}%".contains(&b);
+        if regular {
+            if self.word.is_empty() {
+                self.word_after_dict = self.dict_end;
+            }
+            if self.word.len() < 8 {
+                self.word.push(b);
+            }
+            self.dict_end = false;
+            self.half = false;
+            return false;
+        }
+        let ended = self.word_after_dict && self.word == b"stream";
+        self.word.clear();
+        self.word_after_dict = false;
+        if b == b'>' {
+            self.dict_end = self.half;
+            self.half = !self.half;
+        } else if !is_space(b) && b != b'%' {
+            // Whitespace and comments keep what came before; any other token does not.
+            self.dict_end = false;
+            self.half = false;
+        } else {
+            self.half = false;
+        }
+        ended
     }
 }
 
@@ -276,6 +351,7 @@ impl Scan {
             reshaped: false,
             stream: None,
             lex: Lex::Code,
+            keywords: Keywords::default(),
             inflated: 0,
             max_inflated,
             verdict: Verdict::Clean,
@@ -301,11 +377,10 @@ impl Scan {
                 i += self.feed_stream(&chunk[i..]);
                 continue;
             }
-            // Outside a name only a few bytes can matter (see `Lex::stops`):
-            // jump to the next of them.
-            if !self.names.busy() && !matches!(self.lex, Lex::Text { escaped: true, .. }) {
+            // Outside a name, in comments and strings, only a few bytes can
+            // matter (see `Lex::stops`): jump to the next of them.
+            if let (false, Some(stops)) = (self.names.busy() || matches!(self.lex, Lex::Text { escaped: true, .. }), self.lex.stops()) {
                 let rest = &chunk[i..];
-                let stops = self.lex.stops();
                 let next = rest.iter().position(|b| stops.contains(b)).unwrap_or(rest.len());
                 self.skip(&rest[..next]);
                 i += next;
@@ -319,9 +394,26 @@ impl Scan {
                 self.saw_name(&n);
             }
             self.remember(b);
-            let code = self.lex == Lex::Code;
+            let eol = b == b'\n' || b == b'\r';
+            let code = matches!(self.lex, Lex::Code | Lex::Angle);
             self.lex = self.lex.after(b);
+            // After `>> stream`, the data starts past the end of the line,
+            // whatever stands on the rest of it (viewers skip it unread).
+            if eol && self.keywords.pending {
+                self.start_stream(b);
+                if self.verdict != Verdict::Clean {
+                    return;
+                }
+                continue;
+            }
             if !code {
+                // `stream` where the syntax says no stream starts, in an
+                // object that is an object stream: what a viewer inflates
+                // would go unread. Refused rather than guessed.
+                if eol && self.objstm && self.stream_keyword_before_eol(b) {
+                    self.verdict = Verdict::Unreadable;
+                    return;
+                }
                 continue;
             }
             if ends_with(self.tail, b"obj") && !((self.tail >> 24) as u8).is_ascii_alphabetic() {
@@ -329,39 +421,42 @@ impl Scan {
                 self.flate = false;
                 self.reshaped = false;
             }
-            // `>> stream` then an end of line starts the data (`endstream` does not).
-            if (b == b'\n' || b == b'\r') && self.stream_keyword_before_eol(b) {
-                if self.objstm && (!self.flate || self.reshaped) {
-                    self.verdict = Verdict::Unreadable;
-                    return;
+            if self.keywords.push(b) {
+                self.keywords.pending = true;
+                if eol {
+                    self.start_stream(b);
+                    continue;
                 }
-                let inflate = self.objstm.then(|| (Decompress::new(true), Names::default()));
-                self.stream = Some(Stream { inflate, started: b == b'\n' });
-                self.tail = 0;
+            }
+            if eol && self.objstm && self.stream_keyword_before_eol(b) {
+                self.verdict = Verdict::Unreadable;
+                return;
             }
         }
     }
 
-    /// Whether the keyword `stream` right after a dictionary's `>>` came
-    /// right before the end-of-line byte `eol` just seen: a stream's data
-    /// starts only there (`mainstream`, or `stream` in text, starts nothing).
+    /// The stream's data starts after the end-of-line byte `eol`: an object
+    /// stream is inflated (if it can be read), any other skipped.
+    fn start_stream(&mut self, eol: u8) {
+        self.keywords = Keywords::default();
+        self.lex = Lex::Code;
+        if self.objstm && (!self.flate || self.reshaped) {
+            self.verdict = Verdict::Unreadable;
+            return;
+        }
+        let inflate = self.objstm.then(|| (Decompress::new(true), Names::default()));
+        self.stream = Some(Stream { inflate, started: eol == b'\n' });
+        self.tail = 0;
+    }
+
+    /// Whether the word `stream` came right before the end-of-line byte
+    /// `eol` just seen, wherever it stands.
     fn stream_keyword_before_eol(&self, eol: u8) -> bool {
         let mut t = self.tail >> 8;
         if eol == b'\n' && (t & 0xFF) as u8 == b'\r' {
             t >>= 8;
         }
-        if !ends_with(t, b"stream") {
-            return false;
-        }
-        t >>= 48;
-        // Whitespace, then `>>`, within what the register still holds.
-        for _ in 0..8 {
-            match (t & 0xFF) as u8 {
-                b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' => t >>= 8,
-                _ => break,
-            }
-        }
-        ends_with(t, b">>")
+        ends_with(t, b"stream") && !ends_with(t, b"endstream")
     }
 
     fn saw_name(&mut self, n: &[u8]) {
@@ -392,7 +487,7 @@ impl Scan {
         // hidden before it: jump from `m` or `j` to the next.
         let mut end = None;
         let mut k = 0;
-        while let Some(at) = memchr::memchr2(b'm', b'j', &data[k..]) {
+        while let Some(at) = memchr::memchr3(b'm', b'j', b'r', &data[k..]) {
             for &b in &data[(k + at).saturating_sub(16).max(k)..=k + at] {
                 self.tail = (self.tail << 8) | b as u128;
             }
@@ -401,7 +496,9 @@ impl Scan {
                 end = Some(k);
                 break;
             }
-            if object_header(self.tail) {
+            // An object, or a trailer whose `/Root` dictionary a viewer
+            // reaches through `startxref`, hidden in the stream's bytes.
+            if object_header(self.tail) || ends_with(self.tail, b"trailer") {
                 self.verdict = Verdict::Unreadable;
                 return used + k;
             }
@@ -481,6 +578,11 @@ fn scan_within(mut reader: impl Read, max_inflated: u64) -> std::io::Result<Verd
     }
     if scan.names.finish().is_some_and(|n| active(&n)) {
         return Ok(Verdict::Active);
+    }
+    // A string never closed: the scan's idea of the syntax went astray
+    // somewhere, so what it skipped cannot be trusted.
+    if matches!(scan.lex, Lex::Text { .. } | Lex::Hex | Lex::Angle) || scan.stream.is_some() {
+        return Ok(Verdict::Unreadable);
     }
     Ok(scan.verdict)
 }
@@ -690,6 +792,38 @@ mod tests {
         pdf.extend_from_slice(&noise);
         pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
         assert_eq!(verdict(&pdf), Verdict::Clean);
+    }
+
+    /// The second review's cases: ways to make the scan skip what a viewer
+    /// reads, or miss an object stream a viewer inflates.
+    #[test]
+    fn no_syntax_makes_the_scan_skip_what_a_viewer_reads() {
+        let action = "/OpenAction << /S /JavaScript /JS (app.alert(1)) >>";
+        // Where no stream starts: `>>` in a comment, `%` and `(` in a hex string.
+        for lure in ["<< /Type /Catalog %>>\nstream\n", "<< /X <%>(\n>> stream\n) ", "<< /X <25>(\n>> stream\n) "] {
+            let pdf = format!("%PDF-1.4\n1 0 obj {lure}{action} /Z (endstream) >> endobj\n%%EOF\n");
+            assert_eq!(verdict_in_pieces(pdf.as_bytes()), Verdict::Active, "{lure:?}");
+        }
+        // Where an object stream does start, however it is spelled: it is inflated and read.
+        let js = zlib(b"12 0 << /S /JavaScript /JS (app.alert(1)) >>");
+        for between in [" ", "          \r\n\t ", " % a comment\n", "\n"] {
+            for after in ["\n", "\r\n", "  % trailing\n"] {
+                let mut pdf = format!("%PDF-1.5\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /X <(> >>{between}stream{after}").into_bytes();
+                pdf.extend_from_slice(&js);
+                pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+                assert_eq!(verdict_in_pieces(&pdf), Verdict::Active, "{between:?} {after:?}");
+            }
+        }
+        // A string never closed: the rest of the file was read as text.
+        assert_eq!(verdict_in_pieces(b"%PDF-1.4\n( stray\n1 0 obj << /Type /Page >> endobj\n%%EOF\n"), Verdict::Unreadable);
+        // Headers in more spellings, and a trailer, hidden in an image's bytes.
+        for hidden in ["9 0 %%\nobj", "9 - obj", "9 -\n0 obj", "9 0e0 obj", "trailer << /Root << /OpenAction 3 0 R >> >>"] {
+            let pdf = stream_with("/Subtype /Image /Length 99", format!("\u{7f}{hidden} << >>").as_bytes());
+            assert_eq!(verdict_in_pieces(&pdf), Verdict::Unreadable, "{hidden:?}");
+        }
+        // A name ends at NUL (PDF whitespace), and a `#` without two hex digits is a plain `#`.
+        assert_eq!(verdict_in_pieces(b"<< /S /JavaScript\0/JS\0(x) >>"), Verdict::Active);
+        assert_eq!(verdict_in_pieces(b"<< /S %/X#\n/JavaScript >>"), Verdict::Active);
     }
 
     #[test]
