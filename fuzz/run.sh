@@ -24,8 +24,9 @@ for t in "${TARGETS[@]}"; do
   else
     result=FOUND; status=1
   fi
-  execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || true)
-  [ -n "$execs" ] || execs=$(grep -Eo '#[0-9]+' "$log" | tail -1 | tr -d '#')
+  # libFuzzer's last word is "Done N runs in S second(s)".
+  execs=$(grep -Eo 'Done [0-9]+ runs' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+  [ -n "$execs" ] || execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || true)
   echo "fuzz $t: ${execs:-?} executions in ${SECONDS_EACH}s, $result"
   [ "$result" = ok ] || tail -30 "$log"
   rm -f "$log"
