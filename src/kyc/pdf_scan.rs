@@ -273,15 +273,18 @@ impl Lex {
         }
     }
 
-    /// The bytes that can change this state or start a name; the scan
-    /// jumps over the rest. Plain code is read byte by byte (keywords).
-    fn stops(self) -> Option<&'static [u8]> {
-        match self {
-            Lex::Code | Lex::Angle => None,
-            Lex::Comment => Some(b"/\n\r"),
-            Lex::Text { .. } => Some(b"/()\\"),
-            Lex::Hex => Some(b">"),
-        }
+    /// Where in `rest` the next byte that can change this state or start a
+    /// name is; the scan jumps over the bytes before it (with memchr: a
+    /// long comment or string is the hot path of a padded upload). `None`
+    /// in plain code, which is read byte by byte (keywords).
+    fn next_stop(self, rest: &[u8]) -> Option<usize> {
+        let found = match self {
+            Lex::Code | Lex::Angle => return None,
+            Lex::Comment => memchr::memchr3(b'/', b'\n', b'\r', rest),
+            Lex::Text { .. } => [memchr::memchr3(b'/', b'(', b')', rest), memchr::memchr(b'\\', rest)].into_iter().flatten().min(),
+            Lex::Hex => memchr::memchr(b'>', rest),
+        };
+        Some(found.unwrap_or(rest.len()))
     }
 }
 
@@ -379,9 +382,9 @@ impl Scan {
             }
             // Outside a name, in comments and strings, only a few bytes can
             // matter (see `Lex::stops`): jump to the next of them.
-            if let (false, Some(stops)) = (self.names.busy() || matches!(self.lex, Lex::Text { escaped: true, .. }), self.lex.stops()) {
+            let busy = self.names.busy() || matches!(self.lex, Lex::Text { escaped: true, .. });
+            if let (false, Some(next)) = (busy, self.lex.next_stop(&chunk[i..])) {
                 let rest = &chunk[i..];
-                let next = rest.iter().position(|b| stops.contains(b)).unwrap_or(rest.len());
                 self.skip(&rest[..next]);
                 i += next;
                 if i == chunk.len() {
@@ -498,7 +501,13 @@ impl Scan {
             }
             // An object, or a trailer whose `/Root` dictionary a viewer
             // reaches through `startxref`, hidden in the stream's bytes.
-            if object_header(self.tail) || ends_with(self.tail, b"trailer") {
+            // Each check only where its keyword can end (this loop is the upload's hot path).
+            let hidden = match data[k - 1] {
+                b'j' => object_header(self.tail),
+                b'r' => ends_with(self.tail, b"trailer"),
+                _ => false,
+            };
+            if hidden {
                 self.verdict = Verdict::Unreadable;
                 return used + k;
             }
