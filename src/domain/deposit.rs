@@ -13,7 +13,6 @@ use super::CurrencyRule;
 /// (cTrader refused it, or the provider confirmed another currency) goes to
 /// `Review` for a person, never to `Failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum DepositState {
     /// Created; waiting for the payment provider.
     Pending,
@@ -30,7 +29,6 @@ pub enum DepositState {
     Review,
     /// A bank transfer the trader has been told how to make; waits (without
     /// expiring) until finance records the money on the broker's account.
-    #[cfg_attr(feature = "ssr", sqlx(rename = "awaiting_funds"))]
     AwaitingFunds,
 }
 
@@ -135,3 +133,5 @@ pub struct DepositForm {
     pub idempotency_key: String,
     pub recent: Vec<DepositView>,
 }
+
+super::stored_as_text!(DepositState);

@@ -226,6 +226,48 @@ macro_rules! stored_as {
 
 stored_as!(Login => i64, DepositId => String, WithdrawalId => String, Currency => String);
 
+/// An enum stored as its text name (`as_str`), read back by name among
+/// `ALL`: the same column type (TEXT) and values on every backend, and a row
+/// holding a name this code does not know is a storage error, never a guess.
+macro_rules! stored_as_text {
+    ($($t:ty),*) => {$(
+        #[cfg(feature = "ssr")]
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $t
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $t
+        where
+            String: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: DB::ValueRef<'r>) -> Result<$t, sqlx::error::BoxDynError> {
+                let name = <String as sqlx::Decode<DB>>::decode(value)?;
+                <$t>::ALL.into_iter().find(|v| v.as_str() == name).ok_or_else(|| format!("unknown {} `{name}`", stringify!($t)).into())
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $t
+        where
+            &'q str: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(&self, buf: &mut DB::ArgumentBuffer<'q>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&'q str as sqlx::Encode<DB>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+    )*};
+}
+pub(crate) use stored_as_text;
+
 /// Why a value is not the identifier it claims to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdError(&'static str);

@@ -21,6 +21,7 @@ pub mod withdrawal;
 
 pub use bank::{BankIdError, CreditorRef, Iban};
 pub use deposit::{BankInstructions, DepositForm, DepositState, DepositView, MethodKind, PaymentMethod};
+pub(crate) use ids::stored_as_text;
 pub use ids::{Currency, DepositId, IdError, Login, WithdrawalId};
 pub use lang::{Dir, Lang};
 pub use locale::{format_money, format_when};

@@ -13,7 +13,6 @@ use super::{Currency, CurrencyRule, DepositId, Iban, WithdrawalId};
 /// Cancelled`, or `Approved → Rejected` when cTrader refuses the debit (not
 /// enough free balance by then; nothing was taken, nothing is paid).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum WithdrawalState {
     /// Waiting for finance (with four eyes: for the second approval too).
     /// The trader can still cancel it.
@@ -220,3 +219,5 @@ mod tests {
         assert!(WithdrawalState::ALL.iter().all(|s| WithdrawalState::parse(s.as_str()) == Some(*s)));
     }
 }
+
+super::stored_as_text!(WithdrawalState);

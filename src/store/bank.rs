@@ -6,14 +6,26 @@ use async_trait::async_trait;
 use super::StoreError;
 use crate::domain::{Currency, DepositId, Login};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WireState {
     /// Above the four-eyes amount: waiting for a second finance user.
     AwaitingApproval,
     /// The deposit is confirmed and its credit queued.
     Approved,
 }
+
+impl WireState {
+    pub const ALL: [WireState; 2] = [WireState::AwaitingApproval, WireState::Approved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WireState::AwaitingApproval => "awaiting_approval",
+            WireState::Approved => "approved",
+        }
+    }
+}
+
+crate::domain::stored_as_text!(WireState);
 
 /// A wire finance saw arrive, about to be recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +49,7 @@ pub struct WireView {
     pub deposit_id: DepositId,
     pub login: Login,
     pub currency: Currency,
+    #[sqlx(try_from = "i64")]
     pub digits: u32,
     /// What the trader announced (amount plus fee): what they were asked to send.
     pub expected_minor: i64,

@@ -15,6 +15,7 @@ pub struct DepositRecord {
     pub user_id: i64,
     pub idempotency_key: String,
     pub currency: Currency,
+    #[sqlx(try_from = "i64")]
     pub digits: u32,
     pub requested_minor: i64,
     pub fee_minor: i64,

@@ -1,6 +1,7 @@
-//! Persistence behind traits, one per concern, so a second database backend
-//! (PostgreSQL is next) is a new module implementing them, not a rewrite.
-//! Only `sqlite/` exists today; [`connect`] picks the backend from the URL.
+//! Persistence behind traits, one per concern, each implemented by both
+//! backends: `sqlite/` (the embedded default, one instance) and `postgres/`
+//! (several instances sharing one database). [`connect`] picks the backend
+//! from the URL.
 
 mod actions;
 mod attempts;
@@ -9,6 +10,7 @@ pub mod chat;
 mod deposits;
 mod kyc;
 mod outbox;
+mod postgres;
 pub(crate) mod sqlite;
 mod sso;
 mod staff;
@@ -36,7 +38,7 @@ pub enum StoreError {
     Database(String),
     #[error("database migration failed: {0}")]
     Migration(String),
-    #[error("unsupported database URL `{0}` (supported: sqlite:)")]
+    #[error("unsupported database URL `{0}` (supported: sqlite:, postgres:)")]
     Unsupported(String),
 }
 

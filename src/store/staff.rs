@@ -5,8 +5,7 @@ use async_trait::async_trait;
 use super::StoreError;
 
 /// What a staff member may see and do (`web::caller` turns sets of roles into extractors).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Admin,
     Compliance,
@@ -37,6 +36,8 @@ impl Role {
         }
     }
 }
+
+crate::domain::stored_as_text!(Role);
 
 /// A `staff` row; a role this code does not know fails to decode.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

@@ -16,6 +16,7 @@ pub struct WithdrawalRecord {
     pub user_id: i64,
     pub idempotency_key: String,
     pub currency: Currency,
+    #[sqlx(try_from = "i64")]
     pub digits: u32,
     pub amount_minor: i64,
     /// `bank` or `card`.

@@ -13,7 +13,6 @@ pub struct UploadLimits {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum FileKind {
     Jpeg,
     Png,
@@ -181,3 +180,5 @@ mod tests {
         }
     }
 }
+
+crate::domain::stored_as_text!(FileKind);

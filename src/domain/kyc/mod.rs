@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 
 /// The documents a trader can be asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum DocumentType {
     Identity,
     Address,
@@ -40,7 +39,6 @@ impl DocumentType {
 
 /// Where a trader's verification stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
 pub enum CaseState {
     NotStarted,
     /// Some of what is asked for is there.
@@ -81,7 +79,6 @@ impl CaseState {
 /// Where one uploaded document stands; a newer upload of the same type
 /// `Replaced` it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum DocumentState {
     Uploaded,
     Accepted,
@@ -174,3 +171,5 @@ pub struct KycView {
     pub today: String,
     pub limits: UploadLimits,
 }
+
+crate::domain::stored_as_text!(DocumentType, CaseState, DocumentState);
