@@ -11,7 +11,11 @@ cargo fmt --check
 cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
-echo "== Rust: unit and black-box tests"
+echo "== PostgreSQL for the store conformance suite (a throwaway server on loopback)"
+TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
+export TEST_POSTGRES_URL
+
+echo "== Rust: unit, store conformance (SQLite and PostgreSQL) and black-box tests"
 cargo test --features ssr
 
 echo "== build: server and WASM (cargo leptos build)"

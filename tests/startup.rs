@@ -194,3 +194,44 @@ async fn a_shutdown_ends_live_event_streams_cleanly() {
     let rest: Vec<String> = lines.try_iter().collect();
     assert!(!rest.iter().any(|l| l.contains("still open")), "nothing left waiting: {rest:?}");
 }
+
+/// Several instances behind a load balancer: on SIGTERM an instance first
+/// says it is not ready while it still answers, so the balancer stops
+/// sending it traffic before it stops accepting connections.
+#[tokio::test]
+async fn a_draining_instance_is_alive_but_not_ready() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = server(dir.path())
+        .env("RUST_LOG", "info")
+        .env("INAPP_SERVER__DRAIN_MS", "60000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let listening = lines.iter().find(|l| l.contains("broker-inapp listening")).expect("it starts");
+    let port: String = listening.split("127.0.0.1:").nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let status = |path: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move { http.get(format!("{base}{path}")).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!((status("/livez").await, status("/readyz").await), (200, 200));
+
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    lines.iter().find(|l| l.contains("draining")).expect("the log says it drains");
+    let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["reason"], "draining");
+    assert_eq!(status("/livez").await, 200, "still alive and answering while it drains");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

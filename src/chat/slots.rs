@@ -59,6 +59,11 @@ impl StreamSlots {
         self.stopping.cancel();
     }
 
+    /// Whether the server is shutting down (`/readyz` fails from then on).
+    pub fn stopping(&self) -> bool {
+        self.stopping.is_cancelled()
+    }
+
     /// Resolves when the streams are to end (a stream ends with `take_until` on it).
     pub fn stopped(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
         self.stopping.clone().cancelled_owned()

@@ -73,6 +73,8 @@ pub struct ServerSection {
     pub max_connections: usize,
     /// Connections from one client address (a trusted proxy's are not counted).
     pub max_connections_per_client: usize,
+    /// After a shutdown signal: how long `/readyz` fails while requests are still served.
+    pub drain_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

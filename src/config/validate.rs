@@ -213,8 +213,11 @@ impl Settings {
                 return Err(invalid(key, "must be a path starting with / or an http(s) URL"));
             }
         }
-        if !(self.storage.database_url.starts_with("sqlite:") || self.storage.database_url.starts_with("postgres")) {
-            return Err(invalid("storage.database_url", "must start with sqlite: (postgres: is planned)"));
+        if !(self.storage.database_url.starts_with("sqlite:")
+            || self.storage.database_url.starts_with("postgres:")
+            || self.storage.database_url.starts_with("postgresql:"))
+        {
+            return Err(invalid("storage.database_url", "must start with sqlite: or postgres:"));
         }
         if self.server.max_body_bytes < 1024 {
             return Err(invalid("server.max_body_bytes", "must be at least 1024"));

@@ -224,11 +224,18 @@ impl Application {
             crate::kyc::access::spawn_worker(self.state.clone());
         }
         let streams = self.state.streams.clone();
+        let drain = Duration::from_millis(self.state.settings.server.drain_ms);
         let shutdown = async move {
             shutdown_signal().await;
             // Live event streams never finish by themselves: end them, so
-            // the graceful shutdown waits only for real requests.
+            // the graceful shutdown waits only for real requests. From here
+            // on /readyz fails, and a load balancer stops sending new
+            // requests while this instance still answers them for `drain`.
             streams.stop_all();
+            if !drain.is_zero() {
+                tracing::info!(drain_ms = drain.as_millis() as u64, "draining: not ready, still serving");
+                tokio::time::sleep(drain).await;
+            }
         };
         serve::serve(self.listener, self.router, &self.state.settings.server, shutdown).await
     }

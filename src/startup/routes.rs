@@ -50,7 +50,9 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
 
     let mut app = Router::new()
         .merge(screens)
-        .route("/healthz", get(health))
+        .route("/healthz", get(ready))
+        .route("/readyz", get(ready))
+        .route("/livez", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
         .route("/theme.css", get(theme_css))
         .route("/gallery", get(crate::gallery::index))
         .route("/gallery/view", get(crate::gallery::view))
@@ -121,12 +123,20 @@ async fn theme_css(State(theme): State<Arc<crate::theme::ThemeSource>>) -> Respo
     ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")], theme.current().css()).into_response()
 }
 
-async fn health(State(store): State<crate::store::Store>) -> Response {
-    match store.ping().await {
+/// Ready to take traffic: the database answers with this version's
+/// migrations applied, and the instance is not draining. `/livez` only says
+/// the process answers (a failing database is no reason to restart it).
+async fn ready(State(state): State<AppState>) -> Response {
+    let unavailable =
+        |reason: &str| (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "unavailable", "reason": reason }))).into_response();
+    if state.streams.stopping() {
+        return unavailable("draining");
+    }
+    match state.store.ready().await {
         Ok(()) => axum::Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "unavailable" }))).into_response()
+            tracing::error!(error = %e, "readiness check failed");
+            unavailable("database")
         }
     }
 }

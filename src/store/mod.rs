@@ -124,19 +124,72 @@ pub struct Store {
 #[async_trait]
 trait Health: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
+    /// The newest migration the database has applied successfully, and the
+    /// newest this build carries.
+    async fn migrations(&self) -> Result<(i64, i64), StoreError>;
 }
 
 impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.health.ping().await
     }
+
+    /// The database answers and holds at least this build's migrations (an
+    /// instance of a newer version may have added more; that is fine).
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        let (applied, carried) = self.health.migrations().await?;
+        if applied < carried {
+            return Err(StoreError::Migration(format!("the database is at migration {applied}, this build needs {carried}")));
+        }
+        Ok(())
+    }
 }
 
-/// Opens (creating and migrating if needed) the database at `url`.
+/// What `Health::migrations` reads on both backends.
+const APPLIED_MIGRATION: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+
+/// The newest migration `migrator` carries.
+fn carried(migrator: &sqlx::migrate::Migrator) -> i64 {
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Opens (creating and migrating if needed) the database at `url`:
+/// `sqlite:` for the embedded default, `postgres:` for several instances.
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     if url.starts_with("sqlite:") {
-        let db = Arc::new(sqlite::SqliteStore::open(url).await?);
-        Ok(Store {
+        Ok(Store::of(Arc::new(sqlite::SqliteStore::open(url).await?)))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Store::of(Arc::new(postgres::PgStore::open(url).await?)))
+    } else {
+        Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
+    }
+}
+
+/// Every store trait, implemented by one backend.
+trait Backend:
+    SessionStore + TokenClaimStore + DepositStore + StaffStore + KycStore + SsoStore + ActionStore + AttemptStore + ChatStore + BankStore + WithdrawalStore + Health
+{
+}
+
+impl<T> Backend for T where
+    T: SessionStore
+        + TokenClaimStore
+        + DepositStore
+        + StaffStore
+        + KycStore
+        + SsoStore
+        + ActionStore
+        + AttemptStore
+        + ChatStore
+        + BankStore
+        + WithdrawalStore
+        + Health
+{
+}
+
+impl Store {
+    fn of<B: Backend + 'static>(db: Arc<B>) -> Store {
+        Store {
             sessions: db.clone(),
             token_claims: db.clone(),
             deposits: db.clone(),
@@ -149,8 +202,6 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
             bank: db.clone(),
             withdrawals: db.clone(),
             health: db,
-        })
-    } else {
-        Err(StoreError::Unsupported(url.split(':').next().unwrap_or("").to_string()))
+        }
     }
 }

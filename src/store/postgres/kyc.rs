@@ -1,1 +1,388 @@
-//! (being ported from ../sqlite/kyc.rs)
+//! KYC cases, documents, the event log and the accessRights outbox, ported
+//! from ../sqlite/kyc.rs.
+//!
+//! Every write locks its case row first (`ensure_case`/`lock_case`, `FOR
+//! UPDATE`), so writes to one case take turns as under SQLite's single
+//! writer: what `settle` reads is what it writes over, a document cannot be
+//! replaced while it is decided, and the case's events (and so its revision)
+//! are inserted and committed in order. Locks are always taken case first,
+//! then its documents, then its `kyc_access_sync` row.
+
+use async_trait::async_trait;
+use sqlx::{Postgres, Transaction};
+
+use super::listing::Listing;
+use super::PgStore;
+use crate::domain::kyc::{CaseState, DocumentState, DocumentType};
+use crate::domain::Login;
+use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError};
+
+/// A state's queue oldest change first; all cases with the submitted ones
+/// first (oldest first), then those waiting on the trader, then the rest
+/// latest change first.
+const CASES: Listing = Listing {
+    table: "kyc_cases",
+    in_state: "updated_at, login",
+    all: "CASE state WHEN 'submitted' THEN 0 WHEN 'more_info' THEN 1 WHEN 'in_progress' THEN 2 ELSE 3 END, \
+          CASE state WHEN 'submitted' THEN updated_at ELSE -updated_at END, login",
+};
+
+type Tx = Transaction<'static, Postgres>;
+
+async fn event(tx: &mut Tx, login: Login, now: i64, actor: &str, action: &str, subject: Option<&str>, reason: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO kyc_events (login, at, actor, action, subject, reason) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(login)
+        .bind(now)
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(reason)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Creates the case if it does not exist yet and locks it; returns its state.
+/// A concurrent creation waits on the other's insert and then does nothing.
+async fn ensure_case(tx: &mut Tx, login: Login, user_id: i64, kyc_type: &str, now: i64) -> Result<CaseState, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO kyc_cases (login, user_id, kyc_type, state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (login) DO NOTHING",
+    )
+    .bind(login)
+    .bind(user_id)
+    .bind(kyc_type)
+    .bind(CaseState::NotStarted)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    lock_case(tx, login).await.map(|s| s.unwrap_or(CaseState::NotStarted))
+}
+
+/// The case's revision: its latest event, the trader's (details saved, a
+/// document uploaded) or another reviewer's (a document decided, the level
+/// set); what a reviewer's decision is checked against. Events are only
+/// written under the case's lock, so their ids grow in commit order.
+pub(crate) async fn revision(tx: &mut Tx, login: Login) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM kyc_events WHERE login = $1").bind(login).fetch_one(&mut **tx).await
+}
+
+/// The case's state, its row locked until the transaction ends (SQLite's
+/// write lock made this implicit): concurrent writes to the case take turns.
+async fn lock_case(tx: &mut Tx, login: Login) -> Result<Option<CaseState>, sqlx::Error> {
+    sqlx::query_scalar("SELECT state FROM kyc_cases WHERE login = $1 FOR UPDATE").bind(login).fetch_optional(&mut **tx).await
+}
+
+/// Recomputes the state from what the case holds, saves it, and queues the
+/// accessRights the new state maps to (same transaction: never lost).
+async fn settle(tx: &mut Tx, login: Login, current: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<CaseState, sqlx::Error> {
+    let has_details: bool = sqlx::query_scalar("SELECT details IS NOT NULL FROM kyc_cases WHERE login = $1").bind(login).fetch_one(&mut **tx).await?;
+    let latest: Vec<(DocumentType, DocumentState)> =
+        sqlx::query_as("SELECT doc_type, state FROM kyc_documents WHERE login = $1 AND state <> 'replaced' ORDER BY created_at DESC")
+            .bind(login)
+            .fetch_all(&mut **tx)
+            .await?;
+    let next = derive_state(current, has_details, &latest, rules);
+    move_to(tx, login, current, next, rules, now).await?;
+    Ok(next)
+}
+
+async fn move_to(tx: &mut Tx, login: Login, current: CaseState, next: CaseState, rules: &CaseRules<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE kyc_cases SET state = $1, updated_at = $2 WHERE login = $3").bind(next).bind(now).bind(login).execute(&mut **tx).await?;
+    if next != current {
+        if let Some(rights) = rules.access_rights.get(&next) {
+            // The upsert waits for a worker's claim of the row (a short
+            // statement) and then bumps the version past what it is applying.
+            sqlx::query(
+                "INSERT INTO kyc_access_sync (login, access_rights, version, next_at) VALUES ($1, $2, 1, $3) \
+                 ON CONFLICT (login) DO UPDATE SET access_rights = excluded.access_rights, version = kyc_access_sync.version + 1, \
+                 next_at = excluded.next_at, attempts = 0, last_error = NULL",
+            )
+            .bind(login)
+            .bind(rights)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl KycStore for PgStore {
+    async fn case(&self, login: Login) -> Result<Option<CaseRecord>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM kyc_cases WHERE login = $1").bind(login).fetch_optional(&self.pool).await?)
+    }
+
+    async fn states(&self, logins: &[Login]) -> Result<std::collections::HashMap<Login, CaseState>, StoreError> {
+        if logins.is_empty() {
+            return Ok(Default::default());
+        }
+        let logins: Vec<i64> = logins.iter().map(|l| l.get()).collect();
+        let rows: Vec<(Login, CaseState)> =
+            sqlx::query_as("SELECT login, state FROM kyc_cases WHERE login = ANY($1)").bind(logins).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn documents(&self, login: Login) -> Result<Vec<DocumentRecord>, StoreError> {
+        // COLLATE "C": ties broken by id bytes, as SQLite's BINARY collation does.
+        Ok(sqlx::query_as("SELECT * FROM kyc_documents WHERE login = $1 ORDER BY created_at DESC, id COLLATE \"C\" DESC")
+            .bind(login)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM kyc_documents WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn events(&self, login: Login) -> Result<Vec<EventRecord>, StoreError> {
+        Ok(sqlx::query_as::<_, EventRecord>("SELECT * FROM kyc_events WHERE login = $1 ORDER BY id").bind(login).fetch_all(&self.pool).await?)
+    }
+
+    async fn queue(&self, state: Option<CaseState>, limit: i64, offset: i64) -> Result<Vec<CaseRecord>, StoreError> {
+        CASES.page(&self.pool, state, limit, offset).await
+    }
+
+    async fn queue_count(&self, state: Option<CaseState>) -> Result<i64, StoreError> {
+        CASES.count(&self.pool, state).await
+    }
+
+    async fn save_details(&self, login: Login, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let current = ensure_case(&mut tx, login, user_id, rules.kyc_type, now).await?;
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        // A level compliance set stays, whatever the trader's link asked.
+        sqlx::query("UPDATE kyc_cases SET details = $1, kyc_type = CASE WHEN level_locked THEN kyc_type ELSE $2 END WHERE login = $3")
+            .bind(details_json)
+            .bind(rules.kyc_type)
+            .bind(login)
+            .execute(&mut *tx)
+            .await?;
+        event(&mut tx, login, now, "trader", "details_saved", None, None).await?;
+        let next = settle(&mut tx, login, current, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn add_document(&self, d: &DocumentRecord, user_id: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Locks the case: a reviewer deciding the document replaced here
+        // waits, then finds it replaced.
+        let current = ensure_case(&mut tx, d.login, user_id, rules.kyc_type, now).await?;
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        sqlx::query("UPDATE kyc_documents SET state = 'replaced', replaced_at = $1 WHERE login = $2 AND doc_type = $3 AND state IN ('uploaded', 'rejected')")
+            .bind(now)
+            .bind(d.login)
+            .bind(d.doc_type)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&d.id)
+        .bind(d.login)
+        .bind(d.doc_type)
+        .bind(DocumentState::Uploaded)
+        .bind(&d.file_name)
+        .bind(d.kind)
+        .bind(d.size)
+        .bind(d.has_preview)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        event(&mut tx, d.login, now, "trader", "document_uploaded", Some(d.doc_type.as_str()), None).await?;
+        let next = settle(&mut tx, d.login, current, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn decide_document(
+        &self,
+        doc_id: &str,
+        accept: bool,
+        reason: Option<&str>,
+        actor: &str,
+        rules: &CaseRules<'_>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // A document never changes case: its login is safe to read unlocked.
+        let Some(login) = sqlx::query_scalar::<_, Login>("SELECT login FROM kyc_documents WHERE id = $1").bind(doc_id).fetch_optional(&mut *tx).await? else {
+            return Ok(KycWrite::NotFound);
+        };
+        // The case first (as every write does), then the document's state
+        // read under that lock: a concurrent replacement or decision has
+        // committed by now, and none can start until this one ends.
+        let Some(current) = lock_case(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
+        let Some((doc_type, doc_state)) =
+            sqlx::query_as::<_, (DocumentType, DocumentState)>("SELECT doc_type, state FROM kyc_documents WHERE id = $1 FOR UPDATE")
+                .bind(doc_id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(KycWrite::NotFound);
+        };
+        // The trader uploaded another since: this one is no longer what is decided on.
+        if doc_state == DocumentState::Replaced {
+            return Ok(KycWrite::Changed);
+        }
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        let state = if accept { DocumentState::Accepted } else { DocumentState::Rejected };
+        sqlx::query("UPDATE kyc_documents SET state = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5")
+            .bind(state)
+            .bind(reason)
+            .bind(now)
+            .bind(actor)
+            .bind(doc_id)
+            .execute(&mut *tx)
+            .await?;
+        let action = if accept { "document_accepted" } else { "document_rejected" };
+        event(&mut tx, login, now, actor, action, Some(doc_type.as_str()), reason).await?;
+        let next = settle(&mut tx, login, current, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn decide_case(
+        &self,
+        login: Login,
+        decision: CaseDecision,
+        reason: Option<&str>,
+        actor: &str,
+        seen: i64,
+        rules: &CaseRules<'_>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Locked: the revision checked below cannot move before the commit.
+        let Some(current) = lock_case(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        if revision(&mut tx, login).await? != seen {
+            return Ok(KycWrite::Changed);
+        }
+        let (next, action) = match decision {
+            CaseDecision::Approve => (CaseState::Approved, "approved"),
+            CaseDecision::Reject => (CaseState::Rejected, "rejected"),
+            CaseDecision::MoreInfo => (CaseState::MoreInfo, "more_info"),
+        };
+        if decision == CaseDecision::Approve {
+            // Approving the case accepts what is still waiting.
+            sqlx::query("UPDATE kyc_documents SET state = 'accepted', decided_at = $1, decided_by = $2 WHERE login = $3 AND state = 'uploaded'")
+                .bind(now)
+                .bind(actor)
+                .bind(login)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE kyc_cases SET note = $1 WHERE login = $2").bind(reason).bind(login).execute(&mut *tx).await?;
+        event(&mut tx, login, now, actor, action, None, reason).await?;
+        move_to(&mut tx, login, current, next, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn set_level(&self, login: Login, actor: &str, seen: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Locked: the revision checked below cannot move before the commit.
+        let Some(current) = lock_case(&mut tx, login).await? else { return Ok(KycWrite::NotFound) };
+        if !current.open() {
+            return Ok(KycWrite::Closed);
+        }
+        if revision(&mut tx, login).await? != seen {
+            return Ok(KycWrite::Changed);
+        }
+        sqlx::query("UPDATE kyc_cases SET kyc_type = $1, level_locked = TRUE WHERE login = $2").bind(rules.kyc_type).bind(login).execute(&mut *tx).await?;
+        event(&mut tx, login, now, actor, "level_changed", Some(rules.kyc_type), None).await?;
+        let next = settle(&mut tx, login, current, rules, now).await?;
+        tx.commit().await?;
+        Ok(KycWrite::Done(next))
+    }
+
+    async fn uploads_since(&self, login: Login, since: i64) -> Result<(i64, i64), StoreError> {
+        // SUM(bigint) is NUMERIC in PostgreSQL: cast back.
+        let (n, bytes): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0)::BIGINT FROM ( \
+               SELECT size FROM kyc_documents WHERE login = $1 AND created_at >= $2 \
+               UNION ALL \
+               SELECT a.size FROM chat_attachments a JOIN chat_conversations c ON c.id = a.conversation_id \
+               WHERE c.login = $1 AND a.author = 'trader' AND a.created_at >= $2) AS uploads",
+        )
+        .bind(login)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((n, bytes))
+    }
+
+    async fn replaced_before(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM kyc_documents WHERE replaced_at IS NOT NULL AND replaced_at < $1 AND file_deleted_at IS NULL LIMIT $2")
+            .bind(before)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn file_deleted(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE kyc_documents SET file_deleted_at = $1 WHERE id = $2 AND file_deleted_at IS NULL").bind(now).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn claim_access(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<AccessJob>, StoreError> {
+        // SKIP LOCKED: two instances claiming at once take different rows; a
+        // row another claim just leased is re-checked after its lock and left.
+        let rows: Vec<(Login, String, i64, i64)> = sqlx::query_as(
+            "UPDATE kyc_access_sync SET attempts = attempts + 1, locked_until = $1 WHERE login IN \
+             (SELECT login FROM kyc_access_sync WHERE applied_version < version AND next_at <= $2 \
+              AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING login, access_rights, version, attempts",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(login, access_rights, version, attempt)| AccessJob { login, access_rights, version, attempt }).collect())
+    }
+
+    async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE kyc_access_sync SET applied_version = GREATEST(applied_version, $1), locked_until = NULL, last_error = NULL, attempts = 0 \
+             WHERE login = $2",
+        )
+        .bind(version)
+        .bind(login)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE kyc_access_sync SET next_at = $1, locked_until = NULL, last_error = $2 WHERE login = $3 AND attempts = $4")
+            .bind(next_at)
+            .bind(error)
+            .bind(login)
+            .bind(attempt)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn access_state(&self, login: Login) -> Result<Option<(String, bool)>, StoreError> {
+        let row: Option<(String, i64, i64)> = sqlx::query_as("SELECT access_rights, version, applied_version FROM kyc_access_sync WHERE login = $1")
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(r, v, a)| (r, a >= v)))
+    }
+}

@@ -8,7 +8,7 @@
 //! and inserts that may race (token claims, idempotency keys, chat resends)
 //! use `ON CONFLICT` so the loser reads the winner's row instead of failing.
 //! Each module mirrors its SQLite twin, and one conformance suite
-//! (`tests/store.rs`) runs the same test bodies against both.
+//! (`tests/it/store`) runs the same test bodies against both.
 
 mod actions;
 mod attempts;
@@ -40,7 +40,7 @@ impl PgStore {
     /// safe: sqlx takes an advisory lock around the migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-        sqlx::migrate!("src/store/postgres/migrations").run(&pool).await.map_err(|e| StoreError::Migration(e.to_string()))?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(PgStore { pool })
     }
 }
@@ -51,4 +51,11 @@ impl Health for PgStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    async fn migrations(&self) -> Result<(i64, i64), StoreError> {
+        let applied: i64 = sqlx::query_scalar(super::APPLIED_MIGRATION).fetch_one(&self.pool).await?;
+        Ok((applied, super::carried(&MIGRATOR)))
+    }
 }
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/postgres/migrations");

@@ -1,1 +1,93 @@
-//! (being ported from ../sqlite/sessions.rs)
+//! Traders' server-side sessions (see `SessionRecord`): single-row
+//! statements, so nothing here needs a lock.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::Row;
+
+use super::PgStore;
+use crate::store::{SessionRecord, SessionStore, StoreError};
+
+fn from_row(row: &PgRow) -> Result<SessionRecord, sqlx::Error> {
+    Ok(SessionRecord {
+        id_hash: row.try_get("id_hash")?,
+        user_id: row.try_get("user_id")?,
+        trader_id: row.try_get("trader_id")?,
+        account_id: row.try_get("account_id")?,
+        login: row.try_get("login")?,
+        broker_name: row.try_get("broker_name")?,
+        trader_name: row.try_get("trader_name")?,
+        currency: row.try_get("currency")?,
+        lang: row.try_get("lang")?,
+        theme: row.try_get("theme")?,
+        source: row.try_get("source")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        expires_at: row.try_get("expires_at")?,
+        switched_from: row.try_get("switched_from")?,
+        kyc_type: row.try_get("kyc_type")?,
+    })
+}
+
+#[async_trait]
+impl SessionStore for PgStore {
+    async fn insert(&self, r: &SessionRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, trader_id, account_id, login, broker_name, trader_name, currency, \
+             lang, theme, source, created_at, last_seen_at, expires_at, switched_from, kyc_type) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
+        )
+        .bind(&r.id_hash)
+        .bind(r.user_id)
+        .bind(r.trader_id)
+        .bind(r.account_id)
+        .bind(r.login)
+        .bind(&r.broker_name)
+        .bind(&r.trader_name)
+        .bind(&r.currency)
+        .bind(&r.lang)
+        .bind(&r.theme)
+        .bind(&r.source)
+        .bind(r.created_at)
+        .bind(r.last_seen_at)
+        .bind(r.expires_at)
+        .bind(r.switched_from)
+        .bind(&r.kyc_type)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn find(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1").bind(id_hash).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    async fn touch(&self, id_hash: &str, now_ms: i64, lang: &str, theme: &str, source: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1, lang = $2, theme = $3, source = $4 WHERE id_hash = $5")
+            .bind(now_ms)
+            .bind(lang)
+            .bind(theme)
+            .bind(source)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn clear_switched(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET switched_from = NULL WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn delete(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn purge(&self, now_ms: i64, idle_cutoff_ms: i64) -> Result<u64, StoreError> {
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2").bind(now_ms).bind(idle_cutoff_ms).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+}

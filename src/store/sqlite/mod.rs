@@ -61,7 +61,7 @@ pub async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sq
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let pool = open_pool(url).await?;
-        sqlx::migrate!("src/store/sqlite/migrations").run(&pool).await.map_err(|e| StoreError::Migration(e.to_string()))?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(SqliteStore { pool })
     }
 }
@@ -72,7 +72,14 @@ impl Health for SqliteStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    async fn migrations(&self) -> Result<(i64, i64), StoreError> {
+        let applied: i64 = sqlx::query_scalar(super::APPLIED_MIGRATION).fetch_one(&self.pool).await?;
+        Ok((applied, super::carried(&MIGRATOR)))
+    }
 }
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/sqlite/migrations");
 
 #[cfg(test)]
 mod tests {

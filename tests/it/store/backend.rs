@@ -1,0 +1,65 @@
+//! The two databases the suite runs on.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use broker_inapp::store::{connect, Store};
+
+/// A store and whatever must live as long as it.
+pub struct Backend {
+    pub store: Store,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let store = connect(&format!("sqlite://{}/store.db", dir.path().display())).await.expect("SQLite opens");
+    Backend { store, _dir: Some(dir) }
+}
+
+/// A fresh database on the test server, migrated by `connect` like production.
+pub async fn postgres() -> Backend {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let admin = std::env::var("TEST_POSTGRES_URL")
+        .expect("TEST_POSTGRES_URL names a PostgreSQL server the tests may create databases on (`make test` starts one with scripts/postgres.sh)");
+    let name = format!(
+        "store_{}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let pool = sqlx::PgPool::connect(&admin).await.expect("the test PostgreSQL server answers");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+    pool.close().await;
+    let (server, _) = admin.rsplit_once('/').expect("a postgres:// URL with a database");
+    let store = connect(&format!("{server}/{name}")).await.expect("PostgreSQL opens and migrates");
+    Backend { store, _dir: None }
+}
+
+/// Runs `n` copies of `task(i)` at once on the runtime's threads and collects their results in order.
+pub async fn all_at_once<T, F, Fut>(n: usize, task: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let fut = task(i);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                fut.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for h in handles {
+        out.push(h.await.expect("a concurrent task"));
+    }
+    out
+}
+
+pub fn login(n: i64) -> broker_inapp::domain::Login {
+    broker_inapp::domain::Login::new(n).unwrap()
+}

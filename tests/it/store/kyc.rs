@@ -1,0 +1,71 @@
+//! KYC cases and their documents.
+
+use std::collections::BTreeMap;
+
+use broker_inapp::domain::kyc::{CaseState, DocumentState, DocumentType, FileKind};
+use broker_inapp::store::{CaseRules, DocumentRecord, KycWrite};
+
+use crate::store::backend::{all_at_once, login, Backend};
+
+const DOCUMENTS: [DocumentType; 2] = [DocumentType::Identity, DocumentType::Address];
+
+fn rules(access: &BTreeMap<CaseState, String>) -> CaseRules<'_> {
+    CaseRules { kyc_type: "standard", needs_details: true, documents: &DOCUMENTS, access_rights: access }
+}
+
+fn document(id: &str, login_n: i64) -> DocumentRecord {
+    DocumentRecord {
+        id: id.into(),
+        login: login(login_n),
+        doc_type: DocumentType::Identity,
+        state: DocumentState::Uploaded,
+        reason: None,
+        file_name: "passport.jpg".into(),
+        kind: FileKind::Jpeg,
+        size: 1234,
+        has_preview: true,
+        created_at: 0,
+        decided_at: None,
+        decided_by: None,
+        replaced_at: None,
+        file_deleted_at: None,
+    }
+}
+
+pub async fn a_case_is_created_once(b: Backend) {
+    let kyc = b.store.kyc.clone();
+    let writes = all_at_once(8, |i| {
+        let kyc = kyc.clone();
+        async move {
+            let access = BTreeMap::new();
+            kyc.save_details(login(9001), 3, &format!("{{\"n\":{i}}}"), &rules(&access), 1_000).await.unwrap()
+        }
+    })
+    .await;
+    assert!(writes.iter().all(|w| *w == KycWrite::Done(CaseState::InProgress)), "{writes:?}");
+    let case = kyc.case(login(9001)).await.unwrap().expect("one case");
+    assert_eq!((case.user_id, case.kyc_type.as_str(), case.state, case.level_locked), (3, "standard", CaseState::InProgress, false));
+    let saved = kyc.events(login(9001)).await.unwrap().iter().filter(|e| e.action == "details_saved").count();
+    assert_eq!(saved, 8, "every save is in the audit log");
+}
+
+pub async fn one_document_of_a_type_stays_current(b: Backend) {
+    let kyc = b.store.kyc.clone();
+    // The trader uploads from two tabs (or retries) at the same moment.
+    let writes = all_at_once(6, |i| {
+        let kyc = kyc.clone();
+        async move {
+            let access = BTreeMap::new();
+            kyc.add_document(&document(&format!("doc_{i}"), 9002), 3, &rules(&access), 1_000 + i as i64).await.unwrap()
+        }
+    })
+    .await;
+    assert!(writes.iter().all(|w| matches!(w, KycWrite::Done(_))), "{writes:?}");
+    let docs = kyc.documents(login(9002)).await.unwrap();
+    assert_eq!(docs.len(), 6);
+    let current: Vec<_> = docs.iter().filter(|d| d.state == DocumentState::Uploaded).collect();
+    assert_eq!(current.len(), 1, "{:?}", docs.iter().map(|d| (&d.id, d.state)).collect::<Vec<_>>());
+    assert!(docs.iter().filter(|d| d.state == DocumentState::Replaced).all(|d| d.replaced_at.is_some()));
+    assert_eq!(kyc.document(&current[0].id).await.unwrap().as_ref(), Some(current[0]), "a document reads back whole");
+    assert_eq!(kyc.uploads_since(login(9002), 0).await.unwrap().0, 6);
+}
