@@ -18,6 +18,9 @@ export TEST_POSTGRES_URL
 echo "== Rust: unit, store conformance (SQLite and PostgreSQL) and black-box tests"
 cargo test --features ssr
 
+echo "== Rust: the black-box tests again, the app on PostgreSQL"
+TEST_DATABASE=postgres cargo test --features ssr --test it
+
 echo "== build: server and WASM (cargo leptos build)"
 cargo leptos build
 

@@ -282,11 +282,11 @@ async fn deposits_waiting_for_review_stay_reachable_however_many_newer_ones_arri
 #[tokio::test]
 async fn kyc_cases_waiting_for_review_are_paged_oldest_first() {
     let app = spawn().await;
-    let pool = app.pool("app.db").await;
+    let pool = app.db().await;
     let now = broker_inapp::time::now_ms();
     for i in 0..130i64 {
         let state = if i < 55 { "submitted" } else { "in_progress" };
-        sqlx::query("INSERT INTO kyc_cases (login, user_id, kyc_type, state, created_at, updated_at) VALUES (?, ?, 'standard', ?, ?, ?)")
+        sqlx::query("INSERT INTO kyc_cases (login, user_id, kyc_type, state, created_at, updated_at) VALUES ($1, $2, 'standard', $3, $4, $5)")
             .bind(500_000 + i)
             .bind(i)
             .bind(state)

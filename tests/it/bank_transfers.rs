@@ -117,7 +117,7 @@ async fn above_the_four_eyes_amount_a_second_finance_user_must_approve() {
     assert_eq!(outcome(record(&app, &first, &reference, "19990").await).await, "/backoffice/bank?note=awaiting_approval&lang=en");
     app.drain().await;
     assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "AwaitingFunds", "nothing credited on one pair of eyes");
-    let wire: i64 = sqlx::query_scalar("SELECT id FROM bank_wires").fetch_one(&app.pool("app.db").await).await.unwrap();
+    let wire: i64 = sqlx::query_scalar("SELECT id FROM bank_wires").fetch_one(&app.db().await).await.unwrap();
     let approve = format!("/backoffice/bank/wires/{wire}/approve");
 
     // The one who recorded it cannot approve it, not even by posting directly.
@@ -231,7 +231,7 @@ async fn a_statement_proposes_matches_and_each_line_is_used_once() {
     assert_eq!(outcome(import(&app, &finance, &xml).await).await, "/backoffice/bank?note=imported&count=3&lang=en");
     assert_eq!(outcome(import(&app, &finance, &xml).await).await, "/backoffice/bank?note=imported&count=0&lang=en", "the same file again adds nothing");
     let entry = |svcr: &str| format!("SELECT id FROM bank_entries WHERE entry_key = 'DE89370400440532013000/EUR/{svcr}'");
-    let pool = app.pool("app.db").await;
+    let pool = app.db().await;
     let (l1, l2): (i64, i64) =
         (sqlx::query_scalar(&entry("L1")).fetch_one(&pool).await.unwrap(), sqlx::query_scalar(&entry("L2")).fetch_one(&pool).await.unwrap());
 

@@ -306,9 +306,8 @@ async fn staff_see_the_inbox_claim_reply_read_and_close() {
 #[tokio::test]
 async fn a_second_instance_on_the_same_database_streams_what_the_first_stored() {
     let first = app().await;
-    let path = first.dir.path().display().to_string();
     let second = spawn_with(|f| {
-        let f = Settings::with(f, "storage.database_url", format!("sqlite://{path}/app.db"));
+        let f = Settings::with(f, "storage.database_url", &first.database_url);
         let f = Settings::with(f, "chat.watch_interval_ms", 100);
         Settings::with(f, "chat.rate_limit_messages", 1000)
     })

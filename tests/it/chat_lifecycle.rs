@@ -28,8 +28,8 @@ async fn refused_as(res: reqwest::Response, status: u16, code: &str) {
 /// Moves one session's `last_seen_at` back by `by_ms` (as if that long passed without a request).
 async fn age_session(app: &TestApp, cookie: &str, by_ms: i64) {
     let id_hash = broker_inapp::session::hash(cookie.split_once('=').unwrap().1);
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
-    let done = sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - ? WHERE id_hash = ?").bind(by_ms).bind(id_hash).execute(&pool).await.unwrap();
+    let pool = app.db().await;
+    let done = sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - $1 WHERE id_hash = $2").bind(by_ms).bind(id_hash).execute(&pool).await.unwrap();
     pool.close().await;
     assert_eq!(done.rows_affected(), 1, "the session exists");
 }

@@ -22,10 +22,6 @@ use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_broker-inapp");
 
-async fn pool(app: &TestApp, db: &str) -> sqlx::SqlitePool {
-    app.pool(db).await
-}
-
 // ---------------------------------------------------------------------------
 // 5. Production-mode configuration refusals and the gallery switch.
 // ---------------------------------------------------------------------------
@@ -397,7 +393,8 @@ async fn create_user_stores_a_crm_user_who_can_sign_in_and_open_screens() {
     let dir = app.dir.path();
     let password = "ines's long password";
 
-    let (code, out, err) = command(dir, &["create-user", "Ines@Trader.example", "300123"], &[("INAPP_USER_PASSWORD", password)], None).await;
+    let envs = [("INAPP_USER_PASSWORD", password), ("INAPP_STORAGE__DATABASE_URL", &app.database_url)];
+    let (code, out, err) = command(dir, &["create-user", "Ines@Trader.example", "300123"], &envs, None).await;
     assert_eq!(code, 0, "{out}{err}");
     let user_id: i64 = out
         .trim()
@@ -406,9 +403,9 @@ async fn create_user_stores_a_crm_user_who_can_sign_in_and_open_screens() {
         .unwrap_or_else(|| panic!("unexpected output: {out}"))
         .parse()
         .unwrap();
-    let db = pool(&app, "app.db").await;
+    let db = app.db().await;
     let (email, login, stored): (String, i64, String) =
-        sqlx::query_as("SELECT email, login, password_hash FROM sso_users WHERE user_id = ?").bind(user_id).fetch_one(&db).await.unwrap();
+        sqlx::query_as("SELECT email, login, password_hash FROM sso_users WHERE user_id = $1").bind(user_id).fetch_one(&db).await.unwrap();
     assert_eq!((email.as_str(), login), ("ines@trader.example", 300_123));
     assert!(stored.starts_with("$argon2") && !stored.contains(password), "only an argon2 hash is stored");
 
@@ -432,16 +429,16 @@ async fn create_user_stores_a_crm_user_who_can_sign_in_and_open_screens() {
     assert_eq!(res.status(), 502, "a wrong password is refused at sign-in");
 
     // The password may come from stdin; the same email twice is refused.
-    let (code, out, err) = command(dir, &["create-user", "second@trader.example", "300124"], &[], Some("second user's password\n")).await;
+    let (code, out, err) = command(dir, &["create-user", "second@trader.example", "300124"], &envs[1..], Some("second user's password\n")).await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("user second@trader.example created: userId ") && out.contains("login 300124"), "{out}");
-    let (code, _, err) = command(dir, &["create-user", "ines@trader.example", "300125"], &[("INAPP_USER_PASSWORD", password)], None).await;
+    let (code, _, err) = command(dir, &["create-user", "ines@trader.example", "300125"], &envs, None).await;
     assert_eq!(code, 1);
     assert!(err.contains("already exists"), "{err}");
-    let (code, _, err) = command(dir, &["create-user", "third@trader.example", "300126"], &[("INAPP_USER_PASSWORD", "short")], None).await;
+    let (code, _, err) = command(dir, &["create-user", "third@trader.example", "300126"], &[("INAPP_USER_PASSWORD", "short"), envs[1]], None).await;
     assert_eq!(code, 1);
     assert!(err.contains("at least 12"), "{err}");
-    let (code, _, err) = command(dir, &["create-user", "fourth@trader.example"], &[("INAPP_USER_PASSWORD", password)], None).await;
+    let (code, _, err) = command(dir, &["create-user", "fourth@trader.example"], &envs, None).await;
     assert_eq!(code, 2, "no login");
     assert!(err.contains("usage: broker-inapp create-user <email> <login>"), "{err}");
     assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sso_users").fetch_one(&db).await.unwrap(), 2, "refused commands store nothing");

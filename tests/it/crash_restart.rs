@@ -163,5 +163,5 @@ async fn a_process_killed_mid_credit_resumes_on_restart_and_credits_each_deposit
     assert_eq!(http.delete(format!("{}/sim/faults", platform.base)).send().await.unwrap().status(), 204);
     // Any slow change still on its way lands before comparing.
     wait_until_landed(&http, &platform.base).await;
-    common::ledger::assert_exactly_once(&http, &platform.base, &dir.path().join("app.db"), &logins, &confirmed, &unconfirmed).await;
+    common::ledger::assert_exactly_once(&http, &platform.base, &format!("sqlite://{}/app.db", dir.path().display()), &logins, &confirmed, &unconfirmed).await;
 }

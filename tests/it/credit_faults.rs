@@ -73,5 +73,5 @@ async fn a_thousand_deposits_under_faults_are_each_credited_exactly_once() {
         })
     };
     common::ledger::run_under_faults(&app, &common::ledger::CREDITS, confirmed.len(), credit::spawn_worker, feeder).await;
-    common::ledger::assert_exactly_once(&app.http, &app.base, &app.dir.path().join("app.db"), &logins, &confirmed, &unconfirmed).await;
+    common::ledger::assert_exactly_once(&app.http, &app.base, &app.database_url, &logins, &confirmed, &unconfirmed).await;
 }

@@ -34,14 +34,11 @@ async fn pool(app: &TestApp, db: &str) -> sqlx::SqlitePool {
 async fn a_webhook_our_endpoint_failed_is_redelivered_until_answered_and_credited_once() {
     let app = spawn().await;
     let (cookie, login) = app.sign_in(None).await;
-    let db = pool(&app, "app.db").await;
+    let db = app.db().await;
     let psp = pool(&app, "psp.db").await;
-    // Storage trouble on our side: any write of a payment event fails, so the
-    // webhook handler cannot apply the event and answers 5xx.
-    sqlx::query("CREATE TRIGGER test_storage_down BEFORE INSERT ON payment_events BEGIN SELECT RAISE(ABORT, 'storage down (test)'); END")
-        .execute(&db)
-        .await
-        .unwrap();
+    // Storage trouble on our side: the table of payment events is gone, so
+    // the webhook handler cannot apply the event and answers 5xx.
+    sqlx::query("ALTER TABLE payment_events RENAME TO payment_events_away").execute(&db).await.unwrap();
 
     let page = started(&app, &cookie, "100.00", KEY).await;
     let id = deposit_id(&pay(&app, &page, "4242424242424242").await);
@@ -62,7 +59,7 @@ async fn a_webhook_our_endpoint_failed_is_redelivered_until_answered_and_credite
     assert_eq!(app.sim_trader(login).await["balance"], "1000.00");
 
     // The storage recovers: the next delivery is answered 2xx and credits.
-    sqlx::query("DROP TRIGGER test_storage_down").execute(&db).await.unwrap();
+    sqlx::query("ALTER TABLE payment_events_away RENAME TO payment_events").execute(&db).await.unwrap();
     wait_for_state(&app, &cookie, &id, "Credited").await;
     let (attempts_after, delivered): (i64, Option<i64>) = sqlx::query_as("SELECT attempts, delivered_at FROM psp_webhooks").fetch_one(&psp).await.unwrap();
     assert!(delivered.is_some(), "the provider recorded the delivery");
@@ -185,9 +182,9 @@ async fn retry_credit_is_refused_for_a_deposit_held_because_of_another_currency(
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    let db = pool(&app, "app.db").await;
+    let db = app.db().await;
     let (state, confirmed): (String, Option<i64>) =
-        sqlx::query_as("SELECT state, confirmed_minor FROM deposits WHERE id = ?").bind(&id).fetch_one(&db).await.unwrap();
+        sqlx::query_as("SELECT state, confirmed_minor FROM deposits WHERE id = $1").bind(&id).fetch_one(&db).await.unwrap();
     assert_eq!((state.as_str(), confirmed), ("review", None), "the deposit stays in review with nothing confirmed");
     assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM credit_outbox").fetch_one(&db).await.unwrap(), 0, "no credit job");
     assert_eq!(status(&app, &cookie, &id).await["deposit"]["state"], "Review");

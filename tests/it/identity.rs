@@ -153,10 +153,10 @@ async fn a_staff_sign_in_lock_lifts_once_its_window_has_passed() {
     }
     assert_eq!(staff_sign_in(&app, "ops@broker.example", STAFF_PASSWORD).await.status(), 429, "locked");
     // 14 minutes later: still locked.
-    exec(&app, "app.db", "UPDATE sign_in_failures SET at = at - ?", 14 * 60_000).await;
+    exec(&app, "UPDATE sign_in_failures SET at = at - $1", 14 * 60_000).await;
     assert_eq!(staff_sign_in(&app, "ops@broker.example", STAFF_PASSWORD).await.status(), 429, "inside the 15-minute window");
     // Past 15 minutes: the right password signs in.
-    exec(&app, "app.db", "UPDATE sign_in_failures SET at = at - ?", 61_000).await;
+    exec(&app, "UPDATE sign_in_failures SET at = at - $1", 61_000).await;
     let res = staff_sign_in(&app, "ops@broker.example", STAFF_PASSWORD).await;
     assert_eq!(res.status(), 303, "the lock lifted");
     assert_eq!(backoffice_status(&app, &cookie_pair(&res)).await.0, 200);
@@ -174,7 +174,7 @@ async fn an_sso_sign_in_lock_lifts_once_its_window_has_passed() {
         assert_eq!(sso_sign_in(&app, "f@trader.example", "wrong password!!").await.status(), 401);
     }
     assert_eq!(sso_sign_in(&app, "f@trader.example", TRADER_PASSWORD).await.status(), 429, "locked");
-    exec(&app, "app.db", "UPDATE sign_in_failures SET at = at - ?", 15 * 60_000 + 1_000).await;
+    exec(&app, "UPDATE sign_in_failures SET at = at - $1", 15 * 60_000 + 1_000).await;
     let res = sso_sign_in(&app, "f@trader.example", TRADER_PASSWORD).await;
     assert_eq!(res.status(), 303, "the lock lifted");
     assert!(res.headers()["location"].to_str().unwrap().contains("code="));

@@ -233,11 +233,11 @@ async fn a_case_from_details_to_approval_reaches_ctrader_even_when_it_is_down_fo
     let case = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap();
     assert!(case.contains("Ada Lovelace"));
     let address_id: String = {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+        let pool = app.db().await;
         sqlx::query_scalar("SELECT id FROM kyc_documents WHERE doc_type = 'address'").fetch_one(&pool).await.unwrap()
     };
     let identity_id: String = {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+        let pool = app.db().await;
         sqlx::query_scalar("SELECT id FROM kyc_documents WHERE doc_type = 'identity'").fetch_one(&pool).await.unwrap()
     };
     // The original is there for the reviewer, EXIF and all; the usual view is the clean copy.

@@ -229,8 +229,8 @@ async fn a_failed_manager_sign_in_does_not_burn_the_token() {
 }
 
 async fn age_sessions(app: &common::TestApp, column: &str, by_ms: i64) {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
-    sqlx::query(&format!("UPDATE sessions SET {column} = {column} - ?")).bind(by_ms).execute(&pool).await.unwrap();
+    let pool = app.db().await;
+    sqlx::query(&format!("UPDATE sessions SET {column} = {column} - $1")).bind(by_ms).execute(&pool).await.unwrap();
     pool.close().await;
 }
 

@@ -338,7 +338,7 @@ async fn a_screen_token_our_storage_failed_on_still_works_when_retried() {
     let token = "a-screen-token-for-a-storage-failure-000001";
     app.state.store.sso.insert_one_time(&hash(token), "screen", uid, now_ms(), now_ms() + 60_000).await.unwrap();
     // Our own storage fails while the token is checked (its table is away).
-    let pool = app.pool("app.db").await;
+    let pool = app.db().await;
     sqlx::query("ALTER TABLE sso_one_time RENAME TO sso_one_time_away").execute(&pool).await.unwrap();
     let failed = app.get(&format!("/inapp/kyc?token={token}")).await;
     assert_eq!(failed.status(), 500, "our failure, not the token's");

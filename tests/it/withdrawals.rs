@@ -308,17 +308,8 @@ async fn a_thousand_withdrawals_under_faults_are_each_debited_exactly_once() {
         })
     };
     common::ledger::run_under_faults(&app, &common::ledger::DEBITS, approved.len(), debit::spawn_worker, feeder).await;
-    common::ledger::assert_applied_exactly_once(
-        &common::ledger::DEBITS,
-        &app.http,
-        &app.base,
-        &app.dir.path().join("app.db"),
-        &logins,
-        start_minor,
-        &approved,
-        &never,
-    )
-    .await;
+    common::ledger::assert_applied_exactly_once(&common::ledger::DEBITS, &app.http, &app.base, &app.database_url, &logins, start_minor, &approved, &never)
+        .await;
 }
 
 #[tokio::test]
@@ -497,7 +488,7 @@ async fn only_an_admin_clears_a_double_debit() {
 #[tokio::test]
 async fn every_withdrawal_waiting_for_finance_stays_reachable_page_by_page() {
     let app = common::spawn().await;
-    let pool = app.pool("app.db").await;
+    let pool = app.db().await;
     let now = broker_inapp::time::now_ms();
     // 70 debited withdrawals waiting to be paid out and 55 requests waiting
     // for approval, each the oldest first.
@@ -505,7 +496,7 @@ async fn every_withdrawal_waiting_for_finance_stays_reachable_page_by_page() {
         let (state, bh) = if i < 70 { ("debited", Some(9_000 + i)) } else { ("requested", None) };
         sqlx::query(
             "INSERT INTO withdrawals (id, login, user_id, idempotency_key, currency, digits, amount_minor, payout, iban, holder, state, four_eyes, \
-             balance_history_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'USD', 2, 1000, 'bank', 'DE89370400440532013000', 'Ann Lee', ?, 0, ?, ?, ?)",
+             balance_history_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 'USD', 2, 1000, 'bank', 'DE89370400440532013000', 'Ann Lee', $5, FALSE, $6, $7, $8)",
         )
         .bind(format!("wd_{i:032x}"))
         .bind(300_000 + i)

@@ -50,7 +50,7 @@ pub async fn wait_for_state(app: &TestApp, cookie: &str, id: &str, want: &str) -
 
 /// The id of the one deposit in the database.
 pub async fn only_deposit_id(app: &TestApp) -> String {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
+    let pool = app.db().await;
     let id = sqlx::query_scalar("SELECT id FROM deposits").fetch_one(&pool).await.unwrap();
     pool.close().await;
     id

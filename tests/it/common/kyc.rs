@@ -185,8 +185,9 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
-pub async fn exec(app: &TestApp, db: &str, sql: &str, bind: i64) {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/{db}", app.dir.path().display())).await.unwrap();
+/// Runs `sql` with `$1` bound to `bind` on the app's database.
+pub async fn exec(app: &TestApp, sql: &str, bind: i64) {
+    let pool = app.db().await;
     sqlx::query(sql).bind(bind).execute(&pool).await.unwrap();
     pool.close().await;
 }
@@ -196,8 +197,8 @@ pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
 }
 
 pub async fn doc_id(app: &TestApp, doc_type: &str) -> String {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", app.dir.path().display())).await.unwrap();
-    let id = sqlx::query_scalar("SELECT id FROM kyc_documents WHERE doc_type = ? AND state != 'replaced'").bind(doc_type).fetch_one(&pool).await.unwrap();
+    let pool = app.db().await;
+    let id = sqlx::query_scalar("SELECT id FROM kyc_documents WHERE doc_type = $1 AND state != 'replaced'").bind(doc_type).fetch_one(&pool).await.unwrap();
     pool.close().await;
     id
 }

@@ -3,7 +3,6 @@
 //! (deposits) and debits (withdrawals) alike.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use std::time::{Duration, Instant};
 
@@ -32,7 +31,7 @@ pub const DEBITS: Ledger = Ledger { table: "withdrawals", applied: "debited", ki
 pub async fn assert_exactly_once(
     http: &reqwest::Client,
     base: &str,
-    app_db: &Path,
+    app_db: &str,
     logins: &[i64],
     confirmed: &HashMap<String, (i64, i64)>,
     unconfirmed: &HashSet<String>,
@@ -50,13 +49,14 @@ pub async fn assert_applied_exactly_once(
     ledger: &Ledger,
     http: &reqwest::Client,
     base: &str,
-    app_db: &Path,
+    app_db: &str,
     logins: &[i64],
     start_minor: i64,
     applied: &HashMap<String, (i64, i64)>,
     never: &HashSet<String>,
 ) {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app_db.display())).await.unwrap();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(app_db).await.unwrap();
     let ours: HashMap<String, (String, Option<i64>)> =
         sqlx::query_as::<_, (String, String, Option<i64>)>(&format!("SELECT id, state, balance_history_id FROM {}", ledger.table))
             .fetch_all(&pool)

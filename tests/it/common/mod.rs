@@ -19,6 +19,37 @@ pub struct TestApp {
     pub state: broker_inapp::state::AppState,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The app's own database (SQLite in `dir`, or PostgreSQL: see [`app_database`]).
+    pub database_url: String,
+}
+
+/// The database a test app runs on: SQLite in its folder by default; with
+/// `TEST_DATABASE=postgres`, a fresh database on the `TEST_POSTGRES_URL`
+/// server, so the same black-box tests prove the PostgreSQL backend too.
+pub async fn app_database(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE").as_deref() {
+        Ok("postgres") => fresh_postgres("it").await,
+        Ok("sqlite") | Err(_) => format!("sqlite://{}/app.db", dir.display()),
+        Ok(other) => panic!("TEST_DATABASE={other}: sqlite or postgres"),
+    }
+}
+
+/// A new, empty database on the `TEST_POSTGRES_URL` server; its URL.
+pub async fn fresh_postgres(prefix: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin = std::env::var("TEST_POSTGRES_URL")
+        .expect("TEST_POSTGRES_URL names a PostgreSQL server the tests may create databases on (`make test` starts one with scripts/postgres.sh)");
+    let name = format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let pool = sqlx::PgPool::connect(&admin).await.expect("the test PostgreSQL server answers");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+    pool.close().await;
+    let (server, _) = admin.rsplit_once('/').expect("a postgres:// URL with a database");
+    format!("{server}/{name}")
 }
 
 /// A client that, like a test should, sees redirects and cookies itself.
@@ -49,14 +80,16 @@ pub fn settings_in(dir: &std::path::Path) -> Figment {
 pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let f = Settings::with(settings_in(dir.path()), "server.test_routes", true);
+    let f = Settings::with(f, "storage.database_url", app_database(dir.path()).await);
     // See `TestApp::drain`.
     let f = Settings::with(f, "payments.worker", false);
     let settings = Settings::from_figment(overrides(f)).expect("test settings are valid");
+    let database_url = settings.storage.database_url.clone();
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://{}", app.addr());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, state, http: client(), dir }
+    TestApp { base, state, http: client(), dir, database_url }
 }
 
 impl TestApp {
@@ -125,10 +158,7 @@ impl TestApp {
     }
 
     pub async fn session_count(&self) -> i64 {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", self.dir.path().display())).await.unwrap();
-        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions").fetch_one(&pool).await.unwrap();
-        pool.close().await;
-        n.0
+        self.count("app.db", "SELECT COUNT(*) FROM sessions").await
     }
 }
 
@@ -173,19 +203,39 @@ impl TestApp {
         self.http.get(self.url(&format!("/sim/traders/{login}"))).send().await.unwrap().json().await.unwrap()
     }
 
-    /// The one text value `sql` selects.
+    /// The one text value `sql` selects (`app.db` is the app's database on either backend).
     pub async fn text(&self, db: &str, sql: &str) -> String {
+        if db == "app.db" {
+            let pool = self.db().await;
+            let v: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            return v;
+        }
         let pool = self.pool(db).await;
         let v: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
         pool.close().await;
         v
     }
 
+    /// The count `sql` selects (`app.db` is the app's database on either backend).
     pub async fn count(&self, db: &str, sql: &str) -> i64 {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/{db}", self.dir.path().display())).await.unwrap();
-        let n: (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+        if db == "app.db" {
+            let pool = self.db().await;
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            return n;
+        }
+        let pool = self.pool(db).await;
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
         pool.close().await;
-        n.0
+        n
+    }
+
+    /// A connection to the app's own database, whichever the backend: tests
+    /// write portable SQL (`$1` parameters, TRUE/FALSE).
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url).await.unwrap()
     }
 }
 
@@ -250,8 +300,9 @@ pub fn done_or<E>(done: bool, seen: E) -> Result<(), E> {
 }
 
 impl TestApp {
-    /// A connection to one of the app's SQLite files (`app.db`, `sim.db`, `psp.db`).
+    /// A connection to one of the simulators' SQLite files (`sim.db`, `psp.db`).
     pub async fn pool(&self, db: &str) -> sqlx::SqlitePool {
+        assert_ne!(db, "app.db", "the app's database may be PostgreSQL: use `db()`");
         sqlx::SqlitePool::connect(&format!("sqlite://{}/{db}", self.dir.path().display())).await.unwrap()
     }
 }

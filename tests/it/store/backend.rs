@@ -1,7 +1,5 @@
 //! The two databases the suite runs on.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use broker_inapp::store::{connect, Store};
 
 /// A store and whatever must live as long as it.
@@ -18,20 +16,7 @@ pub async fn sqlite() -> Backend {
 
 /// A fresh database on the test server, migrated by `connect` like production.
 pub async fn postgres() -> Backend {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let admin = std::env::var("TEST_POSTGRES_URL")
-        .expect("TEST_POSTGRES_URL names a PostgreSQL server the tests may create databases on (`make test` starts one with scripts/postgres.sh)");
-    let name = format!(
-        "store_{}_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let pool = sqlx::PgPool::connect(&admin).await.expect("the test PostgreSQL server answers");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
-    pool.close().await;
-    let (server, _) = admin.rsplit_once('/').expect("a postgres:// URL with a database");
-    let store = connect(&format!("{server}/{name}")).await.expect("PostgreSQL opens and migrates");
+    let store = connect(&crate::common::fresh_postgres("store").await).await.expect("PostgreSQL opens and migrates");
     Backend { store, _dir: None }
 }
 
