@@ -2,10 +2,10 @@
 //! streams) subscribe here; writers publish the conversation id. The data
 //! itself is always re-read from the database, so a signal only says "look".
 //!
-//! [`LocalNotifier`] fans out inside this process. Other instances learn of
-//! changes through the database's change log ([`spawn_watcher`]), so nothing
-//! a second instance needs lives only in this process's memory; a
-//! PostgreSQL LISTEN/NOTIFY notifier can implement the same trait later.
+//! [`LocalNotifier`] fans out inside this process. Other instances' changes
+//! arrive through the store ([`spawn_watcher`] over `ChatStore::watch`: a
+//! change log on SQLite, LISTEN/NOTIFY on PostgreSQL), so nothing a second
+//! instance needs lives only in this process's memory.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
+use futures::StreamExt;
+
+use crate::store::chat::ChatChange;
 use crate::store::Store;
 
 /// What a listener follows.
@@ -28,6 +31,9 @@ pub trait ChatNotifier: Send + Sync {
     /// Wakes the conversation's listeners and, with `inbox`, the inboxes
     /// (only what changes an inbox row: messages, staff reads, claims).
     fn publish(&self, conversation_id: i64, inbox: bool);
+    /// Wakes every listener (changes may have been missed): each re-reads
+    /// from where it is, so nothing is lost, only looked at twice.
+    fn wake_all(&self);
     fn subscribe(&self, topic: Topic) -> broadcast::Receiver<i64>;
 }
 
@@ -57,6 +63,18 @@ impl ChatNotifier for LocalNotifier {
         }
     }
 
+    fn wake_all(&self) {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        let all: Vec<Topic> = topics.keys().copied().collect();
+        for topic in all {
+            let id = match topic {
+                Topic::Conversation(id) => id,
+                Topic::Inbox => 0,
+            };
+            self.send(&mut topics, topic, id);
+        }
+    }
+
     fn subscribe(&self, topic: Topic) -> broadcast::Receiver<i64> {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         // A listener that falls behind gets `Lagged` and simply re-reads.
@@ -64,46 +82,27 @@ impl ChatNotifier for LocalNotifier {
     }
 }
 
-/// Polls the database's change log for changes made by other instances and
-/// publishes them here. One query per interval per process, whatever the
-/// number of open streams.
+/// Publishes here what other instances change (`ChatStore::watch`). If the
+/// watch cannot start or ends, it is started again after a pause, and every
+/// listener is woken: what changed meanwhile is unknown.
 pub fn spawn_watcher(store: Store, notifier: Arc<dyn ChatNotifier>, origin: String, every: Duration) {
     tokio::spawn(async move {
-        let mut cursor = match store.chat.last_change().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "chat change log unreadable; starting from the beginning");
-                0
-            }
-        };
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            // Read until caught up, so a burst never leaves this instance behind.
-            let mut seen = std::collections::HashSet::new();
-            loop {
-                match store.chat.changes_after(cursor, &origin).await {
-                    Ok((next, conversations)) => {
-                        // A batch holds at most 1000 rows, so fewer ids than that means the end.
-                        let caught_up = next - cursor < 1000;
-                        cursor = next;
-                        seen.extend(conversations);
-                        if caught_up {
-                            break;
+            match store.chat.watch(&origin, every).await {
+                Ok(mut changes) => {
+                    while let Some(change) = changes.next().await {
+                        match change {
+                            // Which topics another instance touched is not
+                            // announced, so the inboxes hear it too.
+                            ChatChange::Conversation(id) => notifier.publish(id, true),
+                            ChatChange::Resync => notifier.wake_all(),
                         }
                     }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "reading the chat change log failed");
-                        break;
-                    }
                 }
+                Err(e) => tracing::warn!(error = %e, "watching other instances' chat changes failed; retrying"),
             }
-            // Another instance's change: which topics it touched is not
-            // recorded, so both hear it.
-            for id in seen {
-                notifier.publish(id, true);
-            }
+            notifier.wake_all();
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
 }
@@ -125,6 +124,15 @@ mod tests {
         n.publish(1, false);
         assert_eq!(one.recv().await.unwrap(), 1);
         assert!(inbox.try_recv().is_err(), "typing and trader receipts do not wake inboxes");
+    }
+
+    #[tokio::test]
+    async fn waking_all_reaches_every_listener() {
+        let n = LocalNotifier::default();
+        let (mut one, mut two, mut inbox) = (n.subscribe(Topic::Conversation(1)), n.subscribe(Topic::Conversation(2)), n.subscribe(Topic::Inbox));
+        n.wake_all();
+        assert_eq!((one.recv().await.unwrap(), two.recv().await.unwrap()), (1, 2));
+        assert!(inbox.recv().await.is_ok());
     }
 
     #[test]

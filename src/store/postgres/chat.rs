@@ -6,13 +6,14 @@
 //! [`changed`]), so a watcher reading `id > cursor` never skips a change.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
+use futures::stream::{BoxStream, StreamExt};
+use sqlx::postgres::{PgListener, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
 use super::PgStore;
 use crate::domain::chat::{Author, ChatAttachment, ChatMessage};
 use crate::domain::Login;
-use crate::store::chat::{AttachmentRecord, ConversationRecord, InboxTab, NewMessage, Stored};
+use crate::store::chat::{AttachmentRecord, ChatChange, ConversationRecord, InboxTab, NewMessage, Stored};
 use crate::store::{ChatStore, StoreError};
 
 type Tx = Transaction<'static, Postgres>;
@@ -62,22 +63,22 @@ fn message(r: &PgRow) -> Result<ChatMessage, sqlx::Error> {
     })
 }
 
-/// Logs a change for the other instances' watchers. Identity ids are handed
-/// out at insert but become visible at commit, so two writers could commit
-/// out of order and a watcher that already read the higher id would skip the
-/// lower one for good. The transaction-scoped advisory lock (keyed by the
-/// table's oid) makes log inserts take turns until commit, so ids become
-/// visible in order. Call it last in a transaction, after every row lock, so
-/// the holder never waits for anything else.
-async fn changed(tx: &mut Tx, conversation_id: i64, now: i64, origin: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock('chat_changes'::regclass::oid::int, 0)").execute(&mut **tx).await?;
-    sqlx::query("INSERT INTO chat_changes (conversation_id, origin, at) VALUES ($1, $2, $3)")
-        .bind(conversation_id)
-        .bind(origin)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+/// The LISTEN/NOTIFY channel of chat changes.
+const CHANNEL: &str = "inapp_chat";
+
+/// Announces a change to the other instances. A NOTIFY sent in a transaction
+/// is delivered when it commits, in commit order, and never if it rolls back:
+/// no log to keep in order (a log's ids become visible out of order under
+/// concurrent writers, so a reader could skip one for good).
+async fn changed(tx: &mut Tx, conversation_id: i64, _now: i64, origin: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(format!("{conversation_id} {origin}")).execute(&mut **tx).await?;
     Ok(())
+}
+
+/// `"<conversation id> <origin>"`.
+fn parse_notice(payload: &str) -> Option<(i64, &str)> {
+    let (id, origin) = payload.split_once(' ')?;
+    Some((id.parse().ok()?, origin))
 }
 
 /// Locks the conversation row until the transaction ends (SQLite's write
@@ -399,27 +400,41 @@ impl ChatStore for PgStore {
         Ok(ids)
     }
 
-    async fn changes_after(&self, after_id: i64, origin: &str) -> Result<(i64, Vec<i64>), StoreError> {
-        let rows = sqlx::query("SELECT id, conversation_id, origin FROM chat_changes WHERE id > $1 ORDER BY id LIMIT 1000")
-            .bind(after_id)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut cursor = after_id;
-        let mut conversations = Vec::new();
-        for r in &rows {
-            cursor = cursor.max(r.try_get("id")?);
-            if r.try_get::<String, _>("origin")? != origin {
-                conversations.push(r.try_get("conversation_id")?);
+    async fn watch(&self, origin: &str, _poll_every: std::time::Duration) -> Result<BoxStream<'static, ChatChange>, StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        let origin = origin.to_string();
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        tokio::spawn(async move {
+            loop {
+                let change = match listener.try_recv().await {
+                    Ok(Some(n)) => match parse_notice(n.payload()) {
+                        Some((id, from)) if from != origin => ChatChange::Conversation(id),
+                        Some(_) => continue,
+                        None => {
+                            tracing::warn!(payload = n.payload(), "unreadable chat notice");
+                            continue;
+                        }
+                    },
+                    // The connection was lost; the next call reconnects and
+                    // listens again. Whatever was sent meanwhile is gone.
+                    Ok(None) => ChatChange::Resync,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "chat notices: listening failed; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        ChatChange::Resync
+                    }
+                };
+                if tx.send(change).await.is_err() {
+                    return;
+                }
             }
-        }
-        Ok((cursor, conversations))
+        });
+        Ok(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|change| (change, rx)) }).boxed())
     }
 
-    async fn last_change(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM chat_changes").fetch_one(&self.pool).await?)
-    }
-
-    async fn purge_changes(&self, older_than: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM chat_changes WHERE at < $1").bind(older_than).execute(&self.pool).await?.rows_affected())
+    async fn purge_changes(&self, _older_than: i64) -> Result<u64, StoreError> {
+        // Notices are not stored: there is no log to trim.
+        Ok(0)
     }
 }

@@ -5,19 +5,22 @@ use broker_inapp::store::{connect, Store};
 /// A store and whatever must live as long as it.
 pub struct Backend {
     pub store: Store,
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
 pub async fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
-    let store = connect(&format!("sqlite://{}/store.db", dir.path().display())).await.expect("SQLite opens");
-    Backend { store, _dir: Some(dir) }
+    let url = format!("sqlite://{}/store.db", dir.path().display());
+    let store = connect(&url).await.expect("SQLite opens");
+    Backend { store, url, _dir: Some(dir) }
 }
 
 /// A fresh database on the test server, migrated by `connect` like production.
 pub async fn postgres() -> Backend {
-    let store = connect(&crate::common::fresh_postgres("store").await).await.expect("PostgreSQL opens and migrates");
-    Backend { store, _dir: None }
+    let url = crate::common::fresh_postgres("store").await;
+    let store = connect(&url).await.expect("PostgreSQL opens and migrates");
+    Backend { store, url, _dir: None }
 }
 
 /// Runs `n` copies of `task(i)` at once on the runtime's threads and collects their results in order.

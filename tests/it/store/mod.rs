@@ -53,6 +53,7 @@ conformance!(
     chat::a_conversation_is_opened_once,
     chat::messages_get_consecutive_numbers,
     chat::a_resent_message_is_stored_once,
+    chat::other_instances_changes_are_watched,
     kyc::a_case_is_created_once,
     kyc::one_document_of_a_type_stays_current,
 );
