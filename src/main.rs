@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
         Some("create-staff") => return create_staff_member(settings).await,
         Some("create-user") => return create_user(settings).await,
         Some("hash-password") => return hash_password(),
+        Some("migrate") => return migrate(settings).await,
         _ => {}
     }
     let simulator = settings.uses_simulator();
@@ -111,6 +112,24 @@ async fn create_admin(settings: Settings) -> ExitCode {
     match create_staff(&store, &email, &password, Role::Admin).await {
         Ok(()) => {
             println!("admin {email} created; sign in at /backoffice");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("broker-inapp: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `broker-inapp migrate`: brings the database up to this version's schema
+/// and exits, so a deployment can migrate once before starting (or rolling)
+/// its instances. Starting the server migrates too; both are safe to run
+/// from several places at once (PostgreSQL: under an advisory lock).
+async fn migrate(settings: Settings) -> ExitCode {
+    let Some(store) = open_store(&settings).await else { return ExitCode::from(2) };
+    match store.migration().await {
+        Ok(version) => {
+            println!("database migrated: at migration {version}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -235,3 +235,22 @@ async fn a_draining_instance_is_alive_but_not_ready() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A deployment migrates once before rolling its instances.
+#[tokio::test]
+async fn migrate_brings_an_empty_database_to_this_versions_schema_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = server(dir.path()).arg("migrate").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let latest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/sqlite/migrations"))
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_str()?.split('_').next()?.parse::<i64>().ok())
+        .max()
+        .unwrap();
+    assert!(stdout.contains(&format!("database migrated: at migration {latest}")), "{stdout}");
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}/app.db", dir.path().display())).await.unwrap();
+    let deposits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deposits").fetch_one(&db).await.expect("the schema is in place");
+    assert_eq!(deposits, 0);
+    assert!(!dir.path().join("sim.db").exists(), "nothing but the database was started");
+}

@@ -143,6 +143,11 @@ impl Store {
         }
         Ok(())
     }
+
+    /// The newest migration the database has applied.
+    pub async fn migration(&self) -> Result<i64, StoreError> {
+        Ok(self.health.migrations().await?.0)
+    }
 }
 
 /// What `Health::migrations` reads on both backends.
