@@ -74,6 +74,11 @@ impl Settings {
         if full_sso && crate::security::password::verify_password(DEV_CRM_PASSWORD, Some(self.identity.crm_password_hash.expose_secret())) {
             refuse("identity.crm_password_hash", "is the hash of the development CRM password; make your own with `broker-inapp hash-password`");
         }
+        // Documents travel to the object store: never in clear text.
+        let objects = &self.storage.objects;
+        if objects.backend == ObjectBackend::S3 && objects.allow_http {
+            refuse("storage.objects.allow_http", "KYC documents must not travel over plain http; use an https:// endpoint");
+        }
         if self.server.test_routes {
             refuse("server.test_routes", "test-only routes must be off");
         }

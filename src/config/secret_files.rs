@@ -14,7 +14,7 @@ use figment::Figment;
 use super::ConfigError;
 
 /// The settings that may come from a file; they are all `SecretString`s.
-pub const SECRET_KEYS: [&str; 8] = [
+pub const SECRET_KEYS: [&str; 9] = [
     "ctrader.manager_password",
     "payments.api_key",
     "payments.webhook_secret",
@@ -23,6 +23,7 @@ pub const SECRET_KEYS: [&str; 8] = [
     "simulator.crm_password",
     "payments.stripe.secret_key",
     "payments.stripe.webhook_secret",
+    "storage.objects.secret_access_key",
 ];
 
 /// The secret a `…_FILE` key names (`payments.webhook_secret_file`, any case).
@@ -115,5 +116,17 @@ mod tests {
         std::fs::write(&file, "\n").unwrap();
         let err = merge(Settings::defaults(), vars(&[("INAPP_PAYMENTS__WEBHOOK_SECRET_FILE", path)])).unwrap_err().to_string();
         assert!(err.contains("is empty"), "{err}");
+    }
+
+    #[test]
+    fn the_object_store_secret_comes_from_a_file_and_stays_out_of_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s3");
+        std::fs::write(&file, "s3-secret-from-a-file\n").unwrap();
+        let f = merge(Settings::defaults(), vars(&[("INAPP_STORAGE__OBJECTS__SECRET_ACCESS_KEY_FILE", file.to_str().unwrap())])).unwrap();
+        let s = Settings::from_figment(f).unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.storage.objects.secret_access_key), "s3-secret-from-a-file");
+        assert!(!format!("{s:?}").contains("s3-secret-from-a-file"));
+        assert!(is_secret_variable("storage.objects.secret_access_key") && !is_secret_variable("storage.objects.access_key_id"));
     }
 }

@@ -84,6 +84,38 @@ pub struct StorageSection {
     /// Below this much free space where uploads are stored, uploads are
     /// refused (503) so the database's own disk never fills up.
     pub min_free_bytes: u64,
+    /// Where KYC documents and chat attachments are kept.
+    pub objects: ObjectsSection,
+}
+
+/// `storage.objects.backend`: the local disk or an S3-compatible bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectBackend {
+    /// Files under `storage.data_dir/documents` (one instance).
+    Local,
+    /// An S3 bucket (AWS or compatible), shared by several instances.
+    S3,
+}
+
+/// The object store of uploaded files (`[storage.objects]`); `kyc::files` builds it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ObjectsSection {
+    pub backend: ObjectBackend,
+    /// An S3-compatible service's URL; empty = AWS itself.
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// Lets `endpoint` be `http://` (a test server); refused in production.
+    pub allow_http: bool,
+    /// Keys start with this inside the bucket (several deployments, or test
+    /// runs, can share one); empty = none.
+    pub prefix: String,
+    /// An object no document or attachment refers to is deleted once it is
+    /// this old (what a crash between storing a file and recording it leaves).
+    pub orphan_grace_minutes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -219,6 +219,7 @@ impl Settings {
         {
             return Err(invalid("storage.database_url", "must start with sqlite: or postgres:"));
         }
+        self.validate_objects()?;
         if self.server.max_body_bytes < 1024 {
             return Err(invalid("server.max_body_bytes", "must be at least 1024"));
         }
@@ -289,6 +290,47 @@ impl Settings {
                         return Err(invalid(&at("url"), "a hand-off needs an http(s) URL"));
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn validate_objects(&self) -> Result<(), ConfigError> {
+        let o = &self.storage.objects;
+        // Segments of letters, digits, '.', '_' and '-', joined by '/': what an
+        // S3 key and a file path both take as they are.
+        let segment_ok = |seg: &str| !seg.is_empty() && seg != "." && seg != ".." && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !o.prefix.is_empty() && (o.prefix.len() > 200 || !o.prefix.split('/').all(segment_ok)) {
+            return Err(invalid(
+                "storage.objects.prefix",
+                "letters, digits, '.', '_' and '-' in parts joined by '/' (no leading, trailing or double '/'), at most 200 characters",
+            ));
+        }
+        if !(1..=10_080).contains(&o.orphan_grace_minutes) {
+            return Err(invalid("storage.objects.orphan_grace_minutes", "must be between 1 and 10080 (a week)"));
+        }
+        if o.backend != ObjectBackend::S3 {
+            return Ok(());
+        }
+        if o.bucket.trim().is_empty() {
+            return Err(invalid("storage.objects.bucket", "backend \"s3\" needs a bucket"));
+        }
+        if o.access_key_id.trim().is_empty() {
+            return Err(invalid("storage.objects.access_key_id", "backend \"s3\" needs credentials (access_key_id and secret_access_key)"));
+        }
+        if o.secret_access_key.expose_secret().is_empty() {
+            return Err(invalid("storage.objects.secret_access_key", "backend \"s3\" needs credentials (access_key_id and secret_access_key)"));
+        }
+        if o.region.trim().is_empty() {
+            return Err(invalid("storage.objects.region", "backend \"s3\" needs a region (any name for most S3-compatible services)"));
+        }
+        if !o.endpoint.is_empty() {
+            let u = url::Url::parse(&o.endpoint).map_err(|e| invalid("storage.objects.endpoint", format!("not a URL: {e}")))?;
+            match u.scheme() {
+                "https" => {}
+                "http" if o.allow_http => {}
+                "http" => return Err(invalid("storage.objects.endpoint", "an http:// endpoint needs storage.objects.allow_http = true (test servers only)")),
+                _ => return Err(invalid("storage.objects.endpoint", "must start with https:// (or be empty for AWS)")),
             }
         }
         Ok(())
