@@ -6,9 +6,10 @@
 pub mod access;
 pub mod files;
 pub mod inspect;
+pub mod orphans;
 pub mod pdf_scan;
 pub mod serve;
 pub mod service;
 pub mod upload;
 
-pub use files::{DocumentFiles, LocalFiles};
+pub use files::{DocumentFiles, ObjectFiles};

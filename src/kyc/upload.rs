@@ -61,7 +61,7 @@ pub async fn upload(
     store(&state, &session, checked, doc_type, type_name, t).await
 }
 
-/// A file that passed every check, still in the spool until [`keep`] moves it in.
+/// A file that passed every check, still in the spool until [`keep`] stores it.
 pub struct Checked {
     spool: Spool,
     pub kind: FileKind,
@@ -180,7 +180,7 @@ pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimit
     Ok(Checked { spool, kind, size, file_name, preview: inspected.preview, _in_flight: in_flight })
 }
 
-/// Moves a checked file (and its display copy) in under `id`.
+/// Stores a checked file (and its display copy) under `id` in the object store.
 pub async fn keep(state: &AppState, id: &str, checked: &mut Checked) -> Result<(), ApiError> {
     let files = &state.documents;
     let path = checked.spool.0.take().expect("spool is held until handed over");

@@ -37,6 +37,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("data directory {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
+    #[error("object storage ([storage.objects]): {0}")]
+    Objects(std::io::Error),
     #[error("{0} (broker.theme_file)")]
     Theme(#[from] crate::theme::ThemeError),
 }
@@ -170,8 +172,7 @@ impl Application {
         leptos_options.site_addr = addr;
         let css_href = format!("/{}/{}.css", leptos_options.site_pkg_dir, leptos_options.output_name);
         let (payments, sims) = payment_providers(&settings, addr, css_href).await?;
-        let documents = crate::kyc::LocalFiles::open(&settings.storage.data_dir)
-            .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
+        let documents = crate::kyc::ObjectFiles::open(&settings.storage).map_err(StartupError::Objects)?;
         let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;
         let state = AppState {
             documents: Arc::new(documents),
@@ -209,6 +210,7 @@ impl Application {
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         spawn_housekeeping(self.state.clone());
+        crate::kyc::orphans::spawn_sweeper(self.state.clone());
         crate::chat::notifier::spawn_watcher(
             self.state.store.clone(),
             self.state.chat_notifier.clone(),

@@ -153,6 +153,9 @@ pub trait KycStore: Send + Sync {
     async fn replaced_before(&self, before: i64, limit: i64) -> Result<Vec<String>, StoreError>;
     /// The file of document `id` was deleted (after its retention).
     async fn file_deleted(&self, id: &str, now: i64) -> Result<(), StoreError>;
+    /// Which of `ids` are a KYC document's or a chat attachment's (one
+    /// query): a stored file whose id is neither is an orphan.
+    async fn known_file_ids(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError>;
     async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError>;
     async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
     /// `(accessRights, applied?)` for the login, if a decision was ever synced.

@@ -333,6 +333,17 @@ impl KycStore for PgStore {
             .await?)
     }
 
+    async fn known_file_ids(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let known: Vec<String> = sqlx::query_scalar("SELECT id FROM kyc_documents WHERE id = ANY($1) UNION SELECT id FROM chat_attachments WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(known.into_iter().collect())
+    }
+
     async fn file_deleted(&self, id: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE kyc_documents SET file_deleted_at = $1 WHERE id = $2 AND file_deleted_at IS NULL").bind(now).bind(id).execute(&self.pool).await?;
         Ok(())

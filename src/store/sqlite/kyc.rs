@@ -301,6 +301,19 @@ impl KycStore for SqliteStore {
             .await?)
     }
 
+    async fn known_file_ids(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let marks = vec!["?"; ids.len()].join(",");
+        let sql = format!("SELECT id FROM kyc_documents WHERE id IN ({marks}) UNION SELECT id FROM chat_attachments WHERE id IN ({marks})");
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for id in ids.iter().chain(ids) {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(&self.pool).await?.into_iter().collect())
+    }
+
     async fn file_deleted(&self, id: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE kyc_documents SET file_deleted_at = ? WHERE id = ? AND file_deleted_at IS NULL").bind(now).bind(id).execute(&self.pool).await?;
         Ok(())
