@@ -11,15 +11,17 @@ cargo fmt --check
 cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
-echo "== PostgreSQL for the store conformance suite (a throwaway server on loopback)"
+echo "== PostgreSQL for the store conformance suite, and an S3 server (moto) for object storage (throwaway servers on loopback)"
 TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
 export TEST_POSTGRES_URL
+TEST_S3_ENDPOINT="$(scripts/s3.sh start)"
+export TEST_S3_ENDPOINT
 
 echo "== Rust: unit, store conformance (SQLite and PostgreSQL) and black-box tests"
 cargo test --features ssr
 
-echo "== Rust: the black-box tests again, the app on PostgreSQL"
-TEST_DATABASE=postgres cargo test --features ssr --test it
+echo "== Rust: the black-box tests again, the app on PostgreSQL with its files on S3"
+TEST_DATABASE=postgres TEST_OBJECTS=s3 cargo test --features ssr --test it
 
 echo "== build: server and WASM (cargo leptos build)"
 cargo leptos build

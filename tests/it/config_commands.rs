@@ -128,6 +128,48 @@ fn a_real_ctrader_in_development_gets_the_same_refusals_unless_declared_staging(
     assert!(!dev.enforces_production_rules() && !dev.is_staging());
 }
 
+/// `[storage.objects]` for an S3 bucket over https, as production would have it.
+fn s3(f: figment::Figment) -> figment::Figment {
+    let f = Settings::with(f, "storage.objects.backend", "s3");
+    let f = Settings::with(f, "storage.objects.endpoint", "https://s3.broker.test");
+    let f = Settings::with(f, "storage.objects.bucket", "kyc-documents");
+    let f = Settings::with(f, "storage.objects.access_key_id", "AKIAEXAMPLE");
+    Settings::with(f, "storage.objects.secret_access_key", "the-s3-secret-key")
+}
+
+#[test]
+fn object_storage_on_s3_needs_a_bucket_and_credentials_and_production_refuses_plain_http() {
+    let s = Settings::from_figment(s3(production())).expect("S3 over https starts in production");
+    assert_eq!(s.storage.objects.backend, broker_inapp::config::ObjectBackend::S3);
+    assert!(!format!("{s:?}").contains("the-s3-secret-key"), "the secret stays out of Debug");
+    // Each missing piece is refused by its key, in any mode.
+    for base in [production(), Settings::defaults()] {
+        for (key, value, named) in [
+            ("storage.objects.bucket", "", "storage.objects.bucket"),
+            ("storage.objects.access_key_id", "", "storage.objects.access_key_id"),
+            ("storage.objects.secret_access_key", "", "storage.objects.secret_access_key"),
+            ("storage.objects.endpoint", "ftp://s3.broker.test", "storage.objects.endpoint"),
+            ("storage.objects.endpoint", "http://s3.broker.test", "storage.objects.endpoint"),
+            ("storage.objects.prefix", "../other", "storage.objects.prefix"),
+            ("storage.objects.prefix", "trailing/", "storage.objects.prefix"),
+        ] {
+            let err = refusal(Settings::with(s3(base.clone()), key, value));
+            assert!(err.contains(&format!("`{named}`")) && !err.contains("the-s3-secret-key"), "{key} = {value:?}: {err}");
+        }
+        let err = refusal(Settings::with(base.clone(), "storage.objects.orphan_grace_minutes", 0));
+        assert!(err.contains("`storage.objects.orphan_grace_minutes`"), "{err}");
+    }
+    // A test server over http: development takes it with allow_http, production refuses it.
+    let http = |f| Settings::with(Settings::with(s3(f), "storage.objects.endpoint", "http://127.0.0.1:55433"), "storage.objects.allow_http", true);
+    let dev = Settings::from_figment(http(Settings::defaults())).expect("development talks to a local test server");
+    assert!(dev.storage.objects.allow_http);
+    let err = refusal(http(production()));
+    assert!(err.contains("`storage.objects.allow_http`") && err.contains("(1 problems"), "{err}");
+    // The local backend needs none of it.
+    let local = Settings::from_figment(Settings::with(production(), "storage.objects.prefix", "prod/kyc")).unwrap();
+    assert_eq!(local.storage.objects.backend, broker_inapp::config::ObjectBackend::Local);
+}
+
 #[test]
 fn production_refuses_the_test_routes() {
     let err = refusal(Settings::with(production(), "server.test_routes", true));

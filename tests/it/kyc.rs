@@ -101,7 +101,7 @@ async fn chunked_upload_status(app: &TestApp, cookie: &str, total: usize) -> Str
 }
 
 async fn assert_nothing_kept(app: &TestApp) {
-    assert_eq!(files_in(&app.dir.path().join("documents")), 0, "no document file");
+    assert_eq!(app.object_keys().await, Vec::<String>::new(), "no document file");
     assert_eq!(files_in(&app.dir.path().join("spool")), 0, "no spool file left behind");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM kyc_documents").await, 0, "no row");
 }
@@ -203,8 +203,8 @@ async fn documents_are_the_owners_alone_and_photos_come_back_without_exif() {
     assert_eq!(app.get_with_cookie(&format!("/inapp/kyc/documents/{id}"), &bob).await.status(), 404, "another trader");
     assert_eq!(app.get(&format!("/inapp/kyc/documents/{id}")).await.status(), 401, "no session");
     assert_eq!(app.get(&format!("/backoffice/kyc/documents/{id}")).await.status(), 303, "no staff session");
-    // The file on disk sits under a server-made name, outside the public site.
-    assert!(app.dir.path().join("documents").join(&id).exists());
+    // The file is stored under a server-made name, outside the public site.
+    assert!(app.has_object(&id).await);
     assert_eq!(app.get(&format!("/documents/{id}")).await.status(), 404);
 }
 

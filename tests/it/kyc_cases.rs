@@ -202,7 +202,7 @@ async fn support_staff_get_404_for_kyc_documents() {
 // ------------------------------------------------ 5. more PDF refusals
 
 async fn assert_nothing_kept(app: &TestApp) {
-    assert!(names_in(&app.dir.path().join("documents")).is_empty(), "no document file");
+    assert!(app.object_keys().await.is_empty(), "no document file");
     assert!(names_in(&app.dir.path().join("spool")).is_empty(), "no spool file left behind");
     assert_eq!(scalar(app, "SELECT COUNT(*) FROM kyc_documents").await, 0, "no row");
 }
@@ -273,8 +273,7 @@ async fn an_upload_refused_because_the_case_is_decided_leaves_no_file_and_no_row
     let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
     assert_eq!(common::kyc::decide(&app, &officer, login, "approve", None).await.status(), 303);
 
-    let documents = app.dir.path().join("documents");
-    let files_before = names_in(&documents);
+    let files_before = app.object_keys().await;
     assert_eq!(files_before.len(), 3, "the premise: identity, its preview, the bill: {files_before:?}");
     let rows_before = scalar(&app, "SELECT COUNT(*) FROM kyc_documents").await;
     let events_before = scalar(&app, "SELECT COUNT(*) FROM kyc_events").await;
@@ -283,7 +282,7 @@ async fn an_upload_refused_because_the_case_is_decided_leaves_no_file_and_no_row
     for (doc_type, name, bytes) in [("identity", "again.jpg", jpeg(240)), ("address", "again.pdf", pdf(""))] {
         assert_eq!(status_and_code(upload(&app, &cookie, doc_type, name, bytes).await).await, (409, "CASE_CLOSED".to_string()), "{doc_type}");
     }
-    assert_eq!(names_in(&documents), files_before, "no new file under documents/");
+    assert_eq!(app.object_keys().await, files_before, "no new stored file");
     assert!(names_in(&app.dir.path().join("spool")).is_empty(), "no spool file");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM kyc_documents").await, rows_before, "no new row");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM kyc_events").await, events_before, "nothing on the timeline");
@@ -454,11 +453,12 @@ async fn a_replaced_documents_file_goes_at_the_end_of_its_retention_and_its_reco
     let old = first["id"].as_str().unwrap().to_string();
     let second: Value = upload(&app, &cookie, "identity", "new.jpg", jpeg(240)).await.json().await.unwrap();
     let new = second["id"].as_str().unwrap().to_string();
-    assert!(app.dir.path().join("documents").join(&old).exists());
+    assert!(app.has_object(&old).await && app.has_object(&format!("{old}.preview")).await);
     broker_inapp::startup::housekeep(&app.state).await;
-    assert!(!app.dir.path().join("documents").join(&old).exists(), "the replaced file is gone");
-    assert!(!app.dir.path().join("documents").join(format!("{old}.preview")).exists());
-    assert!(app.dir.path().join("documents").join(&new).exists(), "the current one stays");
+    let stored = app.object_keys().await;
+    assert!(!stored.contains(&old), "the replaced file is gone: {stored:?}");
+    assert!(!stored.contains(&format!("{old}.preview")), "and its display copy: {stored:?}");
+    assert_eq!(stored, [new.clone(), format!("{new}.preview")], "the current one stays");
     let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
     assert_eq!(app.get_with_cookie(&format!("/backoffice/kyc/documents/{old}?original=1"), &officer).await.status(), 404);
     let case = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap();

@@ -20,6 +20,7 @@ mod deposits;
 mod identity;
 mod kyc;
 mod kyc_cases;
+mod objects;
 mod operations;
 mod security;
 mod sessions;

@@ -34,6 +34,34 @@ pub async fn app_database(dir: &std::path::Path) -> String {
     }
 }
 
+/// Where a test app keeps uploaded files: `storage.data_dir/documents` by
+/// default; with `TEST_OBJECTS=s3`, the bucket `broker-inapp-test` on the S3
+/// server at `TEST_S3_ENDPOINT` (`scripts/s3.sh` starts one), under a key
+/// prefix of its own so apps never see each other's objects.
+pub fn app_objects(f: Figment) -> Figment {
+    match std::env::var("TEST_OBJECTS").as_deref() {
+        Ok("s3") => {
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let endpoint = std::env::var("TEST_S3_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:55433".into());
+            let prefix = format!(
+                "it-{}-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis(),
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            );
+            let f = Settings::with(f, "storage.objects.backend", "s3");
+            let f = Settings::with(f, "storage.objects.endpoint", endpoint);
+            let f = Settings::with(f, "storage.objects.bucket", "broker-inapp-test");
+            let f = Settings::with(f, "storage.objects.access_key_id", "test");
+            let f = Settings::with(f, "storage.objects.secret_access_key", "test");
+            let f = Settings::with(f, "storage.objects.allow_http", true);
+            Settings::with(f, "storage.objects.prefix", prefix)
+        }
+        Ok("local") | Err(_) => f,
+        Ok(other) => panic!("TEST_OBJECTS={other}: local or s3"),
+    }
+}
+
 /// A new, empty database on the `TEST_POSTGRES_URL` server; its URL.
 pub async fn fresh_postgres(prefix: &str) -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -81,6 +109,7 @@ pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let f = Settings::with(settings_in(dir.path()), "server.test_routes", true);
     let f = Settings::with(f, "storage.database_url", app_database(dir.path()).await);
+    let f = app_objects(f);
     // See `TestApp::drain`.
     let f = Settings::with(f, "payments.worker", false);
     let settings = Settings::from_figment(overrides(f)).expect("test settings are valid");
@@ -155,6 +184,23 @@ impl TestApp {
         let res = self.get(path).await;
         assert_eq!(res.status(), 303, "token exchange answers 303");
         (cookie_pair(&res), res.headers()["location"].to_str().unwrap().to_string())
+    }
+
+    /// The keys of every object the app stored (documents, attachments,
+    /// previews), sorted, read from its object store (local or S3) directly.
+    pub async fn object_keys(&self) -> Vec<String> {
+        use futures::TryStreamExt;
+        let (store, prefix) = broker_inapp::kyc::files::object_store(&self.state.settings.storage).unwrap();
+        let under = prefix.as_ref().map(|p| format!("{}/", p.as_ref())).unwrap_or_default();
+        let listed: Vec<object_store::ObjectMeta> = store.list(prefix.as_ref()).try_collect().await.unwrap();
+        let mut keys: Vec<String> = listed.iter().map(|m| m.location.as_ref().strip_prefix(under.as_str()).unwrap().to_string()).collect();
+        keys.sort();
+        keys
+    }
+
+    /// Whether the app's object store holds `key`.
+    pub async fn has_object(&self, key: &str) -> bool {
+        self.object_keys().await.iter().any(|k| k == key)
     }
 
     pub async fn session_count(&self) -> i64 {

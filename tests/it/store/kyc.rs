@@ -69,3 +69,19 @@ pub async fn one_document_of_a_type_stays_current(b: Backend) {
     assert_eq!(kyc.document(&current[0].id).await.unwrap().as_ref(), Some(current[0]), "a document reads back whole");
     assert_eq!(kyc.uploads_since(login(9002), 0).await.unwrap().0, 6);
 }
+
+pub async fn known_file_ids_are_documents_and_attachments(b: Backend) {
+    let access = BTreeMap::new();
+    b.store.kyc.add_document(&document("doc_known", 9003), 3, &rules(&access), 1_000).await.unwrap();
+    let conversation = b.store.chat.open_conversation(login(9003), 3, None, 1_000, "test").await.unwrap();
+    let attachment = broker_inapp::domain::chat::ChatAttachment { id: "att_known".into(), file_name: "shot.png".into(), kind: FileKind::Png, size: 2048 };
+    let record = broker_inapp::store::chat::AttachmentRecord { attachment, conversation_id: conversation.id, author: broker_inapp::domain::chat::Author::Trader, has_preview: true };
+    b.store.chat.add_attachment(&record, 1_000).await.unwrap();
+    let asked: Vec<String> = ["doc_known", "att_known", "doc_gone", "att_gone"].map(String::from).to_vec();
+    let known = b.store.kyc.known_file_ids(&asked).await.unwrap();
+    assert_eq!(known, ["doc_known", "att_known"].map(String::from).into_iter().collect(), "{known:?}");
+    assert!(b.store.kyc.known_file_ids(&[]).await.unwrap().is_empty());
+    // A sweep's whole batch in one query.
+    let many: Vec<String> = (0..500).map(|i| format!("doc_{i}")).chain(["att_known".to_string()]).collect();
+    assert_eq!(b.store.kyc.known_file_ids(&many).await.unwrap().len(), 1);
+}

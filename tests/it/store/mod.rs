@@ -56,4 +56,5 @@ conformance!(
     chat::other_instances_changes_are_watched,
     kyc::a_case_is_created_once,
     kyc::one_document_of_a_type_stays_current,
+    kyc::known_file_ids_are_documents_and_attachments,
 );
