@@ -75,7 +75,12 @@ pub async fn known_file_ids_are_documents_and_attachments(b: Backend) {
     b.store.kyc.add_document(&document("doc_known", 9003), 3, &rules(&access), 1_000).await.unwrap();
     let conversation = b.store.chat.open_conversation(login(9003), 3, None, 1_000, "test").await.unwrap();
     let attachment = broker_inapp::domain::chat::ChatAttachment { id: "att_known".into(), file_name: "shot.png".into(), kind: FileKind::Png, size: 2048 };
-    let record = broker_inapp::store::chat::AttachmentRecord { attachment, conversation_id: conversation.id, author: broker_inapp::domain::chat::Author::Trader, has_preview: true };
+    let record = broker_inapp::store::chat::AttachmentRecord {
+        attachment,
+        conversation_id: conversation.id,
+        author: broker_inapp::domain::chat::Author::Trader,
+        has_preview: true,
+    };
     b.store.chat.add_attachment(&record, 1_000).await.unwrap();
     let asked: Vec<String> = ["doc_known", "att_known", "doc_gone", "att_gone"].map(String::from).to_vec();
     let known = b.store.kyc.known_file_ids(&asked).await.unwrap();
