@@ -10,84 +10,20 @@ use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use broker_inapp::deposit::signature;
-use common::deposits::{event, now_s, SECRET};
+use common::deposits::event;
 use common::ledger::{slow_pending, wait_until_landed};
+use common::process::{deliver, set_fault, Launch, Server};
 use serde_json::json;
+
+/// The binary on `dir`'s files; `ctrader`: the platform to use (`None`: it is the platform).
+async fn start(dir: &Path, ctrader: Option<&str>) -> Server {
+    common::process::start(&Launch { ctrader, ..Launch::new(dir) }).await
+}
 
 const DEPOSITS: usize = 300;
 const TRADERS: i64 = 10;
-
-/// A server process as an operator runs it; killed when dropped (a failed assert included).
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the binary on `dir`'s files; `ctrader` = the platform to use
-/// (`None`: the built-in simulator, i.e. this process *is* the platform).
-async fn start(dir: &Path, ctrader: Option<&str>) -> Server {
-    std::fs::create_dir_all(dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let db = |name: &str| format!("sqlite://{}/{name}", dir.display());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_broker-inapp"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("INAPP_LEPTOS__SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("INAPP_STORAGE__DATA_DIR", dir)
-        .env("INAPP_STORAGE__DATABASE_URL", db("app.db"))
-        .env("INAPP_SIMULATOR__DATABASE_URL", db("sim.db"))
-        .env("INAPP_PAYMENTS__SANDBOX_DATABASE_URL", db("psp.db"))
-        .env("INAPP_CTRADER__TIMEOUT_MS", "300")
-        // Well beyond the 900 ms slowApply below: the premise of exactly-once
-        // is that cTrader finishes a change within settle_ms of receiving it.
-        .env("INAPP_PAYMENTS__SETTLE_MS", "2500")
-        .env("INAPP_PAYMENTS__RETRY_BASE_MS", "20")
-        .env("INAPP_PAYMENTS__RETRY_MAX_MS", "400")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(platform) = ctrader {
-        cmd.env("INAPP_CTRADER__BASE_URL", format!("{platform}/sim")).env("INAPP_SERVER__STAGING", "true");
-    }
-    let server = Server { child: cmd.spawn().unwrap(), base: format!("http://127.0.0.1:{port}") };
-    let http = reqwest::Client::new();
-    common::eventually_within("the server to come up", Duration::from_secs(60), || async {
-        match http.get(format!("{}/healthz", server.base)).send().await {
-            Ok(res) if res.status() == 200 => Ok(()),
-            other => Err(other.map(|r| r.status())),
-        }
-    })
-    .await;
-    server
-}
-
-async fn set_fault(http: &reqwest::Client, platform: &Server, kind: &str, delay_ms: u64) {
-    let fault = json!({ "endpoint": "changeBalance", "kind": kind, "delayMs": delay_ms, "status": 503, "probability": 0.3 });
-    let res = http.post(format!("{}/sim/faults", platform.base)).json(&fault).send().await.unwrap();
-    assert_eq!(res.status(), 201);
-}
-
-async fn deliver(http: &reqwest::Client, server: &Server, body: &str) {
-    let res = http
-        .post(format!("{}/payments/webhook/sandbox", server.base))
-        .header("content-type", "application/json")
-        .header(signature::HEADER, signature::sign(SECRET, now_s(), body.as_bytes()))
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-}
 
 async fn credited(db: &sqlx::SqlitePool) -> usize {
     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM deposits WHERE state = 'credited'").fetch_one(db).await.unwrap() as usize

@@ -18,6 +18,7 @@ mod deposit_outcomes;
 mod deposit_review;
 mod deposits;
 mod identity;
+mod instances;
 mod kyc;
 mod kyc_cases;
 mod objects;

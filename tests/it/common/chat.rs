@@ -40,7 +40,12 @@ pub async fn post_empty(app: &TestApp, path: &str, cookie: &str) -> reqwest::Res
 /// Server-sent events of `path` as `(event, data)`, read by a background task.
 /// The receiver yields `None` once the server closed the stream.
 pub async fn events(app: &TestApp, path: &str, cookie: &str, last_event_id: Option<i64>) -> mpsc::UnboundedReceiver<(String, Value)> {
-    let mut req = app.http.get(app.url(path)).header("cookie", cookie);
+    events_at(&app.http, &app.url(path), cookie, last_event_id).await
+}
+
+/// [`events`] of any server's `url`.
+pub async fn events_at(http: &reqwest::Client, url: &str, cookie: &str, last_event_id: Option<i64>) -> mpsc::UnboundedReceiver<(String, Value)> {
+    let mut req = http.get(url).header("cookie", cookie);
     if let Some(id) = last_event_id {
         req = req.header("last-event-id", id.to_string());
     }

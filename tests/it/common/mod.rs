@@ -7,6 +7,7 @@ pub mod chat;
 pub mod deposits;
 pub mod kyc;
 pub mod ledger;
+pub mod process;
 
 use broker_inapp::config::Settings;
 use broker_inapp::startup::Application;

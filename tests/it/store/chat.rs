@@ -94,10 +94,11 @@ async fn a_watch_that_lost_its_connection_asks_for_a_resync() {
     let id = chat.open_conversation(login(8006), 5, None, 1_000, "b").await.unwrap().id;
     let mut changes = chat.watch("a", Duration::from_millis(50)).await.unwrap();
     let admin = sqlx::PgPool::connect(&b.url).await.unwrap();
-    let cut: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
-        .fetch_all(&admin)
-        .await
-        .unwrap();
+    let cut: Vec<bool> =
+        sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+            .fetch_all(&admin)
+            .await
+            .unwrap();
     assert_eq!(cut, vec![true], "one listening connection");
     assert_eq!(next_change(&mut changes).await, Some(ChatChange::Resync));
     chat.add_message(&message(id, "after", "after the cut"), 2_000, "b").await.unwrap();
