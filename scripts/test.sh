@@ -11,9 +11,23 @@ cargo fmt --check
 cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
-echo "== PostgreSQL for the store conformance suite, and an S3 server (moto) for object storage (throwaway servers on loopback)"
-TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
-export TEST_POSTGRES_URL
+echo "== PostgreSQL and an S3 server (moto) for the tests: throwaway, on free loopback ports, stopped at the end"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+ROOT="$PWD"
+stop_servers() {
+  if [ -n "${PG_TEST_DIR:-}" ]; then "$ROOT/scripts/postgres.sh" stop || true; rm -rf "$PG_TEST_DIR"; fi
+  if [ -n "${S3_TEST_DIR:-}" ]; then "$ROOT/scripts/s3.sh" stop || true; rm -rf "$S3_TEST_DIR"; fi
+}
+trap stop_servers EXIT
+# An existing server the tests may create databases on is used as it is.
+if [ -z "${INAPP_TEST_DATABASE_URL:-}" ]; then
+  PG_TEST_DIR="$(mktemp -d)" PG_TEST_PORT="$(free_port)"
+  export PG_TEST_DIR PG_TEST_PORT
+  INAPP_TEST_DATABASE_URL="$(scripts/postgres.sh start)"
+fi
+export INAPP_TEST_DATABASE_URL
+S3_TEST_DIR="$(mktemp -d)" S3_TEST_PORT="$(free_port)"
+export S3_TEST_DIR S3_TEST_PORT
 TEST_S3_ENDPOINT="$(scripts/s3.sh start)"
 export TEST_S3_ENDPOINT
 

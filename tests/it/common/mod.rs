@@ -25,7 +25,7 @@ pub struct TestApp {
 }
 
 /// The database a test app runs on: SQLite in its folder by default; with
-/// `TEST_DATABASE=postgres`, a fresh database on the `TEST_POSTGRES_URL`
+/// `TEST_DATABASE=postgres`, a fresh database on the `INAPP_TEST_DATABASE_URL`
 /// server, so the same black-box tests prove the PostgreSQL backend too.
 pub async fn app_database(dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE").as_deref() {
@@ -63,11 +63,11 @@ pub fn app_objects(f: Figment) -> Figment {
     }
 }
 
-/// A new, empty database on the `TEST_POSTGRES_URL` server; its URL.
+/// A new, empty database on the `INAPP_TEST_DATABASE_URL` server; its URL.
 pub async fn fresh_postgres(prefix: &str) -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let admin = std::env::var("TEST_POSTGRES_URL")
-        .expect("TEST_POSTGRES_URL names a PostgreSQL server the tests may create databases on (`make test` starts one with scripts/postgres.sh)");
+    let admin = std::env::var("INAPP_TEST_DATABASE_URL")
+        .expect("INAPP_TEST_DATABASE_URL names a PostgreSQL server the tests may create databases on (`make test` starts one with scripts/postgres.sh)");
     let name = format!(
         "{prefix}_{}_{}_{}",
         std::process::id(),

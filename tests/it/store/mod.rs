@@ -5,7 +5,7 @@
 //! multi-threaded runtime: under SQLite one writer at a time makes races
 //! impossible, under PostgreSQL they are real, and the outcome must be the same.
 //!
-//! PostgreSQL comes from `TEST_POSTGRES_URL` (a server where the tests may
+//! PostgreSQL comes from `INAPP_TEST_DATABASE_URL` (a server where the tests may
 //! create databases); `make test` starts one with `scripts/postgres.sh`.
 
 mod backend;
