@@ -88,7 +88,26 @@ pub fn audit_at(state: &AppState) -> i64 {
 
 /// One attempt: look the payment up first if an earlier attempt may have
 /// landed, then send the change while it can still land inside the lease.
+/// Counted in `inapp_ledger_attempts_total` by outcome.
 pub async fn attempt<Id: std::ops::Deref<Target = str>>(state: &AppState, job: &LedgerJob<Id>, kind: BalanceChangeType, comment: String) -> Step {
+    let step = attempt_once(state, job, kind, comment).await;
+    let outcome = match &step {
+        Step::Applied(_) => "applied",
+        Step::Retry(_) => "retry",
+        Step::Refused(_) => "refused",
+    };
+    metrics::counter!("inapp_ledger_attempts_total", "change" => change_name(kind), "outcome" => outcome).increment(1);
+    step
+}
+
+fn change_name(kind: BalanceChangeType) -> &'static str {
+    match kind {
+        BalanceChangeType::Deposit => "credit",
+        BalanceChangeType::Withdraw => "debit",
+    }
+}
+
+async fn attempt_once<Id: std::ops::Deref<Target = str>>(state: &AppState, job: &LedgerJob<Id>, kind: BalanceChangeType, comment: String) -> Step {
     let ctrader = &state.ctrader;
     // The last moment a balance change may leave and still land inside the lease.
     let send_by = job.leased_until - settle_ms(state);
@@ -146,6 +165,7 @@ pub async fn copies<Id: std::ops::Deref<Target = str>>(state: &AppState, job: &L
 /// reverse the extra one (logged as an error too).
 pub fn duplicate<Id: std::ops::Deref<Target = str>>(job: &LedgerAudit<Id>, found: &[i64], what: &'static str) -> Option<String> {
     (found.len() > 1).then(|| {
+        metrics::counter!("inapp_ledger_duplicates_total", "change" => what).increment(1);
         let copies = found.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
         tracing::error!(payment = &*job.id, what, login = %job.login, balance_history_ids = %copies, "balance change applied more than once in cTrader; reverse the extra copy");
         copies

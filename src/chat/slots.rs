@@ -27,14 +27,19 @@ pub struct StreamSlots {
 pub struct StreamSlot {
     slots: Arc<StreamSlots>,
     keys: Vec<String>,
+    /// A live stream (counted in `inapp_sse_streams_open`), not an upload.
+    stream: bool,
 }
 
 impl StreamSlots {
     /// One more stream under every `(key, most)`, or 429 when one of them is full.
     pub fn take(self: &Arc<Self>, wanted: &[(String, usize)]) -> Result<StreamSlot, ApiError> {
-        self.try_take(wanted).ok_or_else(|| {
+        let mut slot = self.try_take(wanted).ok_or_else(|| {
             ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_STREAMS", "too many live streams open; close one first").retry_after(5)
-        })
+        })?;
+        slot.stream = true;
+        metrics::gauge!("inapp_sse_streams_open").increment(1.0);
+        Ok(slot)
     }
 
     /// One more place under every `(key, most)`, if none is full (also what
@@ -47,7 +52,7 @@ impl StreamSlots {
         for (key, _) in wanted {
             *counts.entry(key.clone()).or_insert(0) += 1;
         }
-        Some(StreamSlot { slots: self.clone(), keys: wanted.iter().map(|(k, _)| k.clone()).collect() })
+        Some(StreamSlot { slots: self.clone(), keys: wanted.iter().map(|(k, _)| k.clone()).collect(), stream: false })
     }
 
     pub fn open(&self, key: &str) -> usize {
@@ -72,6 +77,9 @@ impl StreamSlots {
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
+        if self.stream {
+            metrics::gauge!("inapp_sse_streams_open").decrement(1.0);
+        }
         let mut counts = self.slots.counts.lock().unwrap_or_else(|e| e.into_inner());
         for key in &self.keys {
             if let Some(n) = counts.get_mut(key) {

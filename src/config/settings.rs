@@ -75,6 +75,9 @@ pub struct ServerSection {
     pub max_connections_per_client: usize,
     /// After a shutdown signal: how long `/readyz` fails while requests are still served.
     pub drain_ms: u64,
+    /// Where `/metrics` (and the probes) are served, apart from the public
+    /// port; empty: nowhere.
+    pub admin_addr: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

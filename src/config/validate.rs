@@ -220,6 +220,9 @@ impl Settings {
             return Err(invalid("storage.database_url", "must start with sqlite: or postgres:"));
         }
         self.validate_objects()?;
+        if !self.server.admin_addr.is_empty() && self.server.admin_addr.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid("server.admin_addr", "an address and port (e.g. 127.0.0.1:9100), or empty for none"));
+        }
         if self.server.max_body_bytes < 1024 {
             return Err(invalid("server.max_body_bytes", "must be at least 1024"));
         }

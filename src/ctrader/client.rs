@@ -49,11 +49,13 @@ impl CtraderClient {
     pub async fn resolve_ot(&self, ot: &str) -> Result<OtIdentity, CtraderError> {
         let res = match self.contract {
             TokenContract::Get => {
-                self.authed(|http, base, token| http.get(format!("{base}/ctid2/inAppOneTimeToken/data")).query(&[("token", token), ("inAppOneTimeToken", ot)]))
-                    .await?
+                self.authed("resolve_token", |http, base, token| {
+                    http.get(format!("{base}/ctid2/inAppOneTimeToken/data")).query(&[("token", token), ("inAppOneTimeToken", ot)])
+                })
+                .await?
             }
             TokenContract::Redeem => {
-                self.authed(|http, base, token| {
+                self.authed("redeem_token", |http, base, token| {
                     http.post(format!("{base}/ctid2/inAppToken/redeem")).query(&[("token", token)]).json(&serde_json::json!({ "token": ot }))
                 })
                 .await?
@@ -64,7 +66,7 @@ impl CtraderClient {
     }
 
     pub async fn trader(&self, login: Login) -> Result<Trader, CtraderError> {
-        let res = self.authed(|http, base, token| http.get(format!("{base}/v2/webserv/traders/{login}")).query(&[("token", token)])).await?;
+        let res = self.authed("trader", |http, base, token| http.get(format!("{base}/v2/webserv/traders/{login}")).query(&[("token", token)])).await?;
         read_json(res).await
     }
 
@@ -75,7 +77,7 @@ impl CtraderClient {
         let body = balance_change_body(change)?;
         let login = change.login;
         let res = self
-            .authed(|http, base, token| {
+            .authed("change_balance", |http, base, token| {
                 http.post(format!("{base}/v2/webserv/traders/{login}/changebalance"))
                     .query(&[("token", token)])
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -97,7 +99,7 @@ impl CtraderClient {
     pub async fn set_access_rights(&self, login: Login, access_rights: &str) -> Result<(), CtraderError> {
         let body = serde_json::json!({ "accessRights": access_rights }).to_string();
         let res = self
-            .authed(|http, base, token| {
+            .authed("access_rights", |http, base, token| {
                 http.patch(format!("{base}/v2/webserv/traders/{login}"))
                     .query(&[("token", token)])
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -120,7 +122,7 @@ impl CtraderClient {
     pub async fn balance_changes_for(&self, login: Login, external_id: &str, from_ms: i64, to_ms: i64) -> Result<Vec<i64>, CtraderError> {
         let (from, to) = (from_ms.to_string(), to_ms.to_string());
         let res = self
-            .authed(|http, base, token| {
+            .authed("balance_history", |http, base, token| {
                 http.get(format!("{base}/v2/webserv/traders/{login}/balanceHistory")).query(&[("token", token), ("from", from.as_str()), ("to", to.as_str())])
             })
             .await?;
@@ -165,8 +167,29 @@ impl CtraderClient {
     }
 
     /// Sends a request carrying the manager token; when cTrader says the token
-    /// is no longer good, signs in again and retries once.
-    async fn authed<F>(&self, build: F) -> Result<Response, CtraderError>
+    /// is no longer good, signs in again and retries once. Counted and timed
+    /// by `endpoint` (`inapp_ctrader_requests_total`, `…_duration_seconds`);
+    /// a call dropped by its caller's deadline is counted by the caller's
+    /// outcome instead (the ledger's `retry`).
+    async fn authed<F>(&self, endpoint: &'static str, build: F) -> Result<Response, CtraderError>
+    where
+        F: Fn(&reqwest::Client, &str, &str) -> RequestBuilder,
+    {
+        let started = std::time::Instant::now();
+        let res = self.authed_once(build).await;
+        let outcome = match &res {
+            Ok(r) if r.status().is_success() => "ok",
+            Ok(r) if r.status().is_client_error() => "4xx",
+            Ok(_) => "5xx",
+            Err(CtraderError::Unauthorized) => "unauthorized",
+            Err(_) => "unreachable",
+        };
+        metrics::counter!("inapp_ctrader_requests_total", "endpoint" => endpoint, "outcome" => outcome).increment(1);
+        metrics::histogram!("inapp_ctrader_request_duration_seconds", "endpoint" => endpoint).record(started.elapsed().as_secs_f64());
+        res
+    }
+
+    async fn authed_once<F>(&self, build: F) -> Result<Response, CtraderError>
     where
         F: Fn(&reqwest::Client, &str, &str) -> RequestBuilder,
     {

@@ -141,6 +141,13 @@ fn inspection_slots() -> std::sync::Arc<tokio::sync::Semaphore> {
 /// file with the type sniffed and the size counted, then the content
 /// inspection.
 pub async fn receive_checked(state: &AppState, req: Request, limits: UploadLimits, who: Uploader) -> Result<Checked, ApiError> {
+    let checked = receive_checked_once(state, req, limits, who).await;
+    let outcome = checked.as_ref().map(|_| "accepted").unwrap_or_else(ApiError::code);
+    metrics::counter!("inapp_uploads_total", "outcome" => outcome).increment(1);
+    checked
+}
+
+async fn receive_checked_once(state: &AppState, req: Request, limits: UploadLimits, who: Uploader) -> Result<Checked, ApiError> {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_bytes + MULTIPART_OVERHEAD) {
         return Err(UploadError::TooLarge.into());

@@ -49,6 +49,8 @@ pub struct Application {
     addr: SocketAddr,
     state: AppState,
     psp: Option<SandboxPsp>,
+    /// The admin listener (`server.admin_addr`), if any.
+    admin: Option<TcpListener>,
 }
 
 /// The payment providers this process serves itself, in development.
@@ -134,6 +136,12 @@ impl Application {
         let wanted = settings.leptos.site_addr;
         let listener = TcpListener::bind(wanted).await.map_err(|source| StartupError::Bind { addr: wanted, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: wanted, source })?;
+        let admin = match settings.server.admin_addr.parse::<SocketAddr>() {
+            Ok(wanted) => Some(TcpListener::bind(wanted).await.map_err(|source| StartupError::Bind { addr: wanted, source })?),
+            Err(_) => None,
+        };
+        // Before anything is counted: what is recorded before there is a recorder is lost.
+        crate::metrics::handle();
         std::fs::create_dir_all(&settings.storage.data_dir)
             .map_err(|source| StartupError::DataDir { path: settings.storage.data_dir.display().to_string(), source })?;
         let store = store::connect(&settings.storage.database_url).await?;
@@ -191,11 +199,16 @@ impl Application {
         };
         let psp = sims.sandbox.clone();
         let router = router(state.clone(), sim, sims);
-        Ok(Application { listener, router, addr, state, psp })
+        Ok(Application { listener, router, addr, state, psp, admin })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the admin listener (metrics, probes) is bound, if configured.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -209,6 +222,14 @@ impl Application {
 
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if let Some(admin) = self.admin {
+            let router = routes::admin_router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(admin, router).await {
+                    tracing::error!(error = %e, "admin listener stopped");
+                }
+            });
+        }
         spawn_housekeeping(self.state.clone());
         crate::kyc::orphans::spawn_sweeper(self.state.clone());
         crate::chat::notifier::spawn_watcher(

@@ -115,6 +115,18 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
             // Never the raw URI: its query may hold a one-time token.
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), query = %redact::query(req.uri().query()))
         }))
+        .layer(axum::middleware::from_fn(crate::metrics::track_http))
+        .with_state(state)
+}
+
+/// The admin listener's routes (`server.admin_addr`): metrics and the
+/// probes, on an address the load balancer and Prometheus reach and the
+/// public does not.
+pub(super) fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(crate::metrics::render))
+        .route("/readyz", get(ready))
+        .route("/livez", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
         .with_state(state)
 }
 

@@ -127,6 +127,25 @@ trait Health: Send + Sync {
     /// The newest migration the database has applied successfully, and the
     /// newest this build carries.
     async fn migrations(&self) -> Result<(i64, i64), StoreError>;
+    /// `(jobs, oldest)` of each of [`BACKLOGS`]' queries.
+    async fn backlogs(&self) -> Result<Vec<(i64, Option<i64>)>, StoreError>;
+}
+
+/// The outboxes' work waiting, for the metrics: each queue's pending jobs and
+/// when the oldest was queued (ms since the epoch). The same SQL on both backends.
+pub const BACKLOGS: [(&str, &str); 3] = [
+    ("credit", "SELECT COUNT(*), MIN(d.updated_at) FROM credit_outbox o JOIN deposits d ON d.id = o.deposit_id WHERE o.state = 'pending'"),
+    ("debit", "SELECT COUNT(*), MIN(w.approved_at) FROM debit_outbox o JOIN withdrawals w ON w.id = o.withdrawal_id WHERE o.state = 'pending'"),
+    ("access_rights", "SELECT COUNT(*), MIN(next_at) FROM kyc_access_sync WHERE applied_version < version"),
+];
+
+/// One outbox's waiting work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backlog {
+    pub queue: &'static str,
+    pub jobs: i64,
+    /// When the oldest waiting job was queued (ms since the epoch).
+    pub oldest_at: Option<i64>,
 }
 
 impl Store {
@@ -147,6 +166,12 @@ impl Store {
     /// The newest migration the database has applied.
     pub async fn migration(&self) -> Result<i64, StoreError> {
         Ok(self.health.migrations().await?.0)
+    }
+
+    /// Each outbox's waiting work.
+    pub async fn backlogs(&self) -> Result<Vec<Backlog>, StoreError> {
+        let rows = self.health.backlogs().await?;
+        Ok(BACKLOGS.iter().zip(rows).map(|((queue, _), (jobs, oldest_at))| Backlog { queue, jobs, oldest_at }).collect())
     }
 }
 

@@ -53,6 +53,11 @@ impl ApiError {
         ApiError { status, code, message: message.into(), retry_after: None }
     }
 
+    /// The machine-readable code (`FILE_TOO_SMALL`, …).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     /// With `Retry-After: secs`.
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);

@@ -56,6 +56,14 @@ impl Health for PgStore {
         let applied: i64 = sqlx::query_scalar(super::APPLIED_MIGRATION).fetch_one(&self.pool).await?;
         Ok((applied, super::carried(&MIGRATOR)))
     }
+
+    async fn backlogs(&self) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+        let mut out = Vec::with_capacity(super::BACKLOGS.len());
+        for (_, sql) in super::BACKLOGS {
+            out.push(sqlx::query_as(sql).fetch_one(&self.pool).await?);
+        }
+        Ok(out)
+    }
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/postgres/migrations");

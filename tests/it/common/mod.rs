@@ -22,6 +22,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The app's own database (SQLite in `dir`, or PostgreSQL: see [`app_database`]).
     pub database_url: String,
+    /// The admin listener (`server.admin_addr`), when the test asked for one.
+    pub admin: Option<String>,
 }
 
 /// The database a test app runs on: SQLite in its folder by default; with
@@ -117,9 +119,10 @@ pub async fn spawn_with(overrides: impl FnOnce(Figment) -> Figment) -> TestApp {
     let database_url = settings.storage.database_url.clone();
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://{}", app.addr());
+    let admin = app.admin_addr().map(|a| format!("http://{a}"));
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, state, http: client(), dir, database_url }
+    TestApp { base, state, http: client(), dir, database_url, admin }
 }
 
 impl TestApp {
