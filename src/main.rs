@@ -9,9 +9,9 @@ use broker_inapp::telemetry;
 #[tokio::main]
 async fn main() -> ExitCode {
     return_large_buffers();
-    telemetry::init(std::io::stdout);
     let path = std::env::var("INAPP_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
     if std::env::args().nth(1).as_deref() == Some("check-config") {
+        telemetry::init(std::io::stdout, false);
         return check_config(&path);
     }
     let settings = match Settings::load(&path) {
@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    telemetry::init(std::io::stdout, settings.server.log_format == broker_inapp::config::LogFormat::Json);
     match std::env::args().nth(1).as_deref() {
         Some("create-admin") => return create_admin(settings).await,
         Some("create-staff") => return create_staff_member(settings).await,

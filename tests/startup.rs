@@ -254,3 +254,46 @@ async fn migrate_brings_an_empty_database_to_this_versions_schema_and_exits() {
     assert_eq!(deposits, 0);
     assert!(!dir.path().join("sim.db").exists(), "nothing but the database was started");
 }
+
+/// `server.log_format = "json"`: one JSON object per line, each line of a
+/// request carrying its request id: the load balancer's when it sends a plain
+/// one (echoed on the response), a new one otherwise.
+#[tokio::test]
+async fn json_logs_carry_the_request_id() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = server(dir.path())
+        .env("RUST_LOG", "info,tower_http=debug")
+        .env("INAPP_SERVER__LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let listening = lines.iter().find(|l| l.contains("broker-inapp listening")).expect("it starts");
+    let first: serde_json::Value = serde_json::from_str(&listening).expect("a JSON line");
+    let port = first["fields"]["addr"].as_str().unwrap().rsplit(':').next().unwrap().to_string();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+
+    let res = http.get(format!("{base}/inapp/deposit")).header("x-request-id", "lb-req-42").send().await.unwrap();
+    assert_eq!(res.headers()["x-request-id"], "lb-req-42", "the balancer's id is kept and echoed");
+    let mine = lines
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(&l).expect("every line is JSON"))
+        .find(|v| v["span"]["request_id"] == "lb-req-42")
+        .expect("a log line of that request carries its id");
+    assert_eq!(mine["span"]["path"], "/inapp/deposit");
+
+    let res = http.get(format!("{base}/livez")).header("x-request-id", "not a plain id; {\"injected\": true}").send().await.unwrap();
+    let made = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(made.len() == 32 && made.bytes().all(|b| b.is_ascii_hexdigit()), "a new id instead: {made}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -78,6 +78,15 @@ pub struct ServerSection {
     /// Where `/metrics` (and the probes) are served, apart from the public
     /// port; empty: nowhere.
     pub admin_addr: String,
+    /// `text` for people, `json` (one object per line) for a log pipeline.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -42,7 +42,9 @@ pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreErro
     let n = jobs.len();
     let work = jobs.into_iter().map(|job| {
         let state = state.clone();
-        async move { work(&state, job).await }
+        // Every log line of the attempt carries which payment and attempt it is.
+        let span = tracing::info_span!("credit", payment = %job.id, attempt = job.attempt);
+        tracing::Instrument::instrument(async move { work(&state, job).await }, span)
     });
     futures::future::join_all(work).await;
     Ok(n)

@@ -112,9 +112,13 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
         .layer(from_fn_with_state(state.clone(), reject_cross_site))
         .layer(from_fn_with_state(state.clone(), security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
             // Never the raw URI: its query may hold a one-time token.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), query = %redact::query(req.uri().query()))
+            tracing::info_span!("request", request_id, method = %req.method(), path = %req.uri().path(), query = %redact::query(req.uri().query()))
         }))
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(crate::telemetry::RequestIds))
+        .layer(axum::middleware::from_fn(crate::telemetry::sane_request_id))
         .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .with_state(state)
 }

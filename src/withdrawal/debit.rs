@@ -39,7 +39,12 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
 pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
     let jobs = state.store.withdrawals.claim_debits(now_ms(), ledger::lease_ms(state), BATCH).await?;
     let n = jobs.len();
-    futures::future::join_all(jobs.into_iter().map(|job| work(state, job))).await;
+    futures::future::join_all(jobs.into_iter().map(|job| {
+        // Every log line of the attempt carries which payment and attempt it is.
+        let span = tracing::info_span!("debit", payment = %job.id, attempt = job.attempt);
+        tracing::Instrument::instrument(work(state, job), span)
+    }))
+    .await;
     Ok(n)
 }
 
