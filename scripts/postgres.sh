@@ -17,7 +17,8 @@ if [ -z "$(bindir)" ]; then
 fi
 BIN=$(bindir)
 # PostgreSQL refuses to run as root: run it as the `postgres` user then.
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From / : the postgres user may not enter the folder this runs in.
+as_pg() { if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 case "${1:-start}" in
 start)

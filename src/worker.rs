@@ -6,23 +6,31 @@
 use std::future::Future;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::store::StoreError;
 
-/// Runs rounds until the task is aborted. `round` returns how many jobs it took.
-pub async fn poll<R, RF, I, IF>(what: &'static str, error_pause: Duration, mut round: R, mut idle: I)
+/// Runs rounds until `shutdown` (or the task is aborted). `round` returns how
+/// many jobs it took. A round that has started is finished, never cut short
+/// by the shutdown: its attempts end inside their leases and their outcomes
+/// are saved, so another instance need not wait out the leases and look
+/// each payment up.
+pub async fn poll<R, RF, I, IF>(what: &'static str, shutdown: CancellationToken, error_pause: Duration, mut round: R, mut idle: I)
 where
     R: FnMut() -> RF,
     RF: Future<Output = Result<usize, StoreError>>,
     I: FnMut() -> IF,
     IF: Future<Output = ()>,
 {
-    loop {
+    while !shutdown.is_cancelled() {
         match round().await {
-            Ok(0) => idle().await,
+            Ok(0) => {
+                tokio::select! { () = idle() => {}, () = shutdown.cancelled() => {} }
+            }
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, worker = what, "worker round failed");
-                tokio::time::sleep(error_pause).await;
+                tokio::select! { () = tokio::time::sleep(error_pause) => {}, () = shutdown.cancelled() => {} }
             }
         }
     }

@@ -182,13 +182,16 @@ async fn a_shutdown_ends_live_event_streams_cleanly() {
     assert!(stopped.success());
     // Read to the end: a clean end of the body, not a connection cut when
     // the process finally exits.
+    let mut last = String::new();
     loop {
         match events.chunk().await {
-            Ok(Some(_)) => continue,
+            Ok(Some(chunk)) => last = String::from_utf8_lossy(&chunk).into_owned(),
             Ok(None) => break,
             Err(e) => panic!("the stream was cut instead of ended: {e}"),
         }
     }
+    // The browser is told to reconnect soon (to another instance), resuming where it was.
+    assert_eq!(last.trim(), "retry: 500", "the stream's last words");
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     let rest: Vec<String> = lines.try_iter().collect();

@@ -73,6 +73,11 @@ impl StreamSlots {
     pub fn stopped(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
         self.stopping.clone().cancelled_owned()
     }
+
+    /// The shutdown signal itself, for what must stop taking new work (the outbox workers).
+    pub fn shutdown(&self) -> tokio_util::sync::CancellationToken {
+        self.stopping.clone()
+    }
 }
 
 impl Drop for StreamSlot {

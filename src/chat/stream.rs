@@ -47,13 +47,26 @@ pub fn recheck_timer(state: &AppState) -> tokio::time::Interval {
 /// is held until the stream ends.
 pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAllowed, slot: crate::chat::slots::StreamSlot) -> Response {
     let (tx, mut rx) = mpsc::channel::<Event>(32);
-    let stopped = state.streams.stopped();
+    let shutdown = state.streams.shutdown();
     tokio::spawn(async move {
         let _slot = slot;
         follow(state, id, me, after, tx, allowed).await
     });
     let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, Infallible>)));
-    unbuffered(Sse::new(stream.take_until(stopped)))
+    unbuffered(Sse::new(until_shutdown(stream, shutdown)))
+}
+
+/// Ends `events` when the server shuts down, with a last `retry:` field so
+/// the browser reconnects within half a second (to another instance, the
+/// load balancer having taken this one out) and resumes from its last event.
+pub fn until_shutdown<S>(events: S, shutdown: tokio_util::sync::CancellationToken) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static
+where
+    S: Stream<Item = Result<Event, Infallible>> + Send + 'static,
+{
+    let stopped = shutdown.clone().cancelled_owned();
+    let farewell = futures::stream::once(async move { shutdown.is_cancelled().then(|| Ok(Event::default().retry(Duration::from_millis(500)))) })
+        .filter_map(std::future::ready);
+    events.take_until(stopped).chain(farewell)
 }
 
 /// An event stream with keep-alives, marked so that a reverse proxy (nginx)

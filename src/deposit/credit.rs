@@ -24,6 +24,7 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
         let pause = Duration::from_millis(500);
         let credits = poll(
             "credit",
+            state.streams.shutdown(),
             pause,
             || run_once(&state),
             || async {
@@ -31,7 +32,7 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
                 let _ = tokio::time::timeout(Duration::from_millis(250), state.credit_queued.notified()).await;
             },
         );
-        let audits = poll("credit audit", pause, || audit_once(&state), || tokio::time::sleep(pause));
+        let audits = poll("credit audit", state.streams.shutdown(), pause, || audit_once(&state), || tokio::time::sleep(pause));
         futures::future::join(credits, audits).await;
     })
 }

@@ -10,7 +10,14 @@ use crate::time::now_ms;
 
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        crate::worker::poll("access rights", Duration::from_millis(1_000), || run_once(&state), || tokio::time::sleep(Duration::from_millis(300))).await
+        crate::worker::poll(
+            "access rights",
+            state.streams.shutdown(),
+            Duration::from_millis(1_000),
+            || run_once(&state),
+            || tokio::time::sleep(Duration::from_millis(300)),
+        )
+        .await
     })
 }
 

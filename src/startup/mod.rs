@@ -241,10 +241,11 @@ impl Application {
         if let Some(psp) = self.psp.clone() {
             spawn_deliverer(psp);
         }
+        let mut workers = Vec::new();
         if self.state.settings.payments.worker {
-            credit::spawn_worker(self.state.clone());
-            crate::withdrawal::debit::spawn_worker(self.state.clone());
-            crate::kyc::access::spawn_worker(self.state.clone());
+            workers.push(credit::spawn_worker(self.state.clone()));
+            workers.push(crate::withdrawal::debit::spawn_worker(self.state.clone()));
+            workers.push(crate::kyc::access::spawn_worker(self.state.clone()));
         }
         let streams = self.state.streams.clone();
         let drain = Duration::from_millis(self.state.settings.server.drain_ms);
@@ -260,7 +261,14 @@ impl Application {
                 tokio::time::sleep(drain).await;
             }
         };
-        serve::serve(self.listener, self.router, &self.state.settings.server, shutdown).await
+        let served = serve::serve(self.listener, self.router, &self.state.settings.server, shutdown).await;
+        // The workers saw the shutdown too: they take no new jobs and finish
+        // the attempts they started (each ends inside its lease).
+        let finishing = futures::future::join_all(workers);
+        if tokio::time::timeout(Duration::from_millis(crate::ledger::lease_ms(&self.state) as u64), finishing).await.is_err() {
+            tracing::warn!("workers still busy at the end of a lease after the shutdown; stopping anyway");
+        }
+        served
     }
 }
 

@@ -24,13 +24,14 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
         let pause = Duration::from_millis(500);
         let debits = poll(
             "debit",
+            state.streams.shutdown(),
             pause,
             || run_once(&state),
             || async {
                 let _ = tokio::time::timeout(Duration::from_millis(250), state.debit_queued.notified()).await;
             },
         );
-        let audits = poll("debit audit", pause, || audit_once(&state), || tokio::time::sleep(pause));
+        let audits = poll("debit audit", state.streams.shutdown(), pause, || audit_once(&state), || tokio::time::sleep(pause));
         futures::future::join(debits, audits).await;
     })
 }

@@ -60,3 +60,39 @@ async fn metrics_are_served_on_the_admin_listener_only_and_count_what_happened()
     assert!(series(&after, "inapp_ctrader_requests_total", &[("endpoint", "change_balance"), ("outcome", "ok")]) >= Some(1.0), "{after}");
     assert!(series(&after, "inapp_ctrader_request_duration_seconds_count", &[("endpoint", "trader")]) >= Some(1.0), "{after}");
 }
+
+/// A stopped instance finishes the credit it is sending instead of leaving it
+/// to another instance's lookup after its lease: SIGTERM while cTrader is
+/// still answering a balance change, and the deposit is credited when the
+/// process has exited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credit_in_flight_at_shutdown_is_finished_and_saved() {
+    use common::process::{start, Launch};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let platform = start(&Launch::new(&dir.path().join("platform"))).await;
+    let env = [("INAPP_CTRADER__TIMEOUT_MS", "8000".to_string())];
+    let mut instance = start(&Launch { ctrader: Some(&platform.base), env: &env, ..Launch::new(&dir.path().join("instance")) }).await;
+    let res = http.post(format!("{}/sim/tokens", platform.base)).json(&serde_json::json!({ "login": 720_001, "balance": "0" })).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    // Every balance change takes cTrader 2 s to answer.
+    let fault = serde_json::json!({ "endpoint": "changeBalance", "kind": "delay", "delayMs": 2000, "probability": 1.0 });
+    assert_eq!(http.post(format!("{}/sim/faults", platform.base)).json(&fault).send().await.unwrap().status(), 201);
+    let db = format!("sqlite://{}/instance/app.db", dir.path().display());
+    let store = broker_inapp::store::connect(&db).await.unwrap();
+    let id = "dep_0000000000000000000000000000beef";
+    store.deposits.create_or_get(&pending_record(id, 720_001, 4_200, "shutdown-key-0123456789".into(), broker_inapp::time::now_ms())).await.unwrap();
+    common::process::deliver(&http, &instance, &event("evt_shutdown", "payment.succeeded", id, "42.00")).await;
+    common::eventually("the balance change on its way", || async {
+        let stats: serde_json::Value = http.get(format!("{}/sim/stats", platform.base)).send().await.unwrap().json().await.unwrap();
+        common::done_or(stats["changeBalanceInFlight"].as_i64() > Some(0), stats)
+    })
+    .await;
+    let status = instance.terminate(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    let deposit = store.deposits.get(&id.parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(deposit.state, broker_inapp::domain::DepositState::Credited, "the attempt finished and its outcome was saved before exit");
+    let trader: serde_json::Value = http.get(format!("{}/sim/traders/720001", platform.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(trader["balance"], "42.00");
+}

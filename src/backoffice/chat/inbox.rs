@@ -109,7 +109,7 @@ pub async fn inbox_events(State(state): State<AppState>, staff: StaffApi<Agents>
     };
     let mut signals = state.chat_notifier.subscribe(Topic::Inbox);
     let mut recheck = stream::recheck_timer(&state);
-    let stopped = state.streams.stopped();
+    let shutdown = state.streams.shutdown();
     let allowed = still_agent(state, headers);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
     tokio::spawn(async move {
@@ -137,5 +137,5 @@ pub async fn inbox_events(State(state): State<AppState>, staff: StaffApi<Agents>
         }
     });
     let events = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, std::convert::Infallible>)));
-    stream::unbuffered(Sse::new(futures::StreamExt::take_until(events, stopped)))
+    stream::unbuffered(Sse::new(stream::until_shutdown(events, shutdown)))
 }

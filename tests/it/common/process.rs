@@ -13,6 +13,22 @@ pub struct Server {
     pub base: String,
 }
 
+impl Server {
+    /// SIGTERM, as an orchestrator stops an instance; its exit status, or a
+    /// panic if it is still running after `within`.
+    pub fn terminate(&mut self, within: Duration) -> std::process::ExitStatus {
+        assert!(Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap().success());
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(std::time::Instant::now() < deadline, "still running {within:?} after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
