@@ -37,8 +37,9 @@ cargo test --features ssr
 echo "== Rust: the black-box tests again, the app on PostgreSQL with its files on S3"
 TEST_DATABASE=postgres TEST_OBJECTS=s3 cargo test --features ssr --test it
 
-echo "== build: server and WASM (cargo leptos build)"
-cargo leptos build
+echo "== build: server and WASM (cargo leptos build), assembled as the container image holds them, and started from there"
+scripts/package.sh target/package
+scripts/package-check.sh target/package
 
 echo "== Playwright: end-to-end in Chromium"
 cd end2end
