@@ -4,8 +4,11 @@
 // credit, observed through the status server function.
 //
 //   node bench/deposits.mjs http://127.0.0.1:3300 200 10
-const [base = 'http://127.0.0.1:3300', total = '200', concurrency = '10'] = process.argv.slice(2);
+//   node bench/deposits.mjs http://a,http://b,http://c 300 12 http://platform   (several instances; tokens minted on the platform)
+const [bases = 'http://127.0.0.1:3300', total = '200', concurrency = '10', platform] = process.argv.slice(2);
 const N = Number(total), C = Number(concurrency);
+const instances = bases.split(',');
+const sim = platform ?? instances[0];
 
 async function must(res, what) {
   if (!res.ok && res.status !== 303) throw new Error(`${what}: ${res.status} ${await res.text()}`);
@@ -13,7 +16,9 @@ async function must(res, what) {
 }
 
 async function deposit(i) {
-  const minted = await (await must(await fetch(`${base}/sim/tokens`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }), 'mint')).json();
+  // Round-robin over the instances, as a load balancer would.
+  const base = instances[i % instances.length];
+  const minted = await (await must(await fetch(`${sim}/sim/tokens`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }), 'mint')).json();
   const open = await must(await fetch(`${base}/inapp/deposit?token=${minted.token}`, { redirect: 'manual' }), 'open');
   const cookie = open.headers.get('set-cookie').split(';')[0];
   const headers = { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' };
@@ -42,6 +47,7 @@ await Promise.all(Array.from({ length: C }, async () => {
 const seconds = (performance.now() - began) / 1000;
 const starts = results.map((r) => r.start), totals = results.map((r) => r.total);
 console.log(JSON.stringify({
+  instances: instances.length,
   deposits: results.length,
   concurrency: C,
   seconds: +seconds.toFixed(2),
