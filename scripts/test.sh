@@ -35,7 +35,7 @@ echo "== Rust: unit, store conformance (SQLite and PostgreSQL) and black-box tes
 cargo test --features ssr
 
 echo "== Rust: the black-box tests again, the app on PostgreSQL with its files on S3"
-TEST_DATABASE=postgres TEST_OBJECTS=s3 cargo test --features ssr --test it
+TEST_DATABASE=postgres TEST_OBJECTS=s3 cargo test --features ssr --test it -- --include-ignored
 
 echo "== build: server and WASM (cargo leptos build), assembled as the container image holds them, and started from there"
 scripts/package.sh target/package

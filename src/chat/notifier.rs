@@ -83,13 +83,15 @@ impl ChatNotifier for LocalNotifier {
 }
 
 /// Publishes here what other instances change (`ChatStore::watch`). If the
-/// watch cannot start or ends, it is started again after a pause, and every
-/// listener is woken: what changed meanwhile is unknown.
+/// watch cannot start or ends, it is started again after a pause, and once
+/// it listens every listener is woken: what changed meanwhile is unknown.
 pub fn spawn_watcher(store: Store, notifier: Arc<dyn ChatNotifier>, origin: String, every: Duration) {
     tokio::spawn(async move {
         loop {
             match store.chat.watch(&origin, every).await {
                 Ok(mut changes) => {
+                    // Listening (again): what changed before is unknown.
+                    notifier.wake_all();
                     while let Some(change) = changes.next().await {
                         match change {
                             // Which topics another instance touched is not
@@ -101,7 +103,6 @@ pub fn spawn_watcher(store: Store, notifier: Arc<dyn ChatNotifier>, origin: Stri
                 }
                 Err(e) => tracing::warn!(error = %e, "watching other instances' chat changes failed; retrying"),
             }
-            notifier.wake_all();
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });

@@ -164,6 +164,7 @@ mod tests {
             ("payments.api_key", "api-key-secret-three"),
             ("payments.webhook_secret", "webhook-secret-four"),
             ("actions.handoff_secret", "handoff-secret-five-0123456789abcdef"),
+            ("storage.database_url", "postgres://inapp:db-password-six@db.internal/inapp"),
         ];
         let f = secrets.iter().fold(Settings::defaults(), |f, (key, value)| Settings::with(f, key, value));
         let settings = Settings::from_figment(f).expect("valid");
@@ -172,6 +173,12 @@ mod tests {
         for (key, value) in secrets {
             assert!(!printed.contains(value), "{key} printed by Debug");
         }
+        assert!(!printed.contains("db-password-six"), "the database password printed by Debug");
+        assert!(printed.contains("postgres://inapp:REDACTED@db.internal/inapp"), "the rest of the URL stays readable");
+        assert_eq!(
+            super::settings::without_password("postgres://db.internal/inapp?user=inapp&password=pw7&sslmode=require"),
+            "postgres://db.internal/inapp?user=inapp&password=REDACTED&sslmode=require"
+        );
         let hash = secrecy::ExposeSecret::expose_secret(&settings.identity.crm_password_hash).to_string();
         assert!(!printed.contains(&hash), "the CRM password hash printed by Debug");
         assert!(printed.contains("REDACTED"));

@@ -13,8 +13,10 @@ use figment::Figment;
 
 use super::ConfigError;
 
-/// The settings that may come from a file; they are all `SecretString`s.
-pub const SECRET_KEYS: [&str; 9] = [
+/// The settings that may come from a file: the secrets (all `SecretString`s)
+/// and the database URL, which may hold the database's password (its `Debug`
+/// prints it without).
+pub const SECRET_KEYS: [&str; 10] = [
     "ctrader.manager_password",
     "payments.api_key",
     "payments.webhook_secret",
@@ -24,6 +26,7 @@ pub const SECRET_KEYS: [&str; 9] = [
     "payments.stripe.secret_key",
     "payments.stripe.webhook_secret",
     "storage.objects.secret_access_key",
+    "storage.database_url",
 ];
 
 /// The secret a `…_FILE` key names (`payments.webhook_secret_file`, any case).
@@ -128,5 +131,16 @@ mod tests {
         assert_eq!(secrecy::ExposeSecret::expose_secret(&s.storage.objects.secret_access_key), "s3-secret-from-a-file");
         assert!(!format!("{s:?}").contains("s3-secret-from-a-file"));
         assert!(is_secret_variable("storage.objects.secret_access_key") && !is_secret_variable("storage.objects.access_key_id"));
+    }
+
+    #[test]
+    fn the_database_url_with_its_password_comes_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("db");
+        std::fs::write(&file, "postgres://inapp:pw-from-a-file@db.internal/inapp\n").unwrap();
+        let f = merge(Settings::defaults(), vars(&[("INAPP_STORAGE__DATABASE_URL_FILE", file.to_str().unwrap())])).unwrap();
+        let s = Settings::from_figment(f).unwrap();
+        assert_eq!(s.storage.database_url, "postgres://inapp:pw-from-a-file@db.internal/inapp");
+        assert!(!format!("{s:?}").contains("pw-from-a-file"));
     }
 }

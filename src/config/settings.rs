@@ -89,8 +89,9 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct StorageSection {
+    /// May hold the database password: never printed whole (see `Debug`).
     pub database_url: String,
     pub data_dir: PathBuf,
     /// Below this much free space where uploads are stored, uploads are
@@ -98,6 +99,36 @@ pub struct StorageSection {
     pub min_free_bytes: u64,
     /// Where KYC documents and chat attachments are kept.
     pub objects: ObjectsSection,
+}
+
+impl std::fmt::Debug for StorageSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageSection")
+            .field("database_url", &without_password(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("min_free_bytes", &self.min_free_bytes)
+            .field("objects", &self.objects)
+            .finish()
+    }
+}
+
+/// A database URL with its password (`user:password@`, `password=`) replaced.
+pub fn without_password(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = &out[scheme_end + 3..];
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            if let Some(colon) = rest[..at].find(':') {
+                out.replace_range(scheme_end + 3 + colon + 1..scheme_end + 3 + at, "REDACTED");
+            }
+        }
+    }
+    if let Some(p) = out.find("password=") {
+        let end = out[p..].find('&').map_or(out.len(), |e| p + e);
+        out.replace_range(p + "password=".len()..end, "REDACTED");
+    }
+    out
 }
 
 /// `storage.objects.backend`: the local disk or an S3-compatible bucket.

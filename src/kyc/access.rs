@@ -25,23 +25,30 @@ pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreErro
     let lease = state.settings.ctrader.timeout_ms as i64 * 3 + 2_000;
     let jobs = state.store.kyc.claim_access(now_ms(), lease, 16).await?;
     let n = jobs.len();
-    for job in jobs {
-        let result = state.ctrader.set_access_rights(job.login, &job.access_rights).await;
-        let saved = match result {
-            Ok(()) => {
-                tracing::info!(login = %job.login, access_rights = %job.access_rights, "access rights applied in cTrader");
-                state.store.kyc.access_applied(job.login, job.version).await
-            }
-            Err(e) => {
-                let p = &state.settings.payments;
-                let wait = p.retry_base_ms.saturating_mul(1u64 << job.attempt.clamp(1, 16).saturating_sub(1)).min(p.retry_max_ms) as i64;
-                tracing::warn!(login = %job.login, attempt = job.attempt, error = %e, "access rights not applied yet; will retry");
-                state.store.kyc.access_retry(job.login, job.attempt, now_ms() + wait, &e.to_string()).await
-            }
-        };
-        if let Err(e) = saved {
-            tracing::error!(error = %e, login = %job.login, "access rights result not saved");
-        }
-    }
+    // All at once: each call ends (its timeouts) inside the lease it started
+    // with. One after another, a job late in the batch could start after its
+    // lease ran out, while another instance sends a newer decision, and then
+    // overwrite it in cTrader with an older one.
+    futures::future::join_all(jobs.into_iter().map(|job| apply(state, job))).await;
     Ok(n)
+}
+
+/// One accessRights job: sent, then recorded as applied or to be retried.
+async fn apply(state: &AppState, job: crate::store::AccessJob) {
+    let result = state.ctrader.set_access_rights(job.login, &job.access_rights).await;
+    let saved = match result {
+        Ok(()) => {
+            tracing::info!(login = %job.login, access_rights = %job.access_rights, "access rights applied in cTrader");
+            state.store.kyc.access_applied(job.login, job.version, job.attempt).await
+        }
+        Err(e) => {
+            let p = &state.settings.payments;
+            let wait = p.retry_base_ms.saturating_mul(1u64 << job.attempt.clamp(1, 16).saturating_sub(1)).min(p.retry_max_ms) as i64;
+            tracing::warn!(login = %job.login, attempt = job.attempt, error = %e, "access rights not applied yet; will retry");
+            state.store.kyc.access_retry(job.login, job.attempt, now_ms() + wait, &e.to_string()).await
+        }
+    };
+    if let Err(e) = saved {
+        tracing::error!(error = %e, login = %job.login, "access rights result not saved");
+    }
 }

@@ -156,7 +156,10 @@ pub trait KycStore: Send + Sync {
     /// Which of `ids` are a KYC document's or a chat attachment's (one
     /// query): a stored file whose id is neither is an orphan.
     async fn known_file_ids(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError>;
-    async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError>;
+    /// Records `version` as in cTrader, if lease `attempt` is still the latest
+    /// (a worker that overran its lease changes nothing). Attempts are never
+    /// reset, so a lease number is never given out twice.
+    async fn access_applied(&self, login: Login, version: i64, attempt: i64) -> Result<(), StoreError>;
     async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
     /// `(accessRights, applied?)` for the login, if a decision was ever synced.
     async fn access_state(&self, login: Login) -> Result<Option<(String, bool)>, StoreError>;

@@ -191,8 +191,13 @@ impl BankStore for PgStore {
         // now waits for it, then is skipped), so an import cut short is
         // completed by importing again. No pause between chunks: PostgreSQL
         // writers do not shut each other out as SQLite's do.
+        // In key order: two imports of overlapping statements insert the
+        // lines they share in the same order, so neither waits on a line the
+        // other holds while holding one it waits for (a deadlock, a 500).
+        let mut sorted: Vec<&NewEntry> = entries.iter().collect();
+        sorted.sort_by(|a, b| a.entry_key.cmp(&b.entry_key));
         let mut added = 0;
-        for chunk in entries.chunks(250) {
+        for chunk in sorted.chunks(250) {
             let mut tx = self.pool.begin().await?;
             for e in chunk {
                 let done = sqlx::query(

@@ -416,12 +416,25 @@ impl ChatStore for PgStore {
                             continue;
                         }
                     },
-                    // The connection was lost; the next call reconnects and
-                    // listens again. Whatever was sent meanwhile is gone.
+                    // The connection was lost, and sqlx has connected and
+                    // listened again already. Whatever was sent meanwhile is gone.
                     Ok(None) => ChatChange::Resync,
+                    // Connecting again failed (the database restarting). Say
+                    // so only once listening again: a resync before that
+                    // would miss what is sent in between.
                     Err(e) => {
                         tracing::warn!(error = %e, "chat notices: listening failed; retrying");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        loop {
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                            if tx.is_closed() {
+                                return;
+                            }
+                            // Any statement on the listener reconnects it and listens again.
+                            match sqlx::query("SELECT 1").execute(&mut listener).await {
+                                Ok(_) => break,
+                                Err(e) => tracing::warn!(error = %e, "chat notices: still not listening"),
+                            }
+                        }
                         ChatChange::Resync
                     }
                 };

@@ -97,7 +97,7 @@ async fn move_to(tx: &mut Tx, login: Login, current: CaseState, next: CaseState,
             sqlx::query(
                 "INSERT INTO kyc_access_sync (login, access_rights, version, next_at) VALUES ($1, $2, 1, $3) \
                  ON CONFLICT (login) DO UPDATE SET access_rights = excluded.access_rights, version = kyc_access_sync.version + 1, \
-                 next_at = excluded.next_at, attempts = 0, last_error = NULL",
+                 next_at = excluded.next_at, last_error = NULL",
             )
             .bind(login)
             .bind(rights)
@@ -366,13 +366,14 @@ impl KycStore for PgStore {
         Ok(rows.into_iter().map(|(login, access_rights, version, attempt)| AccessJob { login, access_rights, version, attempt }).collect())
     }
 
-    async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError> {
+    async fn access_applied(&self, login: Login, version: i64, attempt: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE kyc_access_sync SET applied_version = GREATEST(applied_version, $1), locked_until = NULL, last_error = NULL, attempts = 0 \
-             WHERE login = $2",
+            "UPDATE kyc_access_sync SET applied_version = GREATEST(applied_version, $1), locked_until = NULL, last_error = NULL \
+             WHERE login = $2 AND attempts = $3",
         )
         .bind(version)
         .bind(login)
+        .bind(attempt)
         .execute(&self.pool)
         .await?;
         Ok(())

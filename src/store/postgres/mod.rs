@@ -66,4 +66,8 @@ impl Health for PgStore {
     }
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/postgres/migrations");
+/// This build's migrations. A database a newer version already migrated
+/// further still opens (during a rolling upgrade, or after a rollback): only
+/// a migration this build carries and the database lacks is applied, and
+/// `/readyz` checks that none is missing.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate::Migrator { ignore_missing: true, ..sqlx::migrate!("src/store/postgres/migrations") };

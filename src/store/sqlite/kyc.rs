@@ -79,7 +79,7 @@ async fn move_to(tx: &mut Tx, login: Login, current: CaseState, next: CaseState,
             sqlx::query(
                 "INSERT INTO kyc_access_sync (login, access_rights, version, next_at) VALUES (?, ?, 1, ?) \
                  ON CONFLICT (login) DO UPDATE SET access_rights = excluded.access_rights, version = version + 1, \
-                 next_at = excluded.next_at, attempts = 0, last_error = NULL",
+                 next_at = excluded.next_at, last_error = NULL",
             )
             .bind(login)
             .bind(rights)
@@ -337,12 +337,13 @@ impl KycStore for SqliteStore {
         Ok(rows.into_iter().map(|(login, access_rights, version, attempt)| AccessJob { login, access_rights, version, attempt }).collect())
     }
 
-    async fn access_applied(&self, login: Login, version: i64) -> Result<(), StoreError> {
+    async fn access_applied(&self, login: Login, version: i64, attempt: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE kyc_access_sync SET applied_version = MAX(applied_version, ?), locked_until = NULL, last_error = NULL, attempts = 0 WHERE login = ?",
+            "UPDATE kyc_access_sync SET applied_version = MAX(applied_version, ?), locked_until = NULL, last_error = NULL WHERE login = ? AND attempts = ?",
         )
         .bind(version)
         .bind(login)
+        .bind(attempt)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -81,3 +81,22 @@ pub async fn a_staff_email_is_taken_once(b: Backend) {
     assert_eq!(staff.staff_for_session("s1", 2_000, 500).await.unwrap().map(|s| s.id), Some(agent.id));
     assert_eq!(staff.staff_for_session("s1", 20_000, 500).await.unwrap(), None, "past its absolute expiry");
 }
+
+/// During a rolling upgrade (or after a rollback) an instance of this
+/// version meets a database a newer one already migrated further: it opens
+/// it, and is ready, since none of its own migrations is missing.
+pub async fn a_database_a_newer_version_migrated_still_opens(b: Backend) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&b.url).await.unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, 0)")
+        .bind(99_999_i64)
+        .bind("from a newer version")
+        .bind(vec![0u8; 48])
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let again = broker_inapp::store::connect(&b.url).await.expect("a newer database opens");
+    again.ready().await.expect("ready: this version's migrations are all there");
+    assert_eq!(again.migration().await.unwrap(), 99_999);
+}

@@ -90,3 +90,27 @@ pub async fn known_file_ids_are_documents_and_attachments(b: Backend) {
     let many: Vec<String> = (0..500).map(|i| format!("doc_{i}")).chain(["att_known".to_string()]).collect();
     assert_eq!(b.store.kyc.known_file_ids(&many).await.unwrap().len(), 1);
 }
+
+pub async fn access_rights_jobs_are_leased_once_and_fenced(b: Backend) {
+    let kyc = b.store.kyc.clone();
+    let access: BTreeMap<CaseState, String> = [(CaseState::InProgress, "NO_TRADING".to_string())].into();
+    kyc.save_details(login(9003), 3, "{}", &rules(&access), 1_000).await.unwrap();
+    // Workers on four instances claim at once.
+    let claimed = all_at_once(4, |_| {
+        let kyc = kyc.clone();
+        async move { kyc.claim_access(2_000, 10_000, 10).await.unwrap() }
+    })
+    .await;
+    let jobs: Vec<_> = claimed.into_iter().flatten().collect();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!((jobs[0].login, jobs[0].access_rights.as_str(), jobs[0].attempt), (login(9003), "NO_TRADING", 1));
+    assert!(kyc.claim_access(3_000, 10_000, 10).await.unwrap().is_empty(), "leased");
+    // The lease runs out; another worker takes the job over.
+    let second = kyc.claim_access(12_001, 10_000, 10).await.unwrap().remove(0);
+    assert_eq!(second.attempt, 2);
+    // The first worker, late, records nothing; the current one does.
+    kyc.access_applied(login(9003), jobs[0].version, jobs[0].attempt).await.unwrap();
+    assert_eq!(kyc.access_state(login(9003)).await.unwrap(), Some(("NO_TRADING".to_string(), false)));
+    kyc.access_applied(login(9003), second.version, second.attempt).await.unwrap();
+    assert_eq!(kyc.access_state(login(9003)).await.unwrap(), Some(("NO_TRADING".to_string(), true)));
+}

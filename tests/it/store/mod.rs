@@ -41,6 +41,7 @@ conformance!(
     identity::a_one_time_token_is_claimed_once,
     identity::an_sso_code_is_redeemed_once,
     identity::a_staff_email_is_taken_once,
+    identity::a_database_a_newer_version_migrated_still_opens,
     money::a_deposit_is_created_once_per_key,
     money::a_payment_is_confirmed_once,
     money::a_provider_event_is_applied_once,
@@ -56,5 +57,6 @@ conformance!(
     chat::other_instances_changes_are_watched,
     kyc::a_case_is_created_once,
     kyc::one_document_of_a_type_stays_current,
+    kyc::access_rights_jobs_are_leased_once_and_fenced,
     kyc::known_file_ids_are_documents_and_attachments,
 );
