@@ -51,6 +51,8 @@ conformance!(
     money::open_withdrawals_never_exceed_the_balance,
     money::a_withdrawal_is_approved_and_debited_once,
     money::four_eyes_hold_when_two_approve_at_once,
+    money::a_bank_wire_is_recorded_approved_and_credited_once,
+    money::a_statement_line_is_either_used_or_set_aside,
     chat::a_conversation_is_opened_once,
     chat::messages_get_consecutive_numbers,
     chat::a_resent_message_is_stored_once,

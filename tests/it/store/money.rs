@@ -267,3 +267,80 @@ pub async fn four_eyes_hold_when_two_approve_at_once(b: Backend) {
     assert_eq!(withdrawals.get(&id).await.unwrap().unwrap().state, WithdrawalState::Requested);
     assert_eq!(withdrawals.claim_debits(3_000, 60_000, 10).await.unwrap().len(), 1, "only the first withdrawal's debit");
 }
+
+async fn awaiting_funds(store: &Store, login_n: i64, reference: &str) -> DepositRecord {
+    let mut d = deposit(login_n, "wire", 1_000);
+    d.state = DepositState::AwaitingFunds;
+    d.method = "bank_transfer".into();
+    let (d, created) = store.deposits.create_or_get(&d).await.unwrap();
+    assert!(created);
+    store.deposits.set_provider_payment(&d.id, reference, 1_000).await.unwrap();
+    d
+}
+
+fn wire(d: &DepositRecord, entry_id: Option<i64>, four_eyes: bool, recorded_by: i64) -> broker_inapp::store::NewWire {
+    broker_inapp::store::NewWire {
+        deposit_id: d.id.clone(),
+        amount_minor: 10_000,
+        value_date: "2026-12-01".into(),
+        entry_id,
+        four_eyes,
+        recorded_by,
+        now: 2_000,
+    }
+}
+
+pub async fn a_bank_wire_is_recorded_approved_and_credited_once(b: Backend) {
+    use broker_inapp::store::WireOutcome;
+    let (alice, bob) = (finance(&b.store, "alice@broker.example").await, finance(&b.store, "bob@broker.example").await);
+    let bank = b.store.bank.clone();
+    // Two finance users record the same money at once.
+    let d = awaiting_funds(&b.store, 7101, "RF18539007547034").await;
+    let outcomes = all_at_once(6, |i| {
+        let (bank, w) = (bank.clone(), wire(&d, None, false, if i % 2 == 0 { alice } else { bob }));
+        async move { bank.record_wire(&w).await.unwrap() }
+    })
+    .await;
+    assert_eq!(outcomes.iter().filter(|o| **o == WireOutcome::Confirmed).count(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| matches!(o, WireOutcome::Confirmed | WireOutcome::AlreadyRecorded)), "{outcomes:?}");
+    // Above the four-eyes amount: recorded by one, approved at once by the other from two tabs.
+    let big = awaiting_funds(&b.store, 7102, "RF71123456789012").await;
+    assert_eq!(bank.record_wire(&wire(&big, None, true, alice)).await.unwrap(), WireOutcome::AwaitingApproval);
+    let id = bank.wires(Some(broker_inapp::store::WireState::AwaitingApproval), 10).await.unwrap()[0].id;
+    assert_eq!(bank.approve_wire(id, alice, 3_000).await.unwrap(), WireOutcome::SameApprover);
+    let approvals = all_at_once(4, |_| {
+        let bank = bank.clone();
+        async move { bank.approve_wire(id, bob, 3_000).await.unwrap() }
+    })
+    .await;
+    assert_eq!(approvals.iter().filter(|o| **o == WireOutcome::Confirmed).count(), 1, "{approvals:?}");
+    assert!(!approvals.contains(&WireOutcome::NotFound), "{approvals:?}");
+    let jobs = b.store.deposits.claim_credits(4_000, 60_000, 10).await.unwrap();
+    assert_eq!(jobs.len(), 2, "one credit per deposit");
+}
+
+pub async fn a_statement_line_is_either_used_or_set_aside(b: Backend) {
+    use broker_inapp::store::{NewEntry, WireOutcome};
+    let alice = finance(&b.store, "alice@broker.example").await;
+    let bank = b.store.bank.clone();
+    for n in 0..6 {
+        let d = awaiting_funds(&b.store, 7200 + n, &format!("RF{n:02}TEST")).await;
+        let line = NewEntry {
+            entry_key: format!("stmt-1/{n}"),
+            statement_id: "stmt-1".into(),
+            amount: rust_decimal::Decimal::new(10_000, 2),
+            currency: "USD".into(),
+            value_date: "2026-12-01".into(),
+            reference: Some(format!("RF{n:02}TEST")),
+            remittance: "deposit".into(),
+            debtor: "Ada".into(),
+        };
+        assert_eq!(bank.import_entries(&[line], 1_500).await.unwrap(), 1);
+        let entry = bank.open_entries(10).await.unwrap().into_iter().find(|e| e.reference.as_deref() == Some(&format!("RF{n:02}TEST"))).unwrap().id;
+        // One finance user assigns the line while another sets it aside.
+        let w = wire(&d, Some(entry), false, alice);
+        let (recorded, dismissed) = tokio::join!(bank.record_wire(&w), bank.dismiss_entry(entry, alice, 2_000));
+        let (recorded, dismissed) = (recorded.unwrap(), dismissed.unwrap());
+        assert!(!(recorded == WireOutcome::Confirmed && dismissed), "line {n} both used and set aside");
+    }
+}
