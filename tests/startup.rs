@@ -28,6 +28,25 @@ fn server(dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// Starts `cmd` (a [`server`]) with its log piped, read line by line on a
+/// thread of its own; waits for the "listening" line and answers the child,
+/// the rest of the log, and the server's base URL.
+fn logged(mut cmd: Command) -> (std::process::Child, std::sync::mpsc::Receiver<String>, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let listening = lines.iter().find(|l| l.contains("broker-inapp listening")).expect("it starts");
+    // Text or JSON: the port follows the loopback address either way.
+    let port: String = listening.split("127.0.0.1:").nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
+    (child, lines, format!("http://127.0.0.1:{port}"))
+}
+
 /// Runs the command to its end; a server that starts instead of refusing is
 /// killed and fails the test rather than hanging it.
 fn finish(mut cmd: Command) -> (i32, String) {
@@ -156,20 +175,10 @@ fn create_admin_makes_the_first_admin_once() {
 /// grace period waiting for streams that never finish by themselves.
 #[tokio::test]
 async fn a_shutdown_ends_live_event_streams_cleanly() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = server(dir.path()).env("RUST_LOG", "info").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();
-    // The log, line by line, on a thread of its own.
-    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let listening = lines.iter().find(|l| l.contains("broker-inapp listening")).expect("it starts");
-    let port: String = listening.split("127.0.0.1:").nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
-    let base = format!("http://127.0.0.1:{port}");
+    let mut cmd = server(dir.path());
+    cmd.env("RUST_LOG", "info");
+    let (mut child, lines, base) = logged(cmd);
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let minted: serde_json::Value = http.post(format!("{base}/sim/tokens")).json(&serde_json::json!({})).send().await.unwrap().json().await.unwrap();
     let opened = http.get(format!("{base}/inapp/chat?token={}", minted["token"].as_str().unwrap())).send().await.unwrap();
@@ -203,25 +212,10 @@ async fn a_shutdown_ends_live_event_streams_cleanly() {
 /// sending it traffic before it stops accepting connections.
 #[tokio::test]
 async fn a_draining_instance_is_alive_but_not_ready() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = server(dir.path())
-        .env("RUST_LOG", "info")
-        .env("INAPP_SERVER__DRAIN_MS", "60000")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let listening = lines.iter().find(|l| l.contains("broker-inapp listening")).expect("it starts");
-    let port: String = listening.split("127.0.0.1:").nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
-    let base = format!("http://127.0.0.1:{port}");
+    let mut cmd = server(dir.path());
+    cmd.env("RUST_LOG", "info").env("INAPP_SERVER__DRAIN_MS", "60000");
+    let (mut child, lines, base) = logged(cmd);
     let http = reqwest::Client::new();
     let status = |path: &'static str| {
         let (http, base) = (http.clone(), base.clone());
@@ -263,26 +257,10 @@ async fn migrate_brings_an_empty_database_to_this_versions_schema_and_exits() {
 /// one (echoed on the response), a new one otherwise.
 #[tokio::test]
 async fn json_logs_carry_the_request_id() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = server(dir.path())
-        .env("RUST_LOG", "info,tower_http=debug")
-        .env("INAPP_SERVER__LOG_FORMAT", "json")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let listening = lines.iter().find(|l| l.contains("broker-inapp listening")).expect("it starts");
-    let first: serde_json::Value = serde_json::from_str(&listening).expect("a JSON line");
-    let port = first["fields"]["addr"].as_str().unwrap().rsplit(':').next().unwrap().to_string();
-    let base = format!("http://127.0.0.1:{port}");
+    let mut cmd = server(dir.path());
+    cmd.env("RUST_LOG", "info,tower_http=debug").env("INAPP_SERVER__LOG_FORMAT", "json");
+    let (mut child, lines, base) = logged(cmd);
     let http = reqwest::Client::new();
 
     let res = http.get(format!("{base}/inapp/deposit")).header("x-request-id", "lb-req-42").send().await.unwrap();
