@@ -216,7 +216,7 @@ fn after_write(written: KycWrite, back: String) -> Result<Response, PageError> {
     match written {
         KycWrite::Done(_) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response()),
         KycWrite::Changed => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?changed=1"))]).into_response()),
-        KycWrite::Closed => Err(PageError::Conflict),
+        KycWrite::Closed | KycWrite::OverQuota => Err(PageError::Conflict),
         KycWrite::NotFound => Err(PageError::NotFound),
     }
 }

@@ -48,9 +48,17 @@ pub async fn receive(state: &AppState, conversation_id: i64, author: Author, req
     keep(state, &id, &mut checked).await?;
     let attachment = ChatAttachment { id: id.clone(), file_name: checked.file_name.clone(), kind: checked.kind, size: checked.size as i64 };
     let record = AttachmentRecord { attachment: attachment.clone(), conversation_id, author, has_preview: checked.preview.is_some() };
-    if let Err(e) = state.store.chat.add_attachment(&record, now_ms()).await {
-        forget(state, &id).await;
-        return Err(e.into());
+    let quota = (author == Author::Trader).then(|| crate::kyc::upload::daily_quota(state));
+    match state.store.chat.add_attachment(&record, quota.as_ref(), now_ms()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            forget(state, &id).await;
+            return Err(crate::kyc::upload::over_quota());
+        }
+        Err(e) => {
+            forget(state, &id).await;
+            return Err(e.into());
+        }
     }
     Ok((StatusCode::CREATED, axum::Json(attachment)).into_response())
 }

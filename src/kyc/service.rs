@@ -122,7 +122,7 @@ pub async fn save_details(state: &AppState, session: &Session, values: BTreeMap<
     let json = serde_json::to_string(&clean).map_err(|_| AppError::Internal)?;
     match state.store.kyc.save_details(login, session.trader.user_id, &json, &rules(&state.settings, name, t), now_ms()).await.map_err(internal)? {
         KycWrite::Done(_) => view(state, session).await,
-        KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed => Err(AppError::KycClosed),
+        KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed | KycWrite::OverQuota => Err(AppError::KycClosed),
     }
 }
 

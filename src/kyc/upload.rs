@@ -117,9 +117,26 @@ async fn within_quota(state: &AppState, login: crate::domain::Login, incoming: u
     let pending = others * k.max_upload_bytes;
     if count + others as i64 >= i64::from(k.daily_uploads) || (bytes as u64).saturating_add(pending).saturating_add(incoming) > k.daily_upload_bytes {
         tracing::warn!(%login, count, bytes, "upload refused: daily quota used up");
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "UPLOAD_QUOTA", "too many uploads today; try again tomorrow").retry_after(3600));
+        return Err(over_quota());
     }
     Ok(slot)
+}
+
+/// The daily quota as the store checks it again when it records an upload:
+/// the check above counts this instance's uploads in flight; uploads
+/// arriving through several instances at once meet here, under one lock.
+pub fn daily_quota(state: &AppState) -> crate::store::UploadQuota {
+    let k = &state.settings.kyc;
+    crate::store::UploadQuota {
+        since: now_ms() - 24 * 3_600_000,
+        files: i64::from(k.daily_uploads),
+        bytes: i64::try_from(k.daily_upload_bytes).unwrap_or(i64::MAX),
+    }
+}
+
+/// 429: the trader's uploads for today are used up.
+pub fn over_quota() -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "UPLOAD_QUOTA", "too many uploads today; try again tomorrow").retry_after(3600)
 }
 
 /// A trader's uploads in flight at once.
@@ -312,11 +329,17 @@ async fn store(
         replaced_at: None,
         file_deleted_at: None,
     };
-    let written = state.store.kyc.add_document(&record, session.trader.user_id, &service::rules(&state.settings, type_name, t), now_ms()).await;
+    let quota = daily_quota(state);
+    let written = state.store.kyc.add_document(&record, session.trader.user_id, &service::rules(&state.settings, type_name, t), Some(&quota), now_ms()).await;
     match written {
         Ok(KycWrite::Done(_)) => {
             tracing::info!(login = %session.trader.login, document = %id, doc_type = doc_type.as_str(), "kyc document stored");
             Ok((StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id, "documentType": doc_type.as_str(), "state": "uploaded" }))).into_response())
+        }
+        Ok(KycWrite::OverQuota) => {
+            forget(state, &id).await;
+            tracing::warn!(login = %session.trader.login, "upload refused when recorded: daily quota used up");
+            Err(over_quota())
         }
         Ok(_) => {
             forget(state, &id).await;

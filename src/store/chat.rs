@@ -124,7 +124,9 @@ pub trait ChatStore: Send + Sync {
     async fn inbox(&self, tab: InboxTab, limit: i64) -> Result<Vec<ConversationRecord>, StoreError>;
     /// Unread trader messages: in conversations nobody claimed, and in `staff_id`'s.
     async fn unread_counts(&self, staff_id: i64) -> Result<(i64, i64), StoreError>;
-    async fn add_attachment(&self, a: &AttachmentRecord, now: i64) -> Result<(), StoreError>;
+    /// Records an uploaded attachment; with `quota`, only if the trader's
+    /// uploads stay within it (see `KycStore::add_document`): `false` when not.
+    async fn add_attachment(&self, a: &AttachmentRecord, quota: Option<&super::UploadQuota>, now: i64) -> Result<bool, StoreError>;
     async fn attachment(&self, id: &str) -> Result<Option<AttachmentRecord>, StoreError>;
     /// Deletes attachments uploaded before `older_than` that no message
     /// carries, answering their ids (whose files can then go).

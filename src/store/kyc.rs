@@ -74,6 +74,15 @@ pub struct CaseRules<'a> {
     pub access_rights: &'a BTreeMap<CaseState, String>,
 }
 
+/// A trader's upload allowance (`kyc.daily_uploads`, `kyc.daily_upload_bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    /// Uploads from this moment on count (a day ago).
+    pub since: i64,
+    pub files: i64,
+    pub bytes: i64,
+}
+
 /// A write's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KycWrite {
@@ -84,6 +93,8 @@ pub enum KycWrite {
     /// The trader changed the case (or replaced the document) since the
     /// reviewer opened it: a decision applies only to what was on screen.
     Changed,
+    /// The upload would take the trader past their daily quota: not recorded.
+    OverQuota,
 }
 
 /// A decision compliance takes on a whole case.
@@ -120,7 +131,19 @@ pub trait KycStore: Send + Sync {
     async fn save_details(&self, login: Login, user_id: i64, details_json: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
     /// Records an uploaded document (its file is already stored); an earlier
     /// document of the same type becomes `replaced`.
-    async fn add_document(&self, doc: &DocumentRecord, user_id: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
+    /// Records an uploaded document; with `quota`, only if the trader's
+    /// uploads (documents and chat attachments) since `quota.since`, this one
+    /// included, stay within it (`KycWrite::OverQuota` otherwise), counted
+    /// in the same transaction under a per-trader lock, so uploads arriving
+    /// through several instances at once cannot pass it together.
+    async fn add_document(
+        &self,
+        doc: &DocumentRecord,
+        user_id: i64,
+        rules: &CaseRules<'_>,
+        quota: Option<&UploadQuota>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError>;
     async fn decide_document(
         &self,
         doc_id: &str,

@@ -21,7 +21,7 @@ pub use attempts::{AttemptClaim, AttemptStore};
 pub use bank::{BankStore, EntryRecord, NewEntry, NewWire, WireOutcome, WireState, WireView};
 pub use chat::ChatStore;
 pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
-pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite};
+pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, UploadQuota};
 pub use outbox::{LedgerAudit, LedgerJob};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{Role, StaffRecord, StaffStore};

@@ -14,7 +14,7 @@ use super::PgStore;
 use crate::domain::chat::{Author, ChatAttachment, ChatMessage};
 use crate::domain::Login;
 use crate::store::chat::{AttachmentRecord, ChatChange, ConversationRecord, InboxTab, NewMessage, Stored};
-use crate::store::{ChatStore, StoreError};
+use crate::store::{ChatStore, StoreError, UploadQuota};
 
 type Tx = Transaction<'static, Postgres>;
 
@@ -343,7 +343,16 @@ impl ChatStore for PgStore {
         Ok((row.try_get("unassigned")?, row.try_get("mine")?))
     }
 
-    async fn add_attachment(&self, a: &AttachmentRecord, now: i64) -> Result<(), StoreError> {
+    async fn add_attachment(&self, a: &AttachmentRecord, quota: Option<&UploadQuota>, now: i64) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(q) = quota {
+            let login: Option<Login> =
+                sqlx::query_scalar("SELECT login FROM chat_conversations WHERE id = $1").bind(a.conversation_id).fetch_optional(&mut *tx).await?;
+            let Some(login) = login else { return Err(StoreError::Database("no such conversation".into())) };
+            if !super::kyc::within_quota(&mut tx, login, q, a.attachment.size).await? {
+                return Ok(false);
+            }
+        }
         sqlx::query(
             "INSERT INTO chat_attachments (id, conversation_id, author, file_name, kind, size, has_preview, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -356,9 +365,10 @@ impl ChatStore for PgStore {
         .bind(a.attachment.size)
         .bind(a.has_preview)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn attachment(&self, id: &str) -> Result<Option<AttachmentRecord>, StoreError> {

@@ -15,7 +15,7 @@ use super::listing::Listing;
 use super::PgStore;
 use crate::domain::kyc::{CaseState, DocumentState, DocumentType};
 use crate::domain::Login;
-use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError};
+use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError, UploadQuota};
 
 /// A state's queue oldest change first; all cases with the submitted ones
 /// first (oldest first), then those waiting on the trader, then the rest
@@ -168,8 +168,20 @@ impl KycStore for PgStore {
         Ok(KycWrite::Done(next))
     }
 
-    async fn add_document(&self, d: &DocumentRecord, user_id: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+    async fn add_document(
+        &self,
+        d: &DocumentRecord,
+        user_id: i64,
+        rules: &CaseRules<'_>,
+        quota: Option<&UploadQuota>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError> {
         let mut tx = self.pool.begin().await?;
+        if let Some(q) = quota {
+            if !within_quota(&mut tx, d.login, q, d.size).await? {
+                return Ok(KycWrite::OverQuota);
+            }
+        }
         // Locks the case: a reviewer deciding the document replaced here
         // waits, then finds it replaced.
         let current = ensure_case(&mut tx, d.login, user_id, rules.kyc_type, now).await?;
@@ -397,4 +409,26 @@ impl KycStore for PgStore {
             .await?;
         Ok(row.map(|(r, v, a)| (r, a >= v)))
     }
+}
+
+/// The advisory lock class of a trader's uploads (`pg_advisory_xact_lock(class, hashint8(login))`).
+const UPLOAD_LOCK: i32 = 0x5550_4C44; // "UPLD"
+
+/// Takes the trader's upload lock until the transaction ends, then whether
+/// one more upload of `size` bytes stays within `quota` (SQLite's single
+/// writer made the count and the insert one step; here the lock does).
+pub(super) async fn within_quota(tx: &mut Transaction<'_, Postgres>, login: Login, quota: &UploadQuota, size: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashint8($2))").bind(UPLOAD_LOCK).bind(login).execute(&mut **tx).await?;
+    let (files, bytes): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0)::BIGINT FROM ( \
+           SELECT size FROM kyc_documents WHERE login = $1 AND created_at >= $2 \
+           UNION ALL \
+           SELECT a.size FROM chat_attachments a JOIN chat_conversations c ON c.id = a.conversation_id \
+           WHERE c.login = $1 AND a.author = 'trader' AND a.created_at >= $2) AS uploads",
+    )
+    .bind(login)
+    .bind(quota.since)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(files < quota.files && bytes.saturating_add(size) <= quota.bytes)
 }

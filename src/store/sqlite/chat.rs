@@ -7,7 +7,7 @@ use super::{write_tx, SqliteStore};
 use crate::domain::chat::{Author, ChatAttachment, ChatMessage};
 use crate::domain::Login;
 use crate::store::chat::{AttachmentRecord, ChatChange, ConversationRecord, InboxTab, NewMessage, Stored};
-use crate::store::{ChatStore, StoreError};
+use crate::store::{ChatStore, StoreError, UploadQuota};
 
 const CONVERSATION: &str = "SELECT c.*, s.email AS assignee_email FROM chat_conversations c LEFT JOIN staff s ON s.id = c.assignee_id";
 
@@ -305,7 +305,16 @@ impl ChatStore for SqliteStore {
         Ok((row.try_get("unassigned")?, row.try_get("mine")?))
     }
 
-    async fn add_attachment(&self, a: &AttachmentRecord, now: i64) -> Result<(), StoreError> {
+    async fn add_attachment(&self, a: &AttachmentRecord, quota: Option<&UploadQuota>, now: i64) -> Result<bool, StoreError> {
+        let mut tx = write_tx(&self.pool).await?;
+        if let Some(q) = quota {
+            let login: Option<Login> =
+                sqlx::query_scalar("SELECT login FROM chat_conversations WHERE id = ?").bind(a.conversation_id).fetch_optional(&mut *tx).await?;
+            let Some(login) = login else { return Err(StoreError::Database("no such conversation".into())) };
+            if !super::kyc::within_quota(&mut tx, login, q, a.attachment.size).await? {
+                return Ok(false);
+            }
+        }
         sqlx::query("INSERT INTO chat_attachments (id, conversation_id, author, file_name, kind, size, has_preview, created_at) VALUES (?,?,?,?,?,?,?,?)")
             .bind(&a.attachment.id)
             .bind(a.conversation_id)
@@ -315,9 +324,10 @@ impl ChatStore for SqliteStore {
             .bind(a.attachment.size)
             .bind(a.has_preview as i64)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn attachment(&self, id: &str) -> Result<Option<AttachmentRecord>, StoreError> {

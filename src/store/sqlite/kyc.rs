@@ -5,7 +5,7 @@ use super::listing::Listing;
 use super::SqliteStore;
 use crate::domain::kyc::{CaseState, DocumentState, DocumentType};
 use crate::domain::Login;
-use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError};
+use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError, UploadQuota};
 
 /// A state's queue oldest change first; all cases with the submitted ones
 /// first (oldest first), then those waiting on the trader, then the rest
@@ -149,8 +149,20 @@ impl KycStore for SqliteStore {
         Ok(KycWrite::Done(next))
     }
 
-    async fn add_document(&self, d: &DocumentRecord, user_id: i64, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
+    async fn add_document(
+        &self,
+        d: &DocumentRecord,
+        user_id: i64,
+        rules: &CaseRules<'_>,
+        quota: Option<&UploadQuota>,
+        now: i64,
+    ) -> Result<KycWrite, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
+        if let Some(q) = quota {
+            if !within_quota(&mut tx, d.login, q, d.size).await? {
+                return Ok(KycWrite::OverQuota);
+            }
+        }
         let current = ensure_case(&mut tx, d.login, user_id, rules.kyc_type, now).await?;
         if !current.open() {
             return Ok(KycWrite::Closed);
@@ -367,4 +379,21 @@ impl KycStore for SqliteStore {
             .await?;
         Ok(row.map(|(r, v, a)| (r, a >= v)))
     }
+}
+
+/// Whether one more upload of `size` bytes stays within `quota`: counted in
+/// the write transaction that records it (SQLite's one writer at a time).
+pub(super) async fn within_quota(tx: &mut Transaction<'static, Sqlite>, login: Login, quota: &UploadQuota, size: i64) -> Result<bool, sqlx::Error> {
+    let (files, bytes): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ( \
+           SELECT size FROM kyc_documents WHERE login = ?1 AND created_at >= ?2 \
+           UNION ALL \
+           SELECT a.size FROM chat_attachments a JOIN chat_conversations c ON c.id = a.conversation_id \
+           WHERE c.login = ?1 AND a.author = 'trader' AND a.created_at >= ?2)",
+    )
+    .bind(login)
+    .bind(quota.since)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(files < quota.files && bytes.saturating_add(size) <= quota.bytes)
 }

@@ -56,7 +56,7 @@ pub async fn one_document_of_a_type_stays_current(b: Backend) {
         let kyc = kyc.clone();
         async move {
             let access = BTreeMap::new();
-            kyc.add_document(&document(&format!("doc_{i}"), 9002), 3, &rules(&access), 1_000 + i as i64).await.unwrap()
+            kyc.add_document(&document(&format!("doc_{i}"), 9002), 3, &rules(&access), None, 1_000 + i as i64).await.unwrap()
         }
     })
     .await;
@@ -72,7 +72,7 @@ pub async fn one_document_of_a_type_stays_current(b: Backend) {
 
 pub async fn known_file_ids_are_documents_and_attachments(b: Backend) {
     let access = BTreeMap::new();
-    b.store.kyc.add_document(&document("doc_known", 9003), 3, &rules(&access), 1_000).await.unwrap();
+    b.store.kyc.add_document(&document("doc_known", 9003), 3, &rules(&access), None, 1_000).await.unwrap();
     let conversation = b.store.chat.open_conversation(login(9003), 3, None, 1_000, "test").await.unwrap();
     let attachment = broker_inapp::domain::chat::ChatAttachment { id: "att_known".into(), file_name: "shot.png".into(), kind: FileKind::Png, size: 2048 };
     let record = broker_inapp::store::chat::AttachmentRecord {
@@ -81,7 +81,7 @@ pub async fn known_file_ids_are_documents_and_attachments(b: Backend) {
         author: broker_inapp::domain::chat::Author::Trader,
         has_preview: true,
     };
-    b.store.chat.add_attachment(&record, 1_000).await.unwrap();
+    assert!(b.store.chat.add_attachment(&record, None, 1_000).await.unwrap());
     let asked: Vec<String> = ["doc_known", "att_known", "doc_gone", "att_gone"].map(String::from).to_vec();
     let known = b.store.kyc.known_file_ids(&asked).await.unwrap();
     assert_eq!(known, ["doc_known", "att_known"].map(String::from).into_iter().collect(), "{known:?}");
@@ -113,4 +113,41 @@ pub async fn access_rights_jobs_are_leased_once_and_fenced(b: Backend) {
     assert_eq!(kyc.access_state(login(9003)).await.unwrap(), Some(("NO_TRADING".to_string(), false)));
     kyc.access_applied(login(9003), second.version, second.attempt).await.unwrap();
     assert_eq!(kyc.access_state(login(9003)).await.unwrap(), Some(("NO_TRADING".to_string(), true)));
+}
+
+pub async fn uploads_through_several_instances_at_once_stay_within_the_daily_quota(b: Backend) {
+    use broker_inapp::domain::chat::{Author, ChatAttachment};
+    use broker_inapp::store::chat::AttachmentRecord;
+    use broker_inapp::store::UploadQuota;
+    let kyc = b.store.kyc.clone();
+    let quota = UploadQuota { since: 0, files: 3, bytes: 1_000_000 };
+    // Eight documents at once (as if through several instances, whose
+    // in-memory counts do not see each other).
+    let writes = all_at_once(8, |i| {
+        let kyc = kyc.clone();
+        async move {
+            let access = BTreeMap::new();
+            kyc.add_document(&document(&format!("doc_q{i}"), 9004), 3, &rules(&access), Some(&quota), 1_000 + i as i64).await.unwrap()
+        }
+    })
+    .await;
+    assert_eq!(writes.iter().filter(|w| matches!(w, KycWrite::Done(_))).count(), 3, "{writes:?}");
+    assert!(writes.iter().all(|w| matches!(w, KycWrite::Done(_) | KycWrite::OverQuota)), "{writes:?}");
+    assert_eq!(kyc.documents(login(9004)).await.unwrap().len(), 3, "nothing recorded beyond the quota");
+    // Chat attachments count against the same quota.
+    let conversation = b.store.chat.open_conversation(login(9004), 3, None, 1_000, "a").await.unwrap().id;
+    let attachment = AttachmentRecord {
+        attachment: ChatAttachment { id: "att_q".into(), file_name: "a.png".into(), kind: FileKind::Png, size: 10 },
+        conversation_id: conversation,
+        author: Author::Trader,
+        has_preview: false,
+    };
+    assert!(!b.store.chat.add_attachment(&attachment, Some(&quota), 2_000).await.unwrap(), "over the quota");
+    assert!(b.store.chat.attachment("att_q").await.unwrap().is_none());
+    // Bytes count too (three documents of 1,234 bytes, then 10 more)…
+    let tight = UploadQuota { since: 0, files: 10, bytes: 3 * 1_234 + 9 };
+    assert!(!b.store.chat.add_attachment(&attachment, Some(&tight), 2_000).await.unwrap(), "one byte over");
+    // …and uploads from before the window do not.
+    let tomorrow = UploadQuota { since: 1_500, files: 1, bytes: 10 };
+    assert!(b.store.chat.add_attachment(&attachment, Some(&tomorrow), 2_000).await.unwrap());
 }

@@ -60,5 +60,6 @@ conformance!(
     kyc::a_case_is_created_once,
     kyc::one_document_of_a_type_stays_current,
     kyc::access_rights_jobs_are_leased_once_and_fenced,
+    kyc::uploads_through_several_instances_at_once_stay_within_the_daily_quota,
     kyc::known_file_ids_are_documents_and_attachments,
 );
