@@ -27,5 +27,7 @@ curl -fsS -o /dev/null "$BASE/pkg/broker-inapp.wasm" || fail "the site's WASM is
 token=$(curl -fsS -X POST "$BASE/sim/tokens" -H 'content-type: application/json' -d '{"login": 100001}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 cookie=$(curl -fsS -o /dev/null -D - "$BASE/inapp/deposit?token=$token" | sed -n 's/^set-cookie: \([^;]*\).*/\1/Ip' | head -1)
 [ -n "$cookie" ] || fail "no session from a fresh token"
-curl -fsS -H "cookie: $cookie" "$BASE/inapp/deposit" | grep -q 100001 || fail "the deposit screen does not show the trader"
+# To a file, then grep: `grep -q` leaving early would make curl fail on a closed pipe.
+curl -fsS -H "cookie: $cookie" "$BASE/inapp/deposit" >"$DATA/page.html" || fail "the deposit screen does not open"
+grep 100001 "$DATA/page.html" >/dev/null || fail "the deposit screen does not show the trader"
 echo "package-check: $PKG starts, is ready, serves its site and a screen"

@@ -9,6 +9,8 @@
 #   scripts/package.sh [--release] OUT
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# tailwind and wasm-opt come from the npm tools setup.sh installs.
+export PATH="$PWD/node_modules/.bin:$PATH"
 profile=debug
 flags=()
 if [ "${1:-}" = "--release" ]; then

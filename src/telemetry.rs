@@ -9,15 +9,16 @@ pub const DEFAULT_FILTER: &str = "info,hyper=warn,hyper_util=warn,reqwest=warn,s
 
 /// Installs the global subscriber; `RUST_LOG` overrides the default filter.
 /// `json`: one JSON object per line (`server.log_format = "json"`), each
-/// with the fields of the spans it was written in: a request's `request_id`,
-/// a credit or debit attempt's `payment` and `attempt`.
+/// with the fields of the spans it was written in (`spans`, outermost first,
+/// so an inner span never hides them): a request's `request_id`, a credit or
+/// debit attempt's `payment` and `attempt`.
 pub fn init<W>(writer: W, json: bool)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_target(false);
-    let _ = if json { builder.json().with_current_span(true).with_span_list(false).try_init() } else { builder.try_init() };
+    let _ = if json { builder.json().with_current_span(true).with_span_list(true).try_init() } else { builder.try_init() };
 }
 
 /// The request id of a request: the load balancer's `X-Request-Id` when it is

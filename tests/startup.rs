@@ -268,9 +268,9 @@ async fn json_logs_carry_the_request_id() {
     let mine = lines
         .iter()
         .map(|l| serde_json::from_str::<serde_json::Value>(&l).expect("every line is JSON"))
-        .find(|v| v["span"]["request_id"] == "lb-req-42")
+        .find(|v| v["spans"].as_array().is_some_and(|spans| spans.iter().any(|s| s["request_id"] == "lb-req-42")))
         .expect("a log line of that request carries its id");
-    assert_eq!(mine["span"]["path"], "/inapp/deposit");
+    assert_eq!(mine["spans"][0]["path"], "/inapp/deposit");
 
     let res = http.get(format!("{base}/livez")).header("x-request-id", "not a plain id; {\"injected\": true}").send().await.unwrap();
     let made = res.headers()["x-request-id"].to_str().unwrap().to_string();

@@ -20,7 +20,10 @@ pub const PER_PERSON: usize = 8;
 #[derive(Default)]
 pub struct StreamSlots {
     counts: Mutex<HashMap<String, usize>>,
+    /// Streams end.
     stopping: tokio_util::sync::CancellationToken,
+    /// The shutdown began: not ready, no new outbox jobs (streams go on until `stopping`).
+    draining: tokio_util::sync::CancellationToken,
 }
 
 /// Held by a live stream; gives its places back when the stream ends.
@@ -59,23 +62,32 @@ impl StreamSlots {
         self.counts.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().unwrap_or(0)
     }
 
-    /// The server is shutting down: every live stream ends now.
+    /// The shutdown began: `/readyz` fails and the outbox workers take no
+    /// new job, while requests and live streams are still served (the load
+    /// balancer needs a moment to send new clients elsewhere; a stream ended
+    /// now would reconnect to this same instance).
+    pub fn begin_shutdown(&self) {
+        self.draining.cancel();
+    }
+
+    /// The drain is over: every live stream ends now.
     pub fn stop_all(&self) {
+        self.draining.cancel();
         self.stopping.cancel();
     }
 
-    /// Whether the server is shutting down (`/readyz` fails from then on).
-    pub fn stopping(&self) -> bool {
-        self.stopping.is_cancelled()
+    /// Whether the shutdown began (`/readyz` fails from then on).
+    pub fn draining(&self) -> bool {
+        self.draining.is_cancelled()
     }
 
-    /// Resolves when the streams are to end (a stream ends with `take_until` on it).
-    pub fn stopped(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
-        self.stopping.clone().cancelled_owned()
-    }
-
-    /// The shutdown signal itself, for what must stop taking new work (the outbox workers).
+    /// The beginning of the shutdown, for what must stop taking new work (the outbox workers).
     pub fn shutdown(&self) -> tokio_util::sync::CancellationToken {
+        self.draining.clone()
+    }
+
+    /// The end of the drain, when live streams end (`stream::until_shutdown`).
+    pub fn streams_end(&self) -> tokio_util::sync::CancellationToken {
         self.stopping.clone()
     }
 }

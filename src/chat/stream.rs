@@ -47,7 +47,7 @@ pub fn recheck_timer(state: &AppState) -> tokio::time::Interval {
 /// is held until the stream ends.
 pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAllowed, slot: crate::chat::slots::StreamSlot) -> Response {
     let (tx, mut rx) = mpsc::channel::<Event>(32);
-    let shutdown = state.streams.shutdown();
+    let shutdown = state.streams.streams_end();
     tokio::spawn(async move {
         let _slot = slot;
         follow(state, id, me, after, tx, allowed).await

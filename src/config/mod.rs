@@ -176,8 +176,8 @@ mod tests {
         assert!(!printed.contains("db-password-six"), "the database password printed by Debug");
         assert!(printed.contains("postgres://inapp:REDACTED@db.internal/inapp"), "the rest of the URL stays readable");
         assert_eq!(
-            super::settings::without_password("postgres://db.internal/inapp?user=inapp&password=pw7&sslmode=require"),
-            "postgres://db.internal/inapp?user=inapp&password=REDACTED&sslmode=require"
+            super::settings::without_password("postgres://db.internal/inapp?user=inapp&password=pw7&sslmode=require&password=pw8&mypassword=x"),
+            "postgres://db.internal/inapp?user=inapp&password=REDACTED&sslmode=require&password=REDACTED&mypassword=x"
         );
         let hash = secrecy::ExposeSecret::expose_secret(&settings.identity.crm_password_hash).to_string();
         assert!(!printed.contains(&hash), "the CRM password hash printed by Debug");

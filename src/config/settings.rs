@@ -124,9 +124,16 @@ pub fn without_password(url: &str) -> String {
             }
         }
     }
-    if let Some(p) = out.find("password=") {
-        let end = out[p..].find('&').map_or(out.len(), |e| p + e);
-        out.replace_range(p + "password=".len()..end, "REDACTED");
+    // Every `password=` parameter of the query (the driver takes the last).
+    if let Some(q) = out.find('?') {
+        let query: Vec<String> = out[q + 1..]
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=REDACTED"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.replace_range(q + 1.., &query.join("&"));
     }
     out
 }

@@ -251,15 +251,18 @@ impl Application {
         let drain = Duration::from_millis(self.state.settings.server.drain_ms);
         let shutdown = async move {
             shutdown_signal().await;
-            // Live event streams never finish by themselves: end them, so
-            // the graceful shutdown waits only for real requests. From here
-            // on /readyz fails, and a load balancer stops sending new
-            // requests while this instance still answers them for `drain`.
-            streams.stop_all();
+            // From here on /readyz fails and the workers take no new job; a
+            // load balancer stops sending new requests while this instance
+            // still answers them (and keeps its live streams) for `drain`.
+            streams.begin_shutdown();
             if !drain.is_zero() {
                 tracing::info!(drain_ms = drain.as_millis() as u64, "draining: not ready, still serving");
                 tokio::time::sleep(drain).await;
             }
+            // Live event streams never finish by themselves: end them now
+            // (their clients reconnect to an instance the balancer still
+            // sends to), so the graceful shutdown waits only for real requests.
+            streams.stop_all();
         };
         let served = serve::serve(self.listener, self.router, &self.state.settings.server, shutdown).await;
         // The workers saw the shutdown too: they take no new jobs and finish

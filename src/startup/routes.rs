@@ -145,7 +145,7 @@ async fn theme_css(State(theme): State<Arc<crate::theme::ThemeSource>>) -> Respo
 async fn ready(State(state): State<AppState>) -> Response {
     let unavailable =
         |reason: &str| (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "unavailable", "reason": reason }))).into_response();
-    if state.streams.stopping() {
+    if state.streams.draining() {
         return unavailable("draining");
     }
     match state.store.ready().await {

@@ -183,6 +183,8 @@ pub trait KycStore: Send + Sync {
     /// (a worker that overran its lease changes nothing). Attempts are never
     /// reset, so a lease number is never given out twice.
     async fn access_applied(&self, login: Login, version: i64, attempt: i64) -> Result<(), StoreError>;
+    /// The call failed (or was cut off): try again at `next_at`, and not
+    /// before, whatever is decided meanwhile.
     async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError>;
     /// `(accessRights, applied?)` for the login, if a decision was ever synced.
     async fn access_state(&self, login: Login) -> Result<Option<(String, bool)>, StoreError>;

@@ -109,7 +109,7 @@ pub async fn inbox_events(State(state): State<AppState>, staff: StaffApi<Agents>
     };
     let mut signals = state.chat_notifier.subscribe(Topic::Inbox);
     let mut recheck = stream::recheck_timer(&state);
-    let shutdown = state.streams.shutdown();
+    let shutdown = state.streams.streams_end();
     let allowed = still_agent(state, headers);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
     tokio::spawn(async move {

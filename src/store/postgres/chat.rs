@@ -429,23 +429,14 @@ impl ChatStore for PgStore {
                     // The connection was lost, and sqlx has connected and
                     // listened again already. Whatever was sent meanwhile is gone.
                     Ok(None) => ChatChange::Resync,
-                    // Connecting again failed (the database restarting). Say
-                    // so only once listening again: a resync before that
-                    // would miss what is sent in between.
+                    // Anything else (connecting again failed, or an error sqlx
+                    // does not take for a lost connection, which would keep
+                    // the dead one): this watch ends. The watcher starts a new
+                    // one with a new connection and wakes every stream once
+                    // that one listens, so nothing sent meanwhile is missed.
                     Err(e) => {
-                        tracing::warn!(error = %e, "chat notices: listening failed; retrying");
-                        loop {
-                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                            if tx.is_closed() {
-                                return;
-                            }
-                            // Any statement on the listener reconnects it and listens again.
-                            match sqlx::query("SELECT 1").execute(&mut listener).await {
-                                Ok(_) => break,
-                                Err(e) => tracing::warn!(error = %e, "chat notices: still not listening"),
-                            }
-                        }
-                        ChatChange::Resync
+                        tracing::warn!(error = %e, "chat notices: listening failed; starting again");
+                        return;
                     }
                 };
                 if tx.send(change).await.is_err() {

@@ -392,7 +392,8 @@ impl KycStore for PgStore {
     }
 
     async fn access_retry(&self, login: Login, attempt: i64, next_at: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE kyc_access_sync SET next_at = $1, locked_until = NULL, last_error = $2 WHERE login = $3 AND attempts = $4")
+        // Held until `next_at`, even for a newer decision: the failed call may still land before then.
+        sqlx::query("UPDATE kyc_access_sync SET next_at = $1, locked_until = $1, last_error = $2 WHERE login = $3 AND attempts = $4")
             .bind(next_at)
             .bind(error)
             .bind(login)

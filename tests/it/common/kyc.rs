@@ -22,7 +22,9 @@ pub async fn app_with(more: impl FnOnce(figment::Figment) -> figment::Figment) -
         let f = Settings::with(f, "kyc.max_upload_bytes", MAX);
         let f = Settings::with(f, "kyc.min_upload_bytes", MIN);
         let f = Settings::with(f, "kyc.max_image_side", 4000);
-        more(Settings::with(f, "payments.retry_base_ms", 50))
+        let f = Settings::with(f, "payments.retry_base_ms", 50);
+        // accessRights calls that failed are retried no sooner than this.
+        more(Settings::with(f, "payments.settle_ms", 300))
     })
     .await
 }

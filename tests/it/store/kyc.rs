@@ -113,6 +113,20 @@ pub async fn access_rights_jobs_are_leased_once_and_fenced(b: Backend) {
     assert_eq!(kyc.access_state(login(9003)).await.unwrap(), Some(("NO_TRADING".to_string(), false)));
     kyc.access_applied(login(9003), second.version, second.attempt).await.unwrap();
     assert_eq!(kyc.access_state(login(9003)).await.unwrap(), Some(("NO_TRADING".to_string(), true)));
+    // A call that failed may still land: nothing newer is sent before its retry time.
+    kyc.save_details(login(9005), 3, "{}", &rules(&access), 20_000).await.unwrap();
+    let failed = kyc.claim_access(21_000, 10_000, 10).await.unwrap().remove(0);
+    kyc.access_retry(login(9005), failed.attempt, 40_000, "timed out").await.unwrap();
+    // Compliance decides again meanwhile (as `settle` upserts it: due now).
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&b.url).await.unwrap();
+    sqlx::query("UPDATE kyc_access_sync SET access_rights = 'FULL_ACCESS', version = version + 1, next_at = 22000 WHERE login = 9005")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert!(kyc.claim_access(39_999, 10_000, 10).await.unwrap().is_empty(), "held until the retry time");
+    let newer = kyc.claim_access(40_000, 10_000, 10).await.unwrap().remove(0);
+    assert_eq!((newer.access_rights.as_str(), newer.version), ("FULL_ACCESS", failed.version + 1));
 }
 
 pub async fn uploads_through_several_instances_at_once_stay_within_the_daily_quota(b: Backend) {
