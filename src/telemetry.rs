@@ -21,10 +21,10 @@ where
     let _ = if json { builder.json().with_current_span(true).with_span_list(true).try_init() } else { builder.try_init() };
 }
 
-/// The request id of a request: the load balancer's `X-Request-Id` when it is
-/// a plain token (letters, digits, `-`, `_`, `.`; at most 64), so its logs and
-/// ours line up; otherwise, or without one, a new UUID. Sent back on the
-/// response too.
+/// The request id of a request: the load balancer's `X-Request-Id` when it
+/// comes from one of `server.trusted_proxies` and is a plain token (letters,
+/// digits, `-`, `_`, `.`; at most 64), so its logs and ours line up;
+/// otherwise, or without one, a new UUID. Sent back on the response too.
 #[derive(Clone, Copy, Default)]
 pub struct RequestIds;
 
@@ -35,15 +35,22 @@ impl tower_http::request_id::MakeRequestId for RequestIds {
     }
 }
 
-/// Drops an incoming `X-Request-Id` that is not a plain token, so
-/// [`RequestIds`] makes one instead (a client cannot put arbitrary text in our logs).
-pub async fn sane_request_id(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let ok = req
+/// Drops an incoming `X-Request-Id` that is not a plain token or does not
+/// come from a trusted proxy, so [`RequestIds`] makes one instead: a client
+/// can neither put arbitrary text in our logs nor pass as another request.
+pub async fn sane_request_id(
+    axum::extract::State(trusted): axum::extract::State<std::sync::Arc<Vec<ipnet::IpNet>>>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_canonical());
+    let from_proxy = peer.is_some_and(|ip| trusted.iter().any(|net| net.contains(&ip)));
+    let plain = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'));
-    if !ok {
+    if !(from_proxy && plain) {
         req.headers_mut().remove("x-request-id");
     }
     next.run(req).await

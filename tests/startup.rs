@@ -259,7 +259,8 @@ async fn migrate_brings_an_empty_database_to_this_versions_schema_and_exits() {
 async fn json_logs_carry_the_request_id() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = server(dir.path());
-    cmd.env("RUST_LOG", "info,tower_http=debug").env("INAPP_SERVER__LOG_FORMAT", "json");
+    // The test stands where the load balancer would.
+    cmd.env("RUST_LOG", "info,tower_http=debug").env("INAPP_SERVER__LOG_FORMAT", "json").env("INAPP_SERVER__TRUSTED_PROXIES", r#"["127.0.0.1/32"]"#);
     let (mut child, lines, base) = logged(cmd);
     let http = reqwest::Client::new();
 

@@ -118,7 +118,7 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
         }))
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
         .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(crate::telemetry::RequestIds))
-        .layer(axum::middleware::from_fn(crate::telemetry::sane_request_id))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(settings.server.trusted_proxies.clone()), crate::telemetry::sane_request_id))
         .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .with_state(state)
 }

@@ -96,3 +96,13 @@ async fn a_credit_in_flight_at_shutdown_is_finished_and_saved() {
     let trader: serde_json::Value = http.get(format!("{}/sim/traders/720001", platform.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(trader["balance"], "42.00");
 }
+
+/// A request id is taken from the load balancer only: a client sending one
+/// directly gets a new one (it cannot pass as another request in the logs).
+#[tokio::test]
+async fn a_request_id_from_a_client_that_is_not_a_trusted_proxy_is_replaced() {
+    let app = common::spawn().await;
+    let res = app.http.get(app.url("/livez")).header("x-request-id", "lb-req-42").send().await.unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap();
+    assert!(id != "lb-req-42" && id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+}
