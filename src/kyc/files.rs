@@ -55,6 +55,9 @@ pub struct ObjectFiles {
     store: Arc<dyn ObjectStore>,
     prefix: Option<ObjectPath>,
     spool: PathBuf,
+    /// The local backend's folder: a checked spool file is moved in with a
+    /// rename (the same disk), not copied part by part.
+    local_root: Option<PathBuf>,
 }
 
 /// The object store `[storage.objects]` describes, and the prefix of every
@@ -107,7 +110,11 @@ impl ObjectFiles {
     /// `storage.data_dir/spool` (emptied: a spool file outlives no process).
     pub fn open(storage: &StorageSection) -> io::Result<Self> {
         let (store, prefix) = object_store(storage)?;
-        Self::new(store, prefix, storage.data_dir.join("spool"))
+        let mut files = Self::new(store, prefix, storage.data_dir.join("spool"))?;
+        if storage.objects.backend == ObjectBackend::Local {
+            files.local_root = Some(storage.data_dir.join("documents"));
+        }
+        Ok(files)
     }
 
     pub fn new(store: Arc<dyn ObjectStore>, prefix: Option<ObjectPath>, spool: PathBuf) -> io::Result<Self> {
@@ -116,7 +123,7 @@ impl ObjectFiles {
         for entry in std::fs::read_dir(&spool)?.flatten() {
             let _ = std::fs::remove_file(entry.path());
         }
-        Ok(ObjectFiles { store, prefix, spool })
+        Ok(ObjectFiles { store, prefix, spool, local_root: None })
     }
 
     fn location(&self, key: &str) -> io::Result<ObjectPath> {
@@ -152,6 +159,23 @@ impl ObjectFiles {
 impl DocumentFiles for ObjectFiles {
     async fn put(&self, key: &str, spooled: &Path) -> io::Result<()> {
         let location = self.location(key)?;
+        if let Some(root) = &self.local_root {
+            // Where LocalFileSystem keeps `location`; a rename is atomic, so
+            // a reader never sees half a file.
+            let target = root.join(location.as_ref());
+            if let Some(parent) = target.parent() {
+                tokio::fs::create_dir_all(parent).await?;
+            }
+            match tokio::fs::rename(spooled, &target).await {
+                Ok(()) => return Ok(()),
+                // Another disk (a data_dir/documents mount): copy in parts below.
+                Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {}
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(spooled).await;
+                    return Err(e);
+                }
+            }
+        }
         let mut upload = WriteMultipart::new_with_chunk_size(self.store.put_multipart(&location).await.map_err(io_error)?, PART_BYTES);
         let stored = match Self::copy(spooled, &mut upload).await {
             // `finish` aborts the upload itself when it fails.

@@ -52,7 +52,7 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
         .merge(screens)
         .route("/healthz", get(ready))
         .route("/readyz", get(ready))
-        .route("/livez", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
+        .route("/livez", get(live))
         .route("/theme.css", get(theme_css))
         .route("/gallery", get(crate::gallery::index))
         .route("/gallery/view", get(crate::gallery::view))
@@ -127,16 +127,17 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
 /// probes, on an address the load balancer and Prometheus reach and the
 /// public does not.
 pub(super) fn admin_router(state: AppState) -> Router {
-    Router::new()
-        .route("/metrics", get(crate::metrics::render))
-        .route("/readyz", get(ready))
-        .route("/livez", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
-        .with_state(state)
+    Router::new().route("/metrics", get(crate::metrics::render)).route("/readyz", get(ready)).route("/livez", get(live)).with_state(state)
 }
 
 /// The theme's tokens as CSS; revalidated on every load so an edit shows at once.
 async fn theme_css(State(theme): State<Arc<crate::theme::ThemeSource>>) -> Response {
     ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "no-cache")], theme.current().css()).into_response()
+}
+
+/// The process answers (`/livez`): nothing else is asked.
+async fn live() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
 /// Ready to take traffic: the database answers with this version's
