@@ -9,7 +9,7 @@
 //! - `inapp_http_requests_total{method,route,status}` and
 //!   `inapp_http_request_duration_seconds{method,route}`: [`track_http`], by
 //!   the matched route (never the raw path: ids would explode the series);
-//! - `inapp_sse_streams_open`: `chat::slots` (live streams held here);
+//! - `inapp_sse_streams_open`: `live::slots` (live streams held here);
 //! - `inapp_outbox_jobs{queue}`, `inapp_outbox_oldest_age_seconds{queue}`: [`render`];
 //! - `inapp_ledger_attempts_total{change,outcome}` and
 //!   `inapp_ledger_duplicates_total{change}`: `ledger` (credits and debits);

@@ -22,9 +22,9 @@ pub struct AppState {
     /// instances find the job by polling the outbox; a shared notifier
     /// (PostgreSQL LISTEN/NOTIFY) can replace this without touching callers.
     pub credit_queued: Arc<tokio::sync::Notify>,
-    /// Live event streams open on this instance, per session and person (`chat::slots`).
+    /// Live event streams open on this instance, per session and person (`live::slots`).
     #[from_ref(skip)]
-    pub streams: Arc<crate::chat::slots::StreamSlots>,
+    pub streams: Arc<crate::live::slots::StreamSlots>,
     /// The same for the debiting worker, when finance approves a withdrawal.
     #[from_ref(skip)]
     pub debit_queued: Arc<tokio::sync::Notify>,
@@ -32,8 +32,8 @@ pub struct AppState {
     pub documents: Arc<dyn crate::kyc::DocumentFiles>,
     /// The broker's theme file, re-read when it changes.
     pub theme: Arc<crate::theme::ThemeSource>,
-    /// Wakes the live chat streams of this process (see `chat::notifier`).
-    pub chat_notifier: Arc<dyn crate::chat::ChatNotifier>,
+    /// Wakes the live streams of this process (see `live::notifier`).
+    pub notifier: Arc<dyn crate::live::Notifier>,
     /// Now, as expiry rules see it (see `time::Clock`).
     pub clock: crate::time::Clock,
     /// This process's name in the chat change log, so it skips its own changes.

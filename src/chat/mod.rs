@@ -1,14 +1,12 @@
 //! Support chat on the server: the service both sides call (send, receipts,
 //! typing, claim/close), the live event stream (server-sent events resumed
-//! from the last seq a client saw), the notifier that wakes streams, the
+//! from the last seq a client saw; woken through `live::notifier`), the
 //! trader's HTTP endpoints and attachments (checked by the KYC upload path).
 //! The staff pages live in `backoffice::chat`.
 
 pub mod attachments;
 pub mod error;
-pub mod notifier;
 pub mod service;
-pub mod slots;
 pub mod stream;
 pub mod trader;
 
@@ -25,4 +23,3 @@ pub fn sent_response((new, message): (bool, ChatMessage)) -> Response {
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     (status, axum::Json(message)).into_response()
 }
-pub use notifier::{ChatNotifier, LocalNotifier, Topic};

@@ -34,7 +34,7 @@ pub async fn send(
     let new = NewMessage { conversation_id: conversation.id, author, staff_id, client_id: &req.client_id, body: &body, attachment_id: attachment, rate_limit };
     match store.add_message(&new, now, &state.instance_id).await? {
         Stored::New(m) => {
-            state.chat_notifier.publish(conversation.id, true);
+            state.notifier.publish(conversation.id, true);
             Ok((true, m))
         }
         Stored::Duplicate(m) => Ok((false, m)),
@@ -51,7 +51,7 @@ pub async fn mark(state: &AppState, conversation_id: i64, reader: Author, update
     }
     state.store.chat.mark(conversation_id, reader, update.delivered, update.read, now_ms(), &state.instance_id).await?;
     // What staff read changes the inbox's unread counts; what traders read does not.
-    state.chat_notifier.publish(conversation_id, reader == Author::Staff);
+    state.notifier.publish(conversation_id, reader == Author::Staff);
     Ok(())
 }
 
@@ -60,7 +60,7 @@ pub async fn typing(state: &AppState, conversation_id: i64, who: Author) -> Resu
     let now = now_ms();
     let until = now + state.settings.chat.typing_seconds as i64 * 1000;
     state.store.chat.typing(conversation_id, who, until, now, &state.instance_id).await?;
-    state.chat_notifier.publish(conversation_id, false);
+    state.notifier.publish(conversation_id, false);
     Ok(())
 }
 
@@ -70,12 +70,12 @@ pub async fn assign(state: &AppState, conversation_id: i64, staff_id: i64, expec
     if !state.store.chat.assign(conversation_id, staff_id, expected, now_ms(), &state.instance_id).await? {
         return Err(ChatError::Claimed);
     }
-    state.chat_notifier.publish(conversation_id, true);
+    state.notifier.publish(conversation_id, true);
     Ok(())
 }
 
 pub async fn set_closed(state: &AppState, conversation_id: i64, closed: bool) -> Result<(), ChatError> {
     state.store.chat.set_closed(conversation_id, closed, now_ms(), &state.instance_id).await?;
-    state.chat_notifier.publish(conversation_id, true);
+    state.notifier.publish(conversation_id, true);
     Ok(())
 }

@@ -9,13 +9,13 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
-use futures::{Stream, StreamExt};
+use axum::response::sse::{Event, Sse};
+use axum::response::Response;
 use tokio::sync::{broadcast, mpsc};
 
-use super::notifier::Topic;
 use crate::domain::chat::{Author, ChatEvent, ConversationState, Receipts, Typing};
+use crate::live::sse::{ended, recheck_timer, unbuffered, until_shutdown, StillAllowed};
+use crate::live::Topic;
 use crate::state::AppState;
 use crate::time::now_ms;
 
@@ -25,27 +25,9 @@ pub fn resume_point(headers: &HeaderMap, after: Option<&str>) -> i64 {
     headers.get("last-event-id").and_then(|v| v.to_str().ok()).or(after).and_then(|v| v.trim().parse::<i64>().ok()).filter(|v| *v >= 0).unwrap_or(0)
 }
 
-/// Whether the stream's reader is still signed in (asked every few minutes,
-/// so a stream ends with its session).
-pub type StillAllowed = Box<dyn Fn() -> futures::future::BoxFuture<'static, bool> + Send + Sync>;
-
-/// The last event of a stream whose session ended: clients stop reconnecting.
-pub fn ended() -> Event {
-    Event::default().event("ended").data("{}")
-}
-
-/// A timer for the session re-check (`chat.session_recheck_seconds`) that
-/// first fires one period from now.
-pub fn recheck_timer(state: &AppState) -> tokio::time::Interval {
-    let every = Duration::from_secs(state.settings.chat.session_recheck_seconds.max(1));
-    let mut t = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    t
-}
-
 /// The events of conversation `id` for `me`, from seq `after` on; `slot`
 /// is held until the stream ends.
-pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAllowed, slot: crate::chat::slots::StreamSlot) -> Response {
+pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAllowed, slot: crate::live::slots::StreamSlot) -> Response {
     let (tx, mut rx) = mpsc::channel::<Event>(32);
     let shutdown = state.streams.streams_end();
     tokio::spawn(async move {
@@ -54,27 +36,6 @@ pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAl
     });
     let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, Infallible>)));
     unbuffered(Sse::new(until_shutdown(stream, shutdown)))
-}
-
-/// Ends `events` when the server shuts down, with a last `retry:` field so
-/// the browser reconnects within half a second (to another instance, the
-/// load balancer having taken this one out) and resumes from its last event.
-pub fn until_shutdown<S>(events: S, shutdown: tokio_util::sync::CancellationToken) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static
-where
-    S: Stream<Item = Result<Event, Infallible>> + Send + 'static,
-{
-    let stopped = shutdown.clone().cancelled_owned();
-    let farewell = futures::stream::once(async move { shutdown.is_cancelled().then(|| Ok(Event::default().retry(Duration::from_millis(500)))) })
-        .filter_map(std::future::ready);
-    events.take_until(stopped).chain(farewell)
-}
-
-/// An event stream with keep-alives, marked so that a reverse proxy (nginx)
-/// passes each event on at once instead of buffering.
-pub fn unbuffered<S: Stream<Item = Result<Event, Infallible>> + Send + 'static>(sse: Sse<S>) -> Response {
-    let mut res = sse.keep_alive(KeepAlive::new().interval(Duration::from_secs(20))).into_response();
-    res.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
-    res
 }
 
 fn event(e: &ChatEvent) -> Event {
@@ -96,7 +57,7 @@ struct Told {
 }
 
 async fn follow(state: AppState, id: i64, me: Author, after: i64, tx: mpsc::Sender<Event>, allowed: StillAllowed) {
-    let mut signals = state.chat_notifier.subscribe(Topic::Conversation(id));
+    let mut signals = state.notifier.subscribe(Topic::Conversation(id));
     let mut recheck = recheck_timer(&state);
     let mut told = Told { seq: after, ..Told::default() };
     loop {
@@ -115,7 +76,7 @@ async fn follow(state: AppState, id: i64, me: Author, after: i64, tx: mpsc::Send
         tokio::select! {
             signal = signals.recv() => {
                 if let Err(broadcast::error::RecvError::Closed) = signal {
-                    signals = state.chat_notifier.subscribe(Topic::Conversation(id));
+                    signals = state.notifier.subscribe(Topic::Conversation(id));
                 }
             }
             _ = tokio::time::sleep(wait), if typing_ends > 0 => {}

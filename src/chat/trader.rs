@@ -48,17 +48,9 @@ pub async fn post_typing(State(state): State<AppState>, trader: Trader) -> Resul
 
 /// `GET /inapp/chat/events?after=seq`: the live stream.
 pub async fn events(State(state): State<AppState>, trader: Trader, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
-    use crate::chat::slots::{PER_PERSON, PER_SESSION};
-    let wanted = [(format!("session:{}", trader.0.id_hash), PER_SESSION), (format!("trader:{}", trader.0.trader.login), PER_PERSON)];
-    let slot = state.streams.take(&wanted)?;
+    let (slot, allowed) = crate::live::sse::for_trader(&state, &trader, &headers)?;
     let conversation = own(&state, trader).await?;
     let after = stream::resume_point(&headers, q.get("after").map(String::as_str));
-    let (st, cookie) = (state.clone(), headers);
-    let allowed: stream::StillAllowed = Box::new(move || {
-        let (st, cookie) = (st.clone(), cookie.clone());
-        // A storage error keeps the stream; only a session that is gone ends it.
-        Box::pin(async move { !matches!(crate::session::load_from_headers(&st, &cookie).await, Ok(None)) })
-    });
     Ok(stream::events(state, conversation.id, Author::Trader, after, allowed, slot))
 }
 

@@ -1,15 +1,15 @@
 //! Reusable pieces of every screen: the frame (header, close control, footer),
 //! the trader strip, the account-details disclosure, the note a screen shows
-//! when it could not load, the form kit and the polling loop.
+//! when it could not load, the form kit and the live refresh that follows the account.
 
 mod account_details;
 mod error_note;
 mod frame;
 mod kit;
-mod poll;
+mod live;
 
 pub use account_details::AccountDetails;
 pub use error_note::ErrorNote;
 pub use frame::{use_page, Frame};
 pub use kit::{Card, FieldMessage, FormError, Loading, PrimaryButton, SecondaryButton, INPUT};
-pub use poll::poll;
+pub use live::follow;

@@ -70,7 +70,7 @@ pub struct Checked {
     /// The re-encoded display copy of an image (no EXIF).
     pub preview: Option<Vec<u8>>,
     /// A trader's place among their uploads in flight, until it is recorded.
-    _in_flight: Option<crate::chat::slots::StreamSlot>,
+    _in_flight: Option<crate::live::slots::StreamSlot>,
 }
 
 /// Who is uploading: a trader's uploads count against their daily quota.
@@ -105,7 +105,7 @@ fn disk_has_room(state: &AppState) -> Result<(), ApiError> {
 /// Answers the upload's place among the trader's uploads in flight (at
 /// most `UPLOADS_AT_ONCE`), counted with what was kept: uploads sent all at
 /// once cannot pass the quota together.
-async fn within_quota(state: &AppState, login: crate::domain::Login, incoming: u64) -> Result<crate::chat::slots::StreamSlot, ApiError> {
+async fn within_quota(state: &AppState, login: crate::domain::Login, incoming: u64) -> Result<crate::live::slots::StreamSlot, ApiError> {
     let k = &state.settings.kyc;
     let key = format!("upload:{login}");
     let Some(slot) = state.streams.try_take(&[(key.clone(), UPLOADS_AT_ONCE)]) else {

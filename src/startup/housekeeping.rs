@@ -29,11 +29,11 @@ pub async fn housekeep(state: &AppState) {
     if let Err(e) = state.store.sso.purge_one_time(now - 3_600_000).await {
         tracing::warn!(error = %e, "one-time token purge failed");
     }
-    // The chat change log and attachments are stamped with the system time
+    // The change logs and attachments are stamped with the system time
     // (they are about delivery, not expiry rules), so they are purged on it.
     let system_now = crate::time::now_ms();
-    if let Err(e) = state.store.chat.purge_changes(system_now - 10 * 60_000).await {
-        tracing::warn!(error = %e, "chat change log purge failed");
+    if let Err(e) = state.store.live.purge_changes(system_now - 10 * 60_000).await {
+        tracing::warn!(error = %e, "change log purge failed");
     }
     // An attachment uploaded but never sent (the trader removed it or left).
     match state.store.chat.purge_unsent_attachments(system_now - 24 * 3_600_000).await {

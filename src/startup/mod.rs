@@ -192,7 +192,7 @@ impl Application {
             credit_queued: Arc::new(tokio::sync::Notify::new()),
             debit_queued: Arc::new(tokio::sync::Notify::new()),
             streams: Arc::default(),
-            chat_notifier: Arc::new(crate::chat::LocalNotifier::default()),
+            notifier: Arc::new(crate::live::LocalNotifier::default()),
             instance_id: uuid::Uuid::new_v4().simple().to_string(),
             clock: Default::default(),
             leptos_options,
@@ -232,9 +232,9 @@ impl Application {
         }
         spawn_housekeeping(self.state.clone());
         crate::kyc::orphans::spawn_sweeper(self.state.clone());
-        crate::chat::notifier::spawn_watcher(
+        crate::live::notifier::spawn_watcher(
             self.state.store.clone(),
-            self.state.chat_notifier.clone(),
+            self.state.notifier.clone(),
             self.state.instance_id.clone(),
             Duration::from_millis(self.state.settings.chat.watch_interval_ms),
         );

@@ -98,6 +98,7 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
         .route("/inapp/chat/receipts", post(crate::chat::trader::post_receipts))
         .route("/inapp/chat/typing", post(crate::chat::trader::post_typing))
         .route("/inapp/chat/events", get(crate::chat::trader::events))
+        .route("/inapp/account/events", get(crate::live::account::events))
         .route("/inapp/chat/attachments/{id}", get(crate::chat::trader::attachment))
         .layer(RequestBodyLimitLayer::new(settings.server.max_body_bytes))
         .layer(axum::middleware::map_response(crate::web::error::body_too_large_as_json))

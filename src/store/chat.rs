@@ -131,22 +131,4 @@ pub trait ChatStore: Send + Sync {
     /// Deletes attachments uploaded before `older_than` that no message
     /// carries, answering their ids (whose files can then go).
     async fn purge_unsent_attachments(&self, older_than: i64) -> Result<Vec<String>, StoreError>;
-    /// The conversations other instances (any `origin` but this one) change
-    /// from now on, as their writes commit: every write above announces
-    /// itself in its own transaction. SQLite keeps a change log that the
-    /// stream reads every `poll_every`; PostgreSQL sends a NOTIFY that the
-    /// stream LISTENs for, and says [`ChatChange::Resync`] when its
-    /// connection was lost (what was announced meanwhile is unknown).
-    async fn watch(&self, origin: &str, poll_every: std::time::Duration) -> Result<futures::stream::BoxStream<'static, ChatChange>, StoreError>;
-    /// Deletes change-log rows older than `older_than` (PostgreSQL keeps none).
-    async fn purge_changes(&self, older_than: i64) -> Result<u64, StoreError>;
-}
-
-/// What [`ChatStore::watch`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChatChange {
-    /// Another instance changed this conversation.
-    Conversation(i64),
-    /// Changes may have been missed: every listener should look again.
-    Resync,
 }

@@ -9,6 +9,7 @@ mod bank;
 pub mod chat;
 mod deposits;
 mod kyc;
+pub mod live;
 mod outbox;
 mod postgres;
 pub(crate) mod sqlite;
@@ -22,6 +23,7 @@ pub use bank::{BankStore, EntryRecord, NewEntry, NewWire, WireOutcome, WireState
 pub use chat::ChatStore;
 pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, UploadQuota};
+pub use live::LiveStore;
 pub use outbox::{LedgerAudit, LedgerJob};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{Role, StaffRecord, StaffStore};
@@ -116,6 +118,7 @@ pub struct Store {
     pub actions: Arc<dyn ActionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub chat: Arc<dyn ChatStore>,
+    pub live: Arc<dyn LiveStore>,
     pub bank: Arc<dyn BankStore>,
     pub withdrawals: Arc<dyn WithdrawalStore>,
     health: Arc<dyn Health>,
@@ -197,7 +200,19 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
 
 /// Every store trait, implemented by one backend.
 trait Backend:
-    SessionStore + TokenClaimStore + DepositStore + StaffStore + KycStore + SsoStore + ActionStore + AttemptStore + ChatStore + BankStore + WithdrawalStore + Health
+    SessionStore
+    + TokenClaimStore
+    + DepositStore
+    + StaffStore
+    + KycStore
+    + SsoStore
+    + ActionStore
+    + AttemptStore
+    + ChatStore
+    + LiveStore
+    + BankStore
+    + WithdrawalStore
+    + Health
 {
 }
 
@@ -211,6 +226,7 @@ impl<T> Backend for T where
         + ActionStore
         + AttemptStore
         + ChatStore
+        + LiveStore
         + BankStore
         + WithdrawalStore
         + Health
@@ -229,6 +245,7 @@ impl Store {
             actions: db.clone(),
             attempts: db.clone(),
             chat: db.clone(),
+            live: db.clone(),
             bank: db.clone(),
             withdrawals: db.clone(),
             health: db,

@@ -105,6 +105,10 @@ async fn three_instances_share_sessions_chat_and_credit_each_deposit_once_throug
         assert!(page.text().await.unwrap().contains("700001"), "instance {i} knows the trader");
     }
 
+    // The trader's screens on instance 0 follow their account live.
+    let mut account_seen = events_at(&c.http, &format!("{}/inapp/account/events", c.at(0).base), &trader, None).await;
+    next(&mut account_seen, "change").await;
+
     // A document uploaded through one instance is served by every other.
     // Above the default `kyc.min_upload_bytes` (32 KiB): blank space in the catalog.
     let pdf = common::kyc::pdf(&" ".repeat(40_000));
@@ -121,6 +125,8 @@ async fn three_instances_share_sessions_chat_and_credit_each_deposit_once_throug
         .unwrap();
     assert_eq!(uploaded.status(), 201, "{}", uploaded.text().await.unwrap());
     let doc = uploaded.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    // ... and the screen on instance 0 hears of it (PostgreSQL's NOTIFY).
+    next(&mut account_seen, "change").await;
     for i in 0..3 {
         let res = c.http.get(format!("{}/inapp/kyc/documents/{doc}", c.at(i).base)).header("cookie", &trader).send().await.unwrap();
         assert_eq!(res.status(), 200, "instance {i}");

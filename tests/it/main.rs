@@ -21,6 +21,7 @@ mod identity;
 mod instances;
 mod kyc;
 mod kyc_cases;
+mod live;
 mod objects;
 mod operations;
 mod security;

@@ -287,7 +287,7 @@ async fn a_session_holds_a_few_live_streams_not_thousands() {
     let app = spawn().await;
     let cookie = signed_in(&app).await;
     let mut open = Vec::new();
-    for _ in 0..broker_inapp::chat::slots::PER_SESSION {
+    for _ in 0..broker_inapp::live::slots::PER_SESSION {
         let res = app.get_with_cookie("/inapp/chat/events", &cookie).await;
         assert_eq!(res.status(), 200);
         open.push(res);

@@ -50,7 +50,7 @@ pub async fn events(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let slot = state.streams.take(&[(format!("staff:{}", staff.id), crate::chat::slots::PER_PERSON)])?;
+    let slot = state.streams.take(&[(format!("staff:{}", staff.id), crate::live::slots::PER_PERSON)])?;
     conversation(&state, id).await?;
     let after = stream::resume_point(&headers, q.get("after").map(String::as_str));
     Ok(stream::events(state.clone(), id, Author::Staff, after, still_agent(state, headers), slot))

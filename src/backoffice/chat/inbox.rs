@@ -13,10 +13,10 @@ use axum::response::Response;
 use leptos::prelude::*;
 
 use crate::backoffice::pages::{no_store, page, ListTable, Shell};
-use crate::chat::{stream, Topic};
 use crate::domain::kyc::CaseState;
 use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
+use crate::live::{sse, Topic};
 use crate::render::document;
 use crate::state::AppState;
 use crate::store::chat::{ConversationRecord, InboxTab};
@@ -103,12 +103,12 @@ fn inbox_live(lang: Lang, tab_name: &'static str, rows: Vec<ConversationRecord>,
 /// changes (the script then reloads the inbox's live part).
 pub async fn inbox_events(State(state): State<AppState>, staff: StaffApi<Agents>, headers: HeaderMap) -> Response {
     use tokio::sync::broadcast::error::RecvError;
-    let slot = match state.streams.take(&[(format!("staff:{}", staff.id), crate::chat::slots::PER_PERSON)]) {
+    let slot = match state.streams.take(&[(format!("staff:{}", staff.id), crate::live::slots::PER_PERSON)]) {
         Ok(slot) => slot,
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
-    let mut signals = state.chat_notifier.subscribe(Topic::Inbox);
-    let mut recheck = stream::recheck_timer(&state);
+    let mut signals = state.notifier.subscribe(Topic::Inbox);
+    let mut recheck = sse::recheck_timer(&state);
     let shutdown = state.streams.streams_end();
     let allowed = still_agent(state, headers);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
@@ -126,7 +126,7 @@ pub async fn inbox_events(State(state): State<AppState>, staff: StaffApi<Agents>
                     if allowed().await {
                         continue;
                     }
-                    let _ = tx.send(stream::ended()).await;
+                    let _ = tx.send(sse::ended()).await;
                     return;
                 }
                 _ = tx.closed() => return,
@@ -137,5 +137,5 @@ pub async fn inbox_events(State(state): State<AppState>, staff: StaffApi<Agents>
         }
     });
     let events = futures::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, std::convert::Infallible>)));
-    stream::unbuffered(Sse::new(stream::until_shutdown(events, shutdown)))
+    sse::unbuffered(Sse::new(sse::until_shutdown(events, shutdown)))
 }

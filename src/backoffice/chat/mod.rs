@@ -17,10 +17,11 @@ pub use page::{act, page_view, reply_form};
 
 use axum::http::HeaderMap;
 
-use crate::chat::{stream, ChatError};
+use crate::chat::ChatError;
 use crate::domain::kyc::CaseState;
 use crate::domain::Lang;
 use crate::i18n::t;
+use crate::live::sse::StillAllowed;
 use crate::state::AppState;
 use crate::store::chat::ConversationRecord;
 use crate::web::caller::still_staff;
@@ -31,7 +32,7 @@ pub(super) async fn conversation(state: &AppState, id: i64) -> Result<Conversati
 }
 
 /// For an open stream: is this still a signed-in agent?
-pub(super) fn still_agent(state: AppState, headers: HeaderMap) -> stream::StillAllowed {
+pub(super) fn still_agent(state: AppState, headers: HeaderMap) -> StillAllowed {
     Box::new(move || {
         let (state, headers) = (state.clone(), headers.clone());
         Box::pin(async move { still_staff::<Agents>(&state, &headers).await })

@@ -1,10 +1,8 @@
-use std::time::Duration;
-
 use std::ops::ControlFlow;
 
 use leptos::prelude::*;
 
-use crate::components::{poll, use_page, Card};
+use crate::components::{follow, use_page, Card};
 use crate::domain::{format_amount, format_money, BankInstructions, DepositState};
 use crate::i18n::t;
 use crate::server_fns::deposit::{get_deposit_status, DepositStatus};
@@ -15,16 +13,15 @@ fn leave(url: &str) -> ControlFlow<()> {
     ControlFlow::Break(())
 }
 
-/// Back from the payment page: follows the deposit live and, when it ends,
-/// sends the browser to the success or failure URL (cTrader closes on them).
-/// A paid deposit held for review is neither: it says so and stops polling.
+/// Back from the payment page: follows the deposit live (re-read whenever
+/// the account changes) and, when it ends, sends the browser to the success
+/// or failure URL (cTrader closes on them). A paid deposit held for review
+/// is neither: it says so and stops following.
 #[component]
 pub fn DepositProgress(id: String) -> impl IntoView {
     let lang = use_page().lang;
     let status = RwSignal::new(None::<Result<DepositStatus, crate::errors::AppError>>);
-    poll(
-        Duration::ZERO,
-        Duration::from_secs(1),
+    follow(
         move || get_deposit_status(id.clone()),
         move |answer| {
             let next = match &answer {

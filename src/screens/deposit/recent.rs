@@ -1,23 +1,21 @@
-use std::time::Duration;
-
 use std::ops::ControlFlow;
 
 use leptos::prelude::*;
 
-use crate::components::{poll, use_page};
+use crate::components::{follow, use_page};
 use crate::domain::{format_money, DepositState, DepositView};
 use crate::i18n::t;
 use crate::server_fns::deposit::recent_deposits;
 
-/// The trader's recent deposits; refreshed every two seconds while any of
-/// them is still in flight.
+/// The trader's recent deposits; followed live while any of them is still
+/// in flight.
 #[component]
 pub fn RecentDeposits(initial: Vec<DepositView>) -> impl IntoView {
     let lang = use_page().lang;
     let deposits = RwSignal::new(initial);
     let in_flight = |list: &[DepositView]| list.iter().any(|d| d.state.in_flight());
     if deposits.with_untracked(|list| in_flight(list)) {
-        poll(Duration::from_secs(2), Duration::from_secs(2), recent_deposits, move |answer| {
+        follow(recent_deposits, move |answer| {
             if let Ok(list) = answer {
                 deposits.set(list);
             }

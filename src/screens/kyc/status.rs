@@ -1,11 +1,9 @@
-use std::time::Duration;
-
 use std::ops::ControlFlow;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{poll, use_page, AccountDetails, Card, Frame, Loading};
+use crate::components::{follow, use_page, AccountDetails, Card, Frame, Loading};
 use crate::domain::kyc::{KycView, RequirementState};
 use crate::i18n::{t, t_with};
 use crate::server_fns::kyc::load_kyc;
@@ -29,14 +27,13 @@ pub fn KycStatusScreen() -> impl IntoView {
     }
 }
 
-/// The checklist, the next step and the timeline; polls every two seconds so
-/// a reviewer's decision shows without a reload (state lives in the
-/// database, so any instance answers the same).
+/// The checklist, the next step and the timeline; followed live, so a
+/// reviewer's decision shows without a reload, whichever instance made it.
 #[component]
 pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
     let lang = use_page().lang;
     let view = RwSignal::new(initial);
-    poll(Duration::from_secs(2), Duration::from_secs(2), load_kyc, move |answer| {
+    follow(load_kyc, move |answer| {
         if let Ok(next) = answer {
             if next != view.get_untracked() {
                 view.set(next);

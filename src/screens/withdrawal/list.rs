@@ -1,9 +1,8 @@
 use std::ops::ControlFlow;
-use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::{poll, use_page, FormError};
+use crate::components::{follow, use_page, FormError};
 use crate::domain::withdrawal::{Destination, RejectReason};
 use crate::domain::{format_money, format_when, Lang, WithdrawalView};
 use crate::errors::AppError;
@@ -25,43 +24,17 @@ fn reason(lang: Lang, r: &RejectReason) -> String {
     }
 }
 
-/// How often the list is asked again: every two seconds while finance or
-/// the debit may act any moment, every 30 while only a payout is awaited
-/// (that can take days), not at all when nothing is moving.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pace {
-    Fast,
-    Slow,
-    Still,
-}
-
-fn pace(list: &[WithdrawalView]) -> Pace {
-    use crate::domain::WithdrawalState::{Approved, Debited, Requested};
-    if list.iter().any(|w| matches!(w.state, Requested | Approved)) {
-        Pace::Fast
-    } else if list.iter().any(|w| w.state == Debited) {
-        Pace::Slow
-    } else {
-        Pace::Still
-    }
-}
-
-/// Keeps `items` fresh at `at`'s pace; stops when the pace changes (the
-/// list then starts a watch at the new one: see `Withdrawals`).
-#[component]
-fn Watch(items: RwSignal<Vec<WithdrawalView>>, at: Pace) {
-    let every = Duration::from_secs(if at == Pace::Fast { 2 } else { 30 });
-    poll(every, every, list_withdrawals, move |answer| {
+/// Keeps `items` fresh: re-read whenever the account changes (finance
+/// approves, the debit lands, the payout is confirmed). Always, not only
+/// while one is moving: a withdrawal made in another tab shows here too.
+fn watch(items: RwSignal<Vec<WithdrawalView>>) {
+    follow(list_withdrawals, move |answer| {
         if let Ok(list) = answer {
             if items.with_untracked(|l| *l != list) {
                 items.set(list);
             }
         }
-        if items.with_untracked(|list| pace(list)) == at {
-            ControlFlow::Continue(())
-        } else {
-            ControlFlow::Break(())
-        }
+        ControlFlow::Continue(())
     });
 }
 
@@ -81,15 +54,10 @@ pub fn Withdrawals(items: RwSignal<Vec<WithdrawalView>>) -> impl IntoView {
         Some(Err(e)) => failure.set(Some(e)),
         None => {}
     });
-    // A watch at the list's pace; a new one whenever the pace changes.
-    let at = Memo::new(move |_| items.with(|list| pace(list)));
+    watch(items);
     view! {
         <section class="space-y-2" aria-labelledby="withdrawals-heading">
             <h2 id="withdrawals-heading" class="font-medium">{t(lang, "withdraw.list")}</h2>
-            {move || match at.get() {
-                Pace::Still => None,
-                at => Some(view! { <Watch items at/> }),
-            }}
             <FormError testid="withdraw-cancel-error" error=failure/>
             {move || {
                 let list = items.get();

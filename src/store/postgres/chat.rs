@@ -6,14 +6,13 @@
 //! [`changed`]), so a watcher reading `id > cursor` never skips a change.
 
 use async_trait::async_trait;
-use futures::stream::{BoxStream, StreamExt};
-use sqlx::postgres::{PgListener, PgRow};
+use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 
 use super::PgStore;
 use crate::domain::chat::{Author, ChatAttachment, ChatMessage};
 use crate::domain::Login;
-use crate::store::chat::{AttachmentRecord, ChatChange, ConversationRecord, InboxTab, NewMessage, Stored};
+use crate::store::chat::{AttachmentRecord, ConversationRecord, InboxTab, NewMessage, Stored};
 use crate::store::{ChatStore, StoreError, UploadQuota};
 
 type Tx = Transaction<'static, Postgres>;
@@ -63,22 +62,13 @@ fn message(r: &PgRow) -> Result<ChatMessage, sqlx::Error> {
     })
 }
 
-/// The LISTEN/NOTIFY channel of chat changes.
-const CHANNEL: &str = "inapp_chat";
-
 /// Announces a change to the other instances. A NOTIFY sent in a transaction
 /// is delivered when it commits, in commit order, and never if it rolls back:
 /// no log to keep in order (a log's ids become visible out of order under
 /// concurrent writers, so a reader could skip one for good).
 async fn changed(tx: &mut Tx, conversation_id: i64, _now: i64, origin: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(format!("{conversation_id} {origin}")).execute(&mut **tx).await?;
+    sqlx::query("SELECT pg_notify($1, $2)").bind(super::live::CHAT_CHANNEL).bind(format!("{conversation_id} {origin}")).execute(&mut **tx).await?;
     Ok(())
-}
-
-/// `"<conversation id> <origin>"`.
-fn parse_notice(payload: &str) -> Option<(i64, &str)> {
-    let (id, origin) = payload.split_once(' ')?;
-    Some((id.parse().ok()?, origin))
 }
 
 /// Locks the conversation row until the transaction ends (SQLite's write
@@ -408,47 +398,5 @@ impl ChatStore for PgStore {
         .await?;
         tx.commit().await?;
         Ok(ids)
-    }
-
-    async fn watch(&self, origin: &str, _poll_every: std::time::Duration) -> Result<BoxStream<'static, ChatChange>, StoreError> {
-        let mut listener = PgListener::connect_with(&self.pool).await?;
-        listener.listen(CHANNEL).await?;
-        let origin = origin.to_string();
-        let (tx, rx) = tokio::sync::mpsc::channel(256);
-        tokio::spawn(async move {
-            loop {
-                let change = match listener.try_recv().await {
-                    Ok(Some(n)) => match parse_notice(n.payload()) {
-                        Some((id, from)) if from != origin => ChatChange::Conversation(id),
-                        Some(_) => continue,
-                        None => {
-                            tracing::warn!(payload = n.payload(), "unreadable chat notice");
-                            continue;
-                        }
-                    },
-                    // The connection was lost, and sqlx has connected and
-                    // listened again already. Whatever was sent meanwhile is gone.
-                    Ok(None) => ChatChange::Resync,
-                    // Anything else (connecting again failed, or an error sqlx
-                    // does not take for a lost connection, which would keep
-                    // the dead one): this watch ends. The watcher starts a new
-                    // one with a new connection and wakes every stream once
-                    // that one listens, so nothing sent meanwhile is missed.
-                    Err(e) => {
-                        tracing::warn!(error = %e, "chat notices: listening failed; starting again");
-                        return;
-                    }
-                };
-                if tx.send(change).await.is_err() {
-                    return;
-                }
-            }
-        });
-        Ok(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|change| (change, rx)) }).boxed())
-    }
-
-    async fn purge_changes(&self, _older_than: i64) -> Result<u64, StoreError> {
-        // Notices are not stored: there is no log to trim.
-        Ok(0)
     }
 }

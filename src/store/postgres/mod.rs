@@ -17,6 +17,7 @@ mod chat;
 mod deposits;
 mod kyc;
 mod listing;
+mod live;
 mod outbox;
 mod sessions;
 mod sso;

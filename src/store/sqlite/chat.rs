@@ -1,12 +1,11 @@
 use async_trait::async_trait;
-use futures::stream::{BoxStream, StreamExt};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::{write_tx, SqliteStore};
 use crate::domain::chat::{Author, ChatAttachment, ChatMessage};
 use crate::domain::Login;
-use crate::store::chat::{AttachmentRecord, ChatChange, ConversationRecord, InboxTab, NewMessage, Stored};
+use crate::store::chat::{AttachmentRecord, ConversationRecord, InboxTab, NewMessage, Stored};
 use crate::store::{ChatStore, StoreError, UploadQuota};
 
 const CONVERSATION: &str = "SELECT c.*, s.email AS assignee_email FROM chat_conversations c LEFT JOIN staff s ON s.id = c.assignee_id";
@@ -352,62 +351,5 @@ impl ChatStore for SqliteStore {
         .await?;
         tx.commit().await?;
         Ok(ids)
-    }
-
-    async fn watch(&self, origin: &str, poll_every: std::time::Duration) -> Result<BoxStream<'static, ChatChange>, StoreError> {
-        // SQLite's single writer makes ids visible in order: a cursor over
-        // them misses nothing. One query per interval per process, however
-        // many streams are open.
-        let cursor: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM chat_changes").fetch_one(&self.pool).await?;
-        let (pool, origin) = (self.pool.clone(), origin.to_string());
-        let (tx, rx) = tokio::sync::mpsc::channel(256);
-        tokio::spawn(async move {
-            let mut cursor = cursor;
-            let mut tick = tokio::time::interval(poll_every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                match changes_after(&pool, cursor, &origin).await {
-                    Ok((next, conversations)) => {
-                        cursor = next;
-                        for id in conversations {
-                            if tx.send(ChatChange::Conversation(id)).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "reading the chat change log failed"),
-                }
-                if tx.is_closed() {
-                    return;
-                }
-            }
-        });
-        Ok(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|change| (change, rx)) }).boxed())
-    }
-
-    async fn purge_changes(&self, older_than: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM chat_changes WHERE at < ?").bind(older_than).execute(&self.pool).await?.rows_affected())
-    }
-}
-
-/// The distinct conversations other origins changed after change `after`,
-/// and the cursor to read from next time (read until caught up, so a burst
-/// never leaves a watcher behind).
-async fn changes_after(pool: &sqlx::SqlitePool, after: i64, origin: &str) -> Result<(i64, Vec<i64>), sqlx::Error> {
-    let mut cursor = after;
-    let mut conversations = Vec::new();
-    loop {
-        let rows = sqlx::query("SELECT id, conversation_id, origin FROM chat_changes WHERE id > ? ORDER BY id LIMIT 1000").bind(cursor).fetch_all(pool).await?;
-        for r in &rows {
-            cursor = cursor.max(r.try_get("id")?);
-            let id: i64 = r.try_get("conversation_id")?;
-            if r.try_get::<String, _>("origin")? != origin && !conversations.contains(&id) {
-                conversations.push(id);
-            }
-        }
-        if rows.len() < 1000 {
-            return Ok((cursor, conversations));
-        }
     }
 }

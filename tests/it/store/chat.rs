@@ -1,10 +1,7 @@
 //! Support chat: one conversation per account, numbered messages, resends.
 
 use broker_inapp::domain::chat::Author;
-use std::time::Duration;
-
-use broker_inapp::store::chat::{ChatChange, NewMessage, Stored};
-use futures::StreamExt;
+use broker_inapp::store::chat::{NewMessage, Stored};
 
 use crate::store::backend::{all_at_once, login, Backend};
 
@@ -20,7 +17,7 @@ pub async fn a_conversation_is_opened_once(b: Backend) {
     assert_eq!((c.login, c.trader_name.as_deref(), c.closed, c.last_seq), (login(8001), Some("Ada"), false, 0));
 }
 
-fn message<'a>(conversation_id: i64, client_id: &'a str, body: &'a str) -> NewMessage<'a> {
+pub(super) fn message<'a>(conversation_id: i64, client_id: &'a str, body: &'a str) -> NewMessage<'a> {
     NewMessage { conversation_id, author: Author::Trader, staff_id: None, client_id, body, attachment_id: None, rate_limit: None }
 }
 
@@ -65,42 +62,4 @@ pub async fn a_resent_message_is_stored_once(b: Backend) {
     assert_eq!(chat.messages_after(id, 0, 10).await.unwrap().len(), 1);
     let limited = NewMessage { rate_limit: Some((0, 1)), ..message(id, "next", "again") };
     assert_eq!(chat.add_message(&limited, 3_000, "a").await.unwrap(), Stored::RateLimited, "one message since 0 already");
-}
-
-/// The next change a watch reports, or `None` within a few seconds.
-async fn next_change(changes: &mut futures::stream::BoxStream<'static, ChatChange>) -> Option<ChatChange> {
-    tokio::time::timeout(Duration::from_secs(5), changes.next()).await.ok().flatten()
-}
-
-pub async fn other_instances_changes_are_watched(b: Backend) {
-    let chat = b.store.chat.clone();
-    let mine = chat.open_conversation(login(8004), 5, None, 1_000, "a").await.unwrap().id;
-    let theirs = chat.open_conversation(login(8005), 5, None, 1_000, "b").await.unwrap().id;
-    let mut changes = chat.watch("a", Duration::from_millis(50)).await.unwrap();
-    // This instance's own write is not reported back to it; another's is.
-    chat.add_message(&message(mine, "m1", "mine"), 2_000, "a").await.unwrap();
-    chat.add_message(&message(theirs, "t1", "theirs"), 2_000, "b").await.unwrap();
-    assert_eq!(next_change(&mut changes).await, Some(ChatChange::Conversation(theirs)));
-    chat.typing(mine, Author::Staff, 9_000, 3_000, "b").await.unwrap();
-    assert_eq!(next_change(&mut changes).await, Some(ChatChange::Conversation(mine)), "typing, receipts and claims are changes too");
-}
-
-/// PostgreSQL only: a watch whose connection is cut says so, since what was
-/// announced meanwhile is lost, and then hears changes again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_watch_that_lost_its_connection_asks_for_a_resync() {
-    let b = crate::store::backend::postgres().await;
-    let chat = b.store.chat.clone();
-    let id = chat.open_conversation(login(8006), 5, None, 1_000, "b").await.unwrap().id;
-    let mut changes = chat.watch("a", Duration::from_millis(50)).await.unwrap();
-    let admin = sqlx::PgPool::connect(&b.url).await.unwrap();
-    let cut: Vec<bool> =
-        sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
-            .fetch_all(&admin)
-            .await
-            .unwrap();
-    assert_eq!(cut, vec![true], "one listening connection");
-    assert_eq!(next_change(&mut changes).await, Some(ChatChange::Resync));
-    chat.add_message(&message(id, "after", "after the cut"), 2_000, "b").await.unwrap();
-    assert_eq!(next_change(&mut changes).await, Some(ChatChange::Conversation(id)), "listening again");
 }

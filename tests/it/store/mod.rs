@@ -12,6 +12,7 @@ mod backend;
 mod chat;
 mod identity;
 mod kyc;
+mod live;
 mod money;
 
 /// One `#[tokio::test]` per backend for each listed body (`module::name`).
@@ -56,7 +57,8 @@ conformance!(
     chat::a_conversation_is_opened_once,
     chat::messages_get_consecutive_numbers,
     chat::a_resent_message_is_stored_once,
-    chat::other_instances_changes_are_watched,
+    live::other_instances_chat_changes_are_watched,
+    live::account_changes_are_watched,
     kyc::a_case_is_created_once,
     kyc::one_document_of_a_type_stays_current,
     kyc::access_rights_jobs_are_leased_once_and_fenced,

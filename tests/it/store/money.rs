@@ -5,7 +5,7 @@ use broker_inapp::store::{Decision, DepositRecord, EventOutcome, RequestOutcome,
 
 use crate::store::backend::{all_at_once, login, Backend};
 
-fn deposit(login_n: i64, key: &str, at: i64) -> DepositRecord {
+pub(super) fn deposit(login_n: i64, key: &str, at: i64) -> DepositRecord {
     DepositRecord {
         id: DepositId::generate(),
         login: login(login_n),

@@ -1,11 +1,12 @@
-//! Who must hear that a conversation changed. Listeners (the open live
-//! streams) subscribe here; writers publish the conversation id. The data
+//! Who must hear that something changed. Listeners (the open live streams)
+//! subscribe to a topic; writers, and the watcher, publish to it. The data
 //! itself is always re-read from the database, so a signal only says "look".
 //!
-//! [`LocalNotifier`] fans out inside this process. Other instances' changes
-//! arrive through the store ([`spawn_watcher`] over `ChatStore::watch`: a
-//! change log on SQLite, LISTEN/NOTIFY on PostgreSQL), so nothing a second
-//! instance needs lives only in this process's memory.
+//! [`LocalNotifier`] fans out inside this process. Other instances' chat
+//! changes and every account change arrive through the store
+//! ([`spawn_watcher`] over `LiveStore::watch`: change logs on SQLite,
+//! LISTEN/NOTIFY on PostgreSQL), so nothing a second instance needs lives
+//! only in this process's memory.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,7 +16,8 @@ use tokio::sync::broadcast;
 
 use futures::StreamExt;
 
-use crate::store::chat::ChatChange;
+use crate::domain::Login;
+use crate::store::live::Change;
 use crate::store::Store;
 
 /// What a listener follows.
@@ -25,15 +27,19 @@ pub enum Topic {
     Conversation(i64),
     /// Every conversation (the staff inbox and its unread counts).
     Inbox,
+    /// One trader account's deposits, withdrawals and KYC case, by login.
+    Account(Login),
 }
 
-pub trait ChatNotifier: Send + Sync {
+pub trait Notifier: Send + Sync {
     /// Wakes the conversation's listeners and, with `inbox`, the inboxes
     /// (only what changes an inbox row: messages, staff reads, claims).
     fn publish(&self, conversation_id: i64, inbox: bool);
     /// Wakes every listener (changes may have been missed): each re-reads
     /// from where it is, so nothing is lost, only looked at twice.
     fn wake_all(&self);
+    /// Wakes the screens of the account `login`.
+    fn account_changed(&self, login: Login);
     fn subscribe(&self, topic: Topic) -> broadcast::Receiver<i64>;
 }
 
@@ -54,7 +60,7 @@ impl LocalNotifier {
     }
 }
 
-impl ChatNotifier for LocalNotifier {
+impl Notifier for LocalNotifier {
     fn publish(&self, conversation_id: i64, inbox: bool) {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         self.send(&mut topics, Topic::Conversation(conversation_id), conversation_id);
@@ -69,10 +75,16 @@ impl ChatNotifier for LocalNotifier {
         for topic in all {
             let id = match topic {
                 Topic::Conversation(id) => id,
+                Topic::Account(login) => login.get(),
                 Topic::Inbox => 0,
             };
             self.send(&mut topics, topic, id);
         }
+    }
+
+    fn account_changed(&self, login: Login) {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        self.send(&mut topics, Topic::Account(login), login.get());
     }
 
     fn subscribe(&self, topic: Topic) -> broadcast::Receiver<i64> {
@@ -82,13 +94,15 @@ impl ChatNotifier for LocalNotifier {
     }
 }
 
-/// Publishes here what other instances change (`ChatStore::watch`). If the
-/// watch cannot start or ends, it is started again after a pause, and once
-/// it listens every listener is woken: what changed meanwhile is unknown.
-pub fn spawn_watcher(store: Store, notifier: Arc<dyn ChatNotifier>, origin: String, every: Duration) {
+/// Publishes here what the database reports (`LiveStore::watch`): other
+/// instances' chat changes, and every account change (this instance's too:
+/// the database announces those, whichever write made them). If the watch
+/// cannot start or ends, it is started again after a pause, and once it
+/// listens every listener is woken: what changed meanwhile is unknown.
+pub fn spawn_watcher(store: Store, notifier: Arc<dyn Notifier>, origin: String, every: Duration) {
     tokio::spawn(async move {
         loop {
-            match store.chat.watch(&origin, every).await {
+            match store.live.watch(&origin, every).await {
                 Ok(mut changes) => {
                     // Listening (again): what changed before is unknown.
                     notifier.wake_all();
@@ -96,12 +110,13 @@ pub fn spawn_watcher(store: Store, notifier: Arc<dyn ChatNotifier>, origin: Stri
                         match change {
                             // Which topics another instance touched is not
                             // announced, so the inboxes hear it too.
-                            ChatChange::Conversation(id) => notifier.publish(id, true),
-                            ChatChange::Resync => notifier.wake_all(),
+                            Change::Conversation(id) => notifier.publish(id, true),
+                            Change::Account(login) => notifier.account_changed(login),
+                            Change::Resync => notifier.wake_all(),
                         }
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "watching other instances' chat changes failed; retrying"),
+                Err(e) => tracing::warn!(error = %e, "watching the database for changes failed; retrying"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -128,12 +143,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_account_change_reaches_only_that_account() {
+        let n = LocalNotifier::default();
+        let login = |n| Login::new(n).unwrap();
+        let (mut mine, mut theirs, mut chat) =
+            (n.subscribe(Topic::Account(login(700))), n.subscribe(Topic::Account(login(701))), n.subscribe(Topic::Conversation(700)));
+        n.account_changed(login(700));
+        assert_eq!(mine.recv().await.unwrap(), 700);
+        assert!(theirs.try_recv().is_err());
+        assert!(chat.try_recv().is_err(), "a conversation id is not a login");
+    }
+
+    #[tokio::test]
     async fn waking_all_reaches_every_listener() {
         let n = LocalNotifier::default();
         let (mut one, mut two, mut inbox) = (n.subscribe(Topic::Conversation(1)), n.subscribe(Topic::Conversation(2)), n.subscribe(Topic::Inbox));
+        let mut account = n.subscribe(Topic::Account(Login::new(700).unwrap()));
         n.wake_all();
         assert_eq!((one.recv().await.unwrap(), two.recv().await.unwrap()), (1, 2));
         assert!(inbox.recv().await.is_ok());
+        assert_eq!(account.recv().await.unwrap(), 700);
     }
 
     #[test]
