@@ -95,9 +95,12 @@ test('KYC: details, photo and PDF uploaded, address rejected with a reason seen 
   await expect(page.getByTestId('kyc-overall')).toHaveAttribute('data-state', 'submitted');
   const address = page.locator('[data-testid="kyc-req"][data-type="address"]');
   // The screen is told when the case changes (its account's event stream)
-  // and asks nothing on a timer: while nothing happens it reads at most once
-  // more (the look it takes when the stream opens), where a poll every two
-  // seconds would have read three times.
+  // and asks nothing on a timer. Once it has taken the look it takes when
+  // its stream opens, and the last upload's news has come (the SQLite
+  // change log is read every 500 ms), it reads at most once more in 6 s
+  // while nothing happens, where a poll every two seconds reads three times.
+  await expect.poll(() => reads.length).toBeGreaterThan(0);
+  await page.waitForTimeout(1_000);
   const settled = reads.length;
   await page.waitForTimeout(6_000);
   expect(reads.length - settled).toBeLessThanOrEqual(1);

@@ -19,11 +19,14 @@ use std::ops::ControlFlow;
 
 /// While the calling component lives: on every change of the trader's
 /// account, `fetch` and hand the answer to `apply`, until `apply` breaks.
+/// A read that fails is tried again (with back-off) until one succeeds or a
+/// change comes, so one lost answer does not leave the screen stale for days.
 /// Runs in the browser only: the server renders the first answer itself.
-pub fn follow<T, F>(fetch: impl Fn() -> F + 'static, apply: impl Fn(T) -> ControlFlow<()> + 'static)
+pub fn follow<T, E, F>(fetch: impl Fn() -> F + 'static, apply: impl Fn(Result<T, E>) -> ControlFlow<()> + 'static)
 where
     T: 'static,
-    F: Future<Output = T> + 'static,
+    E: 'static,
+    F: Future<Output = Result<T, E>> + 'static,
 {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local_scoped_with_cancellation(imp::follow(fetch, apply));
@@ -38,6 +41,7 @@ mod imp {
     use std::time::Duration;
 
     use futures::channel::mpsc::{unbounded, TryRecvError, UnboundedReceiver, UnboundedSender};
+    use futures::future::{select, Either};
     use futures::StreamExt;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
@@ -60,8 +64,7 @@ mod imp {
 
     impl Source {
         fn open(to: UnboundedSender<Heard>) -> Option<Source> {
-            let es = web_sys::EventSource::new("/inapp/account/events").ok()?;
-            let mut callbacks = Vec::new();
+            let mut source = Source { es: web_sys::EventSource::new("/inapp/account/events").ok()?, _callbacks: Vec::new() };
             for (name, heard) in [("change", 0u8), ("ended", 1), ("error", 2)] {
                 let to = to.clone();
                 let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
@@ -71,10 +74,11 @@ mod imp {
                         _ => Heard::Lost,
                     });
                 });
-                es.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref()).ok()?;
-                callbacks.push(cb);
+                // On failure `source` is dropped, which closes the stream.
+                source.es.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref()).ok()?;
+                source._callbacks.push(cb);
             }
-            Some(Source { es, _callbacks: callbacks })
+            Some(source)
         }
     }
 
@@ -84,9 +88,9 @@ mod imp {
         }
     }
 
-    pub async fn follow<T, F>(fetch: impl Fn() -> F, apply: impl Fn(T) -> ControlFlow<()>)
+    pub async fn follow<T, E, F>(fetch: impl Fn() -> F, apply: impl Fn(Result<T, E>) -> ControlFlow<()>)
     where
-        F: Future<Output = T>,
+        F: Future<Output = Result<T, E>>,
     {
         let mut failures = 0u32;
         loop {
@@ -98,29 +102,43 @@ mod imp {
                     return;
                 }
             }
+            // Lost, or never opened (offline, the session gone, too many
+            // streams): what changed meanwhile is unknown, so look once (the
+            // answer also says when the session is over), then open it again.
+            if apply(fetch().await).is_break() {
+                return;
+            }
             sleep(back_off(failures)).await;
             failures = failures.saturating_add(1);
         }
     }
 
-    /// Reads on every change heard, until the session ended or `apply` is
-    /// done (`Break`) or the stream was lost (`Continue`: open it again).
-    async fn read_on_changes<T, F>(
+    /// Reads on every change heard, and again after a failed read, until the
+    /// session ended or `apply` is done (`Break`) or the stream was lost
+    /// (`Continue`: open it again).
+    async fn read_on_changes<T, E, F>(
         heard: &mut UnboundedReceiver<Heard>,
         fetch: &impl Fn() -> F,
-        apply: &impl Fn(T) -> ControlFlow<()>,
+        apply: &impl Fn(Result<T, E>) -> ControlFlow<()>,
         failures: &mut u32,
     ) -> ControlFlow<()>
     where
-        F: Future<Output = T>,
+        F: Future<Output = Result<T, E>>,
     {
-        let mut next = heard.next().await;
+        let mut failed_reads = 0u32;
         loop {
+            let next = if failed_reads == 0 {
+                heard.next().await
+            } else {
+                match select(heard.next(), Box::pin(sleep(back_off(failed_reads - 1)))).await {
+                    Either::Left((heard, _)) => heard,
+                    Either::Right(((), _)) => Some(Heard::Change),
+                }
+            };
             match next {
                 Some(Heard::Change) => {
-                    *failures = 0;
                     // Changes already heard are covered by this read; what
-                    // else was heard is handled after it.
+                    // else was heard waits for the next turn.
                     let mut after = None;
                     loop {
                         match heard.try_recv() {
@@ -136,19 +154,30 @@ mod imp {
                             Err(TryRecvError::Empty) => break,
                         }
                     }
-                    apply(fetch().await)?;
-                    next = match after {
-                        Some(h) => Some(h),
-                        None => heard.next().await,
-                    };
+                    let answer = fetch().await;
+                    if answer.is_ok() {
+                        (failed_reads, *failures) = (0, 0);
+                    } else {
+                        failed_reads = failed_reads.saturating_add(1);
+                    }
+                    apply(answer)?;
+                    match after {
+                        Some(Heard::Ended) => return ControlFlow::Break(()),
+                        Some(Heard::Lost) => return ControlFlow::Continue(()),
+                        _ => {}
+                    }
                 }
-                Some(Heard::Ended) => return ControlFlow::Break(()),
+                // The session is over: one last read lets the screen say so.
+                Some(Heard::Ended) => {
+                    let _ = apply(fetch().await);
+                    return ControlFlow::Break(());
+                }
                 Some(Heard::Lost) | None => return ControlFlow::Continue(()),
             }
         }
     }
 
-    /// 1 s, 2 s, 4 s, … up to 30 s, each with jitter so a restarted server
+    /// 1 s, 2 s, 4 s, … up to 30 s, each cut by up to half at random so a restarted server
     /// is not met by every screen at the same instant.
     fn back_off(failures: u32) -> Duration {
         let base = (1_000.0 * 2f64.powi(failures.min(5) as i32)).min(30_000.0);

@@ -55,7 +55,7 @@ async fn follow(state: AppState, login: Login, mut signals: broadcast::Receiver<
                     // slow to read) is one look: what is pending is dropped
                     // and a single `change` goes out.
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                        while signals.try_recv().is_ok() {}
+                        while matches!(signals.try_recv(), Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_))) {}
                         if tx.send(change()).await.is_err() {
                             return;
                         }

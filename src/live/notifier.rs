@@ -89,6 +89,10 @@ impl Notifier for LocalNotifier {
 
     fn subscribe(&self, topic: Topic) -> broadcast::Receiver<i64> {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        // Channels whose listeners all left go here: a topic that never
+        // changes again (a trader who closed the screen) is not kept for the
+        // life of the process.
+        topics.retain(|_, tx| tx.receiver_count() > 0);
         // A listener that falls behind gets `Lagged` and simply re-reads.
         topics.entry(topic).or_insert_with(|| broadcast::channel(16).0).subscribe()
     }
@@ -171,5 +175,9 @@ mod tests {
         drop(n.subscribe(Topic::Conversation(7)));
         n.publish(7, true);
         assert!(!n.topics.lock().unwrap().contains_key(&Topic::Conversation(7)));
+        // One that is never published to again goes with the next subscription.
+        drop(n.subscribe(Topic::Account(Login::new(700).unwrap())));
+        let _listening = n.subscribe(Topic::Inbox);
+        assert_eq!(n.topics.lock().unwrap().keys().copied().collect::<Vec<_>>(), vec![Topic::Inbox]);
     }
 }

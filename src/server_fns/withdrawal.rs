@@ -1,5 +1,5 @@
 //! Server functions of the withdrawal screen: the form, a request, the
-//! trader's list (polled while one is moving) and a cancel.
+//! trader's list (followed live while one is moving) and a cancel.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

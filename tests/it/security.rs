@@ -287,15 +287,18 @@ async fn a_session_holds_a_few_live_streams_not_thousands() {
     let app = spawn().await;
     let cookie = signed_in(&app).await;
     let mut open = Vec::new();
-    for _ in 0..broker_inapp::live::slots::PER_SESSION {
-        let res = app.get_with_cookie("/inapp/chat/events", &cookie).await;
+    // Chat and account streams count together.
+    for i in 0..broker_inapp::live::slots::PER_SESSION {
+        let res = app.get_with_cookie(if i % 2 == 0 { "/inapp/chat/events" } else { "/inapp/account/events" }, &cookie).await;
         assert_eq!(res.status(), 200);
         open.push(res);
     }
-    let refused = app.get_with_cookie("/inapp/chat/events", &cookie).await;
-    assert_eq!(refused.status(), 429);
-    assert_eq!(refused.headers()["retry-after"], "5");
-    assert!(refused.text().await.unwrap().contains("TOO_MANY_STREAMS"));
+    for path in ["/inapp/chat/events", "/inapp/account/events"] {
+        let refused = app.get_with_cookie(path, &cookie).await;
+        assert_eq!(refused.status(), 429, "{path}");
+        assert_eq!(refused.headers()["retry-after"], "5");
+        assert!(refused.text().await.unwrap().contains("TOO_MANY_STREAMS"));
+    }
     // A stream that ends gives its place back.
     drop(open.pop());
     common::eventually("a place to be free again", || async {

@@ -17,7 +17,9 @@ pub fn RecentDeposits(initial: Vec<DepositView>) -> impl IntoView {
     if deposits.with_untracked(|list| in_flight(list)) {
         follow(recent_deposits, move |answer| {
             if let Ok(list) = answer {
-                deposits.set(list);
+                if deposits.with_untracked(|l| *l != list) {
+                    deposits.set(list);
+                }
             }
             if deposits.with_untracked(|list| in_flight(list)) {
                 ControlFlow::Continue(())

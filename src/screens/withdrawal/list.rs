@@ -24,17 +24,29 @@ fn reason(lang: Lang, r: &RejectReason) -> String {
     }
 }
 
-/// Keeps `items` fresh: re-read whenever the account changes (finance
-/// approves, the debit lands, the payout is confirmed). Always, not only
-/// while one is moving: a withdrawal made in another tab shows here too.
-fn watch(items: RwSignal<Vec<WithdrawalView>>) {
+/// Whether finance, the debit or the payout may still move one of them.
+fn moving(list: &[WithdrawalView]) -> bool {
+    use crate::domain::WithdrawalState::{Approved, Debited, Requested};
+    list.iter().any(|w| matches!(w.state, Requested | Approved | Debited))
+}
+
+/// Keeps `items` fresh while one of them is moving: re-read whenever the
+/// account changes (finance approves, the debit lands, the payout is
+/// confirmed). Once nothing moves it lets go of its stream (the list starts
+/// it again when a new request appears: see `Withdrawals`).
+#[component]
+fn Follow(items: RwSignal<Vec<WithdrawalView>>) {
     follow(list_withdrawals, move |answer| {
         if let Ok(list) = answer {
             if items.with_untracked(|l| *l != list) {
                 items.set(list);
             }
         }
-        ControlFlow::Continue(())
+        if items.with_untracked(|list| moving(list)) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
     });
 }
 
@@ -54,10 +66,11 @@ pub fn Withdrawals(items: RwSignal<Vec<WithdrawalView>>) -> impl IntoView {
         Some(Err(e)) => failure.set(Some(e)),
         None => {}
     });
-    watch(items);
+    let live = Memo::new(move |_| items.with(|list| moving(list)));
     view! {
         <section class="space-y-2" aria-labelledby="withdrawals-heading">
             <h2 id="withdrawals-heading" class="font-medium">{t(lang, "withdraw.list")}</h2>
+            {move || live.get().then(|| view! { <Follow items/> })}
             <FormError testid="withdraw-cancel-error" error=failure/>
             {move || {
                 let list = items.get();

@@ -2,8 +2,8 @@
 //!
 //! A message locks its conversation row first, so concurrent senders (here
 //! or on another instance) take turns: seqs stay gapless and a resend finds
-//! its first copy. The change log's inserts are serialized too (see
-//! [`changed`]), so a watcher reading `id > cursor` never skips a change.
+//! its first copy. Each write announces itself with a NOTIFY in its own
+//! transaction (see [`changed`]), heard by every instance's watch.
 
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;

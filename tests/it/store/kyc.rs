@@ -13,7 +13,7 @@ fn rules(access: &BTreeMap<CaseState, String>) -> CaseRules<'_> {
     CaseRules { kyc_type: "standard", needs_details: true, documents: &DOCUMENTS, access_rights: access }
 }
 
-fn document(id: &str, login_n: i64) -> DocumentRecord {
+pub(super) fn document(id: &str, login_n: i64) -> DocumentRecord {
     DocumentRecord {
         id: id.into(),
         login: login(login_n),

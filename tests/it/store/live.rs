@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use broker_inapp::domain::chat::Author;
 use broker_inapp::store::live::Change;
-use broker_inapp::store::{CaseRules, DepositRecord};
+use broker_inapp::store::{CaseRules, DepositRecord, KycWrite, RequestOutcome};
 use futures::StreamExt;
 
 use crate::store::backend::{login, Backend};
-use crate::store::{chat, money};
+use crate::store::{chat, kyc, money};
 
 /// The next change a watch reports, or `None` within a few seconds.
 async fn next_change(changes: &mut futures::stream::BoxStream<'static, Change>) -> Option<Change> {
@@ -49,25 +49,43 @@ async fn a_watch_that_lost_its_connection_asks_for_a_resync() {
     assert_eq!(next_change(&mut changes).await, Some(Change::Resync));
     chat.add_message(&chat::message(id, "after", "after the cut"), 2_000, "b").await.unwrap();
     assert_eq!(next_change(&mut changes).await, Some(Change::Conversation(id)), "listening again");
+    b.store.deposits.create_or_get(&money::deposit(8007, "after-the-cut", 3_000)).await.unwrap();
+    assert_eq!(next_change(&mut changes).await, Some(Change::Account(login(8007))), "to both channels");
 }
 
 pub async fn account_changes_are_watched(b: Backend) {
     let mut changes = b.store.live.watch("a", Duration::from_millis(50)).await.unwrap();
+    let heard = |n| Some(Change::Account(login(n)));
     // A deposit created, then moved on: each announces its account.
     let d: DepositRecord = money::deposit(8101, "k", 1_000);
     b.store.deposits.create_or_get(&d).await.unwrap();
-    assert_eq!(next_change(&mut changes).await, Some(Change::Account(login(8101))));
+    assert_eq!(next_change(&mut changes).await, heard(8101));
+    // Noting the provider's payment id changes nothing the trader sees: not
+    // announced (the next change heard is another account's).
     b.store.deposits.set_provider_payment(&d.id, "pay_live", 2_000).await.unwrap();
-    assert_eq!(next_change(&mut changes).await, Some(Change::Account(login(8101))), "an update is a change too");
-    // A KYC case (its details, its audit event) is one look for its account.
     let access = BTreeMap::new();
     let rules = CaseRules { kyc_type: "standard", needs_details: true, documents: &[], access_rights: &access };
     let written = b.store.kyc.save_details(login(8102), 3, "{}", &rules, 3_000).await.unwrap();
-    assert!(matches!(written, broker_inapp::store::KycWrite::Done(_)), "{written:?}");
-    assert_eq!(next_change(&mut changes).await, Some(Change::Account(login(8102))));
-    // Nothing else was announced: not another account, not the same one twice
-    // for one write (the watch reads past its own duplicates on SQLite, and
-    // PostgreSQL folds identical NOTIFYs of one transaction).
+    assert!(matches!(written, KycWrite::Done(_)), "{written:?}");
+    assert_eq!(next_change(&mut changes).await, heard(8102), "a KYC case and its audit event: one look");
+    b.store.deposits.confirm("evt_live", &d.id, 9_900, 4_000).await.unwrap();
+    assert_eq!(next_change(&mut changes).await, heard(8101), "a deposit's new state");
+    // A document added, then decided.
+    b.store.kyc.add_document(&kyc::document("doc_live", 8102), 3, &rules, None, 5_000).await.unwrap();
+    assert_eq!(next_change(&mut changes).await, heard(8102));
+    let decided = b.store.kyc.decide_document("doc_live", false, Some("blurry"), "officer", &rules, 6_000).await.unwrap();
+    assert!(matches!(decided, KycWrite::Done(_)), "{decided:?}");
+    assert_eq!(next_change(&mut changes).await, heard(8102));
+    // A withdrawal requested, then cancelled.
+    let RequestOutcome::Created(w) = b.store.withdrawals.request(&money::withdrawal("live", 2_500, false), 1_000_000, None).await.unwrap() else {
+        panic!("requested")
+    };
+    assert_eq!(next_change(&mut changes).await, heard(w.login.get()));
+    assert!(b.store.withdrawals.cancel(&w.id, w.login, 7_000).await.unwrap());
+    assert_eq!(next_change(&mut changes).await, heard(w.login.get()));
+    // Nothing else was announced: not the same account twice for one write
+    // (the watch reads past its own duplicates on SQLite, and PostgreSQL
+    // folds identical NOTIFYs of one transaction).
     let quiet = tokio::time::timeout(Duration::from_millis(500), changes.next()).await;
     assert!(quiet.is_err(), "nothing more: {quiet:?}");
 }

@@ -156,7 +156,7 @@ pub async fn queues_page_oldest_first(b: Backend) {
     assert_eq!(recent, vec![made[2].clone()]);
 }
 
-fn withdrawal(key: &str, amount_minor: i64, four_eyes: bool) -> WithdrawalRecord {
+pub(super) fn withdrawal(key: &str, amount_minor: i64, four_eyes: bool) -> WithdrawalRecord {
     WithdrawalRecord {
         id: WithdrawalId::generate(),
         login: login(7001),

@@ -4,6 +4,11 @@
 -- made it; each instance reads the log with a cursor (SQLite's single
 -- writer makes ids visible in order) and wakes the streams of those
 -- accounts. Rows older than a few minutes are deleted.
+--
+-- Updates of deposits, withdrawals and documents announce only a change of
+-- state: what a trader's screen shows moves with it, and the other updates
+-- (a payment id noted, a first of two approvals, a file deleted at the end of
+-- its retention) would only make screens read the same thing again.
 CREATE TABLE account_changes (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     login  INTEGER NOT NULL,
@@ -16,7 +21,7 @@ CREATE TRIGGER deposits_insert_announced AFTER INSERT ON deposits BEGIN
     INSERT INTO account_changes (login, at) VALUES (NEW.login, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 END;
 
-CREATE TRIGGER deposits_update_announced AFTER UPDATE ON deposits BEGIN
+CREATE TRIGGER deposits_update_announced AFTER UPDATE OF state ON deposits WHEN OLD.state IS NOT NEW.state BEGIN
     INSERT INTO account_changes (login, at) VALUES (NEW.login, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 END;
 
@@ -24,7 +29,7 @@ CREATE TRIGGER withdrawals_insert_announced AFTER INSERT ON withdrawals BEGIN
     INSERT INTO account_changes (login, at) VALUES (NEW.login, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 END;
 
-CREATE TRIGGER withdrawals_update_announced AFTER UPDATE ON withdrawals BEGIN
+CREATE TRIGGER withdrawals_update_announced AFTER UPDATE OF state ON withdrawals WHEN OLD.state IS NOT NEW.state BEGIN
     INSERT INTO account_changes (login, at) VALUES (NEW.login, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 END;
 
@@ -40,7 +45,7 @@ CREATE TRIGGER kyc_documents_insert_announced AFTER INSERT ON kyc_documents BEGI
     INSERT INTO account_changes (login, at) VALUES (NEW.login, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 END;
 
-CREATE TRIGGER kyc_documents_update_announced AFTER UPDATE ON kyc_documents BEGIN
+CREATE TRIGGER kyc_documents_update_announced AFTER UPDATE OF state ON kyc_documents WHEN OLD.state IS NOT NEW.state BEGIN
     INSERT INTO account_changes (login, at) VALUES (NEW.login, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 END;
 
