@@ -22,8 +22,14 @@ for _ in $(seq 1 150); do
 done
 fail() { echo "package-check: $*" >&2; cat "$DATA/log" >&2; exit 1; }
 curl -fsS "$BASE/readyz" >/dev/null || fail "not ready"
-curl -fsS -o /dev/null "$BASE/pkg/broker-inapp.css" || fail "the site's stylesheet is not served"
-curl -fsS -o /dev/null "$BASE/pkg/broker-inapp.wasm" || fail "the site's WASM is not served"
+# The names carry the build's content hashes (hash.txt, next to the binary).
+hash_of() { sed -n "s/^$1: *//p" hash.txt; }
+css="$BASE/pkg/broker-inapp.$(hash_of css).css" wasm="$BASE/pkg/broker-inapp.$(hash_of wasm).wasm"
+curl -fsS -o /dev/null "$css" || fail "the site's stylesheet is not served"
+curl -fsS -o /dev/null "$wasm" || fail "the site's WASM is not served"
+curl -fsS -o /dev/null -D "$DATA/wasm.head" -H 'accept-encoding: gzip, deflate, br' "$wasm" || fail "the WASM is not served compressed"
+grep -qi '^content-encoding: br' "$DATA/wasm.head" || fail "the WASM is not served with its brotli copy"
+grep -qi '^cache-control:.*immutable' "$DATA/wasm.head" || fail "the hashed WASM is not cached for good"
 token=$(curl -fsS -X POST "$BASE/sim/tokens" -H 'content-type: application/json' -d '{"login": 100001}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 cookie=$(curl -fsS -o /dev/null -D - "$BASE/inapp/deposit?token=$token" | sed -n 's/^set-cookie: \([^;]*\).*/\1/Ip' | head -1)
 [ -n "$cookie" ] || fail "no session from a fresh token"

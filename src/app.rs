@@ -43,7 +43,7 @@ pub fn read_embedded_page_context() -> Option<PageContext> {
 
 /// The document around [`App`], rendered on the server only.
 #[cfg(feature = "ssr")]
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(options: LeptosOptions, css: String) -> impl IntoView {
     use leptos::nonce::Nonce;
     use leptos_meta::MetaTags;
 
@@ -55,7 +55,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let page = request.as_ref().and_then(|p| p.extensions.get::<PageContext>().cloned()).unwrap_or_else(crate::components::use_page);
     provide_context(page.clone());
     let json = page_context_json(&page);
-    let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang=page.lang.code() dir=page.lang.dir().as_str() class=page.theme.as_str()>

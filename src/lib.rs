@@ -20,6 +20,8 @@ pub mod screens;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
+pub mod assets;
+#[cfg(feature = "ssr")]
 pub mod backoffice;
 #[cfg(feature = "ssr")]
 pub mod broker_actions;

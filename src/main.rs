@@ -10,6 +10,9 @@ use broker_inapp::telemetry;
 async fn main() -> ExitCode {
     return_large_buffers();
     let path = std::env::var("INAPP_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+    if std::env::args().nth(1).as_deref() == Some("precompress") {
+        return precompress();
+    }
     if std::env::args().nth(1).as_deref() == Some("check-config") {
         telemetry::init(std::io::stdout, false);
         return check_config(&path);
@@ -117,6 +120,32 @@ async fn create_admin(settings: Settings) -> ExitCode {
         }
         Err(e) => {
             eprintln!("broker-inapp: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `broker-inapp precompress DIR [--fast]`: a brotli and a gzip copy next to
+/// each compressible file of the built site (see `assets`), once, at build
+/// time (`scripts/package.sh` runs it; `--fast` for a development build).
+fn precompress() -> ExitCode {
+    use broker_inapp::assets::Effort;
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let (dir, effort) = match args.as_slice() {
+        [dir] => (dir, Effort::Best),
+        [dir, fast] if fast == "--fast" => (dir, Effort::Fast),
+        _ => {
+            eprintln!("usage: broker-inapp precompress DIR [--fast]");
+            return ExitCode::from(2);
+        }
+    };
+    match broker_inapp::assets::precompress(std::path::Path::new(dir), effort) {
+        Ok(done) => {
+            println!("precompressed {} files, {} bytes: brotli {} bytes, gzip {} bytes", done.files, done.bytes, done.brotli_bytes, done.gzip_bytes);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("broker-inapp: precompressing {dir}: {e}");
             ExitCode::from(1)
         }
     }

@@ -40,11 +40,14 @@ pub struct AppState {
     #[from_ref(skip)]
     pub instance_id: String,
     pub leptos_options: LeptosOptions,
+    /// The site's file names (hashed or not) and how long they may be kept.
+    #[from_ref(skip)]
+    pub assets: crate::assets::Assets,
 }
 
 impl AppState {
     /// The stylesheet cargo-leptos builds from `style/main.css`.
     pub fn css_href(&self) -> String {
-        format!("/{}/{}.css", self.leptos_options.site_pkg_dir, self.leptos_options.output_name)
+        self.assets.css_href.clone()
     }
 }

@@ -221,8 +221,10 @@ mod tests {
             }
 
             /// Only a sign, digits and one point are money: any other character is refused.
+            /// (Blanks of any script around the number are trimmed, so blanks
+            /// are not "other": `"0\u{85}"` is 0, refused as not positive.)
             #[test]
-            fn other_characters_are_never_money(before in "[0-9]{1,4}", odd in "[^0-9.+\\- \t\n\r\x0b\x0c]", after in "[0-9]{0,2}") {
+            fn other_characters_are_never_money(before in "[0-9]{1,4}", odd in "[^0-9.+\\-\\s]", after in "[0-9]{0,2}") {
                 let input = format!("{before}{odd}{after}");
                 prop_assert_eq!(parse_amount(&input, &rule(2)), Err(AmountError::NotANumber), "{:?}", input);
             }

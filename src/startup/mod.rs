@@ -178,8 +178,10 @@ impl Application {
         );
         let mut leptos_options = settings.leptos_options();
         leptos_options.site_addr = addr;
-        let css_href = format!("/{}/{}.css", leptos_options.site_pkg_dir, leptos_options.output_name);
-        let (payments, sims) = payment_providers(&settings, addr, css_href).await?;
+        let assets = crate::assets::Assets::load(&leptos_options);
+        // Leptos names the hydration scripts after the same hashes.
+        leptos_options.hash_files = assets.hashed;
+        let (payments, sims) = payment_providers(&settings, addr, assets.css_href.clone()).await?;
         let documents = crate::kyc::ObjectFiles::open(&settings.storage).map_err(StartupError::Objects)?;
         let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;
         let state = AppState {
@@ -196,6 +198,7 @@ impl Application {
             instance_id: uuid::Uuid::new_v4().simple().to_string(),
             clock: Default::default(),
             leptos_options,
+            assets,
         };
         let psp = sims.sandbox.clone();
         let router = router(state.clone(), sim, sims);

@@ -13,8 +13,9 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::app::{shell, App};
@@ -39,14 +40,14 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
                 move || provide_context(state.clone())
             },
             {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
+                let (options, css) = (state.leptos_options.clone(), state.css_href());
+                move || shell(options.clone(), css.clone())
             },
         )
         // leptos_routes also mounts every server function under /api; the
         // gate looks at the path and leaves them to `session::require`.
         .layer(from_fn_with_state(state.clone(), inapp_gate));
-    let site = ServeDir::new(state.leptos_options.site_root.as_ref()).not_found_service(axum::routing::any(not_found).with_state(state.clone()));
+    let site = crate::assets::router(&state.leptos_options, &state.assets, axum::routing::any(not_found).with_state(state.clone()));
 
     let mut app = Router::new()
         .merge(screens)
@@ -108,6 +109,12 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
     let panic_page = page_context(&state, Prefs::default(), None);
     let css = state.css_href();
     app.layer(CatchPanicLayer::custom(move |err| panic_response(&panic_page, &css, err)))
+        // Pages and JSON compressed as they go (the site's files come
+        // precompressed: see `assets`). Never event streams (the default
+        // predicate leaves them out: each event must leave at once), and never
+        // a WASM without its precompressed copy (a development build's is
+        // 16 MB, too much to compress per request).
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm"))))
         // A body trickled a byte at a time holds its connection only this long.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(std::time::Duration::from_millis(settings.server.body_timeout_ms)))
         .layer(from_fn_with_state(state.clone(), reject_cross_site))

@@ -6,6 +6,7 @@
 mod common;
 
 mod actions;
+mod assets;
 mod backoffice;
 mod bank_transfers;
 mod chat;
