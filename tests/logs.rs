@@ -76,3 +76,27 @@ async fn no_token_in_any_log_line() {
     assert!(!text.contains("sandbox-webhook-secret"), "the webhook secret leaked into the logs");
     assert!(!text.contains("v1="), "a webhook signature leaked into the logs");
 }
+
+/// What a live stream's own task logs (it runs apart from the request that
+/// opened the stream) carries that request's id, like every other line of it.
+#[tokio::test]
+async fn a_streams_log_lines_carry_its_request_id() {
+    let logs = captured();
+    let app = common::spawn().await;
+    let (cookie, login) = app.sign_in(None).await;
+    let conversation = app.state.store.chat.open_conversation(common::login(login), 0, None, 0, "test").await.unwrap().id;
+    let stream = app.get_with_cookie("/inapp/chat/events", &cookie).await;
+    assert_eq!(stream.status(), 200);
+    let request_id = stream.headers()["x-request-id"].to_str().unwrap().to_string();
+    // The stream's next read fails (its table is gone) and says so in the log.
+    sqlx::query("ALTER TABLE chat_conversations RENAME TO chat_conversations_gone").execute(&app.db().await).await.unwrap();
+    app.state.notifier.publish(conversation, false);
+    let line = common::eventually("the stream's failed read to be logged", || async {
+        let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+        // Only this test opens a chat stream in this binary.
+        text.lines().find(|l| l.contains("chat stream read failed")).map(str::to_string).ok_or(())
+    })
+    .await;
+    assert!(line.contains(&request_id), "the line names the stream's request {request_id}: {line}");
+    drop(stream);
+}

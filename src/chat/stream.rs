@@ -30,7 +30,7 @@ pub fn resume_point(headers: &HeaderMap, after: Option<&str>) -> i64 {
 pub fn events(state: AppState, id: i64, me: Author, after: i64, allowed: StillAllowed, slot: crate::live::slots::StreamSlot) -> Response {
     let (tx, mut rx) = mpsc::channel::<Event>(32);
     let shutdown = state.streams.streams_end();
-    tokio::spawn(async move {
+    crate::live::sse::spawn_in_request(async move {
         let _slot = slot;
         follow(state, id, me, after, tx, allowed).await
     });

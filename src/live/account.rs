@@ -30,7 +30,7 @@ pub async fn events(State(state): State<AppState>, trader: Trader, headers: Head
     let signals = state.notifier.subscribe(Topic::Account(login));
     let (tx, mut rx) = mpsc::channel::<Event>(4);
     let shutdown = state.streams.streams_end();
-    tokio::spawn(async move {
+    super::sse::spawn_in_request(async move {
         let _slot = slot;
         follow(state, login, signals, tx, allowed).await
     });

@@ -54,6 +54,13 @@ pub fn unbuffered<S: Stream<Item = Result<Event, Infallible>> + Send + 'static>(
     res
 }
 
+/// Runs a stream's task in the request's span, so what it logs carries the
+/// request id of the stream it feeds (a bare `tokio::spawn` starts outside it).
+pub fn spawn_in_request<F: std::future::Future<Output = ()> + Send + 'static>(task: F) {
+    use tracing::Instrument;
+    tokio::spawn(task.instrument(tracing::Span::current()));
+}
+
 /// A trader's stream: its slot (counted against the session and the person,
 /// so one client cannot hold the server's streams) and the check that ends it
 /// once the session is gone. The chat and the account stream both use it.

@@ -112,7 +112,7 @@ pub async fn inbox_events(State(state): State<AppState>, staff: StaffApi<Agents>
     let shutdown = state.streams.streams_end();
     let allowed = still_agent(state, headers);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
-    tokio::spawn(async move {
+    sse::spawn_in_request(async move {
         let _slot = slot;
         loop {
             let event = tokio::select! {
