@@ -22,7 +22,10 @@ if [ "${1:-}" = "--release" ]; then
   shift
 fi
 OUT=${1:?usage: scripts/package.sh [--release] OUT}
-cargo leptos build "${flags[@]}"
+# Content-hashed names for the JS, WASM and CSS (hash.txt next to the binary
+# says which), so they can be cached for a year (see src/assets.rs). Only here:
+# `cargo leptos watch` does not re-hash after an edit.
+LEPTOS_HASH_FILES=true cargo leptos build "${flags[@]}"
 # A brotli and a gzip copy of each text file and the WASM, made once here
 # rather than per request (at the best settings for a release; a development
 # build's 16 MB WASM would take minutes) (in place: `make test`'s Playwright suite serves

@@ -19,64 +19,92 @@
 
 use std::path::{Path, PathBuf};
 
-use axum::http::{header, HeaderValue};
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{from_fn, Next};
+use axum::response::Response;
 use axum::Router;
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Where the site's names come from.
 #[derive(Debug, Clone)]
 pub struct Assets {
-    /// Whether the build hashed its names (and `/pkg` may be kept for good).
+    /// Whether the build hashed its names (and Leptos must use them too).
     pub hashed: bool,
     /// The stylesheet every page links.
     pub css_href: String,
+    /// The hashes in the names (`js`, `wasm`, `css`): only a file whose name
+    /// carries one is kept for good.
+    hashes: Vec<String>,
 }
 
 impl Assets {
     /// The hashes cargo-leptos left next to the running binary, if any, and
-    /// if the site being served is the one they name (a binary pointed at
-    /// another site root serves that site's plain names).
+    /// if the site being served has the files they name (a binary pointed at
+    /// another site, or a site rebuilt without hashing since, serves plain
+    /// names, revalidated).
     pub fn load(options: &leptos::config::LeptosOptions) -> Assets {
         let hashes = std::env::current_exe().ok().and_then(|exe| std::fs::read_to_string(exe.with_file_name(options.hash_file.as_ref())).ok());
-        let hashed = Assets::from_hashes(options, hashes.as_deref());
-        let on_disk = Path::new(options.site_root.as_ref()).join(hashed.css_href.trim_start_matches('/'));
-        if hashed.hashed && !on_disk.is_file() {
+        let assets = Assets::from_hashes(options, hashes.as_deref());
+        let pkg = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+        let missing: Vec<String> = assets.names(options).into_iter().filter(|name| !pkg.join(name).is_file()).collect();
+        if assets.hashed && !missing.is_empty() {
+            tracing::warn!(?missing, "hash.txt names files the site does not have; serving plain names");
             return Assets::from_hashes(options, None);
         }
-        hashed
+        assets
     }
 
     fn from_hashes(options: &leptos::config::LeptosOptions, hashes: Option<&str>) -> Assets {
-        let css = hashes.and_then(|h| h.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == "css").map(|(_, v)| v.trim().to_string())));
-        let name = match &css {
-            Some(hash) => format!("{}.{hash}", options.output_name),
-            None => options.output_name.to_string(),
-        };
-        Assets { hashed: css.is_some(), css_href: format!("/{}/{name}.css", options.site_pkg_dir) }
+        let of =
+            |kind: &str| hashes.and_then(|h| h.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == kind).map(|(_, v)| v.trim().to_string())));
+        let found: Vec<String> = ["js", "wasm", "css"].iter().filter_map(|k| of(k)).filter(|h| !h.is_empty()).collect();
+        let hashed = found.len() == 3;
+        let css = if hashed { format!("{}.{}", options.output_name, found[2]) } else { options.output_name.to_string() };
+        Assets { hashed, css_href: format!("/{}/{css}.css", options.site_pkg_dir), hashes: if hashed { found } else { Vec::new() } }
+    }
+
+    /// The JS, WASM and CSS names of a hashed build.
+    fn names(&self, options: &leptos::config::LeptosOptions) -> Vec<String> {
+        self.hashes.iter().zip(["js", "wasm", "css"]).map(|(h, ext)| format!("{}.{h}.{ext}", options.output_name)).collect()
     }
 }
 
-/// `/pkg` and `public/`, each with its caching rule; `not_found` answers
-/// what is in neither.
+const FOR_GOOD: &str = "public, max-age=31536000, immutable";
+
+/// `/pkg` and `public/`, each file with its caching rule; `not_found`
+/// answers what is in neither.
 pub fn router(options: &leptos::config::LeptosOptions, assets: &Assets, not_found: axum::routing::MethodRouter) -> Router {
     let root = PathBuf::from(options.site_root.as_ref());
-    let pkg = format!("/{}", options.site_pkg_dir);
-    let pkg_files = ServeDir::new(root.join(options.site_pkg_dir.as_ref())).precompressed_br().precompressed_gzip().not_found_service(not_found.clone());
-    let public_files = ServeDir::new(&root).precompressed_br().precompressed_gzip().not_found_service(not_found);
-    let kept = if assets.hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
-    Router::new()
-        .nest_service(&pkg, tower::ServiceBuilder::new().layer(cache_rules(kept)).layer(vary()).service(pkg_files))
-        .fallback_service(tower::ServiceBuilder::new().layer(cache_rules("no-cache")).layer(vary()).service(public_files))
+    let files =
+        |dir: PathBuf| ServeDir::new(dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false).not_found_service(not_found.clone());
+    let hashes: Arc<[String]> = assets.hashes.clone().into();
+    let pkg = Router::new()
+        .fallback_service(files(root.join(options.site_pkg_dir.as_ref())))
+        .layer(from_fn(move |req: Request, next: Next| rules(hashes.clone(), req, next)));
+    let public = Router::new().fallback_service(files(root.clone())).layer(from_fn(|req: Request, next: Next| rules(Arc::from([]), req, next)));
+    Router::new().nest(&format!("/{}", options.site_pkg_dir), pkg).fallback_service(public)
 }
 
-fn cache_rules(value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static(value))
-}
-
-/// Whichever copy went out, a cache must ask again for another encoding.
-fn vary() -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::overriding(header::VARY, HeaderValue::from_static("accept-encoding"))
+/// A file whose name carries one of the build's hashes is kept for a year;
+/// any other file is revalidated; an error is not kept at all. Whichever
+/// copy went out (brotli, gzip, plain), a cache must ask again for another
+/// encoding.
+async fn rules(hashes: Arc<[String]>, req: Request, next: Next) -> Response {
+    let named = req.uri().path().rsplit('/').next().unwrap_or("").to_string();
+    let hashed = hashes.iter().any(|h| named.contains(&format!(".{h}.")));
+    let mut res = next.run(req).await;
+    let kept = match res.status() {
+        s if (s.is_success() || s == StatusCode::NOT_MODIFIED) && hashed => FOR_GOOD,
+        s if s.is_success() || s == StatusCode::NOT_MODIFIED => "no-cache",
+        _ => "no-store",
+    };
+    let h = res.headers_mut();
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(kept));
+    h.entry(header::VARY).or_insert(HeaderValue::from_static("accept-encoding"));
+    res
 }
 
 /// What precompressing a folder did.
@@ -106,24 +134,28 @@ pub enum Effort {
 }
 
 /// Writes `<file>.br` and `<file>.gz` next to every compressible file under
-/// `dir`, each through a temporary name and a rename, so a server never
-/// serves half a copy. Files already compressed and newer than their source
-/// are left alone.
+/// `dir` (links are not followed), each through a temporary name and a
+/// rename, so a server never serves half a copy. Every run writes them anew:
+/// it is a build step, and a copy judged fresh by its time could hold other
+/// bytes than its source.
 pub fn precompress(dir: &Path, effort: Effort) -> std::io::Result<Precompressed> {
     let mut done = Precompressed::default();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let (path, kind) = (entry.path(), entry.file_type()?);
+            if kind.is_dir() {
                 stack.push(path);
                 continue;
             }
-            let size = path.metadata()?.len();
-            if !compressible(&path) || size < 1024 {
+            if !kind.is_file() || !compressible(&path) {
                 continue;
             }
             let source = std::fs::read(&path)?;
+            if source.len() < 1024 {
+                continue;
+            }
             // The two encoders side by side: the WASM is most of the work.
             let (br, gz) = std::thread::scope(|s| {
                 let br = s.spawn(|| write_variant(&path, "br", |out| brotli_into(&source, out, effort)));
@@ -131,7 +163,7 @@ pub fn precompress(dir: &Path, effort: Effort) -> std::io::Result<Precompressed>
                 (br.join().unwrap_or_else(|_| Err(std::io::Error::other("brotli panicked"))), gz)
             });
             done.files += 1;
-            done.bytes += size;
+            done.bytes += source.len() as u64;
             done.brotli_bytes += br?;
             done.gzip_bytes += gz?;
         }
@@ -153,22 +185,26 @@ fn gzip_into(source: &[u8], out: &mut std::fs::File, effort: Effort) -> std::io:
     gz.finish().map(|_| ())
 }
 
-/// `<path>.<ext>`, unless one newer than `path` is there; its size.
+/// `<path>.<ext>`, written under a name of this process's and renamed into
+/// place; its size. A failed write leaves nothing behind.
 fn write_variant(path: &Path, ext: &str, encode: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> std::io::Result<u64> {
-    let target = PathBuf::from(format!("{}.{ext}", path.display()));
-    let fresh = |t: &Path| -> Option<u64> {
-        let (src, dst) = (path.metadata().ok()?, t.metadata().ok()?);
-        (dst.modified().ok()? >= src.modified().ok()?).then_some(dst.len())
+    let named = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
     };
-    if let Some(len) = fresh(&target) {
-        return Ok(len);
+    let (target, partial) = (named(&format!(".{ext}")), named(&format!(".{ext}.{}.partial", std::process::id())));
+    let written = (|| {
+        let mut out = std::fs::File::create(&partial)?;
+        encode(&mut out)?;
+        out.sync_all()?;
+        std::fs::rename(&partial, &target)?;
+        Ok(target.metadata()?.len())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
     }
-    let partial = PathBuf::from(format!("{}.{ext}.partial", path.display()));
-    let mut out = std::fs::File::create(&partial)?;
-    encode(&mut out)?;
-    out.sync_all()?;
-    std::fs::rename(&partial, &target)?;
-    Ok(target.metadata()?.len())
+    written
 }
 
 #[cfg(test)]
@@ -183,6 +219,9 @@ mod tests {
     fn the_stylesheet_link_follows_the_builds_hashes() {
         let hashed = Assets::from_hashes(&options(), Some("js: aaa\nwasm: bbb\ncss: Ccc-1\n"));
         assert_eq!((hashed.hashed, hashed.css_href.as_str()), (true, "/pkg/broker-inapp.Ccc-1.css"));
+        assert_eq!(hashed.names(&options()), ["broker-inapp.aaa.js", "broker-inapp.bbb.wasm", "broker-inapp.Ccc-1.css"]);
+        let partial = Assets::from_hashes(&options(), Some("css: Ccc-1\n"));
+        assert!(!partial.hashed, "all three or none: the hydration scripts need the JS and WASM names too");
         let plain = Assets::from_hashes(&options(), None);
         assert_eq!((plain.hashed, plain.css_href.as_str()), (false, "/pkg/broker-inapp.css"));
     }
@@ -203,9 +242,14 @@ mod tests {
         assert_eq!((String::from_utf8(unbrotli).unwrap(), ungzip), (text.clone(), text));
         assert!(done.brotli_bytes < 200 && done.gzip_bytes < 200, "{done:?}");
         assert!(!dir.path().join("logo.png.br").exists() && !dir.path().join("tiny.js.gz").exists());
-        // A second run finds them fresh and writes nothing.
-        let before = std::fs::metadata(dir.path().join("site.css.br")).unwrap().modified().unwrap();
+        // A changed source gets new copies, whatever the times say.
+        std::fs::write(dir.path().join("site.css"), "p { margin: 0 }\n".repeat(500)).unwrap();
         precompress(dir.path(), Effort::Fast).unwrap();
-        assert_eq!(std::fs::metadata(dir.path().join("site.css.br")).unwrap().modified().unwrap(), before);
+        let mut again = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&std::fs::read(dir.path().join("site.css.gz")).unwrap()[..]), &mut again).unwrap();
+        assert!(again.starts_with("p { margin"), "{again:.20}");
+        let left: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.ends_with(".partial")).collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 }

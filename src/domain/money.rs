@@ -228,6 +228,13 @@ mod tests {
                 let input = format!("{before}{odd}{after}");
                 prop_assert_eq!(parse_amount(&input, &rule(2)), Err(AmountError::NotANumber), "{:?}", input);
             }
+
+            /// A blank of any script inside the number is not money either.
+            #[test]
+            fn blanks_inside_are_never_money(before in "[0-9]{1,4}", blank in "\\s", after in "[0-9]{1,2}") {
+                let input = format!("{before}{blank}{after}");
+                prop_assert_eq!(parse_amount(&input, &rule(2)), Err(AmountError::NotANumber), "{:?}", input);
+            }
         }
     }
 }

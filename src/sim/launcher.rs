@@ -107,9 +107,10 @@ pub async fn index(State(s): State<SimState>) -> Response {
     let panel = fault_panel(&faults);
     let links: String = SCREENS.iter().map(|(name, path)| format!(r#"<li><a href="/sim/launch?screen={name}">{path}</a></li>"#)).collect();
     let options: String = SCREENS.iter().map(|(name, path)| format!(r#"<option value="{name}">{path}</option>"#)).collect();
+    let css = &s.css_href;
     Html(format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>cTrader simulator</title><link rel="stylesheet" href="/pkg/broker-inapp.css"></head>
+<title>cTrader simulator</title><link rel="stylesheet" href="{css}"></head>
 <body class="bg-bg text-text"><main class="max-w-xl mx-auto p-6 space-y-4">
 <h1 class="text-2xl font-bold">cTrader simulator</h1>
 <p>Each link mints a fresh one-time token for a new demo trader and opens the screen with it, as the platform would.</p>

@@ -24,6 +24,8 @@ pub struct SimState {
     /// means nothing of that endpoint can still happen. Tests wait on it
     /// instead of sleeping.
     in_flight: Arc<[AtomicI64; ENDPOINTS.len()]>,
+    /// The site's stylesheet (its name may carry the build's hash).
+    pub css_href: String,
 }
 
 /// Counts one request in flight for as long as it lives, whichever way it
@@ -56,7 +58,14 @@ impl SimState {
             broker: None,
             slow_pending: Default::default(),
             in_flight: Default::default(),
+            css_href: "/pkg/broker-inapp.css".into(),
         })
+    }
+
+    /// The launcher page links this stylesheet.
+    pub fn with_css(mut self, css_href: String) -> Self {
+        self.css_href = css_href;
+        self
     }
 
     /// Marks one request of `endpoint` (one of [`ENDPOINTS`]) in flight until

@@ -181,6 +181,7 @@ impl Application {
         let assets = crate::assets::Assets::load(&leptos_options);
         // Leptos names the hydration scripts after the same hashes.
         leptos_options.hash_files = assets.hashed;
+        let sim = sim.map(|s| s.with_css(assets.css_href.clone()));
         let (payments, sims) = payment_providers(&settings, addr, assets.css_href.clone()).await?;
         let documents = crate::kyc::ObjectFiles::open(&settings.storage).map_err(StartupError::Objects)?;
         let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;

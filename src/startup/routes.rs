@@ -111,10 +111,18 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
     app.layer(CatchPanicLayer::custom(move |err| panic_response(&panic_page, &css, err)))
         // Pages and JSON compressed as they go (the site's files come
         // precompressed: see `assets`). Never event streams (the default
-        // predicate leaves them out: each event must leave at once), and never
-        // a WASM without its precompressed copy (a development build's is
-        // 16 MB, too much to compress per request).
-        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm"))))
+        // predicate leaves them out, with images), never a WASM without its
+        // precompressed copy (a development build's is 16 MB, too much to
+        // compress per request), and never a served document or attachment
+        // (a PDF barely shrinks, and its length would be lost).
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("application/wasm"))
+                    .and(NotForContentType::const_new("application/pdf"))
+                    .and(NotForContentType::const_new("application/octet-stream")),
+            ),
+        )
         // A body trickled a byte at a time holds its connection only this long.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(std::time::Duration::from_millis(settings.server.body_timeout_ms)))
         .layer(from_fn_with_state(state.clone(), reject_cross_site))

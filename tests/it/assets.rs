@@ -39,6 +39,7 @@ async fn a_file_goes_as_the_precompressed_copy_the_browser_accepts() {
     assert_eq!((public.status().as_u16(), public.headers()["cache-control"].to_str().unwrap()), (200, "no-cache"));
     let missing = app.http.get(app.url("/pkg/nothing.js")).send().await.unwrap();
     assert_eq!(missing.status(), 404, "what is not there is the branded 404");
+    assert_eq!(missing.headers()["cache-control"], "no-store", "an error is never kept");
 }
 
 #[tokio::test]
