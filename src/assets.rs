@@ -80,7 +80,8 @@ pub fn router(options: &leptos::config::LeptosOptions, assets: &Assets, not_foun
     let root = PathBuf::from(options.site_root.as_ref());
     let files =
         |dir: PathBuf| ServeDir::new(dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false).not_found_service(not_found.clone());
-    let hashes: Arc<[String]> = assets.hashes.clone().into();
+    // As they appear in a file name, made once rather than per request.
+    let hashes: Arc<[String]> = assets.hashes.iter().map(|h| format!(".{h}.")).collect();
     let pkg = Router::new()
         .fallback_service(files(root.join(options.site_pkg_dir.as_ref())))
         .layer(from_fn(move |req: Request, next: Next| rules(hashes.clone(), req, next)));
@@ -93,8 +94,9 @@ pub fn router(options: &leptos::config::LeptosOptions, assets: &Assets, not_foun
 /// copy went out (brotli, gzip, plain), a cache must ask again for another
 /// encoding.
 async fn rules(hashes: Arc<[String]>, req: Request, next: Next) -> Response {
+    // `hashes` as they appear in a name: `.<hash>.`
     let named = req.uri().path().rsplit('/').next().unwrap_or("").to_string();
-    let hashed = hashes.iter().any(|h| named.contains(&format!(".{h}.")));
+    let hashed = hashes.iter().any(|h| named.contains(h.as_str()));
     let mut res = next.run(req).await;
     let kept = match res.status() {
         s if (s.is_success() || s == StatusCode::NOT_MODIFIED) && hashed => FOR_GOOD,
