@@ -184,6 +184,9 @@ pub struct CtraderSection {
     pub manager_password: SecretString,
     pub token_contract: TokenContract,
     pub timeout_ms: u64,
+    /// A trader's balance shown on a screen is at most this old (0: read on
+    /// every render); this instance's own balance changes show at once.
+    pub shown_fresh_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

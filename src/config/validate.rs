@@ -183,6 +183,10 @@ impl Settings {
         if self.ctrader.timeout_ms == 0 || self.ctrader.timeout_ms > 120_000 {
             return Err(invalid("ctrader.timeout_ms", "must be between 1 and 120000"));
         }
+        // Longer, and a trader could see a balance a minute old.
+        if self.ctrader.shown_fresh_ms > 60_000 {
+            return Err(invalid("ctrader.shown_fresh_ms", "must be between 0 and 60000"));
+        }
         let c = &self.chat;
         if !(1..=100_000).contains(&c.max_message_chars) {
             return Err(invalid("chat.max_message_chars", "must be between 1 and 100000"));

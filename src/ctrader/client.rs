@@ -19,10 +19,12 @@ pub struct CtraderClient {
     hashed_password: String,
     contract: TokenContract,
     manager_token: Mutex<Option<String>>,
+    /// Traders as screens show them, kept `shown_fresh` (see `shown`).
+    shown: super::shown::Shown,
 }
 
 impl CtraderClient {
-    pub fn new(base: &str, manager_login: u64, manager_password: &str, contract: TokenContract, timeout: Duration) -> Self {
+    pub fn new(base: &str, manager_login: u64, manager_password: &str, contract: TokenContract, timeout: Duration, shown_fresh: Duration) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -37,6 +39,7 @@ impl CtraderClient {
             hashed_password: hex::encode(Md5::digest(manager_password.as_bytes())),
             contract,
             manager_token: Mutex::new(None),
+            shown: super::shown::Shown::new(shown_fresh),
         }
     }
 
@@ -65,15 +68,32 @@ impl CtraderClient {
         answer.into_identity().ok_or(CtraderError::NoUser)
     }
 
+    /// The trader as cTrader has it now: for decisions about money.
     pub async fn trader(&self, login: Login) -> Result<Trader, CtraderError> {
         let res = self.authed("trader", |http, base, token| http.get(format!("{base}/v2/webserv/traders/{login}")).query(&[("token", token)])).await?;
         read_json(res).await
+    }
+
+    /// The trader to show on a screen: at most `ctrader.shown_fresh_ms` old,
+    /// and read again after a balance change this instance sent.
+    pub async fn trader_shown(&self, login: Login) -> Result<Trader, CtraderError> {
+        self.shown.get(login, self.trader(login)).await
     }
 
     /// Applies a balance change and returns cTrader's `balanceHistoryId`.
     /// `Unavailable` means the outcome is unknown: look `external_id` up in the
     /// balance history before trying again.
     pub async fn change_balance(&self, change: &BalanceChange) -> Result<i64, CtraderError> {
+        // Whatever the outcome, the balance shown may change: forgotten
+        // before (the caller may drop this call at its deadline) and after
+        // (a screen may have read the old balance meanwhile).
+        self.shown.forget(change.login).await;
+        let changed = self.send_balance_change(change).await;
+        self.shown.forget(change.login).await;
+        changed
+    }
+
+    async fn send_balance_change(&self, change: &BalanceChange) -> Result<i64, CtraderError> {
         let body = balance_change_body(change)?;
         let login = change.login;
         let res = self

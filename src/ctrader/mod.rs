@@ -4,6 +4,7 @@
 
 mod client;
 mod error;
+mod shown;
 mod types;
 
 pub use client::CtraderClient;

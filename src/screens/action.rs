@@ -128,8 +128,7 @@ fn ActionForm(view: ActionView, preview: ActionPreview) -> impl IntoView {
         Some(Err(AppError::InvalidFields(_))) | Some(Ok(_)) | None => None,
         Some(Err(e)) => Some(e),
     });
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
+    let ready = crate::components::interactive();
     let fields = view.fields.clone();
     let action_type = view.action_type.clone();
     let on_submit = {
@@ -254,8 +253,7 @@ fn Handoff(action_type: String) -> impl IntoView {
         handoff.value().set(None);
     });
     let going = Signal::derive(move || handoff.pending().get() || handoff.value().with(|v| matches!(v, Some(Ok(_)))));
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
+    let ready = crate::components::interactive();
     let go = move |_| {
         if going.get_untracked() {
             return;

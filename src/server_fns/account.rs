@@ -21,7 +21,7 @@ pub struct AccountInfo {
 #[server(endpoint = "account/summary")]
 pub async fn account_summary() -> Result<AccountInfo, AppError> {
     let (state, session) = crate::session::require().await?;
-    let trader = state.ctrader.trader(session.trader.login).await;
+    let trader = state.ctrader.trader_shown(session.trader.login).await;
     let (name, currency, balance) = match trader {
         Ok(t) => (t.display_name(), Some(t.deposit_currency.clone()), Some(t.balance_decimal())),
         Err(crate::ctrader::CtraderError::Unavailable(_)) => return Err(AppError::PlatformUnavailable),

@@ -15,7 +15,7 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
             return Err(AppError::AccountNotYours);
         }
     }
-    let trader = state.ctrader.trader(login).await.ok();
+    let trader = state.ctrader.trader_shown(login).await.ok();
     let currency = match &trader {
         Some(t) => crate::deposit::service::depositable(&t.deposit_currency)?,
         None => crate::deposit::service::account_currency(&state, &session).await?,
@@ -35,11 +35,57 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
 }
 
 /// Starts (or, for the same key, resumes) a deposit; answers the hosted
-/// payment page to send the browser to.
+/// payment page to send the browser to. The form posted before the WASM
+/// arrived is sent there directly, or back to the screen with what was
+/// typed and the refusal ([`DepositReturn`]).
 #[server(endpoint = "deposit/start")]
 pub async fn start_deposit(amount: String, method: String, key: String) -> Result<String, AppError> {
-    let (state, session) = crate::session::require().await?;
-    crate::deposit::service::start(&state, &session, &amount, &method, &key).await
+    let started = async {
+        let (state, session) = crate::session::require().await?;
+        crate::deposit::service::start(&state, &session, &amount, &method, &key).await
+    }
+    .await;
+    if !crate::server_fns::plain_form::posted_by_browser() {
+        return started;
+    }
+    let to = match &started {
+        Ok(payment_page) => payment_page.clone(),
+        Err(error) => DepositReturn { amount, method, key, error: error.clone() }.url(),
+    };
+    crate::server_fns::plain_form::redirect(&to);
+    Ok(to)
+}
+
+/// A plain form post the server refused: the deposit screen again, with the
+/// amount, method and key as they were (a retry is the same payment) and the
+/// refusal to show. Carried in the query of `/inapp/deposit`; none of it is
+/// a secret, and a forged one only shows its author a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepositReturn {
+    pub amount: String,
+    pub method: String,
+    pub key: String,
+    pub error: AppError,
+}
+
+impl DepositReturn {
+    #[cfg(feature = "ssr")]
+    fn url(&self) -> String {
+        let error = serde_json::to_string(&self.error).unwrap_or_default();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("amount", &self.amount)
+            .append_pair("method", &self.method)
+            .append_pair("key", &self.key)
+            .append_pair("refused", &error)
+            .finish();
+        format!("/inapp/deposit?{query}")
+    }
+
+    /// The return in the screen's query, if it is one.
+    pub fn from_query(query: &leptos_router::params::ParamsMap) -> Option<DepositReturn> {
+        let error = serde_json::from_str(&query.get("refused")?).ok()?;
+        Some(DepositReturn { amount: query.get("amount")?, method: query.get("method")?, key: query.get("key")?, error })
+    }
 }
 
 #[server(endpoint = "deposit/recent")]

@@ -7,4 +7,6 @@ pub mod action;
 pub mod chat;
 pub mod deposit;
 pub mod kyc;
+#[cfg(feature = "ssr")]
+pub mod plain_form;
 pub mod withdrawal;

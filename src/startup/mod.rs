@@ -175,6 +175,7 @@ impl Application {
             settings.ctrader.manager_password.expose_secret(),
             settings.ctrader.token_contract,
             Duration::from_millis(settings.ctrader.timeout_ms),
+            Duration::from_millis(settings.ctrader.shown_fresh_ms),
         );
         let mut leptos_options = settings.leptos_options();
         leptos_options.site_addr = addr;

@@ -32,8 +32,20 @@ struct Room {
     balance_minor: i64,
 }
 
-async fn room(state: &AppState, login: Login) -> Result<Room, AppError> {
-    let trader = state.ctrader.trader(login).await.map_err(|e| {
+/// Which balance a [`Room`] starts from: the one screens show (a few
+/// seconds old at most, for the form) or cTrader's now (for a request).
+#[derive(Clone, Copy)]
+enum Balance {
+    Shown,
+    Now,
+}
+
+async fn room(state: &AppState, login: Login, balance: Balance) -> Result<Room, AppError> {
+    let trader = match balance {
+        Balance::Shown => state.ctrader.trader_shown(login).await,
+        Balance::Now => state.ctrader.trader(login).await,
+    };
+    let trader = trader.map_err(|e| {
         tracing::warn!(error = %e, "trader read for a withdrawal failed");
         AppError::PlatformUnavailable
     })?;
@@ -86,7 +98,7 @@ fn credited_minor(d: &DepositRecord) -> i64 {
 
 pub async fn form(state: &AppState, session: &Session) -> Result<WithdrawalForm, AppError> {
     let login = session.trader.login;
-    let room = room(state, login).await?;
+    let room = room(state, login, Balance::Shown).await?;
     let cards = cards(state, login)
         .await?
         .into_iter()
@@ -154,7 +166,7 @@ pub async fn request(state: &AppState, session: &Session, r: Request<'_>) -> Res
         return Err(AppError::InvalidRequest);
     }
     let login = session.trader.login;
-    let room = room(state, login).await?;
+    let room = room(state, login, Balance::Now).await?;
     let (payout, card_limit) = payout(state, login, r.payout, r.iban, r.holder, r.card).await?;
     let mut rule = room.rule.clone();
     if let Some((_, left)) = card_limit {

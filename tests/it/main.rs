@@ -18,6 +18,7 @@ mod credit_faults;
 mod deposit_outcomes;
 mod deposit_review;
 mod deposits;
+mod first_load;
 mod identity;
 mod instances;
 mod kyc;

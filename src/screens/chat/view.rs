@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::{live, Attaching, ChatState, Live, Notice, Pending};
-use crate::components::{use_page, PrimaryButton};
+use crate::components::{interactive, typed_before_hydration, use_page, PrimaryButton};
 use crate::domain::chat::{clean_body, Author, ChatAttachment, ChatMessage, Delivery};
 use crate::domain::Lang;
 use crate::i18n::{t, t_with};
@@ -14,7 +14,9 @@ use crate::i18n::{t, t_with};
 pub fn conversation(chat: ChatState, max_chars: usize) -> AnyView {
     let lang = use_page().lang;
     let live = expect_context::<Live>();
-    let draft = RwSignal::new(String::new());
+    // What was typed before the WASM arrived is kept, not replaced by an
+    // empty draft when the page hydrates.
+    let draft = RwSignal::new(typed_before_hydration("chat-input"));
     let problem = RwSignal::new(None::<String>);
     let list = NodeRef::<leptos::html::Ol>::new();
     Effect::new(move |_| {
@@ -95,11 +97,14 @@ fn composer(
     submit: impl Fn(leptos::ev::SubmitEvent) + Send + 'static,
 ) -> AnyView {
     let live = expect_context::<Live>();
+    // Sending waits for the page to be interactive: before that a press
+    // would post the form as a plain page request and lose the message.
+    let ready = interactive();
     view! {
             <p class="min-h-5 text-sm text-muted" data-testid="typing" aria-live="polite">
                 {move || chat.typing.get().then(|| t(lang, "chat.typing"))}
             </p>
-            <form on:submit=submit class="space-y-2" data-testid="composer">
+            <form on:submit=submit class="space-y-2" data-testid="composer" data-ready=move || ready.get().to_string()>
                 <label for="chat-input" class="sr-only">{t(lang, "chat.input_label")}</label>
                 <textarea id="chat-input" name="body" rows="2" data-testid="chat-input"
                     maxlength=(max_chars + 100).to_string()
@@ -111,7 +116,7 @@ fn composer(
                         live.typing();
                     }
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| live::ctrl_enter(&ev)></textarea>
-                <AttachmentControl lang chat/>
+                <AttachmentControl lang chat ready/>
                 <p role="alert" class="min-h-5 text-sm text-danger" data-testid="chat-problem">
                     {move || problem.get()}
                     {move || chat.notice.get().map(|n| match n {
@@ -120,20 +125,21 @@ fn composer(
                     })}
                 </p>
                 <PrimaryButton testid="chat-send" label=t(lang, "chat.send")
-                    disabled=Signal::derive(move || chat.attaching.with(|a| *a == Attaching::Uploading))/>
+                    disabled=Signal::derive(move || !ready.get() || chat.attaching.with(|a| *a == Attaching::Uploading))/>
             </form>
     }
     .into_any()
 }
 
 #[component]
-fn AttachmentControl(lang: Lang, chat: ChatState) -> impl IntoView {
+fn AttachmentControl(lang: Lang, chat: ChatState, ready: ReadSignal<bool>) -> impl IntoView {
     let live = expect_context::<Live>();
     view! {
         <div class="flex flex-wrap items-center gap-2 min-h-11">
             <label for="chat-file" class="inline-flex items-center rounded-lg border border-border min-h-11 px-3 cursor-pointer focus-within:outline-2 focus-within:outline-brand">
                 {t(lang, "chat.attach")}
                 <input id="chat-file" type="file" accept="image/jpeg,image/png,application/pdf" class="sr-only" data-testid="chat-file"
+                    disabled=move || !ready.get()
                     on:change=move |ev| live.attach(&ev)/>
             </label>
             <span class="text-sm" data-testid="chat-attachment" data-state=move || match chat.attaching.get() {

@@ -5,7 +5,7 @@ use crate::components::{use_page, Card, FieldMessage, PrimaryButton};
 use crate::domain::{fee, format_amount, format_money, parse_amount, AmountError, DepositForm, MethodKind};
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
-use crate::server_fns::deposit::StartDeposit;
+use crate::server_fns::deposit::{DepositReturn, StartDeposit};
 
 /// A state to show the form in without a trader typing (the designers' gallery).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18,28 +18,64 @@ pub struct FormPreview {
 /// The amount form. The browser checks the amount with the same parser the
 /// server uses; the button disables itself on the first submit, and the form's
 /// idempotency key makes any repeat the same payment anyway.
+///
+/// Before the WASM arrives the form still works: it posts itself to its
+/// server function, which sends the browser to the payment page, or back here
+/// with what was typed and why it was refused (`returned`).
 #[component]
-pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<FormPreview>) -> impl IntoView {
+pub fn DepositFormView(
+    form: DepositForm,
+    #[prop(optional)] preview: Option<FormPreview>,
+    #[prop(optional_no_strip)] returned: Option<DepositReturn>,
+) -> impl IntoView {
     let lang = use_page().lang;
     let currency = form.currency.clone();
     let methods = StoredValue::new(form.methods.clone());
     let first = form.methods.first().cloned().expect("the server offers at least one method");
     let digits = first.rule.digits;
-    let preview = preview.unwrap_or_default();
+    let mut preview = preview.unwrap_or_default();
+    // Back from a plain post: the same amount, method and key, and the refusal.
+    let returned_error = RwSignal::new(None::<AppError>);
+    let mut initial_method = first.name.clone();
+    let mut key = form.idempotency_key.clone();
+    if let Some(r) = returned {
+        preview.amount = r.amount;
+        preview.show_error = true;
+        if form.methods.iter().any(|m| m.name == r.method) {
+            initial_method = r.method;
+        }
+        if !r.key.is_empty() {
+            key = r.key;
+        }
+        returned_error.set(Some(r.error));
+    }
     let initial_amount = preview.amount.clone();
     let amount = RwSignal::new(preview.amount.clone());
     // The field is left uncontrolled: what a trader typed before the WASM
     // arrived survives hydration and is read once the page is live.
     let input = NodeRef::<leptos::html::Input>::new();
+    let method = RwSignal::new(initial_method.clone());
+    // Likewise the method chosen before then.
+    let radios = NodeRef::<leptos::html::Fieldset>::new();
+    let (rendered_amount, rendered_method) = (initial_amount.clone(), initial_method.clone());
     Effect::new(move |_| {
         if let Some(el) = input.get() {
             let typed = el.value();
-            if !typed.is_empty() {
+            if typed != rendered_amount {
                 amount.set(typed);
+                // A refusal the server sent back was about another amount.
+                returned_error.set(None);
+            }
+        }
+        if let Some(chosen) = radios.get().and_then(|f| f.query_selector("input[name=method]:checked").ok().flatten()) {
+            if let Some(value) = chosen.get_attribute("value").filter(|v| methods.with_value(|all| all.iter().any(|m| &m.name == v))) {
+                if value != rendered_method {
+                    method.set(value);
+                    returned_error.set(None);
+                }
             }
         }
     });
-    let method = RwSignal::new(first.name.clone());
     // The chosen method's limits, fee and quick amounts.
     let chosen = Memo::new(move |_| methods.with_value(|all| all.iter().find(|m| m.name == method.get()).cloned().unwrap_or_else(|| first.clone())));
     let rule = Memo::new(move |_| chosen.get().rule);
@@ -54,12 +90,13 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
     });
     let server_error = move || match start.value().get() {
         Some(Err(e)) => Some(e),
-        _ => None,
+        _ => returned_error.get(),
     };
     let forget_server_error = move || {
         if start.value().with_untracked(|v| matches!(v, Some(Err(_)))) {
             start.value().set(None);
         }
+        returned_error.set(None);
     };
     let submitting = Signal::derive(move || preview.submitting || start.pending().get() || leaving());
     let parsed = Memo::new(move |_| parse_amount(&amount.get(), &rule.get()));
@@ -72,7 +109,11 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
             _ => None,
         }
     };
-    let key = form.idempotency_key.clone();
+    let form_key = key.clone();
+    // For tests and brokers' QA: the form works before this too, by posting itself.
+    let ready = crate::components::interactive();
+    // Where the browser posts the form itself when no WASM caught the submit.
+    let post_to = <StartDeposit as leptos::server_fn::ServerFn>::PATH;
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         show_error.set(true);
@@ -100,7 +141,8 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
                 <span data-testid="deposit-balance">{format!("{balance} {currency}")}</span>
             </p>
         </Card>
-        <form class="space-y-4" on:submit=on_submit novalidate>
+        <form class="space-y-4" method="post" action=post_to on:submit=on_submit novalidate data-testid="deposit-form" data-ready=move || ready.get().to_string()>
+            <input type="hidden" name="key" value=form_key/>
             <div class="space-y-1">
                 <label for="amount" class="block font-medium">{t(lang, "deposit.amount")}</label>
                 <div class="flex items-center gap-2 rounded-lg border border-border bg-surface px-3 focus-within:outline-2 focus-within:outline-brand">
@@ -140,15 +182,18 @@ pub fn DepositFormView(form: DepositForm, #[prop(optional)] preview: Option<Form
                     }).collect_view()}
                 </div>
             </fieldset>
-            <fieldset class="space-y-2">
+            <fieldset class="space-y-2" node_ref=radios>
                 <legend class="font-medium">{t(lang, "deposit.method")}</legend>
                 {form.methods.iter().map(|m| {
                     let (value, id, label_for) = (m.name.clone(), format!("method-{}", m.name), format!("method-{}", m.name));
                     let label = t(lang, &format!("deposit.kind.{}", m.kind.as_str()));
-                    let checked = { let v = value.clone(); move || method.get() == v };
+                    // Only the initial choice is set (an attribute): hydration
+                    // must not undo a choice made before it, and after it the
+                    // trader's clicks are the only thing that moves `method`.
+                    let initially = m.name == initial_method;
                     view! {
                         <label for=label_for class="flex items-center gap-3 rounded-lg border border-border bg-surface p-3 min-h-11">
-                            <input type="radio" name="method" id=id value=value.clone() prop:checked=checked
+                            <input type="radio" name="method" id=id value=value.clone() checked=initially
                                 on:change=move |_| { method.set(value.clone()); forget_server_error(); }/>
                             <span>{label}</span>
                         </label>

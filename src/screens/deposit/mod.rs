@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{use_page, ErrorNote, Frame, Loading};
 use crate::i18n::t;
-use crate::server_fns::deposit::load_deposit_form;
+use crate::server_fns::deposit::{load_deposit_form, DepositReturn};
 
 #[component]
 pub fn DepositScreen() -> impl IntoView {
@@ -36,18 +36,23 @@ fn DepositHome() -> impl IntoView {
     let lang = use_page().lang;
     let query = use_query_map();
     let account = query.read_untracked().get("account");
+    // Back from a form posted before the WASM arrived, refused.
+    let returned = query.with_untracked(DepositReturn::from_query);
     let form = Resource::new(move || account.clone(), load_deposit_form);
     view! {
         <Suspense fallback=move || view! { <Loading text=t(lang, "app.details_loading")/> }>
-            {move || Suspend::new(async move {
-                match form.await {
-                    Ok(data) => view! {
-                        <form::DepositFormView form=data.clone()/>
-                        <recent::RecentDeposits initial=data.recent.clone()/>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorNote error=e testid="deposit-error"/> }.into_any(),
-                }
-            })}
+            {move || {
+                let returned = returned.clone();
+                Suspend::new(async move {
+                    match form.await {
+                        Ok(data) => view! {
+                            <form::DepositFormView form=data.clone() returned/>
+                            <recent::RecentDeposits initial=data.recent.clone()/>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNote error=e testid="deposit-error"/> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }

@@ -64,8 +64,7 @@ pub fn DetailsForm(
     });
     // Disabled until the page is interactive: a submit before that would be a
     // plain form post.
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
+    let ready = crate::components::interactive();
     let initial = view.get_untracked();
     let (min_age, today) = (initial.min_age, initial.today.clone());
     let open = initial.state.open();

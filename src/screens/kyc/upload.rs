@@ -120,10 +120,10 @@ pub(crate) fn Uploader(
     };
     let hint = t_with(lang, "kyc.upload.hint", &[("min", &human_size(limits.min_bytes)), ("max", &human_size(limits.max_bytes))]);
     let busy = move || matches!(phase.get(), Phase::Uploading(_) | Phase::Checking);
-    // A file chosen before the page is interactive is not seen; tests (and
-    // brokers' QA) wait for `data-ready="true"`.
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
+    // A file chosen before the page is interactive would not be seen, so the
+    // picker is disabled until then; tests (and brokers' QA) wait for
+    // `data-ready="true"`.
+    let ready = crate::components::interactive();
     view! {
         <h2 class="text-lg font-semibold">{t(lang, &format!("kyc.doc.{}", doc_type.as_str()))}</h2>
         <div class="space-y-2 rounded-xl border-2 border-dashed border-border bg-surface p-4" data-testid="kyc-dropzone"
@@ -132,12 +132,12 @@ pub(crate) fn Uploader(
             on:drop=on_drop>
             <label for="kyc-file" class="block font-medium">{t(lang, "kyc.upload.choose")}</label>
             <input id="kyc-file" type="file" data-testid="kyc-file" accept="image/jpeg,image/png,application/pdf"
-                aria-describedby="kyc-hint kyc-file-error" class="block w-full min-h-11" disabled=busy on:change=on_pick/>
+                aria-describedby="kyc-hint kyc-file-error" class="block w-full min-h-11" disabled=move || busy() || !ready.get() on:change=on_pick/>
             // The camera: a phone opens it straight away for an input with
             // `capture`; the input stays reachable by keyboard and screen
             // reader, its label is the visible control.
             <input id="kyc-camera" type="file" data-testid="kyc-camera" accept="image/*" capture="environment" class="peer sr-only"
-                aria-describedby="kyc-hint kyc-file-error" disabled=busy on:change=on_camera/>
+                aria-describedby="kyc-hint kyc-file-error" disabled=move || busy() || !ready.get() on:change=on_camera/>
             <label for="kyc-camera" data-testid="kyc-camera-button"
                 class="inline-flex items-center min-h-11 px-4 rounded-lg border border-brand text-brand font-medium cursor-pointer peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-brand peer-disabled:opacity-60">
                 {t(lang, "kyc.upload.camera")}

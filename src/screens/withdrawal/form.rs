@@ -60,8 +60,7 @@ pub fn WithdrawalFormView(form: WithdrawalForm, on_requested: Callback<Withdrawa
     let holder_error = RwSignal::new(None::<String>);
     let sent = RwSignal::new(false);
     let send = ServerAction::<RequestWithdrawal>::new();
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
+    let ready = crate::components::interactive();
     let nothing_available = form.available < form.rule.min;
 
     let check_iban = move |text: &str| iban_error.set(parse_iban(text).err().map(|e| t(lang, e.i18n_key())));

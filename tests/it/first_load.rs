@@ -1,0 +1,128 @@
+//! What a trader on a slow phone meets before the WASM arrives, and what a
+//! render costs: the deposit form posted by the browser itself (no script
+//! caught the submit) goes to the payment page or comes back with what was
+//! typed; the trader shown on screens is read from cTrader once per
+//! `ctrader.shown_fresh_ms`, never for a money decision, and a balance change
+//! this instance sends shows at once.
+
+use crate::common::{self, deposits, TestApp};
+use broker_inapp::server_fns::withdrawal::RequestWithdrawal;
+use serde_json::json;
+
+/// Posts the deposit form as a browser does without the WASM: form-encoded,
+/// same origin, asking for a page.
+async fn plain_post(app: &TestApp, cookie: &str, amount: &str, key: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/deposit/start"))
+        .header("cookie", cookie)
+        .header("origin", app.base.clone())
+        .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+        .form(&[("key", key), ("amount", amount), ("method", "card")])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn trader_reads(app: &TestApp) -> i64 {
+    let v: serde_json::Value = app.http.get(app.url("/sim/stats")).send().await.unwrap().json().await.unwrap();
+    v["calls"]["trader"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_deposit_form_the_browser_posts_itself_goes_to_the_payment_page_once() {
+    let app = common::spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+
+    let first = plain_post(&app, &cookie, "250.00", deposits::KEY).await;
+    assert_eq!(first.status(), 302);
+    let page = location(&first);
+    assert!(page.starts_with("/psp/sandbox/pay/"), "{page}");
+    // Pressed again (a double tap, a resubmitted page): the same payment.
+    let again = plain_post(&app, &cookie, "250.00", deposits::KEY).await;
+    assert_eq!(location(&again), page);
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 1);
+
+    // The hydrated page's own call still gets the address as JSON, no redirect.
+    let js = deposits::start(&app, &cookie, "250.00", deposits::KEY).await;
+    assert_eq!(js.status(), 200);
+    assert!(js.headers().get("location").is_none());
+    assert_eq!(js.json::<String>().await.unwrap(), page);
+}
+
+#[tokio::test]
+async fn a_refused_plain_post_comes_back_with_the_amount_method_key_and_reason() {
+    let app = common::spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+
+    let res = plain_post(&app, &cookie, "9.99", deposits::KEY).await;
+    assert_eq!(res.status(), 302);
+    let back = location(&res);
+    assert!(back.starts_with("/inapp/deposit?"), "{back}");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 0, "nothing stored for a refused amount");
+
+    let html = app.get_with_cookie(&back, &cookie).await.text().await.unwrap();
+    assert!(html.contains("The minimum deposit is 10.00."), "the reason, translated");
+    assert!(html.contains(r#"value="9.99""#), "the amount as typed");
+    assert!(html.contains(&format!(r#"name="key" value="{}""#, deposits::KEY)), "the same form key, so a retry is the same payment");
+    assert!(html.contains(r#"value="card" checked"#), "the method chosen");
+
+    // Without a session the post is not lost in a redirect loop: the screen says why.
+    let res = plain_post(&app, "inapp_session=gone", "25.00", deposits::KEY).await;
+    assert_eq!(res.status(), 302);
+    let page = app.get(&location(&res)).await;
+    assert_eq!(page.status(), 401);
+    assert!(page.text().await.unwrap().contains("Your session has ended"));
+}
+
+#[tokio::test]
+async fn screens_share_one_trader_read_and_show_a_credit_from_this_instance_at_once() {
+    let app = common::spawn_with(|f| broker_inapp::config::Settings::with(f, "ctrader.shown_fresh_ms", 60_000)).await;
+    let (cookie, _) = app.sign_in(None).await;
+    let before = trader_reads(&app).await;
+    for _ in 0..5 {
+        let html = app.get_with_cookie("/inapp/deposit", &cookie).await.text().await.unwrap();
+        assert!(html.contains("1,000.00 USD"), "the balance is shown");
+    }
+    assert_eq!(trader_reads(&app).await - before, 1, "five renders, one read from cTrader");
+
+    // A deposit credited by this instance: the next render shows it.
+    let page = deposits::started(&app, &cookie, "250.00", deposits::KEY).await;
+    let back = deposits::pay(&app, &page, "4242424242424242").await;
+    deposits::wait_for_state(&app, &cookie, &deposits::deposit_id(&back), "Credited").await;
+    let html = app.get_with_cookie("/inapp/deposit", &cookie).await.text().await.unwrap();
+    assert!(html.contains("1,250.00 USD"), "the credited balance at once");
+}
+
+#[tokio::test]
+async fn a_withdrawal_is_judged_against_the_balance_now_not_the_one_shown() {
+    let app = common::spawn_with(|f| broker_inapp::config::Settings::with(f, "ctrader.shown_fresh_ms", 60_000)).await;
+    let v = app.mint(json!({ "balance": "1000.00" })).await;
+    let login = v["login"].as_i64().unwrap();
+    let (cookie, _) = app.open(&format!("/inapp/action?actionType=withdraw&token={}", v["token"].as_str().unwrap())).await;
+    let html = app.get_with_cookie("/inapp/action?actionType=withdraw", &cookie).await.text().await.unwrap();
+    assert!(html.contains("1,000.00"), "the form shows the balance");
+
+    // The balance drops in cTrader (a trade lost money) while the form is open.
+    let sim = app.pool("sim.db").await;
+    sqlx::query("UPDATE sim_traders SET balance = 5000 WHERE login = ?").bind(login).execute(&sim).await.unwrap();
+    let res = app
+        .call(
+            &cookie,
+            RequestWithdrawal {
+                amount: "100".into(),
+                payout: "bank".into(),
+                iban: "DE89 3704 0044 0532 0130 00".into(),
+                holder: "Ann Lee".into(),
+                card: String::new(),
+                key: "wd-key-now-0123456789".into(),
+            },
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("AboveMax"), "refused against the 50.00 cTrader has now");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM withdrawals").await, 0);
+}
