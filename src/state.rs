@@ -1,6 +1,12 @@
 //! What every handler and server function can reach. `FromRef` lets a
 //! handler take only the part it uses (`State(store): State<Store>`).
+//!
+//! `AppState` is a handle (one `Arc`): axum, leptos and every server
+//! function clone it several times per request, and cloning the parts
+//! themselves (a score of `Arc`s, the Leptos options' strings) showed up as
+//! a tenth of a rendered page's CPU time.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -11,8 +17,42 @@ use crate::ctrader::CtraderClient;
 use crate::deposit::Payments;
 use crate::store::Store;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Store {
+        state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<crate::theme::ThemeSource> {
+    fn from_ref(state: &AppState) -> Self {
+        state.theme.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Shared {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub ctrader: Arc<CtraderClient>,
@@ -23,10 +63,8 @@ pub struct AppState {
     /// (PostgreSQL LISTEN/NOTIFY) can replace this without touching callers.
     pub credit_queued: Arc<tokio::sync::Notify>,
     /// Live event streams open on this instance, per session and person (`live::slots`).
-    #[from_ref(skip)]
     pub streams: Arc<crate::live::slots::StreamSlots>,
     /// The same for the debiting worker, when finance approves a withdrawal.
-    #[from_ref(skip)]
     pub debit_queued: Arc<tokio::sync::Notify>,
     /// KYC document files (local disk today; S3-compatible is another impl).
     pub documents: Arc<dyn crate::kyc::DocumentFiles>,
@@ -37,15 +75,13 @@ pub struct AppState {
     /// Now, as expiry rules see it (see `time::Clock`).
     pub clock: crate::time::Clock,
     /// This process's name in the chat change log, so it skips its own changes.
-    #[from_ref(skip)]
     pub instance_id: String,
     pub leptos_options: LeptosOptions,
     /// The site's file names (hashed or not) and how long they may be kept.
-    #[from_ref(skip)]
     pub assets: crate::assets::Assets,
 }
 
-impl AppState {
+impl Shared {
     /// The stylesheet cargo-leptos builds from `style/main.css`.
     pub fn css_href(&self) -> String {
         self.assets.css_href.clone()

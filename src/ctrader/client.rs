@@ -39,7 +39,7 @@ impl CtraderClient {
             hashed_password: hex::encode(Md5::digest(manager_password.as_bytes())),
             contract,
             manager_token: Mutex::new(None),
-            shown: super::shown::Shown::new(shown_fresh),
+            shown: super::shown::Shown::new(shown_fresh, timeout * 3),
         }
     }
 

@@ -6,14 +6,18 @@
 //! cTrader answered, and a reload storm became a storm of Manager API calls.
 //! The freshness rule: a balance on a screen is at most `fresh` old (from
 //! the moment cTrader answered), except that a balance change this instance
-//! makes is shown at once (the entry is dropped when the change is sent).
-//! Another instance's change shows within `fresh`.
+//! sends shows at the next render: the login is forgotten before and after
+//! the change is sent, and a read that was already on its way when it was
+//! forgotten is not kept. Another instance's change shows within `fresh`, as
+//! does one whose call was cut off at its deadline (its outcome unknown).
 //!
 //! Only for showing. Money decisions (a withdrawal against the balance, the
 //! credit worker's history lookups) always ask cTrader.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use moka::future::Cache;
 
 use super::{CtraderError, Trader};
 use crate::domain::Login;
@@ -23,14 +27,27 @@ use crate::domain::Login;
 const CAPACITY: u64 = 50_000;
 
 pub(super) struct Shown {
-    cache: Option<moka::future::Cache<Login, Trader>>,
+    caches: Option<Caches>,
+}
+
+struct Caches {
+    /// The trader, and when the read that brought it started.
+    traders: Cache<Login, (Instant, Trader)>,
+    /// When each login was last forgotten: kept as long as a read started
+    /// before then could stay kept (`fresh` after the slowest read).
+    forgotten: Cache<Login, Instant>,
 }
 
 impl Shown {
-    /// `fresh` zero keeps nothing: every read goes to cTrader.
-    pub(super) fn new(fresh: Duration) -> Self {
-        let cache = (!fresh.is_zero()).then(|| moka::future::Cache::builder().max_capacity(CAPACITY).time_to_live(fresh).build());
-        Shown { cache }
+    /// `fresh` zero keeps nothing: every read goes to cTrader. `slowest` is
+    /// the longest a read can take (its calls' timeouts: a manager sign-in
+    /// and two tries).
+    pub(super) fn new(fresh: Duration, slowest: Duration) -> Self {
+        let caches = (!fresh.is_zero()).then(|| Caches {
+            traders: Cache::builder().max_capacity(CAPACITY).time_to_live(fresh).build(),
+            forgotten: Cache::builder().max_capacity(CAPACITY).time_to_live(fresh + slowest).build(),
+        });
+        Shown { caches }
     }
 
     /// The kept trader, or `read`'s answer (kept when it is one). Renders
@@ -39,16 +56,25 @@ impl Shown {
     where
         F: std::future::Future<Output = Result<Trader, CtraderError>>,
     {
-        match &self.cache {
-            Some(cache) => cache.try_get_with(login, read).await.map_err(|e: Arc<CtraderError>| (*e).clone()),
-            None => read.await,
+        let Some(c) = &self.caches else { return read.await };
+        // When the read started, not when it answered: a change that landed
+        // in between may or may not be in the answer.
+        let started = Instant::now();
+        let (read_at, trader) =
+            c.traders.try_get_with(login, async move { read.await.map(|t| (started, t)) }).await.map_err(|e: Arc<CtraderError>| (*e).clone())?;
+        // Asked before the login was last forgotten: possibly the balance
+        // before this instance's change. Dropped; the next render asks again.
+        if c.forgotten.get(&login).await.is_some_and(|at| read_at <= at) {
+            c.traders.invalidate(&login).await;
         }
+        Ok(trader)
     }
 
-    /// Forgets the login's trader: its balance is about to change.
+    /// Forgets the login's trader: its balance is about to change, or did.
     pub(super) async fn forget(&self, login: Login) {
-        if let Some(cache) = &self.cache {
-            cache.invalidate(&login).await;
+        if let Some(c) = &self.caches {
+            c.forgotten.insert(login, Instant::now()).await;
+            c.traders.invalidate(&login).await;
         }
     }
 }

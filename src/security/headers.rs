@@ -65,16 +65,17 @@ fn origin(url: &str) -> Option<String> {
 }
 
 /// Where forms may go: this server, the broker's hand-off pages (the posted
-/// assertion), and the app the SSO sign-in redirects to with its code.
+/// assertion), the app the SSO sign-in redirects to with its code, and the
+/// payment pages a deposit form posted before the WASM is redirected to
+/// (browsers hold a form's redirects to `form-action` too).
 fn form_targets(settings: &crate::config::Settings) -> String {
     let mut targets = vec!["'self'".to_string()];
     let handoffs = settings.actions.types.values().filter(|a| a.kind == crate::domain::action::ActionKind::Handoff).map(|a| a.url.as_str());
     let sign_in = (settings.identity.mode == crate::config::IdentityMode::FullSso).then_some(settings.identity.app_redirect_url.as_str());
-    for url in handoffs.chain(sign_in) {
-        if let Some(o) = origin(url) {
-            if !targets.contains(&o) {
-                targets.push(o);
-            }
+    let payments = crate::deposit::stripe::payment_page_origins(settings);
+    for o in handoffs.chain(sign_in).filter_map(origin).chain(payments) {
+        if !targets.contains(&o) {
+            targets.push(o);
         }
     }
     targets.join(" ")

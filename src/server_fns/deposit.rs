@@ -48,44 +48,81 @@ pub async fn start_deposit(amount: String, method: String, key: String) -> Resul
     if !crate::server_fns::plain_form::posted_by_browser() {
         return started;
     }
+    use crate::server_fns::plain_form::redirect;
+    let back = |error: &AppError| DepositReturn::url(&amount, &method, &key, error);
     let to = match &started {
-        Ok(payment_page) => payment_page.clone(),
-        Err(error) => DepositReturn { amount, method, key, error: error.clone() }.url(),
+        Ok(payment_page) if redirect(payment_page) => return Ok(payment_page.clone()),
+        Ok(_) => {
+            tracing::warn!("the payment page's address cannot be a redirect");
+            back(&AppError::PaymentUnavailable)
+        }
+        Err(error) => back(error),
     };
-    crate::server_fns::plain_form::redirect(&to);
+    redirect(&to);
     Ok(to)
 }
 
 /// A plain form post the server refused: the deposit screen again, with the
-/// amount, method and key as they were (a retry is the same payment) and the
-/// refusal to show. Carried in the query of `/inapp/deposit`; none of it is
-/// a secret, and a forged one only shows its author a message.
+/// amount, method and key as they were (a retry is the same payment) and why.
+/// Carried in the query of `/inapp/deposit`. None of it is a secret, and the
+/// reason is a code from a closed set, never text: a forged link can show
+/// only our own messages. An amount's refusal is not carried at all: the
+/// screen finds it again from the amount, with the server's own rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepositReturn {
     pub amount: String,
     pub method: String,
+    /// Empty when the refusal was about the key itself: the form's new one is used.
     pub key: String,
-    pub error: AppError,
+    pub error: Option<AppError>,
 }
 
 impl DepositReturn {
     #[cfg(feature = "ssr")]
-    fn url(&self) -> String {
-        let error = serde_json::to_string(&self.error).unwrap_or_default();
+    fn url(amount: &str, method: &str, key: &str, error: &AppError) -> String {
         let query = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("amount", &self.amount)
-            .append_pair("method", &self.method)
-            .append_pair("key", &self.key)
-            .append_pair("refused", &error)
+            .append_pair("amount", amount)
+            .append_pair("method", method)
+            .append_pair("key", key)
+            .append_pair("refused", refusal_code(error))
             .finish();
         format!("/inapp/deposit?{query}")
     }
 
     /// The return in the screen's query, if it is one.
     pub fn from_query(query: &leptos_router::params::ParamsMap) -> Option<DepositReturn> {
-        let error = serde_json::from_str(&query.get("refused")?).ok()?;
-        Some(DepositReturn { amount: query.get("amount")?, method: query.get("method")?, key: query.get("key")?, error })
+        let error = refusal_from_code(&query.get("refused")?)?;
+        let key = if error == Some(AppError::InvalidRequest) { String::new() } else { query.get("key")? };
+        Some(DepositReturn { amount: query.get("amount")?, method: query.get("method")?, key, error })
     }
+}
+
+/// The refusals `deposit::service::start` can answer, as query codes.
+#[cfg(feature = "ssr")]
+fn refusal_code(error: &AppError) -> &'static str {
+    match error {
+        AppError::InvalidAmount(_) => "amount",
+        AppError::AlreadySubmitted => "already_submitted",
+        AppError::PaymentUnavailable => "payment_unavailable",
+        AppError::PlatformUnavailable => "platform_unavailable",
+        AppError::SessionExpired => "session_expired",
+        AppError::InvalidRequest | AppError::CurrencyNotSupported(_) => "invalid_request",
+        _ => "internal",
+    }
+}
+
+/// `None` for an unknown code; `Some(None)` for an amount's refusal.
+fn refusal_from_code(code: &str) -> Option<Option<AppError>> {
+    Some(Some(match code {
+        "amount" => return Some(None),
+        "already_submitted" => AppError::AlreadySubmitted,
+        "payment_unavailable" => AppError::PaymentUnavailable,
+        "platform_unavailable" => AppError::PlatformUnavailable,
+        "session_expired" => AppError::SessionExpired,
+        "invalid_request" => AppError::InvalidRequest,
+        "internal" => AppError::Internal,
+        _ => return None,
+    }))
 }
 
 #[server(endpoint = "deposit/recent")]
@@ -118,4 +155,22 @@ pub async fn get_deposit_status(id: String) -> Result<DepositStatus, AppError> {
         failure_url: with_id(&state.settings.urls.failure),
         bank: crate::deposit::bank::instructions(&state.settings, &record),
     })
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_of_a_deposit_start_reads_back_from_its_code() {
+        use AppError::*;
+        for e in [AlreadySubmitted, PaymentUnavailable, PlatformUnavailable, SessionExpired, InvalidRequest, Internal] {
+            assert_eq!(refusal_from_code(refusal_code(&e)), Some(Some(e)));
+        }
+        // The amount's own refusal is found again from the amount.
+        assert_eq!(refusal_from_code(refusal_code(&InvalidAmount(crate::domain::AmountError::NotANumber))), Some(None));
+        // Text is no code.
+        assert_eq!(refusal_from_code(refusal_code(&CurrencyNotSupported("wire funds to X".into()))), Some(Some(InvalidRequest)));
+        assert_eq!(refusal_from_code("wire funds to X"), None);
+    }
 }

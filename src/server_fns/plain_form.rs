@@ -17,7 +17,13 @@ pub fn posted_by_browser() -> bool {
     parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// Sends the browser to `to` (a 302, which a browser follows with a `GET`).
-pub fn redirect(to: &str) {
+/// Sends the browser to `to` (a 302, which a browser follows with a `GET`);
+/// `false`, sending nothing, when `to` cannot be a `Location` (a partner's
+/// URL with characters a header cannot carry: leptos would panic on it).
+pub fn redirect(to: &str) -> bool {
+    if http::HeaderValue::from_str(to).is_err() {
+        return false;
+    }
     leptos_axum::redirect(to);
+    true
 }

@@ -186,7 +186,7 @@ impl Application {
         let (payments, sims) = payment_providers(&settings, addr, assets.css_href.clone()).await?;
         let documents = crate::kyc::ObjectFiles::open(&settings.storage).map_err(StartupError::Objects)?;
         let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;
-        let state = AppState {
+        let state = AppState::new(crate::state::Shared {
             documents: Arc::new(documents),
             theme: Arc::new(theme),
             settings: Arc::new(settings),
@@ -201,7 +201,7 @@ impl Application {
             clock: Default::default(),
             leptos_options,
             assets,
-        };
+        });
         let psp = sims.sandbox.clone();
         let router = router(state.clone(), sim, sims);
         Ok(Application { listener, router, addr, state, psp, admin })

@@ -126,3 +126,35 @@ async fn a_withdrawal_is_judged_against_the_balance_now_not_the_one_shown() {
     assert!(res.text().await.unwrap().contains("AboveMax"), "refused against the 50.00 cTrader has now");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM withdrawals").await, 0);
 }
+
+#[tokio::test]
+async fn a_forged_return_shows_only_our_own_words() {
+    let app = common::spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+    // Free text where a reason goes: not one of ours, so no return at all.
+    let forged = "/inapp/deposit?amount=25&method=card&key=form-key-0123456789abcdef&refused=%7B%22CurrencyNotSupported%22%3A%22wire+funds+to+DE00%22%7D";
+    let html = app.get_with_cookie(forged, &cookie).await.text().await.unwrap();
+    assert!(!html.contains("wire funds"));
+    assert!(!html.contains("form-key-0123456789abcdef"), "a forged return's key is not taken either");
+    // A refusal of the key itself: the form takes a new key.
+    let bad_key = "/inapp/deposit?amount=25&method=card&key=nope&refused=invalid_request";
+    let html = app.get_with_cookie(bad_key, &cookie).await.text().await.unwrap();
+    assert!(html.contains("The request was not valid"), "{html}");
+    assert!(!html.contains(r#"name="key" value="nope""#));
+}
+
+#[tokio::test]
+async fn the_deposit_page_lets_its_form_be_redirected_to_stripe_checkout() {
+    let app = common::spawn_with(|f| {
+        let f = broker_inapp::config::Settings::with(f, "deposit.methods", json!([{ "name": "stripe", "kind": "stripe_checkout" }]));
+        broker_inapp::config::Settings::with(f, "payments.stripe.api_base", "https://api.stripe.com")
+    })
+    .await;
+    let (cookie, _) = app.sign_in(None).await;
+    let page = app.get_with_cookie("/inapp/deposit", &cookie).await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    // Browsers hold a posted form's redirects to form-action: without it, the
+    // form posted before the WASM could not reach the payment page.
+    let form_action = csp.split(';').map(str::trim).find(|d| d.starts_with("form-action ")).unwrap();
+    assert!(form_action.split(' ').any(|o| o == "https://checkout.stripe.com"), "{csp}");
+}

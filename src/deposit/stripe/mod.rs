@@ -27,6 +27,23 @@ use crate::deposit::{HostedPayment, PaymentEvent, PaymentProvider, PaymentReques
 
 pub const SIGNATURE_HEADER: &str = "stripe-signature";
 
+/// Where Stripe hosts its Checkout pages (a session's `url`). The deposit
+/// form may be sent there by a redirect after a plain post (before the WASM
+/// arrives), which the page's CSP `form-action` must allow.
+pub const CHECKOUT_ORIGIN: &str = "https://checkout.stripe.com";
+
+/// The origins outside this server a deposit form's post may be redirected
+/// to: the payment pages of the providers configured.
+pub fn payment_page_origins(settings: &crate::config::Settings) -> Vec<String> {
+    let uses_stripe = settings.deposit.methods.iter().any(|m| m.kind == crate::domain::MethodKind::StripeCheckout);
+    // An empty `api_base` is the simulator, whose pages are on this server.
+    if uses_stripe && !settings.payments.stripe.api_base.is_empty() {
+        vec![CHECKOUT_ORIGIN.to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Digits of Stripe's own amount unit for `currency` (lower or upper case),
 /// which is not always ISO 4217's: the zero-decimal currencies are sent in
 /// whole units, the three-decimal ones in thousandths, and ISK stays a

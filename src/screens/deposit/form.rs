@@ -47,7 +47,7 @@ pub fn DepositFormView(
         if !r.key.is_empty() {
             key = r.key;
         }
-        returned_error.set(Some(r.error));
+        returned_error.set(r.error);
     }
     let initial_amount = preview.amount.clone();
     let amount = RwSignal::new(preview.amount.clone());
@@ -110,7 +110,8 @@ pub fn DepositFormView(
         }
     };
     let form_key = key.clone();
-    // For tests and brokers' QA: the form works before this too, by posting itself.
+    // The quick amounts need the WASM; the form itself works before it, by
+    // posting itself (`data-ready` tells tests and brokers' QA which it is).
     let ready = crate::components::interactive();
     // Where the browser posts the form itself when no WASM caught the submit.
     let post_to = <StartDeposit as leptos::server_fn::ServerFn>::PATH;
@@ -166,7 +167,7 @@ pub fn DepositFormView(
                         let text = format_money(*p, digits, lang);
                         let value = format_amount(*p, digits);
                         view! {
-                            <button type="button" data-testid="preset"
+                            <button type="button" data-testid="preset" disabled=move || !ready.get()
                                 class="rounded-lg border border-border min-h-11 px-4 hover:bg-bg focus-visible:outline-2 focus-visible:outline-brand"
                                 on:click=move |_| {
                                     if let Some(el) = input.get_untracked() {

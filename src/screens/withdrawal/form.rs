@@ -73,6 +73,16 @@ pub fn WithdrawalFormView(form: WithdrawalForm, on_requested: Callback<Withdrawa
     // The server's answer: a request to add to the list, or a refusal shown where it belongs.
     let failure = RwSignal::new(None::<AppError>);
     let form_ref = NodeRef::<leptos::html::Form>::new();
+    // The radios only carry their initial choice (bank, an attribute):
+    // hydration must not undo a destination picked before it, which is read
+    // here; after it the trader's clicks (and a reset) are all that move it.
+    Effect::new(move |_| {
+        if let Some(chosen) = form_ref.get().and_then(|f| f.query_selector("input[name=payout]:checked").ok().flatten()) {
+            if let Some(value) = chosen.get_attribute("value") {
+                payout.set(value);
+            }
+        }
+    });
     Effect::new(move |_| match send.value().get() {
         Some(Ok(done)) => {
             key.set(done.next_key.clone());
@@ -135,13 +145,9 @@ pub fn WithdrawalFormView(form: WithdrawalForm, on_requested: Callback<Withdrawa
                 "withdraw.to_card",
                 &[("amount", &format!("{} {}", format_money(c.amount, digits, lang), form.currency)), ("date", &format_when(c.created_at_ms, lang))],
             );
-            let checked = {
-                let v = value.clone();
-                move || payout.get() == v
-            };
             view! {
                 <label for=label_for class="flex items-center gap-3 rounded-lg border border-border bg-surface p-3 min-h-11">
-                    <input type="radio" name="payout" id=id value=value.clone() prop:checked=checked on:change=move |_| payout.set(value.clone())/>
+                    <input type="radio" name="payout" id=id value=value.clone() on:change=move |_| payout.set(value.clone())/>
                     <span>{label}</span>
                 </label>
             }
@@ -185,7 +191,7 @@ pub fn WithdrawalFormView(form: WithdrawalForm, on_requested: Callback<Withdrawa
                 {if has_cards {
                     view! {
                         <label for="payout-bank" class="flex items-center gap-3 rounded-lg border border-border bg-surface p-3 min-h-11">
-                            <input type="radio" name="payout" id="payout-bank" value="bank" prop:checked=bank_chosen on:change=move |_| payout.set("bank".into())/>
+                            <input type="radio" name="payout" id="payout-bank" value="bank" checked on:change=move |_| payout.set("bank".into())/>
                             <span>{t(lang, "withdraw.to_bank")}</span>
                         </label>
                     }.into_any()
