@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { mint, freshLogin, watchRequests } from './helpers';
+import { mint, freshLogin, watchRequests, depositFormReady } from './helpers';
 
 // A slow phone shows the server-rendered screen seconds before its WASM has
 // arrived. Here the WASM is held back until the test lets it through, and
@@ -183,4 +183,25 @@ test('withdrawal: typed before the WASM, kept, requested once', async ({ page, r
   await page.getByTestId('withdraw-submit').click();
   await expect(page.getByTestId('withdraw-sent')).toBeVisible();
   expect(sends).toHaveLength(1);
+});
+
+test('withdrawal: a card picked as the destination before the WASM stays picked', async ({ page, request }) => {
+  const login = freshLogin();
+  // A card deposit, to be paid back to.
+  await open(page, request, '/inapp/deposit', login, `account=${login}`);
+  await depositFormReady(page);
+  await page.getByLabel('Amount').fill('100.00');
+  await page.getByTestId('submit').click();
+  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await page.getByRole('button', { name: /^Pay/ }).click();
+  await expect(page).toHaveURL(/\/done\/success/);
+
+  const release = await holdWasm(page);
+  await open(page, request, '/inapp/action', login, 'actionType=withdraw');
+  const card = page.locator('input[name=payout][value^="card:"]');
+  await card.check();
+  release();
+  await expect(page.getByTestId('withdraw-submit')).toBeEnabled();
+  await expect(card).toBeChecked();
+  await expect(page.getByTestId('withdraw-bank-fields')).toBeHidden();
 });
