@@ -32,7 +32,7 @@ FILES[credit]="src/deposit/credit.rs"
 TESTS[credit]="--test it -- deposit_outcomes:: credit_audit:: credit_faults:: deposits::"
 FILES[upload]="src/kyc/upload.rs src/kyc/inspect.rs src/domain/kyc/files.rs"
 TESTS[upload]="--lib --test it -- kyc:: domain::kyc"
-FILES[pdf]="src/kyc/pdf_scan.rs"
+FILES[pdf]="src/kyc/pdf_scan/mod.rs src/kyc/pdf_scan/lexer.rs"
 TESTS[pdf]="--lib --test it -- kyc::pdf_scan kyc::"
 ALL=(money signature session credit upload pdf)
 
