@@ -3,7 +3,7 @@
 //! trader does in between must not be lost or sent twice. A form either
 //! works without the WASM (the deposit form posts itself) or says it is not
 //! ready yet ([`interactive`]) and keeps what was typed
-//! ([`typed_before_hydration`]).
+//! ([`typed_before_hydration`], [`checked_before_hydration`]).
 
 use leptos::prelude::*;
 
@@ -36,4 +36,12 @@ pub fn typed_before_hydration(id: &str) -> String {
     }
     let _ = id;
     String::new()
+}
+
+/// The value of the radio button `name` checked inside `root`, as the trader
+/// left it before hydration. Radios carry only their initial choice (the
+/// `checked` attribute, which hydration leaves alone; `prop:checked` would
+/// reset it), so a form reads the choice back once it is interactive.
+pub fn checked_before_hydration(root: &leptos::web_sys::Element, name: &str) -> Option<String> {
+    root.query_selector(&format!("input[name={name}]:checked")).ok().flatten().and_then(|radio| radio.get_attribute("value"))
 }

@@ -13,6 +13,6 @@ mod live;
 pub use account_details::AccountDetails;
 pub use error_note::ErrorNote;
 pub use frame::{use_page, Frame};
-pub use hydration::{interactive, typed_before_hydration};
+pub use hydration::{checked_before_hydration, interactive, typed_before_hydration};
 pub use kit::{Card, FieldMessage, FormError, Loading, PrimaryButton, SecondaryButton, INPUT};
 pub use live::follow;

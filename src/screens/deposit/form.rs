@@ -67,12 +67,11 @@ pub fn DepositFormView(
                 returned_error.set(None);
             }
         }
-        if let Some(chosen) = radios.get().and_then(|f| f.query_selector("input[name=method]:checked").ok().flatten()) {
-            if let Some(value) = chosen.get_attribute("value").filter(|v| methods.with_value(|all| all.iter().any(|m| &m.name == v))) {
-                if value != rendered_method {
-                    method.set(value);
-                    returned_error.set(None);
-                }
+        let chosen = radios.get().and_then(|f| crate::components::checked_before_hydration(&f, "method"));
+        if let Some(value) = chosen.filter(|v| methods.with_value(|all| all.iter().any(|m| &m.name == v))) {
+            if value != rendered_method {
+                method.set(value);
+                returned_error.set(None);
             }
         }
     });

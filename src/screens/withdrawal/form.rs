@@ -77,10 +77,8 @@ pub fn WithdrawalFormView(form: WithdrawalForm, on_requested: Callback<Withdrawa
     // hydration must not undo a destination picked before it, which is read
     // here; after it the trader's clicks (and a reset) are all that move it.
     Effect::new(move |_| {
-        if let Some(chosen) = form_ref.get().and_then(|f| f.query_selector("input[name=payout]:checked").ok().flatten()) {
-            if let Some(value) = chosen.get_attribute("value") {
-                payout.set(value);
-            }
+        if let Some(value) = form_ref.get().and_then(|f| crate::components::checked_before_hydration(&f, "payout")) {
+            payout.set(value);
         }
     });
     Effect::new(move |_| match send.value().get() {
