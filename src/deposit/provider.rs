@@ -19,6 +19,11 @@ pub struct PaymentRequest {
     pub currency: Currency,
     /// Where the provider sends the browser afterwards.
     pub return_url: String,
+    /// When the deposit was created (ms). Whatever a provider derives from
+    /// time derives from this, never from the clock: a retried request must
+    /// be the same request, or the provider refuses the idempotency key
+    /// (Stripe compares every parameter).
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -104,6 +104,7 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         digits: deposit.digits,
         currency: deposit.currency.clone(),
         return_url,
+        created_at: deposit.created_at,
     };
     let hosted = provider.create_payment(&request).await.map_err(|e| {
         tracing::warn!(error = %e, deposit = %deposit.id, "payment creation failed");

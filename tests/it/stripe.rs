@@ -84,8 +84,15 @@ async fn a_session_per_deposit_with_the_amount_in_minor_units_and_the_deposit_as
     assert_eq!(s["client_reference_id"].as_str(), Some(id.as_str()));
     assert!(s["success_url"].as_str().unwrap().ends_with(&format!("/inapp/deposit?deposit={id}")), "{s}");
     assert!(s["success_url"].as_str().unwrap().starts_with("http"), "absolute, as Stripe requires");
-    // The same form again: the same session (the deposit id is the idempotency key).
+    // The same form again, in a later second: the same session (the deposit
+    // id is the idempotency key, and Stripe refuses a key whose parameters
+    // changed, so nothing sent may depend on the clock).
+    let first = now_s();
+    while now_s() == first {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(checkout(&app, &cookie, "250.50", "stripe-key-0123456789abcdef").await, page);
+    assert_eq!(session(&app, &sid).await["expires_at"], s["expires_at"]);
     // A zero-decimal currency is sent in whole units.
     let (yen, _) = trader(&app, "JPY").await;
     let page = checkout(&app, &yen, "5000", "stripe-yen-0123456789abcdef").await;

@@ -137,7 +137,9 @@ impl PaymentProvider for StripeCheckout {
             ("line_items[0][price_data][product_data][name]", "Deposit".into()),
             ("metadata[deposit_id]", req.reference.to_string()),
             // Stripe stops taking the payment when we stop waiting for it.
-            ("expires_at", (crate::time::now_ms() / 1000 + self.expires_after_s).to_string()),
+            // From the deposit's creation, not now: a second press a second
+            // later must send the same parameters under the same key.
+            ("expires_at", (req.created_at / 1000 + self.expires_after_s).to_string()),
         ];
         let res = self
             .http
