@@ -92,7 +92,6 @@ async fn a_session_per_deposit_with_the_amount_in_minor_units_and_the_deposit_as
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(checkout(&app, &cookie, "250.50", "stripe-key-0123456789abcdef").await, page);
-    assert_eq!(session(&app, &sid).await["expires_at"], s["expires_at"]);
     // A zero-decimal currency is sent in whole units.
     let (yen, _) = trader(&app, "JPY").await;
     let page = checkout(&app, &yen, "5000", "stripe-yen-0123456789abcdef").await;

@@ -63,6 +63,30 @@ pub fn stripe_digits(currency: &str) -> u32 {
     }
 }
 
+/// Stripe takes a session's `expires_at` from 30 minutes to 24 hours after
+/// the session is created; the first bound with a margin for clocks and transit.
+const EARLIEST_EXPIRY_S: i64 = 30 * 60 + 60;
+const LATEST_EXPIRY_S: i64 = 24 * 60 * 60;
+
+/// When a deposit's Checkout Session stops taking payment (seconds), for a
+/// deposit created at `created_ms` and asked for at `now_ms`.
+///
+/// From the deposit's creation, not now: Stripe refuses an idempotency key
+/// sent again with any parameter changed, so a second press a second later
+/// must send the same `expires_at`. Only when that time is too close for
+/// Stripe to accept (a form pressed again long after, whose first request
+/// never reached Stripe, so nothing is kept under its key) is it counted
+/// from now instead.
+pub fn session_expiry(created_ms: i64, now_ms: i64, expires_after_s: i64) -> i64 {
+    let planned = created_ms / 1000 + expires_after_s;
+    let now_s = now_ms / 1000;
+    if planned < now_s + EARLIEST_EXPIRY_S {
+        now_s + EARLIEST_EXPIRY_S
+    } else {
+        planned
+    }
+}
+
 /// Stripe's largest amount for one Checkout line (in its unit).
 pub const MAX_AMOUNT: i64 = 99_999_999;
 
@@ -79,7 +103,8 @@ pub struct StripeCheckout {
 }
 
 impl StripeCheckout {
-    /// `expires_after_s` is clamped to what Stripe accepts (30 min to 24 h).
+    /// `expires_after_s` is clamped to what Stripe accepts (30 min to 24 h),
+    /// with room for a second press to send the same expiry: at least 35 min.
     pub fn new(api_base: &str, secret_key: &str, webhook_secret: &str, tolerance_s: u64, public_url: &str, expires_after_s: i64) -> Self {
         StripeCheckout {
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("static reqwest configuration is valid"),
@@ -88,7 +113,7 @@ impl StripeCheckout {
             webhook_secret: webhook_secret.to_string(),
             tolerance_s: tolerance_s as i64,
             public_url: public_url.trim_end_matches('/').to_string(),
-            expires_after_s: expires_after_s.clamp(1800, 86_400),
+            expires_after_s: expires_after_s.clamp(EARLIEST_EXPIRY_S + 240, LATEST_EXPIRY_S),
         }
     }
 }
@@ -137,9 +162,7 @@ impl PaymentProvider for StripeCheckout {
             ("line_items[0][price_data][product_data][name]", "Deposit".into()),
             ("metadata[deposit_id]", req.reference.to_string()),
             // Stripe stops taking the payment when we stop waiting for it.
-            // From the deposit's creation, not now: a second press a second
-            // later must send the same parameters under the same key.
-            ("expires_at", (req.created_at / 1000 + self.expires_after_s).to_string()),
+            ("expires_at", session_expiry(req.created_at, crate::time::now_ms(), self.expires_after_s).to_string()),
         ];
         let res = self
             .http
@@ -196,6 +219,24 @@ impl PaymentProvider for StripeCheckout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_expires_from_the_deposit_and_within_what_stripe_accepts() {
+        let created = 1_700_000_000_000;
+        let hour = 3600;
+        // Pressed again seconds or minutes later: the very same expiry.
+        for later_ms in [0, 999, 1_000, 60_000, 20 * 60_000] {
+            assert_eq!(session_expiry(created, created + later_ms, hour), created / 1000 + hour, "{later_ms} ms later");
+        }
+        // Pressed again so late that the planned expiry is under Stripe's 30
+        // minutes: counted from now, with the margin.
+        let late = created + 45 * 60_000;
+        assert_eq!(session_expiry(created, late, hour), late / 1000 + 31 * 60);
+        // The clamp leaves several minutes for a second press.
+        let shortest = StripeCheckout::new("http://x", "sk", "whsec", 300, "https://inapp", 60).expires_after_s;
+        assert_eq!(shortest, 35 * 60);
+        assert_eq!(session_expiry(created, created + 3 * 60_000, shortest), created / 1000 + shortest);
+    }
     use axum::http::HeaderValue;
 
     fn stripe() -> StripeCheckout {

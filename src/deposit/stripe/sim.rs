@@ -167,6 +167,20 @@ async fn create(State(sim): State<StripeSim>, headers: HeaderMap, Form(params): 
     if !(1..=1000).contains(&quantity) || amount * quantity > super::MAX_AMOUNT {
         return error(StatusCode::BAD_REQUEST, "invalid_request_error", "Invalid positive integer", Some("line_items[0][quantity]"));
     }
+    // Stripe's window for a session's expiry: 30 minutes to 24 hours from now.
+    let now_s = now_ms() / 1000;
+    let expires_at = match get("expires_at").map(|e| e.parse::<i64>()) {
+        None => now_s + 86_400,
+        Some(Ok(at)) if (now_s + 1800..=now_s + 86_400).contains(&at) => at,
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                "The `expires_at` timestamp must be at least 30 minutes and at most 24 hours from Checkout Session creation.",
+                Some("expires_at"),
+            )
+        }
+    };
     let id = format!("cs_test_{}", uuid::Uuid::new_v4().simple());
     let session = json!({
         "id": id, "object": "checkout.session", "mode": "payment", "status": "open", "payment_status": "unpaid",
@@ -174,7 +188,7 @@ async fn create(State(sim): State<StripeSim>, headers: HeaderMap, Form(params): 
         "client_reference_id": get("client_reference_id"), "metadata": { "deposit_id": get("metadata[deposit_id]") },
         "success_url": get("success_url"), "cancel_url": get("cancel_url"),
         "url": format!("/psp/stripe/pay/{id}"), "created": now_ms() / 1000,
-        "expires_at": get("expires_at").and_then(|e| e.parse::<i64>().ok()).unwrap_or(now_ms() / 1000 + 86_400), "livemode": false,
+        "expires_at": expires_at, "livemode": false,
     });
     data.sessions.insert(id.clone(), session.clone());
     if let Some(key) = key {
