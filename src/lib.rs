@@ -8,9 +8,6 @@
 // the larger screens need more than the default query depth.
 #![recursion_limit = "256"]
 
-// Translations are compiled in from `locales/*.json` for both builds.
-rust_i18n::i18n!("locales", fallback = "en");
-
 pub mod app;
 pub mod components;
 pub mod domain;
@@ -79,6 +76,7 @@ pub mod worker;
 pub fn hydrate() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
+    i18n::browser::install_from_page();
     let page = app::read_embedded_page_context();
     leptos::mount::hydrate_body(move || {
         if let Some(page) = page {
