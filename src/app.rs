@@ -49,9 +49,14 @@ pub fn shell(options: LeptosOptions, css: String) -> impl IntoView {
 
     let request = use_context::<http::request::Parts>();
     let extension = |f: fn(&http::Extensions) -> Option<String>| request.as_ref().and_then(|p| f(&p.extensions));
-    if let Some(nonce) = extension(|e| e.get::<crate::security::CspNonce>().map(|n| n.0.clone())) {
-        provide_context(Nonce::from_value(nonce));
+    let nonce = extension(|e| e.get::<crate::security::CspNonce>().map(|n| n.0.clone()));
+    if let Some(nonce) = &nonce {
+        provide_context(Nonce::from_value(nonce.clone()));
     }
+    let styles = match (nonce, use_context::<crate::state::AppState>()) {
+        (Some(nonce), Some(state)) => state.screen_styles(nonce),
+        _ => crate::render::Styles::Linked(css),
+    };
     let page = request.as_ref().and_then(|p| p.extensions.get::<PageContext>().cloned()).unwrap_or_else(crate::components::use_page);
     provide_context(page.clone());
     let json = page_context_json(&page);
@@ -59,8 +64,9 @@ pub fn shell(options: LeptosOptions, css: String) -> impl IntoView {
         <!DOCTYPE html>
         <html lang=page.lang.code() dir=page.lang.dir().as_str() class=page.theme.as_str()>
             <head>
-                {crate::render::head_basics(&page, &css)}
+                {crate::render::head_basics(&page, styles)}
                 <script type="application/json" id=PAGE_CONTEXT_ID inner_html=json></script>
+                <script type="application/json" id=crate::i18n::TEXTS_ID inner_html=crate::i18n::browser_texts(page.lang)></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

@@ -38,6 +38,22 @@ pub struct Assets {
     /// The hashes in the names (`js`, `wasm`, `css`): only a file whose name
     /// carries one is kept for good.
     hashes: Vec<String>,
+    /// The stylesheet's text for pages that carry it inline, read once for a
+    /// hashed build (`None` when the site has no readable, reasonably small
+    /// stylesheet). See [`Assets::css_text`].
+    css_text: Option<std::sync::Arc<str>>,
+    css_path: std::path::PathBuf,
+}
+
+/// A stylesheet larger than this is linked, not copied into every page.
+const MOST_INLINE_CSS: u64 = 64 * 1024;
+
+/// A stylesheet a page can carry: readable, small, and with nothing that
+/// could end the style element it goes into.
+fn read_css(path: &Path) -> Option<std::sync::Arc<str>> {
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MOST_INLINE_CSS);
+    let css = std::fs::read_to_string(path).ok().filter(|css| small && !css.to_ascii_lowercase().contains("</style"))?;
+    Some(css.into())
 }
 
 impl Assets {
@@ -52,9 +68,27 @@ impl Assets {
         let missing: Vec<String> = assets.names(options).into_iter().filter(|name| !pkg.join(name).is_file()).collect();
         if assets.hashed && !missing.is_empty() {
             tracing::warn!(?missing, "hash.txt names files the site does not have; serving plain names");
-            return Assets::from_hashes(options, None);
+            return Assets::from_hashes(options, None).with_css_text(options);
         }
-        assets
+        assets.with_css_text(options)
+    }
+
+    fn with_css_text(mut self, options: &leptos::config::LeptosOptions) -> Assets {
+        self.css_path = Path::new(options.site_root.as_ref()).join(self.css_href.trim_start_matches('/'));
+        self.css_text = read_css(&self.css_path);
+        self
+    }
+
+    /// The stylesheet's text for a page to carry. A hashed build's file never
+    /// changes under its name, so it was read once; a plain-named one is a
+    /// development site that `cargo leptos watch` rebuilds under the running
+    /// server, so it is read again (a small file, in the page cache).
+    pub fn css_text(&self) -> Option<std::sync::Arc<str>> {
+        if self.hashed {
+            self.css_text.clone()
+        } else {
+            read_css(&self.css_path)
+        }
     }
 
     fn from_hashes(options: &leptos::config::LeptosOptions, hashes: Option<&str>) -> Assets {
@@ -63,7 +97,13 @@ impl Assets {
         let found: Vec<String> = ["js", "wasm", "css"].iter().filter_map(|k| of(k)).filter(|h| !h.is_empty()).collect();
         let hashed = found.len() == 3;
         let css = if hashed { format!("{}.{}", options.output_name, found[2]) } else { options.output_name.to_string() };
-        Assets { hashed, css_href: format!("/{}/{css}.css", options.site_pkg_dir), hashes: if hashed { found } else { Vec::new() } }
+        Assets {
+            hashed,
+            css_href: format!("/{}/{css}.css", options.site_pkg_dir),
+            hashes: if hashed { found } else { Vec::new() },
+            css_text: None,
+            css_path: Default::default(),
+        }
     }
 
     /// The JS, WASM and CSS names of a hashed build.

@@ -86,4 +86,13 @@ impl Shared {
     pub fn css_href(&self) -> String {
         self.assets.css_href.clone()
     }
+
+    /// The trader screens' styles: in the page when the site's CSS can be
+    /// read, linked otherwise ([`crate::render::Styles`]).
+    pub fn screen_styles(&self, nonce: String) -> crate::render::Styles {
+        match self.assets.css_text() {
+            Some(site) => crate::render::Styles::Inline { site, theme: self.theme.current().css(), nonce },
+            None => crate::render::Styles::Linked(self.css_href()),
+        }
+    }
 }

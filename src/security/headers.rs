@@ -30,7 +30,7 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     let h = res.headers_mut();
     let logo = origin(&state.theme.current().logo).map(|o| format!(" {o}")).unwrap_or_default();
     let csp = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; style-src 'self'; \
+        "default-src 'self'; script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; style-src 'self' 'nonce-{n}'; \
          img-src 'self' data: blob:{logo}; font-src 'self'; connect-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action {forms}; frame-ancestors {fa}",
         n = nonce.0,

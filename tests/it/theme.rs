@@ -45,6 +45,21 @@ async fn an_edited_theme_applies_without_a_restart_and_a_broken_one_is_refused_b
     assert!(app.get("/theme.css").await.text().await.unwrap().contains("--color-brand:#7c3aed;"));
     let page = app.get_with_cookie("/inapp/kyc", &cookie).await.text().await.unwrap();
     assert!(page.contains("Violet Markets") && page.contains("Violet Markets (Cyprus) Ltd · Trading CFDs"));
+    // A screen carrying its styles (a site was built) carries the edited theme.
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/broker-inapp.css"), "p{}").unwrap();
+    let root = site.path().display().to_string();
+    let file = path.display().to_string();
+    let inlined = common::spawn_with(move |f| Settings::with(Settings::with(f, "broker.theme_file", file), "leptos.site_root", root)).await;
+    let (inlined_cookie, _) = inlined.sign_in(None).await;
+    let page = inlined.get_with_cookie("/inapp/kyc", &inlined_cookie).await.text().await.unwrap();
+    assert!(page.contains("--color-brand:#7c3aed;") && !page.contains("/theme.css"), "{page}");
+    // An edit while it runs shows in its next page too.
+    write(&path, &edited.replacen("brand = \"#7c3aed\"", "brand = \"#0f766e\"", 1));
+    let page = inlined.get_with_cookie("/inapp/kyc", &inlined_cookie).await.text().await.unwrap();
+    assert!(page.contains("--color-brand:#0f766e;") && !page.contains("--color-brand:#7c3aed;"), "{page}");
+    write(&path, &edited);
 
     // A broken edit: the last good theme stays, and the problem names the key.
     write(&path, &edited.replacen("radius = \"0.5rem\"", "radius = \"huge\"", 1));

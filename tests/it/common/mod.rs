@@ -103,6 +103,9 @@ pub fn settings_in(dir: &std::path::Path) -> Figment {
     let f = Settings::defaults();
     let f = Settings::with(f, "leptos.site_addr", "127.0.0.1:0");
     let f = Settings::with(f, "storage.data_dir", &path);
+    // No site unless a test brings one: pages link their stylesheet whatever
+    // `target/site` holds on this machine (a built site would be inlined).
+    let f = Settings::with(f, "leptos.site_root", format!("{path}/site"));
     let f = Settings::with(f, "storage.database_url", format!("sqlite://{path}/app.db"));
     let f = Settings::with(f, "simulator.database_url", format!("sqlite://{path}/sim.db"));
     Settings::with(f, "payments.sandbox_database_url", format!("sqlite://{path}/psp.db"))
