@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
 
 use super::{service, stream, ChatError};
-use crate::domain::chat::{Author, ReceiptUpdate, SendMessage};
+use crate::domain::chat::{Author, ChatReturn, MessageError, ReceiptUpdate, SendMessage};
 use crate::state::AppState;
 use crate::store::chat::ConversationRecord;
 use crate::time::now_ms;
@@ -30,6 +31,26 @@ pub async fn post_message(State(state): State<AppState>, trader: Trader, Json(bo
     let conversation = own(&state, trader).await?;
     let sent = service::send(&state, &conversation, Author::Trader, None, &body).await?;
     Ok(super::sent_response(sent))
+}
+
+/// `POST /inapp/chat/send`: the message form the browser posted by itself,
+/// pressed before the WASM arrived (a slow phone). Stored as the hydrated
+/// screen stores a message (the form's client id, made when the screen was
+/// rendered, makes a second press the same message), then a 303 back to the
+/// screen: the message in its history, or what was typed and why it was
+/// refused ([`ChatReturn`]). Under the `/inapp` gate: no session is the
+/// branded page, as for the screen itself.
+pub async fn send_form(State(state): State<AppState>, trader: Trader, Form(form): Form<HashMap<String, String>>) -> Result<Response, ApiError> {
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let message = SendMessage { client_id: field("client_id"), body: field("body"), attachment_id: None };
+    let conversation = own(&state, trader).await?;
+    let to = match service::send(&state, &conversation, Author::Trader, None, &message).await {
+        Ok(_) => "/inapp/chat".to_string(),
+        Err(ChatError::Invalid(error)) => ChatReturn { draft: message.body, error }.url(),
+        Err(ChatError::RateLimited(_)) => ChatReturn { draft: message.body, error: MessageError::RateLimited }.url(),
+        Err(other) => return Err(other.into()),
+    };
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
 }
 
 /// `POST /inapp/chat/receipts`: `{ "delivered": seq, "read": seq }`.

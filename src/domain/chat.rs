@@ -126,6 +126,32 @@ pub struct ChatView {
     pub max_chars: usize,
     /// What the trader's screen should remember unsent messages under.
     pub outbox_key: String,
+    /// The client id of the message form as rendered, for the browser to
+    /// post with it before the WASM arrives: a second press of the same form
+    /// is the same message.
+    pub form_client_id: String,
+}
+
+/// The message form the browser posted by itself, refused: the screen again
+/// with what was typed and why, in its query (`?draft=…&refused=CODE`). The
+/// code is one of [`MessageError`]'s, never text, so a forged link can show
+/// only our own messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatReturn {
+    pub draft: String,
+    pub error: MessageError,
+}
+
+impl ChatReturn {
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Option<ChatReturn> {
+        Some(ChatReturn { error: MessageError::parse(&get("refused")?)?, draft: get("draft").unwrap_or_default() })
+    }
+
+    #[cfg(feature = "ssr")]
+    pub fn url(&self) -> String {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("draft", &self.draft).append_pair("refused", self.error.code()).finish();
+        format!("/inapp/chat?{query}")
+    }
 }
 
 /// One server-sent event: its SSE `event` name is [`ChatEvent::name`], its

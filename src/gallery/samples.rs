@@ -364,6 +364,7 @@ pub fn render(settings: &Settings, lang: Lang, screen: &str, state: &str) -> Any
                 state: ConversationState { closed: false, agent: (state != "empty").then(|| "anna".to_string()) },
                 max_chars: settings.chat.max_message_chars,
                 outbox_key: String::new(),
+                form_client_id: String::new(),
             };
             let pending = match state {
                 "in_progress" => vec![Pending { client_id: "sample-pending".into(), body: "Sent while offline".into(), attachment: None, error: None }],

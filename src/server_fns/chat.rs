@@ -1,6 +1,7 @@
 //! The trader's conversation as the chat screen first renders it. Sending,
 //! receipts, typing and the live stream are plain endpoints (`chat::trader`)
-//! because they answer precise JSON errors and stream.
+//! because they answer precise JSON errors and stream; so is the message
+//! form the browser posts by itself before the WASM arrives.
 
 use leptos::prelude::*;
 
@@ -24,5 +25,6 @@ pub async fn load_chat() -> Result<ChatView, AppError> {
         state: c.state(),
         max_chars: state.settings.chat.max_message_chars,
         outbox_key: format!("inapp-chat-outbox-{}", t.login),
+        form_client_id: uuid::Uuid::new_v4().simple().to_string(),
     })
 }

@@ -44,6 +44,8 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
                 move || shell(options.clone(), css.clone())
             },
         )
+        // The chat's message form as the browser posts it before the WASM.
+        .route("/inapp/chat/send", post(crate::chat::trader::send_form))
         // leptos_routes also mounts every server function under /api; the
         // gate looks at the path and leaves them to `session::require`.
         .layer(from_fn_with_state(state.clone(), inapp_gate));

@@ -158,3 +158,72 @@ async fn the_deposit_page_lets_its_form_be_redirected_to_stripe_checkout() {
     let form_action = csp.split(';').map(str::trim).find(|d| d.starts_with("form-action ")).unwrap();
     assert!(form_action.split(' ').any(|o| o == "https://checkout.stripe.com"), "{csp}");
 }
+
+/// Posts the chat's message form as a browser does without the WASM.
+async fn plain_message(app: &TestApp, cookie: &str, client_id: &str, body: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/inapp/chat/send"))
+        .header("cookie", cookie)
+        .header("origin", app.base.clone())
+        .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+        .form(&[("client_id", client_id), ("body", body)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The value of the chat form's hidden client id in a rendered screen.
+fn form_client_id(html: &str) -> String {
+    let (_, rest) = html.split_once(r#"name="client_id" value=""#).expect("the form's client id");
+    rest.split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_chat_message_the_browser_posts_itself_is_stored_once_and_shown() {
+    let app = common::spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+    let html = app.get_with_cookie("/inapp/chat", &cookie).await.text().await.unwrap();
+    assert!(html.contains(r#"method="post" action="/inapp/chat/send""#), "the form posts itself");
+    let id = form_client_id(&html);
+    assert_ne!(form_client_id(&app.get_with_cookie("/inapp/chat", &cookie).await.text().await.unwrap()), id, "each form its own id");
+
+    // Pressed twice (a double tap, a resubmitted page): one message.
+    for _ in 0..2 {
+        let res = plain_message(&app, &cookie, &id, "Typed on a slow phone").await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(location(&res), "/inapp/chat");
+    }
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 1);
+    assert_eq!(app.text("app.db", "SELECT body FROM chat_messages").await, "Typed on a slow phone");
+    let html = app.get_with_cookie("/inapp/chat", &cookie).await.text().await.unwrap();
+    assert_eq!(html.matches(r#"data-testid="message""#).count(), 1, "shown in the history");
+}
+
+#[tokio::test]
+async fn a_refused_chat_post_comes_back_with_the_draft_and_why() {
+    let app = common::spawn().await;
+    let (cookie, _) = app.sign_in(None).await;
+    let long = format!("{} <b>&", "a".repeat(2000));
+    let res = plain_message(&app, &cookie, "plain-form-0001", &long).await;
+    assert_eq!(res.status(), 303);
+    let back = location(&res);
+    assert!(back.starts_with("/inapp/chat?"), "{back}");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 0);
+    let html = app.get_with_cookie(&back, &cookie).await.text().await.unwrap();
+    assert!(html.contains("The message is too long: at most 2000 characters."), "the reason, translated");
+    assert!(html.contains(&format!("{} &lt;b&gt;&amp;</textarea>", "a".repeat(2000))), "the draft as typed, as text");
+
+    // A draft is text, whatever it holds.
+    let html = app.get_with_cookie("/inapp/chat?refused=MESSAGE_TOO_LONG&draft=%3C%2Ftextarea%3E%3Cp%20id%3Dinjected%3E", &cookie).await.text().await.unwrap();
+    assert!(html.contains("&lt;/textarea&gt;&lt;p id=injected&gt;</textarea>") && !html.contains("<p id=injected>"), "{html}");
+
+    // A forged return shows only our own words.
+    let html = app.get_with_cookie("/inapp/chat?draft=hi&refused=Your%20account%20is%20closed", &cookie).await.text().await.unwrap();
+    assert!(!html.contains("Your account is closed") && !html.contains(">hi</textarea>"), "an unknown code is no return");
+
+    // Without a session: the branded page saying so, nothing stored.
+    let res = plain_message(&app, "inapp_session=gone", "plain-form-0002", "Hello").await;
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains("Your session has ended"));
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 0);
+}

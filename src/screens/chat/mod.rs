@@ -15,7 +15,7 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::components::{use_page, AccountDetails, ErrorNote, Frame, Loading};
-use crate::domain::chat::{ChatAttachment, ChatMessage, ChatView, ConversationState, MessageError, Receipts};
+use crate::domain::chat::{ChatAttachment, ChatMessage, ChatReturn, ChatView, ConversationState, MessageError, Receipts};
 use crate::domain::kyc::UploadError;
 use crate::i18n::t;
 use crate::server_fns::chat::load_chat;
@@ -130,7 +130,10 @@ fn Conversation(initial: ChatView) -> impl IntoView {
     });
     // Leaving the screen (in-app navigation) ends its stream and callbacks.
     on_cleanup(move || live.stop());
-    view::conversation(chat, initial.max_chars)
+    // The message form the browser posted itself, sent back refused.
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let returned = ChatReturn::from_query(|k| query.get(k));
+    view::conversation(chat, initial.max_chars, initial.form_client_id, returned)
 }
 
 /// The conversation in a given state, for the designers' gallery.
@@ -142,7 +145,7 @@ pub fn ChatPreview(view: ChatView, #[prop(optional)] offline: bool, #[prop(optio
     chat.typing.set(typing);
     chat.pending.set(pending);
     provide_context(Live::new(chat, String::new()));
-    view::conversation(chat, view.max_chars)
+    view::conversation(chat, view.max_chars, view.form_client_id, None)
 }
 
 #[cfg(test)]
@@ -164,6 +167,7 @@ mod tests {
                 state: ConversationState { closed: false, agent: None },
                 max_chars: 10,
                 outbox_key: String::new(),
+                form_client_id: String::new(),
             });
             chat.pending.set(vec![Pending { client_id: "c1234567".into(), body: "x".into(), attachment: None, error: None }]);
             chat.merge(msg(3, "c1234567"));

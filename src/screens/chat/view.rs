@@ -7,17 +7,26 @@ use leptos::prelude::*;
 
 use super::{live, Attaching, ChatState, Live, Notice, Pending};
 use crate::components::{interactive, typed_before_hydration, use_page, PrimaryButton};
-use crate::domain::chat::{clean_body, Author, ChatAttachment, ChatMessage, Delivery};
+use crate::domain::chat::{clean_body, Author, ChatAttachment, ChatMessage, ChatReturn, Delivery, MessageError};
 use crate::domain::Lang;
 use crate::i18n::{t, t_with};
 
-pub fn conversation(chat: ChatState, max_chars: usize) -> AnyView {
+/// `form_client_id`: the message form's own id, for a post before the WASM;
+/// `returned`: that post, refused, with what was typed.
+pub fn conversation(chat: ChatState, max_chars: usize, form_client_id: String, returned: Option<ChatReturn>) -> AnyView {
     let lang = use_page().lang;
     let live = expect_context::<Live>();
+    let refusal = returned.as_ref().map(|r| match r.error {
+        MessageError::Empty | MessageError::TooLong => t_with(lang, r.error.key(), &[("max", &max_chars.to_string())]),
+        // Its own words promise a later send, which a plain post does not do.
+        _ => t(lang, "chat.error.send"),
+    });
+    let returned_draft = returned.map(|r| r.draft).unwrap_or_default();
     // What was typed before the WASM arrived is kept, not replaced by an
     // empty draft when the page hydrates.
-    let draft = RwSignal::new(typed_before_hydration("chat-input"));
-    let problem = RwSignal::new(None::<String>);
+    let typed = typed_before_hydration("chat-input");
+    let draft = RwSignal::new(if typed.is_empty() { returned_draft.clone() } else { typed });
+    let problem = RwSignal::new(refusal);
     let list = NodeRef::<leptos::html::Ol>::new();
     Effect::new(move |_| {
         // Follow the newest message.
@@ -80,31 +89,45 @@ pub fn conversation(chat: ChatState, max_chars: usize) -> AnyView {
                 </For>
             </ol>
             </div>
-            {composer(lang, chat, max_chars, draft, problem, submit)}
+            {composer(lang, chat, max_chars, Composer { draft, returned_draft, problem, form_client_id }, submit)}
         </section>
     }
     .into_any()
 }
 
+/// `text` as HTML text: the field shows it as it was typed.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The composer's text: the draft, the one a refused plain post brought
+/// back (the field's initial text, the same on the server and in the
+/// browser), what is wrong, and the form's own client id.
+struct Composer {
+    draft: RwSignal<String>,
+    returned_draft: String,
+    problem: RwSignal<Option<String>>,
+    form_client_id: String,
+}
+
 /// The typing line and the form. A separate, type-erased view: one deeply
 /// nested view type overflows the compiler's query depth in clean builds.
-fn composer(
-    lang: Lang,
-    chat: ChatState,
-    max_chars: usize,
-    draft: RwSignal<String>,
-    problem: RwSignal<Option<String>>,
-    submit: impl Fn(leptos::ev::SubmitEvent) + Send + 'static,
-) -> AnyView {
+///
+/// Before the WASM arrives the form posts itself (`/inapp/chat/send`, with
+/// its client id, so two presses are one message) and the server sends the
+/// browser back to the screen; once hydrated, the submit is handled here and
+/// goes through the outbox. The attachment picker needs the WASM and waits
+/// for it.
+fn composer(lang: Lang, chat: ChatState, max_chars: usize, c: Composer, submit: impl Fn(leptos::ev::SubmitEvent) + Send + 'static) -> AnyView {
     let live = expect_context::<Live>();
-    // Sending waits for the page to be interactive: before that a press
-    // would post the form as a plain page request and lose the message.
     let ready = interactive();
+    let Composer { draft, returned_draft, problem, form_client_id } = c;
     view! {
             <p class="min-h-5 text-sm text-muted" data-testid="typing" aria-live="polite">
                 {move || chat.typing.get().then(|| t(lang, "chat.typing"))}
             </p>
-            <form on:submit=submit class="space-y-2" data-testid="composer" data-ready=move || ready.get().to_string()>
+            <form method="post" action="/inapp/chat/send" on:submit=submit class="space-y-2" data-testid="composer" data-ready=move || ready.get().to_string()>
+                <input type="hidden" name="client_id" value=form_client_id/>
                 <label for="chat-input" class="sr-only">{t(lang, "chat.input_label")}</label>
                 <textarea id="chat-input" name="body" rows="2" data-testid="chat-input"
                     maxlength=(max_chars + 100).to_string()
@@ -115,7 +138,11 @@ fn composer(
                         draft.set(event_target_value(&ev));
                         live.typing();
                     }
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| live::ctrl_enter(&ev)></textarea>
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| live::ctrl_enter(&ev)
+                    // Leptos writes a textarea's text child unescaped, and the
+                    // draft comes from the query: escaped here, so
+                    // `</textarea>` in it is text, never markup.
+                    inner_html=escape_text(&returned_draft)></textarea>
                 <AttachmentControl lang chat ready/>
                 <p role="alert" class="min-h-5 text-sm text-danger" data-testid="chat-problem">
                     {move || problem.get()}
@@ -125,7 +152,7 @@ fn composer(
                     })}
                 </p>
                 <PrimaryButton testid="chat-send" label=t(lang, "chat.send")
-                    disabled=Signal::derive(move || !ready.get() || chat.attaching.with(|a| *a == Attaching::Uploading))/>
+                    disabled=Signal::derive(move || chat.attaching.with(|a| *a == Attaching::Uploading))/>
             </form>
     }
     .into_any()
