@@ -37,17 +37,17 @@ pub async fn post_message(State(state): State<AppState>, trader: Trader, Json(bo
 /// pressed before the WASM arrived (a slow phone). Stored as the hydrated
 /// screen stores a message (the form's client id, made when the screen was
 /// rendered, makes a second press the same message), then a 303 back to the
-/// screen: the message in its history, or what was typed and why it was
-/// refused ([`ChatReturn`]). Under the `/inapp` gate: no session is the
-/// branded page, as for the screen itself.
+/// screen: the message in its history, or why it was refused
+/// ([`ChatReturn`]). Under the `/inapp` gate: no session is the branded
+/// page, as for the screen itself.
 pub async fn send_form(State(state): State<AppState>, trader: Trader, Form(form): Form<HashMap<String, String>>) -> Result<Response, ApiError> {
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let message = SendMessage { client_id: field("client_id"), body: field("body"), attachment_id: None };
     let conversation = own(&state, trader).await?;
     let to = match service::send(&state, &conversation, Author::Trader, None, &message).await {
         Ok(_) => "/inapp/chat".to_string(),
-        Err(ChatError::Invalid(error)) => ChatReturn { draft: message.body, error }.url(),
-        Err(ChatError::RateLimited(_)) => ChatReturn { draft: message.body, error: MessageError::RateLimited }.url(),
+        Err(ChatError::Invalid(error)) => ChatReturn { error }.url(),
+        Err(ChatError::RateLimited(_)) => ChatReturn { error: MessageError::RateLimited }.url(),
         Err(other) => return Err(other.into()),
     };
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())

@@ -133,24 +133,26 @@ pub struct ChatView {
 }
 
 /// The message form the browser posted by itself, refused: the screen again
-/// with what was typed and why, in its query (`?draft=…&refused=CODE`). The
-/// code is one of [`MessageError`]'s, never text, so a forged link can show
-/// only our own messages.
-#[derive(Debug, Clone, PartialEq)]
+/// with why, in its query (`?refused=CODE`). The code is one of
+/// [`MessageError`]'s, never text, so a forged link can show only our own
+/// messages. The draft is not carried: a URL is logged by proxies and kept
+/// in the history, and a long message in another script would outgrow what
+/// proxies take in a request line. A browser cannot send a message too
+/// long (the field's `maxlength` is the limit) or empty with text in it; a
+/// refused one is one sent while the trader was over the rate limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChatReturn {
-    pub draft: String,
     pub error: MessageError,
 }
 
 impl ChatReturn {
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Option<ChatReturn> {
-        Some(ChatReturn { error: MessageError::parse(&get("refused")?)?, draft: get("draft").unwrap_or_default() })
+        Some(ChatReturn { error: MessageError::parse(&get("refused")?)? })
     }
 
     #[cfg(feature = "ssr")]
     pub fn url(&self) -> String {
-        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("draft", &self.draft).append_pair("refused", self.error.code()).finish();
-        format!("/inapp/chat?{query}")
+        format!("/inapp/chat?refused={}", self.error.code())
     }
 }
 

@@ -72,7 +72,7 @@ async fn unknown_action_types_and_wrong_kinds_are_refused_clearly() {
     // The screen itself renders the unknown type as a page, not an error status.
     let res = app.get_with_cookie("/inapp/action?actionType=teleport", &cookie).await;
     assert_eq!(res.status(), 404);
-    let page = res.text().await.unwrap();
+    let page = common::shown(&res.text().await.unwrap());
     assert!(page.contains("action-unknown") && page.contains("This action is not available"), "the unknown-action page");
 }
 

@@ -211,12 +211,12 @@ async fn the_trader_sees_a_deposit_in_review_as_paid_and_being_checked() {
     assert_eq!(s["deposit"]["currency"], "USD");
     assert_eq!(app.sim_trader(login).await["balance"], "1000.00");
 
-    let html = app.get_with_cookie("/inapp/deposit", &cookie).await.text().await.unwrap();
+    let html = common::shown(&app.get_with_cookie("/inapp/deposit", &cookie).await.text().await.unwrap());
     assert!(html.contains("data-testid=\"recent-deposit\" data-state=\"review\""), "listed as review: {html}");
     assert!(html.contains("Paid, being checked by our team"), "the trader is told it is paid and being checked");
     assert!(!html.contains(">Failed<"), "not shown as failed");
 
-    let html = app.get_with_cookie("/inapp/deposit?lang=de", &cookie).await.text().await.unwrap();
+    let html = common::shown(&app.get_with_cookie("/inapp/deposit?lang=de", &cookie).await.text().await.unwrap());
     assert!(html.contains("Bezahlt, wird von unserem Team geprüft"), "in the trader's language");
     assert!(!html.contains("Paid, being checked by our team"));
 }

@@ -64,7 +64,7 @@ async fn a_refused_plain_post_comes_back_with_the_amount_method_key_and_reason()
     assert!(back.starts_with("/inapp/deposit?"), "{back}");
     assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM deposits").await, 0, "nothing stored for a refused amount");
 
-    let html = app.get_with_cookie(&back, &cookie).await.text().await.unwrap();
+    let html = common::shown(&app.get_with_cookie(&back, &cookie).await.text().await.unwrap());
     assert!(html.contains("The minimum deposit is 10.00."), "the reason, translated");
     assert!(html.contains(r#"value="9.99""#), "the amount as typed");
     assert!(html.contains(&format!(r#"name="key" value="{}""#, deposits::KEY)), "the same form key, so a retry is the same payment");
@@ -138,7 +138,7 @@ async fn a_forged_return_shows_only_our_own_words() {
     assert!(!html.contains("form-key-0123456789abcdef"), "a forged return's key is not taken either");
     // A refusal of the key itself: the form takes a new key.
     let bad_key = "/inapp/deposit?amount=25&method=card&key=nope&refused=invalid_request";
-    let html = app.get_with_cookie(bad_key, &cookie).await.text().await.unwrap();
+    let html = common::shown(&app.get_with_cookie(bad_key, &cookie).await.text().await.unwrap());
     assert!(html.contains("The request was not valid"), "{html}");
     assert!(!html.contains(r#"name="key" value="nope""#));
 }
@@ -200,30 +200,37 @@ async fn a_chat_message_the_browser_posts_itself_is_stored_once_and_shown() {
 }
 
 #[tokio::test]
-async fn a_refused_chat_post_comes_back_with_the_draft_and_why() {
-    let app = common::spawn().await;
+async fn a_refused_chat_post_comes_back_with_why_and_never_carries_the_text() {
+    let app = common::spawn_with(|f| broker_inapp::config::Settings::with(f, "chat.rate_limit_messages", 1)).await;
     let (cookie, _) = app.sign_in(None).await;
-    let long = format!("{} <b>&", "a".repeat(2000));
-    let res = plain_message(&app, &cookie, "plain-form-0001", &long).await;
+    // A browser cannot post a message over the limit: the field stops at it.
+    let html = app.get_with_cookie("/inapp/chat", &cookie).await.text().await.unwrap();
+    assert!(html.contains(r#"maxlength="2000""#), "before the WASM, the limit itself");
+
+    // A second message inside the rate window: back to the screen, saying why.
+    assert_eq!(location(&plain_message(&app, &cookie, "plain-form-0001", "First").await), "/inapp/chat");
+    let res = plain_message(&app, &cookie, "plain-form-0002", "Second, private").await;
     assert_eq!(res.status(), 303);
     let back = location(&res);
-    assert!(back.starts_with("/inapp/chat?"), "{back}");
-    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 0);
-    let html = app.get_with_cookie(&back, &cookie).await.text().await.unwrap();
-    assert!(html.contains("The message is too long: at most 2000 characters."), "the reason, translated");
-    assert!(html.contains(&format!("{} &lt;b&gt;&amp;</textarea>", "a".repeat(2000))), "the draft as typed, as text");
+    assert_eq!(back, "/inapp/chat?refused=RATE_LIMITED", "the code only: no message text in a URL");
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 1);
+    let html = common::shown(&app.get_with_cookie(&back, &cookie).await.text().await.unwrap());
+    assert!(html.contains("Your message was not sent: too many messages in a short time."), "the reason, translated");
 
-    // A draft is text, whatever it holds.
-    let html = app.get_with_cookie("/inapp/chat?refused=MESSAGE_TOO_LONG&draft=%3C%2Ftextarea%3E%3Cp%20id%3Dinjected%3E", &cookie).await.text().await.unwrap();
-    assert!(html.contains("&lt;/textarea&gt;&lt;p id=injected&gt;</textarea>") && !html.contains("<p id=injected>"), "{html}");
+    // Too long (only a client other than a browser can send it): the reason with the limit.
+    let res = plain_message(&app, &cookie, "plain-form-0003", &"a".repeat(2001)).await;
+    let html = common::shown(&app.get_with_cookie(&location(&res), &cookie).await.text().await.unwrap());
+    assert!(html.contains("The message is too long: at most 2000 characters."));
 
-    // A forged return shows only our own words.
-    let html = app.get_with_cookie("/inapp/chat?draft=hi&refused=Your%20account%20is%20closed", &cookie).await.text().await.unwrap();
-    assert!(!html.contains("Your account is closed") && !html.contains(">hi</textarea>"), "an unknown code is no return");
+    // A forged return shows only our own words, and never text from the link.
+    let html = common::shown(&app.get_with_cookie("/inapp/chat?draft=hi&refused=Your%20account%20is%20closed", &cookie).await.text().await.unwrap());
+    assert!(!html.contains("Your account is closed") && !html.contains("Your message was not sent"), "an unknown code is no return");
+    let html = app.get_with_cookie("/inapp/chat?refused=RATE_LIMITED&draft=%3Cp%20id%3Dinjected%3E", &cookie).await.text().await.unwrap();
+    assert!(!html.contains("id=injected") && !html.contains("id%3Dinjected"), "a draft in a link is not shown");
 
     // Without a session: the branded page saying so, nothing stored.
-    let res = plain_message(&app, "inapp_session=gone", "plain-form-0002", "Hello").await;
+    let res = plain_message(&app, "inapp_session=gone", "plain-form-0004", "Hello").await;
     assert_eq!(res.status(), 401);
     assert!(res.text().await.unwrap().contains("Your session has ended"));
-    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 0);
+    assert_eq!(app.count("app.db", "SELECT COUNT(*) FROM chat_messages").await, 1);
 }

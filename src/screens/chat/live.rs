@@ -96,9 +96,12 @@ mod imp {
             }
         }
 
-        pub fn send(&self, body: String, attachment: Option<ChatAttachment>) {
+        /// Queues a message under `client_id` (the form's own, for the
+        /// first one) or a new id.
+        pub fn send(&self, client_id: Option<String>, body: String, attachment: Option<ChatAttachment>) {
             if let Some(c) = self.client() {
-                c.chat.pending.update(|p| p.push(Pending { client_id: new_client_id(), body, attachment, error: None }));
+                let client_id = client_id.unwrap_or_else(new_client_id);
+                c.chat.pending.update(|p| p.push(Pending { client_id, body, attachment, error: None }));
                 c.flush();
             }
         }
@@ -477,7 +480,7 @@ mod imp {
         }
         pub fn start(&self) {}
         pub fn stop(&self) {}
-        pub fn send(&self, _: String, _: Option<ChatAttachment>) {}
+        pub fn send(&self, _: Option<String>, _: String, _: Option<ChatAttachment>) {}
         pub fn typing(&self) {}
         pub fn attach(&self, _: &leptos::ev::Event) {}
     }

@@ -11,22 +11,24 @@ use crate::domain::chat::{clean_body, Author, ChatAttachment, ChatMessage, ChatR
 use crate::domain::Lang;
 use crate::i18n::{t, t_with};
 
-/// `form_client_id`: the message form's own id, for a post before the WASM;
-/// `returned`: that post, refused, with what was typed.
+/// `form_client_id`: the message form's own id, for a post before the WASM
+/// and the first send after it; `returned`: that post, refused.
 pub fn conversation(chat: ChatState, max_chars: usize, form_client_id: String, returned: Option<ChatReturn>) -> AnyView {
     let lang = use_page().lang;
     let live = expect_context::<Live>();
-    let refusal = returned.as_ref().map(|r| match r.error {
+    let refusal = returned.map(|r| match r.error {
         MessageError::Empty | MessageError::TooLong => t_with(lang, r.error.key(), &[("max", &max_chars.to_string())]),
-        // Its own words promise a later send, which a plain post does not do.
+        MessageError::RateLimited => t(lang, "chat.error.rate_limited_form"),
         _ => t(lang, "chat.error.send"),
     });
-    let returned_draft = returned.map(|r| r.draft).unwrap_or_default();
     // What was typed before the WASM arrived is kept, not replaced by an
     // empty draft when the page hydrates.
-    let typed = typed_before_hydration("chat-input");
-    let draft = RwSignal::new(if typed.is_empty() { returned_draft.clone() } else { typed });
+    let draft = RwSignal::new(typed_before_hydration("chat-input"));
     let problem = RwSignal::new(refusal);
+    // A press just before hydration may have posted the form with this id:
+    // the first send from the hydrated screen uses it too, so the two are
+    // one message, whichever reaches the server.
+    let first_id = StoredValue::new(Some(form_client_id.clone()).filter(|id| !id.is_empty()));
     let list = NodeRef::<leptos::html::Ol>::new();
     Effect::new(move |_| {
         // Follow the newest message.
@@ -47,7 +49,7 @@ pub fn conversation(chat: ChatState, max_chars: usize, form_client_id: String, r
                 problem.set(None);
                 draft.set(String::new());
                 chat.attaching.set(Attaching::Nothing);
-                live.send(body, attachment);
+                live.send(first_id.try_update_value(Option::take).flatten(), body, attachment);
             }
             Err(e) => problem.set(Some(t_with(lang, e.key(), &[("max", &max_chars.to_string())]))),
         }
@@ -89,23 +91,15 @@ pub fn conversation(chat: ChatState, max_chars: usize, form_client_id: String, r
                 </For>
             </ol>
             </div>
-            {composer(lang, chat, max_chars, Composer { draft, returned_draft, problem, form_client_id }, submit)}
+            {composer(lang, chat, max_chars, Composer { draft, problem, form_client_id }, submit)}
         </section>
     }
     .into_any()
 }
 
-/// `text` as HTML text: the field shows it as it was typed.
-fn escape_text(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-/// The composer's text: the draft, the one a refused plain post brought
-/// back (the field's initial text, the same on the server and in the
-/// browser), what is wrong, and the form's own client id.
+/// The composer's text: the draft, what is wrong, and the form's own client id.
 struct Composer {
     draft: RwSignal<String>,
-    returned_draft: String,
     problem: RwSignal<Option<String>>,
     form_client_id: String,
 }
@@ -121,7 +115,7 @@ struct Composer {
 fn composer(lang: Lang, chat: ChatState, max_chars: usize, c: Composer, submit: impl Fn(leptos::ev::SubmitEvent) + Send + 'static) -> AnyView {
     let live = expect_context::<Live>();
     let ready = interactive();
-    let Composer { draft, returned_draft, problem, form_client_id } = c;
+    let Composer { draft, problem, form_client_id } = c;
     view! {
             <p class="min-h-5 text-sm text-muted" data-testid="typing" aria-live="polite">
                 {move || chat.typing.get().then(|| t(lang, "chat.typing"))}
@@ -130,7 +124,11 @@ fn composer(lang: Lang, chat: ChatState, max_chars: usize, c: Composer, submit: 
                 <input type="hidden" name="client_id" value=form_client_id/>
                 <label for="chat-input" class="sr-only">{t(lang, "chat.input_label")}</label>
                 <textarea id="chat-input" name="body" rows="2" data-testid="chat-input"
-                    maxlength=(max_chars + 100).to_string()
+                    // Before the WASM, the limit itself: a form the browser
+                    // posts cannot be too long (and so never comes back
+                    // refused without its text). Hydrated, a little over, so
+                    // a pasted text is not cut silently but answered "too long".
+                    maxlength=move || if ready.get() { max_chars + 100 } else { max_chars }.to_string()
                     placeholder=t(lang, "chat.placeholder")
                     class="w-full rounded-lg border border-border bg-bg p-3 text-base"
                     prop:value=move || draft.get()
@@ -138,11 +136,7 @@ fn composer(lang: Lang, chat: ChatState, max_chars: usize, c: Composer, submit: 
                         draft.set(event_target_value(&ev));
                         live.typing();
                     }
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| live::ctrl_enter(&ev)
-                    // Leptos writes a textarea's text child unescaped, and the
-                    // draft comes from the query: escaped here, so
-                    // `</textarea>` in it is text, never markup.
-                    inner_html=escape_text(&returned_draft)></textarea>
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| live::ctrl_enter(&ev)></textarea>
                 <AttachmentControl lang chat ready/>
                 <p role="alert" class="min-h-5 text-sm text-danger" data-testid="chat-problem">
                     {move || problem.get()}

@@ -85,6 +85,20 @@ pub async fn fresh_postgres(prefix: &str) -> String {
 
 /// A client that, like a test should, sees redirects and cookies itself.
 /// A login as the product types it (tests get plain numbers from the simulator).
+/// What a page shows: its HTML without its script elements. A screen
+/// carries its language's texts and its resources' data as JSON in scripts,
+/// so a text found there says nothing about what is on screen.
+pub fn shown(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..].find("</script>").map_or("", |end| &rest[start + end + "</script>".len()..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 pub fn login(n: i64) -> broker_inapp::domain::Login {
     broker_inapp::domain::Login::new(n).expect("a positive login")
 }
