@@ -9,18 +9,23 @@ use crate::common::{self, deposits, TestApp};
 use broker_inapp::server_fns::withdrawal::RequestWithdrawal;
 use serde_json::json;
 
-/// Posts the deposit form as a browser does without the WASM: form-encoded,
-/// same origin, asking for a page.
-async fn plain_post(app: &TestApp, cookie: &str, amount: &str, key: &str) -> reqwest::Response {
+/// Posts a form as a browser does without the WASM: form-encoded, same
+/// origin, asking for a page.
+async fn browser_post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
     app.http
-        .post(app.url("/api/deposit/start"))
+        .post(app.url(path))
         .header("cookie", cookie)
         .header("origin", app.base.clone())
         .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-        .form(&[("key", key), ("amount", amount), ("method", "card")])
+        .form(form)
         .send()
         .await
         .unwrap()
+}
+
+/// The deposit form, posted by the browser itself.
+async fn plain_post(app: &TestApp, cookie: &str, amount: &str, key: &str) -> reqwest::Response {
+    browser_post(app, "/api/deposit/start", cookie, &[("key", key), ("amount", amount), ("method", "card")]).await
 }
 
 fn location(res: &reqwest::Response) -> String {
@@ -159,17 +164,9 @@ async fn the_deposit_page_lets_its_form_be_redirected_to_stripe_checkout() {
     assert!(form_action.split(' ').any(|o| o == "https://checkout.stripe.com"), "{csp}");
 }
 
-/// Posts the chat's message form as a browser does without the WASM.
+/// The chat's message form, posted by the browser itself.
 async fn plain_message(app: &TestApp, cookie: &str, client_id: &str, body: &str) -> reqwest::Response {
-    app.http
-        .post(app.url("/inapp/chat/send"))
-        .header("cookie", cookie)
-        .header("origin", app.base.clone())
-        .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-        .form(&[("client_id", client_id), ("body", body)])
-        .send()
-        .await
-        .unwrap()
+    browser_post(app, "/inapp/chat/send", cookie, &[("client_id", client_id), ("body", body)]).await
 }
 
 /// The value of the chat form's hidden client id in a rendered screen.
@@ -227,6 +224,19 @@ async fn a_refused_chat_post_comes_back_with_why_and_never_carries_the_text() {
     assert!(!html.contains("Your account is closed") && !html.contains("Your message was not sent"), "an unknown code is no return");
     let html = app.get_with_cookie("/inapp/chat?refused=RATE_LIMITED&draft=%3Cp%20id%3Dinjected%3E", &cookie).await.text().await.unwrap();
     assert!(!html.contains("id=injected") && !html.contains("id%3Dinjected"), "a draft in a link is not shown");
+
+    // Another site's page posting the form with the trader's cookie is refused.
+    let forged = app
+        .http
+        .post(app.url("/inapp/chat/send"))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("client_id", "plain-form-0005"), ("body", "Sent by another site")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
 
     // Without a session: the branded page saying so, nothing stored.
     let res = plain_message(&app, "inapp_session=gone", "plain-form-0004", "Hello").await;
