@@ -16,10 +16,7 @@ fn zlib(data: &[u8]) -> Vec<u8> {
 }
 
 fn object_stream(filter: &str, data: &[u8]) -> Vec<u8> {
-    let mut pdf = format!("%PDF-1.5\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 {filter} /Length {} >>\nstream\n", data.len()).into_bytes();
-    pdf.extend_from_slice(data);
-    pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
-    pdf
+    stream_with(&format!("/Type /ObjStm /N 1 /First 4 {filter}"), data)
 }
 
 #[test]
