@@ -39,4 +39,6 @@ cp "target/$profile/hash.txt" "$OUT/"
 cp -r target/site "$OUT/site"
 sed 's|^site_root = .*|site_root = "site"|' Leptos.toml >"$OUT/Leptos.toml"
 cp theme.toml "$OUT/"
+# The sample screening lists [kyc.screening] points at (a deployment configures its own).
+cp -r screening "$OUT/screening"
 echo "package: $OUT ($(du -sh "$OUT" | cut -f1))"

@@ -63,6 +63,8 @@ pub mod theme;
 #[cfg(feature = "ssr")]
 pub mod time;
 #[cfg(feature = "ssr")]
+pub mod watched;
+#[cfg(feature = "ssr")]
 pub mod web;
 #[cfg(feature = "ssr")]
 pub mod withdrawal;

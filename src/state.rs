@@ -70,6 +70,8 @@ pub struct Shared {
     pub documents: Arc<dyn crate::kyc::DocumentFiles>,
     /// The broker's theme file, re-read when it changes.
     pub theme: Arc<crate::theme::ThemeSource>,
+    /// The sanctions and PEP lists, re-read when their files change.
+    pub screening: Arc<crate::kyc::screening::Screening>,
     /// Wakes the live streams of this process (see `live::notifier`).
     pub notifier: Arc<dyn crate::live::Notifier>,
     /// Now, as expiry rules see it (see `time::Clock`).

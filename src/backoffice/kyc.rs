@@ -31,6 +31,7 @@ pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q):
     let paging = Paging::from_query(&q, "page", CASES_PER_PAGE, state.store.kyc.queue_count(filter).await?);
     let cases = state.store.kyc.queue(filter, paging.per, paging.offset()).await?;
     let waiting = state.store.kyc.queue_count(Some(CaseState::Submitted)).await?;
+    let (matches, match_count) = (state.store.screening.open_hits(CASES_PER_PAGE).await?, state.store.screening.open_count().await?);
     let lang = ctx.lang;
     let title = t(lang, "backoffice.kyc_title");
     let current = filter.map(CaseState::as_str).unwrap_or_default();
@@ -43,6 +44,7 @@ pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q):
             .collect_view();
         view! {
             <Shell title=title.clone()>
+                {super::screening::waiting(lang, matches, match_count)}
                 <p role="status" data-testid="kyc-waiting">
                     <a class="underline" href=format!("/backoffice/kyc?state=submitted&lang={}", lang.code())>{t_with(lang, "backoffice.kyc_waiting", &[("count", &waiting.to_string())])}</a>
                 </p>
@@ -96,6 +98,9 @@ pub async fn case(
     let events = kyc.events(login).await?;
     let case = kyc.case(login).await?.ok_or(PageError::NotFound)?;
     let docs = kyc.documents(login).await?;
+    let hits = state.store.screening.hits(login).await?;
+    let held = super::screening::holds(&hits);
+    let lists = state.screening.status();
     let lang = ctx.lang;
     let title = t_with(lang, "backoffice.kyc_case", &[("login", &login.to_string())]);
     let details: Vec<(String, String)> = case
@@ -111,10 +116,12 @@ pub async fn case(
     // The revision on screen: a decision for an older one is refused.
     let seen = events.iter().map(|e| e.id).max().unwrap_or(0);
     let changed = q.get("changed").is_some_and(|v| v == "1").then(|| t(lang, "backoffice.changed_since"));
+    let on_hold = q.get("on_hold").is_some_and(|v| v == "1").then(|| t(lang, "backoffice.screening_not_approved"));
     Ok(no_store(document(&ctx, &state.css_href(), title.clone(), move || {
         view! {
             <Shell title=title.clone()>
                 {changed.map(|text| view! { <p role="alert" class="rounded-lg border-2 border-danger p-3 font-medium" data-testid="kyc-changed">{text}</p> })}
+                {on_hold.map(|text| view! { <p role="alert" class="rounded-lg border-2 border-danger p-3 font-medium" data-testid="kyc-not-approved">{text}</p> })}
                 <p data-testid="kyc-case-state" data-state=case.state.as_str()>
                     {format!("{} · {}", case.kyc_type, t(lang, &format!("kyc.state.{}", case.state.as_str())))}
                 </p>
@@ -126,6 +133,7 @@ pub async fn case(
                         }).collect_view()}
                     </dl>
                 </section>
+                {super::screening::section(lang, hits, lists)}
                 <section class="space-y-3">
                     <h2 class="font-semibold">{t(lang, "backoffice.documents")}</h2>
                     {if docs.is_empty() { Some(view! { <p class="text-muted">{t(lang, "backoffice.no_documents")}</p> }) } else { None }}
@@ -170,10 +178,13 @@ pub async fn case(
                 })}
                 {open.then(|| view! {
                     <section class="rounded-xl border border-border bg-surface p-4 space-y-3">
+                        // On hold: the screening section says why; the store would refuse anyway.
+                        {(!held).then(|| view! {
                         <form method="post" action=format!("/backoffice/kyc/{login}/approve")>
                             <input type="hidden" name="seen" value=seen.to_string()/>
                             <button data-testid="kyc-approve" class="rounded-lg min-h-11 px-4 bg-brand text-brand-contrast font-semibold">{t(lang, "backoffice.approve")}</button>
                         </form>
+                        })}
                         {reason_form(lang, format!("/backoffice/kyc/{login}/more-info"), t(lang, "backoffice.more_info"), "kyc-more-info".into(), true, seen)}
                         {reason_form(lang, format!("/backoffice/kyc/{login}/reject"), t(lang, "backoffice.reject_case"), "kyc-reject-case".into(), true, seen)}
                     </section>
@@ -205,9 +216,9 @@ pub async fn case(
     })))
 }
 
-/// The reason a form sent, if it holds more than blanks.
-fn reason_of(form: &HashMap<String, String>) -> Option<String> {
-    form.get("reason").map(|r| r.trim().chars().take(1000).collect::<String>()).filter(|r| !r.is_empty())
+/// The text a form sent in `field` (a reason, a note), if it holds more than blanks.
+pub(super) fn reason_of(form: &HashMap<String, String>, field: &str) -> Option<String> {
+    form.get(field).map(|r| r.trim().chars().take(1000).collect::<String>()).filter(|r| !r.is_empty())
 }
 
 /// Back to the case after a write, or why the write did not apply (a case
@@ -216,6 +227,7 @@ fn after_write(written: KycWrite, back: String) -> Result<Response, PageError> {
     match written {
         KycWrite::Done(_) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response()),
         KycWrite::Changed => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?changed=1"))]).into_response()),
+        KycWrite::OnHold => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?on_hold=1"))]).into_response()),
         KycWrite::Closed | KycWrite::OverQuota => Err(PageError::Conflict),
         KycWrite::NotFound => Err(PageError::NotFound),
     }
@@ -232,7 +244,7 @@ pub async fn decide_document(
         "reject" => false,
         _ => return Err(PageError::BadRequest),
     };
-    let reason = reason_of(&form);
+    let reason = reason_of(&form, "reason");
     if !accept && reason.is_none() {
         return Err(PageError::BadRequest);
     }
@@ -254,7 +266,7 @@ pub async fn decide_case(
         "more-info" => CaseDecision::MoreInfo,
         _ => return Err(PageError::BadRequest),
     };
-    let reason = reason_of(&form);
+    let reason = reason_of(&form, "reason");
     if decision != CaseDecision::Approve && reason.is_none() {
         return Err(PageError::BadRequest);
     }

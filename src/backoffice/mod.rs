@@ -14,6 +14,7 @@ mod chat;
 mod duplicates;
 mod kyc;
 mod pages;
+mod screening;
 mod sso;
 mod withdrawals;
 
@@ -40,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/backoffice/kyc/{login}/{verdict}", post(kyc::decide_case))
         .route("/backoffice/kyc/documents/{id}", get(kyc::document_file))
         .route("/backoffice/kyc/documents/{id}/{verdict}", post(kyc::decide_document))
+        .route("/backoffice/kyc/screening/{id}", post(screening::decide))
         .route("/backoffice/requests", get(actions::list))
         .route("/backoffice/bank", get(bank::show))
         .route("/backoffice/bank/wires", post(bank::record))

@@ -415,6 +415,29 @@ pub struct KycSection {
     #[serde(deserialize_with = "names::map_keys")]
     pub access_rights: std::collections::BTreeMap<crate::domain::kyc::CaseState, String>,
     pub types: std::collections::BTreeMap<String, KycTypeSettings>,
+    pub screening: ScreeningSection,
+}
+
+/// Sanctions and PEP screening of each trader's name and date of birth
+/// (`kyc::screening`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScreeningSection {
+    /// From this name similarity (0 to 1) on, an entry is a possible match.
+    pub threshold: f64,
+    /// How often the list files are looked at for a change.
+    pub reload_seconds: u64,
+    /// No list: no screening.
+    #[serde(default)]
+    pub lists: Vec<ScreeningList>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScreeningList {
+    /// Shown to compliance with each match; unique.
+    pub name: String,
+    pub kind: crate::kyc::screening::ListKind,
+    pub format: crate::kyc::screening::ListFormat,
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -31,6 +31,19 @@ impl Settings {
                 return Err(bad("asks for nothing".into()));
             }
         }
+        let screening = &k.screening;
+        if !(0.5..=1.0).contains(&screening.threshold) {
+            return Err(invalid("kyc.screening.threshold", "must be between 0.5 and 1 (a name similarity)"));
+        }
+        if screening.reload_seconds == 0 {
+            return Err(invalid("kyc.screening.reload_seconds", "must be at least 1"));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for list in &screening.lists {
+            if list.name.trim().is_empty() || list.name.chars().count() > 100 || !names.insert(list.name.as_str()) {
+                return Err(invalid("kyc.screening.lists", format!("each list needs its own name of 1 to 100 characters (`{}`)", list.name)));
+            }
+        }
         for (state, rights) in &k.access_rights {
             let state = state.as_str();
             if !matches!(state, "submitted" | "more_info" | "approved" | "rejected") {

@@ -121,8 +121,16 @@ pub async fn save_details(state: &AppState, session: &Session, values: BTreeMap<
         .map_err(|errors| AppError::InvalidDetails(errors.into_iter().map(|(f, e)| (f.as_str().to_string(), e)).collect()))?;
     let json = serde_json::to_string(&clean).map_err(|_| AppError::Internal)?;
     match state.store.kyc.save_details(login, session.trader.user_id, &json, &rules(&state.settings, name, t), now_ms()).await.map_err(internal)? {
-        KycWrite::Done(_) => view(state, session).await,
-        KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed | KycWrite::OverQuota => Err(AppError::KycClosed),
+        KycWrite::Done(_) => {
+            // Screened as soon as there is a name: compliance sees a match
+            // while the trader is still uploading. A failure here is not the
+            // trader's: the approval screens again and refuses without it.
+            if let Err(e) = crate::kyc::screening::screen_case(state, login).await {
+                tracing::error!(error = %e, %login, "screening the saved details failed");
+            }
+            view(state, session).await
+        }
+        KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed | KycWrite::OverQuota | KycWrite::OnHold => Err(AppError::KycClosed),
     }
 }
 
@@ -143,6 +151,12 @@ pub async fn decide_document(state: &AppState, doc_id: &str, accept: bool, reaso
 /// changed since is not decided (`KycWrite::Changed`).
 pub async fn decide_case(state: &AppState, login: Login, decision: CaseDecision, reason: Option<&str>, actor: &str, seen: i64) -> Result<KycWrite, StoreError> {
     let (name, t) = case_rules_for(state, login).await?;
+    // Screened once more right before an approval, against the lists as they
+    // are now: no case is approved unscreened, whatever failed before. The
+    // store refuses the approval while a match is open (`KycWrite::OnHold`).
+    if decision == CaseDecision::Approve {
+        crate::kyc::screening::screen_case(state, login).await?;
+    }
     state.store.kyc.decide_case(login, decision, reason, actor, seen, &rules(&state.settings, &name, &t), now_ms()).await
 }
 

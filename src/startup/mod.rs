@@ -41,6 +41,8 @@ pub enum StartupError {
     Objects(std::io::Error),
     #[error("{0} (broker.theme_file)")]
     Theme(#[from] crate::theme::ThemeError),
+    #[error("{0} (kyc.screening.lists)")]
+    Screening(String),
 }
 
 pub struct Application {
@@ -186,9 +188,11 @@ impl Application {
         let (payments, sims) = payment_providers(&settings, addr, assets.css_href.clone()).await?;
         let documents = crate::kyc::ObjectFiles::open(&settings.storage).map_err(StartupError::Objects)?;
         let theme = crate::theme::ThemeSource::open(&settings.broker.theme_file)?;
+        let screening = crate::kyc::screening::Screening::open(&settings.kyc.screening).map_err(StartupError::Screening)?;
         let state = AppState::new(crate::state::Shared {
             documents: Arc::new(documents),
             theme: Arc::new(theme),
+            screening: Arc::new(screening),
             settings: Arc::new(settings),
             store,
             ctrader: Arc::new(ctrader),
@@ -236,6 +240,7 @@ impl Application {
             });
         }
         spawn_housekeeping(self.state.clone());
+        crate::kyc::screening::spawn_reloader(self.state.clone());
         crate::kyc::orphans::spawn_sweeper(self.state.clone());
         crate::live::notifier::spawn_watcher(
             self.state.store.clone(),

@@ -95,6 +95,8 @@ pub enum KycWrite {
     Changed,
     /// The upload would take the trader past their daily quota: not recorded.
     OverQuota,
+    /// Not approved: a screening match is open or confirmed (`kyc::screening`).
+    OnHold,
 }
 
 /// A decision compliance takes on a whole case.

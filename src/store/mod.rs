@@ -12,6 +12,7 @@ mod kyc;
 pub mod live;
 mod outbox;
 mod postgres;
+mod screening;
 pub(crate) mod sqlite;
 mod sso;
 mod staff;
@@ -25,6 +26,7 @@ pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCr
 pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, UploadQuota};
 pub use live::LiveStore;
 pub use outbox::{LedgerAudit, LedgerJob};
+pub use screening::{HitDecision, HitRecord, NewHit, ScreeningStore};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{Role, StaffRecord, StaffStore};
 pub use withdrawals::{Decision, RequestOutcome, WithdrawalRecord, WithdrawalStore};
@@ -114,6 +116,7 @@ pub struct Store {
     pub deposits: Arc<dyn DepositStore>,
     pub staff: Arc<dyn StaffStore>,
     pub kyc: Arc<dyn KycStore>,
+    pub screening: Arc<dyn ScreeningStore>,
     pub sso: Arc<dyn SsoStore>,
     pub actions: Arc<dyn ActionStore>,
     pub attempts: Arc<dyn AttemptStore>,
@@ -205,6 +208,7 @@ trait Backend:
     + DepositStore
     + StaffStore
     + KycStore
+    + ScreeningStore
     + SsoStore
     + ActionStore
     + AttemptStore
@@ -222,6 +226,7 @@ impl<T> Backend for T where
         + DepositStore
         + StaffStore
         + KycStore
+        + ScreeningStore
         + SsoStore
         + ActionStore
         + AttemptStore
@@ -241,6 +246,7 @@ impl Store {
             deposits: db.clone(),
             staff: db.clone(),
             kyc: db.clone(),
+            screening: db.clone(),
             sso: db.clone(),
             actions: db.clone(),
             attempts: db.clone(),

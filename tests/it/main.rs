@@ -29,6 +29,7 @@ mod operations;
 mod security;
 mod sessions;
 mod sso;
+mod screening;
 mod store;
 mod stripe;
 mod theme;

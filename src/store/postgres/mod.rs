@@ -16,6 +16,7 @@ mod bank;
 mod chat;
 mod deposits;
 mod kyc;
+mod screening;
 mod listing;
 mod live;
 mod outbox;

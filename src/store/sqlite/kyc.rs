@@ -251,6 +251,15 @@ impl KycStore for SqliteStore {
         if revision(&mut tx, login).await? != seen {
             return Ok(KycWrite::Changed);
         }
+        if decision == CaseDecision::Approve {
+            let held: i64 = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM kyc_screening_hits WHERE login = ? AND state IN ('open', 'confirmed'))")
+                .bind(login)
+                .fetch_one(&mut *tx)
+                .await?;
+            if held != 0 {
+                return Ok(KycWrite::OnHold);
+            }
+        }
         let (next, action) = match decision {
             CaseDecision::Approve => (CaseState::Approved, "approved"),
             CaseDecision::Reject => (CaseState::Rejected, "rejected"),

@@ -7,6 +7,7 @@ mod bank;
 mod chat;
 mod deposits;
 mod kyc;
+mod screening;
 mod listing;
 mod live;
 mod outbox;

@@ -1,0 +1,73 @@
+//! Possible matches from sanctions and PEP screening (`kyc::screening`) and
+//! compliance's decision on each.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::domain::Login;
+use crate::kyc::screening::{HitState, ListKind};
+
+/// A possible match, as found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHit {
+    pub list_name: String,
+    pub kind: ListKind,
+    /// The list's own reference for the entry.
+    pub entry_id: String,
+    pub entry_name: String,
+    /// Aliases, dates of birth and the listing, for the reviewer.
+    pub entry_detail: String,
+    /// The trader's name and date of birth (`YYYY-MM-DD` or empty) as screened.
+    pub screened_name: String,
+    pub screened_birth: String,
+    /// Name similarity in percent.
+    pub score: i64,
+}
+
+/// A `kyc_screening_hits` row.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct HitRecord {
+    pub id: i64,
+    pub login: Login,
+    pub list_name: String,
+    pub kind: ListKind,
+    pub entry_id: String,
+    pub entry_name: String,
+    pub entry_detail: String,
+    pub screened_name: String,
+    pub screened_birth: String,
+    pub score: i64,
+    pub state: HitState,
+    pub note: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// What deciding a possible match did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitDecision {
+    /// Decided now; the case it belongs to.
+    Done(Login),
+    /// Someone decided it already: a decision is never overwritten.
+    AlreadyDecided(Login),
+    NotFound,
+}
+
+#[async_trait]
+pub trait ScreeningStore: Send + Sync {
+    /// Records `login`'s possible matches; one recorded before (same list,
+    /// entry, name and date of birth screened) stays as it is, decided or
+    /// not. How many are new. Serialised with the case's approval, so an
+    /// approval either sees a match or comes before it.
+    async fn add_hits(&self, login: Login, hits: &[NewHit], now: i64) -> Result<usize, StoreError>;
+    /// Every possible match of `login`, newest first.
+    async fn hits(&self, login: Login) -> Result<Vec<HitRecord>, StoreError>;
+    /// Matches waiting for compliance, oldest first, at most `limit`.
+    async fn open_hits(&self, limit: i64) -> Result<Vec<HitRecord>, StoreError>;
+    async fn open_count(&self) -> Result<i64, StoreError>;
+    /// Compliance clears (`Cleared`) or confirms (`Confirmed`) an open match.
+    async fn decide_hit(&self, id: i64, state: HitState, note: &str, actor: &str, now: i64) -> Result<HitDecision, StoreError>;
+    /// Cases that hold personal details, by login after `after`, at most `limit`: `(login, details)`.
+    async fn cases_with_details(&self, after: i64, limit: i64) -> Result<Vec<(Login, String)>, StoreError>;
+}

@@ -1,0 +1,24 @@
+-- #18: possible matches found by sanctions and PEP screening
+-- (kyc::screening), one per case, list, listed entry and the name and date
+-- of birth screened: screening the same details again adds nothing, changed
+-- details are screened afresh. Compliance clears or confirms each with a
+-- note; while one is open or confirmed the case cannot be approved.
+CREATE TABLE kyc_screening_hits (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    login          INTEGER NOT NULL REFERENCES kyc_cases (login),
+    list_name      TEXT NOT NULL,
+    kind           TEXT NOT NULL CHECK (kind IN ('sanctions', 'pep')),
+    entry_id       TEXT NOT NULL,
+    entry_name     TEXT NOT NULL,
+    entry_detail   TEXT NOT NULL,
+    screened_name  TEXT NOT NULL,
+    screened_birth TEXT NOT NULL,
+    score          INTEGER NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('open', 'cleared', 'confirmed')),
+    note           TEXT,
+    decided_by     TEXT,
+    decided_at     INTEGER,
+    created_at     INTEGER NOT NULL,
+    UNIQUE (login, list_name, entry_id, screened_name, screened_birth)
+);
+CREATE INDEX kyc_screening_hits_state ON kyc_screening_hits (state, created_at);

@@ -1,0 +1,81 @@
+use async_trait::async_trait;
+
+use super::SqliteStore;
+use crate::domain::Login;
+use crate::kyc::screening::HitState;
+use crate::store::{HitDecision, HitRecord, NewHit, ScreeningStore, StoreError};
+
+#[async_trait]
+impl ScreeningStore for SqliteStore {
+    async fn add_hits(&self, login: Login, hits: &[NewHit], now: i64) -> Result<usize, StoreError> {
+        // One write transaction (SQLite's write lock): an approval runs before or after, never between.
+        let mut tx = super::write_tx(&self.pool).await?;
+        let mut added = 0;
+        for h in hits {
+            added += sqlx::query(
+                "INSERT INTO kyc_screening_hits (login, list_name, kind, entry_id, entry_name, entry_detail, screened_name, screened_birth, score, state, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?) \
+                 ON CONFLICT (login, list_name, entry_id, screened_name, screened_birth) DO NOTHING",
+            )
+            .bind(login)
+            .bind(&h.list_name)
+            .bind(h.kind)
+            .bind(&h.entry_id)
+            .bind(&h.entry_name)
+            .bind(&h.entry_detail)
+            .bind(&h.screened_name)
+            .bind(&h.screened_birth)
+            .bind(h.score)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as usize;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn hits(&self, login: Login) -> Result<Vec<HitRecord>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM kyc_screening_hits WHERE login = ? ORDER BY id DESC").bind(login).fetch_all(&self.pool).await?)
+    }
+
+    async fn open_hits(&self, limit: i64) -> Result<Vec<HitRecord>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM kyc_screening_hits WHERE state = 'open' ORDER BY created_at, id LIMIT ?").bind(limit).fetch_all(&self.pool).await?)
+    }
+
+    async fn open_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM kyc_screening_hits WHERE state = 'open'").fetch_one(&self.pool).await?)
+    }
+
+    async fn decide_hit(&self, id: i64, state: HitState, note: &str, actor: &str, now: i64) -> Result<HitDecision, StoreError> {
+        let mut tx = super::write_tx(&self.pool).await?;
+        let Some((login, current)) = sqlx::query_as::<_, (Login, HitState)>("SELECT login, state FROM kyc_screening_hits WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(HitDecision::NotFound);
+        };
+        if current != HitState::Open {
+            return Ok(HitDecision::AlreadyDecided(login));
+        }
+        sqlx::query("UPDATE kyc_screening_hits SET state = ?, note = ?, decided_by = ?, decided_at = ? WHERE id = ?")
+            .bind(state)
+            .bind(note)
+            .bind(actor)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(HitDecision::Done(login))
+    }
+
+    async fn cases_with_details(&self, after: i64, limit: i64) -> Result<Vec<(Login, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT login, details FROM kyc_cases WHERE details IS NOT NULL AND login > ? ORDER BY login LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}

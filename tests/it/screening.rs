@@ -1,0 +1,190 @@
+//! Sanctions and PEP screening as compliance and the trader meet it: a
+//! trader whose name is on a list (in another order, in the list's own
+//! spelling) puts the case on hold; it cannot be approved until an officer
+//! clears the match with a note, and never once the match is confirmed; the
+//! trader is never told. The approval screens again (a case whose screening
+//! was lost is still caught), and a list file changed while the server runs
+//! screens every case again, while a broken edit keeps the previous list.
+
+use crate::common;
+
+use broker_inapp::backoffice::Role;
+use broker_inapp::config::Settings;
+use common::kyc::*;
+use common::TestApp;
+
+/// The sample UN list's invented person, as a trader would type the name:
+/// another word order and without the patronymic.
+const LISTED: [(&str, &str); 4] = [("full_name", "Samplov Ivan"), ("date_of_birth", "1971-03-09"), ("address", "1 Sample Street, Berlin"), ("country", "DE")];
+
+/// A standard case with `details`, identity and proof of address: submitted.
+async fn submitted_with(app: &TestApp, details: &[(&str, &str)]) -> (String, i64) {
+    let (cookie, login) = trader(app, "standard", "NO_TRADING").await;
+    let res = app.server_fn(&cookie, "kyc/details", details).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(upload(app, &cookie, "identity", "passport.jpg", jpeg(240)).await.status(), 201);
+    assert_eq!(upload(app, &cookie, "address", "bill.pdf", pdf("")).await.status(), 201);
+    assert_eq!(view(app, &cookie, None).await["state"], "Submitted");
+    (cookie, login)
+}
+
+async fn case_page(app: &TestApp, officer: &str, login: i64) -> String {
+    app.get_with_cookie(&format!("/backoffice/kyc/{login}"), officer).await.text().await.unwrap()
+}
+
+/// The id in the first open match's decision form.
+fn hit_id(page: &str) -> String {
+    page.split("action=\"/backoffice/kyc/screening/").nth(1).and_then(|r| r.split('"').next()).expect("an open match with its form").to_string()
+}
+
+async fn decide_hit(app: &TestApp, officer: &str, id: &str, verdict: &str, note: &str) -> reqwest::Response {
+    post_form(app, officer, &format!("/backoffice/kyc/screening/{id}"), &[("verdict", verdict), ("note", note)]).await
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_listed_trader_puts_the_case_on_hold_until_compliance_clears_the_match_with_a_note() {
+    let app = kyc_app().await;
+    let (cookie, login) = submitted_with(&app, &LISTED).await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+
+    let page = case_page(&app, &officer, login).await;
+    assert!(page.contains("data-testid=\"screening-hit\" data-state=\"open\" data-kind=\"sanctions\""), "{page}");
+    assert!(page.contains("IVAN SERGEEVICH SAMPLOV") && page.contains("ref SMi.001"), "the listed entry as the list has it");
+    assert!(page.contains("data-testid=\"screening-hold\""), "the case says it is on hold");
+    assert!(!page.contains("data-testid=\"kyc-approve\""), "no approve button while on hold");
+
+    // An approval posted anyway (an old tab) is refused by the store itself.
+    let res = decide(&app, &officer, login, "approve", None).await;
+    assert_eq!((res.status().as_u16(), location(&res)), (303, format!("/backoffice/kyc/{login}?on_hold=1")));
+    assert_eq!(view(&app, &cookie, None).await["state"], "Submitted");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM kyc_access_sync").await, 0, "nothing reached cTrader");
+    let refused = app.get_with_cookie(&format!("/backoffice/kyc/{login}?on_hold=1"), &officer).await.text().await.unwrap();
+    assert!(common::shown(&refused).contains("Not approved: a screening match is open or confirmed."));
+
+    // The trader is never told (tipping off): no list, entry or word of it.
+    let status = common::shown(&app.get_with_cookie("/inapp/kyc/status", &cookie).await.text().await.unwrap()).to_lowercase();
+    let v = view(&app, &cookie, None).await.to_string().to_lowercase();
+    for secret in ["sanction", "smi.001", "samplov ivan sergeevich", "on hold", "screening"] {
+        assert!(!status.contains(secret) && !v.contains(secret), "the trader sees `{secret}`");
+    }
+
+    // Clearing needs a note: the audit trail of why.
+    let id = hit_id(&page);
+    assert_eq!(decide_hit(&app, &officer, &id, "clear", "   ").await.status(), 400);
+    let note = "Different person: passport shows born 1990 in Lisbon";
+    let res = decide_hit(&app, &officer, &id, "clear", note).await;
+    assert_eq!((res.status().as_u16(), location(&res)), (303, format!("/backoffice/kyc/{login}")));
+    let page = case_page(&app, &officer, login).await;
+    assert!(page.contains("data-state=\"cleared\""), "{page}");
+    assert!(common::shown(&page).contains("kyc@broker.example, ") && page.contains(note), "who and why are shown");
+    // Decided once: a second officer's late decision changes nothing.
+    let late = decide_hit(&app, &officer, &id, "confirm", "late").await;
+    assert_eq!(location(&late), format!("/backoffice/kyc/{login}?changed=1"));
+    assert!(case_page(&app, &officer, login).await.contains("data-state=\"cleared\""));
+
+    // Now the case can be approved, and the approval reaches cTrader.
+    assert_eq!(location(&decide(&app, &officer, login, "approve", None).await), format!("/backoffice/kyc/{login}"));
+    assert_eq!(view(&app, &cookie, None).await["state"], "Approved");
+    wait_for_access(&app, login, "FULL_ACCESS").await;
+}
+
+#[tokio::test]
+async fn a_confirmed_match_can_never_be_approved_but_the_case_can_be_rejected() {
+    let app = kyc_app().await;
+    let (cookie, login) = submitted_with(&app, &LISTED).await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let id = hit_id(&case_page(&app, &officer, login).await);
+    assert_eq!(decide_hit(&app, &officer, &id, "confirm", "Same passport number as the listing").await.status(), 303);
+
+    let page = case_page(&app, &officer, login).await;
+    assert!(page.contains("data-state=\"confirmed\"") && common::shown(&page).contains("A confirmed match: this case cannot be approved."), "{page}");
+    assert_eq!(location(&decide(&app, &officer, login, "approve", None).await), format!("/backoffice/kyc/{login}?on_hold=1"));
+    assert_eq!(decide(&app, &officer, login, "reject", Some("We cannot open this account")).await.status(), 303);
+    assert_eq!(view(&app, &cookie, None).await["state"], "Rejected");
+    wait_for_access(&app, login, "NO_TRADING").await;
+}
+
+#[tokio::test]
+async fn support_staff_cannot_decide_a_match() {
+    let app = kyc_app().await;
+    let (_, login) = submitted_with(&app, &LISTED).await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let id = hit_id(&case_page(&app, &officer, login).await);
+    let agent = common::staff_cookie(&app, "help@broker.example", Role::Support).await;
+    assert_eq!(decide_hit(&app, &agent, &id, "clear", "looks fine").await.status(), 403);
+    assert!(case_page(&app, &officer, login).await.contains("data-state=\"open\""));
+}
+
+#[tokio::test]
+async fn someone_not_on_a_list_is_not_held_and_a_matching_name_with_another_birth_date_is_not_a_match() {
+    let app = kyc_app().await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let (_, login) = submitted_with(&app, &STANDARD_DETAILS).await;
+    let page = case_page(&app, &officer, login).await;
+    assert!(page.contains("data-testid=\"screening-none\"") && page.contains("data-testid=\"kyc-approve\""), "{page}");
+    // The sample lists in use, named with their size.
+    assert!(common::shown(&page).contains("UN Security Council (sample): 2 people"), "{}", common::shown(&page));
+
+    let mut other_birthday = LISTED;
+    other_birthday[1] = ("date_of_birth", "1985-01-01");
+    let (_, login) = submitted_with(&app, &other_birthday).await;
+    assert!(case_page(&app, &officer, login).await.contains("data-testid=\"screening-none\""));
+}
+
+#[tokio::test]
+async fn the_approval_screens_again_so_a_lost_screening_still_holds_the_case() {
+    let app = kyc_app().await;
+    let (_, login) = submitted_with(&app, &LISTED).await;
+    // As if the screening at save time had failed: no match recorded.
+    exec(&app, "DELETE FROM kyc_screening_hits WHERE login = $1", login).await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    assert!(case_page(&app, &officer, login).await.contains("data-testid=\"kyc-approve\""), "the premise: nothing shows");
+
+    assert_eq!(location(&decide(&app, &officer, login, "approve", None).await), format!("/backoffice/kyc/{login}?on_hold=1"));
+    assert!(case_page(&app, &officer, login).await.contains("data-state=\"open\""), "found at the approval");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM kyc_access_sync").await, 0);
+}
+
+#[tokio::test]
+async fn a_list_changed_while_running_screens_every_case_again_and_a_broken_edit_keeps_the_previous_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("peps.csv");
+    let header = "id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,phones,emails,dataset,first_seen,last_seen,last_change\n";
+    std::fs::write(&csv, format!("{header}p-1,Person,Somebody Else,,1950,,,,,,,Test PEPs,,,\n")).unwrap();
+    let lists = serde_json::json!([{ "name": "Test PEPs", "kind": "pep", "format": "simple_csv", "path": csv }]);
+    let app = app_with(|f| Settings::with(Settings::with(f, "kyc.screening.lists", lists), "kyc.screening.reload_seconds", 1)).await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let (_, login) = submitted_with(&app, &STANDARD_DETAILS).await;
+    assert!(case_page(&app, &officer, login).await.contains("data-testid=\"screening-none\""));
+
+    // Ada Lovelace becomes a listed PEP (a longer file: a change the reloader sees).
+    std::fs::write(&csv, format!("{header}p-1,Person,Somebody Else,,1950,,,,,,,Test PEPs,,,\np-2,Person,LOVELACE Ada,,1990-12-10,gb,,,,,,Test PEPs,,,\n")).unwrap();
+    let page = common::eventually("the case screened again", || async {
+        let page = case_page(&app, &officer, login).await;
+        if page.contains("data-testid=\"screening-hit\" data-state=\"open\" data-kind=\"pep\"") {
+            Ok(page)
+        } else {
+            Err(common::shown(&page))
+        }
+    })
+    .await;
+    assert!(page.contains("LOVELACE Ada") && page.contains("ref p-2"));
+
+    // A broken edit: refused, reported, and the list in use stays.
+    std::fs::write(&csv, "id,schema\nbroken\n").unwrap();
+    let page = common::eventually("the broken file reported", || async {
+        let page = common::shown(&case_page(&app, &officer, login).await);
+        if page.contains("the changed file was refused") {
+            Ok(page)
+        } else {
+            Err(page)
+        }
+    })
+    .await;
+    assert!(page.contains("Test PEPs: 2 people"), "{page}");
+    assert_eq!(app.state.screening.screen(&broker_inapp::kyc::screening::Subject { name: "Ada Lovelace".into(), birth: Some((1990, 12, 10)) }).len(), 1);
+}
