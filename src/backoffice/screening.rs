@@ -64,7 +64,8 @@ fn lists_line(lang: Lang, lists: &[ListStatus]) -> String {
 
 fn hit(lang: Lang, h: HitRecord) -> impl IntoView {
     let kind = t(lang, &format!("backoffice.screening_kind_{}", h.kind.as_str()));
-    let title = t_with(lang, "backoffice.screening_match", &[("kind", &kind), ("list", &h.list_name), ("entry", &h.entry_name), ("score", &h.score.to_string())]);
+    let title =
+        t_with(lang, "backoffice.screening_match", &[("kind", &kind), ("list", &h.list_name), ("entry", &h.entry_name), ("score", &h.score.to_string())]);
     let birth = if h.screened_birth.is_empty() { "—".to_string() } else { h.screened_birth.clone() };
     let screened = t_with(lang, "backoffice.screening_screened", &[("name", &h.screened_name), ("birth", &birth)]);
     let state_text = t(lang, &format!("backoffice.screening_state_{}", h.state.as_str()));

@@ -24,7 +24,9 @@ impl ThemeSource {
     /// Reads the theme file; a missing or bad file stops start-up with the reason.
     pub fn open(path: impl Into<PathBuf>) -> Result<ThemeSource, ThemeError> {
         // The file's problem reads as a theme error's, naming the key.
-        Watched::open(path, MAX_THEME_BYTES, |text| parse(text).map_err(|e| e.to_string())).map(ThemeSource).map_err(|e| ThemeError::new("", e.trim_start_matches("theme ")))
+        Watched::open(path, MAX_THEME_BYTES, |text| parse(text).map_err(|e| e.to_string()))
+            .map(ThemeSource)
+            .map_err(|e| ThemeError::new("", e.trim_start_matches("theme ")))
     }
 
     /// The current theme, re-read first if the file changed since the last look.
@@ -39,4 +41,3 @@ impl ThemeSource {
         self.0.error()
     }
 }
-

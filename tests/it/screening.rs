@@ -162,7 +162,8 @@ async fn a_list_changed_while_running_screens_every_case_again_and_a_broken_edit
     assert!(case_page(&app, &officer, login).await.contains("data-testid=\"screening-none\""));
 
     // Ada Lovelace becomes a listed PEP (a longer file: a change the reloader sees).
-    std::fs::write(&csv, format!("{header}p-1,Person,Somebody Else,,1950,,,,,,,Test PEPs,,,\np-2,Person,LOVELACE Ada,,1990-12-10,gb,,,,,,Test PEPs,,,\n")).unwrap();
+    std::fs::write(&csv, format!("{header}p-1,Person,Somebody Else,,1950,,,,,,,Test PEPs,,,\np-2,Person,LOVELACE Ada,,1990-12-10,gb,,,,,,Test PEPs,,,\n"))
+        .unwrap();
     let page = common::eventually("the case screened again", || async {
         let page = case_page(&app, &officer, login).await;
         if page.contains("data-testid=\"screening-hit\" data-state=\"open\" data-kind=\"pep\"") {

@@ -22,8 +22,8 @@ mod names;
 pub use lists::{parse, BirthDate, ListEntry, ListError, ListFormat, MAX_LIST_BYTES};
 pub use names::{similarity, Words};
 
-use std::collections::BTreeMap;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 use crate::config::{ScreeningList, ScreeningSection};
 use crate::domain::Login;
@@ -165,7 +165,9 @@ impl Screening {
 
     /// Re-reads the lists whose files changed; whether any list now differs.
     pub fn refresh(&self) -> bool {
-        self.lists.iter().map(|(_, w)| w.refresh() == Refresh::Reloaded).fold(false, |any, r| any || r)
+        // Every list looked at (no short cut): each changed file is read now.
+        let reloaded = self.lists.iter().filter(|(_, w)| w.refresh() == Refresh::Reloaded).count();
+        reloaded > 0
     }
 
     pub fn status(&self) -> Vec<ListStatus> {

@@ -49,10 +49,8 @@ impl ScreeningStore for SqliteStore {
 
     async fn decide_hit(&self, id: i64, state: HitState, note: &str, actor: &str, now: i64) -> Result<HitDecision, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let Some((login, current)) = sqlx::query_as::<_, (Login, HitState)>("SELECT login, state FROM kyc_screening_hits WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
+        let Some((login, current)) =
+            sqlx::query_as::<_, (Login, HitState)>("SELECT login, state FROM kyc_screening_hits WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?
         else {
             return Ok(HitDecision::NotFound);
         };
