@@ -1,4 +1,5 @@
-import { APIRequestContext, Page, expect, test } from '@playwright/test';
+import { APIRequestContext, Browser, Page, expect, test } from '@playwright/test';
+import { FileFixture } from './fixtures';
 
 export type Minted = { token: string; login: number; userId: number; traderId: number; accountId: number };
 
@@ -51,4 +52,35 @@ export function watchRequests(page: Page, method: string, pathname: string): str
     if (r.method() === method && new URL(r.url()).pathname === pathname) seen.push(r.url());
   });
   return seen;
+}
+
+/** The e2e admin, signed in to the back-office in a browser context of its own. */
+export async function staffSignIn(browser: Browser): Promise<Page> {
+  const staff = await (await browser.newContext()).newPage();
+  await staff.goto('/backoffice/sign-in');
+  await staff.getByLabel('Email').fill('e2e-admin@broker.example');
+  await staff.getByLabel('Password').fill('e2e staff password');
+  await staff.getByRole('button', { name: 'Sign in' }).click();
+  await expect(staff.getByTestId('signed-in-as')).toContainText('e2e-admin@broker.example');
+  return staff;
+}
+
+/** The trader's standard KYC: details (`name`, born `dob`), an identity photo and a proof of address, through the screens. */
+export async function submitStandardKyc(page: Page, name: string, dob: string, identity: FileFixture, address: FileFixture) {
+  await expect(page.getByTestId('kyc-save')).toBeEnabled();
+  await page.getByLabel('Full name').fill(name);
+  await page.getByLabel('Date of birth').fill(dob);
+  await page.getByLabel('Address').fill('Musterweg 1, 10115 Berlin');
+  await page.getByLabel('Country').selectOption('DE');
+  await page.getByTestId('kyc-save').click();
+  await expect(page.getByTestId('kyc-saved')).toBeVisible();
+  for (const [documentType, file] of [['identity', identity], ['address', address]] as const) {
+    await page.goto(`/inapp/kyc/upload?documentType=${documentType}`);
+    await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
+    await page.getByLabel('Choose a file or take a photo').first().setInputFiles(file);
+    await page.getByTestId('kyc-upload').click();
+    await expect(page.getByTestId('kyc-uploaded')).toBeVisible();
+  }
+  await page.getByTestId('kyc-to-status').click();
+  await expect(page.getByTestId('kyc-overall')).toHaveAttribute('data-state', 'submitted');
 }

@@ -1,5 +1,5 @@
-import { test, expect, Page, Browser } from '@playwright/test';
-import { mint, freshLogin, watchRequests } from './helpers';
+import { test, expect, Page } from '@playwright/test';
+import { mint, freshLogin, watchRequests, staffSignIn } from './helpers';
 import { jpeg, pdf, fakeJpeg, FileFixture } from './fixtures';
 
 const REASON = 'The bill is older than three months.';
@@ -36,16 +36,6 @@ async function throttleUploads(page: Page, bytesPerSecond: number) {
   return async () => {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   };
-}
-
-async function staffSignIn(browser: Browser): Promise<Page> {
-  const staff = await (await browser.newContext()).newPage();
-  await staff.goto('/backoffice/sign-in');
-  await staff.getByLabel('Email').fill('e2e-admin@broker.example');
-  await staff.getByLabel('Password').fill('e2e staff password');
-  await staff.getByRole('button', { name: 'Sign in' }).click();
-  await expect(staff.getByTestId('signed-in-as')).toContainText('e2e-admin@broker.example');
-  return staff;
 }
 
 test('KYC: details, photo and PDF uploaded, address rejected with a reason seen live, re-sent, approved, access rights changed in cTrader', async ({ page, browser, request }) => {

@@ -19,7 +19,7 @@ use crate::i18n::{t, t_with};
 use crate::kyc::service;
 use crate::render::document;
 use crate::state::AppState;
-use crate::store::{CaseDecision, KycWrite};
+use crate::store::{CaseDecision, CaseVerdict, DocumentVerdict, KycWrite};
 use crate::web::{ApiError, PageError, Reviewers, Staff};
 
 /// How many cases a queue page lists.
@@ -74,13 +74,26 @@ pub async fn queue(State(state): State<AppState>, _: Staff<Reviewers>, Query(q):
     })))
 }
 
-fn reason_form(lang: Lang, action: String, button: String, testid: String, required: bool, seen: i64) -> impl IntoView {
+/// A decision form: the reason the trader will read, for a document
+/// rejection whether it may be sent again, and a note only staff see.
+fn reason_form(lang: Lang, action: String, button: String, testid: String, required: bool, seen: i64, choose_final: bool) -> impl IntoView {
     let id = format!("reason-{}", testid);
+    let note_id = format!("internal-{}", testid);
+    let group = format!("retry-{}", testid);
     view! {
         <form method="post" action=action class="space-y-1">
             <input type="hidden" name="seen" value=seen.to_string()/>
-            <label for=id.clone() class="block text-sm">{t(lang, "backoffice.reason")}</label>
+            <label for=id.clone() class="block text-sm">{t(lang, "backoffice.reason_to_trader")}</label>
             <textarea id=id name="reason" rows="2" required=required class="w-full rounded-lg border border-border bg-bg p-2"></textarea>
+            {choose_final.then(|| view! {
+                <fieldset class="text-sm space-y-1">
+                    <legend class="sr-only">{t(lang, "backoffice.rejection_kind")}</legend>
+                    <label class="flex items-center gap-2 min-h-11"><input type="radio" name="retry" value="retry" checked data-testid=format!("{group}-retry")/>{t(lang, "backoffice.rejection_retry")}</label>
+                    <label class="flex items-center gap-2 min-h-11"><input type="radio" name="retry" value="final" data-testid=format!("{group}-final")/>{t(lang, "backoffice.rejection_final")}</label>
+                </fieldset>
+            })}
+            <label for=note_id.clone() class="block text-sm">{t(lang, "backoffice.internal_note")}</label>
+            <textarea id=note_id name="internal_note" rows="2" class="w-full rounded-lg border border-border bg-bg p-2"></textarea>
             <button data-testid=testid class="rounded-lg border border-border min-h-11 px-3">{button}</button>
         </form>
     }
@@ -145,6 +158,10 @@ pub async fn case(
                                 data-type=d.doc_type.as_str() data-state=d.state.as_str()>
                                 <p class="font-medium">{format!("{} · {} · {}", t(lang, &format!("kyc.step.{}", d.doc_type.as_str())), d.file_name, d.state.as_str())}</p>
                                 {d.reason.clone().map(|r| view! { <p class="text-sm text-danger">{r}</p> })}
+                                {(d.state == DocumentState::Rejected).then(|| {
+                                    let (testid, text) = if d.rejected_final { ("kyc-doc-final", "backoffice.rejected_final") } else { ("kyc-doc-retry", "backoffice.rejected_retry") };
+                                    view! { <p class="text-sm" data-testid=testid>{t(lang, text)}</p> }
+                                })}
                                 {if d.file_deleted_at.is_some() {
                                     view! { <p class="text-sm text-muted" data-testid="kyc-doc-file-deleted">{t(lang, "backoffice.file_deleted")}</p> }.into_any()
                                 } else {
@@ -157,7 +174,7 @@ pub async fn case(
                                     <form method="post" action=format!("{base}/accept")>
                                         <button data-testid=format!("kyc-accept-{}", d.doc_type.as_str()) class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.accept")}</button>
                                     </form>
-                                    {reason_form(lang, format!("{base}/reject"), t(lang, "backoffice.reject"), format!("kyc-reject-{}", d.doc_type.as_str()), true, seen)}
+                                    {reason_form(lang, format!("{base}/reject"), t(lang, "backoffice.reject"), format!("kyc-reject-{}", d.doc_type.as_str()), true, seen, true)}
                                 })}
                             </article>
                         }
@@ -185,8 +202,8 @@ pub async fn case(
                             <button data-testid="kyc-approve" class="rounded-lg min-h-11 px-4 bg-brand text-brand-contrast font-semibold">{t(lang, "backoffice.approve")}</button>
                         </form>
                         })}
-                        {reason_form(lang, format!("/backoffice/kyc/{login}/more-info"), t(lang, "backoffice.more_info"), "kyc-more-info".into(), true, seen)}
-                        {reason_form(lang, format!("/backoffice/kyc/{login}/reject"), t(lang, "backoffice.reject_case"), "kyc-reject-case".into(), true, seen)}
+                        {reason_form(lang, format!("/backoffice/kyc/{login}/more-info"), t(lang, "backoffice.more_info"), "kyc-more-info".into(), true, seen, false)}
+                        {reason_form(lang, format!("/backoffice/kyc/{login}/reject"), t(lang, "backoffice.reject_case"), "kyc-reject-case".into(), true, seen, false)}
                     </section>
                 })}
                 <section>
@@ -197,6 +214,7 @@ pub async fn case(
                             <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_actor")}</th>
                             <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_action")}</th>
                             <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_reason")}</th>
+                            <th scope="col" class="p-2 text-start">{t(lang, "backoffice.col_internal")}</th>
                         </tr></thead>
                         <tbody>
                             {events.into_iter().rev().map(|e| view! {
@@ -205,6 +223,7 @@ pub async fn case(
                                     <td class="p-2">{e.actor}</td>
                                     <td class="p-2">{format!("{}{}", t(lang, &format!("kyc.event.{}", e.action)), e.subject.map(|s| format!(" · {s}")).unwrap_or_default())}</td>
                                     <td class="p-2">{e.reason.unwrap_or_default()}</td>
+                                    <td class="p-2" data-testid="kyc-audit-internal">{e.internal_note.unwrap_or_default()}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -228,7 +247,7 @@ fn after_write(written: KycWrite, back: String) -> Result<Response, PageError> {
         KycWrite::Done(_) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response()),
         KycWrite::Changed => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?changed=1"))]).into_response()),
         KycWrite::OnHold => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?on_hold=1"))]).into_response()),
-        KycWrite::Closed | KycWrite::OverQuota => Err(PageError::Conflict),
+        KycWrite::Closed | KycWrite::OverQuota | KycWrite::FinalRejection => Err(PageError::Conflict),
         KycWrite::NotFound => Err(PageError::NotFound),
     }
 }
@@ -248,9 +267,16 @@ pub async fn decide_document(
     if !accept && reason.is_none() {
         return Err(PageError::BadRequest);
     }
+    let final_rejection = match form.get("retry").map(String::as_str) {
+        None | Some("retry") => false,
+        Some("final") => true,
+        Some(_) => return Err(PageError::BadRequest),
+    };
+    let internal_note = reason_of(&form, "internal_note");
+    let verdict = DocumentVerdict { accept, reason: reason.as_deref(), final_rejection, internal_note: internal_note.as_deref() };
     let login = state.store.kyc.document(&id).await?.ok_or(PageError::NotFound)?.login;
-    let written = service::decide_document(&state, &id, accept, reason.as_deref(), &staff.email).await?;
-    tracing::info!(staff = %staff.email, document = %id, accept, "kyc document decided");
+    let written = service::decide_document(&state, &id, &verdict, &staff.email).await?;
+    tracing::info!(staff = %staff.email, document = %id, accept, final_rejection, "kyc document decided");
     after_write(written, format!("/backoffice/kyc/{login}"))
 }
 
@@ -272,7 +298,9 @@ pub async fn decide_case(
     }
     // What the reviewer had on screen; a form without it decides nothing.
     let seen = form.get("seen").and_then(|s| s.parse::<i64>().ok()).ok_or(PageError::BadRequest)?;
-    let written = service::decide_case(&state, login, decision, reason.as_deref(), &staff.email, seen).await?;
+    let internal_note = reason_of(&form, "internal_note");
+    let verdict = CaseVerdict { decision, reason: reason.as_deref(), internal_note: internal_note.as_deref() };
+    let written = service::decide_case(&state, login, &verdict, &staff.email, seen).await?;
     tracing::info!(staff = %staff.email, %login, decision = ?decision, "kyc case decided");
     after_write(written, format!("/backoffice/kyc/{login}"))
 }

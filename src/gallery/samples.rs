@@ -130,7 +130,7 @@ fn withdrawal_form(settings: &Settings, recent: Vec<WithdrawalView>) -> Option<W
 }
 
 fn requirement(kind: &str, state: RequirementState, reason: Option<&str>) -> Requirement {
-    Requirement { kind: kind.into(), state, reason: reason.map(String::from), file_name: None }
+    Requirement { kind: kind.into(), state, reason: reason.map(String::from), final_rejection: false, file_name: None }
 }
 
 fn event(action: &str, subject: Option<&str>, minutes_ago: i64) -> KycEvent {

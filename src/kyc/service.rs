@@ -10,7 +10,7 @@ use crate::domain::Login;
 use crate::errors::AppError;
 use crate::session::Session;
 use crate::state::AppState;
-use crate::store::{CaseDecision, CaseRecord, CaseRules, DocumentRecord, KycWrite, StoreError};
+use crate::store::{CaseDecision, CaseRecord, CaseRules, CaseVerdict, DocumentRecord, DocumentVerdict, KycWrite, StoreError};
 use crate::time::now_ms;
 
 fn internal(e: StoreError) -> AppError {
@@ -81,7 +81,7 @@ pub async fn view(state: &AppState, session: &Session) -> Result<KycView, AppErr
             Some(c) if c.details.is_some() => RequirementState::Uploaded,
             _ => RequirementState::Missing,
         };
-        requirements.push(Requirement { kind: "details".into(), state, reason: None, file_name: None });
+        requirements.push(Requirement { kind: "details".into(), state, reason: None, final_rejection: false, file_name: None });
     }
     for doc_type in &t.documents {
         let d = current.get(doc_type);
@@ -89,6 +89,7 @@ pub async fn view(state: &AppState, session: &Session) -> Result<KycView, AppErr
             kind: doc_type.as_str().to_string(),
             state: d.map_or(RequirementState::Missing, |d| d.state.requirement()),
             reason: d.filter(|d| d.state == DocumentState::Rejected).and_then(|d| d.reason.clone()),
+            final_rejection: d.is_some_and(|d| d.state == DocumentState::Rejected && d.rejected_final),
             file_name: d.map(|d| d.file_name.clone()),
         });
     }
@@ -130,7 +131,9 @@ pub async fn save_details(state: &AppState, session: &Session, values: BTreeMap<
             }
             view(state, session).await
         }
-        KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed | KycWrite::OverQuota | KycWrite::OnHold => Err(AppError::KycClosed),
+        KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed | KycWrite::OverQuota | KycWrite::OnHold | KycWrite::FinalRejection => {
+            Err(AppError::KycClosed)
+        }
     }
 }
 
@@ -141,23 +144,23 @@ pub async fn case_rules_for(state: &AppState, login: Login) -> Result<(String, K
     Ok((name.to_string(), t.clone()))
 }
 
-pub async fn decide_document(state: &AppState, doc_id: &str, accept: bool, reason: Option<&str>, actor: &str) -> Result<KycWrite, StoreError> {
+pub async fn decide_document(state: &AppState, doc_id: &str, verdict: &DocumentVerdict<'_>, actor: &str) -> Result<KycWrite, StoreError> {
     let Some(doc) = state.store.kyc.document(doc_id).await? else { return Ok(KycWrite::NotFound) };
     let (name, t) = case_rules_for(state, doc.login).await?;
-    state.store.kyc.decide_document(doc_id, accept, reason, actor, &rules(&state.settings, &name, &t), now_ms()).await
+    state.store.kyc.decide_document(doc_id, verdict, actor, &rules(&state.settings, &name, &t), now_ms()).await
 }
 
 /// `seen`: the case's revision on the reviewer's screen; a case the trader
 /// changed since is not decided (`KycWrite::Changed`).
-pub async fn decide_case(state: &AppState, login: Login, decision: CaseDecision, reason: Option<&str>, actor: &str, seen: i64) -> Result<KycWrite, StoreError> {
+pub async fn decide_case(state: &AppState, login: Login, verdict: &CaseVerdict<'_>, actor: &str, seen: i64) -> Result<KycWrite, StoreError> {
     let (name, t) = case_rules_for(state, login).await?;
     // Screened once more right before an approval, against the lists as they
     // are now: no case is approved unscreened, whatever failed before. The
     // store refuses the approval while a match is open (`KycWrite::OnHold`).
-    if decision == CaseDecision::Approve {
+    if verdict.decision == CaseDecision::Approve {
         crate::kyc::screening::screen_case(state, login).await?;
     }
-    state.store.kyc.decide_case(login, decision, reason, actor, seen, &rules(&state.settings, &name, &t), now_ms()).await
+    state.store.kyc.decide_case(login, verdict, actor, seen, &rules(&state.settings, &name, &t), now_ms()).await
 }
 
 /// Compliance sets a case's level to the configured `kyc_type` (raising or

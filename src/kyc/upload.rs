@@ -328,6 +328,7 @@ async fn store(
         decided_by: None,
         replaced_at: None,
         file_deleted_at: None,
+        rejected_final: false,
     };
     let quota = daily_quota(state);
     let written = state.store.kyc.add_document(&record, session.trader.user_id, &service::rules(&state.settings, type_name, t), Some(&quota), now_ms()).await;
@@ -335,6 +336,10 @@ async fn store(
         Ok(KycWrite::Done(_)) => {
             tracing::info!(login = %session.trader.login, document = %id, doc_type = doc_type.as_str(), "kyc document stored");
             Ok((StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id, "documentType": doc_type.as_str(), "state": "uploaded" }))).into_response())
+        }
+        Ok(KycWrite::FinalRejection) => {
+            forget(state, &id).await;
+            Err(UploadError::FinalRejection.into())
         }
         Ok(KycWrite::OverQuota) => {
             forget(state, &id).await;

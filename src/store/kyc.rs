@@ -49,6 +49,9 @@ pub struct DocumentRecord {
     /// When its file was deleted after the retention period (the record stays).
     #[sqlx(default)]
     pub file_deleted_at: Option<i64>,
+    /// Rejected for good: no new upload of this type (see `DocumentVerdict`).
+    #[sqlx(default)]
+    pub rejected_final: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -61,7 +64,11 @@ pub struct EventRecord {
     pub actor: String,
     pub action: String,
     pub subject: Option<String>,
+    /// The trader's to read.
     pub reason: Option<String>,
+    /// Staff's only.
+    #[sqlx(default)]
+    pub internal_note: Option<String>,
 }
 
 /// What a case needs, so a write can work out the case's new state in the
@@ -97,6 +104,31 @@ pub enum KycWrite {
     OverQuota,
     /// Not approved: a screening match is open or confirmed (`kyc::screening`).
     OnHold,
+    /// Not recorded: the type's document was rejected for good (the trader contacts support).
+    FinalRejection,
+}
+
+/// What a reviewer decided about one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentVerdict<'a> {
+    pub accept: bool,
+    /// Shown to the trader (a rejection needs one).
+    pub reason: Option<&'a str>,
+    /// A rejection the trader cannot answer with a new upload: they contact
+    /// support. Otherwise a rejected document may be sent again.
+    pub final_rejection: bool,
+    /// For staff only: never reaches the trader's screens.
+    pub internal_note: Option<&'a str>,
+}
+
+/// What a reviewer decided about a whole case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseVerdict<'a> {
+    pub decision: CaseDecision,
+    /// Shown to the trader (rejection, request for more).
+    pub reason: Option<&'a str>,
+    /// For staff only.
+    pub internal_note: Option<&'a str>,
 }
 
 /// A decision compliance takes on a whole case.
@@ -146,22 +178,13 @@ pub trait KycStore: Send + Sync {
         quota: Option<&UploadQuota>,
         now: i64,
     ) -> Result<KycWrite, StoreError>;
-    async fn decide_document(
-        &self,
-        doc_id: &str,
-        accept: bool,
-        reason: Option<&str>,
-        actor: &str,
-        rules: &CaseRules<'_>,
-        now: i64,
-    ) -> Result<KycWrite, StoreError>;
+    async fn decide_document(&self, doc_id: &str, verdict: &DocumentVerdict<'_>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError>;
     /// `seen`: the case's revision the reviewer had on screen (see `revision`).
     #[allow(clippy::too_many_arguments)]
     async fn decide_case(
         &self,
         login: Login,
-        decision: CaseDecision,
-        reason: Option<&str>,
+        verdict: &CaseVerdict<'_>,
         actor: &str,
         seen: i64,
         rules: &CaseRules<'_>,

@@ -23,7 +23,9 @@ pub use attempts::{AttemptClaim, AttemptStore};
 pub use bank::{BankStore, EntryRecord, NewEntry, NewWire, WireOutcome, WireState, WireView};
 pub use chat::ChatStore;
 pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
-pub use kyc::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, UploadQuota};
+pub use kyc::{
+    derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, CaseVerdict, DocumentRecord, DocumentVerdict, EventRecord, KycStore, KycWrite, UploadQuota,
+};
 pub use live::LiveStore;
 pub use outbox::{LedgerAudit, LedgerJob};
 pub use screening::{HitDecision, HitRecord, NewHit, ScreeningStore};

@@ -81,6 +81,8 @@ pub enum UploadError {
     NotRequested,
     #[error("the case is closed")]
     Closed,
+    #[error("this document was rejected for good")]
+    FinalRejection,
     #[error("no file in the request")]
     NoFile,
 }
@@ -98,13 +100,14 @@ impl UploadError {
             UploadError::BadName => "BAD_FILE_NAME",
             UploadError::NotRequested => "NOT_REQUESTED",
             UploadError::Closed => "CASE_CLOSED",
+            UploadError::FinalRejection => "FINAL_REJECTION",
             UploadError::NoFile => "NO_FILE",
         }
     }
 
     pub fn parse_code(code: &str) -> Option<UploadError> {
         use UploadError::*;
-        [TooLarge, TooSmall, WrongType, BadDimensions, TooManyPixels, Corrupt, ActivePdf, BadName, NotRequested, Closed, NoFile]
+        [TooLarge, TooSmall, WrongType, BadDimensions, TooManyPixels, Corrupt, ActivePdf, BadName, NotRequested, Closed, FinalRejection, NoFile]
             .into_iter()
             .find(|e| e.code() == code)
     }
@@ -115,7 +118,7 @@ impl UploadError {
             UploadError::WrongType => 415,
             UploadError::TooSmall | UploadError::BadDimensions | UploadError::TooManyPixels | UploadError::Corrupt | UploadError::ActivePdf => 422,
             UploadError::BadName | UploadError::NoFile | UploadError::NotRequested => 400,
-            UploadError::Closed => 409,
+            UploadError::Closed | UploadError::FinalRejection => 409,
         }
     }
 
@@ -132,6 +135,7 @@ impl UploadError {
             UploadError::BadName => "kyc.upload.error.bad_name",
             UploadError::NotRequested => "kyc.upload.error.not_requested",
             UploadError::Closed => "kyc.upload.error.closed",
+            UploadError::FinalRejection => "kyc.upload.error.final_rejection",
             UploadError::NoFile => "kyc.upload.error.no_file",
         }
     }

@@ -141,6 +141,9 @@ pub struct Requirement {
     pub state: RequirementState,
     /// The reviewer's reason when rejected.
     pub reason: Option<String>,
+    /// Rejected for good: no new upload, the trader contacts support.
+    #[serde(default)]
+    pub final_rejection: bool,
     pub file_name: Option<String>,
 }
 

@@ -57,7 +57,10 @@ pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
             {move || view.get().requirements.into_iter().map(|r| {
                 let label = if r.kind == "details" { t(lang, "kyc.step.details") } else { t(lang, &format!("kyc.doc.{}", r.kind)) };
                 let href = if r.kind == "details" { "/inapp/kyc".to_string() } else { format!("/inapp/kyc/upload?documentType={}", r.kind) };
-                let redo = matches!(r.state, RequirementState::Rejected | RequirementState::Missing);
+                // Rejected for good: the way to support, not a new upload.
+                let final_rejection = r.state == RequirementState::Rejected && r.final_rejection;
+                let redo = matches!(r.state, RequirementState::Rejected | RequirementState::Missing) && !final_rejection;
+                let retry_hint = (r.state == RequirementState::Rejected && !final_rejection).then(|| t(lang, "kyc.retry_hint"));
                 view! {
                     <li class="p-3 space-y-1" data-testid="kyc-req" data-type=r.kind.clone() data-state=r.state.as_str()>
                         <p class="flex justify-between gap-4">
@@ -65,6 +68,11 @@ pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
                             <span>{t(lang, &format!("kyc.req.{}", r.state.as_str()))}</span>
                         </p>
                         {r.reason.map(|reason| view! { <p class="text-sm text-danger" data-testid="kyc-reason">{t_with(lang, "kyc.reason", &[("reason", &reason)])}</p> })}
+                        {retry_hint.map(|hint| view! { <p class="text-sm" data-testid="kyc-retry-hint">{hint}</p> })}
+                        {final_rejection.then(|| view! {
+                            <p class="text-sm font-medium" data-testid="kyc-final">{t(lang, "kyc.final_rejection")}</p>
+                            <a href="/inapp/chat" data-testid="kyc-final-support" class="inline-block underline min-h-11 py-2">{t(lang, "kyc.support")}</a>
+                        })}
                         {redo.then(|| view! {
                             <a href=href data-testid="kyc-reupload" class="inline-block underline min-h-11 py-2">
                                 {if r.state == RequirementState::Rejected { t(lang, "kyc.reupload") } else { t(lang, "kyc.upload_link") }}

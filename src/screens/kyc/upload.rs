@@ -66,6 +66,11 @@ pub fn KycUploadScreen() -> impl IntoView {
             <Suspense fallback=move || view! { <Loading text=t(lang, "app.details_loading")/> }>
                 {move || Suspend::new(async move {
                     super::loaded(data.await, move |v| match doc_type.filter(|d| v.requirements.iter().any(|r| r.kind == d.as_str())) {
+                        // Rejected for good: no upload form, the way to support instead.
+                        Some(d) if v.requirements.iter().any(|r| r.kind == d.as_str() && r.final_rejection) => view! {
+                            <p role="alert" data-testid="kyc-final">{t(lang, "kyc.final_rejection")}</p>
+                            <a href="/inapp/chat" data-testid="kyc-final-support" class="inline-block underline min-h-11 py-2">{t(lang, "kyc.support")}</a>
+                        }.into_any(),
                         Some(d) => view! { <Uploader view=v doc_type=d/> }.into_any(),
                         None => view! {
                             <p role="alert" class="text-danger" data-testid="kyc-error">{t(lang, "kyc.upload.error.not_requested")}</p>

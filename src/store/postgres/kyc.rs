@@ -15,7 +15,10 @@ use super::listing::Listing;
 use super::PgStore;
 use crate::domain::kyc::{CaseState, DocumentState, DocumentType};
 use crate::domain::Login;
-use crate::store::{derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, DocumentRecord, EventRecord, KycStore, KycWrite, StoreError, UploadQuota};
+use crate::store::{
+    derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, CaseVerdict, DocumentRecord, DocumentVerdict, EventRecord, KycStore, KycWrite, StoreError,
+    UploadQuota,
+};
 
 /// A state's queue oldest change first; all cases with the submitted ones
 /// first (oldest first), then those waiting on the trader, then the rest
@@ -29,14 +32,26 @@ const CASES: Listing = Listing {
 
 type Tx = Transaction<'static, Postgres>;
 
-async fn event(tx: &mut Tx, login: Login, now: i64, actor: &str, action: &str, subject: Option<&str>, reason: Option<&str>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO kyc_events (login, at, actor, action, subject, reason) VALUES ($1, $2, $3, $4, $5, $6)")
+/// One entry of the case's event log: `reason` is the trader's to read, `internal` staff's only.
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    tx: &mut Tx,
+    login: Login,
+    now: i64,
+    actor: &str,
+    action: &str,
+    subject: Option<&str>,
+    reason: Option<&str>,
+    internal: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO kyc_events (login, at, actor, action, subject, reason, internal_note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(login)
         .bind(now)
         .bind(actor)
         .bind(action)
         .bind(subject)
         .bind(reason)
+        .bind(internal)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -162,7 +177,7 @@ impl KycStore for PgStore {
             .bind(login)
             .execute(&mut *tx)
             .await?;
-        event(&mut tx, login, now, "trader", "details_saved", None, None).await?;
+        event(&mut tx, login, now, "trader", "details_saved", None, None, None).await?;
         let next = settle(&mut tx, login, current, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))
@@ -188,6 +203,16 @@ impl KycStore for PgStore {
         if !current.open() {
             return Ok(KycWrite::Closed);
         }
+        // A final rejection stands: the trader talks to support, not the upload.
+        let final_rejections: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM kyc_documents WHERE login = $1 AND doc_type = $2 AND state = 'rejected' AND rejected_final")
+                .bind(d.login)
+                .bind(d.doc_type)
+                .fetch_one(&mut *tx)
+                .await?;
+        if final_rejections > 0 {
+            return Ok(KycWrite::FinalRejection);
+        }
         sqlx::query("UPDATE kyc_documents SET state = 'replaced', replaced_at = $1 WHERE login = $2 AND doc_type = $3 AND state IN ('uploaded', 'rejected')")
             .bind(now)
             .bind(d.login)
@@ -209,21 +234,13 @@ impl KycStore for PgStore {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        event(&mut tx, d.login, now, "trader", "document_uploaded", Some(d.doc_type.as_str()), None).await?;
+        event(&mut tx, d.login, now, "trader", "document_uploaded", Some(d.doc_type.as_str()), None, None).await?;
         let next = settle(&mut tx, d.login, current, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))
     }
 
-    async fn decide_document(
-        &self,
-        doc_id: &str,
-        accept: bool,
-        reason: Option<&str>,
-        actor: &str,
-        rules: &CaseRules<'_>,
-        now: i64,
-    ) -> Result<KycWrite, StoreError> {
+    async fn decide_document(&self, doc_id: &str, verdict: &DocumentVerdict<'_>, actor: &str, rules: &CaseRules<'_>, now: i64) -> Result<KycWrite, StoreError> {
         let mut tx = self.pool.begin().await?;
         // A document never changes case: its login is safe to read unlocked.
         let Some(login) = sqlx::query_scalar::<_, Login>("SELECT login FROM kyc_documents WHERE id = $1").bind(doc_id).fetch_optional(&mut *tx).await? else {
@@ -248,17 +265,18 @@ impl KycStore for PgStore {
         if !current.open() {
             return Ok(KycWrite::Closed);
         }
-        let state = if accept { DocumentState::Accepted } else { DocumentState::Rejected };
-        sqlx::query("UPDATE kyc_documents SET state = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5")
+        let state = if verdict.accept { DocumentState::Accepted } else { DocumentState::Rejected };
+        sqlx::query("UPDATE kyc_documents SET state = $1, reason = $2, rejected_final = $3, decided_at = $4, decided_by = $5 WHERE id = $6")
             .bind(state)
-            .bind(reason)
+            .bind(verdict.reason)
+            .bind(!verdict.accept && verdict.final_rejection)
             .bind(now)
             .bind(actor)
             .bind(doc_id)
             .execute(&mut *tx)
             .await?;
-        let action = if accept { "document_accepted" } else { "document_rejected" };
-        event(&mut tx, login, now, actor, action, Some(doc_type.as_str()), reason).await?;
+        let action = if verdict.accept { "document_accepted" } else { "document_rejected" };
+        event(&mut tx, login, now, actor, action, Some(doc_type.as_str()), verdict.reason, verdict.internal_note).await?;
         let next = settle(&mut tx, login, current, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))
@@ -267,8 +285,7 @@ impl KycStore for PgStore {
     async fn decide_case(
         &self,
         login: Login,
-        decision: CaseDecision,
-        reason: Option<&str>,
+        verdict: &CaseVerdict<'_>,
         actor: &str,
         seen: i64,
         rules: &CaseRules<'_>,
@@ -283,7 +300,7 @@ impl KycStore for PgStore {
         if revision(&mut tx, login).await? != seen {
             return Ok(KycWrite::Changed);
         }
-        if decision == CaseDecision::Approve {
+        if verdict.decision == CaseDecision::Approve {
             let held: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM kyc_screening_hits WHERE login = $1 AND state IN ('open', 'confirmed'))")
                 .bind(login)
                 .fetch_one(&mut *tx)
@@ -292,12 +309,12 @@ impl KycStore for PgStore {
                 return Ok(KycWrite::OnHold);
             }
         }
-        let (next, action) = match decision {
+        let (next, action) = match verdict.decision {
             CaseDecision::Approve => (CaseState::Approved, "approved"),
             CaseDecision::Reject => (CaseState::Rejected, "rejected"),
             CaseDecision::MoreInfo => (CaseState::MoreInfo, "more_info"),
         };
-        if decision == CaseDecision::Approve {
+        if verdict.decision == CaseDecision::Approve {
             // Approving the case accepts what is still waiting.
             sqlx::query("UPDATE kyc_documents SET state = 'accepted', decided_at = $1, decided_by = $2 WHERE login = $3 AND state = 'uploaded'")
                 .bind(now)
@@ -306,8 +323,8 @@ impl KycStore for PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("UPDATE kyc_cases SET note = $1 WHERE login = $2").bind(reason).bind(login).execute(&mut *tx).await?;
-        event(&mut tx, login, now, actor, action, None, reason).await?;
+        sqlx::query("UPDATE kyc_cases SET note = $1 WHERE login = $2").bind(verdict.reason).bind(login).execute(&mut *tx).await?;
+        event(&mut tx, login, now, actor, action, None, verdict.reason, verdict.internal_note).await?;
         move_to(&mut tx, login, current, next, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))
@@ -324,7 +341,7 @@ impl KycStore for PgStore {
             return Ok(KycWrite::Changed);
         }
         sqlx::query("UPDATE kyc_cases SET kyc_type = $1, level_locked = TRUE WHERE login = $2").bind(rules.kyc_type).bind(login).execute(&mut *tx).await?;
-        event(&mut tx, login, now, actor, "level_changed", Some(rules.kyc_type), None).await?;
+        event(&mut tx, login, now, actor, "level_changed", Some(rules.kyc_type), None, None).await?;
         let next = settle(&mut tx, login, current, rules, now).await?;
         tx.commit().await?;
         Ok(KycWrite::Done(next))

@@ -29,6 +29,7 @@ pub(super) fn document(id: &str, login_n: i64) -> DocumentRecord {
         decided_by: None,
         replaced_at: None,
         file_deleted_at: None,
+        rejected_final: false,
     }
 }
 

@@ -18,6 +18,10 @@ async fn next_change(changes: &mut futures::stream::BoxStream<'static, Change>) 
     tokio::time::timeout(Duration::from_secs(5), changes.next()).await.ok().flatten()
 }
 
+fn rejected(reason: &str) -> broker_inapp::store::DocumentVerdict<'_> {
+    broker_inapp::store::DocumentVerdict { accept: false, reason: Some(reason), final_rejection: false, internal_note: None }
+}
+
 pub async fn other_instances_chat_changes_are_watched(b: Backend) {
     let chat = b.store.chat.clone();
     let mine = chat.open_conversation(login(8004), 5, None, 1_000, "a").await.unwrap().id;
@@ -73,7 +77,7 @@ pub async fn account_changes_are_watched(b: Backend) {
     // A document added, then decided.
     b.store.kyc.add_document(&kyc::document("doc_live", 8102), 3, &rules, None, 5_000).await.unwrap();
     assert_eq!(next_change(&mut changes).await, heard(8102));
-    let decided = b.store.kyc.decide_document("doc_live", false, Some("blurry"), "officer", &rules, 6_000).await.unwrap();
+    let decided = b.store.kyc.decide_document("doc_live", &rejected("blurry"), "officer", &rules, 6_000).await.unwrap();
     assert!(matches!(decided, KycWrite::Done(_)), "{decided:?}");
     assert_eq!(next_change(&mut changes).await, heard(8102));
     // A withdrawal requested, then cancelled.
