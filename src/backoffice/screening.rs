@@ -13,7 +13,7 @@ use leptos::prelude::*;
 
 use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
-use crate::kyc::screening::{HitState, ListStatus};
+use crate::kyc::screening::{HitKind, HitState, ListStatus};
 use crate::state::AppState;
 use crate::store::{HitDecision, HitRecord};
 use crate::web::{PageError, Reviewers, Staff};
@@ -62,13 +62,30 @@ fn lists_line(lang: Lang, lists: &[ListStatus]) -> String {
     parts.join(" · ")
 }
 
+/// A match's list as staff read it: a duplicate's is the verified traders.
+fn list_name(lang: Lang, h: &HitRecord) -> String {
+    if h.kind == HitKind::Duplicate {
+        t(lang, "backoffice.screening_verified_traders")
+    } else {
+        h.list_name.clone()
+    }
+}
+
 fn hit(lang: Lang, h: HitRecord) -> impl IntoView {
     let kind = t(lang, &format!("backoffice.screening_kind_{}", h.kind.as_str()));
-    let title =
-        t_with(lang, "backoffice.screening_match", &[("kind", &kind), ("list", &h.list_name), ("entry", &h.entry_name), ("score", &h.score.to_string())]);
+    let list = list_name(lang, &h);
+    let title = t_with(lang, "backoffice.screening_match", &[("kind", &kind), ("list", &list), ("entry", &h.entry_name), ("score", &h.score.to_string())]);
+    // A duplicate may be allowed (a person the broker lets hold two
+    // verified users); a list match is cleared only as another person.
+    let duplicate = h.kind == HitKind::Duplicate;
+    let (clear_key, cleared_key) = if duplicate {
+        ("backoffice.screening_clear_duplicate", "backoffice.screening_state_cleared_duplicate")
+    } else {
+        ("backoffice.screening_clear", "backoffice.screening_state_cleared")
+    };
     let birth = if h.screened_birth.is_empty() { "—".to_string() } else { h.screened_birth.clone() };
     let screened = t_with(lang, "backoffice.screening_screened", &[("name", &h.screened_name), ("birth", &birth)]);
-    let state_text = t(lang, &format!("backoffice.screening_state_{}", h.state.as_str()));
+    let state_text = if h.state == HitState::Cleared { t(lang, cleared_key) } else { t(lang, &format!("backoffice.screening_state_{}", h.state.as_str())) };
     let decided = h.decided_by.clone().map(|by| {
         let at = h.decided_at.map(format_timestamp).unwrap_or_default();
         t_with(lang, "backoffice.screening_decided", &[("by", &by), ("at", &at), ("note", h.note.as_deref().unwrap_or_default())])
@@ -87,7 +104,7 @@ fn hit(lang: Lang, h: HitRecord) -> impl IntoView {
                     <label for=format!("screening-note-{}", h.id) class="block text-sm">{t(lang, "backoffice.screening_note")}</label>
                     <textarea id=format!("screening-note-{}", h.id) name="note" rows="2" required class="w-full rounded-lg border border-border bg-bg p-2"></textarea>
                     <div class="flex flex-wrap gap-2">
-                        <button name="verdict" value="clear" data-testid="screening-clear" class="rounded-lg border border-border min-h-11 px-3">{t(lang, "backoffice.screening_clear")}</button>
+                        <button name="verdict" value="clear" data-testid="screening-clear" class="rounded-lg border border-border min-h-11 px-3">{t(lang, clear_key)}</button>
                         <button name="verdict" value="confirm" data-testid="screening-confirm" class="rounded-lg border-2 border-danger min-h-11 px-3">{t(lang, "backoffice.screening_confirm")}</button>
                     </div>
                 </form>
@@ -103,10 +120,9 @@ pub(super) fn waiting(lang: Lang, hits: Vec<HitRecord>, count: i64) -> impl Into
             <section class="rounded-xl border-2 border-danger p-4 space-y-2" data-testid="screening-waiting">
                 <h2 class="font-semibold">{t_with(lang, "backoffice.screening_waiting", &[("count", &count.to_string())])}</h2>
                 <ul class="space-y-1 text-sm">
-                    {hits.into_iter().map(|h| view! {
-                        <li><a class="underline" href=format!("/backoffice/kyc/{}", h.login)>
-                            {format!("{} · {} · {} ({}%)", h.login, h.list_name, h.entry_name, h.score)}
-                        </a></li>
+                    {hits.into_iter().map(|h| {
+                        let text = format!("{} · {} · {} ({}%)", h.login, list_name(lang, &h), h.entry_name, h.score);
+                        view! { <li><a class="underline" href=format!("/backoffice/kyc/{}", h.login)>{text}</a></li> }
                     }).collect_view()}
                 </ul>
             </section>

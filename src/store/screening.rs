@@ -5,13 +5,13 @@ use async_trait::async_trait;
 
 use super::StoreError;
 use crate::domain::Login;
-use crate::kyc::screening::{HitState, ListKind};
+use crate::kyc::screening::{HitKind, HitState};
 
 /// A possible match, as found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewHit {
     pub list_name: String,
-    pub kind: ListKind,
+    pub kind: HitKind,
     /// The list's own reference for the entry.
     pub entry_id: String,
     pub entry_name: String,
@@ -30,7 +30,7 @@ pub struct HitRecord {
     pub id: i64,
     pub login: Login,
     pub list_name: String,
-    pub kind: ListKind,
+    pub kind: HitKind,
     pub entry_id: String,
     pub entry_name: String,
     pub entry_detail: String,
@@ -68,6 +68,9 @@ pub trait ScreeningStore: Send + Sync {
     async fn open_count(&self) -> Result<i64, StoreError>;
     /// Compliance clears (`Cleared`) or confirms (`Confirmed`) an open match.
     async fn decide_hit(&self, id: i64, state: HitState, note: &str, actor: &str, now: i64) -> Result<HitDecision, StoreError>;
+    /// Records `login`'s identity key (`Subject::identity_key`) and answers
+    /// the approved cases of other users with the same one: `(login, details)`.
+    async fn same_identity(&self, login: Login, key: &str) -> Result<Vec<(Login, String)>, StoreError>;
     /// Cases that hold personal details, by login after `after`, at most `limit`: `(login, details)`.
     async fn cases_with_details(&self, after: i64, limit: i64) -> Result<Vec<(Login, String)>, StoreError>;
 }

@@ -189,3 +189,41 @@ async fn a_list_changed_while_running_screens_every_case_again_and_a_broken_edit
     assert!(page.contains("Test PEPs: 2 people"), "{page}");
     assert_eq!(app.state.screening.screen(&broker_inapp::kyc::screening::Subject { name: "Ada Lovelace".into(), birth: Some((1990, 12, 10)) }).len(), 1);
 }
+
+#[tokio::test]
+async fn the_same_person_already_verified_under_another_user_is_flagged_and_may_be_allowed() {
+    let app = kyc_app().await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let person = [("full_name", "Jonas Verified"), ("date_of_birth", "1985-05-05"), ("address", "2 Sample Road, Lisbon"), ("country", "PT")];
+    let (_, first) = submitted_with(&app, &person).await;
+    assert_eq!(location(&decide(&app, &officer, first, "approve", None).await), format!("/backoffice/kyc/{first}"), "the first is verified");
+
+    // The same name (in another order) and date of birth, under another user.
+    let mut again = person;
+    again[0] = ("full_name", "VERIFIED Jonas");
+    let (_, second) = submitted_with(&app, &again).await;
+    let page = case_page(&app, &officer, second).await;
+    assert!(page.contains("data-testid=\"screening-hit\" data-state=\"open\" data-kind=\"duplicate\""), "{page}");
+    assert!(common::shown(&page).contains("Duplicate identity · verified traders: Jonas Verified") && page.contains(&format!("login {first}")));
+    assert_eq!(location(&decide(&app, &officer, second, "approve", None).await), format!("/backoffice/kyc/{second}?on_hold=1"));
+    // Compliance allows it (say, the broker lets one person hold two users).
+    assert_eq!(decide_hit(&app, &officer, &hit_id(&page), "clear", "Known client: second user agreed with the desk").await.status(), 303);
+    assert!(common::shown(&case_page(&app, &officer, second).await).contains("Allowed: not a forbidden duplicate"));
+    assert_eq!(location(&decide(&app, &officer, second, "approve", None).await), format!("/backoffice/kyc/{second}"));
+}
+
+#[tokio::test]
+async fn a_users_own_other_login_is_not_a_duplicate() {
+    let app = kyc_app().await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let person = [("full_name", "Lena Twoaccounts"), ("date_of_birth", "1979-09-19"), ("address", "3 Sample Lane, Oslo"), ("country", "NO")];
+    let (_, first) = submitted_with(&app, &person).await;
+    assert_eq!(location(&decide(&app, &officer, first, "approve", None).await), format!("/backoffice/kyc/{first}"));
+    let (_, own) = submitted_with(&app, &person).await;
+    assert!(case_page(&app, &officer, own).await.contains("data-kind=\"duplicate\""), "the premise: another user's would be flagged");
+    // The same user (cTrader: one user, several trading accounts): screened again at approval, not flagged.
+    exec(&app, "DELETE FROM kyc_screening_hits WHERE login = $1", own).await;
+    let user_of_first = scalar(&app, &format!("SELECT user_id FROM kyc_cases WHERE login = {first}")).await;
+    exec(&app, &format!("UPDATE kyc_cases SET user_id = {user_of_first} WHERE login = $1"), own).await;
+    assert_eq!(location(&decide(&app, &officer, own, "approve", None).await), format!("/backoffice/kyc/{own}"));
+}

@@ -51,6 +51,39 @@ impl ListKind {
     }
 }
 
+/// What a possible match is about: a list's entry, or another user's
+/// verified case with the same identity (the same name and date of birth).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitKind {
+    Sanctions,
+    Pep,
+    Duplicate,
+}
+
+impl HitKind {
+    pub const ALL: [HitKind; 3] = [HitKind::Sanctions, HitKind::Pep, HitKind::Duplicate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitKind::Sanctions => "sanctions",
+            HitKind::Pep => "pep",
+            HitKind::Duplicate => "duplicate",
+        }
+    }
+}
+
+impl From<ListKind> for HitKind {
+    fn from(kind: ListKind) -> HitKind {
+        match kind {
+            ListKind::Sanctions => HitKind::Sanctions,
+            ListKind::Pep => HitKind::Pep,
+        }
+    }
+}
+
+/// The `list_name` of duplicate-identity matches (shown translated).
+pub const VERIFIED_TRADERS: &str = "verified_traders";
+
 /// Where compliance stands on a possible match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HitState {
@@ -74,7 +107,7 @@ impl HitState {
     }
 }
 
-crate::domain::stored_as_text!(ListKind, HitState);
+crate::domain::stored_as_text!(HitKind, HitState);
 
 /// Who is screened: the name and date of birth from the case's details.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +127,16 @@ impl Subject {
 
     fn birth_text(&self) -> String {
         self.birth.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")).unwrap_or_default()
+    }
+
+    /// Who the details say this is, as another case would say it too: the
+    /// name's words (transliterated, in any order) and the date of birth.
+    /// `None` without a date of birth: a name alone is not an identity.
+    pub fn identity_key(&self) -> Option<String> {
+        self.birth?;
+        let mut words = Words::of(&self.name).into_words();
+        words.sort();
+        Some(format!("{}|{}", words.join(" "), self.birth_text()))
     }
 }
 
@@ -149,7 +192,7 @@ impl Screening {
                 if best >= self.threshold {
                     hits.push(NewHit {
                         list_name: list.name.clone(),
-                        kind: list.kind,
+                        kind: list.kind.into(),
                         entry_id: entry.id.clone(),
                         entry_name: entry.name.clone(),
                         entry_detail: detail(entry),
@@ -193,13 +236,10 @@ fn detail(entry: &ListEntry) -> String {
     parts.join(" · ")
 }
 
-/// Screens `login`'s case as its details now stand and records what is new;
-/// how many possible matches are new. Nothing to screen (no case, no name,
-/// no list) is zero.
+/// Screens `login`'s case as its details now stand (the lists, and other
+/// users' verified cases) and records what is new; how many possible
+/// matches are new. Nothing to screen (no case, no name) is zero.
 pub async fn screen_case(state: &AppState, login: Login) -> Result<usize, StoreError> {
-    if state.screening.is_empty() {
-        return Ok(0);
-    }
     let Some(details) = state.store.kyc.case(login).await?.and_then(|c| c.details) else { return Ok(0) };
     screen_details(state, login, &details).await
 }
@@ -207,7 +247,28 @@ pub async fn screen_case(state: &AppState, login: Login) -> Result<usize, StoreE
 async fn screen_details(state: &AppState, login: Login, details: &str) -> Result<usize, StoreError> {
     let Some(subject) = Subject::from_details(details) else { return Ok(0) };
     let screening = state.screening.clone();
-    let hits = tokio::task::spawn_blocking(move || screening.screen(&subject)).await.map_err(|e| StoreError::Database(format!("screening stopped: {e}")))?;
+    let key = subject.identity_key();
+    let screened = subject.clone();
+    let mut hits =
+        tokio::task::spawn_blocking(move || screening.screen(&screened)).await.map_err(|e| StoreError::Database(format!("screening stopped: {e}")))?;
+    // The same person already verified under another user: a second
+    // identity for one person (or one identity lent to another) is for
+    // compliance to allow or refuse.
+    if let Some(key) = key {
+        for (other, details) in state.store.screening.same_identity(login, &key).await? {
+            let name = Subject::from_details(&details).map(|s| s.name).unwrap_or_default();
+            hits.push(NewHit {
+                list_name: VERIFIED_TRADERS.into(),
+                kind: HitKind::Duplicate,
+                entry_id: other.to_string(),
+                entry_name: name,
+                entry_detail: format!("login {other}"),
+                screened_name: subject.name.clone(),
+                screened_birth: subject.birth_text(),
+                score: 100,
+            });
+        }
+    }
     if hits.is_empty() {
         return Ok(0);
     }
@@ -292,7 +353,7 @@ mod tests {
         let hits = s.screen(&subject("Самплов Иван", Some((1971, 3, 9))));
         assert_eq!(hits.len(), 1, "{hits:?}");
         let hit = &hits[0];
-        assert_eq!((hit.list_name.as_str(), hit.kind, hit.entry_id.as_str(), hit.entry_name.as_str()), ("UN", ListKind::Sanctions, "X.1", "IVAN SAMPLOV"));
+        assert_eq!((hit.list_name.as_str(), hit.kind, hit.entry_id.as_str(), hit.entry_name.as_str()), ("UN", HitKind::Sanctions, "X.1", "IVAN SAMPLOV"));
         assert_eq!((hit.score, hit.screened_birth.as_str()), (100, "1971-03-09"));
         assert_eq!(hit.entry_detail, "ref X.1 · born 1971-03-09");
     }
@@ -306,7 +367,7 @@ mod tests {
         let undated = s.screen(&subject("Anna Undated", Some((1990, 5, 5))));
         assert_eq!(undated.iter().map(|h| h.entry_id.as_str()).collect::<Vec<_>>(), ["X.2"]);
         let pep = s.screen(&subject("Pedro Ejemplo", Some((1975, 8, 1))));
-        assert_eq!(pep.iter().map(|h| (h.kind, h.entry_id.as_str())).collect::<Vec<_>>(), [(ListKind::Pep, "P-1")]);
+        assert_eq!(pep.iter().map(|h| (h.kind, h.entry_id.as_str())).collect::<Vec<_>>(), [(HitKind::Pep, "P-1")]);
         assert!(s.screen(&subject("Someone Else", None)).is_empty());
     }
 
@@ -350,6 +411,16 @@ mod tests {
         };
         let error = Screening::open(&settings).err().unwrap();
         assert!(error.starts_with("screening list `UN`: not a UN consolidated list"), "{error}");
+    }
+
+    #[test]
+    fn an_identity_is_the_name_in_any_order_or_script_and_the_date_of_birth() {
+        let key = |name: &str, birth| subject(name, birth).identity_key();
+        assert_eq!(key("Ivan Samplov", Some((1971, 3, 9))).as_deref(), Some("ivan samplov|1971-03-09"));
+        assert_eq!(key("SAMPLOV, Ivan", Some((1971, 3, 9))), key("Ivan Samplov", Some((1971, 3, 9))));
+        assert_eq!(key("Иван Самплов", Some((1971, 3, 9))), key("Ivan Samplov", Some((1971, 3, 9))));
+        assert_ne!(key("Ivan Samplov", Some((1971, 3, 10))), key("Ivan Samplov", Some((1971, 3, 9))));
+        assert_eq!(key("Ivan Samplov", None), None, "a name alone is no identity");
     }
 
     #[test]

@@ -26,6 +26,10 @@ impl Words {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    pub fn into_words(self) -> Vec<String> {
+        self.0
+    }
 }
 
 /// How alike two names are, from 0 (nothing in common) to 1 (the same words

@@ -80,4 +80,18 @@ impl ScreeningStore for PgStore {
             .fetch_all(&self.pool)
             .await?)
     }
+
+    async fn same_identity(&self, login: Login, key: &str) -> Result<Vec<(Login, String)>, StoreError> {
+        sqlx::query("UPDATE kyc_cases SET identity_key = $1 WHERE login = $2").bind(key).bind(login).execute(&self.pool).await?;
+        // A user's own other accounts are not duplicates: one person, several logins.
+        Ok(sqlx::query_as(
+            "SELECT login, details FROM kyc_cases WHERE identity_key = $1 AND login != $2 AND state = 'approved' AND details IS NOT NULL \
+                 AND user_id != (SELECT user_id FROM kyc_cases WHERE login = $3) ORDER BY login LIMIT 20",
+        )
+        .bind(key)
+        .bind(login)
+        .bind(login)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }

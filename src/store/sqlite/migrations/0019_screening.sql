@@ -1,4 +1,5 @@
--- #18: possible matches found by sanctions and PEP screening
+-- #18: possible matches found by sanctions and PEP screening, and traders
+-- whose identity matches another trader's already verified
 -- (kyc::screening), one per case, list, listed entry and the name and date
 -- of birth screened: screening the same details again adds nothing, changed
 -- details are screened afresh. Compliance clears or confirms each with a
@@ -7,7 +8,7 @@ CREATE TABLE kyc_screening_hits (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     login          INTEGER NOT NULL REFERENCES kyc_cases (login),
     list_name      TEXT NOT NULL,
-    kind           TEXT NOT NULL CHECK (kind IN ('sanctions', 'pep')),
+    kind           TEXT NOT NULL CHECK (kind IN ('sanctions', 'pep', 'duplicate')),
     entry_id       TEXT NOT NULL,
     entry_name     TEXT NOT NULL,
     entry_detail   TEXT NOT NULL,
@@ -22,3 +23,8 @@ CREATE TABLE kyc_screening_hits (
     UNIQUE (login, list_name, entry_id, screened_name, screened_birth)
 );
 CREATE INDEX kyc_screening_hits_state ON kyc_screening_hits (state, created_at);
+
+-- Who a case's details say the trader is (name words in order, date of
+-- birth): another user's verified case with the same key is the same person.
+ALTER TABLE kyc_cases ADD COLUMN identity_key TEXT;
+CREATE INDEX kyc_cases_identity ON kyc_cases (identity_key);
