@@ -116,13 +116,9 @@ pub async fn case(
     let lists = state.screening.status();
     let lang = ctx.lang;
     let title = t_with(lang, "backoffice.kyc_case", &[("login", &login.to_string())]);
-    let details: Vec<(String, String)> = case
-        .details
-        .as_deref()
-        .and_then(|d| serde_json::from_str::<std::collections::BTreeMap<String, String>>(d).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let detail_map: std::collections::BTreeMap<String, String> = case.details.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+    let details: Vec<(String, String)> = detail_map.clone().into_iter().collect();
+    let today = service::today();
     let open = case.state.open();
     let types: Vec<String> = state.settings.kyc.types.keys().cloned().collect();
     let case_type = case.kyc_type.clone();
@@ -146,6 +142,7 @@ pub async fn case(
                         }).collect_view()}
                     </dl>
                 </section>
+                {super::mrz::section(lang, &detail_map, &today)}
                 {super::screening::section(lang, hits, lists)}
                 <section class="space-y-3">
                     <h2 class="font-semibold">{t(lang, "backoffice.documents")}</h2>

@@ -13,6 +13,7 @@ mod bank;
 mod chat;
 mod duplicates;
 mod kyc;
+mod mrz;
 mod pages;
 mod screening;
 mod sso;

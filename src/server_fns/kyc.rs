@@ -23,6 +23,7 @@ pub async fn save_kyc_details(
     country: Option<String>,
     tax_id: Option<String>,
     source_of_funds: Option<String>,
+    #[server(default)] mrz: Option<String>,
 ) -> Result<KycView, AppError> {
     let (state, session) = crate::session::require().await?;
     let values = [
@@ -32,6 +33,7 @@ pub async fn save_kyc_details(
         ("country", country),
         ("tax_id", tax_id),
         ("source_of_funds", source_of_funds),
+        ("mrz", mrz),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))

@@ -68,9 +68,10 @@ pub trait ScreeningStore: Send + Sync {
     async fn open_count(&self) -> Result<i64, StoreError>;
     /// Compliance clears (`Cleared`) or confirms (`Confirmed`) an open match.
     async fn decide_hit(&self, id: i64, state: HitState, note: &str, actor: &str, now: i64) -> Result<HitDecision, StoreError>;
-    /// Records `login`'s identity key (`Subject::identity_key`) and answers
-    /// the approved cases of other users with the same one: `(login, details)`.
-    async fn same_identity(&self, login: Login, key: &str) -> Result<Vec<(Login, String)>, StoreError>;
+    /// Records `login`'s identity (`Subject::identity_key`) and document
+    /// (`Subject::document_key`) keys, and answers the approved cases of
+    /// other users with either: `(login, details, their document key)`.
+    async fn same_identity(&self, login: Login, person: Option<&str>, document: Option<&str>) -> Result<Vec<(Login, String, Option<String>)>, StoreError>;
     /// Cases that hold personal details, by login after `after`, at most `limit`: `(login, details)`.
     async fn cases_with_details(&self, after: i64, limit: i64) -> Result<Vec<(Login, String)>, StoreError>;
 }

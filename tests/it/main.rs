@@ -23,6 +23,7 @@ mod identity;
 mod instances;
 mod kyc;
 mod kyc_cases;
+mod kyc_mrz;
 mod kyc_rejections;
 mod live;
 mod objects;

@@ -187,7 +187,10 @@ async fn a_list_changed_while_running_screens_every_case_again_and_a_broken_edit
     })
     .await;
     assert!(page.contains("Test PEPs: 2 people"), "{page}");
-    assert_eq!(app.state.screening.screen(&broker_inapp::kyc::screening::Subject { name: "Ada Lovelace".into(), birth: Some((1990, 12, 10)) }).len(), 1);
+    assert_eq!(
+        app.state.screening.screen(&broker_inapp::kyc::screening::Subject { name: "Ada Lovelace".into(), birth: Some((1990, 12, 10)), document: None }).len(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -14,13 +14,22 @@ pub enum DetailField {
     Country,
     TaxId,
     SourceOfFunds,
+    /// The machine-readable lines of a passport or ID card (`mrz`): optional.
+    Mrz,
 }
 
 pub const SOURCES_OF_FUNDS: [&str; 6] = ["salary", "savings", "business", "investments", "inheritance", "other"];
 
 impl DetailField {
-    pub const ALL: [DetailField; 6] =
-        [DetailField::FullName, DetailField::DateOfBirth, DetailField::Address, DetailField::Country, DetailField::TaxId, DetailField::SourceOfFunds];
+    pub const ALL: [DetailField; 7] = [
+        DetailField::FullName,
+        DetailField::DateOfBirth,
+        DetailField::Address,
+        DetailField::Country,
+        DetailField::TaxId,
+        DetailField::SourceOfFunds,
+        DetailField::Mrz,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,6 +39,7 @@ impl DetailField {
             DetailField::Country => "country",
             DetailField::TaxId => "tax_id",
             DetailField::SourceOfFunds => "source_of_funds",
+            DetailField::Mrz => "mrz",
         }
     }
 
@@ -49,6 +59,8 @@ pub enum DetailError {
     TooOld,
     UnknownCountry,
     UnknownChoice,
+    /// Not two lines of 44 or three of 30 characters (A–Z, 0–9, `<`).
+    InvalidMrz,
 }
 
 impl DetailError {
@@ -64,6 +76,7 @@ impl DetailError {
             DetailError::TooOld => "kyc.error.too_old",
             DetailError::UnknownCountry => "kyc.error.unknown_country",
             DetailError::UnknownChoice => "kyc.error.unknown_choice",
+            DetailError::InvalidMrz => "kyc.error.mrz",
         }
     }
 }
@@ -99,11 +112,16 @@ fn length_between(v: &str, min: usize, max: usize) -> Result<(), DetailError> {
     }
 }
 
-/// Checks one value and returns it normalised (trimmed, inner spaces collapsed).
+/// Checks one value and returns it normalised (trimmed, inner spaces
+/// collapsed; a zone's lines in upper case, one space apart).
 pub fn validate_detail(field: DetailField, raw: &str, today: &str, min_age: u32) -> Result<String, DetailError> {
     let v = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if v.is_empty() {
         return Err(DetailError::Missing);
+    }
+    if field == DetailField::Mrz {
+        let lines = super::mrz::normalise(&v);
+        return super::mrz::parse(&lines).map(|_| lines).ok_or(DetailError::InvalidMrz);
     }
     match field {
         DetailField::FullName => {
@@ -148,6 +166,7 @@ pub fn validate_detail(field: DetailField, raw: &str, today: &str, min_age: u32)
                 return Err(DetailError::UnknownChoice);
             }
         }
+        DetailField::Mrz => unreachable!("checked above"),
     }
     Ok(v)
 }
@@ -167,6 +186,8 @@ pub fn validate_details(
             Ok(v) => {
                 ok.insert(f.as_str().to_string(), v);
             }
+            // The zone is optional: not every document has one.
+            Err(DetailError::Missing) if f == DetailField::Mrz => {}
             Err(e) => errors.push((f, e)),
         }
     }

@@ -5,6 +5,7 @@
 mod countries;
 mod details;
 mod files;
+pub mod mrz;
 
 pub use countries::COUNTRIES;
 pub use details::{parse_date, validate_detail, validate_details, DetailError, DetailField, SOURCES_OF_FUNDS};

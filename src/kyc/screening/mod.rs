@@ -114,6 +114,9 @@ crate::domain::stored_as_text!(HitKind, HitState);
 pub struct Subject {
     pub name: String,
     pub birth: Option<(i32, u32, u32)>,
+    /// The identity document the machine-readable lines name, if typed:
+    /// `(issuing state, number)`.
+    pub document: Option<(String, String)>,
 }
 
 impl Subject {
@@ -122,11 +125,17 @@ impl Subject {
         let d: BTreeMap<String, String> = serde_json::from_str(details).ok()?;
         let name = d.get("full_name").map(|n| n.trim().to_string()).filter(|n| !n.is_empty())?;
         let birth = d.get("date_of_birth").and_then(|b| crate::domain::kyc::parse_date(b));
-        Some(Subject { name, birth })
+        let document = d.get("mrz").and_then(|m| crate::domain::kyc::mrz::parse(m)).map(|z| (z.issuing_state, z.document_number));
+        Some(Subject { name, birth, document })
     }
 
     fn birth_text(&self) -> String {
         self.birth.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")).unwrap_or_default()
+    }
+
+    /// The document as another case would name it: issuing state and number.
+    pub fn document_key(&self) -> Option<String> {
+        self.document.as_ref().map(|(state, number)| format!("{state}:{number}"))
     }
 
     /// Who the details say this is, as another case would say it too: the
@@ -247,27 +256,29 @@ pub async fn screen_case(state: &AppState, login: Login) -> Result<usize, StoreE
 async fn screen_details(state: &AppState, login: Login, details: &str) -> Result<usize, StoreError> {
     let Some(subject) = Subject::from_details(details) else { return Ok(0) };
     let screening = state.screening.clone();
-    let key = subject.identity_key();
+    let (person, document) = (subject.identity_key(), subject.document_key());
     let screened = subject.clone();
     let mut hits =
         tokio::task::spawn_blocking(move || screening.screen(&screened)).await.map_err(|e| StoreError::Database(format!("screening stopped: {e}")))?;
-    // The same person already verified under another user: a second
-    // identity for one person (or one identity lent to another) is for
-    // compliance to allow or refuse.
-    if let Some(key) = key {
-        for (other, details) in state.store.screening.same_identity(login, &key).await? {
-            let name = Subject::from_details(&details).map(|s| s.name).unwrap_or_default();
-            hits.push(NewHit {
-                list_name: VERIFIED_TRADERS.into(),
-                kind: HitKind::Duplicate,
-                entry_id: other.to_string(),
-                entry_name: name,
-                entry_detail: format!("login {other}"),
-                screened_name: subject.name.clone(),
-                screened_birth: subject.birth_text(),
-                score: 100,
-            });
-        }
+    // The same person (or the same document) already verified under another
+    // user: a second identity for one person, or one identity lent to
+    // another, is for compliance to allow or refuse.
+    for (other, details, their_document) in state.store.screening.same_identity(login, person.as_deref(), document.as_deref()).await? {
+        let name = Subject::from_details(&details).map(|s| s.name).unwrap_or_default();
+        let why = match (&document, their_document) {
+            (Some(ours), Some(theirs)) if *ours == theirs => format!("document {ours}"),
+            _ => "name and date of birth".to_string(),
+        };
+        hits.push(NewHit {
+            list_name: VERIFIED_TRADERS.into(),
+            kind: HitKind::Duplicate,
+            entry_id: other.to_string(),
+            entry_name: name,
+            entry_detail: format!("login {other} · same {why}"),
+            screened_name: subject.name.clone(),
+            screened_birth: subject.birth_text(),
+            score: 100,
+        });
     }
     if hits.is_empty() {
         return Ok(0);
@@ -343,7 +354,7 @@ mod tests {
     const CSV: &str = "id,schema,name,aliases,birth_date,dataset\nP-1,Person,Pedro Ejemplo,,1975,Spain PEPs\n";
 
     fn subject(name: &str, birth: Option<(i32, u32, u32)>) -> Subject {
-        Subject { name: name.into(), birth }
+        Subject { name: name.into(), birth, document: None }
     }
 
     #[test]
@@ -427,6 +438,9 @@ mod tests {
     fn the_subject_comes_from_the_details() {
         let s = Subject::from_details(r#"{"full_name":" Ivan Samplov ","date_of_birth":"1971-03-09","country":"DE"}"#).unwrap();
         assert_eq!(s, subject("Ivan Samplov", Some((1971, 3, 9))));
+        let zone = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<< L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+        let with_zone = Subject::from_details(&serde_json::json!({ "full_name": "Anna Eriksson", "mrz": zone }).to_string()).unwrap();
+        assert_eq!(with_zone.document_key().as_deref(), Some("UTO:L898902C3"));
         assert_eq!(Subject::from_details(r#"{"country":"DE"}"#), None);
         assert_eq!(Subject::from_details("not json"), None);
     }

@@ -90,6 +90,7 @@ pub fn DetailsForm(
             country: v("country"),
             tax_id: v("tax_id"),
             source_of_funds: v("source_of_funds"),
+            mrz: v("mrz"),
         });
     };
     let fields = initial.fields.clone();
@@ -119,6 +120,13 @@ pub fn DetailsForm(
                                 <option value=*s selected=value == *s>{t(lang, &format!("kyc.funds.{s}"))}</option>
                             }).collect_view()}
                         </select>
+                    }.into_any(),
+                    // Typed as printed: capitals, no spell checking, a fixed-width font.
+                    // (Its saved value is a checked zone, A–Z, 0–9 and `<` only:
+                    // nothing a textarea's text could need escaping for.)
+                    DetailField::Mrz => view! {
+                        <textarea id=id.clone() name=name rows="3" class=format!("{INPUT} font-mono uppercase") autocomplete="off" spellcheck="false"
+                            autocapitalize="characters" aria-describedby=error_id.clone() aria-invalid=invalid disabled=!open>{value}</textarea>
                     }.into_any(),
                     DetailField::DateOfBirth => view! {
                         <input id=id.clone() name=name type="date" value=value class=INPUT autocomplete="bday"

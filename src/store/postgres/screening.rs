@@ -81,14 +81,20 @@ impl ScreeningStore for PgStore {
             .await?)
     }
 
-    async fn same_identity(&self, login: Login, key: &str) -> Result<Vec<(Login, String)>, StoreError> {
-        sqlx::query("UPDATE kyc_cases SET identity_key = $1 WHERE login = $2").bind(key).bind(login).execute(&self.pool).await?;
+    async fn same_identity(&self, login: Login, person: Option<&str>, document: Option<&str>) -> Result<Vec<(Login, String, Option<String>)>, StoreError> {
+        sqlx::query("UPDATE kyc_cases SET identity_key = $1, document_key = $2 WHERE login = $3")
+            .bind(person)
+            .bind(document)
+            .bind(login)
+            .execute(&self.pool)
+            .await?;
         // A user's own other accounts are not duplicates: one person, several logins.
         Ok(sqlx::query_as(
-            "SELECT login, details FROM kyc_cases WHERE identity_key = $1 AND login != $2 AND state = 'approved' AND details IS NOT NULL \
-                 AND user_id != (SELECT user_id FROM kyc_cases WHERE login = $3) ORDER BY login LIMIT 20",
+            "SELECT login, details, document_key FROM kyc_cases WHERE (identity_key = $1 OR document_key = $2) AND login != $3 \
+                 AND state = 'approved' AND details IS NOT NULL AND user_id != (SELECT user_id FROM kyc_cases WHERE login = $4) ORDER BY login LIMIT 20",
         )
-        .bind(key)
+        .bind(person)
+        .bind(document)
         .bind(login)
         .bind(login)
         .fetch_all(&self.pool)

@@ -77,14 +77,20 @@ impl ScreeningStore for SqliteStore {
             .await?)
     }
 
-    async fn same_identity(&self, login: Login, key: &str) -> Result<Vec<(Login, String)>, StoreError> {
-        sqlx::query("UPDATE kyc_cases SET identity_key = ? WHERE login = ?").bind(key).bind(login).execute(&self.pool).await?;
+    async fn same_identity(&self, login: Login, person: Option<&str>, document: Option<&str>) -> Result<Vec<(Login, String, Option<String>)>, StoreError> {
+        sqlx::query("UPDATE kyc_cases SET identity_key = ?, document_key = ? WHERE login = ?")
+            .bind(person)
+            .bind(document)
+            .bind(login)
+            .execute(&self.pool)
+            .await?;
         // A user's own other accounts are not duplicates: one person, several logins.
         Ok(sqlx::query_as(
-            "SELECT login, details FROM kyc_cases WHERE identity_key = ? AND login != ? AND state = 'approved' AND details IS NOT NULL \
-                 AND user_id != (SELECT user_id FROM kyc_cases WHERE login = ?) ORDER BY login LIMIT 20",
+            "SELECT login, details, document_key FROM kyc_cases WHERE (identity_key = ? OR document_key = ?) AND login != ? \
+                 AND state = 'approved' AND details IS NOT NULL AND user_id != (SELECT user_id FROM kyc_cases WHERE login = ?) ORDER BY login LIMIT 20",
         )
-        .bind(key)
+        .bind(person)
+        .bind(document)
         .bind(login)
         .bind(login)
         .fetch_all(&self.pool)

@@ -122,7 +122,7 @@ pub const STANDARD_DETAILS: [(&str, &str); 4] =
 
 /// The details form with `values` (name, value) filled in.
 pub fn details_form(values: &[(&str, &str)]) -> SaveKycDetails {
-    let mut form = SaveKycDetails { full_name: None, date_of_birth: None, address: None, country: None, tax_id: None, source_of_funds: None };
+    let mut form = SaveKycDetails { full_name: None, date_of_birth: None, address: None, country: None, tax_id: None, source_of_funds: None, mrz: None };
     for (name, value) in values {
         let slot = match *name {
             "full_name" => &mut form.full_name,
@@ -131,6 +131,7 @@ pub fn details_form(values: &[(&str, &str)]) -> SaveKycDetails {
             "country" => &mut form.country,
             "tax_id" => &mut form.tax_id,
             "source_of_funds" => &mut form.source_of_funds,
+            "mrz" => &mut form.mrz,
             other => panic!("the details form has no field {other}"),
         };
         *slot = Some(value.to_string());

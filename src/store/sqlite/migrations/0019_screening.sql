@@ -24,7 +24,10 @@ CREATE TABLE kyc_screening_hits (
 );
 CREATE INDEX kyc_screening_hits_state ON kyc_screening_hits (state, created_at);
 
--- Who a case's details say the trader is (name words in order, date of
--- birth): another user's verified case with the same key is the same person.
+-- Who a case's details say the trader is (name words, date of birth) and
+-- which document they typed the machine-readable lines of (issuing state,
+-- number): another user's verified case with either is the same person.
 ALTER TABLE kyc_cases ADD COLUMN identity_key TEXT;
+ALTER TABLE kyc_cases ADD COLUMN document_key TEXT;
 CREATE INDEX kyc_cases_identity ON kyc_cases (identity_key);
+CREATE INDEX kyc_cases_document ON kyc_cases (document_key);
