@@ -81,3 +81,47 @@ export function fakeJpeg(): FileFixture {
   const html = '<html><body><script>alert(1)</script></body></html>\n'.repeat(1200);
   return { name: 'passport.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(html) };
 }
+
+/**
+ * A photographed page, as a phone would take it: 2400 × 1800, light paper
+ * with lines of dark "text" and the sensor's fine noise (which also keeps
+ * the file above the size floor), then `flaw`: out of focus (blurred before
+ * the noise), too dark, or a lamp's glare (a blown-out patch).
+ */
+export async function pagePhoto(browser: Browser, flaw: 'none' | 'blurry' | 'dark' | 'glare'): Promise<FileFixture> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const base64: string = await page.evaluate((flaw) => {
+    const [width, height] = [2400, 1800];
+    const paper = document.createElement('canvas');
+    paper.width = width;
+    paper.height = height;
+    const p = paper.getContext('2d')!;
+    p.fillStyle = flaw === 'dark' ? '#1c1c1c' : '#bebebe';
+    p.fillRect(0, 0, width, height);
+    p.fillStyle = flaw === 'dark' ? '#080808' : '#3c3c3c';
+    for (let y = 60; y < height - 60; y += 36) {
+      for (let x = 80; x < width - 80; x += 48) p.fillRect(x, y, 36, 6);
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext('2d')!;
+    if (flaw === 'blurry') ctx.filter = 'blur(10px)';
+    ctx.drawImage(paper, 0, 0);
+    ctx.filter = 'none';
+    if (flaw === 'glare') {
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(900, 600, 700, 500);
+    }
+    const img = ctx.getImageData(0, 0, width, height);
+    for (let i = 0; i < img.data.length; i += 4) {
+      const n = Math.floor(Math.random() * 5) - 2;
+      for (let c = 0; c < 3; c++) img.data[i + c] = Math.max(0, Math.min(255, img.data[i + c] + (img.data[i + c] === 255 ? 0 : n)));
+    }
+    ctx.putImageData(img, 0, 0);
+    return canvas.toDataURL('image/jpeg', 0.95).split(',')[1];
+  }, flaw);
+  await context.close();
+  return { name: `page-${flaw}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(base64, 'base64') };
+}

@@ -12,6 +12,7 @@ use axum::Form;
 use leptos::prelude::*;
 
 use super::pages::{no_store, page, ListTable, Pager, Paging, Shell};
+use crate::domain::kyc::quality::{self, QualityLimits, QualityScores};
 use crate::domain::kyc::{CaseState, DocumentState};
 use crate::domain::Login;
 use crate::domain::{format_timestamp, Lang};
@@ -119,6 +120,7 @@ pub async fn case(
     let detail_map: std::collections::BTreeMap<String, String> = case.details.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
     let details: Vec<(String, String)> = detail_map.clone().into_iter().collect();
     let today = service::today();
+    let quality_limits = state.settings.kyc.quality;
     let open = case.state.open();
     let types: Vec<String> = state.settings.kyc.types.keys().cloned().collect();
     let case_type = case.kyc_type.clone();
@@ -155,6 +157,7 @@ pub async fn case(
                                 data-type=d.doc_type.as_str() data-state=d.state.as_str()>
                                 <p class="font-medium">{format!("{} · {} · {}", t(lang, &format!("kyc.step.{}", d.doc_type.as_str())), d.file_name, d.state.as_str())}</p>
                                 {d.reason.clone().map(|r| view! { <p class="text-sm text-danger">{r}</p> })}
+                                {d.quality.as_deref().and_then(|q| serde_json::from_str(q).ok()).map(|q| quality_line(lang, &q, &quality_limits))}
                                 {(d.state == DocumentState::Rejected).then(|| {
                                     let (testid, text) = if d.rejected_final { ("kyc-doc-final", "backoffice.rejected_final") } else { ("kyc-doc-retry", "backoffice.rejected_retry") };
                                     view! { <p class="text-sm" data-testid=testid>{t(lang, text)}</p> }
@@ -230,6 +233,29 @@ pub async fn case(
         }
         .into_any()
     })))
+}
+
+/// A photo's quality as the server measured it, and what it finds wrong
+/// (the messages the trader was shown in the browser).
+fn quality_line(lang: Lang, q: &QualityScores, limits: &QualityLimits) -> impl IntoView {
+    let problems = quality::problems(q, limits);
+    let scores = t_with(
+        lang,
+        "backoffice.quality_scores",
+        &[
+            ("sharpness", &format!("{:.0}", q.sharpness)),
+            ("brightness", &format!("{:.0}", q.brightness)),
+            ("glare", &format!("{:.1}", q.glare * 100.0)),
+            ("side", &q.side.to_string()),
+        ],
+    );
+    let codes = problems.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",");
+    view! {
+        <div class="text-sm" data-testid="kyc-doc-quality" data-problems=codes>
+            <p>{scores}</p>
+            {problems.into_iter().map(|p| view! { <p class="text-danger">{t(lang, &p.i18n_key())}</p> }).collect_view()}
+        </div>
+    }
 }
 
 /// The text a form sent in `field` (a reason, a note), if it holds more than blanks.

@@ -416,6 +416,8 @@ pub struct KycSection {
     pub access_rights: std::collections::BTreeMap<crate::domain::kyc::CaseState, String>,
     pub types: std::collections::BTreeMap<String, KycTypeSettings>,
     pub screening: ScreeningSection,
+    /// When an identity photo is good enough (`domain::kyc::quality`).
+    pub quality: crate::domain::kyc::quality::QualityLimits,
 }
 
 /// Sanctions and PEP screening of each trader's name and date of birth

@@ -193,6 +193,13 @@ fn kyc(state: &str) -> KycView {
         min_age: 18,
         today: "2026-11-23".into(),
         limits: UploadLimits { max_bytes: 10 * 1024 * 1024, min_bytes: 32 * 1024, max_side: 8000 },
+        quality: crate::domain::kyc::quality::QualityLimits {
+            min_sharpness: 60.0,
+            min_brightness: 50.0,
+            max_brightness: 225.0,
+            max_glare: 0.03,
+            min_side: 600,
+        },
     }
 }
 

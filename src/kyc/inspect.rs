@@ -7,6 +7,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::pdf_scan::Verdict;
+use crate::domain::kyc::quality::{self, QualityScores};
 use crate::domain::kyc::{FileKind, UploadError, UploadLimits};
 
 /// The most memory one image's inspection may take: the decoded pixels
@@ -22,17 +23,19 @@ pub const MAX_WORKING_BYTES: u64 = 128 * 1024 * 1024;
 /// its RGB copy and the JPEG written from it.
 const PREVIEW_SIDE: u64 = 1600;
 
-/// What the checks found: for images, the re-encoded copy shown back.
+/// What the checks found: for images, the re-encoded copy shown back and
+/// the photo's quality scores.
 pub struct Inspected {
     pub preview: Option<Vec<u8>>,
+    pub quality: Option<QualityScores>,
 }
 
 pub fn inspect(path: &Path, kind: FileKind, limits: &UploadLimits) -> Result<Inspected, UploadError> {
     if kind.is_image() {
-        image_preview(path, limits).map(|p| Inspected { preview: Some(p) })
+        image_preview(path, limits).map(|(p, q)| Inspected { preview: Some(p), quality: Some(q) })
     } else {
         check_pdf(path)?;
-        Ok(Inspected { preview: None })
+        Ok(Inspected { preview: None, quality: None })
     }
 }
 
@@ -68,7 +71,7 @@ fn image_header(path: &Path, limits: &UploadLimits) -> Result<(), UploadError> {
     Ok(())
 }
 
-fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadError> {
+fn image_preview(path: &Path, limits: &UploadLimits) -> Result<(Vec<u8>, QualityScores), UploadError> {
     let open = || image::ImageReader::open(path).and_then(|r| r.with_guessed_format()).map_err(|_| UploadError::Corrupt);
     image_header(path, limits)?;
     let mut reader = open()?;
@@ -79,10 +82,15 @@ fn image_preview(path: &Path, limits: &UploadLimits) -> Result<Vec<u8>, UploadEr
     l.max_alloc = Some(MAX_WORKING_BYTES);
     reader.limits(l);
     let img = reader.decode().map_err(|_| UploadError::Corrupt)?;
+    let (width, height) = (img.width(), img.height());
     let small = img.thumbnail(1600, 1600).to_rgb8();
+    // Measured as the browser measures (`domain::kyc::quality`): on the
+    // display copy's pixels, scaled down once more by averaging; its side is
+    // the photo's own.
+    let scores = quality::measure_rgb(small.as_raw(), small.width(), small.height(), width.min(height));
     let mut out = std::io::Cursor::new(Vec::new());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&small).map_err(|_| UploadError::Corrupt)?;
-    Ok(out.into_inner())
+    Ok((out.into_inner(), scores))
 }
 
 /// What an image's header says about decoding it.

@@ -111,6 +111,7 @@ pub async fn view(state: &AppState, session: &Session) -> Result<KycView, AppErr
         min_age: state.settings.kyc.min_age_years,
         today: today(),
         limits: limits(&state.settings),
+        quality: state.settings.kyc.quality,
     })
 }
 

@@ -69,6 +69,8 @@ pub struct Checked {
     pub file_name: String,
     /// The re-encoded display copy of an image (no EXIF).
     pub preview: Option<Vec<u8>>,
+    /// An image's quality scores (`domain::kyc::quality`).
+    pub quality: Option<crate::domain::kyc::quality::QualityScores>,
     /// A trader's place among their uploads in flight, until it is recorded.
     _in_flight: Option<crate::live::slots::StreamSlot>,
 }
@@ -201,7 +203,7 @@ async fn receive_checked_once(state: &AppState, req: Request, limits: UploadLimi
         Ok(Err(e)) => return Err(e.into()),
         Err(_) => return Err(UploadError::Corrupt.into()),
     };
-    Ok(Checked { spool, kind, size, file_name, preview: inspected.preview, _in_flight: in_flight })
+    Ok(Checked { spool, kind, size, file_name, preview: inspected.preview, quality: inspected.quality, _in_flight: in_flight })
 }
 
 /// Stores a checked file (and its display copy) under `id` in the object store.
@@ -329,6 +331,7 @@ async fn store(
         replaced_at: None,
         file_deleted_at: None,
         rejected_final: false,
+        quality: checked.quality.and_then(|q| serde_json::to_string(&q).ok()),
     };
     let quota = daily_quota(state);
     let written = state.store.kyc.add_document(&record, session.trader.user_id, &service::rules(&state.settings, type_name, t), Some(&quota), now_ms()).await;

@@ -52,6 +52,9 @@ pub struct DocumentRecord {
     /// Rejected for good: no new upload of this type (see `DocumentVerdict`).
     #[sqlx(default)]
     pub rejected_final: bool,
+    /// A photo's quality scores (JSON of `domain::kyc::quality::QualityScores`).
+    #[sqlx(default)]
+    pub quality: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

@@ -24,6 +24,7 @@ mod instances;
 mod kyc;
 mod kyc_cases;
 mod kyc_mrz;
+mod kyc_quality;
 mod kyc_rejections;
 mod live;
 mod objects;

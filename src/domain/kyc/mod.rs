@@ -6,6 +6,7 @@ mod countries;
 mod details;
 mod files;
 pub mod mrz;
+pub mod quality;
 
 pub use countries::COUNTRIES;
 pub use details::{parse_date, validate_detail, validate_details, DetailError, DetailField, SOURCES_OF_FUNDS};
@@ -174,6 +175,8 @@ pub struct KycView {
     /// The server's date (`YYYY-MM-DD`): ages are computed against it on both sides.
     pub today: String,
     pub limits: UploadLimits,
+    /// When a photo is good enough (checked in the browser before it is sent).
+    pub quality: quality::QualityLimits,
 }
 
 crate::domain::stored_as_text!(DocumentType, CaseState, DocumentState);

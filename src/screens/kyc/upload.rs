@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{use_page, AccountDetails, FieldMessage, Frame, Loading, PrimaryButton, SecondaryButton};
+use crate::domain::kyc::quality::QualityProblem;
 use crate::domain::kyc::{DocumentType, KycView, UploadError, UploadLimits};
 use crate::domain::Lang;
 use crate::i18n::{t, t_with};
@@ -20,6 +21,9 @@ pub enum Phase {
     Empty,
     Checking,
     Invalid(UploadError),
+    /// A photo that may not be readable: what is wrong, and the choice to
+    /// take another or use it anyway.
+    Doubtful(Vec<QualityProblem>),
     Ready,
     Uploading(u32),
     Done,
@@ -92,6 +96,7 @@ pub(crate) fn Uploader(
 ) -> impl IntoView {
     let lang = use_page().lang;
     let limits = view.limits;
+    let quality = view.quality;
     let (first_phase, first_preview) = preview_state.unwrap_or((Phase::Empty, None));
     let phase = RwSignal::new(first_phase);
     let preview = RwSignal::new(first_preview);
@@ -100,7 +105,7 @@ pub(crate) fn Uploader(
     let file = browser::FileSlot::default();
     let choose = {
         let file = file.clone();
-        move |f: Option<browser::File>| browser::choose(f, file.clone(), limits, phase, preview)
+        move |f: Option<browser::File>| browser::choose(f, file.clone(), limits, quality, phase, preview)
     };
     let on_pick = {
         let choose = choose.clone();
@@ -177,6 +182,19 @@ pub(crate) fn Uploader(
             Phase::Ready => view! {
                 <PrimaryButton testid="kyc-upload" label=t(lang, "kyc.upload.send") plain=true on:click=start.clone()/>
             }.into_any(),
+            // Another photo is taken with the picker or camera above; this
+            // one can still be sent.
+            Phase::Doubtful(problems) => view! {
+                <div role="alert" data-testid="kyc-quality" class="space-y-2 rounded-lg border-2 border-danger p-3">
+                    <p class="font-medium">{t(lang, "kyc.quality.intro")}</p>
+                    <ul class="list-disc ps-5 space-y-1">
+                        {problems.into_iter().map(|p| view! {
+                            <li data-testid="kyc-quality-problem" data-problem=p.as_str()>{t(lang, &p.i18n_key())}</li>
+                        }).collect_view()}
+                    </ul>
+                    <SecondaryButton testid="kyc-use-anyway" label=t(lang, "kyc.quality.use_anyway") on:click=move |_| phase.set(Phase::Ready)/>
+                </div>
+            }.into_any(),
             Phase::Done => view! {
                 <p role="status" data-testid="kyc-uploaded" class="font-medium">{t(lang, "kyc.upload.done")}</p>
                 <a href="/inapp/kyc/status" data-testid="kyc-to-status" class="block underline min-h-11 py-2">{t(lang, "kyc.status_link")}</a>
@@ -210,6 +228,7 @@ mod browser {
     use wasm_bindgen_futures::JsFuture;
 
     use super::{Phase, Preview};
+    use crate::domain::kyc::quality::{self, QualityLimits, QualityProblem};
     use crate::domain::kyc::{check_name, check_size, sniff, DocumentType, FileKind, UploadError, UploadLimits};
 
     use send_wrapper::SendWrapper;
@@ -244,7 +263,7 @@ mod browser {
         Some(js_sys::Uint8Array::new(&buf).to_vec())
     }
 
-    async fn image_size(url: &str) -> Option<(u32, u32)> {
+    async fn load_image(url: &str) -> Option<web_sys::HtmlImageElement> {
         let img = web_sys::HtmlImageElement::new().ok()?;
         let loaded = js_sys::Promise::new(&mut |resolve, reject| {
             img.set_onload(Some(&resolve));
@@ -252,7 +271,25 @@ mod browser {
         });
         img.set_src(url);
         JsFuture::from(loaded).await.ok()?;
-        Some((img.natural_width(), img.natural_height()))
+        Some(img)
+    }
+
+    /// The photo's problems, measured as the server measures them: drawn
+    /// at most 512 pixels a side on a canvas, then scored in Rust. A
+    /// browser that cannot draw it says nothing (the server measures anyway).
+    fn photo_problems(img: &web_sys::HtmlImageElement, limits: &QualityLimits) -> Vec<QualityProblem> {
+        let (w, h) = (img.natural_width(), img.natural_height());
+        let (sw, sh) = quality::measure_size(w, h);
+        let measured = (|| {
+            let canvas = web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into::<web_sys::HtmlCanvasElement>().ok()?;
+            canvas.set_width(sw);
+            canvas.set_height(sh);
+            let ctx = canvas.get_context("2d").ok()??.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
+            ctx.draw_image_with_html_image_element_and_dw_and_dh(img, 0.0, 0.0, f64::from(sw), f64::from(sh)).ok()?;
+            let pixels = ctx.get_image_data(0.0, 0.0, f64::from(sw), f64::from(sh)).ok()?.data();
+            Some(quality::measure(&quality::grey_from_rgba(&pixels), sw, sh, w.min(h)))
+        })();
+        measured.map(|s| quality::problems(&s, limits)).unwrap_or_default()
     }
 
     fn count_pages(pdf: &[u8]) -> usize {
@@ -263,7 +300,14 @@ mod browser {
         n.max(1)
     }
 
-    pub fn choose(file: Option<File>, slot: FileSlot, limits: UploadLimits, phase: RwSignal<Phase>, preview: RwSignal<Option<Preview>>) {
+    pub fn choose(
+        file: Option<File>,
+        slot: FileSlot,
+        limits: UploadLimits,
+        quality: QualityLimits,
+        phase: RwSignal<Phase>,
+        preview: RwSignal<Option<Preview>>,
+    ) {
         let Some(file) = file else { return };
         if let Some(Preview::Image(old)) = preview.get_untracked() {
             let _ = web_sys::Url::revoke_object_url(&old);
@@ -272,19 +316,19 @@ mod browser {
         slot.0.borrow_mut().0 = None;
         phase.set(Phase::Checking);
         spawn_local(async move {
-            let checked = check(&file, &limits).await;
+            let checked = check(&file, &limits, &quality).await;
             match checked {
-                Ok(p) => {
+                Ok((p, problems)) => {
                     preview.set(Some(p));
                     slot.0.borrow_mut().0 = Some(file);
-                    phase.set(Phase::Ready);
+                    phase.set(if problems.is_empty() { Phase::Ready } else { Phase::Doubtful(problems) });
                 }
                 Err(e) => phase.set(Phase::Invalid(e)),
             }
         });
     }
 
-    async fn check(file: &File, limits: &UploadLimits) -> Result<Preview, UploadError> {
+    async fn check(file: &File, limits: &UploadLimits, quality: &QualityLimits) -> Result<(Preview, Vec<QualityProblem>), UploadError> {
         check_name(&file.name())?;
         let head = file.slice_with_i32_and_i32(0, 16).map_err(|_| UploadError::Corrupt)?;
         let kind = sniff(&bytes(&head).await.ok_or(UploadError::Corrupt)?).ok_or(UploadError::WrongType)?;
@@ -292,16 +336,18 @@ mod browser {
         match kind {
             FileKind::Pdf => {
                 let all = bytes(file).await.ok_or(UploadError::Corrupt)?;
-                Ok(Preview::Pdf { name: file.name(), pages: count_pages(&all) })
+                Ok((Preview::Pdf { name: file.name(), pages: count_pages(&all) }, vec![]))
             }
             _ => {
                 let url = web_sys::Url::create_object_url_with_blob(file).map_err(|_| UploadError::Corrupt)?;
-                let (w, h) = image_size(&url).await.ok_or(UploadError::Corrupt)?;
+                let img = load_image(&url).await.ok_or(UploadError::Corrupt)?;
+                let (w, h) = (img.natural_width(), img.natural_height());
                 if w > limits.max_side || h > limits.max_side {
                     let _ = web_sys::Url::revoke_object_url(&url);
                     return Err(UploadError::BadDimensions);
                 }
-                Ok(Preview::Image(url))
+                let problems = photo_problems(&img, quality);
+                Ok((Preview::Image(url), problems))
             }
         }
     }
@@ -370,6 +416,7 @@ mod browser {
     use leptos::prelude::*;
 
     use super::{Phase, Preview};
+    use crate::domain::kyc::quality::QualityLimits;
     use crate::domain::kyc::{DocumentType, UploadLimits};
 
     pub struct File;
@@ -383,7 +430,7 @@ mod browser {
     pub fn dropped(_: &leptos::ev::DragEvent) -> Option<File> {
         None
     }
-    pub fn choose(_: Option<File>, _: FileSlot, _: UploadLimits, _: RwSignal<Phase>, _: RwSignal<Option<Preview>>) {}
+    pub fn choose(_: Option<File>, _: FileSlot, _: UploadLimits, _: QualityLimits, _: RwSignal<Phase>, _: RwSignal<Option<Preview>>) {}
     pub fn upload(_: FileSlot, _: DocumentType, _: RwSignal<Phase>) {}
     pub fn cancel(_: &FileSlot) {}
 }

@@ -220,8 +220,8 @@ impl KycStore for PgStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at, quality) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&d.id)
         .bind(d.login)
@@ -232,6 +232,7 @@ impl KycStore for PgStore {
         .bind(d.size)
         .bind(d.has_preview)
         .bind(now)
+        .bind(&d.quality)
         .execute(&mut *tx)
         .await?;
         event(&mut tx, d.login, now, "trader", "document_uploaded", Some(d.doc_type.as_str()), None, None).await?;

@@ -198,18 +198,21 @@ impl KycStore for SqliteStore {
             .bind(d.doc_type)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at) VALUES (?,?,?,?,?,?,?,?,?)")
-            .bind(&d.id)
-            .bind(d.login)
-            .bind(d.doc_type)
-            .bind(DocumentState::Uploaded)
-            .bind(&d.file_name)
-            .bind(d.kind)
-            .bind(d.size)
-            .bind(d.has_preview)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO kyc_documents (id, login, doc_type, state, file_name, kind, size, has_preview, created_at, quality) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        )
+        .bind(&d.id)
+        .bind(d.login)
+        .bind(d.doc_type)
+        .bind(DocumentState::Uploaded)
+        .bind(&d.file_name)
+        .bind(d.kind)
+        .bind(d.size)
+        .bind(d.has_preview)
+        .bind(now)
+        .bind(&d.quality)
+        .execute(&mut *tx)
+        .await?;
         event(&mut tx, d.login, now, "trader", "document_uploaded", Some(d.doc_type.as_str()), None, None).await?;
         let next = settle(&mut tx, d.login, current, rules, now).await?;
         tx.commit().await?;

@@ -30,6 +30,7 @@ pub(super) fn document(id: &str, login_n: i64) -> DocumentRecord {
         replaced_at: None,
         file_deleted_at: None,
         rejected_final: false,
+        quality: None,
     }
 }
 

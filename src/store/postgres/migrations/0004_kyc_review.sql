@@ -4,3 +4,6 @@
 -- reason the trader is shown.
 ALTER TABLE kyc_documents ADD COLUMN rejected_final BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE kyc_events ADD COLUMN internal_note TEXT;
+-- A photo's quality scores as the server measured them (JSON:
+-- domain::kyc::quality::QualityScores), for the reviewer.
+ALTER TABLE kyc_documents ADD COLUMN quality TEXT;

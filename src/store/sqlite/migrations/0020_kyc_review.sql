@@ -4,3 +4,6 @@
 -- reason the trader is shown.
 ALTER TABLE kyc_documents ADD COLUMN rejected_final INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE kyc_events ADD COLUMN internal_note TEXT;
+-- A photo's quality scores as the server measured them (JSON:
+-- domain::kyc::quality::QualityScores), for the reviewer.
+ALTER TABLE kyc_documents ADD COLUMN quality TEXT;
