@@ -15,17 +15,22 @@ use crate::domain::{format_timestamp, Lang};
 use crate::i18n::{t, t_with};
 use crate::kyc::screening::{HitKind, HitState, ListStatus};
 use crate::state::AppState;
-use crate::store::{HitDecision, HitRecord};
+use crate::store::{HitDecision, HitRecord, HitVerdict};
 use crate::web::{PageError, Reviewers, Staff};
 
-/// Whether the case cannot be approved: a match open or confirmed.
+/// Whether the case cannot be approved: a match open, or confirmed of a
+/// kind that bars approval (the store's own rule, shown).
 pub(super) fn holds(hits: &[HitRecord]) -> bool {
-    hits.iter().any(|h| h.state != HitState::Cleared)
+    hits.iter().any(|h| h.state == HitState::Open || blocks(h))
+}
+
+fn blocks(h: &HitRecord) -> bool {
+    h.state == HitState::Confirmed && h.hit.kind.bars_approval()
 }
 
 /// The case's screening: the lists, each match and its decision.
 pub(super) fn section(lang: Lang, hits: Vec<HitRecord>, lists: Vec<ListStatus>) -> impl IntoView {
-    let confirmed = hits.iter().any(|h| h.state == HitState::Confirmed);
+    let confirmed = hits.iter().any(blocks);
     let open = hits.iter().any(|h| h.state == HitState::Open);
     let banner = if confirmed {
         Some(t(lang, "backoffice.screening_blocked"))
@@ -64,28 +69,39 @@ fn lists_line(lang: Lang, lists: &[ListStatus]) -> String {
 
 /// A match's list as staff read it: a duplicate's is the verified traders.
 fn list_name(lang: Lang, h: &HitRecord) -> String {
-    if h.kind == HitKind::Duplicate {
+    if h.hit.kind == HitKind::Duplicate {
         t(lang, "backoffice.screening_verified_traders")
     } else {
-        h.list_name.clone()
+        h.hit.list_name.clone()
     }
 }
 
 fn hit(lang: Lang, h: HitRecord) -> impl IntoView {
-    let kind = t(lang, &format!("backoffice.screening_kind_{}", h.kind.as_str()));
+    let kind = t(lang, &format!("backoffice.screening_kind_{}", h.hit.kind.as_str()));
     let list = list_name(lang, &h);
-    let title = t_with(lang, "backoffice.screening_match", &[("kind", &kind), ("list", &list), ("entry", &h.entry_name), ("score", &h.score.to_string())]);
+    let title =
+        t_with(lang, "backoffice.screening_match", &[("kind", &kind), ("list", &list), ("entry", &h.hit.entry_name), ("score", &h.hit.score.to_string())]);
     // A duplicate may be allowed (a person the broker lets hold two
     // verified users); a list match is cleared only as another person.
-    let duplicate = h.kind == HitKind::Duplicate;
+    let duplicate = h.hit.kind == HitKind::Duplicate;
     let (clear_key, cleared_key) = if duplicate {
         ("backoffice.screening_clear_duplicate", "backoffice.screening_state_cleared_duplicate")
     } else {
         ("backoffice.screening_clear", "backoffice.screening_state_cleared")
     };
-    let birth = if h.screened_birth.is_empty() { "—".to_string() } else { h.screened_birth.clone() };
-    let screened = t_with(lang, "backoffice.screening_screened", &[("name", &h.screened_name), ("birth", &birth)]);
-    let state_text = if h.state == HitState::Cleared { t(lang, cleared_key) } else { t(lang, &format!("backoffice.screening_state_{}", h.state.as_str())) };
+    // A PEP may be a client once due diligence is done: confirming says who they are.
+    let (confirm_key, confirmed_key) = if h.hit.kind == HitKind::Pep {
+        ("backoffice.screening_confirm_pep", "backoffice.screening_state_confirmed_pep")
+    } else {
+        ("backoffice.screening_confirm", "backoffice.screening_state_confirmed")
+    };
+    let birth = if h.hit.screened_birth.is_empty() { "—".to_string() } else { h.hit.screened_birth.clone() };
+    let screened = t_with(lang, "backoffice.screening_screened", &[("name", &h.hit.screened_name), ("birth", &birth)]);
+    let state_text = match h.state {
+        HitState::Cleared => t(lang, cleared_key),
+        HitState::Confirmed => t(lang, confirmed_key),
+        HitState::Open => t(lang, "backoffice.screening_state_open"),
+    };
     let decided = h.decided_by.clone().map(|by| {
         let at = h.decided_at.map(format_timestamp).unwrap_or_default();
         t_with(lang, "backoffice.screening_decided", &[("by", &by), ("at", &at), ("note", h.note.as_deref().unwrap_or_default())])
@@ -93,9 +109,9 @@ fn hit(lang: Lang, h: HitRecord) -> impl IntoView {
     let open = h.state == HitState::Open;
     let action = format!("/backoffice/kyc/screening/{}", h.id);
     view! {
-        <article class="rounded-lg border border-border p-3 space-y-1" data-testid="screening-hit" data-state=h.state.as_str() data-kind=h.kind.as_str()>
+        <article class="rounded-lg border border-border p-3 space-y-1" data-testid="screening-hit" data-state=h.state.as_str() data-kind=h.hit.kind.as_str()>
             <p class="font-medium">{title}</p>
-            <p class="text-sm" data-testid="screening-entry">{h.entry_detail.clone()}</p>
+            <p class="text-sm" data-testid="screening-entry">{h.hit.entry_detail.clone()}</p>
             <p class="text-sm">{screened}</p>
             <p class="text-sm font-medium" data-testid="screening-state">{state_text}</p>
             {decided.map(|d| view! { <p class="text-sm" data-testid="screening-decided">{d}</p> })}
@@ -105,7 +121,7 @@ fn hit(lang: Lang, h: HitRecord) -> impl IntoView {
                     <textarea id=format!("screening-note-{}", h.id) name="note" rows="2" required class="w-full rounded-lg border border-border bg-bg p-2"></textarea>
                     <div class="flex flex-wrap gap-2">
                         <button name="verdict" value="clear" data-testid="screening-clear" class="rounded-lg border border-border min-h-11 px-3">{t(lang, clear_key)}</button>
-                        <button name="verdict" value="confirm" data-testid="screening-confirm" class="rounded-lg border-2 border-danger min-h-11 px-3">{t(lang, "backoffice.screening_confirm")}</button>
+                        <button name="verdict" value="confirm" data-testid="screening-confirm" class="rounded-lg border-2 border-danger min-h-11 px-3">{t(lang, confirm_key)}</button>
                     </div>
                 </form>
             })}
@@ -121,7 +137,7 @@ pub(super) fn waiting(lang: Lang, hits: Vec<HitRecord>, count: i64) -> impl Into
                 <h2 class="font-semibold">{t_with(lang, "backoffice.screening_waiting", &[("count", &count.to_string())])}</h2>
                 <ul class="space-y-1 text-sm">
                     {hits.into_iter().map(|h| {
-                        let text = format!("{} · {} · {} ({}%)", h.login, list_name(lang, &h), h.entry_name, h.score);
+                        let text = format!("{} · {} · {} ({}%)", h.login, list_name(lang, &h), h.hit.entry_name, h.hit.score);
                         view! { <li><a class="underline" href=format!("/backoffice/kyc/{}", h.login)>{text}</a></li> }
                     }).collect_view()}
                 </ul>
@@ -144,7 +160,8 @@ pub async fn decide(
         _ => return Err(PageError::BadRequest),
     };
     let note = super::kyc::reason_of(&form, "note").ok_or(PageError::BadRequest)?;
-    let decided = state.store.screening.decide_hit(id, verdict, &note, &staff.email, crate::time::now_ms()).await?;
+    let hit_verdict = HitVerdict { state: verdict, note: &note, actor: &staff.email, access_rights: &state.settings.kyc.access_rights };
+    let decided = state.store.screening.decide_hit(id, &hit_verdict, crate::time::now_ms()).await?;
     let (login, query) = match decided {
         HitDecision::Done(login) => (login, ""),
         // Another officer decided it first: theirs stands, and the page says the case changed.

@@ -82,6 +82,16 @@ impl Settings {
         if self.server.test_routes {
             refuse("server.test_routes", "test-only routes must be off");
         }
+        // Screening: at least one real sanctions list, none of the samples.
+        let lists = &self.kyc.screening.lists;
+        if !lists.iter().any(|l| l.kind == crate::kyc::screening::ListKind::Sanctions) {
+            refuse("kyc.screening.lists", "production screens traders against at least one sanctions list (kind = \"sanctions\")");
+        }
+        for (i, list) in lists.iter().enumerate() {
+            if list.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(".sample.")) {
+                refuse(&format!("kyc.screening.lists[{i}].path"), "is a sample of invented people this repository ships; point it at the published list");
+            }
+        }
         if self.server.mode == Mode::Production && self.server.staging {
             refuse("server.staging", "declares a test cTrader; it has no place in production mode");
         }

@@ -45,6 +45,16 @@ impl Settings {
         if screening.reload_seconds == 0 {
             return Err(invalid("kyc.screening.reload_seconds", "must be at least 1"));
         }
+        // Screening needs someone to screen: a type without a name and a date
+        // of birth would be approved unscreened.
+        if !screening.lists.is_empty() {
+            for (name, t) in &k.types {
+                use crate::domain::kyc::DetailField;
+                if !(t.details.contains(&DetailField::FullName) && t.details.contains(&DetailField::DateOfBirth)) {
+                    return Err(invalid(&format!("kyc.types.{name}.details"), "must ask for full_name and date_of_birth while screening lists are configured"));
+                }
+            }
+        }
         let mut names = std::collections::BTreeSet::new();
         for list in &screening.lists {
             if list.name.trim().is_empty() || list.name.chars().count() > 100 || !names.insert(list.name.as_str()) {

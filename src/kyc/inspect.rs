@@ -83,7 +83,9 @@ fn image_preview(path: &Path, limits: &UploadLimits) -> Result<(Vec<u8>, Quality
     reader.limits(l);
     let img = reader.decode().map_err(|_| UploadError::Corrupt)?;
     let (width, height) = (img.width(), img.height());
-    let small = img.thumbnail(1600, 1600).to_rgb8();
+    // Only ever scaled down (`thumbnail` would also scale a small photo up,
+    // and the quality measure with it).
+    let small = if width.max(height) > 1600 { img.thumbnail(1600, 1600) } else { img }.to_rgb8();
     // Measured as the browser measures (`domain::kyc::quality`): on the
     // display copy's pixels, scaled down once more by averaging; its side is
     // the photo's own.

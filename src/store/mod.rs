@@ -28,7 +28,7 @@ pub use kyc::{
 };
 pub use live::LiveStore;
 pub use outbox::{LedgerAudit, LedgerJob};
-pub use screening::{HitDecision, HitRecord, NewHit, ScreeningStore};
+pub use screening::{HitDecision, HitRecord, HitVerdict, NewHit, ScreeningStore};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
 pub use staff::{Role, StaffRecord, StaffStore};
 pub use withdrawals::{Decision, RequestOutcome, WithdrawalRecord, WithdrawalStore};

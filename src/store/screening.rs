@@ -8,7 +8,7 @@ use crate::domain::Login;
 use crate::kyc::screening::{HitKind, HitState};
 
 /// A possible match, as found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct NewHit {
     pub list_name: String,
     pub kind: HitKind,
@@ -24,24 +24,29 @@ pub struct NewHit {
     pub score: i64,
 }
 
-/// A `kyc_screening_hits` row.
+/// A `kyc_screening_hits` row: the match as found, and compliance's decision.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct HitRecord {
     pub id: i64,
     pub login: Login,
-    pub list_name: String,
-    pub kind: HitKind,
-    pub entry_id: String,
-    pub entry_name: String,
-    pub entry_detail: String,
-    pub screened_name: String,
-    pub screened_birth: String,
-    pub score: i64,
+    #[sqlx(flatten)]
+    pub hit: NewHit,
     pub state: HitState,
     pub note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
     pub created_at: i64,
+}
+
+/// Compliance's decision on one match.
+#[derive(Debug, Clone, Copy)]
+pub struct HitVerdict<'a> {
+    pub state: HitState,
+    /// Why (required): kept with the match.
+    pub note: &'a str,
+    pub actor: &'a str,
+    /// Case state → cTrader accessRights (`kyc.access_rights`).
+    pub access_rights: &'a std::collections::BTreeMap<crate::domain::kyc::CaseState, String>,
 }
 
 /// What deciding a possible match did.
@@ -66,12 +71,16 @@ pub trait ScreeningStore: Send + Sync {
     /// Matches waiting for compliance, oldest first, at most `limit`.
     async fn open_hits(&self, limit: i64) -> Result<Vec<HitRecord>, StoreError>;
     async fn open_count(&self) -> Result<i64, StoreError>;
-    /// Compliance clears (`Cleared`) or confirms (`Confirmed`) an open match.
-    async fn decide_hit(&self, id: i64, state: HitState, note: &str, actor: &str, now: i64) -> Result<HitDecision, StoreError>;
+    /// Compliance clears (`Cleared`) or confirms (`Confirmed`) an open
+    /// match. A confirmed sanctions or duplicate match on a case already
+    /// approved rejects it in the same transaction (`access_rights` says
+    /// what cTrader is told).
+    async fn decide_hit(&self, id: i64, verdict: &HitVerdict<'_>, now: i64) -> Result<HitDecision, StoreError>;
     /// Records `login`'s identity (`Subject::identity_key`) and document
     /// (`Subject::document_key`) keys, and answers the approved cases of
     /// other users with either: `(login, details, their document key)`.
     async fn same_identity(&self, login: Login, person: Option<&str>, document: Option<&str>) -> Result<Vec<(Login, String, Option<String>)>, StoreError>;
-    /// Cases that hold personal details, by login after `after`, at most `limit`: `(login, details)`.
+    /// Cases not rejected that hold personal details, by login after
+    /// `after`, at most `limit`: `(login, details)`.
     async fn cases_with_details(&self, after: i64, limit: i64) -> Result<Vec<(Login, String)>, StoreError>;
 }

@@ -40,6 +40,7 @@ fn production() -> figment::Figment {
     let f = Settings::with(f, "identity.crm_password_hash", broker_inapp::security::password::hash_password("a real production password"));
     let f = Settings::with(f, "deposit.methods", json!([{ "name": "bank_transfer", "kind": "bank_transfer", "currencies": { "EUR": {} } }]));
     let f = Settings::with(f, "payments.bank_transfer.accounts.EUR.beneficiary", "Real Broker Ltd");
+    let f = Settings::with(f, "kyc.screening.lists", json!([{ "name": "UN", "kind": "sanctions", "format": "un_xml", "path": "/srv/lists/consolidated.xml" }]));
     Settings::with(f, "payments.bank_transfer.accounts.EUR.iban", "GB82 WEST 1234 5698 7654 32")
 }
 
@@ -48,7 +49,7 @@ fn refusal(f: figment::Figment) -> String {
 }
 
 /// The keys production refuses in the shipped `Leptos.toml`.
-const SHIPPED_REFUSALS: [&str; 10] = [
+const SHIPPED_REFUSALS: [&str; 12] = [
     "ctrader.base_url",
     "server.public_url",
     "ctrader.manager_password",
@@ -59,7 +60,18 @@ const SHIPPED_REFUSALS: [&str; 10] = [
     "payments.bank_transfer.accounts.EUR",
     "payments.bank_transfer.accounts.USD",
     "actions.types.client_area.url",
+    "kyc.screening.lists[0].path",
+    "kyc.screening.lists[1].path",
 ];
+
+#[test]
+fn with_screening_lists_every_kyc_type_asks_for_a_name_and_a_date_of_birth() {
+    let err = refusal(Settings::with(Settings::defaults(), "kyc.types.standard.details", json!(["address", "country"])));
+    assert!(err.contains("kyc.types.standard.details") && err.contains("full_name and date_of_birth"), "{err}");
+    // Without lists, a type may ask for documents only.
+    let no_lists = Settings::with(Settings::defaults(), "kyc.screening.lists", json!([]));
+    Settings::from_figment(Settings::with(no_lists, "kyc.types.standard.details", json!([]))).expect("no screening, no need");
+}
 
 #[test]
 fn a_complete_production_configuration_starts() {
@@ -73,7 +85,7 @@ fn production_refuses_the_shipped_file_naming_every_key_at_once() {
     for key in SHIPPED_REFUSALS {
         assert!(err.contains(&format!("`{key}`")), "{key} not named in: {err}");
     }
-    assert!(err.contains("10 problems"), "{err}");
+    assert!(err.contains("12 problems"), "{err}");
     // Each value the complete configuration fixes is refused on its own.
     for (key, value, problems) in [
         ("server.public_url", json!("http://inapp.broker.test"), 1),
@@ -84,6 +96,8 @@ fn production_refuses_the_shipped_file_naming_every_key_at_once() {
         ("payments.bank_transfer.accounts.EUR.beneficiary", json!("Example Broker Ltd"), 1),
         // The sandbox method itself, and no method left that takes money.
         ("deposit.methods", json!([{ "name": "card", "kind": "sandbox" }]), 2),
+        // No sanctions list at all (a PEP list alone does not do).
+        ("kyc.screening.lists", json!([{ "name": "PEPs", "kind": "pep", "format": "simple_csv", "path": "/srv/lists/peps.csv" }]), 1),
     ] {
         let err = refusal(Settings::with(production(), key, value));
         let named = key.strip_suffix(".beneficiary").unwrap_or(key);
@@ -207,7 +221,7 @@ async fn check_config_lists_every_refusal_and_exits_non_zero_until_there_are_non
     // The same in production mode, where the server itself would not start.
     let (code, out, _) = command(dir.path(), &["check-config"], &[("INAPP_SERVER__MODE", "production")], None).await;
     assert_eq!(code, 1);
-    assert!(out.contains("production would refuse 10 settings") && !out.contains("development mode"), "{out}");
+    assert!(out.contains("production would refuse 12 settings") && !out.contains("development mode"), "{out}");
     let (code, _, err) = command(dir.path(), &[], &[("INAPP_SERVER__MODE", "production")], None).await;
     assert_eq!(code, 2, "the server refuses to start");
     assert!(err.contains("`payments.webhook_secret`") && !err.contains("sandbox-webhook-secret"), "named, never printed: {err}");
@@ -216,6 +230,7 @@ async fn check_config_lists_every_refusal_and_exits_non_zero_until_there_are_non
     let secret = dir.path().join("handoff-secret");
     std::fs::write(&secret, "a-handoff-secret-from-a-file-of-32-chars-or-more\n").unwrap();
     let methods = r#"[{ name = "bank_transfer", kind = "bank_transfer", currencies = { EUR = {} } }]"#;
+    let lists = r#"[{ name = "UN", kind = "sanctions", format = "un_xml", path = "/srv/lists/consolidated.xml" }]"#;
     let fixed = [
         ("INAPP_SERVER__MODE", "production"),
         ("INAPP_SERVER__PUBLIC_URL", "https://inapp.broker.test"),
@@ -224,6 +239,7 @@ async fn check_config_lists_every_refusal_and_exits_non_zero_until_there_are_non
         ("INAPP_ACTIONS__HANDOFF_SECRET_FILE", secret.to_str().unwrap()),
         ("INAPP_ACTIONS__TYPES__CLIENT_AREA__URL", "https://clients.broker.test/inapp-sso"),
         ("INAPP_DEPOSIT__METHODS", methods),
+        ("INAPP_KYC__SCREENING__LISTS", lists),
         ("INAPP_PAYMENTS__BANK_TRANSFER__ACCOUNTS__EUR__IBAN", "GB82WEST12345698765432"),
     ];
     let (code, out, err) = command(dir.path(), &["check-config"], &fixed, None).await;

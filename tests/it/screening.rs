@@ -65,10 +65,11 @@ async fn a_listed_trader_puts_the_case_on_hold_until_compliance_clears_the_match
     let refused = app.get_with_cookie(&format!("/backoffice/kyc/{login}?on_hold=1"), &officer).await.text().await.unwrap();
     assert!(common::shown(&refused).contains("Not approved: a screening match is open or confirmed."));
 
-    // The trader is never told (tipping off): no list, entry or word of it.
-    let status = common::shown(&app.get_with_cookie("/inapp/kyc/status", &cookie).await.text().await.unwrap()).to_lowercase();
+    // The trader is never told (tipping off): not in what the screens show,
+    // nor in the page's embedded data, nor in what the server functions answer.
+    let status = app.get_with_cookie("/inapp/kyc/status", &cookie).await.text().await.unwrap().to_lowercase();
     let v = view(&app, &cookie, None).await.to_string().to_lowercase();
-    for secret in ["sanction", "smi.001", "samplov ivan sergeevich", "on hold", "screening"] {
+    for secret in ["sanction", "sergeevich", "un security council", "smi.001", "9000001", "on hold", "screening"] {
         assert!(!status.contains(secret) && !v.contains(secret), "the trader sees `{secret}`");
     }
 
@@ -229,4 +230,68 @@ async fn a_users_own_other_login_is_not_a_duplicate() {
     let user_of_first = scalar(&app, &format!("SELECT user_id FROM kyc_cases WHERE login = {first}")).await;
     exec(&app, &format!("UPDATE kyc_cases SET user_id = {user_of_first} WHERE login = $1"), own).await;
     assert_eq!(location(&decide(&app, &officer, own, "approve", None).await), format!("/backoffice/kyc/{own}"));
+}
+
+/// An app screening against one sanctions list in a file the test edits.
+async fn app_with_list(csv: &std::path::Path) -> TestApp {
+    let lists = serde_json::json!([{ "name": "Test sanctions", "kind": "sanctions", "format": "simple_csv", "path": csv }]);
+    app_with(|f| Settings::with(Settings::with(f, "kyc.screening.lists", lists), "kyc.screening.reload_seconds", 1)).await
+}
+
+const CSV_HEADER: &str = "id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,phones,emails,dataset,first_seen,last_seen,last_change\n";
+
+#[tokio::test]
+async fn a_trader_listed_after_approval_is_found_and_a_confirmed_match_withdraws_the_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("sanctions.csv");
+    std::fs::write(&csv, format!("{CSV_HEADER}s-1,Person,Somebody Else,,1950,,,,,,,Test,,,\n")).unwrap();
+    let app = app_with_list(&csv).await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let (cookie, login) = submitted_with(&app, &STANDARD_DETAILS).await;
+    assert_eq!(location(&decide(&app, &officer, login, "approve", None).await), format!("/backoffice/kyc/{login}"));
+    wait_for_access(&app, login, "FULL_ACCESS").await;
+
+    // Listed later: the next look at the file finds her.
+    std::fs::write(
+        &csv,
+        format!("{CSV_HEADER}s-1,Person,Somebody Else,,1950,,,,,,,Test,,,\ns-2,Person,Ada LOVELACE,,1990-12-10,,,,EU - asset freeze,,,Test,,,\n"),
+    )
+    .unwrap();
+    let page = common::eventually("the approved case screened again", || async {
+        let page = case_page(&app, &officer, login).await;
+        if page.contains("data-state=\"open\" data-kind=\"sanctions\"") {
+            Ok(page)
+        } else {
+            Err(common::shown(&page))
+        }
+    })
+    .await;
+    let note = "Same person: listed 2026-12-02, passport matches";
+    assert_eq!(decide_hit(&app, &officer, &hit_id(&page), "confirm", note).await.status(), 303);
+
+    // The approval is withdrawn: rejected, the rights for a rejection in cTrader, no reason told.
+    let v = view(&app, &cookie, None).await;
+    assert_eq!((v["state"].as_str(), v["note"].as_str()), (Some("Rejected"), None), "{v}");
+    assert!(!v.to_string().contains(note));
+    let t = wait_for_access(&app, login, "NO_TRADING").await;
+    let values: Vec<&str> = t["updates"].as_array().unwrap().iter().map(|u| u["value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["FULL_ACCESS", "NO_TRADING"]);
+    let audit = case_page(&app, &officer, login).await;
+    assert!(audit.contains(note), "the officer's note is in the audit log");
+}
+
+#[tokio::test]
+async fn a_politically_exposed_person_waits_for_compliance_and_may_be_approved_once_confirmed() {
+    let app = kyc_app().await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    // The sample PEP list's invented person.
+    let pep = [("full_name", "Pedro Ejemplo"), ("date_of_birth", "1975-06-02"), ("address", "Calle Ejemplo 1, Madrid"), ("country", "ES")];
+    let (_, login) = submitted_with(&app, &pep).await;
+    let page = case_page(&app, &officer, login).await;
+    assert!(page.contains("data-state=\"open\" data-kind=\"pep\""), "{page}");
+    assert_eq!(location(&decide(&app, &officer, login, "approve", None).await), format!("/backoffice/kyc/{login}?on_hold=1"), "held until compliance looks");
+    assert_eq!(decide_hit(&app, &officer, &hit_id(&page), "confirm", "PEP: enhanced due diligence done, source of wealth documented").await.status(), 303);
+    let page = common::shown(&case_page(&app, &officer, login).await);
+    assert!(page.contains("Confirmed: a politically exposed person"), "{page}");
+    assert_eq!(location(&decide(&app, &officer, login, "approve", None).await), format!("/backoffice/kyc/{login}"), "a PEP may be a client");
 }

@@ -158,8 +158,7 @@ impl Mrz {
     /// Whether the zone's date of birth is `YYYY-MM-DD` (the zone keeps two
     /// digits of the year: those are compared).
     pub fn born_on(&self, date: &str) -> bool {
-        let b = date.as_bytes();
-        b.len() == 10 && self.birth == format!("{}{}{}", &date[2..4], &date[5..7], &date[8..10])
+        date.len() == 10 && date.is_ascii() && self.birth == format!("{}{}{}", &date[2..4], &date[5..7], &date[8..10])
     }
 
     /// The expiry as `YYYY-MM-DD` (documents expire in this century).

@@ -100,8 +100,9 @@ pub fn measure_size(width: u32, height: u32) -> (u32, u32) {
 /// (what a browser's canvas does when it draws an image smaller).
 pub fn downscale(grey: &[u8], width: u32, height: u32) -> (Vec<u8>, u32, u32) {
     let (w, h) = measure_size(width, height);
-    if (w, h) == (width, height) {
-        return (grey.to_vec(), w, h);
+    if (w, h) == (width, height) || width == 0 || height == 0 || grey.len() < width as usize * height as usize {
+        // Small enough already (or not the pixels it claims: measured as it is).
+        return (grey.to_vec(), width, height);
     }
     let (sw, sh) = (width as usize, height as usize);
     let mut out = Vec::with_capacity((w * h) as usize);

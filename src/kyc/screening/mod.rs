@@ -72,6 +72,16 @@ impl HitKind {
     }
 }
 
+impl HitKind {
+    /// Whether a confirmed match of this kind means the case can never be
+    /// approved: a sanctioned person, or a forbidden second identity. A
+    /// politically exposed person may be a client, after enhanced due
+    /// diligence.
+    pub fn bars_approval(self) -> bool {
+        self != HitKind::Pep
+    }
+}
+
 impl From<ListKind> for HitKind {
     fn from(kind: ListKind) -> HitKind {
         match kind {
@@ -149,10 +159,16 @@ impl Subject {
     }
 }
 
+/// How many screenings scan the lists at once: each is a full pass on a
+/// blocking thread, so a burst of saved details (or a rescreen of every
+/// case) queues here instead of taking every core.
+const SCREEN_AT_ONCE: usize = 2;
+
 /// The configured lists, each re-read when its file changes.
 pub struct Screening {
     threshold: f64,
     lists: Vec<(ScreeningList, Watched<Vec<ListEntry>>)>,
+    turns: tokio::sync::Semaphore,
 }
 
 /// A list as the back-office shows it.
@@ -177,7 +193,7 @@ impl Screening {
             tracing::info!(list = %list.name, entries = watched.get().len(), "screening list loaded");
             lists.push((list.clone(), watched));
         }
-        Ok(Screening { threshold: settings.threshold, lists })
+        Ok(Screening { threshold: settings.threshold, lists, turns: tokio::sync::Semaphore::new(SCREEN_AT_ONCE) })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -256,6 +272,7 @@ pub async fn screen_case(state: &AppState, login: Login) -> Result<usize, StoreE
 async fn screen_details(state: &AppState, login: Login, details: &str) -> Result<usize, StoreError> {
     let Some(subject) = Subject::from_details(details) else { return Ok(0) };
     let screening = state.screening.clone();
+    let _turn = state.screening.turns.acquire().await.map_err(|_| StoreError::Database("screening stopped".into()))?;
     let (person, document) = (subject.identity_key(), subject.document_key());
     let screened = subject.clone();
     let mut hits =
@@ -291,8 +308,9 @@ async fn screen_details(state: &AppState, login: Login, details: &str) -> Result
     Ok(added)
 }
 
-/// Screens every case with details again (after a list changed), a page
-/// at a time.
+/// Screens every case that is not rejected again (after a list changed),
+/// a page at a time; a case that fails is logged and the rest go on (the
+/// approval screens it again anyway). How many matches are new.
 pub async fn rescreen_all(state: &AppState) -> Result<usize, StoreError> {
     let (mut after, mut added) = (0, 0);
     loop {
@@ -300,18 +318,27 @@ pub async fn rescreen_all(state: &AppState) -> Result<usize, StoreError> {
         let Some((last, _)) = page.last() else { return Ok(added) };
         after = last.get();
         for (login, details) in &page {
-            added += screen_details(state, *login, details).await?;
+            match screen_details(state, *login, details).await {
+                Ok(n) => added += n,
+                Err(e) => tracing::error!(error = %e, %login, "screening a case again failed"),
+            }
         }
     }
 }
 
-/// Looks at the list files every `reload_seconds`; when one changed,
-/// screens every case again.
+/// Screens every case once at start (the lists may have changed while the
+/// server was down, and cases from before screening have no identity keys
+/// yet), then looks at the list files every `reload_seconds` and screens
+/// every case again when one changed.
 pub fn spawn_reloader(state: AppState) {
-    if state.screening.is_empty() {
-        return;
-    }
     tokio::spawn(async move {
+        match rescreen_all(&state).await {
+            Ok(added) => tracing::info!(new_matches = added, "every case screened at start"),
+            Err(e) => tracing::error!(error = %e, "screening at start failed"),
+        }
+        if state.screening.is_empty() {
+            return;
+        }
         let mut every = tokio::time::interval(std::time::Duration::from_secs(state.settings.kyc.screening.reload_seconds));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         every.tick().await;

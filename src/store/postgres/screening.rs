@@ -2,8 +2,8 @@ use async_trait::async_trait;
 
 use super::PgStore;
 use crate::domain::Login;
-use crate::kyc::screening::HitState;
-use crate::store::{HitDecision, HitRecord, NewHit, ScreeningStore, StoreError};
+use crate::kyc::screening::{HitKind, HitState};
+use crate::store::{HitDecision, HitRecord, HitVerdict, NewHit, ScreeningStore, StoreError};
 
 #[async_trait]
 impl ScreeningStore for PgStore {
@@ -49,32 +49,37 @@ impl ScreeningStore for PgStore {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM kyc_screening_hits WHERE state = 'open'").fetch_one(&self.pool).await?)
     }
 
-    async fn decide_hit(&self, id: i64, state: HitState, note: &str, actor: &str, now: i64) -> Result<HitDecision, StoreError> {
+    async fn decide_hit(&self, id: i64, verdict: &HitVerdict<'_>, now: i64) -> Result<HitDecision, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let Some((login, current)) = sqlx::query_as::<_, (Login, HitState)>("SELECT login, state FROM kyc_screening_hits WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-        else {
+        // The case's lock first, as every write to a case takes it.
+        let Some(login) = sqlx::query_scalar::<_, Login>("SELECT login FROM kyc_screening_hits WHERE id = $1").bind(id).fetch_optional(&mut *tx).await? else {
             return Ok(HitDecision::NotFound);
         };
+        sqlx::query("SELECT 1 FROM kyc_cases WHERE login = $1 FOR UPDATE").bind(login).execute(&mut *tx).await?;
+        let (kind, current) = sqlx::query_as::<_, (HitKind, HitState)>("SELECT kind, state FROM kyc_screening_hits WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
         if current != HitState::Open {
             return Ok(HitDecision::AlreadyDecided(login));
         }
         sqlx::query("UPDATE kyc_screening_hits SET state = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5")
-            .bind(state)
-            .bind(note)
-            .bind(actor)
+            .bind(verdict.state)
+            .bind(verdict.note)
+            .bind(verdict.actor)
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        if verdict.state == HitState::Confirmed && kind.bars_approval() {
+            super::kyc::revoke_approval(&mut tx, login, verdict, now).await?;
+        }
         tx.commit().await?;
         Ok(HitDecision::Done(login))
     }
 
     async fn cases_with_details(&self, after: i64, limit: i64) -> Result<Vec<(Login, String)>, StoreError> {
-        Ok(sqlx::query_as("SELECT login, details FROM kyc_cases WHERE details IS NOT NULL AND login > $1 ORDER BY login LIMIT $2")
+        Ok(sqlx::query_as("SELECT login, details FROM kyc_cases WHERE details IS NOT NULL AND state != 'rejected' AND login > $1 ORDER BY login LIMIT $2")
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)

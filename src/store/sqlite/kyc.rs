@@ -20,7 +20,7 @@ const CASES: Listing = Listing {
           CASE state WHEN 'submitted' THEN updated_at ELSE -updated_at END, login",
 };
 
-type Tx = Transaction<'static, Sqlite>;
+pub(super) type Tx = Transaction<'static, Sqlite>;
 
 /// One entry of the case's event log: `reason` is the trader's to read, `internal` staff's only.
 #[allow(clippy::too_many_arguments)]
@@ -104,6 +104,21 @@ async fn move_to(tx: &mut Tx, login: Login, current: CaseState, next: CaseState,
         }
     }
     Ok(())
+}
+
+/// A confirmed match on a case already approved (found by screening after
+/// the approval): the approval is withdrawn, the case rejected and the
+/// rights for a rejection queued for cTrader, in the caller's transaction.
+/// The trader is told no reason (that would tip them off); staff read the
+/// officer's note in the audit log.
+pub(super) async fn revoke_approval(tx: &mut Tx, login: Login, verdict: &crate::store::HitVerdict<'_>, now: i64) -> Result<(), sqlx::Error> {
+    let current: Option<CaseState> = sqlx::query_scalar("SELECT state FROM kyc_cases WHERE login = ?").bind(login).fetch_optional(&mut **tx).await?;
+    if current != Some(CaseState::Approved) {
+        return Ok(());
+    }
+    let rules = CaseRules { kyc_type: "", needs_details: false, documents: &[], access_rights: verdict.access_rights };
+    event(tx, login, now, verdict.actor, "rejected", None, None, Some(verdict.note)).await?;
+    move_to(tx, login, CaseState::Approved, CaseState::Rejected, &rules, now).await
 }
 
 #[async_trait]
@@ -272,10 +287,12 @@ impl KycStore for SqliteStore {
             return Ok(KycWrite::Changed);
         }
         if verdict.decision == CaseDecision::Approve {
-            let held: i64 = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM kyc_screening_hits WHERE login = ? AND state IN ('open', 'confirmed'))")
-                .bind(login)
-                .fetch_one(&mut *tx)
-                .await?;
+            let held: i64 = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM kyc_screening_hits WHERE login = ? AND (state = 'open' OR (state = 'confirmed' AND kind != 'pep')))",
+            )
+            .bind(login)
+            .fetch_one(&mut *tx)
+            .await?;
             if held != 0 {
                 return Ok(KycWrite::OnHold);
             }

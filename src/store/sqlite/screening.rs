@@ -2,8 +2,8 @@ use async_trait::async_trait;
 
 use super::SqliteStore;
 use crate::domain::Login;
-use crate::kyc::screening::HitState;
-use crate::store::{HitDecision, HitRecord, NewHit, ScreeningStore, StoreError};
+use crate::kyc::screening::{HitKind, HitState};
+use crate::store::{HitDecision, HitRecord, HitVerdict, NewHit, ScreeningStore, StoreError};
 
 #[async_trait]
 impl ScreeningStore for SqliteStore {
@@ -47,10 +47,12 @@ impl ScreeningStore for SqliteStore {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM kyc_screening_hits WHERE state = 'open'").fetch_one(&self.pool).await?)
     }
 
-    async fn decide_hit(&self, id: i64, state: HitState, note: &str, actor: &str, now: i64) -> Result<HitDecision, StoreError> {
+    async fn decide_hit(&self, id: i64, verdict: &HitVerdict<'_>, now: i64) -> Result<HitDecision, StoreError> {
         let mut tx = super::write_tx(&self.pool).await?;
-        let Some((login, current)) =
-            sqlx::query_as::<_, (Login, HitState)>("SELECT login, state FROM kyc_screening_hits WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?
+        let Some((login, kind, current)) = sqlx::query_as::<_, (Login, HitKind, HitState)>("SELECT login, kind, state FROM kyc_screening_hits WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
         else {
             return Ok(HitDecision::NotFound);
         };
@@ -58,19 +60,22 @@ impl ScreeningStore for SqliteStore {
             return Ok(HitDecision::AlreadyDecided(login));
         }
         sqlx::query("UPDATE kyc_screening_hits SET state = ?, note = ?, decided_by = ?, decided_at = ? WHERE id = ?")
-            .bind(state)
-            .bind(note)
-            .bind(actor)
+            .bind(verdict.state)
+            .bind(verdict.note)
+            .bind(verdict.actor)
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        if verdict.state == HitState::Confirmed && kind.bars_approval() {
+            super::kyc::revoke_approval(&mut tx, login, verdict, now).await?;
+        }
         tx.commit().await?;
         Ok(HitDecision::Done(login))
     }
 
     async fn cases_with_details(&self, after: i64, limit: i64) -> Result<Vec<(Login, String)>, StoreError> {
-        Ok(sqlx::query_as("SELECT login, details FROM kyc_cases WHERE details IS NOT NULL AND login > ? ORDER BY login LIMIT ?")
+        Ok(sqlx::query_as("SELECT login, details FROM kyc_cases WHERE details IS NOT NULL AND state != 'rejected' AND login > ? ORDER BY login LIMIT ?")
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)
