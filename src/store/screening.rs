@@ -77,8 +77,10 @@ pub trait ScreeningStore: Send + Sync {
     /// what cTrader is told).
     async fn decide_hit(&self, id: i64, verdict: &HitVerdict<'_>, now: i64) -> Result<HitDecision, StoreError>;
     /// Records `login`'s identity (`Subject::identity_key`) and document
-    /// (`Subject::document_key`) keys, and answers the approved cases of
-    /// other users with either: `(login, details, their document key)`.
+    /// (`Subject::document_key`) keys, and, unless `login`'s own case is
+    /// approved (a duplicate is flagged on the newer case, once), answers
+    /// the approved cases of other users with either: `(login, details,
+    /// their document key)`.
     async fn same_identity(&self, login: Login, person: Option<&str>, document: Option<&str>) -> Result<Vec<(Login, String, Option<String>)>, StoreError>;
     /// Cases not rejected that hold personal details, by login after
     /// `after`, at most `limit`: `(login, details)`.

@@ -214,6 +214,11 @@ async fn the_same_person_already_verified_under_another_user_is_flagged_and_may_
     assert_eq!(decide_hit(&app, &officer, &hit_id(&page), "clear", "Known client: second user agreed with the desk").await.status(), 303);
     assert!(common::shown(&case_page(&app, &officer, second).await).contains("Allowed: not a forbidden duplicate"));
     assert_eq!(location(&decide(&app, &officer, second, "approve", None).await), format!("/backoffice/kyc/{second}"));
+
+    // Screened again (as at a restart): the allowed pair raises nothing new,
+    // not even on the first, approved before its twin existed.
+    assert_eq!(broker_inapp::kyc::screening::rescreen_all(&app.state).await.unwrap(), 0);
+    assert!(case_page(&app, &officer, first).await.contains("data-testid=\"screening-none\""));
 }
 
 #[tokio::test]

@@ -96,7 +96,8 @@ impl ScreeningStore for PgStore {
         // A user's own other accounts are not duplicates: one person, several logins.
         Ok(sqlx::query_as(
             "SELECT login, details, document_key FROM kyc_cases WHERE (identity_key = $1 OR document_key = $2) AND login != $3 \
-                 AND state = 'approved' AND details IS NOT NULL AND user_id != (SELECT user_id FROM kyc_cases WHERE login = $4) ORDER BY login LIMIT 20",
+                 AND state = 'approved' AND details IS NOT NULL AND user_id != (SELECT user_id FROM kyc_cases WHERE login = $4) \
+                 AND (SELECT state FROM kyc_cases WHERE login = $4) != 'approved' ORDER BY login LIMIT 20",
         )
         .bind(person)
         .bind(document)

@@ -92,10 +92,12 @@ impl ScreeningStore for SqliteStore {
         // A user's own other accounts are not duplicates: one person, several logins.
         Ok(sqlx::query_as(
             "SELECT login, details, document_key FROM kyc_cases WHERE (identity_key = ? OR document_key = ?) AND login != ? \
-                 AND state = 'approved' AND details IS NOT NULL AND user_id != (SELECT user_id FROM kyc_cases WHERE login = ?) ORDER BY login LIMIT 20",
+                 AND state = 'approved' AND details IS NOT NULL AND user_id != (SELECT user_id FROM kyc_cases WHERE login = ?) \
+                 AND (SELECT state FROM kyc_cases WHERE login = ?) != 'approved' ORDER BY login LIMIT 20",
         )
         .bind(person)
         .bind(document)
+        .bind(login)
         .bind(login)
         .bind(login)
         .fetch_all(&self.pool)
