@@ -86,9 +86,10 @@ export function fakeJpeg(): FileFixture {
  * A photographed page, as a phone would take it: 2400 × 1800, light paper
  * with lines of dark "text" and the sensor's fine noise (which also keeps
  * the file above the size floor), then `flaw`: out of focus (blurred before
- * the noise), too dark, or a lamp's glare (a blown-out patch).
+ * the noise), too dark, a lamp's glare (a blown-out patch), or taken from
+ * afar (the page small on an even table).
  */
-export async function pagePhoto(browser: Browser, flaw: 'none' | 'blurry' | 'dark' | 'glare'): Promise<FileFixture> {
+export async function pagePhoto(browser: Browser, flaw: 'none' | 'blurry' | 'dark' | 'glare' | 'far'): Promise<FileFixture> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const base64: string = await page.evaluate((flaw) => {
@@ -108,7 +109,13 @@ export async function pagePhoto(browser: Browser, flaw: 'none' | 'blurry' | 'dar
     canvas.height = height;
     const ctx = canvas.getContext('2d')!;
     if (flaw === 'blurry') ctx.filter = 'blur(10px)';
-    ctx.drawImage(paper, 0, 0);
+    if (flaw === 'far') {
+      ctx.fillStyle = '#6e5a48';
+      ctx.fillRect(0, 0, width, height);
+      ctx.drawImage(paper, 1300, 950, 800, 600);
+    } else {
+      ctx.drawImage(paper, 0, 0);
+    }
     ctx.filter = 'none';
     if (flaw === 'glare') {
       ctx.fillStyle = '#ffffff';

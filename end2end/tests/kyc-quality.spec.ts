@@ -6,7 +6,7 @@ import { pagePhoto } from './fixtures';
 // problem has its own message, a doubtful photo can be used anyway, and
 // the reviewer sees the server's own measure of what was sent.
 
-test('a blurry, dark or glared photo is named as such before upload; a sharp one is not; a doubtful one can be used anyway', async ({ page, browser, request }) => {
+test('a blurry, dark, glared or distant photo is named as such before upload; a sharp one is not; a doubtful one can be used anyway', async ({ page, browser, request }) => {
   test.setTimeout(120_000);
   const login = freshLogin();
   const { token } = await mint(request, { login, accessRights: 'NO_TRADING' });
@@ -18,8 +18,9 @@ test('a blurry, dark or glared photo is named as such before upload; a sharp one
     blurry: 'It looks blurry. Hold the phone still',
     dark: 'It is too dark.',
     glare: 'There is a glare on the document.',
+    far: 'The document takes up too little of the photo. Move closer',
   } as const;
-  for (const flaw of ['blurry', 'dark', 'glare'] as const) {
+  for (const flaw of ['blurry', 'dark', 'glare', 'far'] as const) {
     await picker.setInputFiles(await pagePhoto(browser, flaw));
     const warning = page.getByTestId('kyc-quality');
     await expect(warning).toBeVisible();

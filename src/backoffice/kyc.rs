@@ -247,6 +247,7 @@ fn quality_line(lang: Lang, q: &QualityScores, limits: &QualityLimits) -> impl I
             ("brightness", &format!("{:.0}", q.brightness)),
             ("glare", &format!("{:.1}", q.glare * 100.0)),
             ("side", &q.side.to_string()),
+            ("coverage", &format!("{:.0}", q.coverage * 100.0)),
         ],
     );
     let codes = problems.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",");
@@ -269,7 +270,7 @@ fn after_write(written: KycWrite, back: String) -> Result<Response, PageError> {
     match written {
         KycWrite::Done(_) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response()),
         KycWrite::Changed => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?changed=1"))]).into_response()),
-        KycWrite::OnHold => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?on_hold=1"))]).into_response()),
+        KycWrite::OnHold | KycWrite::Unscreened => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("{back}?on_hold=1"))]).into_response()),
         KycWrite::Closed | KycWrite::OverQuota | KycWrite::FinalRejection => Err(PageError::Conflict),
         KycWrite::NotFound => Err(PageError::NotFound),
     }

@@ -35,8 +35,8 @@ impl Settings {
         if !(q.min_sharpness >= 0.0 && q.min_brightness >= 0.0 && q.min_brightness < q.max_brightness && q.max_brightness <= 255.0) {
             return Err(invalid("kyc.quality", "need min_sharpness >= 0 and 0 <= min_brightness < max_brightness <= 255"));
         }
-        if !(0.0..=1.0).contains(&q.max_glare) || q.min_side > k.max_image_side {
-            return Err(invalid("kyc.quality", "need max_glare between 0 and 1 and min_side at most kyc.max_image_side"));
+        if !(0.0..=1.0).contains(&q.max_glare) || !(0.0..=1.0).contains(&q.min_coverage) || q.min_side > k.max_image_side {
+            return Err(invalid("kyc.quality", "need max_glare and min_coverage between 0 and 1 and min_side at most kyc.max_image_side"));
         }
         let screening = &k.screening;
         if !(0.5..=1.0).contains(&screening.threshold) {

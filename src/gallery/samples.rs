@@ -199,6 +199,7 @@ fn kyc(state: &str) -> KycView {
             max_brightness: 225.0,
             max_glare: 0.03,
             min_side: 600,
+            min_coverage: 0.3,
         },
     }
 }

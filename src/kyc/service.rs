@@ -132,9 +132,13 @@ pub async fn save_details(state: &AppState, session: &Session, values: BTreeMap<
             }
             view(state, session).await
         }
-        KycWrite::Closed | KycWrite::NotFound | KycWrite::Changed | KycWrite::OverQuota | KycWrite::OnHold | KycWrite::FinalRejection => {
-            Err(AppError::KycClosed)
-        }
+        KycWrite::Closed
+        | KycWrite::NotFound
+        | KycWrite::Changed
+        | KycWrite::OverQuota
+        | KycWrite::OnHold
+        | KycWrite::Unscreened
+        | KycWrite::FinalRejection => Err(AppError::KycClosed),
     }
 }
 
@@ -158,10 +162,20 @@ pub async fn decide_case(state: &AppState, login: Login, verdict: &CaseVerdict<'
     // Screened once more right before an approval, against the lists as they
     // are now: no case is approved unscreened, whatever failed before. The
     // store refuses the approval while a match is open (`KycWrite::OnHold`).
-    if verdict.decision == CaseDecision::Approve {
-        crate::kyc::screening::screen_case(state, login).await?;
+    //
+    // A twin approved since (`KycWrite::Unscreened`) is screened for and so
+    // raises its duplicate match; a case whose twins keep being approved
+    // stays on hold rather than looping.
+    for _ in 0..3 {
+        if verdict.decision == CaseDecision::Approve {
+            crate::kyc::screening::screen_case(state, login).await?;
+        }
+        match state.store.kyc.decide_case(login, verdict, actor, seen, &rules(&state.settings, &name, &t), now_ms()).await? {
+            KycWrite::Unscreened => continue,
+            written => return Ok(written),
+        }
     }
-    state.store.kyc.decide_case(login, verdict, actor, seen, &rules(&state.settings, &name, &t), now_ms()).await
+    Ok(KycWrite::OnHold)
 }
 
 /// Compliance sets a case's level to the configured `kyc_type` (raising or

@@ -107,6 +107,10 @@ pub enum KycWrite {
     OverQuota,
     /// Not approved: a screening match is open or confirmed (`kyc::screening`).
     OnHold,
+    /// Not approved: another user's case with the same identity or
+    /// document was approved after this one was screened (two reviewers
+    /// approving twins at once); screen it again, then decide.
+    Unscreened,
     /// Not recorded: the type's document was rejected for good (the trader contacts support).
     FinalRejection,
 }

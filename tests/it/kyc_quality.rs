@@ -38,6 +38,17 @@ fn page_photo(w: u32, h: u32, blur: usize, light: f32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A page photographed from afar: `page_photo`'s page, 400 × 300, on an
+/// even table filling a 1600 × 1200 frame.
+fn far_photo() -> Vec<u8> {
+    let page = image::load_from_memory(&page_photo(400, 300, 0, 1.0)).unwrap().to_luma8();
+    let mut frame = image::GrayImage::from_fn(1600, 1200, |x, y| image::Luma([100 + ((x * 7 + y * 13) % 5) as u8]));
+    image::imageops::overlay(&mut frame, &page, 1000, 700);
+    let mut out = Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92).encode_image(&frame).unwrap();
+    out.into_inner()
+}
+
 /// The quality problems the case page shows for the trader's `doc_type`.
 async fn problems_shown(app: &TestApp, officer: &str, login: i64, doc_type: &str) -> String {
     let page = app.get_with_cookie(&format!("/backoffice/kyc/{login}"), officer).await.text().await.unwrap();
@@ -55,6 +66,7 @@ async fn each_photo_is_measured_and_the_reviewer_sees_what_is_wrong() {
         (page_photo(800, 640, 12, 1.0), "blurry"),
         (page_photo(800, 640, 0, 0.2), "dark"),
         (page_photo(480, 400, 0, 1.0), "small"),
+        (far_photo(), "far"),
     ] {
         let (cookie, login) = trader(&app, "standard", "NO_TRADING").await;
         assert_eq!(upload(&app, &cookie, "identity", "id.jpg", photo).await.status(), 201, "never refused for quality");
@@ -69,5 +81,11 @@ async fn each_photo_is_measured_and_the_reviewer_sees_what_is_wrong() {
     let (cookie, login) = trader(&app, "standard", "NO_TRADING").await;
     assert_eq!(upload(&app, &cookie, "identity", "id.jpg", page_photo(800, 640, 12, 1.0)).await.status(), 201);
     let shown = common::shown(&app.get_with_cookie(&format!("/backoffice/kyc/{login}"), &officer).await.text().await.unwrap());
-    assert!(shown.contains("Photo quality: sharpness") && shown.contains("shorter side 640 px") && shown.contains("It looks blurry."), "{shown}");
+    assert!(
+        shown.contains("Photo quality: sharpness")
+            && shown.contains("shorter side 640 px")
+            && shown.contains("% of the frame")
+            && shown.contains("It looks blurry."),
+        "{shown}"
+    );
 }

@@ -10,6 +10,8 @@ use crate::common;
 
 use broker_inapp::backoffice::Role;
 use broker_inapp::config::Settings;
+use broker_inapp::domain::Login;
+use broker_inapp::store::{CaseDecision, CaseVerdict, KycWrite};
 use common::kyc::*;
 use common::TestApp;
 
@@ -219,6 +221,40 @@ async fn the_same_person_already_verified_under_another_user_is_flagged_and_may_
     // not even on the first, approved before its twin existed.
     assert_eq!(broker_inapp::kyc::screening::rescreen_all(&app.state).await.unwrap(), 0);
     assert!(case_page(&app, &officer, first).await.contains("data-testid=\"screening-none\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twins_approved_at_the_same_moment_are_not_both_approved() {
+    let app = kyc_app().await;
+    let officer = common::staff_cookie(&app, "kyc@broker.example", Role::Compliance).await;
+    let person = [("full_name", "Mira Twinning"), ("date_of_birth", "1990-01-02"), ("address", "4 Sample Way, Riga"), ("country", "LV")];
+    // Both screened (at their details) while neither is verified: no match yet.
+    let (_, first) = submitted_with(&app, &person).await;
+    let (_, second) = submitted_with(&app, &person).await;
+    assert!(case_page(&app, &officer, second).await.contains("data-testid=\"screening-none\""));
+
+    // The store's approval of the second, as it runs when the first was
+    // approved after the second's screening just before it: not approved,
+    // screen again.
+    assert_eq!(location(&decide(&app, &officer, first, "approve", None).await), format!("/backoffice/kyc/{first}"));
+    let (name, t) = broker_inapp::kyc::service::case_rules_for(&app.state, Login::new(second).unwrap()).await.unwrap();
+    let rules = broker_inapp::kyc::service::rules(&app.state.settings, &name, &t);
+    let seen: i64 = seen(&app, &officer, second).await.parse().unwrap();
+    let verdict = CaseVerdict { decision: CaseDecision::Approve, reason: None, internal_note: None };
+    let written = app.state.store.kyc.decide_case(Login::new(second).unwrap(), &verdict, "kyc@broker.example", seen, &rules, 1).await.unwrap();
+    assert_eq!(written, KycWrite::Unscreened);
+    // Through the back office: screened again, the twin found, on hold.
+    assert_eq!(location(&decide(&app, &officer, second, "approve", None).await), format!("/backoffice/kyc/{second}?on_hold=1"));
+    assert!(case_page(&app, &officer, second).await.contains("data-state=\"open\" data-kind=\"duplicate\""));
+
+    // Two more twins approved by two reviewers at once: one of them waits.
+    let other = common::staff_cookie(&app, "kyc2@broker.example", Role::Compliance).await;
+    let twin = [("full_name", "Ola Samemoment"), ("date_of_birth", "1992-03-04"), ("address", "5 Sample Way, Riga"), ("country", "LV")];
+    let (_, a) = submitted_with(&app, &twin).await;
+    let (_, b) = submitted_with(&app, &twin).await;
+    let (ra, rb) = tokio::join!(decide(&app, &officer, a, "approve", None), decide(&app, &other, b, "approve", None));
+    let on_hold = [location(&ra), location(&rb)].iter().filter(|l| l.ends_with("?on_hold=1")).count();
+    assert_eq!(on_hold, 1, "{} {}", location(&ra), location(&rb));
 }
 
 #[tokio::test]

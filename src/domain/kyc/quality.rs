@@ -9,7 +9,13 @@
 //! - brightness: the mean luminance (too dark, or washed out);
 //! - glare: the share of the frame in blocks of blown-out pixels (a lamp's
 //!   reflection on a laminated card), not single bright pixels;
-//! - size: the photo's shorter side, below which a reviewer cannot read it.
+//! - size: the photo's shorter side, below which a reviewer cannot read it;
+//! - coverage: the share of the frame the document takes: the box around
+//!   where the picture has detail (the document's edges, its print), since
+//!   a document photographed from afar sits small in an even background.
+//!   A busy background (a patterned tablecloth) has detail everywhere, so
+//!   it hides a distant document: the check then stays silent rather than
+//!   wrong.
 //!
 //! The thresholds are configuration (`[kyc.quality]`), sent to the browser
 //! with the upload limits.
@@ -23,6 +29,15 @@ pub const MEASURE_SIDE: u32 = 512;
 const SATURATED: u8 = 250;
 /// Blocks of this many pixels a side are glare when most of their pixels are blown out.
 const GLARE_BLOCK: usize = 8;
+/// A pixel has detail when the change across it is at least this share of
+/// the picture's strong changes (its 99th percentile), so a soft photo's
+/// document still stands out from an even background...
+const DETAIL_SHARE: u32 = 4;
+/// ...and at least this much, so sensor noise on a blank frame is not detail.
+const DETAIL_FLOOR: u32 = 8;
+/// Detail this far (a share of all of it) from either side of the box is
+/// left out: a speck on the table does not widen the document.
+const DETAIL_TRIM: f64 = 0.02;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QualityLimits {
@@ -33,6 +48,8 @@ pub struct QualityLimits {
     pub max_glare: f64,
     /// The shorter side, in the photo's own pixels.
     pub min_side: u32,
+    /// Share of the frame the document takes (0 to 1).
+    pub min_coverage: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -42,6 +59,14 @@ pub struct QualityScores {
     pub glare: f64,
     /// The photo's shorter side, in its own pixels.
     pub side: u32,
+    /// Share of the frame the document takes; photos measured before it
+    /// was (their scores stored without it) count as filled.
+    #[serde(default = "filled")]
+    pub coverage: f64,
+}
+
+fn filled() -> f64 {
+    1.0
 }
 
 /// What is wrong with a photo, each with its own message and hint.
@@ -52,6 +77,7 @@ pub enum QualityProblem {
     WashedOut,
     Glare,
     Small,
+    Far,
 }
 
 impl QualityProblem {
@@ -62,6 +88,7 @@ impl QualityProblem {
             QualityProblem::WashedOut => "washed_out",
             QualityProblem::Glare => "glare",
             QualityProblem::Small => "small",
+            QualityProblem::Far => "far",
         }
     }
 
@@ -128,7 +155,7 @@ pub fn downscale(grey: &[u8], width: u32, height: u32) -> (Vec<u8>, u32, u32) {
 pub fn measure(grey: &[u8], width: u32, height: u32, side: u32) -> QualityScores {
     let (w, h) = (width as usize, height as usize);
     if w < 3 || h < 3 || grey.len() < w * h {
-        return QualityScores { sharpness: 0.0, brightness: 0.0, glare: 0.0, side };
+        return QualityScores { sharpness: 0.0, brightness: 0.0, glare: 0.0, side, coverage: 0.0 };
     }
     let brightness = grey.iter().map(|&v| f64::from(v)).sum::<f64>() / (w * h) as f64;
     let (mut sum, mut sum_sq, mut n) = (0.0, 0.0, 0.0);
@@ -152,7 +179,53 @@ pub fn measure(grey: &[u8], width: u32, height: u32, side: u32) -> QualityScores
             }
         }
     }
-    QualityScores { sharpness, brightness, glare: glare_pixels as f64 / (w * h) as f64, side }
+    QualityScores { sharpness, brightness, glare: glare_pixels as f64 / (w * h) as f64, side, coverage: coverage(grey, w, h) }
+}
+
+/// The share of the frame inside the box around the picture's detail
+/// (see the module's doc); `w` and `h` are at least 3.
+fn coverage(grey: &[u8], w: usize, h: usize) -> f64 {
+    let change = |x: usize, y: usize| {
+        let at = |x: usize, y: usize| i32::from(grey[y * w + x]);
+        (at(x + 1, y) - at(x - 1, y)).unsigned_abs() + (at(x, y + 1) - at(x, y - 1)).unsigned_abs()
+    };
+    let mut histogram = [0u64; 511];
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            histogram[change(x, y) as usize] += 1;
+        }
+    }
+    let inner = ((w - 2) * (h - 2)) as u64;
+    let (mut seen, mut strong) = (0u64, 0u32);
+    for (value, n) in histogram.iter().enumerate().rev() {
+        seen += n;
+        if seen * 100 >= inner {
+            strong = value as u32;
+            break;
+        }
+    }
+    let threshold = (strong / DETAIL_SHARE).max(DETAIL_FLOOR);
+    let (mut columns, mut rows, mut total) = (vec![0u64; w], vec![0u64; h], 0u64);
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            if change(x, y) >= threshold {
+                columns[x] += 1;
+                rows[y] += 1;
+                total += 1;
+            }
+        }
+    }
+    if total == 0 {
+        // An even picture: nothing to find a document by.
+        return 0.0;
+    }
+    let trim = (total as f64 * DETAIL_TRIM) as u64;
+    let span = |counts: &[u64]| {
+        let first = skip_past(counts.iter(), trim);
+        let last = counts.len() - 1 - skip_past(counts.iter().rev(), trim);
+        (last + 1).saturating_sub(first)
+    };
+    (span(&columns) * span(&rows)) as f64 / inner as f64
 }
 
 /// Measures RGB pixels at any size (the server's copy of a photo);
@@ -162,11 +235,26 @@ pub fn measure_rgb(rgb: &[u8], width: u32, height: u32, side: u32) -> QualitySco
     measure(&small, w, h, side)
 }
 
+/// How many places `counts` goes before the running total of its counts
+/// exceeds `trim`.
+fn skip_past<'a>(mut counts: impl Iterator<Item = &'a u64>, trim: u64) -> usize {
+    let mut sum = 0;
+    counts
+        .position(|n| {
+            sum += n;
+            sum > trim
+        })
+        .unwrap_or(0)
+}
+
 /// What the scores say is wrong, worst first.
 pub fn problems(s: &QualityScores, limits: &QualityLimits) -> Vec<QualityProblem> {
     let mut found = vec![];
     if s.side < limits.min_side {
         found.push(QualityProblem::Small);
+    }
+    if s.coverage < limits.min_coverage {
+        found.push(QualityProblem::Far);
     }
     if s.brightness < limits.min_brightness {
         found.push(QualityProblem::Dark);
@@ -268,6 +356,52 @@ mod tests {
     fn a_photo_too_small_to_read_is_small() {
         let s = scores(&document(400, 300), 400, 300);
         assert!(problems(&s, &limits()).contains(&QualityProblem::Small), "{s:?}");
+    }
+
+    /// `document` pasted at (`x`, `y`) into an even, grainy table of `w` × `h`.
+    fn on_table(doc: &[u8], dw: usize, dh: usize, w: usize, h: usize, x: usize, y: usize) -> Vec<u8> {
+        let mut seed = 11u32;
+        let mut out: Vec<u8> = (0..w * h)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                90 + ((seed >> 16) % 6) as u8
+            })
+            .collect();
+        for row in 0..dh {
+            out[(y + row) * w + x..(y + row) * w + x + dw].copy_from_slice(&doc[row * dw..(row + 1) * dw]);
+        }
+        out
+    }
+
+    #[test]
+    fn a_document_far_away_in_the_frame_is_far_and_one_filling_it_is_not() {
+        let (w, h) = (1600, 1200);
+        let far = scores(&on_table(&document(360, 240), 360, 240, w, h, 900, 700), w, h);
+        assert!(far.coverage < 0.1, "{far:?}");
+        assert_eq!(problems(&far, &limits()), [QualityProblem::Far], "{far:?}");
+        let close = scores(&on_table(&document(1300, 900), 1300, 900, w, h, 150, 150), w, h);
+        assert!(close.coverage > 0.55, "{close:?}");
+        assert_eq!(problems(&close, &limits()), [], "{close:?}");
+        // Filling the frame, blurred or not: far is about where, not how sharp.
+        let soft = scores(&blur(&document(800, 640), 800, 640, 12), 800, 640);
+        assert!(soft.coverage > 0.9, "{soft:?}");
+        let soft_far = scores(&blur(&on_table(&document(360, 240), 360, 240, w, h, 100, 100), w, h, 6), w, h);
+        assert!(problems(&soft_far, &limits()).contains(&QualityProblem::Far), "{soft_far:?}");
+        // A speck on the table does not widen the document.
+        let mut specked = on_table(&document(360, 240), 360, 240, w, h, 900, 700);
+        for y in 20..26 {
+            for x in 20..26 {
+                specked[y * w + x] = 0;
+            }
+        }
+        assert!(problems(&scores(&specked, w, h), &limits()).contains(&QualityProblem::Far));
+    }
+
+    #[test]
+    fn scores_stored_before_coverage_was_measured_count_as_filled() {
+        let old: QualityScores = serde_json::from_str(r#"{"sharpness":100.0,"brightness":120.0,"glare":0.0,"side":900}"#).unwrap();
+        assert_eq!(old.coverage, 1.0);
+        assert_eq!(problems(&old, &limits()), []);
     }
 
     #[test]

@@ -139,6 +139,17 @@ pub(super) async fn revoke_approval(tx: &mut Tx, login: Login, verdict: &crate::
     move_to(tx, login, CaseState::Approved, CaseState::Rejected, &rules, now).await
 }
 
+/// The advisory lock approvals take turns on.
+const APPROVALS_LOCK: i64 = 0x4b59_435f_4150_5052;
+
+/// Another user's approved case with the same identity or document key
+/// that `login` was not screened against (it has no duplicate match for
+/// it, open or decided): approved after `login`'s last screening.
+const UNSCREENED_TWIN: &str = "SELECT EXISTS (SELECT 1 FROM kyc_cases me JOIN kyc_cases o ON o.login <> me.login AND o.user_id <> me.user_id \
+       AND ((me.identity_key IS NOT NULL AND o.identity_key = me.identity_key) OR (me.document_key IS NOT NULL AND o.document_key = me.document_key)) \
+     WHERE me.login = $1 AND o.state = 'approved' AND o.details IS NOT NULL \
+       AND NOT EXISTS (SELECT 1 FROM kyc_screening_hits h WHERE h.login = me.login AND h.kind = 'duplicate' AND h.entry_id = o.login::text))";
+
 #[async_trait]
 impl KycStore for PgStore {
     async fn case(&self, login: Login) -> Result<Option<CaseRecord>, StoreError> {
@@ -325,6 +336,15 @@ impl KycStore for PgStore {
             .await?;
             if held {
                 return Ok(KycWrite::OnHold);
+            }
+            // Approvals take turns (one lock for all: they come at a
+            // reviewer's pace), so a twin approved at the same moment by
+            // another instance has committed before this reads, or waits
+            // for this commit.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(APPROVALS_LOCK).execute(&mut *tx).await?;
+            let twin: bool = sqlx::query_scalar(UNSCREENED_TWIN).bind(login).fetch_one(&mut *tx).await?;
+            if twin {
+                return Ok(KycWrite::Unscreened);
             }
         }
         let (next, action) = match verdict.decision {

@@ -121,6 +121,14 @@ pub(super) async fn revoke_approval(tx: &mut Tx, login: Login, verdict: &crate::
     move_to(tx, login, CaseState::Approved, CaseState::Rejected, &rules, now).await
 }
 
+/// Another user's approved case with the same identity or document key
+/// that `login` was not screened against (it has no duplicate match for
+/// it, open or decided): approved after `login`'s last screening.
+const UNSCREENED_TWIN: &str = "SELECT EXISTS (SELECT 1 FROM kyc_cases me JOIN kyc_cases o ON o.login != me.login AND o.user_id != me.user_id \
+       AND ((me.identity_key IS NOT NULL AND o.identity_key = me.identity_key) OR (me.document_key IS NOT NULL AND o.document_key = me.document_key)) \
+     WHERE me.login = ? AND o.state = 'approved' AND o.details IS NOT NULL \
+       AND NOT EXISTS (SELECT 1 FROM kyc_screening_hits h WHERE h.login = me.login AND h.kind = 'duplicate' AND h.entry_id = CAST(o.login AS TEXT)))";
+
 #[async_trait]
 impl KycStore for SqliteStore {
     async fn case(&self, login: Login) -> Result<Option<CaseRecord>, StoreError> {
@@ -295,6 +303,12 @@ impl KycStore for SqliteStore {
             .await?;
             if held != 0 {
                 return Ok(KycWrite::OnHold);
+            }
+            // Inside the write lock: a twin approved at the same moment
+            // has committed before this reads, or waits for this commit.
+            let twin: i64 = sqlx::query_scalar(UNSCREENED_TWIN).bind(login).fetch_one(&mut *tx).await?;
+            if twin != 0 {
+                return Ok(KycWrite::Unscreened);
             }
         }
         let (next, action) = match verdict.decision {
