@@ -66,6 +66,14 @@ pub enum AppError {
     /// The withdrawal was already approved (or closed): it can no longer be cancelled.
     #[error("withdrawal can no longer be cancelled")]
     NotCancellable,
+    /// A deposit above what the trader's verification level allows now.
+    #[error("above the verification level's limit")]
+    AboveLevelLimit(crate::domain::limits::LevelRefusal),
+    /// The trader must verify their identity first (deposits in "KYC before
+    /// the first deposit" mode, withdrawals at a level without them), or
+    /// wait for the review of what they sent (`pending`).
+    #[error("verification required")]
+    VerificationRequired { pending: bool },
     /// The request could not be decoded or sent (network down, bad body).
     #[error("request failed: {0}")]
     Transport(String),
@@ -90,6 +98,10 @@ impl AppError {
                 (key, Some((name, value))) => t_with(lang, key, &[(name, &value)]),
             },
             AppError::AccountNotYours => t(lang, "error.account_not_yours.body"),
+            AppError::AboveLevelLimit(r) if r.room.is_zero() => t(lang, "limits.reached"),
+            AppError::AboveLevelLimit(r) => t_with(lang, "limits.above", &[("room", &crate::domain::format_money(r.room, r.digits, lang))]),
+            AppError::VerificationRequired { pending: true } => t(lang, "limits.required_pending"),
+            AppError::VerificationRequired { pending: false } => t(lang, "limits.required"),
             AppError::CurrencyNotSupported(c) => t_with(lang, "error.currency.body", &[("currency", c)]),
             AppError::InvalidRequest => t(lang, "error.invalid_request.body"),
             AppError::AlreadySubmitted => t(lang, "error.already_submitted.body"),
@@ -115,12 +127,12 @@ impl AppError {
     pub fn http_status(&self) -> u16 {
         match self {
             AppError::SessionExpired => 401,
-            AppError::Forbidden | AppError::AccountNotYours => 403,
+            AppError::Forbidden | AppError::AccountNotYours | AppError::VerificationRequired { .. } => 403,
             AppError::NotFound | AppError::UnknownAction => 404,
             AppError::AlreadySubmitted | AppError::KycClosed | AppError::NotCancellable | AppError::TooManyOpenWithdrawals => 409,
             AppError::InvalidPayout(_) => 422,
             AppError::InvalidDetails(_) | AppError::InvalidFields(_) => 422,
-            AppError::InvalidAmount(_) | AppError::CurrencyNotSupported(_) => 422,
+            AppError::InvalidAmount(_) | AppError::CurrencyNotSupported(_) | AppError::AboveLevelLimit(_) => 422,
             AppError::InvalidRequest | AppError::Transport(_) => 400,
             AppError::PlatformUnavailable | AppError::PaymentUnavailable => 503,
             AppError::Internal => 500,

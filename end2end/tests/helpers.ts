@@ -55,9 +55,9 @@ export function watchRequests(page: Page, method: string, pathname: string): str
 }
 
 /** The e2e admin, signed in to the back-office in a browser context of its own. */
-export async function staffSignIn(browser: Browser): Promise<Page> {
+export async function staffSignIn(browser: Browser, base = ''): Promise<Page> {
   const staff = await (await browser.newContext()).newPage();
-  await staff.goto('/backoffice/sign-in');
+  await staff.goto(`${base}/backoffice/sign-in`);
   await staff.getByLabel('Email').fill('e2e-admin@broker.example');
   await staff.getByLabel('Password').fill('e2e staff password');
   await staff.getByRole('button', { name: 'Sign in' }).click();
@@ -65,8 +65,12 @@ export async function staffSignIn(browser: Browser): Promise<Page> {
   return staff;
 }
 
-/** The trader's standard KYC: details (`name`, born `dob`), an identity photo and a proof of address, through the screens. */
-export async function submitStandardKyc(page: Page, name: string, dob: string, identity: FileFixture, address: FileFixture) {
+/**
+ * The trader's standard KYC: details (`name`, born `dob`), an identity photo
+ * and a proof of address, through the screens (of the server at `base`: the
+ * suite's own by default).
+ */
+export async function submitStandardKyc(page: Page, name: string, dob: string, identity: FileFixture, address: FileFixture, base = '') {
   await expect(page.getByTestId('kyc-save')).toBeEnabled();
   await page.getByLabel('Full name').fill(name);
   await page.getByLabel('Date of birth').fill(dob);
@@ -75,7 +79,7 @@ export async function submitStandardKyc(page: Page, name: string, dob: string, i
   await page.getByTestId('kyc-save').click();
   await expect(page.getByTestId('kyc-saved')).toBeVisible();
   for (const [documentType, file] of [['identity', identity], ['address', address]] as const) {
-    await page.goto(`/inapp/kyc/upload?documentType=${documentType}`);
+    await page.goto(`${base}/inapp/kyc/upload?documentType=${documentType}`);
     await expect(page.getByTestId('kyc-dropzone')).toHaveAttribute('data-ready', 'true');
     await page.getByLabel('Choose a file or take a photo').first().setInputFiles(file);
     await page.getByTestId('kyc-upload').click();

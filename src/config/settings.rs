@@ -29,6 +29,7 @@ pub struct Settings {
     pub actions: ActionsSection,
     pub chat: ChatSection,
     pub withdrawals: WithdrawalsSection,
+    pub limits: LimitsSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -450,6 +451,39 @@ pub struct KycTypeSettings {
     /// Documents asked for: `identity`, `address`, `additional`.
     #[serde(deserialize_with = "names::list")]
     pub documents: Vec<crate::domain::kyc::DocumentType>,
+    /// This level's own cTrader `accessRights` by case state: when given,
+    /// it replaces `kyc.access_rights` for cases of this type (an approved
+    /// enhanced case may trade more than an approved standard one).
+    #[serde(default, deserialize_with = "names::map_keys")]
+    pub access_rights: std::collections::BTreeMap<crate::domain::kyc::CaseState, String>,
+}
+
+/// Verification levels: what a trader may deposit, and whether they may
+/// withdraw, by the KYC type of their approved case (`domain::limits`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LimitsSection {
+    /// A trader without an approved case is sent from the deposit screen
+    /// into KYC, and no deposit starts until a case is approved.
+    #[serde(default)]
+    pub kyc_before_first_deposit: bool,
+    /// By level: `unverified` or a `kyc.types` name. A level not listed
+    /// caps nothing and allows withdrawals.
+    #[serde(default)]
+    pub levels: std::collections::BTreeMap<String, LevelSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelSettings {
+    #[serde(default = "allowed")]
+    pub withdrawals: bool,
+    /// Caps by account currency: every deposit currency, or none (no caps).
+    #[serde(default)]
+    pub currencies: std::collections::BTreeMap<Currency, crate::domain::limits::LevelLimits>,
+}
+
+fn allowed() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -504,6 +538,22 @@ pub struct StripeSettings {
 /// The Stripe keys `Leptos.toml` ships for the simulator; refused in production.
 pub const DEV_STRIPE_SECRET_KEY: &str = "sk_test_simulator";
 pub const DEV_STRIPE_WEBHOOK_SECRET: &str = "whsec_simulator";
+
+impl Settings {
+    /// `level`'s caps in `currency`; none for a level or currency not configured.
+    pub fn level_limits(&self, level: &str, currency: &Currency) -> crate::domain::limits::LevelLimits {
+        self.limits.levels.get(level).and_then(|l| l.currencies.get(currency)).copied().unwrap_or_default()
+    }
+
+    pub fn level_allows_withdrawals(&self, level: &str) -> bool {
+        self.limits.levels.get(level).is_none_or(|l| l.withdrawals)
+    }
+
+    /// Whether any level is configured: without, nothing is capped or shown.
+    pub fn has_levels(&self) -> bool {
+        !self.limits.levels.is_empty() || self.limits.kyc_before_first_deposit
+    }
+}
 
 impl Settings {
     /// The deposit rule for `currency`, if deposits in it are configured.

@@ -61,16 +61,28 @@ impl Settings {
                 return Err(invalid("kyc.screening.lists", format!("each list needs its own name of 1 to 100 characters (`{}`)", list.name)));
             }
         }
-        for (state, rights) in &k.access_rights {
-            let state = state.as_str();
-            if !matches!(state, "submitted" | "more_info" | "approved" | "rejected") {
-                return Err(ConfigError::Parse(format!(
-                    "configuration key `kyc.access_rights.{state}`: not a decision state (submitted, more_info, approved, rejected)"
-                )));
+        check_access_rights("kyc.access_rights", &k.access_rights)?;
+        Ok(())
+    }
+
+    pub(super) fn validate_limits(&self) -> Result<(), ConfigError> {
+        let currencies: std::collections::BTreeSet<_> = self.deposit.currencies.keys().collect();
+        for (level, l) in &self.limits.levels {
+            let key = format!("limits.levels.{level}");
+            if level != crate::domain::limits::UNVERIFIED && !self.kyc.types.contains_key(level) {
+                return Err(invalid(&key, "a level is `unverified` or a kyc.types name"));
             }
-            if rights.is_empty() || !rights.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
-                return Err(ConfigError::Parse(format!("configuration key `kyc.access_rights.{state}`: must be a cTrader access right such as FULL_ACCESS")));
+            if !l.currencies.is_empty() && l.currencies.keys().collect::<std::collections::BTreeSet<_>>() != currencies {
+                return Err(invalid(&format!("{key}.currencies"), "caps for every deposit currency, or for none"));
             }
+            for (code, caps) in &l.currencies {
+                if [caps.per_deposit, caps.per_30_days, caps.lifetime].into_iter().flatten().any(|c| c <= rust_decimal::Decimal::ZERO) {
+                    return Err(invalid(&format!("{key}.currencies.{code}"), "a cap is a positive amount (leave it out for none)"));
+                }
+            }
+        }
+        for (name, t) in &self.kyc.types {
+            check_access_rights(&format!("kyc.types.{name}.access_rights"), &t.access_rights)?;
         }
         Ok(())
     }
@@ -266,6 +278,7 @@ impl Settings {
         self.validate_deposits()?;
         self.validate_kyc()?;
         self.validate_withdrawals()?;
+        self.validate_limits()?;
         self.validate_identity()?;
         self.validate_actions()
     }
@@ -400,4 +413,18 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// A map of decision states to cTrader access rights (`key`).
+fn check_access_rights(key: &str, map: &std::collections::BTreeMap<crate::domain::kyc::CaseState, String>) -> Result<(), ConfigError> {
+    for (state, rights) in map {
+        let state = state.as_str();
+        if !matches!(state, "submitted" | "more_info" | "approved" | "rejected") {
+            return Err(ConfigError::Parse(format!("configuration key `{key}.{state}`: not a decision state (submitted, more_info, approved, rejected)")));
+        }
+        if rights.is_empty() || !rights.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+            return Err(ConfigError::Parse(format!("configuration key `{key}.{state}`: must be a cTrader access right such as FULL_ACCESS")));
+        }
+    }
+    Ok(())
 }

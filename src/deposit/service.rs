@@ -8,7 +8,7 @@ use crate::domain::{fee, parse_amount, Currency, DepositId, DepositState, Deposi
 use crate::errors::AppError;
 use crate::session::Session;
 use crate::state::AppState;
-use crate::store::{DepositRecord, EventOutcome, StoreError};
+use crate::store::{Capped, DepositRecord, EventOutcome, StoreError};
 use crate::time::now_ms;
 
 fn internal(e: StoreError) -> AppError {
@@ -66,6 +66,16 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
     let amount = parse_amount(amount, &rule).map_err(AppError::InvalidAmount)?;
     let fee = fee(amount, &rule);
     let now = now_ms();
+    let login = session.trader.login;
+    crate::limits::check_deposits(state, login).await?;
+    // The trader's level: one deposit's own cap on its amount here, the rest
+    // with the insert (a form already submitted is resumed whatever they say).
+    let level = crate::limits::standing(state, login, &currency, rule.digits, now).await?;
+    if let Some(view) = &level {
+        if let Some(refusal) = view.refuses(amount).filter(|_| view.limits.per_deposit.is_some_and(|cap| amount > cap)) {
+            return Err(AppError::AboveLevelLimit(refusal));
+        }
+    }
     let candidate = DepositRecord {
         id: DepositId::generate(),
         login: session.trader.login,
@@ -88,7 +98,23 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
         created_at: now,
         updated_at: now,
     };
-    let (deposit, created) = state.store.deposits.create_or_get(&candidate).await.map_err(internal)?;
+    let (deposit, created) = match &level {
+        None => state.store.deposits.create_or_get(&candidate).await.map_err(internal)?,
+        Some(view) => match state.store.deposits.create_capped(&candidate, &crate::limits::cap(&view.limits, rule.digits, now)).await.map_err(internal)? {
+            Capped::Stored(deposit, created) => (deposit, created),
+            // Past the 30 days' or the lifetime cap (with what was deposited since the form opened).
+            Capped::Over => {
+                let now_standing = crate::limits::standing(state, login, &currency, rule.digits, now).await?.unwrap_or(view.clone());
+                let refusal = now_standing.refuses(amount).unwrap_or(crate::domain::limits::LevelRefusal {
+                    room: now_standing.room().unwrap_or(Decimal::ZERO),
+                    upgrade: None,
+                    pending: now_standing.pending,
+                    digits: rule.digits,
+                });
+                return Err(AppError::AboveLevelLimit(refusal));
+            }
+        },
+    };
     if !created && (deposit.requested_minor != candidate.requested_minor || deposit.method != candidate.method) {
         return Err(AppError::AlreadySubmitted);
     }

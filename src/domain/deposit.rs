@@ -132,6 +132,8 @@ pub struct DepositForm {
     /// One key per rendered form: every submit of this form is the same payment.
     pub idempotency_key: String,
     pub recent: Vec<DepositView>,
+    /// The trader's verification level and what it allows (`None`: no levels configured).
+    pub level: Option<super::limits::LevelView>,
 }
 
 super::stored_as_text!(DepositState);

@@ -8,6 +8,7 @@ pub mod chat;
 mod deposit;
 mod ids;
 pub mod kyc;
+pub mod limits;
 mod lang;
 mod locale;
 mod money;

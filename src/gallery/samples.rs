@@ -67,6 +67,7 @@ fn deposit_form(settings: &Settings, recent: Vec<DepositView>) -> Option<Deposit
         methods,
         idempotency_key: "gallery-sample-key-0000000000".into(),
         recent,
+        level: None,
     })
 }
 
@@ -201,6 +202,7 @@ fn kyc(state: &str) -> KycView {
             min_side: 600,
             min_coverage: 0.3,
         },
+        back: None,
     }
 }
 

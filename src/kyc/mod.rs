@@ -12,6 +12,7 @@ pub mod pdf_scan;
 pub mod screening;
 pub mod serve;
 pub mod service;
+pub mod start;
 pub mod upload;
 
 pub use files::{DocumentFiles, ObjectFiles};

@@ -43,7 +43,7 @@ fn asks_at_least(a: &KycTypeSettings, b: &KycTypeSettings) -> bool {
 }
 
 pub fn rules<'a>(settings: &'a Settings, name: &'a str, t: &'a KycTypeSettings) -> CaseRules<'a> {
-    CaseRules { kyc_type: name, needs_details: !t.details.is_empty(), documents: &t.documents, access_rights: &settings.kyc.access_rights }
+    CaseRules { kyc_type: name, needs_details: !t.details.is_empty(), documents: &t.documents, access_rights: if t.access_rights.is_empty() { &settings.kyc.access_rights } else { &t.access_rights } }
 }
 
 pub fn limits(settings: &Settings) -> UploadLimits {
@@ -112,6 +112,7 @@ pub async fn view(state: &AppState, session: &Session) -> Result<KycView, AppErr
         today: today(),
         limits: limits(&state.settings),
         quality: state.settings.kyc.quality,
+        back: session.kyc_back,
     })
 }
 

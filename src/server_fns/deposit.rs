@@ -21,9 +21,11 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
         None => crate::deposit::service::account_currency(&state, &session).await?,
     };
     let methods = state.settings.methods_for(&currency);
-    if methods.is_empty() {
+    let Some(first) = methods.first() else {
         return Err(AppError::CurrencyNotSupported(currency.to_string()));
-    }
+    };
+    crate::limits::check_deposits(&state, login).await?;
+    let level = crate::limits::standing(&state, login, &currency, first.rule.digits, crate::time::now_ms()).await?;
     Ok(DepositForm {
         login,
         currency,
@@ -31,6 +33,7 @@ pub async fn load_deposit_form(account: Option<String>) -> Result<DepositForm, A
         methods,
         idempotency_key: uuid::Uuid::new_v4().simple().to_string(),
         recent: crate::deposit::service::recent(&state, login).await?,
+        level,
     })
 }
 
@@ -101,11 +104,14 @@ impl DepositReturn {
 #[cfg(feature = "ssr")]
 fn refusal_code(error: &AppError) -> &'static str {
     match error {
-        AppError::InvalidAmount(_) => "amount",
+        // The screen finds a level's refusal again from the amount too (its form carries the level).
+        AppError::InvalidAmount(_) | AppError::AboveLevelLimit(_) => "amount",
         AppError::AlreadySubmitted => "already_submitted",
         AppError::PaymentUnavailable => "payment_unavailable",
         AppError::PlatformUnavailable => "platform_unavailable",
         AppError::SessionExpired => "session_expired",
+        AppError::VerificationRequired { pending: false } => "verify",
+        AppError::VerificationRequired { pending: true } => "verify_pending",
         AppError::InvalidRequest | AppError::CurrencyNotSupported(_) => "invalid_request",
         _ => "internal",
     }
@@ -119,6 +125,8 @@ fn refusal_from_code(code: &str) -> Option<Option<AppError>> {
         "payment_unavailable" => AppError::PaymentUnavailable,
         "platform_unavailable" => AppError::PlatformUnavailable,
         "session_expired" => AppError::SessionExpired,
+        "verify" => AppError::VerificationRequired { pending: false },
+        "verify_pending" => AppError::VerificationRequired { pending: true },
         "invalid_request" => AppError::InvalidRequest,
         "internal" => AppError::Internal,
         _ => return None,
@@ -164,7 +172,16 @@ mod tests {
     #[test]
     fn every_refusal_of_a_deposit_start_reads_back_from_its_code() {
         use AppError::*;
-        for e in [AlreadySubmitted, PaymentUnavailable, PlatformUnavailable, SessionExpired, InvalidRequest, Internal] {
+        for e in [
+            AlreadySubmitted,
+            PaymentUnavailable,
+            PlatformUnavailable,
+            SessionExpired,
+            InvalidRequest,
+            Internal,
+            VerificationRequired { pending: false },
+            VerificationRequired { pending: true },
+        ] {
             assert_eq!(refusal_from_code(refusal_code(&e)), Some(Some(e)));
         }
         // The amount's own refusal is found again from the amount.

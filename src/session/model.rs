@@ -50,6 +50,8 @@ pub struct Session {
     /// The configured kycType the opening link named: the only one the
     /// trader's requests can ask for (see `kyc::service::kyc_type`).
     pub kyc_type: Option<String>,
+    /// The screen that sent the trader into KYC, which its screens lead back to.
+    pub kyc_back: Option<crate::domain::limits::BackTo>,
 }
 
 #[cfg(test)]

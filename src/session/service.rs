@@ -39,6 +39,7 @@ pub async fn create(
         expires_at: now + state.settings.session.absolute_minutes as i64 * 60_000,
         switched_from,
         kyc_type,
+        kyc_back: None,
     };
     state.store.sessions.insert(&record).await?;
     Ok(id)
@@ -101,6 +102,7 @@ fn from_record(r: SessionRecord) -> Session {
         expires_at: r.expires_at,
         switched_from: r.switched_from,
         kyc_type: r.kyc_type,
+        kyc_back: r.kyc_back.as_deref().and_then(crate::domain::limits::BackTo::parse),
     }
 }
 

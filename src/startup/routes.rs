@@ -46,6 +46,10 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
         )
         // The chat's message form as the browser posts it before the WASM.
         .route("/inapp/chat/send", post(crate::chat::trader::send_form))
+        // A screen sends the trader into KYC (a plain form, before the WASM too).
+        .route("/inapp/kyc/start", post(crate::kyc::start::start))
+        // Inside the gate (it runs after it, with the session).
+        .layer(from_fn_with_state(state.clone(), crate::limits::kyc_first))
         // leptos_routes also mounts every server function under /api; the
         // gate looks at the path and leaves them to `session::require`.
         .layer(from_fn_with_state(state.clone(), inapp_gate));

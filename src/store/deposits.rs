@@ -54,10 +54,41 @@ pub struct DuplicateCredit {
     pub copies: String,
 }
 
+/// What a trader's deposits may reach with a new one, in its minor units
+/// (`domain::limits`): since `since` (the 30 days), and in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepositCap {
+    pub since: i64,
+    pub window_minor: Option<i64>,
+    pub lifetime_minor: Option<i64>,
+}
+
+/// A capped insert's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Capped {
+    /// As `create_or_get` answers: the deposit, and whether it is new.
+    Stored(DepositRecord, bool),
+    /// Not inserted: it would take the trader past a cap.
+    Over,
+}
+
+/// The states whose deposits count towards a cap: all but the ones that
+/// ended with no money (`domain::limits::Usage`).
+pub(crate) const COUNTED: &str = "state NOT IN ('failed', 'cancelled', 'expired')";
+
 #[async_trait]
 pub trait DepositStore: Send + Sync {
     /// Inserts the deposit, or returns the one with the same `(login, idempotency_key)`.
     async fn create_or_get(&self, new: &DepositRecord) -> Result<(DepositRecord, bool), StoreError>;
+    /// As `create_or_get`, but a new deposit is inserted only if the
+    /// trader's counted deposits with it stay within `cap`; checked and
+    /// inserted under one lock per trader, so two forms submitted at once
+    /// cannot together pass a cap. A form already submitted is answered as
+    /// it stands, whatever the caps say now.
+    async fn create_capped(&self, new: &DepositRecord, cap: &DepositCap) -> Result<Capped, StoreError>;
+    /// The minor units `login` deposited since `since`, and in all (counted
+    /// as for a cap: the amount received once known, else the one asked).
+    async fn usage(&self, login: Login, since: i64) -> Result<(i64, i64), StoreError>;
     async fn set_provider_payment(&self, id: &DepositId, provider_payment_id: &str, now: i64) -> Result<(), StoreError>;
     async fn get(&self, id: &DepositId) -> Result<Option<DepositRecord>, StoreError>;
     /// The deposit a provider's payment id (or a bank transfer's reference) belongs to.

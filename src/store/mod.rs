@@ -22,7 +22,7 @@ pub use actions::{ActionStore, SubmissionRecord};
 pub use attempts::{AttemptClaim, AttemptStore};
 pub use bank::{BankStore, EntryRecord, NewEntry, NewWire, WireOutcome, WireState, WireView};
 pub use chat::ChatStore;
-pub use deposits::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
+pub use deposits::{AuditJob, Capped, CreditJob, DepositCap, DepositRecord, DepositStore, DuplicateCredit, EventOutcome};
 pub use kyc::{
     derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, CaseVerdict, DocumentRecord, DocumentVerdict, EventRecord, KycStore, KycWrite, UploadQuota,
 };
@@ -76,6 +76,8 @@ pub struct SessionRecord {
     pub switched_from: Option<Login>,
     /// The configured kycType the link that started the session named, if any.
     pub kyc_type: Option<String>,
+    /// The screen that sent the trader into KYC (`session::BackTo`), to return to.
+    pub kyc_back: Option<String>,
 }
 
 #[async_trait]
@@ -87,6 +89,9 @@ pub trait SessionStore: Send + Sync {
     async fn delete(&self, id_hash: &str) -> Result<(), StoreError>;
     /// The switch of accounts was shown: forget it.
     async fn clear_switched(&self, id_hash: &str) -> Result<(), StoreError>;
+    /// A screen sends the trader into KYC: the kycType it needs (kept as it
+    /// was when `None`) and the screen to come back to.
+    async fn set_kyc(&self, id_hash: &str, kyc_type: Option<&str>, back: &str) -> Result<(), StoreError>;
     /// Deletes sessions past their absolute expiry or idle since `idle_cutoff_ms`.
     async fn purge(&self, now_ms: i64, idle_cutoff_ms: i64) -> Result<u64, StoreError>;
 }

@@ -98,6 +98,7 @@ fn credited_minor(d: &DepositRecord) -> i64 {
 
 pub async fn form(state: &AppState, session: &Session) -> Result<WithdrawalForm, AppError> {
     let login = session.trader.login;
+    crate::limits::check_withdrawals(state, login).await?;
     let room = room(state, login, Balance::Shown).await?;
     let cards = cards(state, login)
         .await?
@@ -166,6 +167,7 @@ pub async fn request(state: &AppState, session: &Session, r: Request<'_>) -> Res
         return Err(AppError::InvalidRequest);
     }
     let login = session.trader.login;
+    crate::limits::check_withdrawals(state, login).await?;
     let room = room(state, login, Balance::Now).await?;
     let (payout, card_limit) = payout(state, login, r.payout, r.iban, r.holder, r.card).await?;
     let mut rule = room.rule.clone();

@@ -26,6 +26,7 @@ mod kyc_cases;
 mod kyc_mrz;
 mod kyc_quality;
 mod kyc_rejections;
+mod limits;
 mod live;
 mod objects;
 mod operations;

@@ -177,6 +177,8 @@ pub struct KycView {
     pub limits: UploadLimits,
     /// When a photo is good enough (checked in the browser before it is sent).
     pub quality: quality::QualityLimits,
+    /// The screen that sent the trader here, to go back to.
+    pub back: Option<crate::domain::limits::BackTo>,
 }
 
 crate::domain::stored_as_text!(DocumentType, CaseState, DocumentState);

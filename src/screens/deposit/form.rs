@@ -99,13 +99,22 @@ pub fn DepositFormView(
     };
     let submitting = Signal::derive(move || preview.submitting || start.pending().get() || leaving());
     let parsed = Memo::new(move |_| parse_amount(&amount.get(), &rule.get()));
+    // Above what the trader's verification level allows now: said before
+    // anything is sent, as the server would refuse it.
+    let level = StoredValue::new(form.level.clone());
+    let level_refusal = Memo::new(move |_| parsed.get().ok().and_then(|a| level.with_value(|l| l.as_ref().and_then(|l| l.refuses(a)))));
+    let refusal = move || match server_error() {
+        Some(AppError::AboveLevelLimit(r)) => Some(r),
+        Some(_) => None,
+        None => level_refusal.get().filter(|_| show_error.get()),
+    };
     let error_text = move || {
         if let Some(e) = server_error() {
             return Some(e.user_message(lang));
         }
         match parsed.get() {
             Err(e) if show_error.get() => Some(AppError::InvalidAmount(e).user_message(lang)),
-            _ => None,
+            _ => refusal().map(|r| AppError::AboveLevelLimit(r).user_message(lang)),
         }
     };
     let form_key = key.clone();
@@ -117,7 +126,7 @@ pub fn DepositFormView(
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         show_error.set(true);
-        if submitting.get_untracked() || parsed.get_untracked().is_err() {
+        if submitting.get_untracked() || parsed.get_untracked().is_err() || level_refusal.get_untracked().is_some() {
             return;
         }
         // A new attempt: the last one's refusal is no longer news.
@@ -133,6 +142,7 @@ pub fn DepositFormView(
     };
     let submit_label = Signal::derive(move || t(lang, if chosen.get().kind == MethodKind::BankTransfer { "deposit.submit_bank" } else { "deposit.submit" }));
     let balance = form.balance.map(|b| format_money(b, digits, lang)).unwrap_or_else(|| "—".into());
+    let level_line = form.level.clone().map(|l| view! { <super::level::LevelLine level=l currency=form.currency.to_string()/> });
     view! {
         <Card attr:aria-labelledby="account-heading">
             <h2 id="account-heading" class="text-sm text-muted">{t(lang, "deposit.account")}</h2>
@@ -140,6 +150,7 @@ pub fn DepositFormView(
                 <span data-testid="deposit-login">{form.login.to_string()}</span>
                 <span data-testid="deposit-balance">{format!("{balance} {currency}")}</span>
             </p>
+            {level_line}
         </Card>
         <form class="space-y-4" method="post" action=post_to on:submit=on_submit novalidate data-testid="deposit-form" data-ready=move || ready.get().to_string()>
             <input type="hidden" name="key" value=form_key/>
@@ -157,6 +168,7 @@ pub fn DepositFormView(
                 </div>
                 <p id="amount-limits" class="text-sm text-muted">{limits}</p>
                 <FieldMessage id="amount-error" message=Signal::derive(error_text)/>
+                {move || refusal().map(|r| view! { <super::level::LevelNext refusal=r/> })}
             </div>
             <fieldset class="space-y-2">
                 <legend class="text-sm text-muted">{t(lang, "deposit.presets")}</legend>
@@ -210,5 +222,8 @@ pub fn DepositFormView(
             </Card>
             <PrimaryButton testid="submit" label=submit_label busy_label=t(lang, "deposit.submitting") busy=submitting/>
         </form>
+        // The button into KYC sits in the amount's field above (`form=`); its
+        // own form cannot be inside the deposit's.
+        <super::level::KycStartForm back=crate::domain::limits::BackTo::Deposit/>
     }
 }

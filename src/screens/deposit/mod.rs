@@ -3,6 +3,7 @@
 //! progress of that deposit until the browser goes to the success or failure URL.
 
 pub(crate) mod form;
+pub(crate) mod level;
 pub(crate) mod progress;
 pub(crate) mod recent;
 
@@ -49,7 +50,10 @@ fn DepositHome() -> impl IntoView {
                             <form::DepositFormView form=data.clone() returned/>
                             <recent::RecentDeposits initial=data.recent.clone()/>
                         }.into_any(),
-                        Err(e) => view! { <ErrorNote error=e testid="deposit-error"/> }.into_any(),
+                        Err(e) => view! {
+                            <ErrorNote error=e.clone() testid="deposit-error"/>
+                            <level::VerifyFirst error=e back=crate::domain::limits::BackTo::Deposit/>
+                        }.into_any(),
                     }
                 })
             }}

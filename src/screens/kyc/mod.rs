@@ -69,6 +69,21 @@ pub(crate) fn KycHome(
                 }
             }).collect_view()}
             <a href="/inapp/kyc/status" data-testid="kyc-to-status" class="block underline min-h-11 py-2">{t(lang, "kyc.status_link")}</a>
+            <BackLink back=current.get_untracked().back/>
         </nav>
     }
+}
+
+/// Back to the screen that sent the trader into KYC (a deposit above their
+/// level), if one did.
+#[component]
+pub(crate) fn BackLink(back: Option<crate::domain::limits::BackTo>) -> impl IntoView {
+    let lang = use_page().lang;
+    back.map(|b| {
+        view! {
+            <a href=b.path() data-testid="kyc-back" data-back=b.as_str() class="block underline min-h-11 py-2">
+                {t(lang, &format!("limits.back.{}", b.as_str()))}
+            </a>
+        }
+    })
 }

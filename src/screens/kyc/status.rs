@@ -41,6 +41,7 @@ pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
         }
         ControlFlow::Continue(())
     });
+    let back = view.get_untracked().back;
     view! {
         <Card class="space-y-2" attr:aria-live="polite">
             {move || {
@@ -82,6 +83,7 @@ pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
+        <super::BackLink back/>
         <section aria-labelledby="kyc-timeline-heading" class="space-y-2">
             <h2 id="kyc-timeline-heading" class="font-medium">{t(lang, "kyc.timeline")}</h2>
             <ol data-testid="kyc-timeline" class="space-y-1 text-sm">

@@ -37,7 +37,10 @@ pub fn WithdrawalScreen() -> impl IntoView {
                                 <list::Withdrawals items/>
                             }.into_any()
                         }
-                        Err(e) => view! { <ErrorNote error=e testid="withdraw-error"/> }.into_any(),
+                        Err(e) => view! {
+                            <ErrorNote error=e.clone() testid="withdraw-error"/>
+                            <crate::screens::deposit::level::VerifyFirst error=e back=crate::domain::limits::BackTo::Withdrawal/>
+                        }.into_any(),
                     }
                 })}
             </Suspense>

@@ -26,6 +26,7 @@ fn from_row(row: &PgRow) -> Result<SessionRecord, sqlx::Error> {
         expires_at: row.try_get("expires_at")?,
         switched_from: row.try_get("switched_from")?,
         kyc_type: row.try_get("kyc_type")?,
+        kyc_back: row.try_get("kyc_back")?,
     })
 }
 
@@ -77,6 +78,16 @@ impl SessionStore for PgStore {
 
     async fn clear_switched(&self, id_hash: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET switched_from = NULL WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn set_kyc(&self, id_hash: &str, kyc_type: Option<&str>, back: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET kyc_type = COALESCE($1, kyc_type), kyc_back = $2 WHERE id_hash = $3")
+            .bind(kyc_type)
+            .bind(back)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

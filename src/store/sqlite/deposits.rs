@@ -6,7 +6,8 @@ use super::outbox::Outbox;
 use super::SqliteStore;
 use crate::domain::DepositState;
 use crate::domain::{DepositId, Login};
-use crate::store::{AuditJob, CreditJob, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
+use crate::store::deposits::COUNTED;
+use crate::store::{AuditJob, Capped, CreditJob, DepositCap, DepositRecord, DepositStore, DuplicateCredit, EventOutcome, StoreError};
 
 /// Credits: confirmed deposits' balance changes.
 /// A state's queue oldest change first; all deposits newest first.
@@ -32,30 +33,33 @@ async fn deposit_exists(tx: &mut Transaction<'_, Sqlite>, id: &str) -> Result<bo
 #[async_trait]
 impl DepositStore for SqliteStore {
     async fn create_or_get(&self, d: &DepositRecord) -> Result<(DepositRecord, bool), StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO deposits (id, login, user_id, idempotency_key, currency, digits, requested_minor, fee_minor, method, state, created_at, updated_at) \
-             VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (login, idempotency_key) DO NOTHING",
-        )
-        .bind(&d.id)
-        .bind(d.login)
-        .bind(d.user_id)
-        .bind(&d.idempotency_key)
-        .bind(&d.currency)
-        .bind(d.digits as i64)
-        .bind(d.requested_minor)
-        .bind(d.fee_minor)
-        .bind(&d.method)
-        .bind(d.state)
-        .bind(d.created_at)
-        .bind(d.updated_at)
-        .execute(&self.pool)
-        .await?;
-        let stored = sqlx::query_as("SELECT * FROM deposits WHERE login = ? AND idempotency_key = ?")
+        let inserted = insert(&self.pool, d).await?;
+        Ok((stored(&self.pool, d).await?, inserted))
+    }
+
+    async fn create_capped(&self, d: &DepositRecord, cap: &DepositCap) -> Result<Capped, StoreError> {
+        // SQLite's write lock: no other deposit is inserted between the sum and the insert.
+        let mut tx = super::write_tx(&self.pool).await?;
+        if let Some(existing) = sqlx::query_as("SELECT * FROM deposits WHERE login = ? AND idempotency_key = ?")
             .bind(d.login)
             .bind(&d.idempotency_key)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((stored, done.rows_affected() == 1))
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            return Ok(Capped::Stored(existing, false));
+        }
+        let (window, lifetime) = usage(&mut *tx, d.login, cap.since).await?;
+        if over(cap, window, lifetime, d.requested_minor) {
+            return Ok(Capped::Over);
+        }
+        insert(&mut *tx, d).await?;
+        let record = stored(&mut *tx, d).await?;
+        tx.commit().await?;
+        Ok(Capped::Stored(record, true))
+    }
+
+    async fn usage(&self, login: Login, since: i64) -> Result<(i64, i64), StoreError> {
+        Ok(usage(&self.pool, login, since).await?)
     }
 
     async fn set_provider_payment(&self, id: &DepositId, provider_payment_id: &str, now: i64) -> Result<(), StoreError> {
@@ -265,4 +269,49 @@ impl DepositStore for SqliteStore {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// Inserts `d` unless its form was submitted before; whether it was new.
+async fn insert<'c>(db: impl sqlx::Executor<'c, Database = Sqlite>, d: &DepositRecord) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO deposits (id, login, user_id, idempotency_key, currency, digits, requested_minor, fee_minor, method, state, created_at, updated_at) \
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (login, idempotency_key) DO NOTHING",
+    )
+    .bind(&d.id)
+    .bind(d.login)
+    .bind(d.user_id)
+    .bind(&d.idempotency_key)
+    .bind(&d.currency)
+    .bind(d.digits as i64)
+    .bind(d.requested_minor)
+    .bind(d.fee_minor)
+    .bind(&d.method)
+    .bind(d.state)
+    .bind(d.created_at)
+    .bind(d.updated_at)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The deposit stored for `d`'s form.
+async fn stored<'c>(db: impl sqlx::Executor<'c, Database = Sqlite>, d: &DepositRecord) -> Result<DepositRecord, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM deposits WHERE login = ? AND idempotency_key = ?").bind(d.login).bind(&d.idempotency_key).fetch_one(db).await
+}
+
+async fn usage<'c>(db: impl sqlx::Executor<'c, Database = Sqlite>, login: Login, since: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN COALESCE(confirmed_minor, requested_minor) ELSE 0 END), 0), \
+                COALESCE(SUM(COALESCE(confirmed_minor, requested_minor)), 0) \
+         FROM deposits WHERE login = ? AND {COUNTED}"
+    ))
+    .bind(since)
+    .bind(login)
+    .fetch_one(db)
+    .await
+}
+
+/// Whether `requested` on top of what is counted passes a cap.
+fn over(cap: &DepositCap, window: i64, lifetime: i64, requested: i64) -> bool {
+    cap.window_minor.is_some_and(|max| window.saturating_add(requested) > max) || cap.lifetime_minor.is_some_and(|max| lifetime.saturating_add(requested) > max)
 }

@@ -22,6 +22,7 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SessionRecord, sqlx::Error>
         expires_at: row.try_get("expires_at")?,
         switched_from: row.try_get("switched_from")?,
         kyc_type: row.try_get("kyc_type")?,
+        kyc_back: row.try_get("kyc_back")?,
     })
 }
 
@@ -72,6 +73,16 @@ impl SessionStore for SqliteStore {
 
     async fn clear_switched(&self, id_hash: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET switched_from = NULL WHERE id_hash = ?").bind(id_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn set_kyc(&self, id_hash: &str, kyc_type: Option<&str>, back: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET kyc_type = COALESCE(?, kyc_type), kyc_back = ? WHERE id_hash = ?")
+            .bind(kyc_type)
+            .bind(back)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

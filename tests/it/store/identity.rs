@@ -22,6 +22,7 @@ pub async fn sessions_round_trip(b: Backend) {
         last_seen_at: 1_000,
         expires_at: 100_000,
         switched_from: Some(login(1000)),
+        kyc_back: None,
         kyc_type: Some("standard".into()),
     };
     s.insert(&record).await.unwrap();
