@@ -185,7 +185,7 @@ fn remaining(until_ms: i64) -> Duration {
 
 /// Exponential back-off from `retry_base_ms`, capped at `retry_max_ms`, times a
 /// random factor in [0.5, 1.5) so retries from many payments spread out.
-fn backoff_ms(state: &AppState, attempt: i64) -> i64 {
+pub(crate) fn backoff_ms(state: &AppState, attempt: i64) -> i64 {
     let p = &state.settings.payments;
     let exp = p.retry_base_ms.saturating_mul(1u64 << attempt.clamp(1, 20).saturating_sub(1)).min(p.retry_max_ms);
     (exp as f64 * rand::thread_rng().gen_range(0.5..1.5)) as i64

@@ -100,7 +100,11 @@ pub async fn check_deposits(state: &AppState, login: Login) -> Result<(), AppErr
 /// trader who has yet to verify straight into KYC (and the KYC screens lead
 /// back). One whose case waits for review sees the deposit screen say so.
 /// Under the `/inapp` gate, which found the session.
-pub async fn kyc_first(axum::extract::State(state): axum::extract::State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+pub async fn kyc_first(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let deposit_form = req.method() == axum::http::Method::GET
         && req.uri().path() == "/inapp/deposit"

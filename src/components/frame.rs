@@ -18,6 +18,7 @@ pub fn use_page() -> PageContext {
         close_url: "/done/close".into(),
         simulator: false,
         trader: None,
+        parent_origins: vec![],
     })
 }
 

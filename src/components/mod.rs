@@ -9,6 +9,7 @@ mod frame;
 mod hydration;
 mod kit;
 mod live;
+mod notify;
 
 pub use account_details::AccountDetails;
 pub use error_note::ErrorNote;
@@ -16,3 +17,4 @@ pub use frame::{use_page, Frame};
 pub use hydration::{checked_before_hydration, interactive, typed_before_hydration};
 pub use kit::{Card, FieldMessage, FormError, Loading, PrimaryButton, SecondaryButton, INPUT};
 pub use live::follow;
+pub use notify::tell_parent;

@@ -25,11 +25,12 @@ impl std::fmt::Display for Refusal {
 }
 
 /// The development values `Leptos.toml` ships for each secret.
-const SHIPPED_SECRETS: [(&str, &str); 4] = [
+const SHIPPED_SECRETS: [(&str, &str); 5] = [
     ("ctrader.manager_password", "simulator"),
     ("payments.api_key", "sandbox-api-key"),
     ("payments.webhook_secret", "sandbox-webhook-secret"),
     ("actions.handoff_secret", DEV_HANDOFF_SECRET),
+    ("notify.crm_secret", "dev-crm-webhook-secret"),
 ];
 
 impl Settings {
@@ -53,6 +54,12 @@ impl Settings {
         } else if !self.ctrader.base_url.starts_with("https://") {
             refuse("ctrader.base_url", "must be https:// (the manager password travels with every call)");
         }
+        if !self.notify.crm_url.is_empty() && !self.notify.crm_url.starts_with("https://") {
+            refuse("notify.crm_url", "must be https:// (the webhook carries traders' logins and amounts)");
+        }
+        if self.notify.parent_origins.iter().any(|o| !o.starts_with("https://")) {
+            refuse("notify.parent_origins", "must be https:// origins (a plain-http page could read the notices)");
+        }
         if !self.server.public_url.starts_with("https://") {
             refuse("server.public_url", "must be https:// (session cookies are Secure only over https)");
         }
@@ -64,6 +71,7 @@ impl Settings {
             (sandbox, self.payments.api_key.expose_secret()),
             (sandbox, self.payments.webhook_secret.expose_secret()),
             (true, self.actions.handoff_secret.expose_secret()),
+            (!self.notify.crm_url.is_empty(), self.notify.crm_secret.expose_secret()),
         ];
         for ((key, shipped), (used, value)) in SHIPPED_SECRETS.iter().zip(secrets) {
             if used && (value.is_empty() || value == *shipped) {

@@ -30,6 +30,7 @@ pub struct Settings {
     pub chat: ChatSection,
     pub withdrawals: WithdrawalsSection,
     pub limits: LimitsSection,
+    pub notify: NotifySection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -411,6 +412,8 @@ pub struct KycSection {
     /// Days a replaced KYC document's file is kept before it is deleted (the
     /// record and its audit trail stay).
     pub replaced_retention_days: u32,
+    /// How long a "continue on your phone" link works (it works once).
+    pub handoff_minutes: u32,
     /// Case state (`approved`, `rejected`, `more_info`, `submitted`) → cTrader
     /// `accessRights`; a state not listed changes nothing in cTrader.
     #[serde(deserialize_with = "names::map_keys")]
@@ -456,6 +459,23 @@ pub struct KycTypeSettings {
     /// enhanced case may trade more than an approved standard one).
     #[serde(default, deserialize_with = "names::map_keys")]
     pub access_rights: std::collections::BTreeMap<crate::domain::kyc::CaseState, String>,
+}
+
+/// Where the end of a deposit or withdrawal, and a KYC submission or
+/// decision, is told (`notify`): the page that embeds a screen, by
+/// `postMessage` to these origins only; the broker's CRM, by a signed webhook.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotifySection {
+    /// Exact origins (`https://app.example.com`) a screen may post its
+    /// notices to when it runs in their frame; none: no `postMessage`.
+    #[serde(default)]
+    pub parent_origins: Vec<String>,
+    /// The CRM's webhook address; empty: no webhook.
+    #[serde(default)]
+    pub crm_url: String,
+    /// The HMAC-SHA256 key the webhook is signed with.
+    pub crm_secret: SecretString,
+    pub crm_timeout_ms: u64,
 }
 
 /// Verification levels: what a trader may deposit, and whether they may

@@ -16,6 +16,9 @@ impl Settings {
         if !k.types.contains_key(&k.default_type) {
             return Err(invalid("kyc.default_type", "must name one of the [kyc.types.*] tables"));
         }
+        if !(1..=60).contains(&k.handoff_minutes) {
+            return Err(invalid("kyc.handoff_minutes", "between 1 and 60"));
+        }
         if k.min_upload_bytes == 0 || k.max_upload_bytes < k.min_upload_bytes || k.max_upload_bytes > 100 * 1024 * 1024 {
             return Err(invalid("kyc.max_upload_bytes", "need 0 < min_upload_bytes <= max_upload_bytes <= 100 MiB"));
         }
@@ -62,6 +65,29 @@ impl Settings {
             }
         }
         check_access_rights("kyc.access_rights", &k.access_rights)?;
+        Ok(())
+    }
+
+    pub(super) fn validate_notify(&self) -> Result<(), ConfigError> {
+        let n = &self.notify;
+        for origin in &n.parent_origins {
+            let parsed = url::Url::parse(origin).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            // An origin exactly: what postMessage compares, never `*` or a path.
+            if parsed.is_none_or(|u| u.origin().ascii_serialization() != *origin) {
+                return Err(invalid("notify.parent_origins", format!("`{origin}` is not an origin such as https://app.example.com (no path, no *)")));
+            }
+        }
+        if !n.crm_url.is_empty() {
+            if url::Url::parse(&n.crm_url).ok().is_none_or(|u| !matches!(u.scheme(), "http" | "https")) {
+                return Err(invalid("notify.crm_url", "must be an http(s) address, or empty for no webhook"));
+            }
+            if n.crm_secret.expose_secret().len() < 16 {
+                return Err(invalid("notify.crm_secret", "needs at least 16 characters to sign the CRM webhook"));
+            }
+            if n.crm_timeout_ms == 0 || n.crm_timeout_ms > 60_000 {
+                return Err(invalid("notify.crm_timeout_ms", "between 1 and 60000"));
+            }
+        }
         Ok(())
     }
 
@@ -279,6 +305,7 @@ impl Settings {
         self.validate_kyc()?;
         self.validate_withdrawals()?;
         self.validate_limits()?;
+        self.validate_notify()?;
         self.validate_identity()?;
         self.validate_actions()
     }

@@ -101,7 +101,7 @@ pub async fn start(state: &AppState, session: &Session, amount: &str, method: &s
     let (deposit, created) = match &level {
         None => state.store.deposits.create_or_get(&candidate).await.map_err(internal)?,
         Some(view) => match state.store.deposits.create_capped(&candidate, &crate::limits::cap(&view.limits, rule.digits, now)).await.map_err(internal)? {
-            Capped::Stored(deposit, created) => (deposit, created),
+            Capped::Stored(deposit, created) => (*deposit, created),
             // Past the 30 days' or the lifetime cap (with what was deposited since the form opened).
             Capped::Over => {
                 let now_standing = crate::limits::standing(state, login, &currency, rule.digits, now).await?.unwrap_or(view.clone());

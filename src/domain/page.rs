@@ -36,4 +36,8 @@ pub struct PageContext {
     /// True when the built-in cTrader simulator stands in for the platform.
     pub simulator: bool,
     pub trader: Option<TraderView>,
+    /// The origins a screen posts its completion notices to when framed
+    /// (`notify.parent_origins`; `domain::notify`).
+    #[serde(default)]
+    pub parent_origins: Vec<String>,
 }

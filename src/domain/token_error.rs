@@ -14,6 +14,10 @@ pub enum ErrorCode {
     NotFound,
     /// Signed in, but this role may not do that (back-office).
     Forbidden,
+    /// A "continue on your phone" link that was used or has expired.
+    HandoffUsed,
+    /// A "continue on your phone" link opened in a browser signed in to another trader.
+    HandoffOtherAccount,
     Internal,
 }
 
@@ -27,6 +31,8 @@ impl ErrorCode {
             ErrorCode::PlatformUnavailable => "PLATFORM_UNAVAILABLE",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::HandoffUsed => "HANDOFF_LINK_USED",
+            ErrorCode::HandoffOtherAccount => "HANDOFF_OTHER_ACCOUNT",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
     }
@@ -41,6 +47,8 @@ impl ErrorCode {
             ErrorCode::PlatformUnavailable => "Platform Unavailable",
             ErrorCode::NotFound => "Not Found",
             ErrorCode::Forbidden => "Forbidden",
+            ErrorCode::HandoffUsed => "Link Used",
+            ErrorCode::HandoffOtherAccount => "Another Account",
             ErrorCode::Internal => "Internal Error",
         }
     }
@@ -55,6 +63,8 @@ impl ErrorCode {
             ErrorCode::PlatformUnavailable => "The trading platform did not answer; try again",
             ErrorCode::NotFound => "There is no such page",
             ErrorCode::Forbidden => "This account may not do that",
+            ErrorCode::HandoffUsed => "This link was used or has expired; show a new code on your computer",
+            ErrorCode::HandoffOtherAccount => "This browser is signed in to another trading account",
             ErrorCode::Internal => "Something went wrong on our side",
         }
     }
@@ -68,6 +78,8 @@ impl ErrorCode {
             ErrorCode::PlatformUnavailable => 503,
             ErrorCode::NotFound => 404,
             ErrorCode::Forbidden => 403,
+            ErrorCode::HandoffUsed => 410,
+            ErrorCode::HandoffOtherAccount => 409,
             ErrorCode::Internal => 500,
         }
     }
@@ -82,6 +94,8 @@ impl ErrorCode {
             ErrorCode::PlatformUnavailable => "unavailable",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::HandoffUsed => "handoff_used",
+            ErrorCode::HandoffOtherAccount => "handoff_other_account",
             ErrorCode::Internal => "internal",
         }
     }

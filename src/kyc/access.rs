@@ -55,7 +55,7 @@ async fn apply(state: &AppState, job: crate::store::AccessJob, send_by: i64) {
             let p = &state.settings.payments;
             // Never before `settle_ms`: a request cut off may still land, and
             // must land before a newer decision can be sent.
-            let wait = (p.retry_base_ms.saturating_mul(1u64 << job.attempt.clamp(1, 16).saturating_sub(1)).min(p.retry_max_ms) as i64).max(p.settle_ms as i64);
+            let wait = crate::ledger::backoff_ms(state, job.attempt).max(p.settle_ms as i64);
             tracing::warn!(login = %job.login, attempt = job.attempt, error = %e, "access rights not applied yet; will retry");
             state.store.kyc.access_retry(job.login, job.attempt, now_ms() + wait, &e.to_string()).await
         }

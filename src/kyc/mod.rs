@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod files;
+pub mod handoff;
 pub mod inspect;
 pub mod orphans;
 pub mod pdf_scan;

@@ -43,7 +43,12 @@ fn asks_at_least(a: &KycTypeSettings, b: &KycTypeSettings) -> bool {
 }
 
 pub fn rules<'a>(settings: &'a Settings, name: &'a str, t: &'a KycTypeSettings) -> CaseRules<'a> {
-    CaseRules { kyc_type: name, needs_details: !t.details.is_empty(), documents: &t.documents, access_rights: if t.access_rights.is_empty() { &settings.kyc.access_rights } else { &t.access_rights } }
+    CaseRules {
+        kyc_type: name,
+        needs_details: !t.details.is_empty(),
+        documents: &t.documents,
+        access_rights: if t.access_rights.is_empty() { &settings.kyc.access_rights } else { &t.access_rights },
+    }
 }
 
 pub fn limits(settings: &Settings) -> UploadLimits {

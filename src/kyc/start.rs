@@ -18,7 +18,10 @@ use crate::web::caller::Trader;
 use crate::web::error::ApiError;
 
 pub async fn start(State(state): State<AppState>, Trader(session): Trader, Form(form): Form<HashMap<String, String>>) -> Result<Response, ApiError> {
-    let back = form.get("back").and_then(|b| BackTo::parse(b)).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "back must be deposit or withdrawal"))?;
+    let back = form
+        .get("back")
+        .and_then(|b| BackTo::parse(b))
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "back must be deposit or withdrawal"))?;
     let wanted = form.get("kycType").filter(|t| state.settings.kyc.types.contains_key(t.as_str()));
     state.store.sessions.set_kyc(&session.id_hash, wanted.map(String::as_str), back.as_str()).await?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/inapp/kyc")]).into_response())

@@ -15,6 +15,15 @@ pub async fn load_kyc() -> Result<KycView, AppError> {
     crate::kyc::service::view(&state, &session).await
 }
 
+/// "Continue on your phone": a single-use, short-lived link (and its QR
+/// code) to this trader's upload of `document_type` on another device.
+#[server(endpoint = "kyc/handoff")]
+pub async fn start_handoff(document_type: String) -> Result<crate::domain::kyc::Handoff, AppError> {
+    let (state, session) = crate::session::require().await?;
+    let doc = crate::domain::kyc::DocumentType::parse(&document_type).ok_or(AppError::InvalidRequest)?;
+    crate::kyc::handoff::create(&state, &session, doc).await
+}
+
 #[server(endpoint = "kyc/details")]
 pub async fn save_kyc_details(
     full_name: Option<String>,

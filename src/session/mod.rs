@@ -8,10 +8,10 @@ mod gate;
 mod model;
 mod service;
 
-pub use cookie::{hash, new_session_id, session_ids, set_named};
+pub use cookie::{hash, new_session_id, session_ids, set_cookie, set_named};
 pub use gate::inapp_gate;
 pub use model::{Prefs, Session, TraderIdentity};
-pub use service::{load_from_headers, page_context, touch};
+pub use service::{create, live, load_from_headers, page_context, touch};
 
 use crate::errors::AppError;
 use crate::state::AppState;

@@ -48,18 +48,24 @@ pub async fn create(
 /// The live session named by the request's cookie, if any. Expired sessions
 /// are deleted on sight.
 pub async fn load_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, StoreError> {
-    let idle_ms = state.settings.session.idle_minutes as i64 * 60_000;
-    let now = state.clock.now_ms();
     for id in session_ids(headers, &state.settings.session.cookie_name) {
-        let id_hash = hash(&id);
-        let Some(r) = state.store.sessions.find(&id_hash).await? else { continue };
-        if r.expires_at <= now || r.last_seen_at + idle_ms <= now {
-            state.store.sessions.delete(&id_hash).await?;
-            continue;
+        if let Some(session) = live(state, &hash(&id)).await? {
+            return Ok(Some(session));
         }
-        return Ok(Some(from_record(r)));
     }
     Ok(None)
+}
+
+/// The session with this id hash, if it is live (an expired one is deleted on sight).
+pub async fn live(state: &AppState, id_hash: &str) -> Result<Option<Session>, StoreError> {
+    let idle_ms = state.settings.session.idle_minutes as i64 * 60_000;
+    let now = state.clock.now_ms();
+    let Some(r) = state.store.sessions.find(id_hash).await? else { return Ok(None) };
+    if r.expires_at <= now || r.last_seen_at + idle_ms <= now {
+        state.store.sessions.delete(id_hash).await?;
+        return Ok(None);
+    }
+    Ok(Some(from_record(r)))
 }
 
 /// Records activity and new display choices, writing only when something changed.
@@ -120,6 +126,7 @@ pub fn page_context(state: &AppState, prefs: Prefs, session: Option<&Session>) -
         footer: brand.footer_for(prefs.lang),
         close_url: s.urls.close.clone(),
         simulator: s.uses_simulator(),
+        parent_origins: s.notify.parent_origins.clone(),
         trader: session.map(|sess| TraderView {
             name: sess.trader.name.clone(),
             login: sess.trader.login,

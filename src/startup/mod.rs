@@ -256,6 +256,7 @@ impl Application {
             workers.push(credit::spawn_worker(self.state.clone()));
             workers.push(crate::withdrawal::debit::spawn_worker(self.state.clone()));
             workers.push(crate::kyc::access::spawn_worker(self.state.clone()));
+            workers.push(crate::notify::spawn_worker(self.state.clone()));
         }
         let streams = self.state.streams.clone();
         let drain = Duration::from_millis(self.state.settings.server.drain_ms);

@@ -64,6 +64,8 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
         .route("/gallery", get(crate::gallery::index))
         .route("/gallery/view", get(crate::gallery::view))
         .route("/done/{kind}", get(done))
+        // "Continue on your phone": outside `/inapp`, the link makes its own session.
+        .route("/kyc/handoff/{code}", get(crate::kyc::handoff::open))
         .route("/payments/webhook/{provider}", post(webhook::receive))
         .merge(crate::backoffice::router(&state))
         .fallback_service(site);
@@ -80,7 +82,7 @@ pub(super) fn router(state: AppState, sim: Option<SimState>, psps: super::Provid
         app = app.nest("/psp/stripe", crate::deposit::stripe::sim::router(stripe));
     }
     if settings.server.test_routes {
-        app = app.route("/__test/panic", get(deliberate_panic));
+        app = app.route("/__test/panic", get(deliberate_panic)).route("/__test/clock", post(advance_clock));
     }
 
     // Uploads get their own body limit (the file limit plus multipart framing);
@@ -204,6 +206,19 @@ async fn not_found(State(state): State<AppState>, req: Request<Body>) -> Respons
     }
     let page = prefs_for(&state, req.headers(), req.uri().query()).await;
     render::error_page(&page, &state.css_href(), ErrorCode::NotFound)
+}
+
+/// `POST /__test/clock?advance_ms=…` (only with `server.test_routes`): moves
+/// the application's clock forward (at most a day a call), so a browser test
+/// can see a link or a session expire without waiting.
+async fn advance_clock(State(state): State<AppState>, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> StatusCode {
+    match q.get("advance_ms").and_then(|v| v.parse::<u64>().ok()).filter(|v| *v <= 24 * 60 * 60 * 1000) {
+        Some(ms) => {
+            state.clock.advance(std::time::Duration::from_millis(ms));
+            StatusCode::NO_CONTENT
+        }
+        None => StatusCode::BAD_REQUEST,
+    }
 }
 
 /// `/__test/panic` (only with `server.test_routes`): proves a panic becomes an error page.

@@ -67,7 +67,7 @@ pub struct DepositCap {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Capped {
     /// As `create_or_get` answers: the deposit, and whether it is new.
-    Stored(DepositRecord, bool),
+    Stored(Box<DepositRecord>, bool),
     /// Not inserted: it would take the trader past a cap.
     Over,
 }

@@ -10,6 +10,7 @@ pub mod chat;
 mod deposits;
 mod kyc;
 pub mod live;
+mod notify;
 mod outbox;
 mod postgres;
 mod screening;
@@ -27,6 +28,7 @@ pub use kyc::{
     derive_state, AccessJob, CaseDecision, CaseRecord, CaseRules, CaseVerdict, DocumentRecord, DocumentVerdict, EventRecord, KycStore, KycWrite, UploadQuota,
 };
 pub use live::LiveStore;
+pub use notify::{NoticeRecord, NotifyStore};
 pub use outbox::{LedgerAudit, LedgerJob};
 pub use screening::{HitDecision, HitRecord, HitVerdict, NewHit, ScreeningStore};
 pub use sso::{AccessCheck, AccessTokenRecord, OneTime, SsoStore, SsoUser};
@@ -80,6 +82,17 @@ pub struct SessionRecord {
     pub kyc_back: Option<String>,
 }
 
+/// A "continue on your phone" code as stored (`kyc::handoff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewHandoff<'a> {
+    pub code_hash: &'a str,
+    pub session_hash: &'a str,
+    pub login: Login,
+    pub document_type: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     async fn insert(&self, record: &SessionRecord) -> Result<(), StoreError>;
@@ -92,6 +105,14 @@ pub trait SessionStore: Send + Sync {
     /// A screen sends the trader into KYC: the kycType it needs (kept as it
     /// was when `None`) and the screen to come back to.
     async fn set_kyc(&self, id_hash: &str, kyc_type: Option<&str>, back: &str) -> Result<(), StoreError>;
+    /// Records a "continue on your phone" code (its hash) for the session
+    /// `session_hash` and the upload of `document_type`.
+    async fn create_handoff(&self, h: &NewHandoff<'_>) -> Result<(), StoreError>;
+    /// Uses a code once, if it is unused and `now` is before its expiry:
+    /// the desktop session's hash and the document type.
+    async fn redeem_handoff(&self, code_hash: &str, now: i64) -> Result<Option<(String, String)>, StoreError>;
+    /// The trader of an unused code not yet expired at `now`, without using it.
+    async fn peek_handoff(&self, code_hash: &str, now: i64) -> Result<Option<Login>, StoreError>;
     /// Deletes sessions past their absolute expiry or idle since `idle_cutoff_ms`.
     async fn purge(&self, now_ms: i64, idle_cutoff_ms: i64) -> Result<u64, StoreError>;
 }
@@ -131,6 +152,7 @@ pub struct Store {
     pub live: Arc<dyn LiveStore>,
     pub bank: Arc<dyn BankStore>,
     pub withdrawals: Arc<dyn WithdrawalStore>,
+    pub notify: Arc<dyn NotifyStore>,
     health: Arc<dyn Health>,
 }
 
@@ -223,6 +245,7 @@ trait Backend:
     + LiveStore
     + BankStore
     + WithdrawalStore
+    + NotifyStore
     + Health
 {
 }
@@ -241,6 +264,7 @@ impl<T> Backend for T where
         + LiveStore
         + BankStore
         + WithdrawalStore
+        + NotifyStore
         + Health
 {
 }
@@ -261,6 +285,7 @@ impl Store {
             live: db.clone(),
             bank: db.clone(),
             withdrawals: db.clone(),
+            notify: db.clone(),
             health: db,
         }
     }

@@ -149,6 +149,15 @@ pub struct Requirement {
     pub file_name: Option<String>,
 }
 
+/// A "continue on your phone" link as the desktop shows it (`kyc::handoff`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoff {
+    pub url: String,
+    /// The link as a QR code: an SVG drawn by the server (no script, no external reference).
+    pub svg: String,
+    pub expires_at_ms: i64,
+}
+
 /// One entry of the trader's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KycEvent {

@@ -206,14 +206,11 @@ fn coverage(grey: &[u8], w: usize, h: usize) -> f64 {
     }
     let threshold = (strong / DETAIL_SHARE).max(DETAIL_FLOOR);
     let (mut columns, mut rows, mut total) = (vec![0u64; w], vec![0u64; h], 0u64);
-    for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            if change(x, y) >= threshold {
-                columns[x] += 1;
-                rows[y] += 1;
-                total += 1;
-            }
-        }
+    let detail = (1..h - 1).flat_map(|y| (1..w - 1).map(move |x| (x, y))).filter(|&(x, y)| change(x, y) >= threshold);
+    for (x, y) in detail {
+        columns[x] += 1;
+        rows[y] += 1;
+        total += 1;
     }
     if total == 0 {
         // An even picture: nothing to find a document by.

@@ -31,10 +31,14 @@ pub fn LevelLine(level: LevelView, currency: String) -> impl IntoView {
         Some(room) => t_with(lang, "limits.room", &[("room", &money(room))]),
         None => t(lang, "limits.no_cap"),
     };
-    let caps: Vec<String> = [("limits.cap.per_deposit", level.limits.per_deposit), ("limits.cap.per_30_days", level.limits.per_30_days), ("limits.cap.lifetime", level.limits.lifetime)]
-        .into_iter()
-        .filter_map(|(key, cap)| cap.map(|c| t_with(lang, key, &[("amount", &money(c))])))
-        .collect();
+    let caps: Vec<String> = [
+        ("limits.cap.per_deposit", level.limits.per_deposit),
+        ("limits.cap.per_30_days", level.limits.per_30_days),
+        ("limits.cap.lifetime", level.limits.lifetime),
+    ]
+    .into_iter()
+    .filter_map(|(key, cap)| cap.map(|c| t_with(lang, key, &[("amount", &money(c))])))
+    .collect();
     view! {
         <div class="mt-2 border-t border-border pt-2 text-sm" data-testid="deposit-level" data-level=level.level.clone()>
             <p>{t_with(lang, "limits.level_line", &[("level", &level_name(lang, &level.level))])}</p>

@@ -2,7 +2,8 @@ use std::ops::ControlFlow;
 
 use leptos::prelude::*;
 
-use crate::components::{follow, use_page, Card};
+use crate::components::{follow, tell_parent, use_page, Card};
+use crate::domain::notify::Notice;
 use crate::domain::{format_amount, format_money, BankInstructions, DepositState};
 use crate::i18n::t;
 use crate::server_fns::deposit::{get_deposit_status, DepositStatus};
@@ -19,11 +20,26 @@ fn leave(url: &str) -> ControlFlow<()> {
 /// is neither: it says so and stops following.
 #[component]
 pub fn DepositProgress(id: String) -> impl IntoView {
-    let lang = use_page().lang;
+    let page = use_page();
+    let lang = page.lang;
     let status = RwSignal::new(None::<Result<DepositStatus, crate::errors::AppError>>);
+    let login = page.trader.as_ref().map_or(0, |t| t.login.get());
+    let origins = page.parent_origins;
     follow(
         move || get_deposit_status(id.clone()),
         move |answer| {
+            // The end (or the hold for review) told to the embedding page first.
+            if let Ok(s) = &answer {
+                if matches!(
+                    s.deposit.state,
+                    DepositState::Credited | DepositState::Failed | DepositState::Cancelled | DepositState::Expired | DepositState::Review
+                ) {
+                    let d = &s.deposit;
+                    let notice = Notice::new("deposit", d.id.to_string(), login, d.state.as_str())
+                        .with_amount(format_amount(d.amount, d.amount.scale()), d.currency.to_string());
+                    tell_parent(&notice, &origins);
+                }
+            }
             let next = match &answer {
                 Ok(s) => match s.deposit.state {
                     DepositState::Credited => leave(&s.success_url),

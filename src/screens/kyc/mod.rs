@@ -3,6 +3,7 @@
 //! with progress) and `/inapp/kyc/status` (checklist and timeline, live).
 
 mod details;
+mod handoff;
 mod status;
 mod steps;
 pub(crate) mod upload;

@@ -3,8 +3,9 @@ use std::ops::ControlFlow;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{follow, use_page, AccountDetails, Card, Frame, Loading};
-use crate::domain::kyc::{KycView, RequirementState};
+use crate::components::{follow, tell_parent, use_page, AccountDetails, Card, Frame, Loading};
+use crate::domain::kyc::{CaseState, KycView, RequirementState};
+use crate::domain::notify::Notice;
 use crate::i18n::{t, t_with};
 use crate::server_fns::kyc::load_kyc;
 
@@ -31,10 +32,26 @@ pub fn KycStatusScreen() -> impl IntoView {
 /// reviewer's decision shows without a reload, whichever instance made it.
 #[component]
 pub(crate) fn KycStatus(initial: KycView) -> impl IntoView {
-    let lang = use_page().lang;
+    let page = use_page();
+    let lang = page.lang;
+    let login = page.trader.as_ref().map_or(0, |t| t.login.get());
+    let origins = StoredValue::new(page.parent_origins.clone());
+    // Submitted or decided: told to the embedding page when the screen
+    // opens, and again at each change it sees.
+    let tell = move |v: &KycView| {
+        if matches!(v.state, CaseState::Submitted | CaseState::MoreInfo | CaseState::Approved | CaseState::Rejected) {
+            let notice = Notice { kyc_type: Some(v.kyc_type.clone()), ..Notice::new("kyc", login.to_string(), login, v.state.as_str()) };
+            origins.with_value(|o| tell_parent(&notice, o));
+        }
+    };
+    let opened = initial.clone();
+    Effect::new(move |_| tell(&opened));
     let view = RwSignal::new(initial);
     follow(load_kyc, move |answer| {
         if let Ok(next) = answer {
+            if next.state != view.with_untracked(|v| v.state) {
+                tell(&next);
+            }
             if next != view.get_untracked() {
                 view.set(next);
             }

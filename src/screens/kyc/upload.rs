@@ -134,6 +134,7 @@ pub(crate) fn Uploader(
     // picker is disabled until then; tests (and brokers' QA) wait for
     // `data-ready="true"`.
     let ready = crate::components::interactive();
+    let handoff = view! { <super::handoff::PhoneHandoff view=view.clone() doc_type phase/> };
     view! {
         <h2 class="text-lg font-semibold">{t(lang, &format!("kyc.doc.{}", doc_type.as_str()))}</h2>
         <div class="space-y-2 rounded-xl border-2 border-dashed border-border bg-surface p-4" data-testid="kyc-dropzone"
@@ -159,6 +160,7 @@ pub(crate) fn Uploader(
                 _ => None,
             })/>
         </div>
+        {handoff}
         <div data-testid="kyc-preview" class="space-y-2">
             {move || preview.get().map(|p| match p {
                 Preview::Image(url) => view! {

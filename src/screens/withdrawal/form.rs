@@ -1,5 +1,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+
+use crate::domain::notify::Notice;
 use rust_decimal::Decimal;
 
 use crate::components::{use_page, Card, FieldMessage, FormError, PrimaryButton, INPUT};
@@ -48,7 +50,9 @@ fn rule_for(rule: &CurrencyRule, cards: &[CardOption], payout: &str) -> Currency
 /// leaves the field); the form's key makes a repeated submit the same request.
 #[component]
 pub fn WithdrawalFormView(form: WithdrawalForm, on_requested: Callback<WithdrawalView>) -> impl IntoView {
-    let lang = use_page().lang;
+    let page = use_page();
+    let lang = page.lang;
+    let origins = page.parent_origins.clone();
     let digits = form.rule.digits;
     let currency = form.currency.to_string();
     let rule = StoredValue::new(form.rule.clone());
@@ -90,6 +94,10 @@ pub fn WithdrawalFormView(form: WithdrawalForm, on_requested: Callback<Withdrawa
                 f.reset();
             }
             payout.set("bank".into());
+            let w = &done.withdrawal;
+            let login = page.trader.as_ref().map_or(0, |t| t.login.get());
+            let notice = Notice::new("withdrawal", w.id.to_string(), login, w.state.as_str()).with_amount(w.amount, w.currency.to_string());
+            crate::components::tell_parent(&notice, &origins);
             on_requested.run(done.withdrawal);
         }
         Some(Err(AppError::InvalidAmount(e))) => amount_error.set(Some(AppError::InvalidAmount(e).user_message(lang))),

@@ -3,8 +3,9 @@ use std::ops::ControlFlow;
 use leptos::prelude::*;
 
 use crate::components::{follow, use_page, FormError};
+use crate::domain::notify::Notice;
 use crate::domain::withdrawal::{Destination, RejectReason};
-use crate::domain::{format_money, format_when, Lang, WithdrawalView};
+use crate::domain::{format_money, format_when, Lang, WithdrawalState, WithdrawalView};
 use crate::errors::AppError;
 use crate::i18n::{t, t_with};
 use crate::server_fns::withdrawal::{list_withdrawals, CancelWithdrawal};
@@ -36,8 +37,19 @@ fn moving(list: &[WithdrawalView]) -> bool {
 /// it again when a new request appears: see `Withdrawals`).
 #[component]
 fn Follow(items: RwSignal<Vec<WithdrawalView>>) {
+    let page = use_page();
+    let login = page.trader.as_ref().map_or(0, |t| t.login.get());
     follow(list_withdrawals, move |answer| {
         if let Ok(list) = answer {
+            // One that ended while the screen watched: told to the embedding page.
+            for w in &list {
+                let ended = matches!(w.state, WithdrawalState::Paid | WithdrawalState::Rejected | WithdrawalState::Cancelled);
+                let was_moving = items.with_untracked(|l| l.iter().any(|o| o.id == w.id && o.state != w.state));
+                if ended && was_moving {
+                    let notice = Notice::new("withdrawal", w.id.to_string(), login, w.state.as_str()).with_amount(w.amount, w.currency.to_string());
+                    crate::components::tell_parent(&notice, &page.parent_origins);
+                }
+            }
             if items.with_untracked(|l| *l != list) {
                 items.set(list);
             }

@@ -54,7 +54,7 @@ impl DepositStore for PgStore {
             .fetch_optional(&mut *tx)
             .await?
         {
-            return Ok(Capped::Stored(existing, false));
+            return Ok(Capped::Stored(Box::new(existing), false));
         }
         let (window, lifetime) = usage(&mut *tx, d.login, cap.since).await?;
         if over(cap, window, lifetime, d.requested_minor) {
@@ -63,7 +63,7 @@ impl DepositStore for PgStore {
         insert(&mut *tx, d).await?;
         let record = stored(&mut *tx, d).await?;
         tx.commit().await?;
-        Ok(Capped::Stored(record, true))
+        Ok(Capped::Stored(Box::new(record), true))
     }
 
     async fn usage(&self, login: Login, since: i64) -> Result<(i64, i64), StoreError> {

@@ -9,6 +9,7 @@ mod deposits;
 mod kyc;
 mod listing;
 mod live;
+mod notify;
 mod outbox;
 mod screening;
 mod sessions;

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::SqliteStore;
-use crate::store::{SessionRecord, SessionStore, StoreError};
+use crate::store::{NewHandoff, SessionRecord, SessionStore, StoreError};
 
 fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
@@ -84,6 +84,41 @@ impl SessionStore for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn create_handoff(&self, h: &NewHandoff<'_>) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO kyc_handoffs (code_hash, session_hash, login, document_type, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(h.code_hash)
+            .bind(h.session_hash)
+            .bind(h.login)
+            .bind(h.document_type)
+            .bind(h.now)
+            .bind(h.expires_at)
+            .execute(&self.pool)
+            .await?;
+        // Expired codes go with the next one made.
+        sqlx::query("DELETE FROM kyc_handoffs WHERE expires_at < ?").bind(h.now - 24 * 60 * 60 * 1000).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn peek_handoff(&self, code_hash: &str, now: i64) -> Result<Option<crate::domain::Login>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT login FROM kyc_handoffs WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?")
+            .bind(code_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn redeem_handoff(&self, code_hash: &str, now: i64) -> Result<Option<(String, String)>, StoreError> {
+        // One statement: of two phones opening the link at once, one wins.
+        Ok(sqlx::query_as(
+            "UPDATE kyc_handoffs SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING session_hash, document_type",
+        )
+        .bind(now)
+        .bind(code_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn delete(&self, id_hash: &str) -> Result<(), StoreError> {

@@ -157,7 +157,8 @@ impl TestApp {
             let debits = debit::run_once(&self.state).await.expect("a debit round");
             let debit_audits = debit::audit_once(&self.state).await.expect("a debit audit round");
             let access = broker_inapp::kyc::access::run_once(&self.state).await.expect("an accessRights round");
-            if credits + audits + debits + debit_audits + access == 0 {
+            let notices = broker_inapp::notify::run_once(&self.state).await.expect("a CRM notice round");
+            if credits + audits + debits + debit_audits + access + notices == 0 {
                 return;
             }
         }
